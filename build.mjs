@@ -1,0 +1,43 @@
+// Builds dist/: one ESM and one CJS bundle per public entry (esbuild), plus type declarations (tsc).
+// Runtime dependencies stay external so users dedupe fp-ts/io-ts with their own copies.
+import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+const external = [...Object.keys(pkg.dependencies ?? {}), 'node:*']
+
+/** Public entry points: source file -> dist path without extension. */
+export const entries = {
+  'src/index.ts': 'index',
+  'src/emulator/index.ts': 'emulator/index',
+  'src/emulator/node.ts': 'emulator/node',
+}
+
+rmSync('dist', { recursive: true, force: true })
+
+for (const [source, out] of Object.entries(entries)) {
+  const platform = source.endsWith('node.ts') ? 'node' : 'neutral'
+  const common = { entryPoints: [source], bundle: true, platform, target: 'es2022', external, sourcemap: true, logLevel: 'warning' }
+  await build({ ...common, format: 'esm', outfile: `dist/${out}.js`, mainFields: ['module', 'main'] })
+  await build({ ...common, format: 'cjs', outfile: `dist/${out}.cjs`, mainFields: ['module', 'main'] })
+}
+
+// Declarations mirror src/ under dist/types; each entry gets a .d.ts and .d.cts that re-export it.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+// Sources import with `.ts` extensions (so Deno runs them as they are); declarations must say `.js`.
+for (const file of readdirSync('dist/types', { recursive: true })) {
+  if (!String(file).endsWith('.d.ts')) continue
+  const path = `dist/types/${file}`
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\.ts\2/g, '$1$2$3.js$2'))
+}
+for (const [source, out] of Object.entries(entries)) {
+  const target = './' + source.replace(/^src\//, 'types/').replace(/\.ts$/, '.js')
+  const depth = out.split('/').length - 1
+  const rel = depth === 0 ? target : '../'.repeat(depth) + target.slice(2)
+  mkdirSync(dirname(`dist/${out}`), { recursive: true })
+  writeFileSync(`dist/${out}.d.ts`, `export * from '${rel}'\n`)
+  writeFileSync(`dist/${out}.d.cts`, `export * from '${rel}'\n`)
+}
+console.log('built dist/')

@@ -1,0 +1,91 @@
+/**
+ * Options of the Box upload-session emulator. These names are public: tests and users rely on them.
+ * Written from `box-protocol.md` alone; nothing here is shared with the client.
+ */
+
+/** A fault the emulator can inject into a part upload (`PUT` of a part). */
+export type PartFault =
+  /** 429 `rate_limit_exceeded` with `Retry-After`, part not stored. */
+  | 'rate_limit'
+  /** 503 `unavailable` (with `Retry-After`) before the part is stored. */
+  | 'unavailable_before'
+  /** 500 `internal_server_error` before the part is stored. */
+  | 'error_before'
+  /** 500 `internal_server_error` after the part WAS stored (Box does this: box-java-sdk#781). */
+  | 'error_after'
+  /** The connection is reset in the middle of the request body (Node adapter; in-process the fetch rejects). Part not stored. */
+  | 'reset'
+  /** The answer is delayed by `slowMs`, then the part is stored normally. */
+  | 'slow'
+
+/** One scripted fault: the `attempt`-th upload (1-based, default 1) of the part with index `part` (0-based) gets `fault`. */
+export interface ScriptedFault {
+  readonly part: number
+  readonly attempt?: number
+  readonly fault: PartFault
+}
+
+/** Seeded, deterministic fault injection: the same seed and the same request sequence give the same faults. */
+export interface Faults {
+  /** Seed of the PRNG that draws random faults (default 1). */
+  readonly seed?: number
+  /** Probability (0..1) that a part upload gets a random fault drawn from `kinds` (default 0). */
+  readonly probability?: number
+  /** The kinds random faults are drawn from (default: all `PartFault`s). */
+  readonly kinds?: ReadonlyArray<PartFault>
+  /** Exact faults for given parts and attempts, applied before random ones. */
+  readonly script?: ReadonlyArray<ScriptedFault>
+  /** Seconds sent in `Retry-After` with 429, 503 and commit 202 (default 1; 0 is allowed for fast tests). */
+  readonly retryAfterSeconds?: number
+  /** Delay of a `slow` fault, in ms (default 200). */
+  readonly slowMs?: number
+  /** Latency added to every answer, in ms (default 0), e.g. 30 to model a real network in benchmarks. */
+  readonly latencyMs?: number
+  /** Commit is answered 202 (with `Retry-After`, empty body) this many times per session before it may succeed (default 0). */
+  readonly commitAccepted?: number
+}
+
+/** What the emulator remembers of a part's bytes. */
+export type Storage =
+  /** Keep every byte: `GET /files/:id/content` returns the file. */
+  | 'memory'
+  /** Keep only part digests and a running whole-file digest: constant memory for multi-gigabyte benchmarks; content download answers 404. */
+  | 'digest'
+
+/** A log line of one request the emulator answered (for tests: which requests came, in which order). */
+export interface RequestRecord {
+  readonly method: string
+  /** Path and query, e.g. `/api/2.0/files/upload_sessions/ABC`. */
+  readonly path: string
+  readonly status: number
+  /** Box error code of the answer, when it is an error. */
+  readonly code?: string
+  /** `Date.now()` when the request arrived. */
+  readonly at: number
+}
+
+export interface EmulatorOptions {
+  /** Accepted bearer tokens (default `['dev-token']`). A session may only be used with the token that created it (403 otherwise). */
+  readonly tokens?: ReadonlyArray<string>
+  /** Part size in bytes, or a function of the file size (default: 8 MiB under 256 MiB, 32 MiB from 256 MiB; protocol §13). */
+  readonly partSize?: number | ((fileSize: number) => number)
+  /** Smallest `file_size` a session accepts (default 20,000,000); below it `400 file_size_too_small`. */
+  readonly minFileSize?: number
+  /** Largest `file_size` a session accepts (default: no limit); above it `403 file_size_limit_exceeded`. */
+  readonly maxFileSize?: number
+  /** How long each stored part stays "processing" (default 0). A commit while any part is processing gets 202. */
+  readonly processingDelayMs?: number
+  /** Session lifetime (default 7 days); an expired session answers `410 session_expired`. */
+  readonly sessionTtlMs?: number
+  /** `'memory'` (default) or `'digest'`. */
+  readonly storage?: Storage
+  /** Fault injection (default: none). */
+  readonly faults?: Faults
+  /**
+   * Base URL of the upload API as clients see it, used to build absolute `session_endpoints`
+   * (default: taken from each request's origin + `/api/2.0`). The Node adapter sets it.
+   */
+  readonly uploadBaseUrl?: string
+  /** Called after every answered request. */
+  readonly onRequest?: (record: RequestRecord) => void
+}

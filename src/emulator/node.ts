@@ -1,0 +1,2 @@
+/** Node adapter of the emulator (placeholder until implemented). */
+export const placeholder = true
