@@ -85,3 +85,164 @@ export type UploadError =
   | Aborted
   | UntrustedEndpoint
   | InvalidInput
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** An HTTP error; optional fields that are `undefined` are left out so errors compare as plain objects. */
+export const httpError = (fields: Omit<HttpError, '_tag'>): UploadError => ({ _tag: 'HttpError', ...defined(fields) })
+
+/** A body that did not decode; `errors` are io-ts's, kept as they are. */
+export const decodeError = (what: string, errors: t.Errors): UploadError => ({ _tag: 'DecodeError', what, errors })
+
+/** A request that got no answer. `url` must already be stripped of its query. */
+export const networkError = (method: string, url: string, cause: unknown): UploadError => ({ _tag: 'NetworkError', method, url, cause })
+
+/** The source's byte count differs from the declared file size. */
+export const sizeMismatch = (expected: number, actual: number, reason: SizeMismatch['reason']): UploadError => ({ _tag: 'SizeMismatch', expected, actual, reason })
+
+/** A SHA-1 (base64) differs from the expected one. */
+export const digestMismatch = (what: string, expected: string, actual: string): UploadError => ({ _tag: 'DigestMismatch', what, expected, actual })
+
+/** The caller aborted. */
+export const aborted = (reason?: unknown): UploadError => (reason === undefined ? { _tag: 'Aborted' } : { _tag: 'Aborted', reason })
+
+/** An endpoint the token may not be sent to; only its origin is kept. */
+export const untrustedEndpoint = (origin: string): UploadError => ({ _tag: 'UntrustedEndpoint', origin })
+
+/** Bad input from the caller. */
+export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidInput', message })
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
+export const isRetryable = (error: UploadError): boolean =>
+  error._tag === 'NetworkError' ||
+  (error._tag === 'HttpError' && (error.status === 408 || error.status === 429 || (error.status >= 500 && error.status !== 507)))
+
+/** A sentence a person can act on: what failed, Box's code and request id, what to do. Never the token. */
+export const message = (error: UploadError): string => {
+  switch (error._tag) {
+    case 'HttpError':
+      return httpMessage(error)
+    case 'DecodeError':
+      return `Box's answer for ${error.what} did not have the expected shape (${describeErrors(error.errors)}). ` +
+        `Box may have changed its API or a proxy answered instead of Box; please report it with this message.`
+    case 'NetworkError':
+      return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network connection, proxy or host name, then retry.`
+    case 'SizeMismatch':
+      return sizeMessage(error)
+    case 'DigestMismatch':
+      return `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit or the source changed during the upload. Upload it again from an unchanged source.`
+    case 'Aborted':
+      return error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`
+    case 'UntrustedEndpoint':
+      return `Refused to send the access token to ${error.origin}: it is neither the upload nor the API host, nor in allowedHosts. ` +
+        `No request was sent. If you trust that host, add it to the client's allowedHosts.`
+    case 'InvalidInput':
+      return error.message
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const defined = <A extends object>(fields: A): A =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as A
+
+const httpMessage = (error: HttpError): string => {
+  const code = error.code === undefined ? '' : ` ${error.code}`
+  const said = error.message === undefined ? '' : ` "${error.message}"`
+  const id = error.requestId === undefined ? '' : ` (request_id ${error.requestId})`
+  return `Box answered ${error.status}${code} to ${error.method} ${error.url}${said}${id}. ${advice(error)}`
+}
+
+const advice = (error: HttpError): string => {
+  const retry = error.retryAfterMs === undefined ? '' : ` Box asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
+  switch (error.code) {
+    case 'file_size_too_small':
+      return 'Chunked upload is only for files of 20 MB or more: upload a smaller file in one request instead.'
+    case 'item_name_in_use': {
+      const id = conflictId(error.contextInfo)
+      const which = id === undefined ? 'a file' : `file ${id}`
+      return `The folder already has ${which} with that name: choose another name, or upload a new version of that file.`
+    }
+    case 'digest_mismatch':
+      return 'The bytes Box received do not match their SHA-1: the source changed during the upload, or its size differs from the declared size. Upload again from an unchanged source.'
+    case 'range_overlaps_existing_part':
+      return 'That part was already uploaded: list the session\'s parts and reuse the stored one instead of sending it again.'
+    case 'session_expired':
+    case 'upload_failed':
+      return 'This upload session can no longer be used: start a new upload.'
+    case 'storage_limit_exceeded':
+    case 'file_size_limit_exceeded':
+      return 'The account has no room for this file, or the file exceeds the plan\'s size limit: free space or use an account with a higher limit.'
+  }
+  const status = error.status
+  if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
+  if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
+  if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
+  if (status === 409) return 'It conflicts with something already there: check the name and the session\'s parts.'
+  if (status === 410) return 'This upload session can no longer be used: start a new upload.'
+  if (status === 412) return 'The file changed since the etag given in If-Match: fetch the file again and retry with its current etag.'
+  if (status === 429) return `Box is rate-limiting this user: wait and retry.${retry}`
+  if (status >= 500) return `Box (or a proxy in front of it) had a temporary problem: retry later.${retry}`
+  return `Check the request's parameters.${retry}`
+}
+
+const conflictId = (contextInfo: unknown): string | undefined => {
+  const conflicts = isRecord(contextInfo) ? contextInfo['conflicts'] : undefined
+  const first = Array.isArray(conflicts) ? conflicts[0] : conflicts
+  return isRecord(first) && typeof first['id'] === 'string' ? first['id'] : undefined
+}
+
+const sizeMessage = (error: SizeMismatch): string => {
+  switch (error.reason) {
+    case 'empty':
+      return `The source is empty but ${error.expected} bytes were declared: Box's chunked upload needs a non-empty file.`
+    case 'too_long':
+      return `The source has more bytes than the declared file size of ${error.expected} (byte ${error.actual} is past the end). Declare the source's real size; nothing past the declared size was sent.`
+    case 'too_short':
+      return `The source ended after ${error.actual} bytes but ${error.expected} were declared. Declare the source's real size, or check that the source was not cut short.`
+  }
+}
+
+/** The io-ts errors as `path: expected Type, got value`, at most 5 of them. */
+const describeErrors = (errors: t.Errors): string => {
+  const lines = errors.slice(0, 5).map((error) => {
+    const path = errorPath(error.context)
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a value'
+    const at = path === '' ? 'the body' : path
+    return error.message !== undefined ? `${at}: ${error.message}` : `${at}: expected ${expected}, got ${show(error.value)}`
+  })
+  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : ''
+  return lines.join('; ') + more
+}
+
+/** `session_endpoints.commit`, `entries[3].size`: keys of intersection/union/refinement members are skipped. */
+export const errorPath = (context: t.Context): string =>
+  context.reduce((path, entry, i) => {
+    const parent = context[i - 1]?.type as { readonly _tag?: string } | undefined
+    if (i === 0 || entry.key === '') return path
+    if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType' || parent?._tag === 'RefinementType' || parent?._tag === 'ExactType') return path
+    if (parent?._tag === 'ArrayType' || parent?._tag === 'ReadonlyArrayType') return `${path}[${entry.key}]`
+    return path === '' ? entry.key : `${path}.${entry.key}`
+  }, '')
+
+const show = (value: unknown): string => {
+  if (value === undefined) return 'nothing'
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+const causeText = (cause: unknown): string => {
+  if (isRecord(cause) && typeof cause['message'] === 'string') {
+    const inner = cause['cause']
+    const code = isRecord(inner) && typeof inner['code'] === 'string' ? ` ${inner['code']}` : ''
+    return `${cause['message']}${code}`
+  }
+  return String(cause)
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null

@@ -1,0 +1,54 @@
+/**
+ * Box's error body (`ClientError`: `type`, `status`, `code`, `message`, `context_info`, `help_url`,
+ * `request_id`), and the OAuth-style body some 401s carry (`error`, `error_description`).
+ * See box-protocol.md §4.5.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+
+// ---------------------------------------------------------------------------------------------
+// codecs
+
+/** Box's error body. Every field is optional (proxies and older endpoints send less); extra fields are tolerated. */
+export const BoxError = t.partial({
+  type: t.string,
+  status: t.number,
+  code: t.string,
+  message: t.string,
+  context_info: t.unknown,
+  help_url: t.string,
+  request_id: t.string,
+})
+export type BoxError = t.TypeOf<typeof BoxError>
+
+/** The OAuth-style error body (`{ error, error_description }`). */
+export const OAuthError = t.intersection([t.type({ error: t.string }), t.partial({ error_description: t.string })])
+export type OAuthError = t.TypeOf<typeof OAuthError>
+
+/** The parts of an error body an `HttpError` keeps. */
+export interface Details {
+  readonly code?: string
+  readonly message?: string
+  readonly requestId?: string
+  readonly contextInfo?: unknown
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** What a body says about an error: Box's fields, or the OAuth ones; nothing for anything else (an HTML page). */
+export const details = (body: unknown): Details => {
+  const oauth = OAuthError.decode(body)
+  if (E.isRight(oauth)) return { code: oauth.right.error, message: oauth.right.error_description }
+  const box = typeof body === 'object' && body !== null && !Array.isArray(body) ? BoxError.decode(body) : E.left([])
+  if (E.isLeft(box)) return {}
+  return { code: box.right.code, message: box.right.message, requestId: box.right.request_id, contextInfo: box.right.context_info }
+}
+
+/** Details from a `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` header (Box's 401s have no body). */
+export const fromAuthenticate = (header: string | null): Details => {
+  if (header === null) return {}
+  const code = /error="([^"]*)"/.exec(header)?.[1]
+  const message = /error_description="([^"]*)"/.exec(header)?.[1]
+  return { code, message }
+}

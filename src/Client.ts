@@ -1,0 +1,150 @@
+/**
+ * The client: where Box is, how to reach it (`fetch`), and the access token, kept in a closure so
+ * that `JSON.stringify(client)` and `console.log(client)` never show it. Also the trust rule that
+ * decides which hosts the token may be sent to.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { type UploadError, invalidInput, untrustedEndpoint } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Options of `client`. */
+export interface ClientOptions {
+  /** An access token, or a function returning one (called again by `refreshToken`, e.g. after a 401). */
+  readonly token: string | (() => string | Promise<string>)
+  /** Base of the upload API (default `https://upload.box.com/api/2.0`; for the emulator, its `url`). */
+  readonly uploadUrl?: string
+  /** Base of the API (default `https://api.box.com/2.0`). */
+  readonly apiUrl?: string
+  /** The `fetch` to use (default `globalThis.fetch`, else cross-fetch). */
+  readonly fetch?: typeof fetch
+  /**
+   * More hosts the token may go to: a host name (`upload-las.app.box.com`, https and default port only),
+   * a wildcard (`*.example.com`: any subdomain, not the apex, https only) or a full origin
+   * (`http://127.0.0.1:8080`: exactly that origin, any scheme).
+   */
+  readonly allowedHosts?: ReadonlyArray<string>
+}
+
+/** What every call needs. The token is not a property: `token()` resolves it (cached). */
+export interface Client {
+  readonly uploadUrl: string
+  readonly apiUrl: string
+  readonly allowedHosts: ReadonlyArray<string>
+  readonly fetch: typeof fetch
+  /** Whether `refreshToken` can get a new token (the token was given as a function). */
+  readonly canRefresh: boolean
+  /** The access token; cached after the first call, asked again with `{ refresh: true }` (one refresh at a time). */
+  readonly token: (options?: { readonly refresh?: boolean }) => Promise<string>
+}
+
+/** Box's upload API. */
+export const defaultUploadUrl = 'https://upload.box.com/api/2.0'
+/** Box's API. */
+export const defaultApiUrl = 'https://api.box.com/2.0'
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/**
+ * Makes a client.
+ * @example
+ * const box = client({ token: () => getAccessToken() })
+ */
+export const client = (options: ClientOptions): Client => ({
+  uploadUrl: trimSlash(options.uploadUrl ?? defaultUploadUrl),
+  apiUrl: trimSlash(options.apiUrl ?? defaultApiUrl),
+  allowedHosts: (options.allowedHosts ?? []).map((host) => host.toLowerCase()),
+  fetch: options.fetch ?? defaultFetch,
+  canRefresh: typeof options.token === 'function',
+  token: tokenCache(options.token),
+})
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** The access token, or `InvalidInput` when the token function fails or gives no token. */
+export const accessToken = (client: Client): TE.TaskEither<UploadError, string> =>
+  TE.tryCatch(() => client.token(), (cause) => invalidInput(`The token function failed (${reason(cause)}): fix the token provider given to client().`))
+
+/** Asks the token function again (after a 401); concurrent calls share one refresh. Does nothing for a string token. */
+export const refreshToken = (client: Client): TE.TaskEither<UploadError, void> =>
+  TE.tryCatch(
+    async () => { await client.token({ refresh: true }) },
+    (cause) => invalidInput(`The token function failed while refreshing the token (${reason(cause)}): fix the token provider given to client().`),
+  )
+
+/**
+ * Whether the token may be sent to `url`: the origins of `uploadUrl` and `apiUrl`, any https `*.box.com`
+ * host when either of them is an https Box URL (the defaults), and `allowedHosts`.
+ */
+export const trust = (client: Client) => (url: string): E.Either<UploadError, URL> => {
+  const parsed = parse(url)
+  if (parsed === undefined) return E.left(invalidInput(`Not a valid URL: ${url.split(/[?#]/)[0]}`))
+  return trusted(client, parsed) ? E.right(parsed) : E.left(untrustedEndpoint(parsed.origin))
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const trimSlash = (url: string): string => url.replace(/\/+$/, '')
+
+const parse = (url: string): URL | undefined => {
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+const trusted = (client: Client, url: URL): boolean => {
+  const bases = [client.uploadUrl, client.apiUrl].map(parse).filter((base): base is URL => base !== undefined)
+  if (bases.some((base) => base.origin === url.origin)) return true
+  const secure = url.protocol === 'https:' && url.port === ''
+  if (secure && bases.some(isBox) && isSubdomain(url.hostname, 'box.com')) return true
+  return client.allowedHosts.some((entry) => allows(entry, url, secure))
+}
+
+const isBox = (url: URL): boolean => url.protocol === 'https:' && isSubdomain(url.hostname, 'box.com')
+
+const isSubdomain = (hostname: string, domain: string): boolean => hostname.endsWith(`.${domain}`)
+
+const allows = (entry: string, url: URL, secure: boolean): boolean => {
+  if (entry.includes('://')) return parse(entry)?.origin === url.origin
+  if (!secure) return false
+  return entry.startsWith('*.') ? isSubdomain(url.hostname, entry.slice(2)) : url.hostname === entry
+}
+
+/** Caches the token; a refresh in flight is shared; a failed call is not cached. */
+const tokenCache = (token: ClientOptions['token']) => {
+  let current: Promise<string> | undefined
+  const ask = (): Promise<string> => {
+    const asked = Promise.resolve()
+      .then(() => (typeof token === 'function' ? token() : token))
+      .then((value) => {
+        if (typeof value !== 'string' || value === '') throw new TypeError('it gave no token (an empty string or not a string)')
+        return value
+      })
+    current = asked
+    asked.catch(() => { if (current === asked) current = undefined })
+    return asked
+  }
+  let refreshing: Promise<string> | undefined
+  const refresh = (): Promise<string> => {
+    refreshing ??= ask().finally(() => { refreshing = undefined })
+    return refreshing
+  }
+  return (options?: { readonly refresh?: boolean }): Promise<string> =>
+    options?.refresh === true ? refresh() : (refreshing ?? current ?? ask())
+}
+
+const reason = (cause: unknown): string =>
+  typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause)
+
+/** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
+const defaultFetch: typeof fetch = (input, init) =>
+  typeof globalThis.fetch === 'function'
+    ? globalThis.fetch(input, init)
+    : import('cross-fetch').then((module) => module.default(input, init))

@@ -1,0 +1,166 @@
+/**
+ * The one way the library talks HTTP: `request(client)(req)` checks that the token may go to the URL
+ * (before anything is sent), adds `Authorization: Bearer`, and turns every outcome into a value:
+ * a 2xx `Response`, or an `UploadError`. `json(codec, what)` decodes a body once, where it arrives.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type * as t from 'io-ts'
+import { type Details, details, fromAuthenticate } from './BoxError.ts'
+import { type Client, accessToken, trust } from './Client.ts'
+import { type UploadError, aborted, decodeError, httpError, networkError } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** One HTTP call. */
+export interface HttpRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** The body; a `ReadableStream` is sent with `duplex: 'half'`. */
+  readonly body?: BodyInit | null
+  /** A value sent as JSON (with `Content-Type: application/json`) when there is no `body`. */
+  readonly json?: unknown
+  readonly signal?: AbortSignal
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * Sends `req` with the client's token. Left: `UntrustedEndpoint` or `InvalidInput` (nothing sent), `Aborted`,
+ * `NetworkError`, or `HttpError` for a non-2xx answer (Box's error body decoded when there is one).
+ */
+export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<UploadError, Response> => {
+  const method = req.method.toUpperCase()
+  return pipe(
+    TE.fromEither(trust(client)(req.url)),
+    TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(aborted(req.signal.reason)) : TE.right(url))),
+    TE.flatMap((url) => pipe(accessToken(client), TE.flatMap((token) => send(client, { ...req, method }, url, token)))),
+  )
+}
+
+/** Decodes a value: `DecodeError` (keeping io-ts's errors, with the path to each bad field) when it has another shape. */
+export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value: unknown): E.Either<UploadError, A> =>
+  pipe(codec.decode(value), E.mapLeft((errors) => decodeError(what, errors)))
+
+/** Reads a response's body as JSON and decodes it; a body that is not JSON is a `DecodeError` too. */
+export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> =>
+  pipe(
+    TE.tryCatch(() => response.text(), (cause) => networkError('GET', stripUrl(response.url), cause)),
+    TE.flatMap((text) => TE.fromEither(pipe(parseJson(text, codec), E.mapLeft((errors) => decodeError(what, errors))))),
+    TE.flatMap((value) => TE.fromEither(decode(codec, what)(value))),
+  )
+
+/** Reads and drops a response's body (204, 202), so the connection can be reused. */
+export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
+  TE.tryCatch(async () => { await response.arrayBuffer() }, (cause) => networkError('GET', stripUrl(response.url), cause))
+
+/** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
+export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
+  const value = headers.get('retry-after')?.trim()
+  if (value === undefined || value === '') return undefined
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+/** A URL as errors show it: origin and path, without user info, query or fragment. */
+export const stripUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.origin}${parsed.pathname}`
+  } catch {
+    return url.split(/[?#]/)[0] ?? ''
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
+  const where = stripUrl(url.href)
+  const headers = new Headers(req.headers)
+  headers.set('Authorization', `Bearer ${token}`)
+  let body = req.body
+  if (body === undefined && req.json !== undefined) {
+    body = JSON.stringify(req.json)
+    if (!headers.has('content-type')) headers.set('Content-Type', 'application/json')
+  }
+  // Node's fetch sends a stream body only in half-duplex mode (runtimes.md).
+  const stream = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, body, signal: req.signal, ...(stream ? { duplex: 'half' } : {}) }
+  return pipe(
+    TE.tryCatch(
+      () => client.fetch(url.href, init),
+      (cause) => (req.signal?.aborted === true ? aborted(req.signal.reason) : networkError(req.method, where, scrub(cause, token))),
+    ),
+    TE.flatMap((response) => (response.ok ? TE.right(response) : failure(req.method, where, response, token))),
+  )
+}
+
+/** A non-2xx answer as an `HttpError`; a body that is not Box's error (an HTML 502 page) just gives no code. */
+const failure = (method: string, url: string, response: Response, token: string): TE.TaskEither<UploadError, Response> =>
+  pipe(
+    TE.tryCatch(() => response.text(), () => ''),
+    TE.orElse((empty) => TE.right(empty)),
+    TE.flatMap((text) => {
+      const body = parseBody(text)
+      const fromBody = details(body)
+      const said: Details = fromBody.code === undefined && response.status === 401 ? fromAuthenticate(response.headers.get('www-authenticate')) : fromBody
+      return TE.left(scrub(httpError({
+        status: response.status,
+        method,
+        url,
+        code: said.code,
+        message: said.message,
+        requestId: said.requestId,
+        contextInfo: said.contextInfo,
+        retryAfterMs: retryAfterMs(response.headers),
+      }), token))
+    }),
+  )
+
+const parseBody = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** The body parsed as JSON, or io-ts-shaped errors saying it is not JSON. */
+const parseJson = (text: string, codec: t.Decoder<unknown, unknown>): E.Either<t.Errors, unknown> => {
+  try {
+    return E.right(JSON.parse(text))
+  } catch {
+    const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text
+    const message = text === '' ? 'the body is empty, not JSON' : `the body is not JSON: ${JSON.stringify(shown)}`
+    return E.left([{ value: text, context: [{ key: '', type: codec as t.Decoder<unknown, unknown> & t.Type<unknown>, actual: text }], message }])
+  }
+}
+
+/**
+ * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an exception:
+ * anything that mentions it is replaced by a copy with the token masked.
+ */
+const scrub = <A>(value: A, token: string): A => {
+  const escaped = JSON.stringify(token).slice(1, -1)
+  if (value instanceof Error) {
+    const text = `${value.message} ${String(value.stack)} ${safeStringify(value.cause) ?? String(value.cause)}`
+    return text.includes(token) || text.includes(escaped) ? ({ name: value.name, message: value.message.split(token).join('[token]') } as A) : value
+  }
+  const text = safeStringify(value)
+  if (text === undefined || !text.includes(escaped)) return value
+  return JSON.parse(text.split(escaped).join('[token]')) as A
+}
+
+const safeStringify = (value: unknown): string | undefined => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return undefined
+  }
+}

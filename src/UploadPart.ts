@@ -1,0 +1,29 @@
+/**
+ * A stored part as Box describes it (box-protocol.md §4.2, §4.3): the upload-part answer wraps it
+ * in `{ part }`, list-parts pages it. The same objects go back, in offset order, in the commit body.
+ */
+import * as t from 'io-ts'
+import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
+
+// ---------------------------------------------------------------------------------------------
+// codecs
+
+/** A part Box stored: its id, byte offset, size and SHA-1 (hex, unlike the base64 `Digest` header). Extra fields are dropped. */
+export const UploadPart = t.exact(t.type({
+  part_id: t.string,
+  offset: NonNegativeInteger,
+  size: PositiveInteger,
+  sha1: t.string,
+}))
+export type UploadPart = t.TypeOf<typeof UploadPart>
+
+/** The answer to an upload-part `PUT`: `{ part: UploadPart }`. */
+export const UploadedPart = t.type({ part: UploadPart })
+export type UploadedPart = t.TypeOf<typeof UploadedPart>
+
+/** One page of list-parts. `offset`/`limit` are echoed by Box but not relied on. */
+export const UploadParts = t.intersection([
+  t.type({ total_count: NonNegativeInteger, entries: t.readonlyArray(UploadPart) }),
+  t.partial({ offset: NonNegativeInteger, limit: NonNegativeInteger }),
+])
+export type UploadParts = t.TypeOf<typeof UploadParts>
