@@ -1,0 +1,305 @@
+/**
+ * The command line of `box-upload`, parsed into a `Command` value by a pure function of `argv` and the
+ * environment. Wrong usage is a `UsageError` value with a one-line reason (exit code 2); nothing here
+ * touches the file system or the network.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Box's upload host, where chunked uploads go when a token is given. */
+export const BOX_UPLOAD_URL = 'https://upload.box.com/api/2.0'
+
+/** Box's smallest file for a chunked upload (protocol §6.1: "20 MB", exact bytes as the Android app uses). */
+export const BOX_MIN_FILE_SIZE = 20_000_000
+
+/** Size of the sample `npm start` uploads when none is given: 64 MiB. */
+export const DEMO_SIZE = 64 * 1024 * 1024
+
+/** Where an upload goes. */
+export type Target =
+  /** An emulator started inside this process on 127.0.0.1 (no token given). */
+  | { readonly _tag: 'Embedded'; readonly partSize?: number }
+  /** A running server: Box (`BOX_UPLOAD_URL`) or a `box-upload emulator` (`--upload-url`). */
+  | { readonly _tag: 'Remote'; readonly uploadUrl: string; readonly apiUrl?: string; readonly token: string }
+
+/** Upload (or, with `resume`, continue uploading) one file. */
+export interface UploadCommand {
+  readonly _tag: 'Upload'
+  readonly file: string
+  readonly folderId: string
+  readonly name?: string
+  readonly concurrency?: number
+  readonly json: boolean
+  readonly resume: boolean
+  /** The resume state file; default: beside the file (see `State.pathFor`). */
+  readonly state?: string
+  /** Files smaller than this are refused before any request (default `BOX_MIN_FILE_SIZE`). */
+  readonly minFileSize: number
+  readonly target: Target
+}
+
+/** Serve the emulator until killed. */
+export interface EmulatorCommand {
+  readonly _tag: 'Emulator'
+  readonly port: number
+  readonly partSize?: number
+  readonly minFileSize?: number
+}
+
+/** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */
+export interface DemoCommand {
+  readonly _tag: 'Demo'
+  readonly size: number
+  readonly concurrency?: number
+  readonly partSize?: number
+  readonly json: boolean
+}
+
+export interface HelpCommand {
+  readonly _tag: 'Help'
+}
+
+/** Everything `box-upload` can be asked to do. */
+export type Command = UploadCommand | EmulatorCommand | DemoCommand | HelpCommand
+
+/** Wrong usage: exit code 2 and this one-line reason. */
+export interface UsageError {
+  readonly _tag: 'UsageError'
+  readonly message: string
+}
+
+/** The environment variables the CLI reads. */
+export interface Env {
+  readonly BOX_TOKEN?: string
+  readonly BOX_UPLOAD_URL?: string
+  readonly BOX_API_URL?: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** A `UsageError` with this reason. */
+export const usageError = (message: string): UsageError => ({ _tag: 'UsageError', message })
+
+/** What `--help` prints. */
+export const usage = `Usage:
+  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]
+  box-upload <file> --resume [--token TOKEN] [--json]
+  box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES]
+  box-upload demo [--size BYTES] [--concurrency N]
+
+Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
+Without a token (--token or BOX_TOKEN) it uploads to a Box emulator started in this process,
+downloads the file back and checks its SHA-1.
+
+Options:
+  --folder ID          Box folder to upload into (default 0, the root)
+  --name NAME          file name in Box (default: the file's own name)
+  --concurrency N      parts uploaded at the same time (1-64)
+  --token TOKEN        Box access token (default: $BOX_TOKEN); never written anywhere
+  --json               print one JSON object as the result
+  --resume             continue an upload interrupted with Ctrl-C, from its state file
+  --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
+  --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
+                       e.g. the url a running 'box-upload emulator' prints
+  --api-url URL        API base to download the file back from and check it (default: $BOX_API_URL)
+  --part-size BYTES    part size of the embedded emulator (default: the emulator's, 8 MiB)
+  --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
+  --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
+  --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
+  -h, --help           this text
+
+BYTES accepts a plain number or a unit: 512KiB, 8MiB, 1GiB, 20MB.
+Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted (session kept).`
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Flags each command accepts; `true` means the flag takes a value. */
+const flags = {
+  Upload: {
+    folder: true, name: true, concurrency: true, token: true, json: false, resume: false, state: true,
+    'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, help: false,
+  },
+  Emulator: { port: true, 'part-size': true, 'min-file-size': true, help: false },
+  Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false },
+} as const
+
+type Raw = { readonly positionals: ReadonlyArray<string>; readonly values: Readonly<Record<string, string | true>> }
+
+/** Splits argv into positionals and `--flag value` / `--flag=value` pairs, refusing unknown and repeated flags. */
+export const split = (known: Readonly<Record<string, boolean>>) => (argv: ReadonlyArray<string>): E.Either<UsageError, Raw> => {
+  const positionals: Array<string> = []
+  const values: Record<string, string | true> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg)
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const name = arg === '-h' ? 'help' : arg.slice(2, eq === -1 ? undefined : eq)
+    const takesValue = known[name]
+    if (!arg.startsWith('--') && arg !== '-h' || takesValue === undefined) return E.left(usageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)} (see box-upload --help)`))
+    if (name in values) return E.left(usageError(`--${name} given twice`))
+    if (!takesValue) {
+      if (eq !== -1) return E.left(usageError(`--${name} takes no value`))
+      values[name] = true
+      continue
+    }
+    const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i]
+    if (value === undefined || value === '') return E.left(usageError(`--${name} needs a value`))
+    values[name] = value
+  }
+  return E.right({ positionals, values })
+}
+
+const units: Readonly<Record<string, number>> = {
+  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, k: 1024, m: 1024 ** 2, g: 1024 ** 3,
+}
+
+/** Parses a byte count such as `8388608`, `8MiB` or `20MB`. */
+export const bytes = (flag: string) => (text: string): E.Either<UsageError, number> => {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim())
+  const factor = match ? units[(match[2] as string).toLowerCase()] : undefined
+  const n = match && factor !== undefined ? Number(match[1]) * factor : NaN
+  return Number.isSafeInteger(n) && n > 0 ? E.right(n) : E.left(usageError(`--${flag} must be a positive number of bytes (like 8MiB), not '${text}'`))
+}
+
+/** Parses an integer in `[min, max]`. */
+export const integer = (flag: string, min: number, max: number) => (text: string): E.Either<UsageError, number> => {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  return n >= min && n <= max ? E.right(n) : E.left(usageError(`--${flag} must be a whole number from ${min} to ${max}, not '${text}'`))
+}
+
+/** Parses an http(s) URL, dropping a trailing slash. */
+export const url = (flag: string) => (text: string): E.Either<UsageError, string> =>
+  /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text)
+    ? E.right(text.replace(/\/+$/, ''))
+    : E.left(usageError(`--${flag} must be an http(s) URL, not '${text}'`))
+
+/** An optional flag's parsed value (`undefined` when absent). */
+const optional = <A>(raw: Raw, name: string, parse: (text: string) => E.Either<UsageError, A>): E.Either<UsageError, A | undefined> => {
+  const v = raw.values[name]
+  return typeof v === 'string' ? parse(v) : E.right(undefined)
+}
+
+const text = (raw: Raw, name: string): string | undefined => {
+  const v = raw.values[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+const noPositionals = (command: string) => (raw: Raw): E.Either<UsageError, Raw> =>
+  raw.positionals.length === 0 ? E.right(raw) : E.left(usageError(`box-upload ${command} takes no file (got '${raw.positionals[0]}')`))
+
+/** Decides where an upload goes: a token (flag or env) means a remote server, Box unless a URL is given. */
+export const target = (raw: Raw, env: Env, partSize: number | undefined): E.Either<UsageError, Target> => {
+  const token = text(raw, 'token') ?? (env.BOX_TOKEN || undefined)
+  const given = text(raw, 'upload-url') ?? (env.BOX_UPLOAD_URL || undefined)
+  const api = text(raw, 'api-url') ?? (env.BOX_API_URL || undefined)
+  if (token === undefined && given === undefined) {
+    return api === undefined ? E.right({ _tag: 'Embedded', ...(partSize ? { partSize } : {}) }) : E.left(usageError('--api-url needs --upload-url too'))
+  }
+  if (partSize !== undefined) return E.left(usageError('--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'))
+  return pipe(
+    url('upload-url')(given ?? BOX_UPLOAD_URL),
+    E.flatMap((uploadUrl) => pipe(
+      api === undefined ? E.right<UsageError, string | undefined>(undefined) : url('api-url')(api),
+      // A running `box-upload emulator` accepts the token `dev-token` by default.
+      E.map((apiUrl): Target => ({ _tag: 'Remote', uploadUrl, ...(apiUrl ? { apiUrl } : {}), token: token ?? 'dev-token' })),
+    )),
+  )
+}
+
+const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Command> =>
+  pipe(
+    split(flags.Upload)(argv),
+    E.flatMap((raw) => {
+      if (raw.values.help) return E.right<UsageError, Command>({ _tag: 'Help' })
+      const [file, extra] = raw.positionals
+      if (file === undefined) return E.left(usageError('no file given (box-upload <file>; see box-upload --help)'))
+      if (extra !== undefined) return E.left(usageError(`one file at a time (got '${file}' and '${extra}')`))
+      const name = text(raw, 'name')
+      if (name !== undefined && (/[/\\]/.test(name) || name.trim() !== name || name === '.' || name === '..')) {
+        return E.left(usageError(`--name must be a plain file name without slashes or surrounding spaces, not '${name}'`))
+      }
+      const folder = text(raw, 'folder') ?? '0'
+      if (!/^\d+$/.test(folder)) return E.left(usageError(`--folder must be a Box folder id (digits), not '${folder}'`))
+      return pipe(
+        E.Do,
+        E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
+        E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+        E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
+        E.bind('target', ({ partSize }) => target(raw, env, partSize)),
+        E.map(({ concurrency, minFileSize, target }): Command => ({
+          _tag: 'Upload',
+          file,
+          folderId: folder,
+          ...(name !== undefined ? { name } : {}),
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          json: raw.values.json === true,
+          resume: raw.values.resume === true,
+          ...(text(raw, 'state') !== undefined ? { state: text(raw, 'state') } : {}),
+          minFileSize: minFileSize ?? BOX_MIN_FILE_SIZE,
+          target,
+        })),
+      )
+    }),
+  )
+
+const emulator = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
+  pipe(
+    split(flags.Emulator)(argv),
+    E.flatMap(noPositionals('emulator')),
+    E.flatMap((raw) => raw.values.help ? E.right<UsageError, Command>({ _tag: 'Help' }) : pipe(
+      E.Do,
+      E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
+      E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+      E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
+      E.map(({ port, partSize, minFileSize }): Command => ({
+        _tag: 'Emulator',
+        port: port ?? 0,
+        ...(partSize !== undefined ? { partSize } : {}),
+        ...(minFileSize !== undefined ? { minFileSize } : {}),
+      })),
+    )),
+  )
+
+const demo = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
+  pipe(
+    split(flags.Demo)(argv),
+    E.flatMap(noPositionals('demo')),
+    E.flatMap((raw) => raw.values.help ? E.right<UsageError, Command>({ _tag: 'Help' }) : pipe(
+      E.Do,
+      E.bind('size', () => optional(raw, 'size', bytes('size'))),
+      E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
+      E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+      E.map(({ size, concurrency, partSize }): Command => ({
+        _tag: 'Demo',
+        size: size ?? DEMO_SIZE,
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(partSize !== undefined ? { partSize } : {}),
+        json: raw.values.json === true,
+      })),
+    )),
+  )
+
+/**
+ * Parses the arguments after `box-upload` (and the environment) into a `Command`.
+ * A first argument `emulator` or `demo` names a subcommand; anything else is a file to upload
+ * (`./emulator` uploads a file called emulator).
+ */
+export const parse = (env: Env) => (argv: ReadonlyArray<string>): E.Either<UsageError, Command> => {
+  const [first, ...rest] = argv
+  if (first === 'emulator') return emulator(rest)
+  if (first === 'demo') return demo(rest)
+  if (argv.length === 0) return E.left(usageError('no file given (box-upload <file>; see box-upload --help)'))
+  return upload(argv, env)
+}

@@ -1,0 +1,73 @@
+/**
+ * The file to upload, checked before any request: it exists, is a regular file, can be read, and is
+ * big enough for Box's chunked upload. Each refusal is an `InputError` with a one-line reason.
+ */
+import { open, stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { formatBytes } from './ProgressBar.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** A readable regular file, as it was when checked. */
+export interface FileInfo {
+  /** Absolute path. */
+  readonly path: string
+  readonly name: string
+  readonly size: number
+  /** Modification time in ms since the epoch (whole ms, as the state file stores it). */
+  readonly mtimeMs: number
+}
+
+/** Why a file cannot be uploaded; exit code 2. */
+export interface InputError {
+  readonly _tag: 'InputError'
+  readonly message: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+const inputError = (message: string): InputError => ({ _tag: 'InputError', message })
+
+/** The one-line reason for a failed `stat`/`open`, from its errno code. */
+export const describe = (path: string, cause: unknown): InputError => {
+  const code = (cause as { code?: unknown } | null)?.code
+  switch (code) {
+    case 'ENOENT': return inputError(`no such file: ${path}`)
+    case 'ENOTDIR': return inputError(`no such file: ${path} (a part of the path is not a directory)`)
+    case 'EACCES':
+    case 'EPERM': return inputError(`cannot read ${path}: permission denied`)
+    case 'EISDIR': return inputError(`${path} is a directory, not a file`)
+    default: return inputError(`cannot read ${path}: ${code ?? String(cause)}`)
+  }
+}
+
+/** The refusal of a file under the chunked minimum, pointing at the right API for it. */
+export const tooSmall = (path: string, size: number, min: number): InputError =>
+  inputError(
+    `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum of Box's chunked upload; ` +
+      `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`,
+  )
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Checks that `path` is a readable regular file of at least `minSize` bytes. */
+export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputError, FileInfo> =>
+  pipe(
+    TE.tryCatch(() => stat(path), (cause) => describe(path, cause)),
+    TE.flatMap((s) =>
+      s.isDirectory() ? TE.left(inputError(`${path} is a directory, not a file`))
+        : !s.isFile() ? TE.left(inputError(`${path} is not a regular file (a device, socket or pipe has no size to declare)`))
+        : TE.right(s),
+    ),
+    // Opening proves we may read it; stat alone does not.
+    TE.tap(() => TE.tryCatch(() => open(path, 'r').then((handle) => handle.close()), (cause) => describe(path, cause))),
+    TE.flatMap((s) =>
+      s.size < minSize ? TE.left(tooSmall(path, s.size, minSize))
+        : TE.right({ path: resolve(path), name: basename(path), size: s.size, mtimeMs: Math.floor(s.mtimeMs) }),
+    ),
+  )

@@ -1,0 +1,102 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Command } from '../../src/cli/Args.ts'
+import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, DEMO_SIZE, bytes, parse, usageError } from '../../src/cli/Args.ts'
+
+const none = parse({})
+/** One field of a parsed command. */
+const field = (key: string) => E.map((c: Command) => (c as unknown as Record<string, unknown>)[key])
+
+const Parse = suite('parse')
+
+Parse('should upload to the embedded emulator with defaults when no token is given', () => {
+  assert.equal(none(['big.bin']), E.right({
+    _tag: 'Upload', file: 'big.bin', folderId: '0', json: false, resume: false,
+    minFileSize: BOX_MIN_FILE_SIZE, target: { _tag: 'Embedded' },
+  }))
+})
+
+Parse('should read every upload flag, in both --flag value and --flag=value forms', () => {
+  assert.equal(none(['--json', 'a.bin', '--folder', '123', '--name=b.bin', '--concurrency', '3', '--resume', '--state', 's.json', '--part-size', '1MiB', '--min-file-size=1']), E.right({
+    _tag: 'Upload', file: 'a.bin', folderId: '123', name: 'b.bin', concurrency: 3, json: true, resume: true,
+    state: 's.json', minFileSize: 1, target: { _tag: 'Embedded', partSize: 1024 * 1024 },
+  }))
+})
+
+Parse('should go to Box with a token from the flag or from BOX_TOKEN', () => {
+  const box = { _tag: 'Remote', uploadUrl: BOX_UPLOAD_URL, token: 'T' }
+  assert.equal(field('target')(none(['f', '--token', 'T'])), E.right(box))
+  assert.equal(field('target')(parse({ BOX_TOKEN: 'T' })(['f'])), E.right(box))
+  // an empty BOX_TOKEN counts as none
+  assert.equal(field('target')(parse({ BOX_TOKEN: '' })(['f'])), E.right({ _tag: 'Embedded' }))
+})
+
+Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with its default token', () => {
+  const target = (env: object, argv: ReadonlyArray<string>) => field('target')(parse(env)(argv))
+  assert.equal(target({}, ['f', '--upload-url', 'http://127.0.0.1:9/api/2.0/', '--api-url', 'http://127.0.0.1:9/2.0']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://127.0.0.1:9/api/2.0', apiUrl: 'http://127.0.0.1:9/2.0', token: 'dev-token' }))
+  assert.equal(target({ BOX_UPLOAD_URL: 'http://h:1/api/2.0', BOX_API_URL: 'http://h:1/2.0', BOX_TOKEN: 'X' }, ['f']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://h:1/api/2.0', apiUrl: 'http://h:1/2.0', token: 'X' }))
+})
+
+Parse('should parse the emulator and demo subcommands', () => {
+  assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))
+  assert.equal(none(['emulator', '--port', '8080', '--part-size', '1MiB', '--min-file-size', '1']),
+    E.right({ _tag: 'Emulator', port: 8080, partSize: 1048576, minFileSize: 1 }))
+  assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
+  assert.equal(none(['demo', '--size', '2MB', '--concurrency', '2', '--part-size', '1MiB']),
+    E.right({ _tag: 'Demo', size: 2_000_000, concurrency: 2, partSize: 1048576, json: false }))
+  assert.equal(field('_tag')(none(['./emulator'])), E.right('Upload'))
+})
+
+Parse('should answer help', () => {
+  for (const argv of [['--help'], ['-h'], ['f', '--help'], ['emulator', '-h'], ['demo', '--help']]) {
+    assert.equal(none(argv), E.right({ _tag: 'Help' }), argv.join(' '))
+  }
+})
+
+Parse('should refuse wrong usage with a one-line reason', () => {
+  const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+    [[], 'no file given (box-upload <file>; see box-upload --help)'],
+    [['--json'], 'no file given (box-upload <file>; see box-upload --help)'],
+    [['f', '--frobnicate'], 'unknown option --frobnicate (see box-upload --help)'],
+    [['f', '--frob=1'], 'unknown option --frob (see box-upload --help)'],
+    [['f', '-x'], 'unknown option -x (see box-upload --help)'],
+    [['f', '--port', '1'], 'unknown option --port (see box-upload --help)'],
+    [['emulator', '--json'], 'unknown option --json (see box-upload --help)'],
+    [['a', 'b'], "one file at a time (got 'a' and 'b')"],
+    [['f', '--folder'], '--folder needs a value'],
+    [['f', '--folder', 'abc'], "--folder must be a Box folder id (digits), not 'abc'"],
+    [['f', '--folder', '1', '--folder', '2'], '--folder given twice'],
+    [['f', '--json=yes'], '--json takes no value'],
+    [['f', '--name', 'a/b'], "--name must be a plain file name without slashes or surrounding spaces, not 'a/b'"],
+    [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
+    [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
+    [['f', '--part-size', '-1'], "--part-size must be a positive number of bytes (like 8MiB), not '-1'"],
+    [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
+    [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL, not 'ftp://x'"],
+    [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
+    [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
+    [['emulator', '--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
+  ]
+  for (const [argv, message] of cases) assert.equal(none(argv), E.left(usageError(message)), argv.join(' '))
+})
+
+Parse('should take anything after -- as the file', () => {
+  assert.equal(field('file')(none(['--', '--json'])), E.right('--json'))
+})
+
+const Bytes = suite('bytes')
+
+Bytes('should read plain numbers and units', () => {
+  const table: ReadonlyArray<readonly [string, number]> = [
+    ['1', 1], ['8388608', 8388608], ['512KiB', 524288], ['8MiB', 8388608], ['8m', 8388608], ['1GiB', 1073741824],
+    ['20MB', 20_000_000], ['20 mb', 20_000_000], ['3kB', 3000],
+  ]
+  for (const [text, n] of table) assert.equal(bytes('x')(text), E.right(n), text)
+  for (const text of ['0', '', 'MiB', '1.5MiB', '1XB', '-3']) assert.ok(E.isLeft(bytes('x')(text)), text)
+})
+
+Parse.run()
+Bytes.run()

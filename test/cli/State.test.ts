@@ -1,0 +1,70 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
+import { changed, decode, pathFor, read, remove, write } from '../../src/cli/State.ts'
+import type { State } from '../../src/cli/State.ts'
+
+const state: State = {
+  version: 1,
+  file: { path: '/data/big.bin', size: 30_000_000, mtimeMs: 1_700_000_000_123 },
+  uploadUrl: 'http://127.0.0.1:9/api/2.0',
+  apiUrl: 'http://127.0.0.1:9/2.0',
+  folderId: '0',
+  name: 'big.bin',
+  session: { id: 'S1', partSize: 8388608 },
+  savedAt: '2026-11-28T12:00:00.000Z',
+}
+
+const PathFor = suite('pathFor')
+
+PathFor('should put the state file beside the file, hidden', () => {
+  assert.is(pathFor('/data/big.bin'), '/data/.box-upload-state.big.bin.json')
+  assert.is(pathFor('big.bin'), '.box-upload-state.big.bin.json')
+})
+
+const Changed = suite('changed')
+
+Changed('should accept the same file and name what changed otherwise', () => {
+  const same = { path: '/data/big.bin', name: 'big.bin', size: 30_000_000, mtimeMs: 1_700_000_000_123 }
+  assert.is(changed(state, same), undefined)
+  assert.is(changed(state, { ...same, size: 1 }), '/data/big.bin changed size (30000000 bytes when interrupted, 1 now)')
+  assert.is(changed(state, { ...same, mtimeMs: 1 }), '/data/big.bin was modified since the upload was interrupted')
+  assert.is(changed(state, { ...same, path: '/other' }), 'the state file is for /data/big.bin, not /other')
+})
+
+const Decode = suite('decode')
+
+Decode('should refuse what is not a state file, naming the field', () => {
+  assert.equal(decode('s.json')('{'), E.left({ _tag: 'StateError', message: 's.json is not JSON' }))
+  const bad = decode('s.json')(JSON.stringify({ ...state, file: { ...state.file, size: 'big' } }))
+  assert.ok(E.isLeft(bad) && bad.left.message.startsWith('s.json is not a box-upload state file: ') && bad.left.message.includes('size'))
+})
+
+const File = suite('read, write, remove')
+
+File('should round-trip through the file, readable by the owner only, without stray fields such as a token', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'state-test-'))
+  try {
+    const path = join(dir, 's.json')
+    const leaky = { ...state, token: 'SECRET', file: { ...state.file, token: 'SECRET' } } as State
+    assert.equal(await write(path)(leaky)(), E.right(undefined))
+    const text = await readFile(path, 'utf8')
+    assert.not.ok(text.includes('SECRET'), text)
+    assert.is((await stat(path)).mode & 0o777, 0o600)
+    assert.equal(await read(path)(), E.right(state))
+    assert.equal(await remove(path)(), E.right(undefined))
+    assert.equal(await remove(path)(), E.right(undefined), 'removing twice is fine')
+    const missing = await read(path)()
+    assert.ok(E.isLeft(missing) && missing.left.message.startsWith('nothing to resume: no state file'))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+PathFor.run()
+Changed.run()
+Decode.run()
+File.run()
