@@ -1,12 +1,120 @@
-/** The emulator as one web handler: `Request -> Promise<Response>` (placeholder, being built). */
+/**
+ * The emulator as one web handler, `Request -> Promise<Response>`: routing, bearer-token check,
+ * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
+ */
+import { body as errorBody, boxError, Fail, requestId, toResponse } from './BoxError.ts'
+import { commit } from './Commit.ts'
+import { config as resolve, type Config } from './Config.ts'
+import { preflight, withCors } from './Cors.ts'
+import { sleep } from './Faults.ts'
+import { getContent, getFile } from './Files.ts'
+import { bearer } from './Http.ts'
 import type { EmulatorOptions } from './Options.ts'
+import { listParts, uploadPart } from './Parts.ts'
+import { isReset, resetError } from './Reset.ts'
+import { abort, createForFile, createForVersion, log, status, type Ctx } from './Sessions.ts'
+import { empty, type Store } from './Store.ts'
 
 /** A running emulator: a fetch-shaped handler. */
 export interface Emulator {
+  /** Answers one request, like `fetch`; rejects with a `TypeError` only for the `reset` fault. */
   readonly fetch: (request: Request) => Promise<Response>
 }
 
-/** Creates an in-process emulator. */
-export const emulator = (_options: EmulatorOptions = {}): Emulator => ({
-  fetch: async () => new Response(JSON.stringify({ type: 'error', status: 501, code: 'not_implemented' }), { status: 501 }),
-})
+type Route = (ctx: Ctx, id: string) => Response | Promise<Response>
+
+/** Upload base routes (`/api/2.0`), by path pattern then method. */
+const UPLOAD_ROUTES: ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]> = [
+  [/^\/files\/upload_sessions$/, { POST: (ctx) => createForFile(ctx) }],
+  [/^\/files\/upload_sessions\/([^/]+)$/, { GET: status, PUT: uploadPart, DELETE: abort }],
+  [/^\/files\/upload_sessions\/([^/]+)\/parts$/, { GET: listParts }],
+  [/^\/files\/upload_sessions\/([^/]+)\/commit$/, { POST: commit }],
+  [/^\/files\/upload_sessions\/([^/]+)\/log$/, { POST: log }],
+  [/^\/files\/([^/]+)\/upload_sessions$/, { POST: createForVersion }],
+]
+
+/** API base routes (`/2.0`): what tests use to check results. */
+const api = (config: Config, store: Store): ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]> => [
+  [/^\/files\/([^/]+)$/, { GET: (_ctx, id) => getFile(config, store, id) }],
+  [/^\/files\/([^/]+)\/content$/, { GET: (_ctx, id) => getContent(store, id) }],
+]
+
+const safeDecode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+const match = (routes: ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]>, path: string) => {
+  for (const [pattern, methods] of routes) {
+    const m = pattern.exec(path)
+    if (m) return { methods, id: safeDecode(m[1] ?? '') }
+  }
+  return undefined
+}
+
+/** Answers one request; throws `Fail` for Box errors. */
+const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof api>, request: Request): Promise<Response> => {
+  const url = new URL(request.url)
+  const base = /^\/api\/2\.0(\/.*)$/.exec(url.pathname)
+  const apiBase = /^\/2\.0(\/.*)$/.exec(url.pathname)
+  const found = base ? match(UPLOAD_ROUTES, base[1]!) : apiBase ? match(apiRoutes, apiBase[1]!) : undefined
+  if (!found) return toResponse(boxError(404, 'not_found', `No such endpoint: ${request.method} ${url.pathname}`))
+  const handler = found.methods[request.method]
+  if (!handler) {
+    const allow = Object.keys(found.methods).join(', ')
+    return toResponse(boxError(405, 'method_not_allowed', `${request.method} is not allowed here; use ${allow}`, undefined, { allow }))
+  }
+  const token = bearer(request)
+  if (token === undefined || !config.tokens.includes(token)) {
+    return toResponse(boxError(401, 'unauthorized', token === undefined ? 'Authorization: Bearer <token> is required' : 'The access token is not valid',
+      undefined, { 'www-authenticate': 'Bearer realm="Service", error="invalid_token"' }))
+  }
+  const uploadBase = config.uploadBaseUrl ?? `${url.origin}/api/2.0`
+  return handler({ config, store, request, token, uploadBase }, found.id)
+}
+
+/** The Box error code of an answer, read back from its body (for `onRequest`). */
+const codeOf = async (response: Response): Promise<string | undefined> => {
+  if (response.status < 400 || !response.headers.get('content-type')?.includes('json')) return undefined
+  const parsed: unknown = await response.clone().json().catch(() => undefined)
+  return typeof parsed === 'object' && parsed !== null ? (parsed as { code?: string }).code : undefined
+}
+
+/**
+ * Creates an in-process emulator.
+ * @example
+ * const box = emulator({ minFileSize: 1, partSize: 4 })
+ * const res = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', ... }))
+ */
+export const emulator = (options: EmulatorOptions = {}): Emulator => {
+  const config = resolve(options)
+  const store = empty()
+  const apiRoutes = api(config, store)
+  const record = (request: Request, status: number, at: number, code?: string) => {
+    if (!config.onRequest) return
+    const url = new URL(request.url)
+    config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
+  }
+  const fetch = async (request: Request): Promise<Response> => {
+    const at = Date.now()
+    await sleep(config.latencyMs)
+    let response: Response
+    try {
+      response = request.method === 'OPTIONS' ? preflight(request) : await route(config, store, apiRoutes, request)
+    } catch (e) {
+      if (isReset(e)) {
+        record(request, 0, at, 'connection_reset')
+        throw resetError()
+      }
+      response = e instanceof Fail ? toResponse(e.error)
+        : new Response(JSON.stringify(errorBody(boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`), requestId())),
+          { status: 500, headers: { 'content-type': 'application/json' } })
+    }
+    record(request, response.status, at, await codeOf(response))
+    return withCors(response)
+  }
+  return { fetch }
+}

@@ -1,3 +1,5 @@
+import type { Sha1Factory } from './Sha1.ts'
+
 /**
  * Options of the Box upload-session emulator. These names are public: tests and users rely on them.
  * Written from `box-protocol.md` alone; nothing here is shared with the client.
@@ -88,4 +90,13 @@ export interface EmulatorOptions {
   readonly uploadBaseUrl?: string
   /** Called after every answered request. */
   readonly onRequest?: (record: RequestRecord) => void
+  /**
+   * Folder ids that exist besides the root `'0'` (default: every all-digits id exists). With a list,
+   * creating a session in another folder answers `404 invalid_parameter`.
+   */
+  readonly folders?: ReadonlyArray<string>
+  /** SHA-1 implementation (default: the emulator's own pure-TypeScript one; the Node adapter passes `node:crypto`'s). */
+  readonly sha1?: Sha1Factory
+  /** Clock in ms since the epoch (default `Date.now`); tests can move it to expire sessions or finish processing. */
+  readonly clock?: () => number
 }

@@ -1,29 +1,121 @@
-/** Node adapter of the emulator (being built). */
-import { createServer } from 'node:http'
-import type { EmulatorOptions } from './Options.ts'
+/**
+ * Node adapter: serves the emulator over HTTP/1.1 with `node:http` on 127.0.0.1, using
+ * `node:crypto`'s SHA-1 for speed. Part bodies are streamed to the handler (chunked transfer
+ * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body.
+ */
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { emulator } from './Handler.ts'
+import type { EmulatorOptions } from './Options.ts'
+import { isReset } from './Reset.ts'
+import type { Sha1Factory } from './Sha1.ts'
 
 /** A running emulator over HTTP. */
 export interface Served {
+  /** Upload API base, e.g. `http://127.0.0.1:PORT/api/2.0` (like `https://upload.box.com/api/2.0`). */
   readonly url: string
+  /** API base, e.g. `http://127.0.0.1:PORT/2.0` (like `https://api.box.com/2.0`). */
   readonly apiUrl: string
+  /** Stops listening and closes every connection, keep-alive ones included. */
   readonly close: () => Promise<void>
 }
 
-/** Starts the emulator on 127.0.0.1. */
+/** `node:crypto`'s SHA-1 behind the emulator's `Sha1` interface. */
+export const nodeSha1: Sha1Factory = () => {
+  const h = createHash('sha1')
+  return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) }
+}
+
+/**
+ * The request body as a pull-based web stream. Cancelling it (the handler refusing a body that is
+ * too long) drains and discards the rest instead of buffering it or killing the connection, so the
+ * client still gets the error answer.
+ */
+const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
+  let wake: (() => void) | undefined
+  let ended = false
+  let failure: unknown
+  const onReadable = () => wake?.()
+  req.on('readable', onReadable)
+  req.on('end', () => { ended = true; wake?.() })
+  req.on('error', (e) => { failure = e; wake?.() })
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const chunk: Buffer | null = req.read()
+        if (chunk) return controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if (failure) return controller.error(failure)
+        if (ended) return controller.close()
+        await new Promise<void>((resolve) => { wake = resolve })
+        wake = undefined
+      }
+    },
+    cancel() {
+      req.off('readable', onReadable)
+      setImmediate(() => req.resume())
+    },
+  }, { highWaterMark: 0 })
+}
+
+const toRequest = (origin: string, req: IncomingMessage): Request => {
+  const headers = new Headers()
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
+  const method = req.method ?? 'GET'
+  const hasBody = method !== 'GET' && method !== 'HEAD'
+  return new Request(origin + (req.url ?? '/'), {
+    method,
+    headers,
+    ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
+  } as RequestInit)
+}
+
+const write = async (response: Response, res: ServerResponse): Promise<void> => {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, key) => { headers[key] = value })
+  res.writeHead(response.status, headers)
+  if (!response.body) return void res.end()
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve))
+  }
+  res.end()
+}
+
+/**
+ * Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks).
+ * @example
+ * const box = await serve({ port: 0, minFileSize: 1 })
+ * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
+ * await box.close()
+ */
 export const serve = async (options: EmulatorOptions & { port?: number; host?: string } = {}): Promise<Served> => {
-  const app = emulator(options)
-  const server = createServer(async (req, res) => {
-    const r = await app.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method ?? 'GET' }))
-    res.writeHead(r.status, Object.fromEntries(r.headers))
-    res.end(Buffer.from(await r.arrayBuffer()))
+  const host = options.host ?? '127.0.0.1'
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => resolve())
   })
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve))
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const app = emulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options })
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    app.fetch(toRequest(origin, req))
+      .then((response) => write(response, res))
+      .catch((e: unknown) => {
+        if (isReset(e)) return void req.socket.destroy()
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+        res.end()
+      })
+  })
   return {
-    url: `http://127.0.0.1:${port}/api/2.0`,
-    apiUrl: `http://127.0.0.1:${port}/2.0`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    url: `${origin}/api/2.0`,
+    apiUrl: `${origin}/2.0`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }),
   }
 }

@@ -1,0 +1,148 @@
+/**
+ * `POST /files/upload_sessions/:id/commit` (protocol §3.6, §7, gotchas 9-12, 18, 21).
+ *
+ * Order of checks: session (404/403/410) → `If-Match` (412) → `Digest` header (400) → JSON body →
+ * `parts` (400 `invalid_parts`: shape, ascending order, no gaps, cover the file, each equal to a
+ * stored part) → still processing or `faults.commitAccepted` (202, `Retry-After`, empty body) →
+ * whole-file digest (400 `digest_mismatch`) → name clash (409 `item_name_in_use`) → 201.
+ * A repeated commit of a committed session answers 201 with the file again (idempotent retry).
+ */
+import { fail } from './BoxError.ts'
+import * as Digest from './Digest.ts'
+import { fileFull, fileMini } from './Files.ts'
+import { json, readJson } from './Http.ts'
+import { openSession, type Ctx } from './Sessions.ts'
+import { toBase64, toHex } from './Sha1.ts'
+import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
+
+const invalidParts = (message: string, context?: Record<string, unknown>) => fail(400, 'invalid_parts', message, context)
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+
+/** Checks the commit's `parts` against the session: every part, in order, exactly as stored. */
+const checkParts = (s: Session, parts: unknown): void => {
+  if (!Array.isArray(parts)) throw invalidParts('parts is required: the array of every uploaded part, ordered by offset')
+  let next = 0
+  parts.forEach((p: unknown, i) => {
+    const e = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>
+    if (typeof e['part_id'] !== 'string' || !isInt(e['offset']) || !isInt(e['size']) || (e['sha1'] !== undefined && typeof e['sha1'] !== 'string')) {
+      throw invalidParts(`parts[${i}] must be {part_id: string, offset: integer, size: integer, sha1?: string}`)
+    }
+    if (e['offset'] !== next) {
+      throw invalidParts(`parts[${i}] has offset ${e['offset']}; expected ${next}: parts must be ordered by offset and leave no gaps`)
+    }
+    const stored = s.parts.get(e['offset'] / s.partSize)
+    if (!stored || stored.offset !== e['offset']) throw invalidParts(`parts[${i}] (offset ${e['offset']}) was never uploaded`)
+    const same = stored.part_id === e['part_id'] && stored.size === e['size'] &&
+      (e['sha1'] === undefined || (e['sha1'] as string).toLowerCase() === stored.sha1)
+    if (!same) {
+      throw invalidParts(`parts[${i}] does not match the part stored at offset ${stored.offset}`, {
+        stored_part: { part_id: stored.part_id, offset: stored.offset, size: stored.size, sha1: stored.sha1 },
+      })
+    }
+    next += stored.size
+  })
+  if (next !== s.fileSize) throw invalidParts(`parts cover ${next} bytes of the ${s.fileSize}-byte file`)
+}
+
+const unquote = (etag: string): string => etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')
+
+/** The commit `attributes` the emulator applies to the file. */
+interface Attributes {
+  readonly content_modified_at?: string
+  readonly content_created_at?: string
+  readonly description?: string
+}
+
+const parseAttributes = (attributes: unknown): Attributes => {
+  if (attributes === undefined || attributes === null) return {}
+  if (typeof attributes !== 'object' || Array.isArray(attributes)) throw fail(400, 'bad_request', 'attributes must be an object')
+  const a = attributes as Record<string, unknown>
+  const out: { -readonly [K in keyof Attributes]: Attributes[K] } = {}
+  for (const key of ['content_modified_at', 'content_created_at'] as const) {
+    const v = a[key]
+    if (v === undefined) continue
+    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw fail(400, 'bad_request', `attributes.${key} must be an RFC 3339 date-time`)
+    out[key] = new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }
+  if (a['description'] !== undefined) {
+    if (typeof a['description'] !== 'string') throw fail(400, 'bad_request', 'attributes.description must be a string')
+    out.description = a['description'].slice(0, 255)
+  }
+  return out
+}
+
+const filesCollection = (ctx: Ctx, f: StoredFile): Response =>
+  json(201, { total_count: 1, entries: [fileFull(ctx.config, f)] }, { etag: `"${f.etag}"` })
+
+/** Creates the file, or the new version of the session's file, from the session's parts. */
+const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes): StoredFile => {
+  const { store, config } = ctx
+  const now = config.clock()
+  const content = config.storage === 'memory' ? partsInOrder(s).map((p) => p.bytes!) : undefined
+  const existing = s.fileId ? store.files.get(s.fileId) : undefined
+  const f: StoredFile = existing ?? {
+    id: String(store.nextFileId++), name: s.fileName, folderId: s.folderId, size: s.fileSize, sha1, etag: 0,
+    versionId: String(store.nextVersionId++), ownerToken: s.token, createdAt: now, modifiedAt: now,
+    contentCreatedAt: null, contentModifiedAt: null, description: '',
+  }
+  if (existing) {
+    Object.assign(existing, { name: s.fileName, size: s.fileSize, sha1, etag: existing.etag + 1, versionId: String(store.nextVersionId++), modifiedAt: now, contentModifiedAt: null })
+  }
+  if (content) f.content = content
+  else delete f.content
+  if (attributes.content_modified_at !== undefined) f.contentModifiedAt = attributes.content_modified_at
+  if (attributes.content_created_at !== undefined) f.contentCreatedAt = attributes.content_created_at
+  if (attributes.description !== undefined) f.description = attributes.description
+  store.files.set(f.id, f)
+  return f
+}
+
+/** `POST /files/upload_sessions/:id/commit`. */
+export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
+  const { request, config, store } = ctx
+  const s = openSession(ctx, id, true)
+  const committed = () => filesCollection(ctx, store.files.get(s.committedFileId!)!)
+  if (s.state === 'committed') {
+    await request.arrayBuffer().catch(() => undefined)
+    return committed()
+  }
+  const ifMatch = request.headers.get('if-match')
+  const target = s.fileId ? store.files.get(s.fileId) : undefined
+  if (ifMatch !== null && target && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => unquote(e) === String(target.etag))) {
+    throw fail(412, 'precondition_failed', `If-Match ${ifMatch.slice(0, 64)} does not match the file's etag "${target.etag}"`)
+  }
+  const claimed = Digest.parse(request.headers.get('digest'))
+  if (claimed._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the whole file>"')
+  if (claimed._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${claimed.reason}`)
+  const body = await readJson(request)
+  // The body read awaited: another request may have committed or aborted the session meanwhile.
+  const state = s.state as Session['state']
+  if (state === 'committed') return committed()
+  if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
+  checkParts(s, body['parts'])
+  const attributes = parseAttributes(body['attributes'])
+
+  const now = config.clock()
+  const processing = [...s.parts.values()].some((p) => p.storedAt + config.processingDelayMs > now)
+  if (processing || s.commitAccepted > 0) {
+    if (!processing) s.commitAccepted--
+    return new Response(null, { status: 202, headers: { 'retry-after': String(config.retryAfterSeconds) } })
+  }
+  const actual = wholeDigest(s.whole, s.fileSize)
+  if (!actual) throw fail(500, 'internal_server_error', 'Emulator bug: the whole-file digest does not cover the file')
+  if (!Digest.equal(claimed.bytes, actual)) {
+    const [exp, act] = [claimed.base64, toBase64(actual)]
+    throw fail(400, 'digest_mismatch', `File digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
+  }
+  const clash = fileNamed(store, s.folderId, s.fileName)
+  if (clash && clash.id !== s.fileId) {
+    throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(clash) })
+  }
+  const f = commitFile(ctx, s, toHex(actual), attributes)
+  s.state = 'committed'
+  s.committedFileId = f.id
+  s.parts.clear()
+  s.whole.pending.clear()
+  return filesCollection(ctx, f)
+}

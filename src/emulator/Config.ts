@@ -1,0 +1,54 @@
+/** The emulator's options with every default filled in (protocol §13 for the defaults). */
+import type { EmulatorOptions, Storage } from './Options.ts'
+import { plan, retryAfter, type FaultPlan } from './Faults.ts'
+import { sha1, type Sha1Factory } from './Sha1.ts'
+
+const MiB = 1024 * 1024
+
+/** Default part size: 8 MiB under 256 MiB, 32 MiB from 256 MiB (the two values seen from Box). */
+export const defaultPartSize = (fileSize: number): number => (fileSize < 256 * MiB ? 8 * MiB : 32 * MiB)
+
+/** Resolved configuration. */
+export interface Config {
+  readonly tokens: ReadonlyArray<string>
+  readonly partSize: (fileSize: number) => number
+  readonly minFileSize: number
+  readonly maxFileSize: number
+  readonly processingDelayMs: number
+  readonly sessionTtlMs: number
+  readonly storage: Storage
+  readonly faultPlan: FaultPlan
+  readonly retryAfterSeconds: number
+  readonly slowMs: number
+  readonly latencyMs: number
+  readonly commitAccepted: number
+  readonly uploadBaseUrl?: string
+  readonly folders?: ReadonlySet<string>
+  readonly sha1: Sha1Factory
+  readonly clock: () => number
+  readonly onRequest?: EmulatorOptions['onRequest']
+}
+
+/** Fills in defaults. */
+export const config = (o: EmulatorOptions = {}): Config => {
+  const size = o.partSize
+  return {
+    tokens: o.tokens ?? ['dev-token'],
+    partSize: typeof size === 'number' ? () => size : size ?? defaultPartSize,
+    minFileSize: o.minFileSize ?? 20_000_000,
+    maxFileSize: o.maxFileSize ?? Number.MAX_SAFE_INTEGER,
+    processingDelayMs: o.processingDelayMs ?? 0,
+    sessionTtlMs: o.sessionTtlMs ?? 7 * 24 * 3600 * 1000,
+    storage: o.storage ?? 'memory',
+    faultPlan: plan(o.faults),
+    retryAfterSeconds: retryAfter(o.faults),
+    slowMs: o.faults?.slowMs ?? 200,
+    latencyMs: o.faults?.latencyMs ?? 0,
+    commitAccepted: o.faults?.commitAccepted ?? 0,
+    ...(o.uploadBaseUrl !== undefined ? { uploadBaseUrl: o.uploadBaseUrl.replace(/\/+$/, '') } : {}),
+    ...(o.folders ? { folders: new Set(['0', ...o.folders]) } : {}),
+    sha1: o.sha1 ?? sha1,
+    clock: o.clock ?? Date.now,
+    ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Seeded, deterministic fault injection for part uploads. Scripted faults win; otherwise a
+ * mulberry32 PRNG seeded with `faults.seed` draws whether (and which) random fault hits. The PRNG
+ * is drawn exactly twice per part upload that reaches the fault stage, so the same seed and the same
+ * order of requests give the same faults.
+ */
+import type { Faults, PartFault } from './Options.ts'
+
+/** Every fault kind (the default of `faults.kinds`). */
+export const ALL_PART_FAULTS: ReadonlyArray<PartFault> = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow']
+
+/** mulberry32: a small, fast 32-bit PRNG; returns numbers in [0, 1). */
+export const mulberry32 = (seed: number): (() => number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Decides the fault of one part upload: `(partIndex, attempt) => fault | undefined` (attempt 1-based). */
+export type FaultPlan = (part: number, attempt: number) => PartFault | undefined
+
+/** Builds the fault plan of an emulator from its options. */
+export const plan = (faults: Faults = {}): FaultPlan => {
+  const random = mulberry32(faults.seed ?? 1)
+  const probability = faults.probability ?? 0
+  const kinds = faults.kinds && faults.kinds.length > 0 ? faults.kinds : ALL_PART_FAULTS
+  const script = faults.script ?? []
+  return (part, attempt) => {
+    const scripted = script.find((s) => s.part === part && (s.attempt ?? 1) === attempt)
+    if (scripted) return scripted.fault
+    if (probability <= 0) return undefined
+    const hit = random() < probability
+    const pick = kinds[Math.floor(random() * kinds.length)]
+    return hit ? pick : undefined
+  }
+}
+
+/** `Retry-After` seconds sent with 429, 503 and commit 202 (default 1; 0 allowed). */
+export const retryAfter = (faults: Faults = {}): number => Math.max(0, faults.retryAfterSeconds ?? 1)
+
+/** Sleeps `ms` milliseconds (web global `setTimeout`). */
+export const sleep = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()

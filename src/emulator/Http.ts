@@ -1,0 +1,66 @@
+/** Small HTTP helpers of the emulator's routes: JSON answers, JSON request bodies, bearer tokens. */
+import { fail } from './BoxError.ts'
+
+/** A JSON answer. */
+export const json = (status: number, value: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } })
+
+/** The bearer token of a request, if any (never logged). */
+export const bearer = (request: Request): string | undefined => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')
+  return m?.[1]
+}
+
+const MAX_JSON_BYTES = 16 * 1024 * 1024
+
+/**
+ * Reads a JSON object body: `415` for a non-JSON content type, `413` past 16 MiB (read no further),
+ * `400 bad_request` for malformed JSON or a non-object. A missing content type is accepted.
+ */
+export const readJson = async (request: Request): Promise<Record<string, unknown>> => {
+  const type = request.headers.get('content-type')
+  if (type !== null && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
+    throw fail(415, 'unsupported_media_type', `Content-Type must be application/json, not "${type.slice(0, 100)}"`)
+  }
+  const chunks: Uint8Array[] = []
+  let length = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      length += value.length
+      if (length > MAX_JSON_BYTES) {
+        await reader.cancel().catch(() => undefined)
+        throw fail(413, 'request_entity_too_large', `JSON body is larger than ${MAX_JSON_BYTES} bytes`)
+      }
+      chunks.push(value)
+    }
+  }
+  const text = new TextDecoder().decode(concat(chunks, length))
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw fail(400, 'bad_request', 'Request body is not valid JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail(400, 'bad_request', 'Request body must be a JSON object')
+  }
+  return value as Record<string, unknown>
+}
+
+/** Concatenates chunks into one array of `length` bytes (one copy; no copy for a single chunk). */
+export const concat = (chunks: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+  if (chunks.length === 1 && chunks[0]!.length === length) return chunks[0]!
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+/** Box's date-time form: UTC, no milliseconds (`2017-04-18T01:45:15Z`). */
+export const isoDate = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')

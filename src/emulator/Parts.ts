@@ -1,0 +1,128 @@
+/**
+ * Part routes: upload a part (`PUT`, protocol §3.4, §6.3, gotchas 3-8, 22) and list parts (§3.5).
+ *
+ * Choices where Box is silent (documented in the README): every `Content-Range` problem is
+ * `416 invalid_content_range`; a body whose length differs from the range is
+ * `400 request_size_mismatch`; a missing `Digest` is `400 missing_digest`, an unreadable one
+ * `400 invalid_digest`; a second upload of a part whose first upload is still in flight is
+ * `409 conflict`.
+ */
+import { fail } from './BoxError.ts'
+import * as ContentRange from './ContentRange.ts'
+import * as Digest from './Digest.ts'
+import { sleep } from './Faults.ts'
+import { json } from './Http.ts'
+import { readPart } from './PartBody.ts'
+import { resetError } from './Reset.ts'
+import { openSession, type Ctx } from './Sessions.ts'
+import { toBase64, toHex } from './Sha1.ts'
+import { absorb, partsInOrder, randomHex, type Session, type StoredPart } from './Store.ts'
+
+/** The `UploadPart` JSON of a stored part. */
+export const partJson = (p: StoredPart) => ({ part_id: p.part_id, offset: p.offset, size: p.size, sha1: p.sha1 })
+
+const checkedRange = (s: Session, header: string | null): ContentRange.ContentRange => {
+  const parsed = ContentRange.parse(header)
+  const range = ContentRange.isProblem(parsed) ? parsed : ContentRange.check({ fileSize: s.fileSize, partSize: s.partSize })(parsed)
+  if (ContentRange.isProblem(range)) {
+    throw fail(416, 'invalid_content_range', ContentRange.describe(range), {
+      content_range: header?.slice(0, 100) ?? null, part_size: s.partSize, file_size: s.fileSize,
+    })
+  }
+  return range
+}
+
+const checkedDigest = (header: string | null): Uint8Array => {
+  const d = Digest.parse(header)
+  if (d._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the part>"')
+  if (d._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${d.reason}`)
+  return d.bytes
+}
+
+const sizeMismatch = (expected: number, received: number, tooLong: boolean) =>
+  fail(400, 'request_size_mismatch', tooLong
+    ? `Body is longer than the ${expected} bytes of its Content-Range; the emulator stopped reading`
+    : `Body has ${received} bytes; its Content-Range declares ${expected}`)
+
+/** Stores a validated part (synchronously, so no other upload interleaves). */
+const store = (ctx: Ctx, s: Session, range: ContentRange.ContentRange, bytes: Uint8Array, sha1: Uint8Array): StoredPart => {
+  const part: StoredPart = {
+    part_id: randomHex(4),
+    offset: range.first,
+    size: bytes.length,
+    sha1: toHex(sha1),
+    storedAt: ctx.config.clock(),
+    ...(ctx.config.storage === 'memory' ? { bytes } : {}),
+  }
+  s.parts.set(range.first / s.partSize, part)
+  absorb(s.whole, range.first, bytes)
+  return part
+}
+
+/** `PUT /files/upload_sessions/:id`: uploads one part. */
+export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
+  const { request, config } = ctx
+  const s = openSession(ctx, id)
+  const range = checkedRange(s, request.headers.get('content-range'))
+  const claimed = checkedDigest(request.headers.get('digest'))
+  const index = range.first / s.partSize
+  const expected = range.last - range.first + 1
+  const stored = s.parts.get(index)
+  if (stored) {
+    throw fail(416, 'range_overlaps_existing_part', 'Part overlaps a part already uploaded; parts cannot be replaced',
+      { conflicting_part: partJson(stored) })
+  }
+  if (s.uploading.has(index)) throw fail(409, 'conflict', `Part at offset ${range.first} is being uploaded by another request`)
+  const length = request.headers.get('content-length')
+  if (length !== null && Number(length) !== expected) throw sizeMismatch(expected, Number(length), Number(length) > expected)
+
+  const attempt = (s.attempts.get(index) ?? 0) + 1
+  s.attempts.set(index, attempt)
+  const fault = config.faultPlan(index, attempt)
+  const retryAfter = { 'retry-after': String(config.retryAfterSeconds) }
+  if (fault === 'rate_limit') throw fail(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later (injected fault)', undefined, retryAfter)
+  if (fault === 'unavailable_before') throw fail(503, 'unavailable', 'Service unavailable (injected fault); the part was not stored', undefined, retryAfter)
+  if (fault === 'error_before') throw fail(500, 'internal_server_error', 'Internal server error (injected fault); the part was not stored')
+
+  s.uploading.add(index)
+  try {
+    if (fault === 'slow') await sleep(config.slowMs)
+    const body = await readPart(request.body, expected, config.sha1(), fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
+    if (body._tag === 'Stopped') throw resetError()
+    if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
+    if (!Digest.equal(claimed, body.sha1)) {
+      const [exp, act] = [toBase64(claimed), toBase64(body.sha1)]
+      throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
+    }
+    if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
+    const part = store(ctx, s, range, body.bytes, body.sha1)
+    if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
+    return json(200, { part: partJson(part) })
+  } finally {
+    s.uploading.delete(index)
+  }
+}
+
+const intParam = (url: URL, name: string, fallback: number): number => {
+  const raw = url.searchParams.get(name)
+  if (raw === null || raw === '') return fallback
+  if (!/^\d{1,9}$/.test(raw)) throw fail(400, 'bad_request', `${name} must be a non-negative integer`)
+  return Number(raw)
+}
+
+/**
+ * `GET /files/upload_sessions/:id/parts?offset&limit`: stored parts in offset order. `offset` is an
+ * item index (over 10000: `400 bad_request`); `limit` defaults to and is capped at 1000 (as OAS's
+ * pagination says, "the same as the limit query parameter unless that value exceeded the maximum").
+ * `total_count` is always `total_parts` (the legacy swagger's meaning; protocol §3.5).
+ */
+export const listParts = (ctx: Ctx, id: string): Response => {
+  const s = openSession(ctx, id)
+  const url = new URL(ctx.request.url)
+  const offset = intParam(url, 'offset', 0)
+  if (offset > 10000) throw fail(400, 'bad_request', 'offset must not exceed 10000')
+  const limit = Math.min(1000, intParam(url, 'limit', 1000))
+  if (limit < 1) throw fail(400, 'bad_request', 'limit must be at least 1')
+  const entries = partsInOrder(s).slice(offset, offset + limit).map(partJson)
+  return json(200, { total_count: s.totalParts, limit, offset, order: [{ by: 'offset', direction: 'ASC' }], entries })
+}

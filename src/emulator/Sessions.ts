@@ -1,0 +1,163 @@
+/**
+ * Upload-session routes: create (new file, new version), status, abort, log (protocol §3.1-§3.3,
+ * §3.7, §3.8), and `openSession`, the lookup every session route starts with.
+ */
+import { fail } from './BoxError.ts'
+import type { Config } from './Config.ts'
+import { isoDate, json, readJson } from './Http.ts'
+import { fileMini } from './Files.ts'
+import { fileNamed, randomHex, wholeHash, type Session, type Store } from './Store.ts'
+
+/** What a route gets: configuration, state, the request, its token and the upload base URL. */
+export interface Ctx {
+  readonly config: Config
+  readonly store: Store
+  readonly request: Request
+  readonly token: string
+  readonly uploadBase: string
+}
+
+const SESSION_ID = /^[0-9A-Fa-f]{32}$/
+
+/**
+ * Finds the session a URL names: `400 invalid_upload_session_id` when malformed, `404 not_found`
+ * when unknown or aborted (or, unless `allowCommitted`, committed), `403 forbidden` for another
+ * token, `410 session_expired` past its lifetime.
+ */
+export const openSession = (ctx: Ctx, id: string, allowCommitted = false): Session => {
+  if (!SESSION_ID.test(id)) throw fail(400, 'invalid_upload_session_id', `"${id.slice(0, 64)}" is not an upload session id`)
+  const s = ctx.store.sessions.get(id.toUpperCase())
+  if (!s || s.state === 'aborted' || (s.state === 'committed' && !allowCommitted)) {
+    throw fail(404, 'not_found', `Upload session ${id} not found`)
+  }
+  if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
+  if (s.state === 'open' && ctx.config.clock() >= s.expiresAt) throw fail(410, 'session_expired', `Upload session ${id} has expired`)
+  return s
+}
+
+/** The `UploadSession` JSON of a session. */
+export const sessionJson = (ctx: Ctx, s: Session) => {
+  const url = `${ctx.uploadBase}/files/upload_sessions/${s.id}`
+  const now = ctx.config.clock()
+  let processed = 0
+  for (const p of s.parts.values()) if (p.storedAt + ctx.config.processingDelayMs <= now) processed++
+  return {
+    id: s.id,
+    type: 'upload_session' as const,
+    session_expires_at: isoDate(s.expiresAt),
+    part_size: s.partSize,
+    total_parts: s.totalParts,
+    num_parts_processed: processed,
+    session_endpoints: {
+      upload_part: url,
+      commit: `${url}/commit`,
+      abort: url,
+      list_parts: `${url}/parts`,
+      status: url,
+      log_event: `${url}/log`,
+    },
+  }
+}
+
+/** `item_name_invalid` / `missing_file_name` checks of Box's naming rules; returns the name. */
+export const checkName = (name: unknown): string => {
+  if (name === undefined || name === null) throw fail(400, 'missing_file_name', 'file_name is required')
+  if (typeof name !== 'string') throw fail(400, 'item_name_invalid', 'file_name must be a string')
+  const bad = name.length === 0 || name.length > 255 || /[/\\\u0000-\u001f]/.test(name) ||
+    name === '.' || name === '..' || name.trim() !== name
+  if (bad) {
+    throw fail(400, 'item_name_invalid', 'file_name must be 1-255 characters, without "/", "\\", control characters or surrounding spaces, and not "." or ".."')
+  }
+  return name
+}
+
+const checkSize = (config: Config, size: unknown): number => {
+  if (size === undefined || size === null) throw fail(400, 'missing_file_size', 'file_size is required')
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw fail(400, 'invalid_file_size', 'file_size must be a non-negative integer number of bytes')
+  }
+  if (size < config.minFileSize) {
+    throw fail(400, 'file_size_too_small', `file_size ${size} is below the chunked-upload minimum of ${config.minFileSize} bytes`)
+  }
+  if (size === 0) throw fail(400, 'invalid_file_size', 'file_size must be at least 1 byte')
+  if (size > config.maxFileSize) {
+    throw fail(403, 'file_size_limit_exceeded', `file_size ${size} exceeds the maximum of ${config.maxFileSize} bytes`)
+  }
+  return size
+}
+
+const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: string): void => {
+  const existing = fileNamed(ctx.store, folderId, name)
+  if (existing && existing.id !== exceptFileId) {
+    throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(existing) })
+  }
+}
+
+const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; fileSize: number; fileId?: string }): Response => {
+  const partSize = Math.max(1, Math.floor(ctx.config.partSize(fields.fileSize)))
+  const s: Session = {
+    id: randomHex(16),
+    token: ctx.token,
+    ...fields,
+    partSize,
+    totalParts: Math.ceil(fields.fileSize / partSize),
+    expiresAt: ctx.config.clock() + ctx.config.sessionTtlMs,
+    parts: new Map(),
+    uploading: new Set(),
+    attempts: new Map(),
+    whole: wholeHash(ctx.config.sha1),
+    commitAccepted: ctx.config.commitAccepted,
+    state: 'open',
+  }
+  ctx.store.sessions.set(s.id, s)
+  return json(201, sessionJson(ctx, s))
+}
+
+/** `POST /files/upload_sessions`: a session for a new file. */
+export const createForFile = async (ctx: Ctx): Promise<Response> => {
+  const body = await readJson(ctx.request)
+  const folderId = body['folder_id']
+  if (folderId === undefined || folderId === null) throw fail(400, 'missing_destination', 'folder_id is required')
+  if (typeof folderId !== 'string' || !/^\d{1,20}$/.test(folderId)) {
+    throw fail(400, 'invalid_folder_id', 'folder_id must be a string of digits, e.g. "0"')
+  }
+  const fileSize = checkSize(ctx.config, body['file_size'])
+  const fileName = checkName(body['file_name'])
+  if (ctx.config.folders && !ctx.config.folders.has(folderId)) {
+    throw fail(404, 'invalid_parameter', `Parent folder ${folderId} not found`)
+  }
+  conflict(ctx, folderId, fileName)
+  return newSession(ctx, { folderId, fileName, fileSize })
+}
+
+/** `POST /files/:id/upload_sessions`: a session for a new version of a committed file. */
+export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Response> => {
+  const file = ctx.store.files.get(fileId)
+  if (!file) throw fail(404, 'not_found', `File ${fileId.slice(0, 64)} not found`)
+  const body = await readJson(ctx.request)
+  const fileSize = checkSize(ctx.config, body['file_size'])
+  const fileName = body['file_name'] === undefined ? file.name : checkName(body['file_name'])
+  conflict(ctx, file.folderId, fileName, file.id)
+  return newSession(ctx, { folderId: file.folderId, fileName, fileSize, fileId: file.id })
+}
+
+/** `GET /files/upload_sessions/:id`. */
+export const status = (ctx: Ctx, id: string): Response => json(200, sessionJson(ctx, openSession(ctx, id)))
+
+/** `DELETE /files/upload_sessions/:id`: 204, also after a commit (gotcha 17); the parts are dropped. */
+export const abort = (ctx: Ctx, id: string): Response => {
+  const s = openSession(ctx, id, true)
+  if (s.state === 'open') {
+    s.state = 'aborted'
+    s.parts.clear()
+    s.whole.pending.clear()
+  }
+  return new Response(null, { status: 204 })
+}
+
+/** `POST /files/upload_sessions/:id/log`: telemetry of Box's web uploader, accepted and ignored. */
+export const log = async (ctx: Ctx, id: string): Promise<Response> => {
+  openSession(ctx, id, true)
+  await ctx.request.arrayBuffer().catch(() => undefined)
+  return json(200, {})
+}

@@ -1,0 +1,123 @@
+/**
+ * The emulator's state: upload sessions with their parts, committed files, and the running
+ * whole-file SHA-1 of each session. Plain mutable records owned by one emulator instance; routes
+ * change them only in synchronous stretches (no `await` between a check and the update it guards).
+ */
+import type { Sha1, Sha1Factory } from './Sha1.ts'
+
+/** A stored part, as Box describes it (`UploadPart`), plus when it was stored and (in 'memory' storage) its bytes. */
+export interface StoredPart {
+  readonly part_id: string
+  readonly offset: number
+  readonly size: number
+  readonly sha1: string
+  readonly storedAt: number
+  readonly bytes?: Uint8Array
+}
+
+/**
+ * The whole-file SHA-1 over the contiguous prefix of stored parts. Parts that arrive ahead of the
+ * prefix wait in `pending` until the prefix reaches them (bounded by the client's concurrency), so
+ * 'digest' storage never holds the file.
+ */
+export interface WholeHash {
+  next: number
+  readonly hasher: Sha1
+  readonly pending: Map<number, Uint8Array>
+  digest?: Uint8Array
+}
+
+/** An upload session. */
+export interface Session {
+  readonly id: string
+  readonly token: string
+  /** The file a new-version session updates (`POST /files/:id/upload_sessions`). */
+  readonly fileId?: string
+  readonly folderId: string
+  readonly fileName: string
+  readonly fileSize: number
+  readonly partSize: number
+  readonly totalParts: number
+  readonly expiresAt: number
+  /** Stored parts by index (`offset / partSize`). */
+  readonly parts: Map<number, StoredPart>
+  /** Part indexes whose upload is in flight: reserved before the body is read. */
+  readonly uploading: Set<number>
+  /** Upload attempts per part index (for scripted faults). */
+  readonly attempts: Map<number, number>
+  readonly whole: WholeHash
+  /** 202 answers still due from `faults.commitAccepted`. */
+  commitAccepted: number
+  state: 'open' | 'committed' | 'aborted'
+  committedFileId?: string
+}
+
+/** A committed file (current version only). */
+export interface StoredFile {
+  readonly id: string
+  name: string
+  readonly folderId: string
+  size: number
+  sha1: string
+  etag: number
+  versionId: string
+  readonly ownerToken: string
+  readonly createdAt: number
+  modifiedAt: number
+  contentCreatedAt: string | null
+  contentModifiedAt: string | null
+  description: string
+  /** The bytes, part by part ('memory' storage only). */
+  content?: ReadonlyArray<Uint8Array>
+}
+
+/** All state of one emulator. */
+export interface Store {
+  readonly sessions: Map<string, Session>
+  readonly files: Map<string, StoredFile>
+  nextFileId: number
+  nextVersionId: number
+}
+
+/** An empty store. */
+export const empty = (): Store => ({ sessions: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+
+/** A new whole-file hash. */
+export const wholeHash = (sha1: Sha1Factory): WholeHash => ({ next: 0, hasher: sha1(), pending: new Map() })
+
+/** Feeds a validated part into the whole-file hash, then every waiting part the prefix now reaches. */
+export const absorb = (whole: WholeHash, offset: number, bytes: Uint8Array): void => {
+  if (offset !== whole.next) {
+    whole.pending.set(offset, bytes)
+    return
+  }
+  whole.hasher.update(bytes)
+  whole.next += bytes.length
+  for (let waiting = whole.pending.get(whole.next); waiting; waiting = whole.pending.get(whole.next)) {
+    whole.pending.delete(whole.next)
+    whole.hasher.update(waiting)
+    whole.next += waiting.length
+  }
+}
+
+/** The whole-file SHA-1 once the prefix covers `fileSize` bytes (computed once), else `undefined`. */
+export const wholeDigest = (whole: WholeHash, fileSize: number): Uint8Array | undefined => {
+  if (whole.next !== fileSize) return undefined
+  whole.digest ??= whole.hasher.digest()
+  return whole.digest
+}
+
+/** Random upper-case hex of `bytes` bytes (session ids: 16 bytes, part ids: 4). */
+export const randomHex = (bytes: number): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()
+
+/** A file in `folderId` whose name equals `name` (Box compares names case-insensitively). */
+export const fileNamed = (store: Store, folderId: string, name: string): StoredFile | undefined => {
+  const wanted = name.toLowerCase()
+  for (const f of store.files.values()) if (f.folderId === folderId && f.name.toLowerCase() === wanted) return f
+  return undefined
+}
+
+/** Parts of a session in offset order. */
+export const partsInOrder = (session: Session): ReadonlyArray<StoredPart> =>
+  [...session.parts.values()].sort((a, b) => a.offset - b.offset)
