@@ -1,0 +1,212 @@
+/**
+ * The chunker: re-cuts any stream of bytes into the parts of a Box upload session, each hashed
+ * (SHA-1), and the whole file's SHA-1 for the commit.
+ *
+ * It is a readable/writable pair (use it with `pipeThrough`) rather than a `new TransformStream`,
+ * because a `TransformStream` cannot wait for its reader in the middle of a chunk: a 1 GiB chunk
+ * would turn into 128 queued 8 MiB parts. Here a part is only cut when the reader has room for it.
+ */
+import { partRange, slices } from './Cut.ts'
+import { contentRange, type Part, type PartRange } from './Part.ts'
+import { defaultSha1, toBase64, toHex, type Sha1 } from './Sha1.ts'
+import type { InvalidInput, SizeMismatch, UploadError } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Options of `chunker`. */
+export interface ChunkerOptions {
+  /** Bytes per part (the session's `part_size`). */
+  readonly partSize: number
+  /** Exact size of the file; a stream with more or fewer bytes fails. */
+  readonly fileSize: number
+  /** The SHA-1 implementation; defaults to the fastest this runtime has (`defaultSha1`). */
+  readonly sha1?: Sha1
+}
+
+/**
+ * Bytes in, parts out. `digest` is the whole file's SHA-1 (base64), resolved once the source has
+ * ended with exactly `fileSize` bytes and every part is hashed; on failure the stream errors and
+ * `digest` rejects with the same reason (an `UploadError` for the chunker's own failures).
+ */
+export type Chunker = TransformStream<Uint8Array, Part> & { readonly digest: Promise<string> }
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/**
+ * Cuts a stream into parts of exactly `partSize` bytes (the last one shorter, never empty), in
+ * order, each with its SHA-1, copying each byte once into a pooled part buffer (see `Part.release`).
+ * At most `sha1.depth` parts are cut ahead of the reader, so memory stays bounded.
+ * @example
+ * const c = chunker({ partSize: session.partSize, fileSize })
+ * for await (const part of file.stream().pipeThrough(c)) await upload(part).then(part.release)
+ * commit(await c.digest)
+ */
+export const chunker = (options: ChunkerOptions): Chunker => {
+  const invalid = validate(options)
+  return invalid === undefined ? cutting(options) : failed(invalid)
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const isSafeSize = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0
+
+const invalidInput = (message: string): InvalidInput => ({ _tag: 'InvalidInput', message })
+
+const sizeMismatch = (expected: number, actual: number, reason: SizeMismatch['reason']): SizeMismatch =>
+  ({ _tag: 'SizeMismatch', expected, actual, reason })
+
+const validate = ({ partSize, fileSize }: ChunkerOptions): InvalidInput | undefined =>
+  !isSafeSize(partSize) ? invalidInput(`partSize must be a positive integer, got ${String(partSize)}`)
+  : fileSize === 0 ? invalidInput('fileSize is 0: Box upload sessions need at least one byte; upload an empty file with a plain upload')
+  : !isSafeSize(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
+  : undefined
+
+/** Cross-realm and `Buffer`-friendly: `instanceof` fails for arrays made in another realm. */
+const isUint8Array = (chunk: unknown): chunk is Uint8Array =>
+  ArrayBuffer.isView(chunk) && Object.prototype.toString.call(chunk) === '[object Uint8Array]'
+
+const describe = (chunk: unknown): string =>
+  chunk === null ? 'null' : typeof chunk === 'object' ? Object.prototype.toString.call(chunk).slice(8, -1) : typeof chunk
+
+const noop = (): void => undefined
+
+/** A chunker that failed before starting: both sides errored, `digest` rejected. */
+const failed = (error: UploadError): Chunker => {
+  const digest = Promise.reject(error)
+  digest.catch(noop)
+  return {
+    readable: new ReadableStream({ start: (controller) => controller.error(error) }),
+    writable: new WritableStream({ start: (controller) => controller.error(error) }),
+    digest,
+  }
+}
+
+const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array<ArrayBuffer>, sha1: Uint8Array, release: () => void): Part => ({
+  ...range,
+  bytes,
+  sha1: toBase64(sha1),
+  sha1Hex: toHex(sha1),
+  contentRange: contentRange(fileSize)(range),
+  release,
+})
+
+/** The working chunker; options already validated. */
+const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Chunker => {
+  const file = sha1.file()
+  const bufferSize = Math.min(partSize, fileSize)
+  const cut = slices(partSize)
+  const range = partRange(partSize, fileSize)
+  const pool: Uint8Array<ArrayBuffer>[] = []
+  /** Parts cut and hashing, not yet handed to the reader, in order. */
+  const ahead: Promise<Part>[] = []
+  let current: Uint8Array<ArrayBuffer> | undefined
+  let filled = 0
+  let seen = 0
+  let index = 0
+  let last: Promise<unknown> = Promise.resolve()
+  let ended = false
+  let failure: { readonly reason: unknown } | undefined
+  let readableController: ReadableStreamDefaultController<Part> | undefined
+  let wakeReader = noop
+  let wakeWriter = noop
+
+  let resolveDigest: (digest: string) => void = noop
+  let rejectDigest: (reason: unknown) => void = noop
+  const digest = new Promise<string>((resolve, reject) => ((resolveDigest = resolve), (rejectDigest = reject)))
+  digest.catch(noop)
+
+  const fail = (reason: unknown): void => {
+    if (failure !== undefined) return
+    failure = { reason }
+    rejectDigest(reason)
+    readableController?.error(reason)
+    wakeReader()
+    wakeWriter()
+  }
+
+  const releaser = (bytes: Uint8Array<ArrayBuffer>) => {
+    let released = false
+    return (): void => {
+      if (released || bytes.buffer.byteLength !== bufferSize) return
+      released = true
+      pool.push(new Uint8Array(bytes.buffer))
+    }
+  }
+
+  const cutPart = (buffer: Uint8Array<ArrayBuffer>, size: number): void => {
+    const partRange = range(index++)
+    const hashed = file
+      .part(size === buffer.length ? buffer : buffer.subarray(0, size))
+      .then(({ bytes, sha1 }) => makePart(fileSize, partRange, bytes, sha1, releaser(bytes)))
+    hashed.catch(fail)
+    last = hashed
+    ahead.push(hashed)
+    wakeReader()
+  }
+
+  /** Resolves once fewer than `depth` parts wait for the reader. */
+  const room = (): Promise<void> | undefined =>
+    ahead.length < sha1.depth || failure !== undefined
+      ? undefined
+      : new Promise<void>((resolve) => (wakeWriter = resolve)).then(room)
+
+  const write = async (chunk: unknown): Promise<void> => {
+    if (!isUint8Array(chunk)) return fail(invalidInput(`the chunker takes Uint8Array chunks, got ${describe(chunk)}`))
+    if (seen + chunk.length > fileSize) return fail(sizeMismatch(fileSize, fileSize + 1, 'too_long'))
+    for (const slice of cut(filled, chunk.length)) {
+      if (failure !== undefined) return
+      current ??= pool.pop() ?? new Uint8Array(bufferSize)
+      current.set(chunk.subarray(slice.start, slice.end), filled)
+      filled += slice.end - slice.start
+      seen += slice.end - slice.start
+      if (slice.completes || seen === fileSize) {
+        cutPart(current, filled)
+        current = undefined
+        filled = 0
+        await room()
+      }
+    }
+  }
+
+  const close = async (): Promise<void> => {
+    if (seen < fileSize) return fail(sizeMismatch(fileSize, seen, seen === 0 ? 'empty' : 'too_short'))
+    await last
+    const whole = await file.digest()
+    if (failure !== undefined) return
+    ended = true
+    resolveDigest(toBase64(whole))
+    wakeReader()
+  }
+
+  const pull = async (controller: ReadableStreamDefaultController<Part>): Promise<void> => {
+    while (ahead.length === 0 && !ended && failure === undefined) await new Promise<void>((resolve) => (wakeReader = resolve))
+    if (failure !== undefined) return
+    const next = ahead.shift()
+    if (next === undefined) return controller.close()
+    wakeWriter()
+    controller.enqueue(await next)
+  }
+
+  const guarded = <A extends unknown[]>(f: (...args: A) => Promise<void>) => (...args: A): Promise<void> =>
+    f(...args).then(
+      () => (failure === undefined ? undefined : Promise.reject(failure.reason)),
+      (error: unknown) => (fail(error), Promise.reject(error)),
+    )
+
+  const readable = new ReadableStream<Part>(
+    {
+      start: (controller) => void (readableController = controller),
+      pull: guarded(pull),
+      cancel: (reason) => fail({ _tag: 'Aborted', reason } satisfies UploadError),
+    },
+    { highWaterMark: 0 },
+  )
+  const writable = new WritableStream<Uint8Array>(
+    { write: guarded(write), close: guarded(close), abort: (reason) => fail(reason) },
+    { highWaterMark: 1 },
+  )
+  return { readable, writable, digest }
+}

@@ -1,0 +1,97 @@
+/**
+ * The small interface every SHA-1 implementation sits behind, so the chunker runs unchanged on
+ * Node, Deno, Bun, workerd and browsers while each uses the fastest SHA-1 it has. Which one is
+ * used is chosen by package.json conditions (`#sha1` in source, `box-chunked-upload/sha1` in
+ * dist), never by sniffing the runtime.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Names of the implementations, so runtime tests can check which one is in use. */
+export type Sha1Implementation =
+  | 'node:crypto'
+  | 'node:crypto+worker'
+  | 'subtle+node:crypto'
+  | 'subtle+digest-stream'
+  | 'subtle+hash-wasm'
+  | 'subtle+pure'
+  | 'pure'
+
+/** An incremental SHA-1 over a whole file. */
+export interface Sha1Stream {
+  /** Feeds bytes in file order. When it returns a promise, the bytes must stay unchanged until it settles. */
+  readonly update: (bytes: Uint8Array<ArrayBuffer>) => void | Promise<void>
+  /** The 20-byte digest of everything fed. Call once, after the last `update` settled. */
+  readonly digest: () => Promise<Uint8Array>
+}
+
+/** A part's bytes after hashing: the same memory, possibly as a new view after a trip through another thread. */
+export interface Hashed {
+  readonly bytes: Uint8Array<ArrayBuffer>
+  /** 20-byte SHA-1 of `bytes`. */
+  readonly sha1: Uint8Array
+}
+
+/** Hashes one file part by part: each part on its own, and all of them, in call order, into the file's SHA-1. */
+export interface FileHasher {
+  /** Hashes a part and feeds it to the whole-file digest. The caller must not touch `bytes` until it resolves. */
+  readonly part: (bytes: Uint8Array<ArrayBuffer>) => Promise<Hashed>
+  /** The whole-file SHA-1, after every `part` resolved. */
+  readonly digest: () => Promise<Uint8Array>
+}
+
+/** A SHA-1 implementation, as the chunker uses it. */
+export interface Sha1 {
+  readonly implementation: Sha1Implementation
+  /** How many parts may be hashing at once for the work to overlap (1 when hashing is synchronous). */
+  readonly depth: number
+  /** Starts hashing a new file. */
+  readonly file: () => FileHasher
+  /** SHA-1 of some bytes, in one go. */
+  readonly digest: (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/**
+ * A `Sha1` from a whole-file incremental hash and a one-shot part digest, run side by side: the
+ * part digest may run on another thread (`crypto.subtle.digest`) while this one feeds the file's.
+ */
+export const combine = (options: {
+  readonly implementation: Sha1Implementation
+  readonly depth: number
+  readonly stream: () => Sha1Stream
+  readonly digest: (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
+}): Sha1 => ({
+  implementation: options.implementation,
+  depth: options.depth,
+  digest: options.digest,
+  file: () => {
+    const whole = options.stream()
+    return {
+      part: (bytes) => {
+        const sha1 = options.digest(bytes)
+        return Promise.all([sha1, whole.update(bytes)]).then(([sha1]) => ({ bytes, sha1 }))
+      },
+      digest: () => whole.digest(),
+    }
+  },
+})
+
+/** SHA-1 with `crypto.subtle.digest`: off the main thread where the platform does it so (Node, Deno, Bun, browsers). */
+export const subtleDigest = (bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> =>
+  crypto.subtle.digest('SHA-1', bytes).then((digest) => new Uint8Array(digest))
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Base64 of a digest (the `Digest: sha=` header form). */
+export const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
+
+/** Lowercase hex of a digest (the form Box echoes back). */
+export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+
+/** Hex of a base64 digest, to compare Box's echo with a `Digest` header. */
+export const base64ToHex = (base64: string): string => toHex(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
