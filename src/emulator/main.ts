@@ -1,0 +1,49 @@
+/**
+ * `npm start`: runs the emulator on 127.0.0.1 (`PORT` env, default 0 = any free port), prints its
+ * URLs and how to use them, and runs until SIGINT/SIGTERM. Configuration from the environment:
+ * `BOX_TOKENS` (comma-separated), `BOX_MIN_FILE_SIZE`, `BOX_PART_SIZE`, `BOX_STORAGE` (memory|digest),
+ * `BOX_PROCESSING_DELAY_MS`, `BOX_LATENCY_MS`.
+ */
+import { serve } from './node.ts'
+import type { Storage } from './Options.ts'
+
+const env = (name: string): number | undefined => {
+  const v = process.env[name]
+  return v === undefined || v === '' ? undefined : Number(v)
+}
+
+const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
+const minFileSize = env('BOX_MIN_FILE_SIZE')
+const partSize = env('BOX_PART_SIZE')
+const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')
+const latencyMs = env('BOX_LATENCY_MS')
+const storage = process.env['BOX_STORAGE'] as Storage | undefined
+
+const box = await serve({
+  port: env('PORT') ?? 0,
+  tokens,
+  ...(minFileSize !== undefined ? { minFileSize } : {}),
+  ...(partSize !== undefined ? { partSize } : {}),
+  ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
+  ...(storage ? { storage } : {}),
+  ...(latencyMs !== undefined ? { faults: { latencyMs } } : {}),
+})
+
+console.log(`Box upload-session emulator
+  upload API (like https://upload.box.com/api/2.0): ${box.url}
+  API        (like https://api.box.com/2.0):        ${box.apiUrl}
+  tokens: ${tokens.length} configured (default token: "dev-token" unless BOX_TOKENS is set)
+
+Try it:
+  curl -s -X POST ${box.url}/files/upload_sessions \\
+    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \\
+    -d '{"folder_id":"0","file_size":20000000,"file_name":"big.bin"}'
+
+Environment: PORT, BOX_TOKENS, BOX_MIN_FILE_SIZE, BOX_PART_SIZE, BOX_STORAGE (memory|digest),
+BOX_PROCESSING_DELAY_MS, BOX_LATENCY_MS. Stop with Ctrl-C.`)
+
+const stop = () => {
+  void box.close().then(() => process.exit(0))
+}
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)
