@@ -153,7 +153,7 @@ const defined = <A extends object>(fields: A): A =>
 
 const httpMessage = (error: HttpError): string => {
   const code = error.code === undefined ? '' : ` ${error.code}`
-  const said = error.message === undefined ? '' : ` "${error.message}"`
+  const said = error.message === undefined ? '' : `: "${error.message}"`
   const id = error.requestId === undefined ? '' : ` (request_id ${error.requestId})`
   return `Box answered ${error.status}${code} to ${error.method} ${error.url}${said}${id}. ${advice(error)}`
 }

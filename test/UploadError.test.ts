@@ -1,10 +1,83 @@
-import { test } from 'uvu'
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { UploadError } from '../src/index.ts'
+import {
+  type UploadError, aborted, decodeError, digestMismatch, errorPath, httpError, invalidInput, isRetryable, message, networkError,
+  sizeMismatch, untrustedEndpoint,
+} from '../src/UploadError.ts'
+import { UploadSession } from '../src/UploadSession.ts'
 
-test('should tag errors with _tag', () => {
-  const e: UploadError = { _tag: 'Aborted' }
-  assert.is(e._tag, 'Aborted')
+const errorsOf = (codec: t.Decoder<unknown, unknown>, value: unknown): t.Errors => {
+  const result = codec.decode(value)
+  if (E.isRight(result)) throw new Error('expected a decode failure')
+  return result.left
+}
+
+const Constructors = suite('constructors')
+
+Constructors('should build plain tagged objects without undefined fields', () => {
+  assert.equal(httpError({ status: 404, method: 'GET', url: 'https://x/y', code: undefined }), { _tag: 'HttpError', status: 404, method: 'GET', url: 'https://x/y' })
+  assert.equal(aborted(), { _tag: 'Aborted' })
+  assert.equal(untrustedEndpoint('https://evil.net'), { _tag: 'UntrustedEndpoint', origin: 'https://evil.net' })
+  assert.equal(structuredClone(sizeMismatch(10, 11, 'too_long')), { _tag: 'SizeMismatch', expected: 10, actual: 11, reason: 'too_long' })
 })
 
-test.run()
+const Message = suite('message')
+
+// [error, fragments the sentence must contain]
+const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
+  [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/api/2.0/files/upload_sessions', code: 'item_name_in_use', message: 'Item with the same name already exists', requestId: 'req-1', contextInfo: { conflicts: { id: '12345', type: 'file' } } }),
+    ['409', 'item_name_in_use', 'request_id req-1', 'POST https://upload.box.com/api/2.0/files/upload_sessions', 'file 12345', 'another name']],
+  [httpError({ status: 400, method: 'POST', url: 'u', code: 'file_size_too_small' }), ['400 file_size_too_small', '20 MB']],
+  [httpError({ status: 401, method: 'GET', url: 'u', code: 'unauthorized' }), ['401', 'token', 'refresh']],
+  [httpError({ status: 403, method: 'PUT', url: 'u', code: 'forbidden' }), ['403 forbidden', 'permission']],
+  [httpError({ status: 404, method: 'GET', url: 'u', code: 'not_found' }), ['404', 'check the id']],
+  [httpError({ status: 410, method: 'PUT', url: 'u', code: 'session_expired' }), ['session_expired', 'new upload']],
+  [httpError({ status: 429, method: 'PUT', url: 'u', retryAfterMs: 3000 }), ['429', 'wait 3 s']],
+  [httpError({ status: 502, method: 'PUT', url: 'u' }), ['Box answered 502 to PUT u.', 'retry later']],
+  [httpError({ status: 400, method: 'POST', url: 'u', code: 'digest_mismatch' }), ['digest_mismatch', 'source changed']],
+  [httpError({ status: 416, method: 'PUT', url: 'u', code: 'range_overlaps_existing_part' }), ['already uploaded', 'list']],
+  [decodeError('upload_session', errorsOf(UploadSession, { id: 'x' })), ['upload_session', 'part_size', 'total_parts']],
+  [networkError('PUT', 'https://upload.box.com/api/2.0/x', new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })), ['PUT https://upload.box.com/api/2.0/x', 'fetch failed ECONNRESET', 'retry']],
+  [sizeMismatch(100, 101, 'too_long'), ['100', 'more bytes']],
+  [sizeMismatch(100, 50, 'too_short'), ['after 50 bytes', '100']],
+  [sizeMismatch(100, 0, 'empty'), ['empty']],
+  [digestMismatch('part 3', 'AAAA', 'BBBB'), ['part 3', 'AAAA', 'BBBB']],
+  [aborted('user pressed Ctrl-C'), ['aborted', 'Ctrl-C']],
+  [untrustedEndpoint('https://evil.net'), ['https://evil.net', 'allowedHosts', 'No request was sent']],
+  [invalidInput('fileSize must be positive'), ['fileSize must be positive']],
+]
+
+for (const [error, fragments] of table) {
+  Message(`should explain ${error._tag} ${'code' in error ? String(error.code) : ''}`, () => {
+    const text = message(error)
+    for (const fragment of fragments) assert.ok(text.includes(fragment), `${JSON.stringify(fragment)} missing from: ${text}`)
+  })
+}
+
+Message('should name the field path of a bad part_size (missing, string, 0) and nested fields', () => {
+  const valid = { id: 'S', part_size: 8, total_parts: 1, num_parts_processed: 0, session_expires_at: '2030-01-01T00:00:00Z',
+    session_endpoints: { upload_part: 'u', commit: 'c', abort: 'a', list_parts: 'l', status: 's' } }
+  const { part_size: _, ...missing } = valid
+  for (const value of [missing, { ...valid, part_size: '8' }, { ...valid, part_size: 0 }]) {
+    assert.match(message(decodeError('upload_session', errorsOf(UploadSession, value))), /part_size: expected PositiveInteger, got (nothing|"8"|0)/)
+  }
+  const nested = errorsOf(UploadSession, { ...valid, session_endpoints: { ...valid.session_endpoints, commit: 7 } })
+  assert.is(errorPath(nested[0]!.context), 'session_endpoints.commit')
+  assert.is(errorPath(errorsOf(t.type({ entries: t.array(t.type({ size: t.number })) }), { entries: [{ size: 1 }, { size: 'x' }] })[0]!.context), 'entries[1].size')
+})
+
+const Retryable = suite('isRetryable')
+
+Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing else', () => {
+  const status = (s: number) => isRetryable(httpError({ status: s, method: 'PUT', url: 'u' }))
+  assert.equal([408, 429, 500, 502, 503, 507, 400, 401, 404, 409, 416].map(status), [true, true, true, true, true, false, false, false, false, false, false])
+  assert.ok(isRetryable(networkError('PUT', 'u', new Error('reset'))))
+  assert.not.ok(isRetryable(aborted()))
+  assert.not.ok(isRetryable(untrustedEndpoint('https://evil.net')))
+})
+
+Constructors.run()
+Message.run()
+Retryable.run()

@@ -1,0 +1,199 @@
+/**
+ * An upload session as plain data (it survives `JSON.stringify` and back, to be stored and resumed),
+ * and the calls that create, read, list and abort one. Each call is a `TaskEither<UploadError, _>`.
+ * See box-protocol.md §3.1–§3.7.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { type Chunker, chunker } from './Chunker.ts'
+import { type Client, trust } from './Client.ts'
+import { decode, discard, json, request } from './Http.ts'
+import { UploadPart, UploadParts } from './UploadPart.ts'
+import { NonNegativeInteger, PositiveInteger, UploadSession } from './UploadSession.ts'
+import { type UploadError, decodeError, invalidInput } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model and codec
+
+/** The absolute URLs of a session's operations. */
+export const Endpoints = t.intersection([
+  t.type({ uploadPart: t.string, commit: t.string, abort: t.string, listParts: t.string, status: t.string }),
+  t.partial({ logEvent: t.string }),
+])
+export type Endpoints = t.TypeOf<typeof Endpoints>
+
+/** The stored form of a session: what `JSON.stringify(session)` writes and `fromJSON` reads back. */
+export const Session = t.type({
+  id: t.string,
+  fileSize: PositiveInteger,
+  partSize: PositiveInteger,
+  totalParts: PositiveInteger,
+  numPartsProcessed: NonNegativeInteger,
+  /** `session_expires_at` as Box sent it (ISO 8601). */
+  expiresAt: t.string,
+  endpoints: Endpoints,
+})
+/** A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain data). */
+export type Session = t.TypeOf<typeof Session> & {
+  /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize })`. */
+  readonly chunker: () => Chunker
+}
+
+/** Which session `getSession` reads: a session, or a stored id with its file size. */
+export type SessionRef = Session | { readonly id: string; readonly fileSize: number }
+
+/** Parts asked per list-parts page (Box's maximum). */
+export const listPartsLimit = 1000
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** Attaches `chunker()` to session data (for example after a spread, which drops it). */
+export const revive = (data: t.TypeOf<typeof Session>): Session => {
+  const session = { ...data }
+  Object.defineProperty(session, 'chunker', { value: () => chunker({ partSize: data.partSize, fileSize: data.fileSize }), enumerable: false })
+  return session as Session
+}
+
+/** Reads a stored session (`JSON.parse` of `JSON.stringify(session)`): `DecodeError` if it is not one. */
+export const fromJSON = (value: unknown): E.Either<UploadError, Session> =>
+  pipe(value, decode(Session, 'a stored session'), E.map(revive))
+
+/** A session from Box's `upload_session` for a file of `fileSize` bytes; `total_parts` must be `ceil(fileSize / part_size)`. */
+export const fromUploadSession = (fileSize: number) => (wire: UploadSession): E.Either<UploadError, Session> => {
+  const expected = Math.ceil(fileSize / wire.part_size)
+  if (wire.total_parts !== expected) {
+    return E.left(decodeError('upload_session', [{
+      value: wire.total_parts,
+      context: [{ key: '', type: UploadSession, actual: wire }, { key: 'total_parts', type: PositiveInteger, actual: wire.total_parts }],
+      message: `total_parts is ${wire.total_parts} but a file of ${fileSize} bytes in parts of ${wire.part_size} has ${expected}`,
+    }]))
+  }
+  const endpoints = wire.session_endpoints
+  return E.right(revive({
+    id: wire.id,
+    fileSize,
+    partSize: wire.part_size,
+    totalParts: wire.total_parts,
+    numPartsProcessed: wire.num_parts_processed,
+    expiresAt: wire.session_expires_at,
+    endpoints: {
+      uploadPart: endpoints.upload_part,
+      commit: endpoints.commit,
+      abort: endpoints.abort,
+      listParts: endpoints.list_parts,
+      status: endpoints.status,
+      ...(endpoints.log_event === undefined ? {} : { logEvent: endpoints.log_event }),
+    },
+  }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * Creates an upload session for a new file in a folder (`POST /files/upload_sessions`).
+ * @example
+ * pipe(createSession(box)({ folderId: '0', fileName: 'movie.mov', fileSize: 104857600 }), TE.map((s) => s.totalParts))
+ */
+export const createSession = (client: Client) =>
+  (input: { readonly folderId: string; readonly fileName: string; readonly fileSize: number; readonly signal?: AbortSignal }): TE.TaskEither<UploadError, Session> =>
+    pipe(
+      TE.fromEither(validate(input.fileSize, [['folderId', input.folderId], ['fileName', input.fileName]])),
+      TE.flatMap(() => open(client, input.fileSize, {
+        method: 'POST',
+        url: `${client.uploadUrl}/files/upload_sessions`,
+        json: { folder_id: input.folderId, file_size: input.fileSize, file_name: input.fileName },
+        signal: input.signal,
+      })),
+    )
+
+/** Creates an upload session for a new version of a file (`POST /files/{fileId}/upload_sessions`), optionally renaming it. */
+export const createVersionSession = (client: Client) =>
+  (input: { readonly fileId: string; readonly fileSize: number; readonly fileName?: string; readonly signal?: AbortSignal }): TE.TaskEither<UploadError, Session> =>
+    pipe(
+      TE.fromEither(validate(input.fileSize, [['fileId', input.fileId], ...(input.fileName === undefined ? [] : [['fileName', input.fileName] as const])])),
+      TE.flatMap(() => open(client, input.fileSize, {
+        method: 'POST',
+        url: `${client.uploadUrl}/files/${encodeURIComponent(input.fileId)}/upload_sessions`,
+        json: { file_size: input.fileSize, ...(input.fileName === undefined ? {} : { file_name: input.fileName }) },
+        signal: input.signal,
+      })),
+    )
+
+/** Reads a session's current state (`GET` its status URL; for a bare id, `{uploadUrl}/files/upload_sessions/{id}`). */
+export const getSession = (client: Client) => (ref: SessionRef, signal?: AbortSignal): TE.TaskEither<UploadError, Session> =>
+  open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal })
+
+/** Discards a session and its parts (`DELETE` its abort URL). */
+export const abortSession = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
+  pipe(request(client)({ method: 'DELETE', url: session.endpoints.abort, signal }), TE.flatMap(discard))
+
+/**
+ * Every part Box stored for a session, in offset order: pages of 1000 until `offset + entries ≥ total_count`
+ * or an empty page (Box may count expected parts, not stored ones), at most `totalParts + 1` pages.
+ */
+export const listParts = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
+  pipe(
+    TE.fromEither(trust(client)(session.endpoints.listParts)),
+    TE.flatMap(() => pages(client, session, signal)({ offset: 0, parts: [], left: session.totalParts + 1 })),
+    TE.map(sortByOffset),
+  )
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const open = (client: Client, fileSize: number, req: Parameters<ReturnType<typeof request>>[0]): TE.TaskEither<UploadError, Session> =>
+  pipe(
+    request(client)(req),
+    TE.flatMap(json(UploadSession, 'upload_session')),
+    TE.flatMap((wire) => TE.fromEither(fromUploadSession(fileSize)(wire))),
+    TE.tap((session) => TE.fromEither(trustEndpoints(client, session))),
+  )
+
+/** A session whose endpoints are on an untrusted host is refused now, rather than at its first part. */
+const trustEndpoints = (client: Client, session: Session): E.Either<UploadError, unknown> =>
+  E.traverseArray(trust(client))(Object.values(session.endpoints))
+
+const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
+  if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
+    return E.left(invalidInput(`fileSize must be a whole number of bytes greater than 0, got ${String(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
+  }
+  const empty = names.find(([, value]) => typeof value !== 'string' || value === '')
+  return empty === undefined ? E.right(undefined) : E.left(invalidInput(`${empty[0]} must be a non-empty string.`))
+}
+
+const statusUrl = (client: Client, ref: SessionRef): string =>
+  'endpoints' in ref ? ref.endpoints.status : `${client.uploadUrl}/files/upload_sessions/${encodeURIComponent(ref.id)}`
+
+interface Paging {
+  readonly offset: number
+  readonly parts: ReadonlyArray<UploadPart>
+  /** Pages still allowed: the loop is bounded whatever the server answers. */
+  readonly left: number
+}
+
+const pages = (client: Client, session: Session, signal: AbortSignal | undefined) => {
+  const page = (state: Paging): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
+    const url = new URL(session.endpoints.listParts)
+    url.searchParams.set('offset', String(state.offset))
+    url.searchParams.set('limit', String(listPartsLimit))
+    return pipe(
+      request(client)({ method: 'GET', url: url.href, signal }),
+      TE.flatMap(json(UploadParts, 'list of parts')),
+      TE.flatMap((answer) => {
+        const parts = [...state.parts, ...answer.entries]
+        const offset = state.offset + answer.entries.length
+        const done = answer.entries.length === 0 || offset >= answer.total_count || state.left <= 1
+        return done ? TE.right(parts) : page({ offset, parts, left: state.left - 1 })
+      }),
+    )
+  }
+  return page
+}
+
+/** Parts by offset, one per offset (a page boundary moving under concurrent uploads may repeat one). */
+const sortByOffset = (parts: ReadonlyArray<UploadPart>): ReadonlyArray<UploadPart> =>
+  [...new Map(parts.map((part) => [part.offset, part])).values()].sort((a, b) => a.offset - b.offset)

@@ -1,0 +1,104 @@
+import { inspect } from 'node:util'
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { accessToken, client, defaultApiUrl, defaultUploadUrl, refreshToken, trust } from '../src/Client.ts'
+
+const TOKEN = 'secret-token-0123456789'
+
+const Client = suite('client')
+
+Client('should default to Box hosts and trim trailing slashes', () => {
+  const box = client({ token: TOKEN })
+  assert.is(box.uploadUrl, defaultUploadUrl)
+  assert.is(box.apiUrl, defaultApiUrl)
+  assert.is(client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:9/api/2.0/' }).uploadUrl, 'http://127.0.0.1:9/api/2.0')
+})
+
+Client('should never show the token in JSON or console output', () => {
+  for (const token of [TOKEN, () => Promise.resolve(TOKEN)]) {
+    const box = client({ token })
+    assert.not.ok(JSON.stringify(box).includes(TOKEN))
+    assert.not.ok(inspect(box, { depth: 10, showHidden: true }).includes(TOKEN))
+  }
+})
+
+Client('should cache a token function and ask again only on refresh', async () => {
+  let calls = 0
+  const box = client({ token: async () => `token-${++calls}` })
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+  assert.is(calls, 1)
+  assert.equal(await refreshToken(box)(), E.right(undefined))
+  assert.equal(await accessToken(box)(), E.right('token-2'))
+  assert.is(calls, 2)
+  assert.ok(box.canRefresh)
+  assert.not.ok(client({ token: TOKEN }).canRefresh)
+})
+
+Client('should share one refresh between concurrent callers', async () => {
+  let calls = 0
+  const box = client({ token: () => new Promise((resolve) => setTimeout(() => resolve(`token-${++calls}`), 10)) })
+  await Promise.all([refreshToken(box)(), refreshToken(box)(), refreshToken(box)()])
+  assert.is(calls, 1)
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+})
+
+Client('should turn a failing token function into InvalidInput and not cache the failure', async () => {
+  let calls = 0
+  const box = client({ token: async () => { if (++calls === 1) throw new Error('vault unreachable'); return TOKEN } })
+  const first = await accessToken(box)()
+  assert.ok(E.isLeft(first) && first.left._tag === 'InvalidInput' && first.left.message.includes('vault unreachable'))
+  assert.equal(await accessToken(box)(), E.right(TOKEN))
+})
+
+Client('should refuse an empty token', async () => {
+  const result = await accessToken(client({ token: () => '' }))()
+  assert.is(E.isLeft(result) && result.left._tag, 'InvalidInput')
+})
+
+const Trust = suite('trust')
+
+const cases: ReadonlyArray<readonly [string, { readonly uploadUrl?: string; readonly allowedHosts?: string[] }, string, string | true]> = [
+  ['the upload host', {}, 'https://upload.box.com/api/2.0/files/upload_sessions/1', true],
+  ['the API host', {}, 'https://api.box.com/2.0/files/1', true],
+  ['another *.box.com host with the defaults', {}, 'https://upload-las.app.box.com/api/2.0/files/upload_sessions/1', true],
+  ['http on a box.com host', {}, 'http://upload.box.com/api/2.0', 'http://upload.box.com'],
+  ['a box.com host on another port', {}, 'https://upload.box.com:8443/api/2.0', 'https://upload.box.com:8443'],
+  ['the apex box.com', {}, 'https://box.com/x', 'https://box.com'],
+  ['a look-alike suffix', {}, 'https://evilbox.com/x', 'https://evilbox.com'],
+  ['box.com as a subdomain of another host', {}, 'https://upload.box.com.evil.net/x', 'https://upload.box.com.evil.net'],
+  ['box.com in user info', {}, 'https://upload.box.com@evil.net/x', 'https://evil.net'],
+  ['box.com in the fragment', {}, 'https://evil.net/#.box.com', 'https://evil.net'],
+  ['the emulator origin', { uploadUrl: 'http://127.0.0.1:4000/api/2.0' }, 'http://127.0.0.1:4000/api/2.0/files/upload_sessions/1', true],
+  ['another port of the emulator host', { uploadUrl: 'http://127.0.0.1:4000/api/2.0' }, 'http://127.0.0.1:4001/api/2.0', 'http://127.0.0.1:4001'],
+  ['*.box.com when the URLs are not Box', { uploadUrl: 'http://127.0.0.1:4000/api/2.0' }, 'https://upload.box.com/api/2.0', true],
+  ['an allowed host name', { allowedHosts: ['Uploads.Example.com'] }, 'https://uploads.example.com/x', true],
+  ['an allowed host name over http', { allowedHosts: ['uploads.example.com'] }, 'http://uploads.example.com/x', 'http://uploads.example.com'],
+  ['a wildcard subdomain', { allowedHosts: ['*.example.com'] }, 'https://a.b.example.com/x', true],
+  ['a wildcard apex', { allowedHosts: ['*.example.com'] }, 'https://example.com/x', 'https://example.com'],
+  ['an allowed full origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5000/api/2.0', true],
+  ['another port than an allowed origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5001/api/2.0', 'http://127.0.0.1:5001'],
+]
+
+for (const [name, options, url, expected] of cases) {
+  Trust(`should ${expected === true ? 'trust' : 'refuse'} ${name}`, () => {
+    const result = trust(client({ token: TOKEN, ...options }))(url)
+    if (expected === true) assert.ok(E.isRight(result), url)
+    else assert.equal(result, E.left({ _tag: 'UntrustedEndpoint', origin: expected }))
+  })
+}
+
+// The '*.box.com' rule only applies when a base URL is Box's: with the emulator URLs, box.com is not implied.
+Trust('should not imply *.box.com when neither base URL is Box', () => {
+  const box = client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:4000/api/2.0', apiUrl: 'http://127.0.0.1:4000/2.0' })
+  assert.equal(trust(box)('https://upload.box.com/api/2.0'), E.left({ _tag: 'UntrustedEndpoint', origin: 'https://upload.box.com' }))
+})
+
+Trust('should refuse a URL that does not parse', () => {
+  const result = trust(client({ token: TOKEN }))('not a url?token=x')
+  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && !JSON.stringify(result.left).includes('token=x'))
+})
+
+Client.run()
+Trust.run()
