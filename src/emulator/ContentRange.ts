@@ -35,7 +35,8 @@ export const parse = (value: string | null | undefined): ContentRange | RangePro
   const m = PATTERN.exec(value.trim())
   if (!m) return { _tag: 'Malformed', value: value.slice(0, 100) }
   const first = Number(m[1]), last = Number(m[2]), total = Number(m[3])
-  if (last < first) return { _tag: last + 1 === first ? 'Empty' : 'Malformed', value } as RangeProblem
+  if (last + 1 === first) return { _tag: 'Empty' }
+  if (last < first) return { _tag: 'Malformed', value }
   return { first, last, total }
 }
 

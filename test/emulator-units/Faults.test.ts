@@ -1,0 +1,38 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mulberry32, plan } from '../../src/emulator/Faults.ts'
+
+const Prng = suite('mulberry32')
+
+Prng('should repeat its sequence for a seed and differ between seeds', () => {
+  const a = mulberry32(7), b = mulberry32(7), c = mulberry32(8)
+  const xs = Array.from({ length: 5 }, a)
+  assert.equal(Array.from({ length: 5 }, b), xs)
+  assert.not.equal(Array.from({ length: 5 }, c), xs)
+  assert.ok(xs.every((x) => x >= 0 && x < 1))
+})
+
+const Plan = suite('Faults.plan')
+
+Plan('should apply scripted faults to the given part and attempt only', () => {
+  const p = plan({ script: [{ part: 2, fault: 'reset' }, { part: 2, attempt: 3, fault: 'slow' }] })
+  assert.equal([p(2, 1), p(2, 2), p(2, 3), p(1, 1)], ['reset', undefined, 'slow', undefined])
+})
+
+Plan('should draw the same random faults for the same seed', () => {
+  const draw = (seed: number) => {
+    const p = plan({ seed, probability: 0.5, kinds: ['rate_limit', 'error_after'] })
+    return Array.from({ length: 40 }, (_, i) => p(i, 1))
+  }
+  assert.equal(draw(3), draw(3))
+  const faults = draw(3).filter((f) => f !== undefined)
+  assert.ok(faults.length > 5 && faults.length < 35, `about half should fail, got ${faults.length}`)
+  assert.ok(faults.every((f) => f === 'rate_limit' || f === 'error_after'))
+})
+
+Plan('should inject nothing by default or with probability 0', () => {
+  assert.equal(Array.from({ length: 10 }, (_, i) => plan()(i, 1)), Array(10).fill(undefined))
+})
+
+Prng.run()
+Plan.run()
