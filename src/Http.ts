@@ -63,7 +63,8 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
   const value = headers.get('retry-after')?.trim()
   if (value === undefined || value === '') return undefined
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000)
-  const date = Date.parse(value)
+  // An HTTP date names its day and month; `Date.parse` alone would also take "-1" as a year.
+  const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 

@@ -1,0 +1,193 @@
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import * as fc from 'fast-check'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { client } from '../src/Client.ts'
+import { discard, json, request, retryAfterMs, stripUrl } from '../src/Http.ts'
+import { message } from '../src/UploadError.ts'
+import { closedPort, fixedServer } from './helpers/fixedServer.ts'
+
+const TOKEN = 'http-test-token-42'
+const boxBody = (status: number, code: string, extra: object = {}) =>
+  JSON.stringify({ type: 'error', status, code, message: `${code} happened`, request_id: 'req-77', help_url: 'https://developer.box.com/', ...extra })
+
+const Request = suite('request')
+
+Request('should send the bearer token, JSON body and headers, and return the 2xx response', async () => {
+  const server = await fixedServer(() => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' }))
+  try {
+    const box = client({ token: TOKEN, uploadUrl: `${server.origin}/api/2.0` })
+    const result = await request(box)({ method: 'post', url: `${server.origin}/api/2.0/x?a=1`, json: { n: 1 }, headers: { 'X-Extra': 'yes' } })()
+    assert.ok(E.isRight(result))
+    assert.is(result.right.status, 201)
+    assert.equal(await json(t.type({ ok: t.boolean }), 'answer')(result.right)(), E.right({ ok: true }))
+    const [sent] = server.received
+    assert.is(sent?.method, 'POST')
+    assert.is(sent?.url, '/api/2.0/x?a=1')
+    assert.is(sent?.headers.authorization, `Bearer ${TOKEN}`)
+    assert.is(sent?.headers['content-type'], 'application/json')
+    assert.is(sent?.headers['x-extra'], 'yes')
+    assert.is(sent?.body, '{"n":1}')
+  } finally {
+    await server.close()
+  }
+})
+
+Request('should map a Box error body to HttpError with code, message, request_id, context_info and Retry-After', async () => {
+  const server = await fixedServer(() => ({ status: 429, headers: { 'content-type': 'application/json', 'RETRY-AFTER': '7' },
+    body: boxBody(429, 'rate_limit_exceeded', { context_info: { limit: 240 } }) }))
+  try {
+    const box = client({ token: TOKEN, uploadUrl: server.origin })
+    const result = await request(box)({ method: 'PUT', url: `${server.origin}/api/2.0/files/upload_sessions/S?secret=1#frag` })()
+    assert.equal(result, E.left({ _tag: 'HttpError', status: 429, method: 'PUT', url: `${server.origin}/api/2.0/files/upload_sessions/S`,
+      code: 'rate_limit_exceeded', message: 'rate_limit_exceeded happened', requestId: 'req-77', contextInfo: { limit: 240 }, retryAfterMs: 7000 }))
+  } finally {
+    await server.close()
+  }
+})
+
+Request('should map an HTML 502 page to an HttpError 502 without a code, not a crash', async () => {
+  const server = await fixedServer(() => ({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }))
+  try {
+    const result = await request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })()
+    assert.equal(result, E.left({ _tag: 'HttpError', status: 502, method: 'GET', url: `${server.origin}/x` }))
+    assert.ok(E.isLeft(result) && message(result.left).includes('502'))
+  } finally {
+    await server.close()
+  }
+})
+
+Request('should read OAuth-style bodies and WWW-Authenticate on a 401', async () => {
+  let n = 0
+  const server = await fixedServer(() => (++n === 1
+    ? { status: 401, body: JSON.stringify({ error: 'invalid_grant', error_description: 'expired' }) }
+    : { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' } }))
+  try {
+    const call = request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })
+    const first = await call()
+    const second = await call()
+    assert.ok(E.isLeft(first) && first.left._tag === 'HttpError' && first.left.code === 'invalid_grant' && first.left.message === 'expired')
+    assert.ok(E.isLeft(second) && second.left._tag === 'HttpError' && second.left.code === 'invalid_token')
+  } finally {
+    await server.close()
+  }
+})
+
+Request('should refuse an untrusted URL before sending anything', async () => {
+  const trusted = await fixedServer(() => ({ status: 200 }))
+  const other = await fixedServer(() => ({ status: 200 }))
+  try {
+    const result = await request(client({ token: TOKEN, uploadUrl: trusted.origin }))({ method: 'PUT', url: `${other.origin}/api/2.0/x?token=1` })()
+    assert.equal(result, E.left({ _tag: 'UntrustedEndpoint', origin: other.origin }))
+    assert.is(other.received.length, 0)
+  } finally {
+    await trusted.close()
+    await other.close()
+  }
+})
+
+Request('should map a refused connection to NetworkError', async () => {
+  const port = await closedPort()
+  const origin = `http://127.0.0.1:${port}`
+  const result = await request(client({ token: TOKEN, uploadUrl: origin }))({ method: 'GET', url: `${origin}/x?q=1` })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError')
+  assert.equal(E.isLeft(result) && result.left._tag === 'NetworkError' && [result.left.method, result.left.url], ['GET', `${origin}/x`])
+})
+
+Request('should answer Aborted for an aborted signal, before sending or in flight', async () => {
+  const server = await fixedServer(() => ({ status: 200 }))
+  const hanging = await fixedServer(() => ({ status: 200 }))
+  try {
+    const before = await request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x`, signal: AbortSignal.abort('stop') })()
+    assert.equal(before, E.left({ _tag: 'Aborted', reason: 'stop' }))
+    assert.is(server.received.length, 0)
+    const controller = new AbortController()
+    // A fetch that never answers until aborted: the abort must still come back as Aborted.
+    const never: typeof fetch = (_input, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    const pending = request(client({ token: TOKEN, uploadUrl: hanging.origin, fetch: never }))({ method: 'GET', url: `${hanging.origin}/x`, signal: controller.signal })()
+    controller.abort('user')
+    assert.equal(await pending, E.left({ _tag: 'Aborted', reason: 'user' }))
+  } finally {
+    await server.close()
+    await hanging.close()
+  }
+})
+
+Request('should send a ReadableStream body (half duplex)', async () => {
+  const server = await fixedServer(() => ({ status: 200 }))
+  try {
+    const body = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(new TextEncoder().encode('abc')); c.close() } })
+    const result = await request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'PUT', url: `${server.origin}/x`, body })()
+    assert.ok(E.isRight(result))
+    assert.is(server.received[0]?.body, 'abc')
+  } finally {
+    await server.close()
+  }
+})
+
+const Json = suite('json')
+
+Json('should give a DecodeError naming the field, and one for a body that is not JSON', async () => {
+  const codec = t.type({ part_size: t.number })
+  const bad = await json(codec, 'upload_session')(new Response('{"part_size":"8"}'))()
+  assert.ok(E.isLeft(bad) && bad.left._tag === 'DecodeError' && message(bad.left).includes('part_size'))
+  const html = await json(codec, 'upload_session')(new Response('<html>oops</html>'))()
+  assert.ok(E.isLeft(html) && html.left._tag === 'DecodeError' && message(html.left).includes('not JSON'))
+  const empty = await json(codec, 'upload_session')(new Response(''))()
+  assert.ok(E.isLeft(empty) && empty.left._tag === 'DecodeError' && message(empty.left).includes('empty'))
+  assert.equal(await discard(new Response('x'))(), E.right(undefined))
+})
+
+const RetryAfter = suite('retryAfterMs')
+
+RetryAfter('should read seconds and HTTP dates, and nothing else', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const table: ReadonlyArray<readonly [string | undefined, number | undefined]> = [
+    ['0', 0], ['3', 3000], ['1.5', 1500], [' 2 ', 2000], ['Thu, 01 Jan 2026 00:00:10 GMT', 10000],
+    ['Wed, 31 Dec 2025 23:59:00 GMT', 0], ['soon', undefined], ['-1', undefined], ['', undefined], [undefined, undefined],
+  ]
+  for (const [value, expected] of table) {
+    const headers = new Headers(value === undefined ? {} : { 'Retry-After': value })
+    assert.is(retryAfterMs(headers, now), expected, String(value))
+  }
+})
+
+RetryAfter('should strip queries, fragments and user info from URLs', () => {
+  assert.is(stripUrl('https://user:pw@upload.box.com/api/2.0/x?access_token=abc#f'), 'https://upload.box.com/api/2.0/x')
+})
+
+const Secret = suite('token never leaks')
+
+// A server that echoes the request headers (the token included) in a Box-shaped error body.
+Secret('should keep random tokens out of errors and messages, even when a server or fetch echoes them', async () => {
+  const server = await fixedServer((req) => ({ status: 400, headers: { 'content-type': 'application/json' },
+    body: boxBody(400, 'bad_request', { message: `got ${String(req.headers.authorization)}`, context_info: { headers: req.headers } }) }))
+  const seed = 20260101
+  try {
+    await fc.assert(fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9._~+/-]{16,64}$/), async (token) => {
+      const box = client({ token, uploadUrl: server.origin })
+      const throwing = client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(new Error(`cannot send Bearer ${token}`)) })
+      const errors = [
+        await request(box)({ method: 'POST', url: `${server.origin}/x` })(),
+        await request(throwing)({ method: 'POST', url: `${server.origin}/x` })(),
+        await request(box)({ method: 'POST', url: 'https://evil.net/x' })(),
+      ]
+      for (const result of errors) {
+        assert.ok(E.isLeft(result))
+        const error = result.left
+        assert.not.ok(JSON.stringify(error).includes(token), JSON.stringify(error))
+        assert.not.ok(message(error).includes(token), message(error))
+        const cause = 'cause' in error ? (error.cause as { message?: string }) : undefined
+        assert.not.ok(String(cause?.message).includes(token))
+      }
+    }), { seed, numRuns: 25 }).catch((e: unknown) => { throw new Error(`fast-check seed ${seed}: ${String(e)}`) })
+  } finally {
+    await server.close()
+  }
+})
+
+Request.run()
+Json.run()
+RetryAfter.run()
+Secret.run()
