@@ -1,0 +1,101 @@
+/**
+ * A `WritableStream` that runs one task per chunk, at most `concurrency` at once, with
+ * backpressure: `write` settles once the chunk's task has started and a slot is free for the next
+ * one, so a pipe into it reads no further ahead than the free slots. With a chunker in front, the
+ * parts alive are those in flight plus the one being filled: (concurrency + 1) × part size.
+ *
+ * The first failure cancels the other tasks (through the signal each task gets) and errors the
+ * stream, which makes a pipe cancel its source. An abort of the caller's signal does the same at
+ * once, even while a `write` waits for a slot (a pipe's own abort would wait for that write).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import type { UploadError } from './UploadError.ts'
+import { abortedBy } from './Sleep.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** A sink and what it knows of its tasks. */
+export interface ParallelSink<A> {
+  readonly writable: WritableStream<A>
+  /** The first error: a task's failure, or `Aborted` once the caller's signal fired. */
+  readonly failure: () => UploadError | undefined
+  /** Resolves once no task is running (after a failure, once every cancelled task has settled). */
+  readonly idle: () => Promise<void>
+}
+
+/** Options of a sink. */
+export interface ParallelSinkOptions {
+  /** Tasks running at once (at least 1). */
+  readonly concurrency: number
+  /** Aborts every task and errors the sink. */
+  readonly signal?: AbortSignal
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** A sink running `task` for every chunk written, `concurrency` at a time. */
+export const parallelSink =
+  (options: ParallelSinkOptions) =>
+  <A>(task: (chunk: A, signal: AbortSignal) => TE.TaskEither<UploadError, unknown>): ParallelSink<A> => {
+    const { signal } = options
+    const concurrency = Math.max(1, Math.floor(options.concurrency))
+    const tasks = new AbortController()
+    const running = new Set<Promise<void>>()
+    let failure: UploadError | undefined
+    let controller: WritableStreamDefaultController | undefined
+    let upstreamFailed = false
+
+    const fail = (error: UploadError): void => {
+      if (failure !== undefined || upstreamFailed) return
+      failure = error
+      tasks.abort(error)
+      controller?.error(error)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onAbort = (): void => fail(abortedBy(signal as AbortSignal))
+    const start = (chunk: A): void => {
+      const run: Promise<void> = task(chunk, tasks.signal)().then(
+        (result) => (E.isLeft(result) ? fail(result.left) : undefined),
+        (cause: unknown) => fail({ _tag: 'InvalidInput', message: `an upload task threw: ${String(cause)}` }),
+      )
+      const tracked = run.finally(() => running.delete(tracked))
+      running.add(tracked)
+    }
+    const idle = async (): Promise<void> => {
+      while (running.size > 0) await Promise.all(running)
+    }
+
+    // The sink's methods reject with the UploadError value: this is the seam where the stream
+    // world reports failure, and the caller turns the pipe's rejection back into a TaskEither.
+    const writable = new WritableStream<A>(
+      {
+        start: (c) => {
+          controller = c
+          if (signal?.aborted === true) onAbort()
+          else signal?.addEventListener('abort', onAbort, { once: true })
+        },
+        write: async (chunk) => {
+          if (failure !== undefined) throw failure
+          start(chunk)
+          while (running.size >= concurrency && failure === undefined) await Promise.race(running)
+          if (failure !== undefined) throw failure
+        },
+        close: async () => {
+          await idle()
+          signal?.removeEventListener('abort', onAbort)
+          if (failure !== undefined) throw failure
+        },
+        // The pipe's source failed: cancel the tasks, but the failure is the source's, not ours.
+        abort: async (reason: unknown) => {
+          upstreamFailed = true
+          tasks.abort(reason)
+          await idle()
+        },
+      },
+      { highWaterMark: 1 },
+    )
+    return { writable, failure: () => failure, idle }
+  }

@@ -1,0 +1,59 @@
+/**
+ * Upload progress: what `onProgress` receives, and a counter that only moves forward. Reported
+ * after every part Box confirmed (and once at the start, counting parts a resumed upload finds
+ * already stored), so the numbers never go backwards (uppy#3908, AWS lib-storage#4413) and the
+ * last report covers the whole file.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** One progress report. Bytes and parts are those Box confirmed. */
+export interface Progress {
+  readonly bytesUploaded: number
+  readonly partsUploaded: number
+  readonly totalParts: number
+  readonly fileSize: number
+}
+
+/** Receives progress reports. */
+export type OnProgress = (progress: Progress) => void
+
+/** Counts confirmed parts and reports them. */
+export interface ProgressCounter {
+  /** Counts one confirmed part of `size` bytes and reports. */
+  readonly add: (size: number) => void
+  /** The current numbers. */
+  readonly current: () => Progress
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** A counter for a file of `fileSize` bytes in `totalParts` parts, starting from `start` (parts already stored), reporting to `onProgress`. */
+export const progressCounter = (
+  totals: { readonly fileSize: number; readonly totalParts: number },
+  onProgress: OnProgress | undefined,
+  start: { readonly bytes: number; readonly parts: number } = { bytes: 0, parts: 0 },
+): ProgressCounter => {
+  let bytesUploaded = start.bytes
+  let partsUploaded = start.parts
+  const current = (): Progress => ({ bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
+  const report = (): void => {
+    // A throwing callback is the caller's bug; it must not break the upload's bookkeeping.
+    try {
+      onProgress?.(current())
+    } catch {
+      // ignored on purpose
+    }
+  }
+  report()
+  return {
+    add: (size) => {
+      bytesUploaded += size
+      partsUploaded += 1
+      report()
+    },
+    current,
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Retries of one request: which errors are worth another try, how long to wait before it
+ * (exponential backoff with full jitter, or the server's `Retry-After`), a timeout per attempt,
+ * and the one extra try a 401 gets after the token function is asked again.
+ *
+ * 429 and 5xx (except 507, insufficient storage) and network errors are retried; other 4xx are
+ * not (box-protocol.md §5; NODE `isTemporaryError`). A server's `Retry-After` (read by `Http` into
+ * `retryAfterMs`, case-insensitively, seconds or HTTP date: the generated SDKs got both wrong,
+ * box-node-sdk#1250, box-ios-sdk#1400) replaces the backoff.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { type Client, refreshToken } from './Client.ts'
+import { type UploadError, isRetryable, networkError } from './UploadError.ts'
+import { abortedBy, sleep } from './Sleep.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** How a request is retried. */
+export interface RetryPolicy {
+  /** Tries after the first one (0: never retry). */
+  readonly retries: number
+  /** Ceiling of the first backoff; each later one doubles, up to `maxDelayMs`. */
+  readonly baseDelayMs: number
+  /** Largest backoff (a server's `Retry-After` is honoured even when longer). */
+  readonly maxDelayMs: number
+  /** Time allowed to one attempt before it is cancelled and counted as a network error (default: none). */
+  readonly timeoutMs?: number
+}
+
+/** One attempt of a request, given the signal that cancels it. */
+export type Attempt<A> = (signal: AbortSignal) => TE.TaskEither<UploadError, A>
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** 5 retries, 500 ms first backoff, at most 30 s between tries, 2 minutes per attempt. */
+export const defaultRetryPolicy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 120_000 }
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Whether the token was refused: worth one more try with a token asked for again. */
+export const isUnauthorized = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 401
+
+/**
+ * Full-jitter backoff before retry number `attempt` (0-based): uniform in
+ * `[0, min(maxDelayMs, baseDelayMs × 2^attempt))` (AWS architecture blog, "Exponential Backoff And Jitter").
+ */
+export const backoffMs =
+  (policy: RetryPolicy, random: () => number = Math.random) =>
+  (attempt: number): number =>
+    Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 52)))
+
+/** The wait before retry number `attempt` after `error`: the server's `Retry-After` when it sent one, else the backoff. */
+export const delayMs =
+  (policy: RetryPolicy, random: () => number = Math.random) =>
+  (attempt: number, error: UploadError): number =>
+    error._tag === 'HttpError' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(policy, random)(attempt)
+
+/** What `retry` needs besides the policy. */
+export interface RetryContext {
+  /** Stops waits and attempts; once it fires nothing new starts and the result is `Aborted`. */
+  readonly signal?: AbortSignal
+  /** Gets a fresh token after a 401 (e.g. `refreshToken(client)`); without it a 401 is final. */
+  readonly reauthorize?: TE.TaskEither<UploadError, void>
+  /** Source of jitter in [0, 1) (default `Math.random`; tests pass a fixed one). */
+  readonly random?: () => number
+}
+
+/**
+ * Runs `attempt` until it succeeds, a non-retryable error comes, or the retries are spent, waiting
+ * `delayMs` between tries. A 401 gets one extra immediate try after `reauthorize`.
+ */
+export const retry =
+  (policy: RetryPolicy, context: RetryContext = {}) =>
+  <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
+    const { signal, reauthorize, random = Math.random } = context
+    const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
+      pipe(
+        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal)(attempt),
+        TE.orElse((error): TE.TaskEither<UploadError, A> => {
+          if (signal?.aborted === true) return TE.left(abortedBy(signal))
+          if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
+            return pipe(reauthorize, TE.flatMap(() => go(tries, true)))
+          if (!isRetryable(error) || tries >= policy.retries) return TE.left(error)
+          return pipe(
+            sleep(delayMs(policy, random)(tries, error), signal),
+            TE.flatMap(() => go(tries + 1, reauthorized)),
+          )
+        }),
+      )
+    return go(0, false)
+  }
+
+/** `retry` for requests of `client`: a 401 is tried once more after asking the token function again (when it is one). */
+export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, signal?: AbortSignal) =>
+  retry(policy, { signal, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** The error an attempt cancelled by its own timeout ends with. */
+const timedOut = (ms: number, error: UploadError): UploadError =>
+  error._tag === 'NetworkError' || error._tag === 'HttpError'
+    ? networkError(error.method, error.url, new Error(`no answer within ${ms} ms`))
+    : networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`))
+
+/**
+ * Runs one attempt with a signal that fires when `signal` does or after `ms`. A timeout turns
+ * whatever the attempt ended with into a (retryable) network error; the caller's abort does not.
+ */
+const withTimeout =
+  (ms: number | undefined, signal: AbortSignal | undefined) =>
+  <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> =>
+  async () => {
+    const controller = new AbortController()
+    const onAbort = (): void => controller.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let expired = false
+    const timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => {
+            expired = true
+            controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
+          }, ms)
+    try {
+      const result = await attempt(controller.signal)()
+      return expired && result._tag === 'Left' && signal?.aborted !== true ? E.left(timedOut(ms ?? 0, result.left)) : result
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }

@@ -1,0 +1,32 @@
+/**
+ * An abortable pause: the waits between retries and before re-sending a commit answered 202.
+ * An `AbortSignal` must reach every sleep, not only requests (AWS lib-storage #5109), so that an
+ * abort settles the upload promptly whatever it was doing.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import { type UploadError, aborted } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** The `Aborted` error for a signal that fired, keeping its reason. */
+export const abortedBy = (signal: AbortSignal): UploadError => aborted(signal.reason)
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Waits `ms` milliseconds; an abort of `signal` ends the wait at once with `Aborted`. */
+export const sleep = (ms: number, signal?: AbortSignal): TE.TaskEither<UploadError, void> => () =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve(E.left(abortedBy(signal)))
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(E.left(abortedBy(signal as AbortSignal)))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve(E.right(undefined))
+    }, Math.max(0, ms))
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })

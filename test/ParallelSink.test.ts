@@ -1,0 +1,86 @@
+import * as E from 'fp-ts/lib/Either.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parallelSink } from '../src/ParallelSink.ts'
+import { type UploadError, aborted, httpError } from '../src/UploadError.ts'
+
+/** A source of `count` numbers that records how many were pulled. */
+const counting = (count: number) => {
+  let pulled = 0
+  const stream = new ReadableStream<number>({
+    pull: (controller) => {
+      if (pulled === count) controller.close()
+      else controller.enqueue(pulled++)
+    },
+  }, { highWaterMark: 0 })
+  return { stream, pulled: () => pulled }
+}
+
+const wait = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const onAbort = (): void => { clearTimeout(timer); resolve() }
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
+const ParallelSink = suite('parallelSink')
+
+ParallelSink('should run at most `concurrency` tasks and read no further ahead than the free slots', async () => {
+  for (const concurrency of [1, 2, 4, 8]) {
+    const source = counting(30)
+    let running = 0
+    let peak = 0
+    let peakAhead = 0
+    let done = 0
+    const sink = parallelSink({ concurrency })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+      running++
+      peak = Math.max(peak, running)
+      peakAhead = Math.max(peakAhead, source.pulled() - done)
+      await wait(1 + (done % 3), signal)
+      running--
+      done++
+      return E.right(undefined)
+    })
+    await source.stream.pipeTo(sink.writable)
+    assert.is(done, 30)
+    assert.is(peak, concurrency, `concurrency ${concurrency}`)
+    assert.ok(peakAhead <= concurrency + 1, `read ${peakAhead} ahead with concurrency ${concurrency}`)
+  }
+})
+
+ParallelSink('should stop reading, cancel the other tasks and report the first failure', async () => {
+  const source = counting(1000)
+  let cancelled = 0
+  const failure = httpError({ status: 400, method: 'PUT', url: 'u' })
+  const sink = parallelSink({ concurrency: 3 })((n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+    if (n === 5) return E.left(failure)
+    await wait(50, signal)
+    if (signal.aborted) cancelled++
+    return signal.aborted ? E.left(aborted()) : E.right(undefined)
+  })
+  const outcome = await source.stream.pipeTo(sink.writable).then(() => 'resolved', (reason: unknown) => reason)
+  await sink.idle()
+  assert.equal(outcome, failure)
+  assert.equal(sink.failure(), failure)
+  assert.ok(cancelled >= 1)
+  assert.ok(source.pulled() < 12, `pulled ${source.pulled()}`)
+})
+
+ParallelSink('should abort at once when the signal fires, even while a write waits for a slot', async () => {
+  const source = counting(1000)
+  const controller = new AbortController()
+  const sink = parallelSink({ concurrency: 2, signal: controller.signal })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+    await wait(60_000, signal)
+    return signal.aborted ? E.left(aborted(signal.reason)) : E.right(undefined)
+  })
+  const started = Date.now()
+  setTimeout(() => controller.abort('user'), 20)
+  const outcome = await source.stream.pipeTo(sink.writable).then(() => 'resolved', (reason: unknown) => reason)
+  await sink.idle()
+  assert.equal(outcome, aborted('user'))
+  assert.ok(Date.now() - started < 1000)
+  assert.ok(source.pulled() <= 3)
+})
+
+ParallelSink.run()

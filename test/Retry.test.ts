@@ -1,0 +1,115 @@
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { type RetryPolicy, backoffMs, delayMs, retry } from '../src/Retry.ts'
+import { sleep } from '../src/Sleep.ts'
+import { type UploadError, aborted, httpError, networkError } from '../src/UploadError.ts'
+
+const policy: RetryPolicy = { retries: 3, baseDelayMs: 2, maxDelayMs: 8 }
+
+/** An attempt answering `results` in turn (the last one forever), counting its calls. */
+const scripted = <A>(results: ReadonlyArray<E.Either<UploadError, A>>) => {
+  let calls = 0
+  const attempt = (_signal: AbortSignal): TE.TaskEither<UploadError, A> => async () => results[Math.min(calls++, results.length - 1)] as E.Either<UploadError, A>
+  return { attempt, calls: () => calls }
+}
+
+const status = (code: number, retryAfterMs?: number): UploadError => httpError({ status: code, method: 'PUT', url: 'u', retryAfterMs })
+
+const Backoff = suite('backoffMs')
+
+Backoff('should stay within [0, min(max, base × 2^attempt)) (full jitter)', () => {
+  const table: ReadonlyArray<readonly [number, number]> = [[0, 2], [1, 4], [2, 8], [3, 8], [60, 8]]
+  for (const [attempt, ceiling] of table) {
+    assert.is(backoffMs(policy, () => 0)(attempt), 0)
+    assert.is(backoffMs(policy, () => 0.999999)(attempt), ceiling - 1, `attempt ${attempt}`)
+  }
+})
+
+Backoff('should prefer the server Retry-After over the backoff', () => {
+  assert.is(delayMs(policy, () => 0.5)(0, status(429, 1234)), 1234)
+  assert.is(delayMs(policy, () => 0.5)(0, status(429, 0)), 0)
+  assert.is(delayMs(policy, () => 0.5)(2, status(503)), 4)
+})
+
+const Retry = suite('retry')
+
+Retry('should retry 429, 5xx (not 507) and network errors, and never other 4xx', async () => {
+  const table: ReadonlyArray<readonly [UploadError, number]> = [
+    [status(429), 4], [status(500), 4], [status(502), 4], [status(503), 4], [networkError('PUT', 'u', new Error('reset')), 4],
+    [status(507), 1], [status(400), 1], [status(403), 1], [status(404), 1], [status(409), 1], [status(416), 1], [status(401), 1],
+    [aborted(), 1],
+  ]
+  for (const [error, calls] of table) {
+    const script = scripted<number>([E.left(error)])
+    const result = await retry(policy)(script.attempt)()
+    assert.equal(result, E.left(error))
+    assert.is(script.calls(), calls, `${JSON.stringify(error)}`)
+  }
+})
+
+Retry('should succeed once an attempt succeeds', async () => {
+  const script = scripted([E.left(status(500)), E.left(status(429, 1)), E.right('ok')])
+  assert.equal(await retry(policy)(script.attempt)(), E.right('ok'))
+  assert.is(script.calls(), 3)
+})
+
+Retry('should retry a 401 once after reauthorizing, and only when it can', async () => {
+  let refreshed = 0
+  const reauthorize: TE.TaskEither<UploadError, void> = async () => { refreshed++; return E.right(undefined) }
+  const once = scripted([E.left(status(401)), E.right('ok')])
+  assert.equal(await retry(policy, { reauthorize })(once.attempt)(), E.right('ok'))
+  assert.is(refreshed, 1)
+  const twice = scripted<string>([E.left(status(401))])
+  assert.equal(await retry(policy, { reauthorize })(twice.attempt)(), E.left(status(401)))
+  assert.is(twice.calls(), 2)
+  assert.is(refreshed, 2)
+})
+
+Retry('should end a wait between tries at once when aborted', async () => {
+  const controller = new AbortController()
+  const script = scripted<string>([E.left(status(503, 60_000))])
+  const started = Date.now()
+  setTimeout(() => controller.abort('stop'), 20)
+  const result = await retry(policy, { signal: controller.signal })(script.attempt)()
+  assert.equal(result, E.left(aborted('stop')))
+  assert.is(script.calls(), 1)
+  assert.ok(Date.now() - started < 1000)
+})
+
+Retry('should not start an attempt once aborted', async () => {
+  const controller = new AbortController()
+  controller.abort('gone')
+  const script = scripted([E.right('ok')])
+  assert.equal(await retry(policy, { signal: controller.signal })(script.attempt)(), E.left(aborted('gone')))
+  assert.is(script.calls(), 0)
+})
+
+Retry('should cancel an attempt after timeoutMs and retry it as a network error', async () => {
+  let calls = 0
+  const hang = (signal: AbortSignal): TE.TaskEither<UploadError, string> => () =>
+    new Promise((resolve) => {
+      if (++calls === 3) return resolve(E.right('late ok'))
+      signal.addEventListener('abort', () => resolve(E.left(aborted(signal.reason))))
+    })
+  assert.equal(await retry({ ...policy, timeoutMs: 10 })(hang)(), E.right('late ok'))
+  assert.is(calls, 3)
+  const never = await retry({ ...policy, retries: 1, timeoutMs: 10 })((signal) => () => new Promise((resolve) => signal.addEventListener('abort', () => resolve(E.left(aborted())))))()
+  assert.ok(E.isLeft(never) && never.left._tag === 'NetworkError')
+})
+
+const Sleep = suite('sleep')
+
+Sleep('should wait, or end with Aborted when the signal fires', async () => {
+  const started = Date.now()
+  assert.equal(await sleep(15)(), E.right(undefined))
+  assert.ok(Date.now() - started >= 10)
+  const controller = new AbortController()
+  setTimeout(() => controller.abort('now'), 5)
+  assert.equal(await sleep(60_000, controller.signal)(), E.left(aborted('now')))
+})
+
+Backoff.run()
+Retry.run()
+Sleep.run()
