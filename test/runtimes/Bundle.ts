@@ -1,0 +1,54 @@
+/**
+ * esbuild bundles of the test files for runtimes that cannot load TypeScript sources themselves (Chromium,
+ * workerd): one ESM file whose entry's default export is `main(files)` of Page.ts or Worker.ts, each file
+ * a dynamic import, so nothing in it runs before uvu is set up. The emulator's Node adapter is swapped for RemoteServe.ts where the test
+ * helper imports it; everything else, the hasher routing by `conditions` included, resolves as it would for
+ * a user's bundler.
+ */
+import { build, type Plugin } from 'esbuild'
+import { resolve } from 'node:path'
+
+export const root = resolve(import.meta.dirname, '../..')
+
+/** Redirects the test helper's import of the emulator's Node adapter to the control-server client. */
+const remoteEmulator: Plugin = {
+  name: 'remote-emulator',
+  setup: (b) => {
+    b.onResolve({ filter: /emulator\/node\.ts$/ }, (args) =>
+      args.importer === resolve(root, 'test/helpers/emulator.ts')
+        ? { path: resolve(root, 'test/runtimes/RemoteServe.ts') }
+        : undefined,
+    )
+  },
+}
+
+export interface BundleOptions {
+  /** Test files, relative to the repository root. */
+  readonly files: ReadonlyArray<string>
+  /** Module exporting `main(files)`: Page.ts or Worker.ts (relative to the root). */
+  readonly entry: string
+  readonly conditions: ReadonlyArray<string>
+  /** Values for `define`, e.g. the control server's URL. */
+  readonly define?: Readonly<Record<string, string>>
+}
+
+/** The bundle's source text (ESM). */
+export const bundle = async ({ files, entry, conditions, define = {} }: BundleOptions): Promise<string> => {
+  const list = files.map((file) => `  [${JSON.stringify(file)}, () => import(${JSON.stringify(resolve(root, file))})],`).join('\n')
+  const contents = `import { main } from ${JSON.stringify(resolve(root, entry))}\nexport default main([\n${list}\n])\n`
+  const result = await build({
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'runtimes-entry.ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: [...conditions],
+    define: { ...define },
+    plugins: [remoteEmulator],
+    logLevel: 'warning',
+  })
+  const [output] = result.outputFiles
+  if (output === undefined) throw new Error('esbuild produced no output')
+  return output.text
+}

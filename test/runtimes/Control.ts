@@ -1,0 +1,99 @@
+/**
+ * The Node side of the Chromium and workerd runs: a small HTTP server on 127.0.0.1 that serves the test page
+ * and starts emulators on demand for code that cannot open a port itself (a page, a Worker).
+ *
+ *   POST   /emulators              RemoteOptions -> RemoteEmulator   (starts `serve` from the Node adapter)
+ *   GET    /emulators/:id/records?from=N -> the request records from index N on
+ *   DELETE /emulators/:id          closes it
+ *   GET    /<path>                 a static asset given at start (the page, the bundle)
+ *
+ * Every emulator still open when the control server closes is closed with it.
+ */
+import { createServer, type IncomingMessage } from 'node:http'
+import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { serve, type Served } from '../../src/emulator/node.ts'
+import { fromRemote, type RemoteEmulator, type RemoteOptions } from './RemoteOptions.ts'
+
+export interface Asset {
+  readonly type: string
+  readonly body: string | Uint8Array
+}
+
+export interface Control {
+  /** e.g. `http://127.0.0.1:PORT` */
+  readonly url: string
+  /** How many emulators were started through it (a run that started none did not test uploads). */
+  readonly started: () => number
+  readonly close: () => Promise<void>
+}
+
+const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+  'access-control-allow-headers': 'content-type',
+}
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Array<Buffer> = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Starts the control server with the given static assets (path -> content). */
+export const startControl = async (assets: Readonly<Record<string, Asset>> = {}): Promise<Control> => {
+  const emulators = new Map<string, { readonly served: Served; readonly records: Array<RequestRecord> }>()
+  let started = 0
+
+  const handle = async (req: IncomingMessage): Promise<{ status: number; type?: string; body?: string | Uint8Array }> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const [, first, id, sub] = url.pathname.split('/')
+    if (req.method === 'OPTIONS') return { status: 204 }
+    if (first === 'emulators' && req.method === 'POST' && id === undefined) {
+      const remote = JSON.parse(await readBody(req)) as RemoteOptions
+      const records: Array<RequestRecord> = []
+      const served = await serve({ port: 0, ...fromRemote(remote, (record) => records.push(record)) })
+      const key = String(++started)
+      emulators.set(key, { served, records })
+      const answer: RemoteEmulator = { id: key, url: served.url, apiUrl: served.apiUrl }
+      return { status: 201, type: 'application/json', body: JSON.stringify(answer) }
+    }
+    const emulator = first === 'emulators' && id !== undefined ? emulators.get(id) : undefined
+    if (emulator !== undefined && req.method === 'GET' && sub === 'records') {
+      const from = Number(url.searchParams.get('from') ?? 0)
+      return { status: 200, type: 'application/json', body: JSON.stringify(emulator.records.slice(from)) }
+    }
+    if (emulator !== undefined && req.method === 'DELETE' && sub === undefined) {
+      emulators.delete(id!)
+      await emulator.served.close()
+      return { status: 204 }
+    }
+    const asset = req.method === 'GET' ? assets[url.pathname] : undefined
+    return asset === undefined ? { status: 404, type: 'text/plain', body: 'not found' } : { status: 200, ...asset }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req).then(
+      ({ status, type, body }) => {
+        res.writeHead(status, { ...cors, ...(type === undefined ? {} : { 'content-type': type }) })
+        res.end(body)
+      },
+      (error: unknown) => {
+        res.writeHead(500, { ...cors, 'content-type': 'text/plain' })
+        res.end(String(error))
+      },
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    started: () => started,
+    close: async () => {
+      await Promise.all([...emulators.values()].map(({ served }) => served.close()))
+      emulators.clear()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

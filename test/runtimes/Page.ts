@@ -1,0 +1,11 @@
+/**
+ * Entry of the Chromium bundle: the page calls `default(files)(controlUrl)`, which runs the queued test files
+ * and prints uvu's output through `console.log`, where the runner reads it.
+ */
+import { CONTROL } from './RemoteServe.ts'
+import { runFiles, type TestFile } from './uvuQueue.ts'
+
+export const main = (files: ReadonlyArray<TestFile>) => async (control: string): Promise<void> => {
+  ;(globalThis as Record<string, unknown>)[CONTROL] = control
+  await runFiles(files)
+}

@@ -1,0 +1,41 @@
+/**
+ * EmulatorOptions as they travel from a page or a Worker to the Node runner that starts the emulator:
+ * JSON, with the two function-valued options made data. `partSize` travels as its source text (so it must
+ * be a pure arrow); `onRequest` becomes a flag, and its records are fetched back by the caller.
+ * Web globals only: used on both sides.
+ */
+import type { EmulatorOptions, RequestRecord } from '../../src/emulator/Options.ts'
+
+/** The JSON body of `POST /emulators`. */
+export interface RemoteOptions {
+  readonly options: Omit<EmulatorOptions, 'partSize' | 'onRequest'>
+  readonly partSize?: number | { readonly source: string }
+}
+
+/** The answer of `POST /emulators`. */
+export interface RemoteEmulator {
+  readonly id: string
+  readonly url: string
+  readonly apiUrl: string
+}
+
+/** The answer of `GET /emulators/:id/records?from=N`: the records from index N on. */
+export type RemoteRecords = ReadonlyArray<RequestRecord>
+
+/** Options -> wire form. */
+export const toRemote = ({ partSize, onRequest: _, ...options }: EmulatorOptions): RemoteOptions =>
+  partSize === undefined
+    ? { options }
+    : { options, partSize: typeof partSize === 'number' ? partSize : { source: String(partSize) } }
+
+/** Wire form -> options (on the Node side), with the records collector as `onRequest`. */
+export const fromRemote = (remote: RemoteOptions, onRequest: (record: RequestRecord) => void): EmulatorOptions => {
+  const { partSize } = remote
+  return {
+    ...remote.options,
+    onRequest,
+    ...(partSize === undefined
+      ? {}
+      : { partSize: typeof partSize === 'number' ? partSize : (new Function(`return (${partSize.source})`)() as (size: number) => number) }),
+  }
+}

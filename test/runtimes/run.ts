@@ -1,0 +1,38 @@
+/**
+ * `npm run test:runtimes [name…]`: runs the portable test files unmodified in Node 20, Node 22, Deno, Bun,
+ * headless Chromium and workerd, one runtime after the other (the machine has 2 cores), and fails when any
+ * runtime fails, runs zero tests, prints no uvu summary, or reports a SHA-1 implementation other than the
+ * intended one.
+ */
+import { select } from './Portable.ts'
+import { runtimes } from './Runtimes.ts'
+import { parse, problems } from './Summary.ts'
+
+const wanted = process.argv.slice(2)
+const unknown = wanted.filter((name) => !runtimes.some((runtime) => runtime.name === name))
+if (unknown.length > 0) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; known: ${runtimes.map((r) => r.name).join(', ')}`)
+
+const { portable, nodeOnly } = select()
+console.log(`[runtimes] portable test files: ${portable.join(', ') || '(none)'}`)
+for (const [file, why] of nodeOnly) console.log(`[runtimes] Node only: ${file} (${why})`)
+
+const results: Array<readonly [string, ReadonlyArray<string>, string]> = []
+for (const runtime of runtimes.filter((r) => wanted.length === 0 || wanted.includes(r.name))) {
+  console.log(`\n[runtimes] ===== ${runtime.name} =====`)
+  const started = Date.now()
+  const run = await runtime.run(portable, (text) => process.stdout.write(text)).catch((error: unknown) => ({
+    output: `[runtimes] runner error: ${error instanceof Error ? error.stack : String(error)}`,
+    exitCode: 1,
+  }))
+  const summary = parse(run.output)
+  const found = problems(summary, runtime.expectSha1, run.exitCode)
+  if (run.output.startsWith('[runtimes] runner error')) console.log(run.output)
+  const line = `${summary.passed}/${summary.total} passed, sha1 ${summary.sha1 ?? '?'}, ${((Date.now() - started) / 1000).toFixed(1)} s`
+  results.push([runtime.name, found, line])
+}
+
+console.log('\n[runtimes] ===== summary =====')
+for (const [name, found, line] of results) console.log(`${found.length === 0 ? 'ok  ' : 'FAIL'} ${name.padEnd(9)} ${line}${found.length === 0 ? '' : ` — ${found.join('; ')}`}`)
+const failed = results.filter(([, found]) => found.length > 0).length
+console.log(`runtimes: ${results.length - failed} passed, ${failed} failed`)
+process.exitCode = failed === 0 && results.length > 0 ? 0 : 1
