@@ -1,0 +1,117 @@
+/**
+ * Sending one part: `PUT session_endpoints.upload_part` with its bytes, `Content-Range` and
+ * `Digest`, retried by the policy, and the part Box echoes checked against ours (box-protocol.md
+ * §3.4). Parts are immutable on Box, so a failed attempt may still have stored the part: after a
+ * 5xx or a connection reset the stored parts are listed before sending again (box-java-sdk#781),
+ * and a `416 range_overlaps_existing_part` whose stored part is ours counts as success.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type { Client } from './Client.ts'
+import { json, request } from './Http.ts'
+import type { Part } from './Part.ts'
+import { type RetryPolicy, retryRequests } from './Retry.ts'
+import { type Session, listParts } from './Session.ts'
+import { type UploadError, digestMismatch } from './UploadError.ts'
+import { UploadPart, UploadedPart } from './UploadPart.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Options of `uploadPart`. */
+export interface PartUploadOptions {
+  /** Cancels the request in flight and the waits between tries. */
+  readonly signal?: AbortSignal
+  /** How the part is retried (default `defaultRetryPolicy`). */
+  readonly retry?: RetryPolicy
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * Uploads one part and resolves to the part Box stored (to send back with the commit).
+ * `DigestMismatch` when Box's echo has another offset, size or SHA-1 than the part sent.
+ * @example
+ * pipe(parts, TE.traverseSeqArray(uploadPart(box, session)))
+ */
+export const uploadPart =
+  (client: Client, session: Session, options: PartUploadOptions = {}) =>
+  (part: Part): TE.TaskEither<UploadError, UploadPart> =>
+    retryRequests(client, options.retry, options.signal)((signal) => pipe(put(client, session)(part, signal), TE.orElse(recover(client, session)(part, signal))))
+
+/** `Right(stored)` when Box's stored part is `part` (same offset, size and SHA-1), else `DigestMismatch`. */
+export const matches =
+  (part: Part) =>
+  (stored: UploadPart): E.Either<UploadError, UploadPart> =>
+    stored.offset === part.offset && stored.size === part.size && stored.sha1.toLowerCase() === part.sha1Hex
+      ? E.right(stored)
+      : E.left(
+          digestMismatch(
+            `part ${part.index} (${part.contentRange}): Box holds offset ${stored.offset}, size ${stored.size}`,
+            part.sha1,
+            hexToBase64(stored.sha1),
+          ),
+        )
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** One `PUT` of the part, and the check of Box's echo. */
+const put =
+  (client: Client, session: Session) =>
+  (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> =>
+    pipe(
+      request(client)({
+        method: 'PUT',
+        url: session.endpoints.uploadPart,
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Range': part.contentRange,
+          Digest: `sha=${part.sha1}`,
+        },
+        // A byte array, not a stream: browsers refuse streaming bodies over HTTP/1.1.
+        body: part.bytes,
+        signal,
+      }),
+      TE.flatMap(json(UploadedPart, 'uploaded part')),
+      TE.flatMap(({ part: echoed }) => TE.fromEither(matches(part)(echoed))),
+    )
+
+/** After a failed attempt: success if Box turns out to hold our part, else the attempt's error. */
+const recover =
+  (client: Client, session: Session) =>
+  (part: Part, signal: AbortSignal) =>
+  (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
+    const conflicting = conflictingPart(error)
+    if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))
+    if (!mayHaveStored(error) || signal.aborted) return TE.left(error)
+    return pipe(
+      listParts(client)(session, signal),
+      TE.mapError(() => error),
+      TE.flatMap((stored) => {
+        const ours = stored.find((p) => p.offset === part.offset)
+        return ours === undefined ? TE.left(error) : TE.fromEither(matches(part)(ours))
+      }),
+    )
+  }
+
+/** A failure after which Box may have stored the part anyway: a 5xx, or no answer at all. */
+const mayHaveStored = (error: UploadError): boolean =>
+  error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500)
+
+/** The stored part of a `416 range_overlaps_existing_part` (`context_info.conflicting_part`). */
+const conflictingPart = (error: UploadError): UploadPart | undefined => {
+  if (error._tag !== 'HttpError' || error.status !== 416 || error.code !== 'range_overlaps_existing_part') return undefined
+  const info = error.contextInfo
+  const candidate = typeof info === 'object' && info !== null ? (info as { conflicting_part?: unknown }).conflicting_part : undefined
+  const decoded = UploadPart.decode(candidate)
+  return E.isRight(decoded) ? decoded.right : undefined
+}
+
+/** Box's hex SHA-1 as the base64 the `Digest` header uses (for messages only). */
+const hexToBase64 = (hex: string): string => {
+  const pairs = hex.match(/[0-9a-f]{2}/gi) ?? []
+  return btoa(String.fromCharCode(...pairs.map((pair) => parseInt(pair, 16))))
+}

@@ -1,0 +1,66 @@
+/**
+ * Resuming an upload whose session outlived it (a crash, a closed tab, a kept session after an
+ * error): list the parts Box holds (every page), read the source again from its first byte, send
+ * only the missing parts, commit. The parts Box holds are hashed, not sent, and their SHA-1 must
+ * equal Box's; the whole-file digest still sees every byte once, in file order (box-python-sdk#495).
+ */
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type { BoxFile } from './BoxFile.ts'
+import type { Client } from './Client.ts'
+import { retryRequests } from './Retry.ts'
+import { type Session, fromJSON, getSession, listParts } from './Session.ts'
+import { type UploadFailure, type UploadOptions, transfer } from './Upload.ts'
+import { type UploadError, invalidInput } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** What to resume: a session (as stored: `JSON.parse(JSON.stringify(session))` is fine) or its id, and the source from its first byte. */
+export interface ResumeInput {
+  /** A `Session`, its JSON form, or a session id (then `fileSize` is needed too). */
+  readonly session: Session | unknown
+  readonly source: ReadableStream<Uint8Array>
+  /** The file size, required when `session` is an id. */
+  readonly fileSize?: number
+  /** The file's etag, for a new version: the commit fails with 412 if the file changed. */
+  readonly ifMatch?: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * Finishes an upload from its session. Fails with `DigestMismatch` when a part Box holds differs
+ * from the source's bytes at that place.
+ * @example
+ * resume(box)({ session: JSON.parse(localStorage.getItem('upload')!), source: file.stream() }, { onProgress })
+ */
+export const resume =
+  (client: Client) =>
+  (input: ResumeInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
+    pipe(
+      sessionOf(client, options)(input),
+      TE.flatMap((session) =>
+        pipe(
+          retryRequests(client, options.retry, options.signal)((signal) => listParts(client)(session, signal)),
+          TE.mapError((error): UploadFailure => (options.keepSessionOnError === true ? { ...error, session } : error)),
+          TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
+        ),
+      ),
+    )
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** The session to resume: decoded from its stored form, or read from Box by id. */
+const sessionOf =
+  (client: Client, options: UploadOptions) =>
+  (input: ResumeInput): TE.TaskEither<UploadError, Session> => {
+    if (typeof input.session !== 'string') return TE.fromEither(fromJSON(input.session))
+    const id = input.session
+    const { fileSize } = input
+    if (fileSize === undefined) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
+    return retryRequests(client, options.retry, options.signal)((signal) => getSession(client)({ id, fileSize }, signal))
+  }
+

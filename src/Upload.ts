@@ -1,0 +1,223 @@
+/**
+ * A whole upload: create the session, cut the source into parts with `session.chunker()`, upload
+ * up to `concurrency` parts at once with backpressure, commit with the whole-file digest; on any
+ * failure or abort, delete the session unless the caller keeps it for `resume`.
+ *
+ * Memory: the parts in flight plus the one the chunker fills, (concurrency + 1) × part size.
+ * The whole-file SHA-1 is the chunker's: it sees every byte once, in file order, whatever the
+ * order or retries of the part uploads (box-python-sdk#495).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type { BoxFile } from './BoxFile.ts'
+import type { Client } from './Client.ts'
+import { commit } from './Commit.ts'
+import { parallelSink } from './ParallelSink.ts'
+import type { Part } from './Part.ts'
+import { matches, uploadPart } from './PartUpload.ts'
+import { type OnProgress, progressCounter } from './Progress.ts'
+import { type RetryPolicy, defaultRetryPolicy, retryRequests } from './Retry.ts'
+import { type Session, abortSession, createSession, createVersionSession } from './Session.ts'
+import { abortedBy } from './Sleep.ts'
+import { type UploadError, invalidInput, sizeMismatch } from './UploadError.ts'
+import type { UploadPart } from './UploadPart.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Options of `upload`, `uploadVersion` and `resume`. */
+export interface UploadOptions {
+  /** Parts uploaded at once (default 4; Box recommends 3 to 5). */
+  readonly concurrency?: number
+  /** Stops reading the source, cancels requests and waits; the session is then deleted (unless kept) and the result is `Aborted`. */
+  readonly signal?: AbortSignal
+  /** Called at the start and after every part Box confirmed; never goes backwards; the last call covers the whole file. */
+  readonly onProgress?: OnProgress
+  /** Called once the session exists, before any part is sent (e.g. to store it for `resume`). */
+  readonly onSession?: (session: Session) => void
+  /** File attributes sent with the commit, e.g. `{ content_modified_at, description }`. */
+  readonly attributes?: Readonly<Record<string, unknown>>
+  /** Keep the session on failure (the error then carries it, for `resume`) instead of deleting it. */
+  readonly keepSessionOnError?: boolean
+  /** How every request is retried (default `defaultRetryPolicy`). */
+  readonly retry?: RetryPolicy
+  /** How long a commit answered 202 is retried, in ms (default 10 minutes). */
+  readonly commitDeadlineMs?: number
+}
+
+/** A new file: its bytes, size, name and folder. */
+export interface UploadInput {
+  readonly source: ReadableStream<Uint8Array>
+  readonly folderId: string
+  readonly fileName: string
+  readonly fileSize: number
+}
+
+/** A new version of a file, optionally renamed; `ifMatch` (its etag) makes the commit fail with 412 if the file changed. */
+export interface UploadVersionInput {
+  readonly source: ReadableStream<Uint8Array>
+  readonly fileId: string
+  readonly fileSize: number
+  readonly fileName?: string
+  readonly ifMatch?: string
+}
+
+/** An upload's error; with `keepSessionOnError`, it carries the session to resume. */
+export type UploadFailure = UploadError & { readonly session?: Session }
+
+/** Default number of parts in flight. */
+export const defaultConcurrency = 4
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * Uploads a new file to a folder.
+ * @example
+ * const file = await upload(box)({ source: file.stream(), folderId: '0', fileName: file.name, fileSize: file.size }, { onProgress })()
+ */
+export const upload =
+  (client: Client) =>
+  (input: UploadInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
+    pipe(
+      unlocked(input.source),
+      TE.flatMap(() => retried(client, options)((signal) => createSession(client)({ ...input, signal }))),
+      TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [] })),
+    )
+
+/** Uploads a new version of a file. */
+export const uploadVersion =
+  (client: Client) =>
+  (input: UploadVersionInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
+    pipe(
+      unlocked(input.source),
+      TE.flatMap(() =>
+        retried(client, options)((signal) => createVersionSession(client)({ ...input, signal })),
+      ),
+      TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch: input.ifMatch })),
+    )
+
+/** What `transfer` needs: the session, the source from its first byte, and the parts Box already holds. */
+export interface Transfer {
+  readonly session: Session
+  readonly source: ReadableStream<Uint8Array>
+  readonly stored: ReadonlyArray<UploadPart>
+  readonly ifMatch?: string
+}
+
+/**
+ * Sends the parts Box does not hold yet, checks those it does, commits; deletes the session on
+ * failure unless kept. Shared by `upload`, `uploadVersion` and `resume`.
+ */
+export const transfer =
+  (client: Client, options: UploadOptions) =>
+  (job: Transfer): TE.TaskEither<UploadFailure, BoxFile> => {
+    const { session } = job
+    options.onSession?.(session)
+    return pipe(
+      sendParts(client, options)(job),
+      TE.flatMap(({ parts, digest }) =>
+        commit(client, session)({
+          parts,
+          digest,
+          attributes: options.attributes,
+          ifMatch: job.ifMatch,
+          signal: options.signal,
+          retry: options.retry,
+          deadlineMs: options.commitDeadlineMs,
+        }),
+      ),
+      TE.orElse(cleanUp(client, options, session)),
+    )
+  }
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Parts in offset order and the whole-file digest, ready to commit. */
+interface Sent {
+  readonly parts: ReadonlyArray<UploadPart>
+  readonly digest: string
+}
+
+/**
+ * The seam between streams and TaskEither: pipes the source through the chunker into the parallel
+ * sink. Parts Box already holds are only checked (their SHA-1 must equal Box's), others uploaded.
+ */
+const sendParts =
+  (client: Client, options: UploadOptions) =>
+  ({ session, source, stored }: Transfer): TE.TaskEither<UploadError, Sent> =>
+  async () => {
+    const { signal } = options
+    const held = new Map(stored.map((part) => [part.offset, part]))
+    const progress = progressCounter(session, options.onProgress, {
+      bytes: stored.reduce((sum, part) => sum + part.size, 0),
+      parts: stored.length,
+    })
+    const confirmed: Array<UploadPart> = []
+    const send = (part: Part, taskSignal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+      const already = held.get(part.offset)
+      return already !== undefined
+        ? TE.fromEither(matches(part)(already))
+        : pipe(
+            uploadPart(client, session, { signal: taskSignal, retry: options.retry })(part),
+            TE.tap((uploaded) => TE.fromIO(() => progress.add(uploaded.size))),
+          )
+    }
+    const sink = parallelSink({ concurrency: options.concurrency ?? defaultConcurrency, signal })(
+      (part: Part, taskSignal: AbortSignal) =>
+        pipe(
+          send(part, taskSignal),
+          TE.map((uploaded) => {
+            confirmed.push(uploaded)
+            part.release()
+          }),
+        ),
+    )
+    const chunker = session.chunker()
+    // The digest rejects when the pipe fails; that failure is reported through the pipe.
+    chunker.digest.catch(() => undefined)
+    try {
+      await source.pipeThrough(chunker).pipeTo(sink.writable, { signal })
+    } catch (reason) {
+      await sink.idle()
+      return E.left(signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason)))
+    }
+    const digest = await chunker.digest.then(E.right, (reason: unknown) => E.left(fromPipe(reason)))
+    if (E.isLeft(digest)) return digest
+    if (confirmed.length !== session.totalParts) {
+      return E.left(sizeMismatch(session.fileSize, confirmed.reduce((sum, part) => sum + part.size, 0), 'too_short'))
+    }
+    return E.right({ parts: confirmed, digest: digest.right })
+  }
+
+/** After a failure: delete the session (even after an abort: the DELETE is the one request still sent), or keep it in the error. */
+const cleanUp =
+  (client: Client, options: UploadOptions, session: Session) =>
+  (error: UploadError): TE.TaskEither<UploadFailure, BoxFile> =>
+    options.keepSessionOnError === true
+      ? TE.left({ ...error, session })
+      : pipe(
+          abortSession(client)(session, AbortSignal.timeout((options.retry ?? defaultRetryPolicy).timeoutMs ?? 60_000)),
+          TE.orElse((): TE.TaskEither<UploadError, void> => TE.right(undefined)),
+          TE.flatMap(() => TE.left(error)),
+        )
+
+/** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
+const fromPipe = (reason: unknown): UploadError =>
+  isUploadError(reason) ? reason : invalidInput(`Reading the source stream failed (${describe(reason)}); nothing was committed.`)
+
+const isUploadError = (u: unknown): u is UploadError =>
+  typeof u === 'object' && u !== null && typeof (u as { _tag?: unknown })._tag === 'string'
+
+const describe = (reason: unknown): string => (reason instanceof Error ? reason.message : String(reason))
+
+/** A locked source fails before any session is created (checked when the task runs). */
+const unlocked = (source: ReadableStream<Uint8Array>): TE.TaskEither<UploadError, void> => async () =>
+  source.locked
+    ? E.left(invalidInput('The source stream is locked (a reader or a pipe holds it): pass a stream nobody reads yet.'))
+    : E.right(undefined)
+
+/** A session call with the upload's retry policy and signal. */
+const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, options.signal)
