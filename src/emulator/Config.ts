@@ -23,6 +23,7 @@ export interface Config {
   readonly latencyMs: number
   readonly commitAccepted: number
   readonly uploadBaseUrl?: string
+  /** Existing folder ids; absent = any all-digits id exists. */
   readonly folders?: ReadonlySet<string>
   readonly sha1: Sha1Factory
   readonly clock: () => number
@@ -46,7 +47,7 @@ export const config = (o: EmulatorOptions = {}): Config => {
     latencyMs: o.faults?.latencyMs ?? 0,
     commitAccepted: o.faults?.commitAccepted ?? 0,
     ...(o.uploadBaseUrl !== undefined ? { uploadBaseUrl: o.uploadBaseUrl.replace(/\/+$/, '') } : {}),
-    ...(o.folders ? { folders: new Set(['0', ...o.folders]) } : {}),
+    ...(o.folders === 'any' ? {} : { folders: new Set(['0', ...(o.folders ?? [])]) }),
     sha1: o.sha1 ?? sha1,
     clock: o.clock ?? Date.now,
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),

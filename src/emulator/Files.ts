@@ -44,7 +44,6 @@ export const fileFull = (config: Config, f: StoredFile) => {
     created_by: user,
     modified_by: user,
     owned_by: user,
-    shared_link: null,
     parent: folderMini(f.folderId),
     item_status: 'active' as const,
     version_number: String(f.etag + 1),

@@ -91,10 +91,10 @@ export interface EmulatorOptions {
   /** Called after every answered request. */
   readonly onRequest?: (record: RequestRecord) => void
   /**
-   * Folder ids that exist besides the root `'0'` (default: every all-digits id exists). With a list,
-   * creating a session in another folder answers `404 invalid_parameter`.
+   * Folder ids that exist besides the root `'0'` (default: none), or `'any'` for every all-digits id.
+   * Creating a session in a folder that does not exist answers `404 invalid_parameter`.
    */
-  readonly folders?: ReadonlyArray<string>
+  readonly folders?: ReadonlyArray<string> | 'any'
   /** SHA-1 implementation (default: the emulator's own pure-TypeScript one; the Node adapter passes `node:crypto`'s). */
   readonly sha1?: Sha1Factory
   /** Clock in ms since the epoch (default `Date.now`); tests can move it to expire sessions or finish processing. */
