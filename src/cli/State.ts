@@ -9,14 +9,15 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/lib/PathReporter.js'
+import { Session } from '../Session.ts'
 import type { FileInfo } from './Input.ts'
 
 // ---------------------------------------------------------------------------------------------
 // codecs
 
 /**
- * What `box-upload --resume` needs to continue. `session` is the library's `Session` data (checked by
- * `Session.fromJSON` when resuming). Exact: encoding drops any field not listed, so a token can never
+ * What `box-upload --resume` needs to continue. `session` is the library's `Session` data (its
+ * `chunker` is not data: `Session.revive` puts it back). Exact: encoding drops any field not listed, so a token can never
  * slip into the file.
  */
 export const State = t.exact(t.intersection([
@@ -27,7 +28,7 @@ export const State = t.exact(t.intersection([
     uploadUrl: t.string,
     folderId: t.string,
     name: t.string,
-    session: t.UnknownRecord,
+    session: Session,
     savedAt: t.string,
   }),
   t.partial({ apiUrl: t.string }),

@@ -14,7 +14,10 @@ const state: State = {
   apiUrl: 'http://127.0.0.1:9/2.0',
   folderId: '0',
   name: 'big.bin',
-  session: { id: 'S1', partSize: 8388608 },
+  session: {
+    id: 'S1', fileSize: 30_000_000, partSize: 8_388_608, totalParts: 4, numPartsProcessed: 1, expiresAt: '2026-12-05T12:00:00Z',
+    endpoints: { uploadPart: 'u', commit: 'c', abort: 'a', listParts: 'l', status: 's' },
+  },
   savedAt: '2026-11-28T12:00:00.000Z',
 }
 

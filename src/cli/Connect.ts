@@ -1,0 +1,54 @@
+/**
+ * Where an upload goes, made concrete: a `Client` for Box, for a running emulator, or for an
+ * emulator started in this process on 127.0.0.1 (the default without a token).
+ */
+import { type Client, client } from '../Client.ts'
+import { serve } from '../emulator/node.ts'
+import { BOX_UPLOAD_URL } from './Args.ts'
+import type { Target } from './Args.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** How the result names the place the file went. */
+export type Where = 'embedded emulator' | 'Box' | 'remote server'
+
+/** A connected target. */
+export interface Endpoint {
+  readonly client: Client
+  readonly where: Where
+  /** Where to download the committed file from to check it, when that is possible. */
+  readonly apiUrl?: string
+  /** Stops the embedded emulator (nothing for a remote target). */
+  readonly close: () => Promise<void>
+}
+
+/** The token a `box-upload emulator` and the embedded emulator accept by default. */
+export const EMULATOR_TOKEN = 'dev-token'
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** Connects to `target`; the embedded emulator refuses files under `minFileSize`, as the CLI does. */
+export const connect = async (target: Target, minFileSize: number): Promise<Endpoint> => {
+  if (target._tag === 'Remote') {
+    return {
+      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}) }),
+      where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
+      ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
+      close: async () => undefined,
+    }
+  }
+  const served = await serve({
+    port: 0,
+    tokens: [EMULATOR_TOKEN],
+    minFileSize,
+    ...(target.partSize !== undefined ? { partSize: target.partSize } : {}),
+  })
+  return {
+    client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl }),
+    where: 'embedded emulator',
+    apiUrl: served.apiUrl,
+    close: served.close,
+  }
+}

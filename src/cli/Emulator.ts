@@ -1,0 +1,36 @@
+/**
+ * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
+ * told to stop (Ctrl-C or SIGTERM), printing the URLs a client or `box-upload --upload-url` needs.
+ */
+import { serve } from '../emulator/node.ts'
+import type { EmulatorCommand } from './Args.ts'
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** What the emulator command prints once it listens: URLs first, so scripts can read them. */
+export const banner = (served: { readonly url: string; readonly apiUrl: string }): string =>
+  [
+    'Box emulator listening (sessions live in this process; Ctrl-C stops it)',
+    `  upload url: ${served.url}`,
+    `  api url:    ${served.apiUrl}`,
+    '  token:      dev-token',
+    `Upload to it: box-upload <file> --upload-url ${served.url} --api-url ${served.apiUrl}`,
+    `  (or BOX_UPLOAD_URL=${served.url} BOX_API_URL=${served.apiUrl} box-upload <file>)`,
+  ].join('\n')
+
+/** Serves until SIGINT or SIGTERM, then closes the server. Resolves with the exit code. */
+export const run = async (command: EmulatorCommand): Promise<number> => {
+  const served = await serve({
+    port: command.port,
+    ...(command.partSize !== undefined ? { partSize: command.partSize } : {}),
+    ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
+  })
+  process.stdout.write(`${banner(served)}\n`)
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await served.close()
+  return 0
+}

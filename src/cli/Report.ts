@@ -1,0 +1,79 @@
+/**
+ * What `box-upload` prints when it is done: a few lines for a person, or one JSON object with
+ * `--json`. Pure functions of the outcome, so tests read them without running an upload.
+ */
+import type { BoxFile } from '../BoxFile.ts'
+import { type UploadError, message } from '../UploadError.ts'
+import type { Where } from './Connect.ts'
+import { formatBytes } from './ProgressBar.ts'
+import type { Check } from './Verify.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** A finished upload. */
+export interface Done {
+  readonly file: BoxFile
+  readonly where: Where
+  readonly uploadUrl: string
+  /** The download check, when one was made. */
+  readonly check?: Check
+  readonly resumed: boolean
+  readonly seconds: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** The SHA-1 Box confirmed: the file's, else its version's. */
+export const confirmedSha1 = (file: BoxFile): string | undefined => file.sha1 ?? file.file_version?.sha1
+
+/** The lines for a person. */
+export const text = (done: Done): string => {
+  const { file } = done
+  const rate = done.seconds > 0 ? `, ${formatBytes(Math.round(file.size / done.seconds))}/s` : ''
+  const sha1 = confirmedSha1(file)
+  return [
+    done.where === 'embedded emulator'
+      ? 'Uploaded to the LOCAL Box emulator started inside box-upload (no token given, so nothing left this machine; pass --token or set BOX_TOKEN to upload to Box).'
+      : `Uploaded to ${done.where === 'Box' ? 'Box' : 'the server'} at ${done.uploadUrl}${done.resumed ? ' (resumed)' : ''}.`,
+    `  file id:  ${file.id}`,
+    `  name:     ${file.name}`,
+    `  size:     ${file.size} bytes (${formatBytes(file.size)})`,
+    `  SHA-1:    ${sha1 === undefined ? '(Box sent none)' : `${sha1} (confirmed by Box)`}`,
+    `  check:    ${done.check === undefined ? 'not downloaded back (Box checked the SHA-1 at commit)' : `downloaded back: SHA-1 ${done.check.downloaded} matches the local file`}`,
+    `  time:     ${done.seconds.toFixed(1)} s${rate}`,
+  ].join('\n')
+}
+
+/** The one JSON object of `--json`. */
+export const json = (done: Done): string =>
+  JSON.stringify({
+    ok: true,
+    id: done.file.id,
+    name: done.file.name,
+    size: done.file.size,
+    sha1: confirmedSha1(done.file) ?? null,
+    folderId: done.file.parent?.id ?? null,
+    where: done.where,
+    uploadUrl: done.uploadUrl,
+    verified: done.check === undefined ? null : true,
+    resumed: done.resumed,
+    seconds: Math.round(done.seconds * 1000) / 1000,
+  })
+
+/** The JSON object of `--json` when the command failed. */
+export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string): string =>
+  JSON.stringify({
+    ok: false,
+    exitCode,
+    message: reason,
+    ...(error === undefined ? {} : { error: errorFields(error) }),
+    ...(state === undefined ? {} : { state }),
+  })
+
+/** Box's status, code and request id when the error has them. */
+const errorFields = (error: UploadError): Readonly<Record<string, unknown>> =>
+  error._tag === 'HttpError'
+    ? { tag: error._tag, status: error.status, code: error.code ?? null, requestId: error.requestId ?? null, message: message(error) }
+    : { tag: error._tag, message: message(error) }

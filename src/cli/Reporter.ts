@@ -1,0 +1,68 @@
+/**
+ * Shows progress reports as they arrive: a bar redrawn in place on a terminal (at most ten times a
+ * second, and always at 100%), or plain milestone lines when the output is a file or a pipe.
+ */
+import type { Progress } from '../Progress.ts'
+import { bar, isMilestone, line, rate, sample } from './ProgressBar.ts'
+import type { Shown, Speed } from './ProgressBar.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Where and how to draw. */
+export interface Output {
+  readonly write: (text: string) => void
+  /** True on a terminal: redraw one line in place. */
+  readonly tty: boolean
+  /** Terminal width (ignored without a terminal). */
+  readonly columns: () => number
+  /** Clock in ms (injected for tests). */
+  readonly now: () => number
+}
+
+/** Receives the pipeline's reports; `finish` ends the bar's line. */
+export interface Reporter {
+  readonly onProgress: (progress: Progress) => void
+  readonly finish: () => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** The `Output` of a Node stream such as `process.stderr`. */
+export const outputOf = (stream: NodeJS.WriteStream): Output => ({
+  write: (text) => void stream.write(text),
+  tty: stream.isTTY === true,
+  columns: () => stream.columns || 80,
+  now: () => performance.now(),
+})
+
+/** A reporter drawing on `output`. */
+export const reporter = (output: Output): Reporter => {
+  let speed: Speed = []
+  let last: Shown | undefined
+  let drawnAt = -Infinity
+  let open = false
+  const done = (p: Shown) => p.bytesUploaded >= p.fileSize
+  return {
+    onProgress: (progress) => {
+      const now = output.now()
+      speed = sample(5000)(now, progress.bytesUploaded)(speed)
+      const shown: Shown = { ...progress, rate: rate(speed) }
+      if (output.tty) {
+        if (now - drawnAt >= 100 || done(shown) || last === undefined) {
+          output.write(`\r${bar(output.columns() - 1)(shown)}\x1b[K`)
+          drawnAt = now
+          open = true
+        }
+      } else if (isMilestone(last, shown)) {
+        output.write(`${line(shown)}\n`)
+      }
+      last = shown
+    },
+    finish: () => {
+      if (open) output.write('\n')
+      open = false
+    },
+  }
+}

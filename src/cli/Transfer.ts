@@ -1,0 +1,248 @@
+/**
+ * `box-upload <file>`: checks the file, connects (Box, a running emulator, or one started here),
+ * uploads with a progress bar, keeps the session on Ctrl-C for `--resume`, checks the result and
+ * prints it. Also `box-upload demo`, the same on a generated sample (what `npm start` runs).
+ */
+import { createReadStream } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type { BoxFile } from '../BoxFile.ts'
+import type { Client } from '../Client.ts'
+import { type Session, abortSession, listParts, revive } from '../Session.ts'
+import { type UploadFailure, type UploadOptions, transfer, upload } from '../Upload.ts'
+import { isRetryable, message } from '../UploadError.ts'
+import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
+import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
+import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
+import { type FileInfo, inspect } from './Input.ts'
+import { INTERRUPTED, interrupts } from './Interrupts.ts'
+import { formatBytes } from './ProgressBar.ts'
+import * as Report from './Report.ts'
+import { outputOf, reporter } from './Reporter.ts'
+import { make } from './Sample.ts'
+import * as State from './State.ts'
+import { agrees, sha1OfDownload, sha1OfFile } from './Verify.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Exit codes. */
+export const OK = 0
+export const FAILED = 1
+export const USAGE = 2
+
+/** Writes to the terminal: `say` for notes on stderr, `result` for the outcome on stdout. */
+interface Io {
+  readonly say: (text: string) => void
+  readonly result: (text: string) => void
+}
+
+const io: Io = {
+  say: (text) => void process.stderr.write(`${text}\n`),
+  result: (text) => void process.stdout.write(`${text}\n`),
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Runs `box-upload <file>`; resolves with the exit code. */
+export const run = async (command: UploadCommand): Promise<number> => {
+  const fail = failure(command)
+  const info = await inspect(command.minFileSize)(command.file)()
+  if (E.isLeft(info)) return fail(USAGE, info.left.message)
+  const statePath = command.state ?? State.pathFor(info.right.path)
+  const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
+  if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
+  if (!command.resume && (await exists(statePath))) {
+    io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
+  }
+  const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
+  if (E.isLeft(target)) return fail(USAGE, target.left.message)
+  const endpoint = await connect(target.right, command.minFileSize)
+  try {
+    io.say(endpoint.where === 'embedded emulator'
+      ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
+      : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
+    return await send(command, info.right, statePath, endpoint, prior.right)
+  } finally {
+    await endpoint.close()
+  }
+}
+
+/** Runs `box-upload demo`: a random sample of `size` bytes in a temp dir, uploaded to the embedded emulator. */
+export const demo = async (command: DemoCommand): Promise<number> => {
+  io.say(`Generating a ${formatBytes(command.size)} sample file of random bytes in a temp directory…`)
+  const sample = await make(command.size)()
+  if (E.isLeft(sample)) return failure(command)(FAILED, `cannot write the sample file: ${sample.left.message}`)
+  try {
+    return await run({
+      _tag: 'Upload',
+      file: sample.right.path,
+      folderId: '0',
+      json: command.json,
+      resume: false,
+      ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
+      minFileSize: Math.min(BOX_MIN_FILE_SIZE, command.size),
+      target: { _tag: 'Embedded', ...(command.partSize !== undefined ? { partSize: command.partSize } : {}) },
+    })
+  } finally {
+    await sample.right.remove()
+  }
+}
+
+/** The upload itself, from the first request to the printed result. */
+const send = async (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined): Promise<number> => {
+  const fail = failure(command)
+  const { client } = endpoint
+  const progress = reporter(outputOf(process.stderr))
+  const say = (text: string) => {
+    progress.finish()
+    io.say(text)
+  }
+  const ctrlC = interrupts(say)
+  try {
+    let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
+    let aborting: Promise<unknown> = Promise.resolve()
+    ctrlC.onSecond(() => {
+      if (session !== undefined) aborting = abortSession(client)(session, AbortSignal.timeout(30_000))()
+    })
+    // The embedded emulator's sessions die with this process: keeping one would be pointless.
+    const keep = endpoint.where !== 'embedded emulator'
+    const options: UploadOptions = {
+      ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
+      signal: ctrlC.signal,
+      onProgress: progress.onProgress,
+      onSession: (s) => { session = s },
+      keepSessionOnError: keep,
+    }
+    const source = Readable.toWeb(createReadStream(info.path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array>
+    const started = performance.now()
+    const result = session === undefined
+      ? await upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
+      : await resume(client)({ session, source }, options)()
+    const seconds = (performance.now() - started) / 1000
+    progress.finish()
+
+    if (E.isRight(result)) {
+      if (prior !== undefined) await State.remove(statePath)()
+      return await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, ctrlC.signal)
+    }
+    const error: UploadFailure = result.left
+    const kept = error.session ?? session
+    if (ctrlC.count() >= 2) {
+      await aborting
+      await State.remove(statePath)()
+      return fail(INTERRUPTED, 'interrupted twice: the upload session was aborted, nothing to resume', error)
+    }
+    if (ctrlC.count() === 1) {
+      if (!keep) return fail(INTERRUPTED, 'interrupted. The embedded emulator\'s sessions end with this process, so there is nothing to resume; to try --resume, run `box-upload emulator` in another terminal and upload to it with --upload-url', error)
+      if (kept === undefined) return fail(INTERRUPTED, 'interrupted before the upload session was created; nothing to resume', error)
+      return keepFor(command, info, statePath, endpoint, kept, 'interrupted', error, INTERRUPTED)
+    }
+    if (keep && kept !== undefined) {
+      if (isRetryable(error)) return keepFor(command, info, statePath, endpoint, kept, `upload failed: ${message(error)}`, error, FAILED)
+      await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      await State.remove(statePath)()
+    }
+    return fail(FAILED, `upload failed: ${message(error)}`, error)
+  } finally {
+    ctrlC.dispose()
+  }
+}
+
+/** Writes the state file for `session` and says how to continue. */
+const keepFor = async (
+  command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session,
+  what: string, error: UploadFailure, code: number,
+): Promise<number> => {
+  const state: State.State = {
+    version: 1,
+    file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
+    uploadUrl: endpoint.client.uploadUrl,
+    ...(endpoint.apiUrl !== undefined ? { apiUrl: endpoint.apiUrl } : {}),
+    folderId: command.folderId,
+    name: command.name ?? info.name,
+    session,
+    savedAt: new Date().toISOString(),
+  }
+  const written = await State.write(statePath)(state)()
+  if (E.isLeft(written)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${written.left.message}`, error)
+  const again = `box-upload ${shellQuote(command.file)} --resume${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
+  const token = endpoint.where === 'Box' ? ' (with the same --token or BOX_TOKEN)' : ''
+  return failure(command)(
+    code,
+    `${what}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
+      `Continue with: ${again}${token}`,
+    error,
+    statePath,
+  )
+}
+
+/** After the commit: the download check (when the target allows it), then the result. */
+const finish = async (
+  command: UploadCommand, endpoint: Endpoint, info: FileInfo,
+  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean }, signal: AbortSignal,
+): Promise<number> => {
+  const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
+  if (endpoint.apiUrl === undefined) return print(command, base)
+  const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, signal)()])
+  if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${message(downloaded.left)}`, downloaded.left)
+  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but reading ${info.path} again failed: ${message(local.left)}`)
+  const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
+  if (!agrees(check)) {
+    return failure(command)(FAILED, `uploaded as file ${done.file.id}, but the check failed: downloaded SHA-1 ${check.downloaded}, local file ${check.local}, Box confirmed ${check.confirmed ?? 'none'}`)
+  }
+  return print(command, { ...base, check })
+}
+
+const print = (command: UploadCommand, done: Report.Done): number => {
+  io.result(command.json ? Report.json(done) : Report.text(done))
+  return OK
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code. */
+const failure = (command: { readonly json: boolean }) =>
+  (code: number, reason: string, error?: UploadFailure, state?: string): number => {
+    io.say(`box-upload: ${reason}`)
+    if (command.json) io.result(Report.jsonFailure(code, reason, error, state))
+    return code
+  }
+
+/** The state to resume from, refused when the file changed since. */
+const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError | UsageError, State.State> =>
+  pipe(
+    State.read(path),
+    TE.flatMap((state) => {
+      const why = State.changed(state, info)
+      return why === undefined ? TE.right(state) : TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
+    }),
+  )
+
+/** Where a resumed upload goes: where its session lives, with the token given now. */
+const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, Target> => {
+  const apiUrl = state.apiUrl !== undefined ? { apiUrl: state.apiUrl } : {}
+  if (given._tag === 'Remote') return E.right({ ...given, uploadUrl: state.uploadUrl, ...apiUrl })
+  return state.uploadUrl === BOX_UPLOAD_URL
+    ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
+    : E.right({ _tag: 'Remote', uploadUrl: state.uploadUrl, ...apiUrl, token: EMULATOR_TOKEN })
+}
+
+/** Continues a kept session: lists the parts Box holds and sends the rest. */
+const resume = (client: Client) =>
+  ({ session, source }: { readonly session: Session; readonly source: ReadableStream<Uint8Array> }, options: UploadOptions): TE.TaskEither<UploadFailure, BoxFile> =>
+    pipe(
+      listParts(client)(session, options.signal),
+      TE.mapError((error): UploadFailure => ({ ...error, session })),
+      TE.flatMap((stored) => transfer(client, options)({ session, source, stored })),
+    )
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)
+
+/** Quotes a path for a POSIX shell when it needs it. */
+const shellQuote = (text: string): string => (/^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`)

@@ -1,0 +1,47 @@
+/**
+ * `box-upload`: the command-line entry. Parses the arguments, runs the command, and exits with
+ * 0 (done), 1 (the upload failed), 2 (wrong usage or bad input) or 130 (interrupted).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { parse, usage } from './Args.ts'
+import type { Command } from './Args.ts'
+import * as Emulator from './Emulator.ts'
+import * as Transfer from './Transfer.ts'
+
+/** Exit code for wrong usage and bad input. */
+export const USAGE = 2
+
+/** Runs one command; resolves with its exit code. */
+export const run = (command: Command): Promise<number> => {
+  switch (command._tag) {
+    case 'Help':
+      process.stdout.write(`${usage}\n`)
+      return Promise.resolve(0)
+    case 'Emulator':
+      return Emulator.run(command)
+    case 'Upload':
+      return Transfer.run(command)
+    case 'Demo':
+      return Transfer.demo(command)
+  }
+}
+
+/** Parses `argv` (after the program name) and runs it. */
+export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const command = parse(process.env)(argv)
+  if (E.isLeft(command)) {
+    process.stderr.write(`box-upload: ${command.left.message}\n`)
+    return USAGE
+  }
+  try {
+    return await run(command.right)
+  } catch (cause) {
+    // Only a bug or the platform (a port in use, a full disk) gets here; say what, briefly.
+    const code = (cause as { code?: unknown } | null)?.code
+    process.stderr.write(`box-upload: ${code === 'EADDRINUSE' ? 'that port is in use' : cause instanceof Error ? cause.message : String(cause)}\n`)
+    return 1
+  }
+}
+
+// Exit once stdout and stderr are flushed, not with process.exit (which can cut piped output short).
+process.exitCode = await main(process.argv.slice(2))
