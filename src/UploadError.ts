@@ -220,12 +220,12 @@ const describeErrors = (errors: t.Errors): string => {
   return lines.join('; ') + more
 }
 
-/** `session_endpoints.commit`, `entries[3].size`: keys of intersection/union/refinement members are skipped. */
+/** `session_endpoints.commit`, `entries[3].size`: the member indices of intersections and unions are skipped. */
 export const errorPath = (context: t.Context): string =>
   context.reduce((path, entry, i) => {
     const parent = context[i - 1]?.type as { readonly _tag?: string } | undefined
     if (i === 0 || entry.key === '') return path
-    if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType' || parent?._tag === 'RefinementType' || parent?._tag === 'ExactType') return path
+    if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType') return path
     if (parent?._tag === 'ArrayType' || parent?._tag === 'ReadonlyArrayType') return `${path}[${entry.key}]`
     return path === '' ? entry.key : `${path}.${entry.key}`
   }, '')

@@ -1,0 +1,97 @@
+/**
+ * Contract tests of the wire codecs: each accepts the example Box's own OpenAPI spec gives for its
+ * schema (built from the `example` of every property, shared/box-openapi-upload-sessions.json),
+ * tolerates extra fields, and rejects the values the library must not accept.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { BoxError, details } from '../src/BoxError.ts'
+import { BoxFile, Files } from '../src/BoxFile.ts'
+import { UploadedPart, UploadPart, UploadParts } from '../src/UploadPart.ts'
+import { UploadSession } from '../src/UploadSession.ts'
+import { decodeError, message } from '../src/UploadError.ts'
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
+const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../shared/box-openapi-upload-sessions.json', import.meta.url)), 'utf8'))
+const schemas: Record<string, Json> = spec.components.schemas
+
+/** An instance of a schema made of its properties' examples (`$ref` and `allOf` followed, bounded depth). */
+const exampleOf = (schema: Json, depth = 0): Json => {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || depth > 16) return null
+  const ref = schema['$ref']
+  if (typeof ref === 'string') return exampleOf(schemas[ref.replace('#/components/schemas/', '')] ?? null, depth + 1)
+  if ('example' in schema) return schema['example'] ?? null
+  if (Array.isArray(schema['allOf'])) {
+    const members = schema['allOf'].map((s) => exampleOf(s, depth + 1)).filter((v) => v !== null)
+    const objects = members.filter((v) => typeof v === 'object' && !Array.isArray(v))
+    return objects.length === members.length ? Object.assign({}, ...objects) : (members[0] ?? null)
+  }
+  if (schema['type'] === 'array') return [exampleOf(schema['items'] ?? null, depth + 1)]
+  const properties = schema['properties']
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return null
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, exampleOf(v, depth + 1)]).filter(([, v]) => v !== null))
+}
+
+const ok = (codec: t.Decoder<unknown, unknown>, value: unknown) => {
+  const result = codec.decode(value)
+  assert.ok(E.isRight(result), E.isLeft(result) ? message(decodeError(codec.name, result.left)) : '')
+}
+
+const failsAt = (codec: t.Decoder<unknown, unknown>, value: unknown, field: string) => {
+  const result = codec.decode(value)
+  assert.ok(E.isLeft(result) && message(decodeError(codec.name, result.left)).includes(`${field}:`), JSON.stringify(value))
+}
+
+const Spec = suite('OpenAPI examples')
+
+Spec('should decode the spec example of each schema', () => {
+  const session = exampleOf(schemas['UploadSession']!) as Record<string, Json>
+  ok(UploadSession, session)
+  ok(UploadPart, exampleOf(schemas['UploadPart']!))
+  ok(UploadedPart, exampleOf(schemas['UploadedPart']!))
+  ok(UploadParts, exampleOf(schemas['UploadParts']!))
+  ok(BoxFile, exampleOf(schemas['File--Full']!))
+  ok(Files, exampleOf(schemas['Files']!))
+  ok(BoxError, exampleOf(schemas['ClientError']!))
+})
+
+const Rules = suite('codec rules')
+
+const part = { part_id: '6F2D3486', offset: 16777216, size: 3222784, sha1: '134b65991ed521fcfe4724b7d814ab8ded5185dc' }
+
+Rules('should drop extra fields of a part, so they never go back in a commit', () => {
+  assert.equal(UploadPart.decode({ ...part, extra: 1 }), E.right(part))
+  assert.equal(UploadedPart.decode({ part: { ...part, extra: 1 } }), E.right({ part }))
+})
+
+Rules('should reject bad parts, pages and files, naming the field', () => {
+  failsAt(UploadPart, { ...part, size: 0 }, 'size')
+  failsAt(UploadPart, { ...part, offset: -1 }, 'offset')
+  failsAt(UploadPart, { ...part, sha1: undefined }, 'sha1')
+  failsAt(UploadedPart, part, 'part')
+  failsAt(UploadParts, { total_count: 2, entries: [part, { ...part, offset: '8' }] }, 'entries[1].offset')
+  failsAt(Files, { total_count: 1, entries: [{ id: '1', type: 'file', name: 'a', size: '3' }] }, 'entries[0].size')
+  failsAt(BoxFile, { id: '1', type: 'folder', name: 'a', size: 3 }, 'type')
+})
+
+Rules('should accept nulls where Box sends them and keep extra file fields', () => {
+  const file = { id: '1', type: 'file', name: 'a', size: 3, etag: null, parent: null, content_modified_at: null, shared_link: null, tags: [] }
+  assert.equal(BoxFile.decode(file), E.right(file))
+})
+
+const Errors = suite('BoxError.details')
+
+Errors('should read Box, OAuth and foreign bodies', () => {
+  const box = { type: 'error', status: 409, code: 'item_name_in_use', message: 'taken', request_id: 'r1', context_info: { conflicts: { id: '9' } }, help_url: 'h' }
+  assert.equal(details(box), { code: 'item_name_in_use', message: 'taken', requestId: 'r1', contextInfo: { conflicts: { id: '9' } } })
+  assert.equal(details({ error: 'invalid_grant', error_description: 'expired' }), { code: 'invalid_grant', message: 'expired' })
+  for (const foreign of [undefined, null, 'oops', [1], { status: 'bad' }]) assert.equal(details(foreign), {}, JSON.stringify(foreign))
+})
+
+Spec.run()
+Rules.run()
+Errors.run()
