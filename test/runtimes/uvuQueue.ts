@@ -5,7 +5,7 @@
  * bundled into the Chromium page and the workerd Worker too.
  */
 
-import { sha1 } from '#sha1'
+import { sha1Implementation } from '../../src/Sha1.ts'
 
 /** A test file: its name for the report, and a loader that evaluates it (a dynamic import). */
 export type TestFile = readonly [name: string, load: () => Promise<unknown>]
@@ -19,7 +19,7 @@ interface UvuGlobals {
 /** Marker printed after uvu's summary, so a runner knows the output is complete. */
 export const DONE = '[runtimes] done'
 
-/** Prefix of the line naming the SHA-1 implementation that package conditions chose in this runtime. */
+/** Prefix of the line naming the SHA-1 implementation the core uses in this runtime (chosen by package conditions). */
 export const SHA1 = '[runtimes] sha1:'
 
 /** Loads each file (which queues its suites), then runs every queue prints uvu's summary and the SHA-1 implementation. */
@@ -36,6 +36,6 @@ export const runFiles = async (files: ReadonlyArray<TestFile>): Promise<void> =>
   }
   await exec()
   // Leading newlines: a page or a Worker joins console.log calls without them, as uvu's fragments need.
-  console.log(`\n${SHA1} ${sha1.implementation}`)
+  console.log(`\n${SHA1} ${sha1Implementation}`)
   console.log(`\n${DONE}`)
 }
