@@ -26,6 +26,3 @@ export const nodeCrypto: Sha1 = combine({ implementation: 'node:crypto', depth: 
 
 /** `node:crypto` for the file on this thread, `crypto.subtle.digest` for the parts on the thread pool. */
 export const subtleNodeCrypto: Sha1 = combine({ implementation: 'subtle+node:crypto', depth: 2, stream: nodeStream, digest: subtleDigest })
-
-/** The SHA-1 used under the `node` condition. */
-export const sha1: Sha1 = nodeCrypto

@@ -1,0 +1,62 @@
+/**
+ * Chunker throughput: ≥ 1 GiB from a source of random 1–128 KiB views through the chunker with
+ * 8 MiB parts (both SHA-1s, the copy and the streams included), next to single-pass SHA-1 over the
+ * same chunks in the same run: node:crypto for the Node path, hash-wasm for the portable path.
+ */
+import { createHash } from 'node:crypto'
+import { createSHA1 } from 'hash-wasm'
+import { chunker } from '../src/Chunker.ts'
+import { defaultSha1, sha1Implementation, type Sha1 } from '../src/Sha1.ts'
+import { sha1 as hashWasmSha1 } from '../src/sha1/hashWasm.ts'
+import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
+import { chunkPlan, eachChunk, MiB, randomBuffer, sourceStream } from './source.ts'
+
+const total = Number(process.env['BENCH_BYTES'] ?? 1024 * MiB)
+const partSize = 8 * MiB
+const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000)
+
+const time = async (f: () => unknown): Promise<number> => {
+  const start = performance.now()
+  await f()
+  return performance.now() - start
+}
+
+const runChunker = (buffer: Uint8Array, plan: Uint32Array, sha1: Sha1) => async (): Promise<void> => {
+  const c = chunker({ partSize, fileSize: total, sha1 })
+  await sourceStream(buffer, plan).pipeThrough(c).pipeTo(new WritableStream({ write: (part) => part.release() }))
+  await c.digest
+}
+
+const nodeSinglePass = (buffer: Uint8Array, plan: Uint32Array) => (): string => {
+  const hash = createHash('sha1')
+  eachChunk(buffer, plan, (chunk) => hash.update(chunk))
+  return hash.digest('base64')
+}
+
+const hashWasmSinglePass = (buffer: Uint8Array, plan: Uint32Array) => async (): Promise<void> => {
+  const hash = (await createSHA1()).init()
+  eachChunk(buffer, plan, (chunk) => hash.update(chunk))
+  hash.digest('binary')
+}
+
+const row = (name: string, ms: number, baselineMs?: number): string =>
+  `  ${name.padEnd(44)} ${mbps(total, ms).toFixed(0).padStart(6)} MB/s` +
+  (baselineMs === undefined ? '' : `   ratio ${(baselineMs / ms).toFixed(2)}`)
+
+/** Runs the chunker benchmark and prints its table. */
+export const run = async (): Promise<void> => {
+  const buffer = randomBuffer(256 * MiB)
+  const plan = chunkPlan(total)
+  console.log(`chunker: ${(total / MiB).toFixed(0)} MiB in ${plan.length} chunks of 1–128 KiB, 8 MiB parts, default SHA-1 = ${sha1Implementation}`)
+  const variants: ReadonlyArray<readonly [string, Sha1]> = [
+    [`chunker, default (${defaultSha1.implementation})`, defaultSha1],
+    ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, s] as const),
+  ]
+  await time(nodeSinglePass(buffer, plan)) // warm-up
+  const node = await time(nodeSinglePass(buffer, plan))
+  console.log(row('node:crypto SHA-1, single pass (the limit)', node))
+  for (const [name, sha1] of variants) console.log(row(name, await time(runChunker(buffer, plan, sha1)), node))
+  const wasm = await time(hashWasmSinglePass(buffer, plan))
+  console.log(row('hash-wasm SHA-1, single pass (portable limit)', wasm))
+  console.log(row(`chunker, portable (${hashWasmSha1.implementation})`, await time(runChunker(buffer, plan, hashWasmSha1)), wasm))
+}

@@ -1,0 +1,6 @@
+/** `npm run bench`: runs each benchmark module in turn. Add a module to `benches` to include it. */
+import * as chunker from './chunker.ts'
+
+const benches: ReadonlyArray<{ readonly run: () => Promise<void> }> = [chunker]
+
+for (const bench of benches) await bench.run()

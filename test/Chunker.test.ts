@@ -1,0 +1,163 @@
+/** The chunker's edge cases, table-driven, with `crypto.subtle` as reference (portable: runs in every runtime). */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { chunker } from '../src/Chunker.ts'
+import { partRanges } from '../src/Cut.ts'
+import { pure } from '../src/sha1/pure.ts'
+import { bytesOf, chunksOf, counting, run, sourceOf, subtleSha1 } from './helpers/chunking.ts'
+
+const Chunker = suite('chunker')
+
+/** Checks that the parts are the reference slicing of `data`, with the right hashes and headers. */
+const assertCut = async (data: Uint8Array, partSize: number, chunks: ReadonlyArray<Uint8Array>): Promise<void> => {
+  const outcome = await run(chunker({ partSize, fileSize: data.length }), chunks)
+  assert.is(outcome.error, undefined)
+  const expected = await Promise.all(
+    partRanges(partSize)(data.length).map(async (r) => ({
+      ...r,
+      contentRange: `bytes ${r.offset}-${r.end}/${data.length}`,
+      sha1: await subtleSha1(data.subarray(r.offset, r.end + 1)),
+      bytes: Array.from(data.subarray(r.offset, r.end + 1)),
+    })),
+  )
+  const actual = outcome.parts.map(({ index, offset, end, size, contentRange, sha1, bytes }) => ({
+    index, offset, end, size, contentRange, sha1, bytes: Array.from(bytes),
+  }))
+  assert.equal(actual, expected)
+  assert.is(outcome.digest, await subtleSha1(data))
+}
+
+const cases: ReadonlyArray<readonly [string, number, number, ReadonlyArray<number>]> = [
+  // name, fileSize, partSize, chunk sizes (cycled)
+  ['1-byte chunks', 25, 10, [1]],
+  ['chunks of 3 over part boundaries', 25, 10, [3]],
+  ['exact multiple of the part size, chunks of a part', 30, 10, [10]],
+  ['exact multiple of the part size, odd chunks', 30, 10, [7]],
+  ['one part smaller than partSize', 5, 10, [2]],
+  ['one part exactly partSize', 10, 10, [10]],
+  ['last part of 1 byte', 21, 10, [4]],
+  ['one chunk spanning many parts', 95, 10, [95]],
+  ['one chunk spanning many parts, exact multiple', 100, 10, [100]],
+  ['partSize 1', 7, 1, [3]],
+  ['mixed sizes with empty chunks', 57, 8, [0, 13, 1, 0, 30, 2]],
+]
+
+for (const [name, fileSize, partSize, sizes] of cases)
+  Chunker(`should cut ${name} (views with a byteOffset)`, () => {
+    const data = bytesOf(fileSize)
+    return assertCut(data, partSize, chunksOf(data, sizes))
+  })
+
+Chunker('should cut a 3 MiB file into 1 MiB parts (worker-sized parts)', () => {
+  const data = bytesOf(3 * 1024 * 1024 + 5)
+  return assertCut(data, 1024 * 1024, chunksOf(data, [65536 + 7]))
+})
+
+const failures: ReadonlyArray<readonly [string, { partSize: number; fileSize: number }, ReadonlyArray<unknown>, unknown]> = [
+  ['too long at the first extra byte', { partSize: 10, fileSize: 20 }, [bytesOf(20), bytesOf(1)],
+    { _tag: 'SizeMismatch', expected: 20, actual: 21, reason: 'too_long' }],
+  ['too long inside one chunk', { partSize: 10, fileSize: 20 }, [bytesOf(25)],
+    { _tag: 'SizeMismatch', expected: 20, actual: 21, reason: 'too_long' }],
+  ['too short', { partSize: 10, fileSize: 20 }, [bytesOf(15)], { _tag: 'SizeMismatch', expected: 20, actual: 15, reason: 'too_short' }],
+  ['an empty stream', { partSize: 10, fileSize: 20 }, [], { _tag: 'SizeMismatch', expected: 20, actual: 0, reason: 'empty' }],
+  ['only empty chunks', { partSize: 10, fileSize: 20 }, [new Uint8Array(0)], { _tag: 'SizeMismatch', expected: 20, actual: 0, reason: 'empty' }],
+]
+
+for (const [name, options, chunks, error] of failures)
+  Chunker(`should fail on ${name}, and reject digest with the same error`, async () => {
+    const outcome = await run(chunker(options), chunks)
+    assert.equal(outcome.error, error)
+    assert.equal(outcome.digest, { rejected: error })
+  })
+
+Chunker('should not cut any part from a chunk that goes past fileSize', async () => {
+  const outcome = await run(chunker({ partSize: 10, fileSize: 20 }), [bytesOf(25)])
+  assert.is(outcome.parts.length, 0)
+})
+
+const invalid: ReadonlyArray<readonly [string, { partSize: number; fileSize: number }, ReadonlyArray<unknown>]> = [
+  ['fileSize 0', { partSize: 10, fileSize: 0 }, [bytesOf(1)]],
+  ['a negative fileSize', { partSize: 10, fileSize: -5 }, [bytesOf(1)]],
+  ['a fractional fileSize', { partSize: 10, fileSize: 2.5 }, [bytesOf(1)]],
+  ['partSize 0', { partSize: 0, fileSize: 10 }, [bytesOf(10)]],
+  ['a fractional partSize', { partSize: 1.5, fileSize: 10 }, [bytesOf(10)]],
+  ['a NaN partSize', { partSize: NaN, fileSize: 10 }, [bytesOf(10)]],
+  ['a string chunk', { partSize: 10, fileSize: 3 }, ['abc']],
+  ['an ArrayBuffer chunk', { partSize: 10, fileSize: 3 }, [new ArrayBuffer(3)]],
+  ['a DataView chunk', { partSize: 10, fileSize: 3 }, [new DataView(new ArrayBuffer(3))]],
+  ['a number chunk', { partSize: 10, fileSize: 3 }, [42]],
+  ['a null chunk after good ones', { partSize: 2, fileSize: 6 }, [bytesOf(3), null]],
+]
+
+for (const [name, options, chunks] of invalid)
+  Chunker(`should fail with InvalidInput on ${name}`, async () => {
+    const outcome = await run(chunker(options), chunks)
+    assert.is((outcome.error as { _tag?: unknown })._tag, 'InvalidInput')
+    assert.equal(outcome.digest, { rejected: outcome.error })
+  })
+
+Chunker('should not crash the process when nobody awaits a rejected digest', async () => {
+  chunker({ partSize: 0, fileSize: 1 })
+  const c = chunker({ partSize: 10, fileSize: 20 })
+  await (sourceOf([bytesOf(3)]) as ReadableStream<Uint8Array>).pipeTo(c.writable).catch(() => undefined)
+  await new Promise((resolve) => setTimeout(resolve, 10))
+})
+
+Chunker('should reject digest with Aborted when the reader cancels', async () => {
+  const c = chunker({ partSize: 10, fileSize: 30 })
+  const reader = (sourceOf([bytesOf(30)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  await reader.read()
+  await reader.cancel('stop')
+  assert.equal(await c.digest.catch((e: unknown) => e), { _tag: 'Aborted', reason: 'stop' })
+})
+
+Chunker('should error the parts and digest with the reason of a failing source', async () => {
+  const c = chunker({ partSize: 10, fileSize: 30 })
+  const source = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error('disk gone') })
+  const reader = source.pipeThrough(c).getReader()
+  assert.is(await reader.read().catch((e: unknown) => e), 'disk gone')
+  assert.is(await c.digest.catch((e: unknown) => e), 'disk gone')
+})
+
+Chunker('should not pull the source far ahead of a slow reader', async () => {
+  const partSize = 64
+  const sha1 = counting(pure)
+  let pulled = 0
+  const chunks = Array.from({ length: 100 }, () => bytesOf(16))
+  const c = chunker({ partSize, fileSize: 1600, sha1 })
+  const reader = (sourceOf(chunks, (i) => (pulled = i)) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  await reader.read()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  // one part read, at most `depth` cut ahead, one being filled, plus a chunk or two queued in the pipe
+  assert.ok(sha1.cut() <= 1 + sha1.depth, `cut ${sha1.cut()} parts`)
+  assert.ok(pulled * 16 <= (2 + sha1.depth) * partSize + 2 * 16, `pulled ${pulled} chunks`)
+  await reader.cancel()
+})
+
+Chunker('should not cut a huge chunk into more parts than the reader asked for', async () => {
+  const sha1 = counting(pure)
+  const c = chunker({ partSize: 10, fileSize: 1000, sha1 })
+  const reader = (sourceOf([bytesOf(1000)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  await reader.read()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.ok(sha1.cut() <= 1 + sha1.depth, `cut ${sha1.cut()} parts`)
+  await reader.cancel()
+})
+
+Chunker('should reuse a released part buffer, and never share an unreleased one', async () => {
+  const c = chunker({ partSize: 10, fileSize: 40, sha1: pure })
+  const reader = (sourceOf([bytesOf(40)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  const p0 = (await reader.read()).value!
+  const p1 = (await reader.read()).value!
+  assert.is.not(p0.bytes.buffer, p1.bytes.buffer)
+  const buffer0 = p0.bytes.buffer
+  p0.release()
+  p0.release()
+  const p2 = (await reader.read()).value!
+  const p3 = (await reader.read()).value!
+  assert.ok([p2.bytes.buffer, p3.bytes.buffer].includes(buffer0), 'a later part reuses the released buffer')
+  assert.is.not(p2.bytes.buffer, p3.bytes.buffer)
+  assert.is(p1.sha1, await subtleSha1(bytesOf(40).subarray(10, 20)))
+})
+
+Chunker.run()

@@ -1,0 +1,49 @@
+/** The Node SHA-1s pass the vectors, and every implementation agrees with node:crypto on random data. */
+import { createHash } from 'node:crypto'
+import fc from 'fast-check'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { defaultSha1, sha1Implementation, toHex } from '../src/Sha1.ts'
+import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
+import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
+import { pure, subtlePure } from '../src/sha1/pure.ts'
+import { workerSha1 } from '../src/sha1/worker.node.ts'
+import { assertVectors, hashInParts } from './helpers/sha1Vectors.ts'
+
+const Sha1 = suite('sha1 (node)')
+const all = [nodeCrypto, subtleNodeCrypto, workerSha1, hashWasm, pure, subtlePure]
+
+Sha1('should select node:crypto with a worker thread under the node condition', () => {
+  assert.is(sha1Implementation, 'node:crypto+worker')
+  assert.is(defaultSha1, workerSha1)
+})
+
+for (const sha1 of [nodeCrypto, subtleNodeCrypto, workerSha1])
+  Sha1(`should pass the FIPS 180 vectors with ${sha1.implementation}`, () => assertVectors(sha1))
+
+Sha1('should hash parts of 1 MiB and more on the worker thread, same answers', async () => {
+  const message = Uint8Array.from({ length: 3 * 1024 * 1024 + 11 }, (_, i) => (i * 7) & 0xff)
+  const { digest, parts } = await hashInParts(workerSha1, message, [1024 * 1024 + 5])
+  assert.is(digest, createHash('sha1').update(message).digest('hex'))
+  assert.equal(parts.map((p) => p.sha1), [0, 1, 2].map((k) => createHash('sha1').update(message.subarray(k * (1024 * 1024 + 5), (k + 1) * (1024 * 1024 + 5))).digest('hex')))
+  assert.equal(parts.flatMap((p) => p.bytes).length, message.length)
+})
+
+Sha1('should agree with node:crypto on random data and random part sizes (fast-check, seed 3)', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 5 }),
+      async (message, sizes) => {
+        const expected = createHash('sha1').update(message).digest('hex')
+        for (const sha1 of all) {
+          assert.is(toHex(await sha1.digest(message.slice())), expected, `${sha1.implementation} one-shot`)
+          assert.is((await hashInParts(sha1, message, sizes)).digest, expected, `${sha1.implementation} in parts`)
+        }
+      },
+    ),
+    { seed: 3, numRuns: 60 },
+  )
+})
+
+Sha1.run()
