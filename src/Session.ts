@@ -125,7 +125,13 @@ export const createVersionSession = (client: Client) =>
 
 /** Reads a session's current state (`GET` its status URL; for a bare id, `{uploadUrl}/files/upload_sessions/{id}`). */
 export const getSession = (client: Client) => (ref: SessionRef, signal?: AbortSignal): TE.TaskEither<UploadError, Session> =>
-  open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal })
+  pipe(
+    open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal }),
+    // Here a total_parts mismatch means the stored file size is wrong, not that Box is: say so.
+    TE.mapError((error) => (isPartsMismatch(error) ? invalidInput(
+      `Upload session ${ref.id} was not started for a file of ${ref.fileSize} bytes (${describeMismatch(error)}): resume with the file and size that started it.`,
+    ) : error)),
+  )
 
 /** Discards a session and its parts (`DELETE` its abort URL). */
 export const abortSession = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
@@ -167,6 +173,11 @@ const validate = (fileSize: number, names: ReadonlyArray<readonly [string, strin
 
 const statusUrl = (client: Client, ref: SessionRef): string =>
   'endpoints' in ref ? ref.endpoints.status : `${client.uploadUrl}/files/upload_sessions/${encodeURIComponent(ref.id)}`
+
+const isPartsMismatch = (error: UploadError): error is UploadError & { readonly _tag: 'DecodeError' } =>
+  error._tag === 'DecodeError' && error.errors.length === 1 && error.errors[0]?.context[1]?.key === 'total_parts' && error.errors[0].message !== undefined
+
+const describeMismatch = (error: UploadError & { readonly _tag: 'DecodeError' }): string => error.errors[0]?.message ?? ''
 
 interface Paging {
   readonly offset: number

@@ -134,6 +134,8 @@ Get('should read a session by session and by stored id, list its parts, and abor
   const byId = await right(getSession(box)({ id: session.id, fileSize: 2500 }))
   assert.equal(byId, again)
   assert.equal({ ...again, numPartsProcessed: 0 }, { ...session })
+  const wrongSize = await left(getSession(box)({ id: session.id, fileSize: 999_999 }))
+  assert.ok(wrongSize._tag === 'InvalidInput' && wrongSize.message.includes('999999 bytes'), message(wrongSize))
   assert.equal(await right(abortSession(box)(session)), undefined)
   const gone = await left(getSession(box)(session))
   assert.equal(gone._tag === 'HttpError' && [gone.status, gone.code, gone.method], [404, 'not_found', 'GET'])
