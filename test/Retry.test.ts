@@ -95,7 +95,7 @@ Retry('should cancel an attempt after timeoutMs and retry it as a network error'
     })
   assert.equal(await retry({ ...policy, timeoutMs: 10 })(hang)(), E.right('late ok'))
   assert.is(calls, 3)
-  const never = await retry({ ...policy, retries: 1, timeoutMs: 10 })((signal) => () => new Promise((resolve) => signal.addEventListener('abort', () => resolve(E.left(aborted())))))()
+  const never = await retry({ ...policy, retries: 1, timeoutMs: 10 })((signal) => () => new Promise<E.Either<UploadError, never>>((resolve) => signal.addEventListener('abort', () => resolve(E.left(aborted())))))()
   assert.ok(E.isLeft(never) && never.left._tag === 'NetworkError')
 })
 

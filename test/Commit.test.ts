@@ -1,0 +1,78 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { BoxFile } from '../src/BoxFile.ts'
+import { commit } from '../src/Commit.ts'
+import type { Part } from '../src/Part.ts'
+import { uploadPart } from '../src/PartUpload.ts'
+import { type Session, createSession, createVersionSession } from '../src/Session.ts'
+import type { UploadPart } from '../src/UploadPart.ts'
+import { bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within } from './helpers/upload.ts'
+
+/** A session with every part of `bytes` uploaded: what a commit needs. */
+const prepared = async (box: TestBox, bytes: Uint8Array, fileId?: string) => {
+  const created = fileId === undefined
+    ? await createSession(box.client)({ folderId: '0', fileName: uniqueName('commit'), fileSize: bytes.length })()
+    : await createVersionSession(box.client)({ fileId, fileSize: bytes.length })()
+  if (E.isLeft(created)) throw new Error(JSON.stringify(created.left))
+  const session: Session = created.right
+  const chunker = session.chunker()
+  const parts: Array<UploadPart> = []
+  await sourceOf(bytes).pipeThrough(chunker).pipeTo(new WritableStream<Part>({
+    write: async (part) => {
+      const stored = await uploadPart(box.client, session, { retry: fastRetry })(part)()
+      if (E.isLeft(stored)) throw new Error(JSON.stringify(stored.left))
+      parts.push(stored.right)
+    },
+  }))
+  return { session, parts, digest: await chunker.digest }
+}
+
+const commitsSent = (box: TestBox) => box.records.filter((r) => r.method === 'POST' && r.path.endsWith('/commit'))
+
+const Commit = suite('commit')
+
+Commit('should commit parts given in any order and resolve to the file', withBox({ partSize: 1024 }, async (box) => {
+  const bytes = bytesOf(5000)
+  const { session, parts, digest } = await prepared(box, bytes)
+  const shuffled = [parts[3]!, parts[0]!, parts[4]!, parts[2]!, parts[1]!]
+  const result = await commit(box.client, session)({ parts: shuffled, digest, retry: fastRetry })()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  const file = (result as E.Right<BoxFile>).right
+  assert.is(file.size, 5000)
+  sameBytes(await download(box, file.id), bytes)
+}))
+
+Commit('should wait out 202 answers and send the same commit again', withBox({ partSize: 1024, faults: { commitAccepted: 3 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const result = await within(5000, 'commit', commit(box.client, session)({ parts, digest, retry: fastRetry })())
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.equal(commitsSent(box).map((r) => r.status), [202, 202, 202, 201])
+}))
+
+Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024, faults: { commitAccepted: 100, retryAfterSeconds: 1 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const started = Date.now()
+  const result = await commit(box.client, session)({ parts, digest, retry: fastRetry, deadlineMs: 300 })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  assert.ok(Date.now() - started < 1000)
+  assert.is(commitsSent(box).length, 1)
+}))
+
+Commit('should fail without retrying on a wrong digest and on If-Match of another etag', withBox({ partSize: 1024 }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const wrong = await commit(box.client, session)({ parts, digest: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', retry: fastRetry })()
+  assert.ok(E.isLeft(wrong) && wrong.left._tag === 'HttpError' && wrong.left.code === 'digest_mismatch', JSON.stringify(wrong))
+  const file = await commit(box.client, session)({ parts, digest, retry: fastRetry })()
+  assert.ok(E.isRight(file))
+  const { id, etag } = (file as E.Right<BoxFile>).right
+  assert.type(etag, 'string')
+  const version = await prepared(box, bytesOf(2000, 3), id)
+  const stale = await commit(box.client, version.session)({ ...version, ifMatch: `"${etag}-old"`, retry: fastRetry })()
+  assert.ok(E.isLeft(stale) && stale.left._tag === 'HttpError' && stale.left.status === 412, JSON.stringify(stale))
+  const fresh = await commit(box.client, version.session)({ ...version, ifMatch: etag!, retry: fastRetry })()
+  assert.ok(E.isRight(fresh) && fresh.right.id === id && fresh.right.size === 2000, JSON.stringify(fresh))
+  assert.equal(commitsSent(box).map((r) => r.status), [400, 201, 412, 201])
+}))
+
+Commit.run()

@@ -1,0 +1,110 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { chunker } from '../src/Chunker.ts'
+import { client } from '../src/Client.ts'
+import type { Part } from '../src/Part.ts'
+import { uploadPart } from '../src/PartUpload.ts'
+import { type Session, createSession, listParts } from '../src/Session.ts'
+import { bytesOf, fastRetry, sourceOf, type TestBox, TOKEN, uniqueName, withBox } from './helpers/upload.ts'
+
+/** The parts of `bytes` as the chunker cuts them for `session` (released never: tests read them again). */
+const partsOf = async (session: Session, bytes: Uint8Array): Promise<ReadonlyArray<Part>> => {
+  const parts: Array<Part> = []
+  await sourceOf(bytes).pipeThrough(chunker({ partSize: session.partSize, fileSize: session.fileSize })).pipeTo(new WritableStream({ write: (part) => { parts.push({ ...part, bytes: part.bytes.slice() }) } }))
+  return parts
+}
+
+const sessionFor = async (box: TestBox, fileSize: number): Promise<Session> => {
+  const result = await createSession(box.client)({ folderId: '0', fileName: uniqueName('part'), fileSize })()
+  if (E.isLeft(result)) throw new Error(JSON.stringify(result.left))
+  return result.right
+}
+
+const puts = (box: TestBox) => box.records.filter((r) => r.method === 'PUT')
+
+const UploadPart = suite('uploadPart')
+
+UploadPart('should upload a part and resolve to the part Box stored', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 2500)
+  const parts = await partsOf(session, bytesOf(2500))
+  const uploaded = []
+  for (const part of parts) {
+    const result = await uploadPart(box.client, session, { retry: fastRetry })(part)()
+    assert.ok(E.isRight(result), JSON.stringify(result))
+    if (E.isRight(result)) {
+      assert.equal({ offset: result.right.offset, size: result.right.size, sha1: result.right.sha1 }, { offset: part.offset, size: part.size, sha1: part.sha1Hex })
+      uploaded.push(result.right)
+    }
+  }
+  assert.equal(await listParts(box.client)(session)(), E.right(uploaded))
+  assert.is(puts(box).length, 3)
+}))
+
+UploadPart('should fail with DigestMismatch when Box echoes another SHA-1 than ours', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const result = await uploadPart(box.client, session, { retry: fastRetry })({ ...part!, sha1Hex: '0'.repeat(40) })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', JSON.stringify(result))
+}))
+
+UploadPart('should list the parts after a 500 that stored the part, and not send it again', withBox({ partSize: 1024, faults: { script: [{ part: 0, fault: 'error_after' }] } }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const result = await uploadPart(box.client, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex)
+  assert.equal(puts(box).map((r) => r.status), [500])
+  assert.ok(box.records.some((r) => r.method === 'GET' && r.path.includes('/parts')))
+}))
+
+UploadPart('should retry 429, 503, 500 and resets, then succeed', withBox({
+    partSize: 1024,
+    faults: { script: [{ part: 0, attempt: 1, fault: 'rate_limit' }, { part: 0, attempt: 2, fault: 'unavailable_before' }, { part: 0, attempt: 3, fault: 'error_before' }, { part: 0, attempt: 4, fault: 'reset' }] },
+  }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const result = await uploadPart(box.client, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.is(puts(box).at(-1)?.status, 200)
+  assert.is(puts(box).length, 5)
+}))
+
+UploadPart('should give up after the retries with the last error', withBox({ partSize: 1024, faults: { script: [1, 2, 3].map((attempt) => ({ part: 0, attempt, fault: 'error_before' as const })) } }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const result = await uploadPart(box.client, session, { retry: { ...fastRetry, retries: 2 } })(part!)()
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 500, JSON.stringify(result))
+  assert.is(puts(box).length, 3)
+}))
+
+UploadPart('should count a 416 overlap with our own stored part as success, and not one with other bytes', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 2048)
+  const [part] = await partsOf(session, bytesOf(2048, 1))
+  const [other] = await partsOf(session, bytesOf(2048, 2))
+  const send = uploadPart(box.client, session, { retry: fastRetry })
+  const first = await send(part!)()
+  assert.ok(E.isRight(first))
+  assert.equal(await send(part!)(), first)
+  assert.is(puts(box).at(-1)?.status, 416)
+  const clash = await send(other!)()
+  assert.ok(E.isLeft(clash) && clash.left._tag === 'HttpError' && clash.left.status === 416, JSON.stringify(clash))
+  assert.is(puts(box).length, 3)
+}))
+
+UploadPart('should ask the token function again after a 401, once', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const tokens = ['expired', TOKEN]
+  let asked = 0
+  const refreshing = client({ token: async () => tokens[Math.min(asked++, 1)]!, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+  const result = await uploadPart(refreshing, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.is(asked, 2)
+  assert.equal(puts(box).map((r) => r.status), [401, 200])
+  const stuck = client({ token: async () => 'expired', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+  const refused = await uploadPart(stuck, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isLeft(refused) && refused.left._tag === 'HttpError' && refused.left.status === 401)
+  assert.equal(puts(box).map((r) => r.status), [401, 200, 401, 401])
+}))
+
+UploadPart.run()

@@ -1,0 +1,83 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { BoxFile } from '../src/BoxFile.ts'
+import type { Progress } from '../src/Progress.ts'
+import { upload, uploadVersion } from '../src/Upload.ts'
+import { bytesOf, commits, download, fastRetry, sameBytes, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+
+const rightOf = <A>(result: E.Either<unknown, A>): A => {
+  if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
+  return (result as E.Right<A>).right
+}
+
+const Upload = suite('upload')
+
+Upload('should upload every size (one part, exact multiples, a short last part) at concurrency 1 to 8, bytes intact', withBox({ partSize: 1024 }, async (box) => {
+  const sizes = [1, 1023, 1024, 1025, 3072, 3000, 10_000]
+  for (const [i, fileSize] of sizes.entries()) {
+    for (const concurrency of [1, 2, 3, 4, 8]) {
+      const bytes = bytesOf(fileSize, i * 10 + concurrency)
+      const fileName = uniqueName()
+      const file = rightOf(await within(10_000, `upload ${fileSize}`, upload(box.client)(
+        { source: sourceOf(bytes, { seed: concurrency, maxChunk: 1 + (fileSize % 1500) }), folderId: '0', fileName, fileSize },
+        { concurrency, retry: fastRetry },
+      )()))
+      assert.is(file.name, fileName)
+      assert.is(file.size, fileSize)
+      sameBytes(await download(box, file.id), bytes, `${fileSize} bytes at concurrency ${concurrency}`)
+    }
+  }
+  assert.is(commits(box).length, 7 * 5)
+}))
+
+Upload('should report progress after every part, never backwards, ending with the whole file', withBox({ partSize: 1024 }, async (box) => {
+  const fileSize = 9 * 1024 + 17
+  const reports: Array<Progress> = []
+  rightOf(await upload(box.client)(
+    { source: sourceOf(bytesOf(fileSize)), folderId: '0', fileName: uniqueName(), fileSize },
+    { concurrency: 4, retry: fastRetry, onProgress: (p) => reports.push(p) },
+  )())
+  assert.ok(reports.length >= 11, `${reports.length} reports`)
+  for (const [i, report] of reports.entries()) {
+    assert.is(report.totalParts, 10)
+    assert.is(report.fileSize, fileSize)
+    if (i > 0) {
+      assert.ok(report.bytesUploaded >= reports[i - 1]!.bytesUploaded)
+      assert.ok(report.partsUploaded >= reports[i - 1]!.partsUploaded)
+    }
+  }
+  assert.equal(reports.at(-1), { bytesUploaded: fileSize, partsUploaded: 10, totalParts: 10, fileSize })
+}))
+
+Upload('should send commit attributes', withBox({}, async (box) => {
+  const fileSize = 2500
+  const file = rightOf(await upload(box.client)(
+    { source: sourceOf(bytesOf(fileSize)), folderId: '0', fileName: uniqueName(), fileSize },
+    { retry: fastRetry, attributes: { description: 'holiday video', content_modified_at: '2024-01-02T03:04:05Z' } },
+  )())
+  assert.is(file.description, 'holiday video')
+  assert.is(file.content_modified_at !== undefined && file.content_modified_at !== null && Date.parse(file.content_modified_at), Date.parse('2024-01-02T03:04:05Z'))
+}))
+
+const Version = suite('uploadVersion')
+
+Version('should upload new versions of a file, renamed or not, at several sizes and concurrencies', withBox({ partSize: 1024 }, async (box) => {
+  const first = bytesOf(3000, 1)
+  const original: BoxFile = rightOf(await upload(box.client)({ source: sourceOf(first), folderId: '0', fileName: uniqueName(), fileSize: first.length }, { retry: fastRetry })())
+  for (const [i, [fileSize, concurrency]] of ([[1024, 1], [5000, 3], [4097, 8]] as const).entries()) {
+    const bytes = bytesOf(fileSize, 100 + i)
+    const fileName = i === 1 ? uniqueName('renamed') : undefined
+    const version = rightOf(await within(10_000, 'uploadVersion', uploadVersion(box.client)(
+      { source: sourceOf(bytes), fileId: original.id, fileSize, fileName },
+      { concurrency, retry: fastRetry },
+    )()))
+    assert.is(version.id, original.id)
+    assert.is(version.size, fileSize)
+    if (fileName !== undefined) assert.is(version.name, fileName)
+    sameBytes(await download(box, original.id), bytes, `version ${i}`)
+  }
+}))
+
+Upload.run()
+Version.run()
