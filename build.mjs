@@ -13,13 +13,29 @@ export const entries = {
   'src/index.ts': 'index',
   'src/emulator/index.ts': 'emulator/index',
   'src/emulator/node.ts': 'emulator/node',
+  // The SHA-1 variants, one per runtime; package.json `exports["./sha1"]` routes by condition.
+  'src/sha1/node.ts': 'sha1/node',
+  'src/sha1/subtle.node.ts': 'sha1/subtle.node',
+  'src/sha1/digestStream.ts': 'sha1/workerd',
+  'src/sha1/hashWasm.ts': 'sha1/browser',
+  'src/sha1/default.ts': 'sha1/default',
+}
+
+/**
+ * In source, `#sha1` (package.json `imports`) picks the SHA-1 variant by condition. A bundle made
+ * here would freeze one choice, so the dist bundles import `box-chunked-upload/sha1` instead: the
+ * package resolving itself, routed at the user's side by the same conditions (`exports["./sha1"]`).
+ */
+const sha1Route = {
+  name: 'sha1-route',
+  setup: (b) => b.onResolve({ filter: /^#sha1$/ }, () => ({ path: `${pkg.name}/sha1`, external: true })),
 }
 
 rmSync('dist', { recursive: true, force: true })
 
 for (const [source, out] of Object.entries(entries)) {
   const platform = source.endsWith('node.ts') ? 'node' : 'neutral'
-  const common = { entryPoints: [source], bundle: true, platform, target: 'es2022', external, sourcemap: true, logLevel: 'warning' }
+  const common = { entryPoints: [source], bundle: true, platform, target: 'es2022', external, sourcemap: true, logLevel: 'warning', plugins: [sha1Route] }
   await build({ ...common, format: 'esm', outfile: `dist/${out}.js`, mainFields: ['module', 'main'] })
   await build({ ...common, format: 'cjs', outfile: `dist/${out}.cjs`, mainFields: ['module', 'main'] })
 }
