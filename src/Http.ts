@@ -92,7 +92,9 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
   }
   // Node's fetch sends a stream body only in half-duplex mode (runtimes.md).
   const stream = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream
-  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, body, signal: req.signal, ...(stream ? { duplex: 'half' } : {}) }
+  // Redirects are not followed: a fetch that kept the Authorization header across origins would hand the
+  // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) }
   return pipe(
     TE.tryCatch(
       () => client.fetch(url.href, init),

@@ -180,6 +180,7 @@ const advice = (error: HttpError): string => {
       return 'The account has no room for this file, or the file exceeds the plan\'s size limit: free space or use an account with a higher limit.'
   }
   const status = error.status
+  if (status === 0 || (status >= 300 && status < 400)) return 'The server redirected the request; redirects are not followed so the token never reaches another host: use the final URL (add its host to allowedHosts if you trust it).'
   if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
   if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
   if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'

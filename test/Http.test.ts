@@ -87,6 +87,20 @@ Request('should refuse an untrusted URL before sending anything', async () => {
   }
 })
 
+Request('should not follow a redirect, so the token never reaches the other host', async () => {
+  const other = await fixedServer(() => ({ status: 200 }))
+  const server = await fixedServer(() => ({ status: 307, headers: { location: `${other.origin}/steal` } }))
+  try {
+    const result = await request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })()
+    assert.equal(result, E.left({ _tag: 'HttpError', status: 307, method: 'GET', url: `${server.origin}/x` }))
+    assert.ok(E.isLeft(result) && message(result.left).includes('redirect'))
+    assert.is(other.received.length, 0)
+  } finally {
+    await server.close()
+    await other.close()
+  }
+})
+
 Request('should map a refused connection to NetworkError', async () => {
   const port = await closedPort()
   const origin = `http://127.0.0.1:${port}`
