@@ -1,0 +1,278 @@
+/** Committing and aborting (protocol §3.6, §3.7, §7, §10.9-§10.12, §10.17, §10.21, §13). */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  SMALL, abort, assertBoxError, assertSameBytes, call, commit, createVersionSession, download, listParts,
+  openSession, putPart, randomFile, sha1Base64, sha1Hex, sleep, status, uniqueName, uploadAll, uploadFile,
+  withEmulator, type Session,
+} from '../helpers/box.ts'
+import { assertSchema } from '../helpers/openapi.ts'
+
+test('should commit: 201 with a Files collection holding the new file', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(3000)
+    const name = uniqueName('commit')
+    const s = await openSession(em, bytes.length, name)
+    const parts = await uploadAll(s, bytes)
+    const r = await commit(s, bytes, parts)
+    assert.is(r.status, 201, r.text)
+    assertSchema('Files', r.json)
+    assert.is(r.json.total_count, 1)
+    assert.is(r.json.entries.length, 1)
+    const f = r.json.entries[0]
+    assertSchema('File--Full', f)
+    assert.is(f.type, 'file')
+    assert.type(f.id, 'string')
+    assert.ok(f.id.length > 0)
+    assert.is(f.name, name)
+    assert.is(f.size, bytes.length)
+    assert.is(f.sha1.toLowerCase(), sha1Hex(bytes))
+    assert.is(f.parent.id, '0')
+    assertSameBytes((await download(em, f.id)).bytes, bytes)
+  }))
+
+test('should accept commit parts without sha1 (Java SDK sends only part_id, offset, size)', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const r = await commit(s, bytes, parts.map(({ part_id, offset, size }) => ({ part_id, offset, size })))
+    assert.is(r.status, 201, r.text)
+  }))
+
+test('should accept the whole-file Digest as SHA= too', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assert.is((await commit(s, bytes, parts, { digest: `SHA=${sha1Base64(bytes)}` })).status, 201)
+  }))
+
+test('should refuse a wrong whole-file digest with 400 digest_mismatch naming both digests', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const wrong = sha1Base64(randomFile(10))
+    const r = await commit(s, bytes, parts, { digest: `sha=${wrong}` })
+    const e = assertBoxError(r, 400, 'digest_mismatch')
+    assertSchema('ClientError', r.json)
+    assert.ok(e.message.includes(wrong), e.message)
+    assert.ok(e.message.includes(sha1Base64(bytes)), e.message)
+    // The session stays usable: the right digest then commits.
+    assert.is((await commit(s, bytes, parts)).status, 201)
+  }))
+
+test('should refuse a commit without Digest', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assertBoxError(await commit(s, bytes, parts, { digest: null }), 400, 'missing_digest')
+    assertBoxError(await commit(s, bytes, parts, { digest: 'sha=short' }), 400, 'invalid_digest')
+  }))
+
+/** Bad `parts` lists: each is refused with `400 invalid_parts` (the emulator's code; Box names none) and nothing is committed. */
+const badPartLists: ReadonlyArray<readonly [string, (parts: ReadonlyArray<Record<string, unknown>>) => unknown]> = [
+  ['a missing part (gap)', (p) => [p[0], p[2]]],
+  ['a missing last part', (p) => p.slice(0, 2)],
+  ['no parts at all', () => []],
+  ['parts out of offset order', (p) => [p[1], p[0], p[2]]],
+  ['a part listed twice', (p) => [p[0], p[1], p[1], p[2]]],
+  ['an unknown part_id', (p) => [p[0], { ...p[1], part_id: 'DEADBEEF' }, p[2]]],
+  ['a wrong offset', (p) => [p[0], { ...p[1], offset: 1 }, p[2]]],
+  ['a wrong size', (p) => [p[0], { ...p[1], size: 5 }, p[2]]],
+  ['a wrong sha1', (p) => [p[0], { ...p[1], sha1: '0'.repeat(40) }, p[2]]],
+  ['`parts` not an array', () => 'all'],
+]
+
+for (const [what, mangle] of badPartLists) {
+  test(`should refuse a commit with ${what}`, () =>
+    withEmulator(SMALL, async (em) => {
+      const bytes = randomFile(2500)
+      const s = await openSession(em, bytes.length)
+      const parts = await uploadAll(s, bytes)
+      const r = await call('POST', s.session_endpoints.commit, {
+        headers: { digest: `sha=${sha1Base64(bytes)}` },
+        json: { parts: mangle(parts as unknown as ReadonlyArray<Record<string, unknown>>) },
+      })
+      assertBoxError(r, 400, 'invalid_parts')
+      assertSchema('ClientError', r.json)
+      assert.is((await commit(s, bytes, parts)).status, 201, 'the right commit still works')
+    }))
+}
+
+test('should refuse a commit before every part is uploaded', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const p0 = (await putPart(s, bytes, 0)).json.part
+    const p1 = (await putPart(s, bytes, 1)).json.part
+    const r = await commit(s, bytes, [p0, p1])
+    assertBoxError(r, 400, 'invalid_parts')
+  }))
+
+test('should refuse a commit body without `parts` or with malformed JSON', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    await uploadAll(s, bytes)
+    const digest = `sha=${sha1Base64(bytes)}`
+    assertBoxError(await call('POST', s.session_endpoints.commit, { headers: { digest }, json: {} }), 400, 'invalid_parts')
+    assertBoxError(await call('POST', s.session_endpoints.commit, {
+      headers: { digest, 'content-type': 'application/json' }, body: '{"parts": [',
+    }), 400, 'bad_request')
+  }))
+
+test('should answer 202 with Retry-After and an empty body while parts are processing, then 201', () =>
+  withEmulator({ ...SMALL, processingDelayMs: 300 }, async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const early = await commit(s, bytes, parts)
+    assert.is(early.status, 202, early.text)
+    assert.is(early.text, '')
+    const retryAfter = early.headers.get('retry-after')
+    assert.ok(retryAfter !== null && /^\d+$/.test(retryAfter), `Retry-After in whole seconds: ${retryAfter}`)
+    const during = (await status(s)).json
+    assert.ok(during.num_parts_processed < s.total_parts, `still processing: ${during.num_parts_processed}`)
+    await sleep(400)
+    assert.is((await status(s)).json.num_parts_processed, s.total_parts)
+    const late = await commit(s, bytes, parts)
+    assert.is(late.status, 201, late.text)
+    assertSchema('Files', late.json)
+  }))
+
+test('should answer commitAccepted N: N times 202 (Retry-After from retryAfterSeconds), then 201', () =>
+  withEmulator({ ...SMALL, faults: { commitAccepted: 3, retryAfterSeconds: 2 } }, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    for (let i = 0; i < 3; i++) {
+      const r = await commit(s, bytes, parts)
+      assert.is(r.status, 202, `commit ${i + 1}: ${r.text}`)
+      assert.is(r.text, '')
+      assert.is(r.headers.get('retry-after'), '2')
+    }
+    const r = await commit(s, bytes, parts)
+    assert.is(r.status, 201, r.text)
+  }))
+
+test('should count commitAccepted per session', () =>
+  withEmulator({ ...SMALL, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (em) => {
+    for (let n = 0; n < 2; n++) {
+      const bytes = randomFile(1500)
+      const s = await openSession(em, bytes.length)
+      const parts = await uploadAll(s, bytes)
+      const first = await commit(s, bytes, parts)
+      assert.is(first.status, 202, first.text)
+      assert.is(first.headers.get('retry-after'), '0')
+      assert.is((await commit(s, bytes, parts)).status, 201)
+    }
+  }))
+
+test('should apply commit attributes to the file', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const attributes = { content_modified_at: '2024-01-02T03:04:05Z', description: 'made by a test' }
+    const r = await commit(s, bytes, parts, { attributes })
+    assert.is(r.status, 201, r.text)
+    const f = r.json.entries[0]
+    assert.is(Date.parse(f.content_modified_at), Date.parse(attributes.content_modified_at))
+    assert.is(f.description, attributes.description)
+    const got = await call('GET', `${em.apiUrl}/files/${f.id}`)
+    assert.is(got.json.description, attributes.description)
+  }))
+
+const versionOf = async (em: Parameters<typeof uploadFile>[0], fileId: string, bytes: Uint8Array<ArrayBuffer>): Promise<{ s: Session; parts: ReadonlyArray<unknown> }> => {
+  const r = await createVersionSession(em, fileId, { file_size: bytes.length })
+  assert.is(r.status, 201, r.text)
+  const s = r.json as Session
+  return { s, parts: await uploadAll(s, bytes) }
+}
+
+test('should commit a new version: same file id, new content and etag', () =>
+  withEmulator(SMALL, async (em) => {
+    const v1 = await uploadFile(em, randomFile(2000))
+    const bytes = randomFile(3100)
+    const { s, parts } = await versionOf(em, v1.id, bytes)
+    const r = await commit(s, bytes, parts)
+    assert.is(r.status, 201, r.text)
+    const v2 = r.json.entries[0]
+    assert.is(v2.id, v1.id)
+    assert.is(v2.name, v1.name)
+    assert.is(v2.size, bytes.length)
+    assert.is.not(v2.etag, v1.etag)
+    assertSameBytes((await download(em, v1.id)).bytes, bytes)
+  }))
+
+test('should answer 412 when If-Match differs from the file etag, and commit when it matches', () =>
+  withEmulator(SMALL, async (em) => {
+    const v1 = await uploadFile(em, randomFile(2000))
+    assert.type(v1.etag, 'string')
+    const bytes = randomFile(2100)
+    const { s, parts } = await versionOf(em, v1.id, bytes)
+    const wrong = await commit(s, bytes, parts, { headers: { 'if-match': `${v1.etag}-not` } })
+    assertBoxError(wrong, 412, 'precondition_failed')
+    assertSchema('ClientError', wrong.json)
+    const right = await commit(s, bytes, parts, { headers: { 'if-match': v1.etag } })
+    assert.is(right.status, 201, right.text)
+  }))
+
+test('should abort with 204 and an empty body; the session is then 404', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const r = await abort(s)
+    assert.is(r.status, 204)
+    assert.is(r.text, '')
+    assertBoxError(await status(s), 404, 'not_found')
+    assertBoxError(await listParts(s), 404, 'not_found')
+    assertBoxError(await putPart(s, bytes, 0), 404, 'not_found')
+    assertBoxError(await commit(s, bytes, parts), 404, 'not_found')
+  }))
+
+test('should answer abort 204 after a commit too, and keep the committed file', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const c = await commit(s, bytes, parts)
+    assert.is(c.status, 201)
+    const r = await abort(s)
+    assert.is(r.status, 204)
+    assert.is(r.text, '')
+    assertBoxError(await status(s), 404, 'not_found')
+    assertSameBytes((await download(em, c.json.entries[0].id)).bytes, bytes)
+  }))
+
+test('should answer a repeated commit of a committed session 201 with the same file (idempotent retry)', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const first = await commit(s, bytes, parts)
+    assert.is(first.status, 201, first.text)
+    const again = await commit(s, bytes, parts)
+    assert.is(again.status, 201, again.text)
+    assert.is(again.json.entries[0].id, first.json.entries[0].id)
+  }))
+
+test('should finish processing by the clock option (no sleeping)', async () => {
+  let now = Date.parse('2030-01-01T00:00:00Z')
+  await withEmulator({ ...SMALL, processingDelayMs: 60_000, clock: () => now }, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assert.is((await status(s)).json.num_parts_processed, 0)
+    assert.is((await commit(s, bytes, parts)).status, 202)
+    now += 60_000
+    assert.is((await status(s)).json.num_parts_processed, 3)
+    assert.is((await commit(s, bytes, parts)).status, 201)
+  })
+})
+
+test.run()

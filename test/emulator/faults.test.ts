@@ -1,0 +1,219 @@
+/** Fault injection (`faults` option; protocol §3.4 transient 500, §6.7, §10.22). */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { emulator } from '../../src/emulator/index.ts'
+import type { EmulatorOptions, PartFault, RequestRecord } from '../../src/emulator/Options.ts'
+import {
+  SMALL, assertBoxError, assertSameBytes, call, commit, download, listParts, openSession, putPart, randomFile,
+  sha1Base64, timed, uploadAll, withEmulator, type Part, type Session,
+} from '../helpers/box.ts'
+import { assertSchema } from '../helpers/openapi.ts'
+
+const storedOffsets = async (s: Session): Promise<ReadonlyArray<number>> =>
+  ((await listParts(s)).json.entries as ReadonlyArray<Part>).map((p) => p.offset)
+
+/** Options where part `part` (first attempt) gets `fault`. */
+const scripted = (fault: PartFault, extra: EmulatorOptions['faults'] = {}): EmulatorOptions =>
+  ({ ...SMALL, faults: { retryAfterSeconds: 3, slowMs: 300, ...extra, script: [{ part: 1, fault }] } })
+
+test('rate_limit: 429 rate_limit_exceeded with Retry-After, part not stored, next attempt succeeds', () =>
+  withEmulator(scripted('rate_limit'), async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    const r = await putPart(s, bytes, 1)
+    assertBoxError(r, 429, 'rate_limit_exceeded')
+    assertSchema('ClientError', r.json)
+    assert.is(r.headers.get('retry-after'), '3')
+    assert.equal(await storedOffsets(s), [])
+    assert.is((await putPart(s, bytes, 1)).status, 200)
+    assert.equal(await storedOffsets(s), [1024])
+  }))
+
+test('unavailable_before: 503 with Retry-After, part not stored', () =>
+  withEmulator(scripted('unavailable_before'), async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    const r = await putPart(s, bytes, 1)
+    assertBoxError(r, 503)
+    assert.is(r.headers.get('retry-after'), '3')
+    assert.equal(await storedOffsets(s), [])
+    assert.is((await putPart(s, bytes, 1)).status, 200)
+  }))
+
+test('error_before: 500 and the part is NOT stored', () =>
+  withEmulator(scripted('error_before'), async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    assertBoxError(await putPart(s, bytes, 1), 500)
+    assert.equal(await storedOffsets(s), [])
+    assert.is((await putPart(s, bytes, 1)).status, 200)
+  }))
+
+test('error_after: 500 but the part IS stored (a retry then overlaps; list parts has it)', () =>
+  withEmulator(scripted('error_after'), async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    assertBoxError(await putPart(s, bytes, 1), 500)
+    const stored = (await listParts(s)).json.entries
+    assert.is(stored.length, 1)
+    assert.is(stored[0].offset, 1024)
+    const retry = await putPart(s, bytes, 1)
+    assert.equal(assertBoxError(retry, 416, 'range_overlaps_existing_part').context_info.conflicting_part, stored[0])
+    const parts = [(await putPart(s, bytes, 0)).json.part, stored[0], (await putPart(s, bytes, 2)).json.part]
+    const c = await commit(s, bytes, parts)
+    assert.is(c.status, 201, c.text)
+    assertSameBytes((await download(em, c.json.entries[0].id)).bytes, bytes)
+  }))
+
+test('reset: the connection dies mid-body, the client sees a network error, the part is not stored', () =>
+  withEmulator({ minFileSize: 1, partSize: 256 * 1024, faults: { script: [{ part: 0, fault: 'reset' }] } }, async (em) => {
+    const bytes = randomFile(300 * 1024)
+    const s = await openSession(em, bytes.length)
+    let failure: unknown = undefined
+    try {
+      const r = await putPart(s, bytes, 0)
+      failure = `answered ${r.status}`
+    } catch (e) {
+      failure = e
+    }
+    assert.instance(failure, Error, `a network error, not ${String(failure)}`)
+    assert.equal(await storedOffsets(s), [])
+    assert.is((await putPart(s, bytes, 0)).status, 200, 'the emulator still serves after a reset')
+  }))
+
+test('slow: the answer is delayed by slowMs and the part is stored', () =>
+  withEmulator(scripted('slow'), async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    const fast = await timed(() => putPart(s, bytes, 0))
+    const slow = await timed(() => putPart(s, bytes, 1))
+    assert.is(slow.value.status, 200, slow.value.text)
+    assert.ok(slow.ms >= 290, `slow answer took ${slow.ms} ms`)
+    assert.ok(fast.ms < 250, `normal answer took ${fast.ms} ms`)
+    assert.equal(await storedOffsets(s), [0, 1024])
+  }))
+
+test('latencyMs: every answer is delayed', () =>
+  withEmulator({ ...SMALL, faults: { latencyMs: 120 } }, async (em) => {
+    const created = await timed(() => openSession(em, 10))
+    assert.ok(created.ms >= 110, `create took ${created.ms} ms`)
+    const st = await timed(() => call('GET', created.value.session_endpoints.status))
+    assert.is(st.value.status, 200)
+    assert.ok(st.ms >= 110, `status took ${st.ms} ms`)
+    const nf = await timed(() => call('GET', `${em.url}/nope`))
+    assert.ok(nf.ms >= 110, `404 took ${nf.ms} ms`)
+  }))
+
+test('script: faults hit the given attempt of the given part only', () =>
+  withEmulator({
+    ...SMALL,
+    faults: { retryAfterSeconds: 0, script: [{ part: 2, fault: 'rate_limit' }, { part: 2, attempt: 2, fault: 'unavailable_before' }, { part: 0, attempt: 2, fault: 'error_before' }] },
+  }, async (em) => {
+    const bytes = randomFile(3500)
+    const s = await openSession(em, bytes.length)
+    const statuses: number[] = []
+    for (const i of [0, 1, 2, 2, 2, 3]) statuses.push((await putPart(s, bytes, i)).status)
+    // part 0 attempt 2 is never sent: it succeeded at attempt 1.
+    assert.equal(statuses, [200, 200, 429, 503, 200, 200])
+  }))
+
+test('script: attempts are counted per session', () =>
+  withEmulator({ ...SMALL, faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'error_before' }] } }, async (em) => {
+    const bytes = randomFile(1500)
+    const a = await openSession(em, bytes.length)
+    const b = await openSession(em, bytes.length)
+    assert.is((await putPart(a, bytes, 0)).status, 500)
+    assert.is((await putPart(b, bytes, 0)).status, 500)
+    assert.is((await putPart(a, bytes, 0)).status, 200)
+  }))
+
+/** Sends the same fixed request sequence and returns the statuses: each part once, in order. */
+const statusSequence = (faults: EmulatorOptions['faults']): Promise<ReadonlyArray<number>> =>
+  withEmulator({ minFileSize: 1, partSize: 64, faults }, async (em) => {
+    const bytes = randomFile(64 * 40)
+    const s = await openSession(em, bytes.length)
+    const out: number[] = []
+    for (let i = 0; i < s.total_parts; i++) out.push((await putPart(s, bytes, i)).status)
+    return out
+  })
+
+test('random faults: the same seed and requests give the same statuses; another seed differs', async () => {
+  const faults = { probability: 0.4, kinds: ['rate_limit', 'unavailable_before', 'error_before'] as PartFault[], retryAfterSeconds: 0 }
+  const a = await statusSequence({ ...faults, seed: 42 })
+  const b = await statusSequence({ ...faults, seed: 42 })
+  const c = await statusSequence({ ...faults, seed: 7 })
+  assert.equal(a, b, 'same seed, same statuses')
+  assert.ok(a.some((x) => x !== 200), `some faults hit: ${a}`)
+  assert.ok(a.some((x) => x === 200), `some parts pass: ${a}`)
+  assert.ok(a.every((x) => [200, 429, 503, 500].includes(x)), `only the given kinds: ${a}`)
+  assert.not.equal(a, c, 'another seed, other statuses')
+})
+
+test('random faults: probability 0 (the default) injects nothing', async () => {
+  const statuses = await statusSequence({ seed: 3 })
+  assert.ok(statuses.every((x) => x === 200), `${statuses}`)
+})
+
+test('random faults: probability 1 hits every part upload', async () => {
+  const statuses = await statusSequence({ seed: 3, probability: 1, kinds: ['error_before'] })
+  assert.ok(statuses.every((x) => x === 500), `${statuses}`)
+})
+
+test('onRequest: records every answered request in order with method, path, status, code and time', async () => {
+  const records: RequestRecord[] = []
+  const start = Date.now()
+  await withEmulator({ ...SMALL, onRequest: (r) => records.push(r) }, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    await putPart(s, bytes, 0)
+    await listParts(s, '?offset=0&limit=5')
+    await commit(s, bytes, parts)
+    await call('GET', `${em.url}/nope`)
+  })
+  const seen = records.map((r) => [r.method, r.path.replace(/[0-9A-F]{32}/, 'ID'), r.status, r.code])
+  assert.equal(seen, [
+    ['POST', '/api/2.0/files/upload_sessions', 201, undefined],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 416, 'range_overlaps_existing_part'],
+    ['GET', '/api/2.0/files/upload_sessions/ID/parts?offset=0&limit=5', 200, undefined],
+    ['POST', '/api/2.0/files/upload_sessions/ID/commit', 201, undefined],
+    ['GET', '/api/2.0/nope', 404, 'not_found'],
+  ])
+  for (const r of records) assert.ok(r.at >= start - 5 && r.at <= Date.now(), `at: ${r.at}`)
+  const ats = records.map((r) => r.at)
+  assert.equal(ats, [...ats].sort((x, y) => x - y))
+})
+
+test('onRequest: records injected faults with their status and code', async () => {
+  const records: RequestRecord[] = []
+  await withEmulator({ ...SMALL, onRequest: (r) => records.push(r), faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }] } }, async (em) => {
+    const bytes = randomFile(500)
+    const s = await openSession(em, bytes.length)
+    await putPart(s, bytes, 0)
+  })
+  assert.equal(records.map((r) => [r.status, r.code]), [[201, undefined], [429, 'rate_limit_exceeded']])
+})
+
+test('reset in-process: the emulator fetch rejects with a TypeError like a network failure', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024, faults: { script: [{ part: 0, fault: 'reset' }] } })
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+    body: JSON.stringify({ folder_id: '0', file_size: 100, file_name: 'r.bin' }),
+  }))
+  assert.is(created.status, 201)
+  const s = await created.json() as Session
+  const body = randomFile(100)
+  const put = () => box.fetch(new Request(s.session_endpoints.upload_part, {
+    method: 'PUT',
+    headers: { authorization: 'Bearer dev-token', 'content-range': 'bytes 0-99/100', digest: `sha=${sha1Base64(body)}` },
+    body,
+  }))
+  let failure: unknown
+  try { failure = `answered ${(await put()).status}` } catch (e) { failure = e }
+  assert.instance(failure, TypeError)
+  assert.is((await put()).status, 200)
+})
+
+test.run()

@@ -1,0 +1,92 @@
+/** Reading committed files back on the API base, and the `'digest'` storage (issue #2). */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  SMALL, assertBoxError, assertSameBytes, call, commit, download, openSession, putPart, randomFile, sha1Base64,
+  sha1Hex, uniqueName, uploadAll, uploadFile, withEmulator, type Part,
+} from '../helpers/box.ts'
+import { assertSchema } from '../helpers/openapi.ts'
+
+test('should answer GET /files/:id with the committed file', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(3333)
+    const name = uniqueName('get')
+    const committed = await uploadFile(em, bytes, name)
+    const r = await call('GET', `${em.apiUrl}/files/${committed.id}`)
+    assert.is(r.status, 200, r.text)
+    assertSchema('File--Full', r.json)
+    assert.is(r.json.type, 'file')
+    assert.is(r.json.id, committed.id)
+    assert.is(r.json.name, name)
+    assert.is(r.json.size, bytes.length)
+    assert.is(r.json.sha1.toLowerCase(), sha1Hex(bytes))
+    assert.is(r.json.parent.id, '0')
+  }))
+
+test('should answer GET /files/:id/content with exactly the uploaded bytes', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(10_000)
+    const f = await uploadFile(em, bytes)
+    const response = await fetch(`${em.apiUrl}/files/${f.id}/content`, { headers: { authorization: 'Bearer dev-token' } })
+    assert.is(response.status, 200)
+    assertSameBytes(new Uint8Array(await response.arrayBuffer()), bytes)
+  }))
+
+test('should answer 404 not_found for an unknown file', () =>
+  withEmulator(SMALL, async (em) => {
+    assertBoxError(await call('GET', `${em.apiUrl}/files/123456789`), 404, 'not_found')
+    assertBoxError(await call('GET', `${em.apiUrl}/files/123456789/content`), 404, 'not_found')
+  }))
+
+test('should require a token on the files endpoints', () =>
+  withEmulator(SMALL, async (em) => {
+    const f = await uploadFile(em, randomFile(100))
+    assertBoxError(await call('GET', `${em.apiUrl}/files/${f.id}`, { token: null }), 401)
+    assertBoxError(await call('GET', `${em.apiUrl}/files/${f.id}/content`, { token: 'wrong' }), 401)
+  }))
+
+test("storage 'digest': commits, keeps file metadata, answers 404 for the content", () =>
+  withEmulator({ ...SMALL, storage: 'digest' }, async (em) => {
+    const bytes = randomFile(5000)
+    const f = await uploadFile(em, bytes)
+    const r = await call('GET', `${em.apiUrl}/files/${f.id}`)
+    assert.is(r.status, 200, r.text)
+    assert.is(r.json.size, bytes.length)
+    assert.is(r.json.sha1.toLowerCase(), sha1Hex(bytes))
+    assert.is((await download(em, f.id)).status, 404)
+  }))
+
+test("storage 'digest': still checks part digests and part lengths", () =>
+  withEmulator({ ...SMALL, storage: 'digest' }, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    assertBoxError(await putPart(s, bytes, 0, { digest: `sha=${sha1Base64(new Uint8Array(3))}` }), 400, 'digest_mismatch')
+    const r = await putPart(s, bytes, 0)
+    assert.is(r.status, 200, r.text)
+    assert.is(r.json.part.sha1, sha1Hex(bytes.slice(0, 1024)))
+  }))
+
+test("storage 'digest': checks the whole-file digest even when parts came out of order", () =>
+  withEmulator({ ...SMALL, storage: 'digest' }, async (em) => {
+    const bytes = randomFile(5 * 1024 + 3)
+    const s = await openSession(em, bytes.length)
+    const parts: Part[] = []
+    for (const i of [4, 2, 0, 5, 1, 3]) parts[i] = (await putPart(s, bytes, i)).json.part
+    const wrong = await commit(s, bytes, parts, { digest: `sha=${sha1Base64(bytes.slice(1))}` })
+    assertBoxError(wrong, 400, 'digest_mismatch')
+    const right = await commit(s, bytes, parts)
+    assert.is(right.status, 201, right.text)
+    assert.is(right.json.entries[0].sha1.toLowerCase(), sha1Hex(bytes))
+  }))
+
+test("storage 'digest': refuses a commit digest of other bytes with the same part digests' order", () =>
+  withEmulator({ ...SMALL, storage: 'digest' }, async (em) => {
+    // Same parts, but the digest of the parts in another order: only a real running digest catches it.
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const swapped = new Uint8Array([...bytes.slice(1024), ...bytes.slice(0, 1024)])
+    assertBoxError(await commit(s, bytes, parts, { digest: `sha=${sha1Base64(swapped)}` }), 400, 'digest_mismatch')
+  }))
+
+test.run()

@@ -1,0 +1,87 @@
+/**
+ * Requests `fetch` cannot make: bodies streamed with `node:http`, sent with
+ * `Transfer-Encoding: chunked` (no Content-Length), as Box's SDK does on Node (protocol §3.4, §10.6),
+ * and bodies the server may refuse before they are all sent.
+ */
+import { request } from 'node:http'
+import type { Json } from './box.ts'
+
+export interface StreamedReply {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly text: string
+  readonly json: Json
+  /** Body bytes handed to the socket when the answer's status line arrived (all of them if it came after the end). */
+  readonly sentWhenAnswered: number
+  /** Body bytes the sender meant to send. */
+  readonly planned: number
+}
+
+export interface StreamOptions {
+  readonly method?: string
+  readonly headers?: Record<string, string>
+  /** The body, as chunks written one after the other with backpressure. */
+  readonly chunks: Iterable<Uint8Array>
+  /** Give up after this long (default 10 s). */
+  readonly timeoutMs?: number
+}
+
+/**
+ * Sends `chunks` with `Transfer-Encoding: chunked` (unless a Content-Length header is given) and
+ * stops writing as soon as an answer arrives. Rejects on a network error before any answer.
+ */
+export const streamRequest = (url: string, options: StreamOptions): Promise<StreamedReply> =>
+  new Promise((resolve, reject) => {
+    let sent = 0
+    let planned = 0
+    let answered = false
+    let sentWhenAnswered = 0
+    const req = request(url, { method: options.method ?? 'PUT', headers: options.headers })
+    const timer = setTimeout(() => { req.destroy(new Error('streamRequest timed out')) }, options.timeoutMs ?? 10_000)
+    const fail = (e: Error) => { clearTimeout(timer); reject(e) }
+    req.on('error', (e) => { if (!answered) fail(e) })
+    req.on('response', (res) => {
+      answered = true
+      sentWhenAnswered = sent
+      const body: Buffer[] = []
+      res.on('data', (c: Buffer) => body.push(c))
+      res.on('error', fail)
+      res.on('end', () => {
+        clearTimeout(timer)
+        const text = Buffer.concat(body).toString('utf8')
+        let json: Json = undefined
+        try { json = text === '' ? undefined : JSON.parse(text) } catch { json = undefined }
+        // Do not keep sending the rest of a refused body.
+        req.destroy()
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, sentWhenAnswered, planned })
+      })
+    })
+    const chunks = [...options.chunks]
+    for (const c of chunks) planned += c.length
+    const write = async () => {
+      for (const c of chunks) {
+        if (answered || req.destroyed) return
+        sent += c.length
+        if (!req.write(c)) {
+          await new Promise<void>((ok) => {
+            const done = () => { req.off('drain', done); req.off('close', done); ok() }
+            req.on('drain', done)
+            req.on('close', done)
+          })
+        }
+      }
+      if (!answered && !req.destroyed) req.end()
+    }
+    write().catch(fail)
+  })
+
+/** `n` chunks of `size` bytes each, reusing one buffer (no memory for a "100 MB" body). */
+export const repeatedChunks = function* (size: number, n: number): Iterable<Uint8Array> {
+  const chunk = new Uint8Array(size).fill(7)
+  for (let i = 0; i < n; i++) yield chunk
+}
+
+/** `bytes` cut into chunks of at most `size` bytes. */
+export const sliced = function* (bytes: Uint8Array, size: number): Iterable<Uint8Array> {
+  for (let o = 0; o < bytes.length; o += size) yield bytes.subarray(o, Math.min(bytes.length, o + size))
+}
