@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs the emulator on 127.0.0.1 (`PORT` env, default 0 = any free port), prints its
+ * `npx tsx src/emulator/main.ts`: runs the emulator on 127.0.0.1 (`PORT` env, default 0 = any free port), prints its
  * URLs and how to use them, and runs until SIGINT/SIGTERM. Configuration from the environment:
  * `BOX_TOKENS` (comma-separated), `BOX_MIN_FILE_SIZE`, `BOX_PART_SIZE`, `BOX_STORAGE` (memory|digest),
  * `BOX_PROCESSING_DELAY_MS`, `BOX_LATENCY_MS`.

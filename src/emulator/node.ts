@@ -39,6 +39,12 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   req.on('readable', onReadable)
   req.on('end', () => { ended = true; wake?.() })
   req.on('error', (e) => { failure = e; wake?.() })
+  // A client that goes away mid-body may give 'close' without 'end' or 'error': fail the read, so
+  // the part's reservation is released and a retry is not refused as a concurrent upload.
+  req.on('close', () => {
+    if (!ended && !req.complete) failure ??= new Error('the client closed the connection mid-body')
+    wake?.()
+  })
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
