@@ -104,7 +104,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const s = openSession(ctx, id, true)
   const committed = () => filesCollection(ctx, store.files.get(s.committedFileId!)!)
   if (s.state === 'committed') {
-    await request.arrayBuffer().catch(() => undefined)
+    await request.body?.cancel().catch(() => undefined)
     return committed()
   }
   const ifMatch = request.headers.get('if-match')

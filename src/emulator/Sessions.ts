@@ -158,6 +158,6 @@ export const abort = (ctx: Ctx, id: string): Response => {
 /** `POST /files/upload_sessions/:id/log`: telemetry of Box's web uploader, accepted and ignored. */
 export const log = async (ctx: Ctx, id: string): Promise<Response> => {
   openSession(ctx, id, true)
-  await ctx.request.arrayBuffer().catch(() => undefined)
+  await ctx.request.body?.cancel().catch(() => undefined)
   return json(200, {})
 }
