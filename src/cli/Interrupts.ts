@@ -1,6 +1,7 @@
 /**
- * Ctrl-C during an upload: the first one stops it (keeping the session to resume), the second
- * one asks to abort the session instead, a third one exits at once.
+ * Ctrl-C during an upload: the first one stops it (keeping the session to resume), a second one
+ * (before the upload has stopped, or within a short grace time after) aborts the session instead,
+ * a third one exits at once.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -12,8 +13,8 @@ export interface Interrupts {
   readonly signal: AbortSignal
   /** How many Ctrl-C so far. */
   readonly count: () => number
-  /** Called on the second Ctrl-C (at once if it already came). */
-  readonly onSecond: (f: () => void) => void
+  /** Whether a second Ctrl-C comes within `ms` (true at once if it already came). */
+  readonly second: (ms: number) => Promise<boolean>
   /** Stops listening. */
   readonly dispose: () => void
 }
@@ -28,7 +29,7 @@ export const INTERRUPTED = 130
 export const interrupts = (say: (text: string) => void): Interrupts => {
   const controller = new AbortController()
   let count = 0
-  let second: (() => void) | undefined
+  let onSecond: (() => void) | undefined
   const listener = () => {
     count += 1
     if (count === 1) {
@@ -36,7 +37,7 @@ export const interrupts = (say: (text: string) => void): Interrupts => {
       controller.abort(new Error('interrupted (Ctrl-C)'))
     } else if (count === 2) {
       say('Aborting the upload session…')
-      second?.()
+      onSecond?.()
     } else {
       process.exit(INTERRUPTED)
     }
@@ -45,10 +46,14 @@ export const interrupts = (say: (text: string) => void): Interrupts => {
   return {
     signal: controller.signal,
     count: () => count,
-    onSecond: (f) => {
-      second = f
-      if (count >= 2) f()
-    },
+    second: (ms) =>
+      count >= 2 ? Promise.resolve(true) : new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms)
+        onSecond = () => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+      }),
     dispose: () => void process.off('SIGINT', listener),
   }
 }

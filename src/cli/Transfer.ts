@@ -34,6 +34,9 @@ export const OK = 0
 export const FAILED = 1
 export const USAGE = 2
 
+/** How long after the upload stopped a second Ctrl-C still aborts the session, in ms. */
+export const SECOND_CTRL_C_MS = 1000
+
 /** Writes to the terminal: `say` for notes on stderr, `result` for the outcome on stdout. */
 interface Io {
   readonly say: (text: string) => void
@@ -105,10 +108,6 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
   const ctrlC = interrupts(say)
   try {
     let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
-    let aborting: Promise<unknown> = Promise.resolve()
-    ctrlC.onSecond(() => {
-      if (session !== undefined) aborting = abortSession(client)(session, AbortSignal.timeout(30_000))()
-    })
     // The embedded emulator's sessions die with this process: keeping one would be pointless.
     const keep = endpoint.where !== 'embedded emulator'
     const options: UploadOptions = {
@@ -132,18 +131,21 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     }
     const error: UploadFailure = result.left
     const kept = error.session ?? session
-    if (ctrlC.count() >= 2) {
-      await aborting
+    if (ctrlC.count() >= 1) {
+      if (!keep) return fail(INTERRUPTED, 'interrupted. The embedded emulator\'s sessions end with this process, so there is nothing to resume; to try --resume, run `box-upload emulator` in another terminal and upload to it with --upload-url', error)
+      if (kept === undefined) return fail(INTERRUPTED, 'interrupted before the upload session was created; nothing to resume', error)
+      // The state is written first, so that nothing is lost if the process is killed now. A double
+      // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
+      const saved = await save(command, info, statePath, endpoint, kept)
+      if (!(await ctrlC.second(SECOND_CTRL_C_MS))) return keptSession(command, statePath, endpoint, kept, saved, 'interrupted', error, INTERRUPTED)
+      await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
       return fail(INTERRUPTED, 'interrupted twice: the upload session was aborted, nothing to resume', error)
     }
-    if (ctrlC.count() === 1) {
-      if (!keep) return fail(INTERRUPTED, 'interrupted. The embedded emulator\'s sessions end with this process, so there is nothing to resume; to try --resume, run `box-upload emulator` in another terminal and upload to it with --upload-url', error)
-      if (kept === undefined) return fail(INTERRUPTED, 'interrupted before the upload session was created; nothing to resume', error)
-      return keepFor(command, info, statePath, endpoint, kept, 'interrupted', error, INTERRUPTED)
-    }
     if (keep && kept !== undefined) {
-      if (isRetryable(error)) return keepFor(command, info, statePath, endpoint, kept, `upload failed: ${message(error)}`, error, FAILED)
+      if (isRetryable(error)) {
+        return keptSession(command, statePath, endpoint, kept, await save(command, info, statePath, endpoint, kept), `upload failed: ${message(error)}`, error, FAILED)
+      }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
     }
@@ -153,12 +155,9 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
   }
 }
 
-/** Writes the state file for `session` and says how to continue. */
-const keepFor = async (
-  command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session,
-  what: string, error: UploadFailure, code: number,
-): Promise<number> => {
-  const state: State.State = {
+/** Writes the state file of a kept `session`. */
+const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session): Promise<E.Either<State.StateError, void>> =>
+  State.write(statePath)({
     version: 1,
     file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
     uploadUrl: endpoint.client.uploadUrl,
@@ -167,9 +166,14 @@ const keepFor = async (
     name: command.name ?? info.name,
     session,
     savedAt: new Date().toISOString(),
-  }
-  const written = await State.write(statePath)(state)()
-  if (E.isLeft(written)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${written.left.message}`, error)
+  })()
+
+/** Says that `session` is kept (or could not be recorded) and how to continue. */
+const keptSession = (
+  command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
+  what: string, error: UploadFailure, code: number,
+): number => {
+  if (E.isLeft(saved)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${saved.left.message}`, error)
   const again = `box-upload ${shellQuote(command.file)} --resume${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const token = endpoint.where === 'Box' ? ' (with the same --token or BOX_TOKEN)' : ''
   return failure(command)(

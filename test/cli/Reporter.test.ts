@@ -1,0 +1,88 @@
+/**
+ * The progress display: the reporter with a fake terminal (what is drawn when), then the real bin
+ * in a pseudo-terminal (`script` from util-linux) drawing its bar up to 100%.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { join } from 'node:path'
+import { reporter, type Output } from '../../src/cli/Reporter.ts'
+import type { Progress } from '../../src/Progress.ts'
+import { BIN, start, tempDir, writeFileOf } from '../helpers/cli.ts'
+import { startEmulator } from '../helpers/emulator.ts'
+
+/** A fake output: what was written, and a clock the test moves. */
+const fake = (tty: boolean) => {
+  const written: Array<string> = []
+  let now = 0
+  const output: Output = { write: (text) => void written.push(text), tty, columns: () => 100, now: () => now }
+  return { output, written, tick: (ms: number) => { now += ms } }
+}
+
+const at = (parts: number): Progress => ({ bytesUploaded: parts * 1_000_000, partsUploaded: parts, totalParts: 10, fileSize: 10_000_000 })
+
+const Fake = suite('reporter')
+
+Fake('should redraw one line in place on a terminal, at most every 100 ms, always at 100%, and end the line once', () => {
+  const { output, written, tick } = fake(true)
+  const r = reporter(output)
+  r.onProgress(at(0))
+  tick(50)
+  r.onProgress(at(1)) // too soon: skipped
+  tick(60)
+  r.onProgress(at(2))
+  tick(1)
+  r.onProgress(at(10)) // 100% is always drawn
+  r.finish()
+  r.finish()
+  assert.is(written.length, 4)
+  assert.ok(written.slice(0, 3).every((w) => w.startsWith('\r[') && w.endsWith('\x1b[K')), JSON.stringify(written))
+  assert.match(written[0] as string, '   0%  0 B/10.0 MB')
+  assert.match(written[1] as string, '  20%  2.00 MB/10.0 MB  18.2 MB/s  ETA 0:01  parts 2/10')
+  assert.match(written[2] as string, ' 100%  10.0 MB/10.0 MB')
+  assert.is(written[3], '\n')
+})
+
+Fake('should write plain lines at 0%, each tenth and 100% off a terminal', () => {
+  const { output, written, tick } = fake(false)
+  const r = reporter(output)
+  for (let parts = 0; parts <= 10; parts++) {
+    r.onProgress({ ...at(parts), bytesUploaded: parts * 1_000_000 - (parts % 2) * 500_000 })
+    tick(200)
+  }
+  r.finish()
+  // 0%, 5%, 20%, 25%, 40%, …: a line when the tenth changes
+  assert.equal(written.map((w) => w.slice(0, 13)), ['progress   0%', 'progress  20%', 'progress  40%', 'progress  60%', 'progress  80%', 'progress 100%'])
+  assert.ok(written.every((w) => w.endsWith('\n') && !w.includes('\r')))
+  assert.ok(written.at(-1)?.startsWith('progress 100%'))
+})
+
+const Pty = suite('progress bar in a pseudo-terminal')
+
+Pty('should draw the bar in place with its percent, bytes, speed, ETA and parts, ending at 100%', async () => {
+  const dir = await tempDir()
+  const box = await startEmulator({ minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 } })
+  try {
+    const path = join(dir.path, 'tty.bin')
+    await writeFileOf(path, 3 * 1024 * 1024, 13) // 12 parts, one at a time: several redraws
+    const command = [process.execPath, BIN, path, '--min-file-size', '1', '--concurrency', '1', '--upload-url', box.url, '--api-url', box.apiUrl]
+      .map((arg) => `'${arg}'`).join(' ')
+    const ran = await start(['-qfec', command, '/dev/null'], { command: ['script'] }).done
+    assert.is(ran.code, 0, ran.stdout)
+    const frames = ran.stdout.split('\r').filter((frame) => frame.startsWith('['))
+    assert.ok(frames.length >= 3, `several frames: ${JSON.stringify(frames)}`)
+    const percents = frames.map((frame) => Number(/\]\s+(\d+)%/.exec(frame)?.[1]))
+    assert.is(percents[0], 0)
+    assert.is(percents.at(-1), 100)
+    assert.ok(percents.some((p) => p > 0 && p < 100), `a percent between: ${percents.join(' ')}`)
+    assert.ok(percents.every((p, i) => i === 0 || p >= (percents[i - 1] as number)), 'never backwards')
+    assert.match(frames.at(-1) as string, /100%  3\.15 MB\/3\.15 MB  \S+ MB\/s  ETA 0:00  parts 12\/12/)
+    assert.match(frames.at(-1) as string, `[${'█'.repeat(10)}`)
+    assert.match(ran.stdout, 'Uploaded to the server at')
+  } finally {
+    await box.close()
+    await dir.remove()
+  }
+})
+
+Fake.run()
+Pty.run()

@@ -1,0 +1,172 @@
+/**
+ * `box-upload <file>` as a child process against the emulator: the embedded one (no token), one
+ * this test runs over loopback (`--upload-url`), and one `box-upload emulator` serves. Files are
+ * small (the minimum and part size are lowered) to keep the runs short.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createHash } from 'node:crypto'
+import { access, readFile, utimes } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
+import { run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
+
+const small = ['--min-file-size', '1']
+const exists = (path: string) => access(path).then(() => true, () => false)
+
+/** The bytes of file `id` downloaded from the emulator, as a SHA-1. */
+const downloaded = async (box: RunningEmulator, id: string, token = 'dev-token'): Promise<string> => {
+  const response = await fetch(`${box.apiUrl}/files/${id}/content`, { headers: { Authorization: `Bearer ${token}` } })
+  assert.is(response.status, 200)
+  return createHash('sha1').update(new Uint8Array(await response.arrayBuffer())).digest('hex')
+}
+
+const Embedded = suite('embedded emulator')
+
+let dir: Awaited<ReturnType<typeof tempDir>>
+Embedded.before(async () => { dir = await tempDir() })
+Embedded.after(() => dir.remove())
+
+Embedded('should upload, check the download and print id, name, size and SHA-1, with plain progress lines off a terminal', async () => {
+  const path = join(dir.path, 'data.bin')
+  const sha1 = await writeFileOf(path, 3_000_000)
+  const ran = await run([path, ...small, '--part-size', '512KiB', '--name', 'renamed.bin'])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, 'No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at http://127.0.0.1:')
+  const lines = ran.stderr.split('\n').filter((l) => l.startsWith('progress '))
+  assert.ok(lines[0]?.startsWith('progress   0%  0 B/3.00 MB'), lines[0])
+  assert.ok(lines.at(-1)?.startsWith('progress 100%  3.00 MB/3.00 MB'), lines.at(-1))
+  assert.match(lines.at(-1) as string, 'parts 6/6')
+  assert.not.match(ran.stderr, '\r', 'no carriage returns off a terminal')
+  assert.match(ran.stdout, 'Uploaded to the LOCAL Box emulator started inside box-upload')
+  assert.match(ran.stdout, /file id: {2}\d+\n/)
+  assert.match(ran.stdout, '  name:     renamed.bin\n')
+  assert.match(ran.stdout, '  size:     3000000 bytes (3.00 MB)\n')
+  assert.match(ran.stdout, `  SHA-1:    ${sha1} (confirmed by Box)\n`)
+  assert.match(ran.stdout, `  check:    downloaded back: SHA-1 ${sha1} matches the local file\n`)
+})
+
+Embedded('should print one JSON object with --json', async () => {
+  const path = join(dir.path, 'json.bin')
+  const sha1 = await writeFileOf(path, 1_500_000, 7)
+  const ran = await run([path, ...small, '--part-size', '1MiB', '--json', '--concurrency', '2'])
+  assert.is(ran.code, 0, ran.stderr)
+  const result = JSON.parse(ran.stdout) as Record<string, unknown>
+  assert.ok(typeof result['id'] === 'string' && /^\d+$/.test(result['id'] as string))
+  assert.equal({ ...result, id: 'ID', seconds: 0 }, {
+    ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', where: 'embedded emulator',
+    uploadUrl: result['uploadUrl'], verified: true, resumed: false, seconds: 0,
+  })
+})
+
+Embedded('should exit 1 naming Box\'s code and request id when the upload fails', async () => {
+  const path = join(dir.path, 'nofolder.bin')
+  await writeFileOf(path, 1000)
+  const ran = await run([path, ...small, '--folder', '424242'])
+  assert.is(ran.code, 1, ran.stderr)
+  assert.is(ran.stdout, '')
+  const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
+  assert.match(line, /^box-upload: upload failed: Box answered 404 \S+ to POST http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/files\/upload_sessions.*\(request_id \S+\)/)
+})
+
+const Remote = suite('a running emulator: Ctrl-C and --resume')
+
+let box: RunningEmulator
+let records: Array<RequestRecord> = []
+const TOKEN = 'cli-test-token-not-to-be-written'
+const remote = () => ['--upload-url', box.url, '--api-url', box.apiUrl, '--token', TOKEN, ...small]
+const partsStored = () => records.filter((r) => r.method === 'PUT' && r.status === 200).length
+
+Remote.before(async () => {
+  dir = await tempDir()
+  box = await startEmulator({
+    tokens: [TOKEN, 'dev-token'], minFileSize: 1, partSize: 256 * 1024,
+    faults: { latencyMs: 40 },
+    onRequest: (r) => void records.push(r),
+  })
+})
+Remote.before.each(() => { records = [] })
+Remote.after(async () => {
+  await box.close()
+  await dir.remove()
+})
+
+Remote('should keep the session on Ctrl-C, write a state file without the token, and finish with --resume', async () => {
+  const path = join(dir.path, 'resume.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 3) // 16 parts
+  const first = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 3)
+  first.child.kill('SIGINT')
+  const stopped = await first.done
+  assert.is(stopped.code, 130, stopped.stderr)
+  const statePath = join(dir.path, '.box-upload-state.resume.bin.json')
+  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume`)
+  const state = await readFile(statePath, 'utf8')
+  assert.not.match(state, TOKEN)
+  assert.not.match(stopped.stderr + stopped.stdout, TOKEN)
+  const saved = JSON.parse(state) as { file: { path: string; size: number }; uploadUrl: string; session: { id: string } }
+  assert.equal([saved.file.path, saved.file.size, saved.uploadUrl], [path, 4 * 1024 * 1024, box.url])
+  const before = partsStored()
+  assert.ok(before < 16, `interrupted before the end (${before} parts stored)`)
+
+  // --resume finds the session's URL in the state file; only the token is given again
+  const resumed = await run([path, '--resume', '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean; verified: boolean }
+  assert.equal([result.sha1, result.size, result.resumed, result.verified], [sha1, 4 * 1024 * 1024, true, true])
+  assert.is(await downloaded(box, result.id, TOKEN), sha1, 'the committed bytes are the file\'s')
+  assert.is(partsStored(), 16, 'every part stored exactly once over both runs')
+  assert.ok(records.every((r) => r.status !== 416), 'no part sent twice')
+  assert.not.ok(await exists(statePath), 'the state file is gone once done')
+})
+
+Remote('should refuse to resume when the file changed since', async () => {
+  const path = join(dir.path, 'changed.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 5)
+  const first = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  await utimes(path, new Date(), new Date(Date.now() + 5000))
+  const ran = await run([path, '--resume', '--token', TOKEN, ...small])
+  assert.is(ran.code, 2)
+  assert.is(ran.stderr, `box-upload: refusing to resume: ${path} was modified since the upload was interrupted. Start a new upload without --resume (the old session expires on its own).\n`)
+})
+
+Remote('should abort the session on a second Ctrl-C', async () => {
+  const path = join(dir.path, 'abort.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 9)
+  const first = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  first.child.kill('SIGINT')
+  await until(() => first.stderr().includes('Ctrl-C again to abort'))
+  first.child.kill('SIGINT')
+  const ran = await first.done
+  assert.is(ran.code, 130, ran.stderr)
+  assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was aborted, nothing to resume')
+  assert.ok(records.some((r) => r.method === 'DELETE' && r.status === 204), 'the session was deleted')
+  assert.not.ok(await exists(join(dir.path, '.box-upload-state.abort.bin.json')))
+})
+
+Remote('should upload to a `box-upload emulator` child that prints its URLs', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--part-size', '256KiB'])
+  try {
+    await until(() => /api url: +\S+/.test(server.stdout()))
+    const uploadUrl = /upload url: +(\S+)/.exec(server.stdout())?.[1] as string
+    const apiUrl = /api url: +(\S+)/.exec(server.stdout())?.[1] as string
+    assert.match(uploadUrl, /^http:\/\/127\.0\.0\.1:\d+\/api\/2\.0$/)
+    const path = join(dir.path, 'served.bin')
+    const sha1 = await writeFileOf(path, 700_000, 11)
+    const ran = await run([path, ...small, '--json'], { env: { ...process.env, BOX_UPLOAD_URL: uploadUrl, BOX_API_URL: apiUrl, BOX_TOKEN: '' } })
+    assert.is(ran.code, 0, ran.stderr)
+    const result = JSON.parse(ran.stdout) as { sha1: string; where: string; verified: boolean }
+    assert.equal([result.sha1, result.where, result.verified], [sha1, 'remote server', true])
+  } finally {
+    server.child.kill('SIGINT')
+  }
+  assert.is((await server.done).code, 0, 'the emulator stops cleanly on Ctrl-C')
+})
+
+Embedded.run()
+Remote.run()

@@ -1,0 +1,88 @@
+/**
+ * `box-upload` as a child process: wrong usage and bad input, each with exit code 2 and a one-line
+ * reason on stderr, nothing on stdout (or one JSON object with --json), and no request made.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { run, tempDir } from '../helpers/cli.ts'
+
+const BadInput = suite('bad input')
+
+let dir: Awaited<ReturnType<typeof tempDir>>
+
+BadInput.before(async () => {
+  dir = await tempDir()
+  await writeFile(join(dir.path, 'small.bin'), new Uint8Array(1000))
+  await writeFile(join(dir.path, 'secret.bin'), new Uint8Array(30))
+  await chmod(join(dir.path, 'secret.bin'), 0o000)
+  await mkdir(join(dir.path, 'folder'))
+})
+
+BadInput.after(() => dir.remove())
+
+/** The one line a refused run prints on stderr. */
+const refused = async (args: ReadonlyArray<string>, options: Parameters<typeof run>[1] = {}): Promise<string> => {
+  const ran = await run(args, options)
+  assert.is(ran.code, 2, `exit code of ${args.join(' ')}: ${ran.stderr}`)
+  assert.is(ran.stdout, '', 'nothing on stdout')
+  const lines = ran.stderr.split('\n').filter(Boolean)
+  assert.is(lines.length, 1, `one line: ${ran.stderr}`)
+  return lines[0] as string
+}
+
+BadInput('should refuse a missing file', async () => {
+  assert.is(await refused([join(dir.path, 'nope.bin')]), `box-upload: no such file: ${join(dir.path, 'nope.bin')}`)
+})
+
+BadInput('should refuse a directory', async () => {
+  assert.is(await refused([join(dir.path, 'folder')]), `box-upload: ${join(dir.path, 'folder')} is a directory, not a file`)
+})
+
+BadInput('should refuse an unreadable file', async () => {
+  const path = join(dir.path, 'secret.bin')
+  // root reads anything: run the child as nobody there (the checkout and node_modules are world-readable)
+  const asNobody = process.getuid?.() === 0 ? { spawn: { uid: 65534, gid: 65534 } } : {}
+  assert.is(await refused([path, '--min-file-size', '1'], asNobody), `box-upload: cannot read ${path}: permission denied`)
+})
+
+BadInput('should refuse a file under the 20 MB chunked minimum, pointing to the direct upload', async () => {
+  const path = join(dir.path, 'small.bin')
+  const line = await refused([path])
+  assert.is(line, `box-upload: ${path} is 1000 bytes (1.00 kB), under the 20000000-byte (20.0 MB) minimum of Box's chunked upload; ` +
+    `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`)
+})
+
+BadInput('should refuse unknown flags and other wrong usage before looking at the file', async () => {
+  assert.is(await refused(['big.bin', '--colour']), 'box-upload: unknown option --colour (see box-upload --help)')
+  assert.is(await refused([]), 'box-upload: no file given (box-upload <file>; see box-upload --help)')
+  assert.is(await refused(['a', 'b']), "box-upload: one file at a time (got 'a' and 'b')")
+  assert.is(await refused(['emulator', '--port', 'x']), "box-upload: --port must be a whole number from 0 to 65535, not 'x'")
+})
+
+BadInput('should refuse --resume without a state file', async () => {
+  const path = join(dir.path, 'small.bin')
+  const state = join(dir.path, '.box-upload-state.small.bin.json')
+  assert.is(await refused([path, '--resume', '--min-file-size', '1']),
+    `box-upload: nothing to resume: no state file ${state} (it is written when an upload is interrupted with Ctrl-C)`)
+})
+
+BadInput('should also print one JSON object with --json', async () => {
+  const path = join(dir.path, 'nope.bin')
+  const ran = await run([path, '--json'])
+  assert.is(ran.code, 2)
+  assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: 2, message: `no such file: ${path}` })
+})
+
+const Help = suite('help')
+
+Help('should print the usage and exit 0', async () => {
+  const ran = await run(['--help'])
+  assert.is(ran.code, 0)
+  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]'), ran.stdout)
+  assert.ok(ran.stdout.includes('Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input'))
+})
+
+BadInput.run()
+Help.run()
