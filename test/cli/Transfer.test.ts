@@ -87,18 +87,24 @@ Remote.before(async () => {
   })
 })
 Remote.before.each(() => { records = [] })
+
+/** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C once `parts` are stored. */
+const interrupted = async (name: string, parts: number, seed: number) => {
+  const path = join(dir.path, name)
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, seed)
+  const upload = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= parts)
+  upload.child.kill('SIGINT')
+  return { path, sha1, upload }
+}
 Remote.after(async () => {
   await box.close()
   await dir.remove()
 })
 
 Remote('should keep the session on Ctrl-C, write a state file without the token, and finish with --resume', async () => {
-  const path = join(dir.path, 'resume.bin')
-  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 3) // 16 parts
-  const first = start([path, ...remote(), '--concurrency', '1'])
-  await until(() => partsStored() >= 3)
-  first.child.kill('SIGINT')
-  const stopped = await first.done
+  const { path, sha1, upload } = await interrupted('resume.bin', 3, 3)
+  const stopped = await upload.done
   assert.is(stopped.code, 130, stopped.stderr)
   const statePath = join(dir.path, '.box-upload-state.resume.bin.json')
   assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume`)
@@ -122,12 +128,8 @@ Remote('should keep the session on Ctrl-C, write a state file without the token,
 })
 
 Remote('should refuse to resume when the file changed since', async () => {
-  const path = join(dir.path, 'changed.bin')
-  await writeFileOf(path, 4 * 1024 * 1024, 5)
-  const first = start([path, ...remote(), '--concurrency', '1'])
-  await until(() => partsStored() >= 2)
-  first.child.kill('SIGINT')
-  assert.is((await first.done).code, 130)
+  const { path, upload } = await interrupted('changed.bin', 2, 5)
+  assert.is((await upload.done).code, 130)
   await utimes(path, new Date(), new Date(Date.now() + 5000))
   const ran = await run([path, '--resume', '--token', TOKEN, ...small])
   assert.is(ran.code, 2)
@@ -135,14 +137,10 @@ Remote('should refuse to resume when the file changed since', async () => {
 })
 
 Remote('should abort the session on a second Ctrl-C', async () => {
-  const path = join(dir.path, 'abort.bin')
-  await writeFileOf(path, 4 * 1024 * 1024, 9)
-  const first = start([path, ...remote(), '--concurrency', '1'])
-  await until(() => partsStored() >= 2)
-  first.child.kill('SIGINT')
-  await until(() => first.stderr().includes('Ctrl-C again to abort'))
-  first.child.kill('SIGINT')
-  const ran = await first.done
+  const { upload } = await interrupted('abort.bin', 2, 9)
+  await until(() => upload.stderr().includes('Ctrl-C again to abort'))
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
   assert.is(ran.code, 130, ran.stderr)
   assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was aborted, nothing to resume')
   assert.ok(records.some((r) => r.method === 'DELETE' && r.status === 204), 'the session was deleted')
