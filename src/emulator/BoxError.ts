@@ -48,10 +48,17 @@ export const toResponse = (e: BoxError): Response =>
     headers: { 'content-type': 'application/json', ...(e.headers ?? {}) },
   })
 
-/** Marks a thrown value as a Box error, so route code can stop early with `throw fail(...)`. */
-export class Fail {
-  constructor(readonly error: BoxError) {}
+/**
+ * A Box error thrown by route code to stop early (`throw fail(...)`); the handler's one guard turns it
+ * into the answer. A plain tagged object, not a class: it survives realms and compares in tests.
+ */
+export interface Fail {
+  readonly _tag: 'BoxFail'
+  readonly error: BoxError
 }
 
 /** Stops the current route with a Box error answer. */
-export const fail = (...args: Parameters<typeof boxError>): Fail => new Fail(boxError(...args))
+export const fail = (...args: Parameters<typeof boxError>): Fail => ({ _tag: 'BoxFail', error: boxError(...args) })
+
+/** Whether a thrown value is a `Fail`. */
+export const isFail = (e: unknown): e is Fail => typeof e === 'object' && e !== null && (e as { _tag?: unknown })._tag === 'BoxFail'

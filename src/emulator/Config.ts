@@ -35,7 +35,10 @@ export const config = (o: EmulatorOptions = {}): Config => {
   const size = o.partSize
   return {
     tokens: o.tokens ?? ['dev-token'],
-    partSize: typeof size === 'number' ? () => size : size ?? defaultPartSize,
+    partSize: (fileSize) => {
+      const chosen = typeof size === 'number' ? size : (size ?? defaultPartSize)(fileSize)
+      return Number.isFinite(chosen) && chosen >= 1 ? Math.floor(chosen) : defaultPartSize(fileSize)
+    },
     minFileSize: o.minFileSize ?? 20_000_000,
     maxFileSize: o.maxFileSize ?? Number.MAX_SAFE_INTEGER,
     processingDelayMs: o.processingDelayMs ?? 0,

@@ -2,7 +2,7 @@
  * The emulator as one web handler, `Request -> Promise<Response>`: routing, bearer-token check,
  * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
  */
-import { body as errorBody, boxError, Fail, requestId, toResponse } from './BoxError.ts'
+import { body as errorBody, boxError, isFail, requestId, toResponse } from './BoxError.ts'
 import { commit } from './Commit.ts'
 import { config as resolve, type Config } from './Config.ts'
 import { preflight, withCors } from './Cors.ts'
@@ -109,7 +109,7 @@ export const emulator = (options: EmulatorOptions = {}): Emulator => {
         record(request, 0, at, 'connection_reset')
         throw resetError()
       }
-      response = e instanceof Fail ? toResponse(e.error)
+      response = isFail(e) ? toResponse(e.error)
         : new Response(JSON.stringify(errorBody(boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`), requestId())),
           { status: 500, headers: { 'content-type': 'application/json' } })
     }

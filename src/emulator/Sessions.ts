@@ -94,7 +94,7 @@ const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: strin
 }
 
 const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; fileSize: number; fileId?: string }): Response => {
-  const partSize = Math.max(1, Math.floor(ctx.config.partSize(fields.fileSize)))
+  const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
     id: randomHex(16),
     token: ctx.token,
