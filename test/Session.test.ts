@@ -149,6 +149,19 @@ Get('should answer 403 forbidden to another user of the session', () => withBox(
   }
 }))
 
+Get('should map an expired session to 410 session_expired and a malformed id to 400 invalid_upload_session_id', async () => {
+  let now = Date.now()
+  await withBox({ sessionTtlMs: 1000, clock: () => now }, async (box) => {
+    const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 100 }))
+    now += 2000
+    const expired = await left(listParts(box)(session))
+    assert.equal(expired._tag === 'HttpError' && [expired.status, expired.code], [410, 'session_expired'])
+    assert.ok(message(expired).includes('start a new upload'))
+    const malformed = await left(getSession(box)({ id: 'not-a-session', fileSize: 100 }))
+    assert.equal(malformed._tag === 'HttpError' && [malformed.status, malformed.code], [400, 'invalid_upload_session_id'])
+  })
+})
+
 Get('should list all pages of more than 1000 parts, in order', () => withBox({ partSize: 1 }, async (box, _em, log) => {
   const size = 2500
   const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: size }))
