@@ -2,16 +2,17 @@
  * The Node side of the Chromium and workerd runs: a small HTTP server on 127.0.0.1 that serves the test page
  * and starts emulators on demand for code that cannot open a port itself (a page, a Worker).
  *
- *   POST   /emulators              RemoteOptions -> RemoteEmulator   (starts `serve` from the Node adapter)
- *   GET    /emulators/:id/records?from=N -> the request records from index N on
+ *   POST   /emulators              RemoteOptions -> RemoteEmulator   (starts `serve` from the Node adapter;
+ *                                   with records wanted, behind the proxy of Records.ts)
+ *   GET    /emulators/:id/records?from=N -> long poll: acks N, answers the request records from index N on
  *   DELETE /emulators/:id          closes it
  *   GET    /<path>                 a static asset given at start (the page, the bundle)
  *
  * Every emulator still open when the control server closes is closed with it.
  */
 import { createServer, type IncomingMessage } from 'node:http'
-import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { serve, type Served } from '../../src/emulator/node.ts'
+import { proxy, records, type Proxy, type Records } from './Records.ts'
 import { fromRemote, type RemoteEmulator, type RemoteOptions } from './RemoteOptions.ts'
 
 export interface Asset {
@@ -41,7 +42,17 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 
 /** Starts the control server with the given static assets (path -> content). */
 export const startControl = async (assets: Readonly<Record<string, Asset>> = {}): Promise<Control> => {
-  const emulators = new Map<string, { readonly served: Served; readonly records: Array<RequestRecord> }>()
+  interface Running {
+    readonly served: Served
+    readonly log: Records
+    readonly proxy: Proxy | undefined
+  }
+  const emulators = new Map<string, Running>()
+  const stop = async ({ served, log, proxy }: Running): Promise<void> => {
+    log.close()
+    await served.close()
+    await proxy?.close()
+  }
   let started = 0
 
   const handle = async (req: IncomingMessage): Promise<{ status: number; type?: string; body?: string | Uint8Array }> => {
@@ -50,21 +61,26 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     if (req.method === 'OPTIONS') return { status: 204 }
     if (first === 'emulators' && req.method === 'POST' && id === undefined) {
       const remote = JSON.parse(await readBody(req)) as RemoteOptions
-      const records: Array<RequestRecord> = []
-      const served = await serve({ port: 0, ...fromRemote(remote, (record) => records.push(record)) })
+      const log = records()
+      let upstream = 0
+      const front = remote.records ? await proxy(() => upstream, log) : undefined
+      const options = fromRemote(remote, log.push)
+      const served = await serve({ port: 0, ...options, ...(front === undefined ? {} : { uploadBaseUrl: `${front.origin}/api/2.0` }) })
+      upstream = Number(new URL(served.url).port)
       const key = String(++started)
-      emulators.set(key, { served, records })
-      const answer: RemoteEmulator = { id: key, url: served.url, apiUrl: served.apiUrl }
+      emulators.set(key, { served, log, proxy: front })
+      const base = front?.origin ?? new URL(served.url).origin
+      const answer: RemoteEmulator = { id: key, url: `${base}/api/2.0`, apiUrl: `${base}/2.0` }
       return { status: 201, type: 'application/json', body: JSON.stringify(answer) }
     }
     const emulator = first === 'emulators' && id !== undefined ? emulators.get(id) : undefined
     if (emulator !== undefined && req.method === 'GET' && sub === 'records') {
       const from = Number(url.searchParams.get('from') ?? 0)
-      return { status: 200, type: 'application/json', body: JSON.stringify(emulator.records.slice(from)) }
+      return { status: 200, type: 'application/json', body: JSON.stringify(await emulator.log.poll(from)) }
     }
     if (emulator !== undefined && req.method === 'DELETE' && sub === undefined) {
       emulators.delete(id!)
-      await emulator.served.close()
+      await stop(emulator)
       return { status: 204 }
     }
     const asset = req.method === 'GET' ? assets[url.pathname] : undefined
@@ -90,7 +106,7 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     url: `http://127.0.0.1:${port}`,
     started: () => started,
     close: async () => {
-      await Promise.all([...emulators.values()].map(({ served }) => served.close()))
+      await Promise.all([...emulators.values()].map(stop))
       emulators.clear()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

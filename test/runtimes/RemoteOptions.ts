@@ -10,6 +10,8 @@ import type { EmulatorOptions, RequestRecord } from '../../src/emulator/Options.
 export interface RemoteOptions {
   readonly options: Omit<EmulatorOptions, 'partSize' | 'onRequest'>
   readonly partSize?: number | { readonly source: string }
+  /** Whether the caller wants the request records (`onRequest` was given). */
+  readonly records: boolean
 }
 
 /** The answer of `POST /emulators`. */
@@ -19,14 +21,15 @@ export interface RemoteEmulator {
   readonly apiUrl: string
 }
 
-/** The answer of `GET /emulators/:id/records?from=N`: the records from index N on. */
+/** The answer of `GET /emulators/:id/records?from=N` (a long poll; N acks the records the caller has): the records from index N on. */
 export type RemoteRecords = ReadonlyArray<RequestRecord>
 
 /** Options -> wire form. */
-export const toRemote = ({ partSize, onRequest: _, ...options }: EmulatorOptions): RemoteOptions =>
-  partSize === undefined
-    ? { options }
-    : { options, partSize: typeof partSize === 'number' ? partSize : { source: String(partSize) } }
+export const toRemote = ({ partSize, onRequest, ...options }: EmulatorOptions): RemoteOptions => ({
+  options,
+  records: onRequest !== undefined,
+  ...(partSize === undefined ? {} : { partSize: typeof partSize === 'number' ? partSize : { source: String(partSize) } }),
+})
 
 /** Wire form -> options (on the Node side), with the records collector as `onRequest`. */
 export const fromRemote = (remote: RemoteOptions, onRequest: (record: RequestRecord) => void): EmulatorOptions => {

@@ -26,36 +26,34 @@ const call = async (method: string, path: string, body?: unknown): Promise<Respo
   return res
 }
 
-/** Same contract as the Node adapter's `serve`; `onRequest` records are polled every few ms and flushed on `close`. */
+/**
+ * Same contract as the Node adapter's `serve`. With `onRequest`, a long poll runs until `close`: each answer's
+ * records are handed to `onRequest` before the next poll acks them, and the runner holds every emulator answer
+ * until then (Records.ts), so a test reads the same records right after a call as it would in Node.
+ */
 export const serve = async (options: EmulatorOptions & { port?: number; host?: string } = {}) => {
   const { port: _port, host: _host, ...rest } = options
   const remote = (await (await call('POST', '/emulators', toRemote(rest))).json()) as RemoteEmulator
   const onRequest = options.onRequest
   let delivered = 0
   let closed = false
-  const pull = async (): Promise<void> => {
-    if (onRequest === undefined) return
-    const records = (await (await call('GET', `/emulators/${remote.id}/records?from=${delivered}`)).json()) as RemoteRecords
-    delivered += records.length
-    records.forEach((record: RequestRecord) => onRequest(record))
-  }
-  // Bounded by the emulator's life: stops at close.
-  const poll = async (): Promise<void> => {
+  // Bounded by the emulator's life: the runner answers a waiting poll at close, and the loop stops.
+  const poll = async (deliver: (record: RequestRecord) => void): Promise<void> => {
     while (!closed) {
-      await pull()
-      await new Promise((resolve) => setTimeout(resolve, 10))
+      const records = (await (await call('GET', `/emulators/${remote.id}/records?from=${delivered}`)).json()) as RemoteRecords
+      delivered += records.length
+      records.forEach(deliver)
     }
   }
-  // A failed poll surfaces at close, which pulls again.
-  const polling = onRequest === undefined ? Promise.resolve() : poll().catch(() => undefined)
+  // A failed poll only delays answers (the runner lets them go after a while); the test sees missing records.
+  const polling = onRequest === undefined ? Promise.resolve() : poll(onRequest).catch(() => undefined)
   return {
     url: remote.url,
     apiUrl: remote.apiUrl,
     close: async (): Promise<void> => {
       closed = true
-      await polling
-      await pull()
       await call('DELETE', `/emulators/${remote.id}`)
+      await polling
     },
   }
 }
