@@ -178,11 +178,19 @@ const sendParts =
     const chunker = session.chunker()
     // The digest rejects when the pipe fails; that failure is reported through the pipe.
     chunker.digest.catch(() => undefined)
+    // Whatever ends the pipe early (an abort, a failed part) must also cancel the source: the
+    // source's pipe into the chunker gets its own signal, so that does not depend on the chunker.
+    const stop = new AbortController()
+    const onAbort = (): void => stop.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await source.pipeThrough(chunker).pipeTo(sink.writable, { signal })
+      await source.pipeThrough(chunker, { signal: stop.signal }).pipeTo(sink.writable, { signal })
     } catch (reason) {
+      stop.abort(reason)
       await sink.idle()
       return E.left(signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason)))
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
     }
     const digest = await chunker.digest.then(E.right, (reason: unknown) => E.left(fromPipe(reason)))
     if (E.isLeft(digest)) return digest

@@ -3,8 +3,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { BoxFile } from '../src/BoxFile.ts'
 import type { Progress } from '../src/Progress.ts'
-import { upload, uploadVersion } from '../src/Upload.ts'
-import { bytesOf, commits, download, fastRetry, sameBytes, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+import type { Session } from '../src/Session.ts'
+import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
+import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
   if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
@@ -79,5 +80,61 @@ Version('should upload new versions of a file, renamed or not, at several sizes 
   }
 }))
 
+const BadSource = suite('upload from a bad source')
+
+/** Uploads `source` declared as `fileSize` bytes; checks the error's tag, that the session was deleted and nothing committed. */
+const failsWith = (fileSize: number, source: () => ReadableStream<Uint8Array>, check: (error: UploadFailure) => void) =>
+  withBox({ partSize: 1024 }, async (box) => {
+    let session: Session | undefined
+    const result = await within(5000, 'upload', upload(box.client)(
+      { source: source(), folderId: '0', fileName: uniqueName('bad'), fileSize },
+      { retry: fastRetry, concurrency: 2, onSession: (s) => { session = s } },
+    )())
+    assert.ok(E.isLeft(result), JSON.stringify(result))
+    if (E.isLeft(result)) {
+      check(result.left)
+      assert.is(result.left.session, undefined)
+    }
+    assert.is(commits(box).length, 0)
+    if (session !== undefined) assert.is(await sessionStatus(box, session.id), 404)
+    assert.ok(box.sent.every((r) => r.method !== 'POST' || !r.url.endsWith('/commit')), 'no commit sent')
+  })
+
+BadSource('should fail with SizeMismatch when the stream is shorter than declared', failsWith(5000, () => sourceOf(bytesOf(4000)), (error) => {
+  assert.equal(error, { _tag: 'SizeMismatch', expected: 5000, actual: 4000, reason: 'too_short' })
+}))
+
+BadSource('should fail with SizeMismatch at the first byte past the declared size', failsWith(3000, () => sourceOf(bytesOf(3500)), (error) => {
+  assert.equal(error, { _tag: 'SizeMismatch', expected: 3000, actual: 3001, reason: 'too_long' })
+}))
+
+BadSource('should fail with a typed error when the source errors', failsWith(5000, () => {
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (sent >= 2000) return controller.error(new Error('disk gone'))
+      controller.enqueue(bytesOf(500, sent))
+      sent += 500
+    },
+  }, { highWaterMark: 0 })
+}, (error) => {
+  assert.is(error._tag, 'InvalidInput')
+  assert.match(error._tag === 'InvalidInput' ? error.message : '', 'disk gone')
+}))
+
+BadSource('should fail with InvalidInput for a chunk that is not bytes', failsWith(5000, () => new ReadableStream<Uint8Array>({
+  start: (controller) => { controller.enqueue('text' as unknown as Uint8Array) },
+}), (error) => assert.is(error._tag, 'InvalidInput')))
+
+BadSource('should refuse a locked stream before creating any session', withBox({}, async (box) => {
+  const source = sourceOf(bytesOf(100))
+  const reader = source.getReader()
+  const result = await upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize: 100 })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && /locked/.test(result.left.message), JSON.stringify(result))
+  assert.is(box.sent.length, 0)
+  reader.releaseLock()
+}))
+
 Upload.run()
 Version.run()
+BadSource.run()

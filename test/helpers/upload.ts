@@ -20,11 +20,27 @@ export interface TestBox {
   readonly emulator: RunningEmulator
   readonly client: Client
   readonly records: Array<RequestRecord>
+  /** Every request the client handed to `fetch`, when it did (the emulator's records say when requests ARRIVED). */
+  readonly sent: Array<Sent>
   readonly close: () => Promise<void>
+}
+
+/** A request as the client's `fetch` saw it. */
+export interface Sent {
+  readonly method: string
+  readonly url: string
+  readonly at: number
+}
+
+/** A `fetch` that logs every call into `sent` (an injected capability, not a patched global). */
+const logging = (sent: Array<Sent>): typeof fetch => (input, init) => {
+  sent.push({ method: init?.method ?? 'GET', url: String(input), at: Date.now() })
+  return fetch(input, init)
 }
 
 export const startBox = async (options: EmulatorOptions = {}): Promise<TestBox> => {
   const records: Array<RequestRecord> = []
+  const sent: Array<Sent> = []
   const emulator = await startEmulator({
     minFileSize: 1,
     partSize: 1024,
@@ -34,8 +50,9 @@ export const startBox = async (options: EmulatorOptions = {}): Promise<TestBox> 
   })
   return {
     emulator,
-    client: client({ token: TOKEN, uploadUrl: emulator.url, apiUrl: emulator.apiUrl }),
+    client: client({ token: TOKEN, uploadUrl: emulator.url, apiUrl: emulator.apiUrl, fetch: logging(sent) }),
     records,
+    sent,
     close: emulator.close,
   }
 }

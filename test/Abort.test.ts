@@ -1,0 +1,108 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Session } from '../src/Session.ts'
+import { type UploadOptions, upload } from '../src/Upload.ts'
+import type { EmulatorOptions } from '../src/emulator/Options.ts'
+import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName } from './helpers/upload.ts'
+
+/** Resolves once `check` holds, polling (bounded). */
+const until = async (check: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
+/**
+ * Starts an upload, aborts it once `ready(box)` holds, and checks: the result is `Aborted` with the
+ * reason, it settles promptly, the only request sent after the abort is the DELETE, and it arrived.
+ * (Requests sent just before the abort may still ARRIVE after it: the emulator's records cannot
+ * tell those apart, the client's `fetch` log can.)
+ */
+const abortWhen = async (
+  emulator: EmulatorOptions,
+  ready: (box: TestBox) => boolean,
+  source: (bytes: Uint8Array) => ReadableStream<Uint8Array> = (bytes) => sourceOf(bytes),
+  options: UploadOptions = {},
+) => {
+  const box = await startBox({ partSize: 1024, ...emulator })
+  try {
+    const fileSize = 20 * 1024
+    const controller = new AbortController()
+    let session: Session | undefined
+    const running = upload(box.client)(
+      { source: source(bytesOf(fileSize)), folderId: '0', fileName: uniqueName('abort'), fileSize },
+      { concurrency: 3, retry: { ...fastRetry, timeoutMs: 60_000 }, signal: controller.signal, onSession: (s) => { session = s }, ...options },
+    )()
+    await until(() => ready(box))
+    const abortedAt = Date.now()
+    controller.abort('user stop')
+    const result = await running
+    const settledIn = Date.now() - abortedAt
+    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+    assert.ok(settledIn < 1000, `settled ${settledIn} ms after the abort`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const after = box.sent.filter((r) => r.at >= abortedAt)
+    assert.equal(after.map((r) => r.method), ['DELETE'], JSON.stringify(box.sent.slice(-8)))
+    assert.ok(box.records.some((r) => r.method === 'DELETE' && r.status === 204 && r.at >= abortedAt))
+    assert.ok(session !== undefined)
+    assert.is(await sessionStatus(box, session!.id), 404)
+    assert.is(commits(box).length, 0)
+  } finally {
+    await box.close()
+  }
+}
+
+const puts = (box: TestBox, status: number) => box.records.filter((r) => r.method === 'PUT' && r.status === status).length
+
+const Abort = suite('abort')
+
+Abort('should stop reading the source when aborted while it waits for bytes', async () => {
+  const bytes = bytesOf(20 * 1024)
+  let cancelled = false
+  let sent = 0
+  // Gives 5 KiB, then waits for bytes that never come.
+  const stalling = () => new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (sent < 5 * 1024) {
+        controller.enqueue(bytes.slice(sent, sent + 512))
+        sent += 512
+        return undefined
+      }
+      return new Promise<void>(() => undefined)
+    },
+    cancel: () => { cancelled = true },
+  }, { highWaterMark: 0 })
+  await abortWhen({}, (box) => puts(box, 200) >= 5, stalling)
+  assert.ok(cancelled, 'the source was cancelled')
+})
+
+Abort('should cancel parts in flight', async () => {
+  await abortWhen({ faults: { probability: 1, kinds: ['slow'], slowMs: 20_000 } }, (box) => box.sent.filter((r) => r.method === 'PUT').length >= 3)
+})
+
+Abort('should end the wait before a retry', async () => {
+  await abortWhen({ faults: { script: [{ part: 0, fault: 'rate_limit' }], retryAfterSeconds: 30 } }, (box) => puts(box, 429) >= 1)
+})
+
+Abort("should end the wait between commits answered 202", async () => {
+  await abortWhen({ faults: { commitAccepted: 100, retryAfterSeconds: 30 } }, (box) => box.records.some((r) => r.path.endsWith('/commit') && r.status === 202))
+})
+
+Abort('should send nothing at all when aborted before it starts', async () => {
+  const box = await startBox()
+  try {
+    const controller = new AbortController()
+    controller.abort('too late')
+    const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { signal: controller.signal })()
+    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'too late' }))
+    assert.is(box.sent.length, 0)
+    assert.is(box.records.length, 0)
+  } finally {
+    await box.close()
+  }
+})
+
+Abort.run()
