@@ -275,4 +275,16 @@ test('should finish processing by the clock option (no sleeping)', async () => {
   })
 })
 
+test('should refuse malformed commit attributes with 400 bad_request', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    for (const attributes of [{ content_modified_at: 'yesterday' }, { description: 5 }]) {
+      assertBoxError(await commit(s, bytes, parts, { attributes }), 400, 'bad_request')
+    }
+    assertBoxError(await call('POST', s.session_endpoints.commit, { headers: { digest: `sha=${sha1Base64(bytes)}` }, json: { parts, attributes: [1] } }), 400, 'bad_request')
+    assert.is((await commit(s, bytes, parts)).status, 201)
+  }))
+
 test.run()

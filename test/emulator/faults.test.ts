@@ -216,4 +216,42 @@ test('reset in-process: the emulator fetch rejects with a TypeError like a netwo
   assert.is((await put()).status, 200)
 })
 
+test('Retry-After defaults to 1 second', () =>
+  withEmulator({ ...SMALL, faults: { script: [{ part: 0, fault: 'rate_limit' }, { part: 1, fault: 'unavailable_before' }] } }, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    assert.is((await putPart(s, bytes, 0)).headers.get('retry-after'), '1')
+    assert.is((await putPart(s, bytes, 1)).headers.get('retry-after'), '1')
+  }))
+
+test('random faults of every kind (reset and error_after included) are deterministic too', async () => {
+  const run = (seed: number) => withEmulator({ minFileSize: 1, partSize: 64, faults: { seed, probability: 0.5, slowMs: 5, retryAfterSeconds: 0 } }, async (em) => {
+    const bytes = randomFile(64 * 24)
+    const s = await openSession(em, bytes.length)
+    const out: Array<number | string> = []
+    for (let i = 0; i < s.total_parts; i++) {
+      out.push(await putPart(s, bytes, i).then((r) => r.status, () => 'reset'))
+    }
+    const stored = ((await listParts(s)).json.entries as ReadonlyArray<Part>).map((p) => p.offset / 64)
+    return { out, stored }
+  })
+  const a = await run(11)
+  const b = await run(11)
+  assert.equal(a.out, b.out)
+  assert.equal(a.stored, b.stored)
+  // error_after stores the part: stored = the 200s and the error_after 500s (indistinguishable from error_before here, so >=).
+  assert.ok(a.stored.length >= a.out.filter((x) => x === 200).length)
+  assert.ok(a.out.includes('reset') || a.out.includes(500) || a.out.includes(429), `faults hit: ${a.out}`)
+})
+
+test('onRequest: a reset is recorded with status 0 and code connection_reset', async () => {
+  const records: RequestRecord[] = []
+  await withEmulator({ ...SMALL, onRequest: (r) => records.push(r), faults: { script: [{ part: 0, fault: 'reset' }] } }, async (em) => {
+    const bytes = randomFile(1000)
+    const s = await openSession(em, bytes.length)
+    await putPart(s, bytes, 0).catch(() => undefined)
+  })
+  assert.equal(records.map((r) => [r.method, r.status, r.code]), [['POST', 201, undefined], ['PUT', 0, 'connection_reset']])
+})
+
 test.run()

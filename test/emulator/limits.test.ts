@@ -1,10 +1,12 @@
 /** Bodies longer than declared and oversized files are refused without buffering them (issue #2, "Limits"). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { request } from 'node:http'
 import {
-  TOKEN, assertBoxError, contentRange, createSession, listParts, openSession, putPart, randomFile, uniqueName,
-  withEmulator,
+  TOKEN, assertBoxError, contentRange, createSession, listParts, openSession, putPart, randomFile, sha1Base64, sleep,
+  timed, uniqueName, withEmulator,
 } from '../helpers/box.ts'
+import { startEmulator } from '../helpers/emulator.ts'
 import { repeatedChunks, streamRequest } from '../helpers/rawHttp.ts'
 
 const MiB = 1024 * 1024
@@ -48,5 +50,45 @@ test('should refuse a session for a file over maxFileSize at creation (no byte u
     const r = await createSession(em, { folder_id: '0', file_size: 50 * MiB + 1, file_name: uniqueName() })
     assertBoxError(r, 403, 'file_size_limit_exceeded')
   }))
+
+test('should store nothing when the client goes away mid-body, and accept the retry', () =>
+  withEmulator({ minFileSize: 1, partSize: MiB }, async (em) => {
+    const bytes = randomFile(2 * MiB)
+    const s = await openSession(em, bytes.length)
+    const part = bytes.subarray(0, MiB)
+    const gone = await new Promise<string>((resolve) => {
+      const req = request(s.session_endpoints.upload_part, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, MiB - 1, bytes.length),
+          'content-length': String(MiB), digest: `sha=${sha1Base64(part)}`,
+        },
+      })
+      req.on('error', () => resolve('closed'))
+      req.write(part.subarray(0, MiB / 2), () => setTimeout(() => { req.destroy(); resolve('destroyed') }, 30))
+    })
+    assert.ok(gone !== '', gone)
+    await sleep(100)
+    assert.equal((await listParts(s)).json.entries, [])
+    const retry = await putPart(s, bytes, 0)
+    assert.is(retry.status, 200, retry.text)
+  }))
+
+test('should close promptly with a request still in flight', async () => {
+  const em = await startEmulator({ ...{ minFileSize: 1, partSize: 1024 }, faults: { slowMs: 5000, script: [{ part: 0, fault: 'slow' }] } })
+  const bytes = randomFile(1024)
+  let s
+  try {
+    s = await openSession(em, bytes.length)
+  } catch (e) {
+    await em.close()
+    throw e
+  }
+  const inFlight = putPart(s, bytes, 0).catch(() => 'failed')
+  await sleep(50)
+  const closing = await timed(() => em.close())
+  assert.ok(closing.ms < 1000, `close took ${closing.ms} ms`)
+  assert.is(await inFlight, 'failed')
+})
 
 test.run()

@@ -288,4 +288,14 @@ test('should refuse parts for a committed session with 404 not_found', () =>
     assertBoxError(await putPart(s, bytes, 0), 404, 'not_found')
   }))
 
+test('should not store a part whose session is aborted while its body is in flight', () =>
+  withEmulator({ ...SMALL, faults: { slowMs: 300, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const inFlight = putPart(s, bytes, 0)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.is((await call('DELETE', s.session_endpoints.abort)).status, 204)
+    assertBoxError(await inFlight, 404, 'not_found')
+  }))
+
 test.run()

@@ -102,7 +102,10 @@ const invalidBodies: ReadonlyArray<readonly [string, unknown, number, string]> =
   ['a negative file_size', { folder_id: '0', file_size: -1, file_name: 'a.bin' }, 400, 'invalid_file_size'],
   ['a fractional file_size', { folder_id: '0', file_size: 1.5, file_name: 'a.bin' }, 400, 'invalid_file_size'],
   ['a string file_size', { folder_id: '0', file_size: '100', file_name: 'a.bin' }, 400, 'invalid_file_size'],
+  ['a file_size past 2^53', { folder_id: '0', file_size: 2 ** 53 + 2, file_name: 'a.bin' }, 400, 'invalid_file_size'],
+  ['a zero file_size (below any minimum)', { folder_id: '0', file_size: 0, file_name: 'a.bin' }, 400, 'file_size_too_small'],
   ['no file_name', { folder_id: '0', file_size: 100 }, 400, 'missing_file_name'],
+  ['a numeric file_name', { folder_id: '0', file_size: 100, file_name: 7 }, 400, 'item_name_invalid'],
 ]
 
 for (const [what, body, code, boxCode] of invalidBodies) {
@@ -116,7 +119,8 @@ for (const [what, body, code, boxCode] of invalidBodies) {
 
 test('should refuse an invalid file name with 400 item_name_invalid', () =>
   withEmulator(SMALL, async (em) => {
-    for (const name of ['', 'a/b.bin', '.', '..']) {
+    // Box's name rules: 1-255 characters, no `/` or `\\`, no control characters, no surrounding spaces, not `.`/`..`.
+    for (const name of ['', 'a/b.bin', 'a\\b.bin', '.', '..', 'x'.repeat(256), 'trailing ', 'bell\u0007']) {
       assertBoxError(await createSession(em, { folder_id: '0', file_size: 100, file_name: name }), 400, 'item_name_invalid')
     }
   }))
@@ -240,6 +244,13 @@ test('should build session_endpoints on uploadBaseUrl when given', () =>
     const r = await createSession(em, { folder_id: '0', file_size: 100, file_name: uniqueName() })
     assert.is(r.status, 201, r.text)
     assert.is(r.json.session_endpoints.upload_part, `https://upload.example.test/api/2.0/files/upload_sessions/${r.json.id}`)
+  }))
+
+test('should accept a 255-character name, unknown body fields and a charset on the content type', () =>
+  withEmulator(SMALL, async (em) => {
+    const body = { folder_id: '0', file_size: 100, file_name: 'n'.repeat(251) + '.bin', extra: { x: 1 } }
+    const r = await createSession(em, body, { headers: { 'content-type': 'application/json; charset=utf-8' } })
+    assert.is(r.status, 201, r.text)
   }))
 
 test.run()

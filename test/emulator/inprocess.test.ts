@@ -1,0 +1,56 @@
+/** The emulator in-process: `emulator(options).fetch(request)`, no server (issue #2 public API). */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { emulator } from '../../src/emulator/index.ts'
+import { randomFile, sha1Base64, sha1Hex } from '../helpers/box.ts'
+import { assertSchema } from '../helpers/openapi.ts'
+
+const auth = { authorization: 'Bearer dev-token' }
+
+test('should run a whole upload in-process, with session_endpoints on the request origin', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const bytes = randomFile(2500)
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ folder_id: '0', file_size: bytes.length, file_name: 'in-process.bin' }),
+  }))
+  assert.is(created.status, 201)
+  const s = await created.json()
+  assertSchema('UploadSession', s)
+  assert.is(s.session_endpoints.upload_part, `http://box.test/api/2.0/files/upload_sessions/${s.id}`)
+  const parts = []
+  for (let offset = 0; offset < bytes.length; offset += 1024) {
+    const body = bytes.slice(offset, Math.min(bytes.length, offset + 1024))
+    const r = await box.fetch(new Request(s.session_endpoints.upload_part, {
+      method: 'PUT',
+      headers: { ...auth, 'content-range': `bytes ${offset}-${offset + body.length - 1}/${bytes.length}`, digest: `sha=${sha1Base64(body)}` },
+      body,
+    }))
+    assert.is(r.status, 200)
+    parts.push((await r.json()).part)
+  }
+  const committed = await box.fetch(new Request(s.session_endpoints.commit, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json', digest: `sha=${sha1Base64(bytes)}` },
+    body: JSON.stringify({ parts }),
+  }))
+  assert.is(committed.status, 201)
+  const file = (await committed.json()).entries[0]
+  assert.is(file.sha1.toLowerCase(), sha1Hex(bytes))
+  const content = await box.fetch(new Request(`http://box.test/2.0/files/${file.id}/content`, { headers: auth }))
+  assert.is(content.status, 200)
+  assert.ok(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(bytes)))
+})
+
+test('should keep separate state per emulator instance', async () => {
+  const a = emulator({ minFileSize: 1 })
+  const b = emulator({ minFileSize: 1 })
+  const created = await a.fetch(new Request('http://a.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'x.bin' }),
+  }))
+  const s = await created.json()
+  assert.is((await b.fetch(new Request(`http://a.test/api/2.0/files/upload_sessions/${s.id}`, { headers: auth }))).status, 404)
+  assert.is((await a.fetch(new Request(`http://a.test/api/2.0/files/upload_sessions/${s.id}`, { headers: auth }))).status, 200)
+})
+
+test.run()
