@@ -2,3 +2,6 @@
 export type { EmulatorOptions, Faults, PartFault, ScriptedFault, Storage, RequestRecord } from './Options.ts'
 export { emulator } from './Handler.ts'
 export type { Emulator } from './Handler.ts'
+export { sha1 } from './Sha1.ts'
+export type { Sha1, Sha1Factory } from './Sha1.ts'
+export { defaultPartSize } from './Config.ts'
