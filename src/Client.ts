@@ -21,7 +21,8 @@ export interface ClientOptions {
   /** The `fetch` to use (default `globalThis.fetch`, else cross-fetch). */
   readonly fetch?: typeof fetch
   /**
-   * More hosts the token may go to: a host name (`upload-las.app.box.com`, https and default port only),
+   * More hosts the token may go to: a host name (`upload-las.app.box.com`, https and default port only;
+   * `host:8443` for another port),
    * a wildcard (`*.example.com`: any subdomain, not the apex, https only) or a full origin
    * (`http://127.0.0.1:8080`: exactly that origin, any scheme).
    */
@@ -113,6 +114,7 @@ const isSubdomain = (hostname: string, domain: string): boolean => hostname.ends
 
 const allows = (entry: string, url: URL, secure: boolean): boolean => {
   if (entry.includes('://')) return parse(entry)?.origin === url.origin
+  if (entry.includes(':')) return url.protocol === 'https:' && url.host === entry
   if (!secure) return false
   return entry.startsWith('*.') ? isSubdomain(url.hostname, entry.slice(2)) : url.hostname === entry
 }

@@ -75,6 +75,8 @@ const cases: ReadonlyArray<readonly [string, { readonly uploadUrl?: string; read
   ['*.box.com when the URLs are not Box', { uploadUrl: 'http://127.0.0.1:4000/api/2.0' }, 'https://upload.box.com/api/2.0', true],
   ['an allowed host name', { allowedHosts: ['Uploads.Example.com'] }, 'https://uploads.example.com/x', true],
   ['an allowed host name over http', { allowedHosts: ['uploads.example.com'] }, 'http://uploads.example.com/x', 'http://uploads.example.com'],
+  ['an allowed host with a port', { allowedHosts: ['uploads.example.com:8443'] }, 'https://uploads.example.com:8443/x', true],
+  ['an allowed host on another port', { allowedHosts: ['uploads.example.com'] }, 'https://uploads.example.com:8443/x', 'https://uploads.example.com:8443'],
   ['a wildcard subdomain', { allowedHosts: ['*.example.com'] }, 'https://a.b.example.com/x', true],
   ['a wildcard apex', { allowedHosts: ['*.example.com'] }, 'https://example.com/x', 'https://example.com'],
   ['an allowed full origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5000/api/2.0', true],
