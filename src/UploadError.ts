@@ -75,6 +75,12 @@ export interface InvalidInput {
   readonly message: string
 }
 
+/** Reading the caller's source stream failed (a read rejected). Nothing was committed. */
+export interface SourceError {
+  readonly _tag: 'SourceError'
+  readonly cause: unknown
+}
+
 /** Everything that can go wrong in an upload. */
 export type UploadError =
   | HttpError
@@ -85,6 +91,7 @@ export type UploadError =
   | Aborted
   | UntrustedEndpoint
   | InvalidInput
+  | SourceError
 
 // ---------------------------------------------------------------------------------------------
 // constructors
@@ -112,6 +119,9 @@ export const untrustedEndpoint = (origin: string): UploadError => ({ _tag: 'Untr
 
 /** Bad input from the caller. */
 export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidInput', message })
+
+/** The caller's source stream failed while being read. */
+export const sourceError = (cause: unknown): UploadError => ({ _tag: 'SourceError', cause })
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -142,6 +152,8 @@ export const message = (error: UploadError): string => {
         `No request was sent. If you trust that host, add it to the client's allowedHosts.`
     case 'InvalidInput':
       return error.message
+    case 'SourceError':
+      return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream you passed, then upload again.`
   }
 }
 

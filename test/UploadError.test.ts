@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   type UploadError, aborted, decodeError, digestMismatch, errorPath, httpError, invalidInput, isRetryable, message, networkError,
-  sizeMismatch, untrustedEndpoint,
+  sizeMismatch, sourceError, untrustedEndpoint,
 } from '../src/UploadError.ts'
 import { UploadSession } from '../src/UploadSession.ts'
 
@@ -47,6 +47,7 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   [aborted('user pressed Ctrl-C'), ['aborted', 'Ctrl-C']],
   [untrustedEndpoint('https://evil.net'), ['https://evil.net', 'allowedHosts', 'No request was sent']],
   [invalidInput('fileSize must be positive'), ['fileSize must be positive']],
+  [sourceError(new Error('EIO: i/o error, read')), ['Reading the source failed', 'EIO', 'nothing was committed']],
 ]
 
 for (const [error, fragments] of table) {
@@ -76,6 +77,7 @@ Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing el
   assert.ok(isRetryable(networkError('PUT', 'u', new Error('reset'))))
   assert.not.ok(isRetryable(aborted()))
   assert.not.ok(isRetryable(untrustedEndpoint('https://evil.net')))
+  assert.not.ok(isRetryable(sourceError(new Error('EIO'))))
 })
 
 Constructors.run()
