@@ -21,8 +21,8 @@ const time = async (f: () => unknown): Promise<number> => {
   return performance.now() - start
 }
 
-const runChunker = (buffer: Uint8Array, plan: Uint32Array, sha1: Sha1) => async (): Promise<void> => {
-  const c = chunker({ partSize, fileSize: total, sha1 })
+const runChunker = (buffer: Uint8Array, plan: Uint32Array, sha1: Sha1, fileSize = total) => async (): Promise<void> => {
+  const c = chunker({ partSize, fileSize, sha1 })
   await sourceStream(buffer, plan).pipeThrough(c).pipeTo(new WritableStream({ write: (part) => part.release() }))
   await c.digest
 }
@@ -39,24 +39,39 @@ const hashWasmSinglePass = (buffer: Uint8Array, plan: Uint32Array) => async (): 
   hash.digest('binary')
 }
 
-const row = (name: string, ms: number, baselineMs?: number): string =>
-  `  ${name.padEnd(44)} ${mbps(total, ms).toFixed(0).padStart(6)} MB/s` +
-  (baselineMs === undefined ? '' : `   ratio ${(baselineMs / ms).toFixed(2)}`)
+const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-/** Runs the chunker benchmark and prints its table. */
+/** One line: median MB/s over the rounds, and the median of the per-round ratios to `limit` (same round). */
+const row = (name: string, ms: ReadonlyArray<number>, limit?: ReadonlyArray<number>): string =>
+  `  ${name.padEnd(48)} ${mbps(total, median(ms)).toFixed(0).padStart(6)} MB/s  (${ms.map((m) => mbps(total, m).toFixed(0)).join(', ')})` +
+  (limit === undefined ? '' : `   ratio ${median(ms.map((m, i) => limit[i]! / m)).toFixed(2)}`)
+
+/** Runs the chunker benchmark and prints its table: medians of `BENCH_ROUNDS` (3) rounds, each measuring everything once. */
 export const run = async (): Promise<void> => {
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3)
   const buffer = randomBuffer(256 * MiB)
   const plan = chunkPlan(total)
-  console.log(`chunker: ${(total / MiB).toFixed(0)} MiB in ${plan.length} chunks of 1–128 KiB, 8 MiB parts, default SHA-1 = ${sha1Implementation}`)
+  console.log(`chunker: ${(total / MiB).toFixed(0)} MiB in ${plan.length} chunks of 1–128 KiB, 8 MiB parts, default SHA-1 = ${sha1Implementation}; ${rounds} rounds, median (each round)`)
   const variants: ReadonlyArray<readonly [string, Sha1]> = [
     [`chunker, default (${defaultSha1.implementation})`, defaultSha1],
     ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, s] as const),
+    [`chunker, portable (${hashWasmSha1.implementation})`, hashWasmSha1],
   ]
-  await time(nodeSinglePass(buffer, plan)) // warm-up
-  const node = await time(nodeSinglePass(buffer, plan))
-  console.log(row('node:crypto SHA-1, single pass (the limit)', node))
-  for (const [name, sha1] of variants) console.log(row(name, await time(runChunker(buffer, plan, sha1)), node))
-  const wasm = await time(hashWasmSinglePass(buffer, plan))
-  console.log(row('hash-wasm SHA-1, single pass (portable limit)', wasm))
-  console.log(row(`chunker, portable (${hashWasmSha1.implementation})`, await time(runChunker(buffer, plan, hashWasmSha1)), wasm))
+  const times = {
+    node: [] as number[],
+    wasm: [] as number[],
+    variants: variants.map(() => [] as number[]),
+  }
+  // warm-up: JIT, the worker thread, page faults of the source buffer
+  await time(nodeSinglePass(buffer, plan))
+  for (const [, sha1] of variants) await time(runChunker(buffer, chunkPlan(64 * MiB), sha1, 64 * MiB))
+  for (let r = 0; r < rounds; r++) {
+    times.node.push(await time(nodeSinglePass(buffer, plan)))
+    for (const [k, [, sha1]] of variants.entries()) times.variants[k]!.push(await time(runChunker(buffer, plan, sha1)))
+    times.wasm.push(await time(hashWasmSinglePass(buffer, plan)))
+  }
+  console.log(row('node:crypto SHA-1, single pass (the limit)', times.node))
+  for (const [k, [name, sha1]] of variants.entries())
+    console.log(row(name, times.variants[k]!, sha1 === hashWasmSha1 ? times.wasm : times.node))
+  console.log(row('hash-wasm SHA-1, single pass (portable limit)', times.wasm))
 }

@@ -1,9 +1,10 @@
 /**
- * Node: the part digests on a worker thread, the whole-file digest on this one, both with
- * `node:crypto`. A part's buffer is transferred to the worker and back (no copy), so the two
- * SHA-1 passes run on two cores while this thread copies the next part: ~0.65 of single-pass
- * SHA-1 speed instead of ~0.4 with both passes here. One worker serves every chunker of the
- * process; it is referenced only while it has work, so it never keeps the process alive.
+ * Node: both SHA-1 passes with `node:crypto`, on two worker threads, while this thread only cuts
+ * parts. A part's buffer is transferred (not copied) to the part-digest worker, then to the
+ * whole-file worker, then back: this thread copies the next part meanwhile. The work is bound by
+ * the two cores, not by one thread doing copy + two hashes (~0.4 of single-pass speed). The workers
+ * serve every chunker of the process and are referenced only while they have work, so they never
+ * keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here.
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -13,34 +14,54 @@ import { nodeDigest } from './nodeCrypto.node.ts'
 // ---------------------------------------------------------------------------------------------
 // model
 
-interface Request {
-  readonly id: number
-  readonly bytes: Uint8Array<ArrayBuffer>
-}
+type Request =
+  | { readonly op: 'part'; readonly id: number; readonly bytes: Uint8Array<ArrayBuffer> }
+  | { readonly op: 'update'; readonly id: number; readonly file: number; readonly bytes: Uint8Array<ArrayBuffer> }
+  | { readonly op: 'digest'; readonly id: number; readonly file: number }
 
 interface Reply {
   readonly id: number
-  readonly bytes: Uint8Array<ArrayBuffer>
-  readonly sha1: Uint8Array
+  readonly bytes?: Uint8Array<ArrayBuffer>
+  readonly sha1?: Uint8Array
 }
 
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** `node:crypto` for the file on this thread, `node:crypto` for the parts on a worker thread. */
+/** Parts under this size are hashed on this thread: a round trip to a worker costs ~0.1 ms. */
+const smallPart = 1024 * 1024
+
+/** `node:crypto` on two worker threads: one for the part digests, one for the whole-file digest. */
 export const workerSha1: Sha1 = {
   implementation: 'node:crypto+worker',
   depth: 2,
   digest: nodeDigest,
   file: () => {
-    const whole = createHash('sha1')
+    const file = nextFile++
+    /** Decided on the first part, so that every update of the file goes the same way, in order. */
+    let local: ReturnType<typeof createHash> | undefined
+    let started = false
     return {
       part: (bytes) => {
-        whole.update(bytes)
-        // A round trip to the worker costs ~0.1 ms: not worth it for small parts (tests, tiny files).
-        return bytes.length < 1024 * 1024 ? nodeDigest(bytes).then((sha1) => ({ bytes, sha1 })) : onWorker(bytes)
+        if (!started) local = bytes.length < smallPart ? createHash('sha1') : undefined
+        started = true
+        if (local !== undefined) {
+          local.update(bytes)
+          return Promise.resolve({ bytes, sha1: sha1Of(bytes) })
+        }
+        // Posted now, so the whole-file worker gets the parts in call order; a small part's own
+        // digest is taken here before its buffer leaves.
+        const sha1 = bytes.length < smallPart ? sha1Of(bytes) : undefined
+        return call(whole, { op: 'update', id: 0, file, bytes }).then(({ bytes }) =>
+          sha1 !== undefined ? { bytes, sha1 } : call(parts, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed => ({ bytes, sha1 })),
+        )
       },
-      digest: () => Promise.resolve(new Uint8Array(whole.digest())),
+      digest: () =>
+        local !== undefined
+          ? Promise.resolve(new Uint8Array(local.digest()))
+          : started
+            ? call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
+            : nodeDigest(new Uint8Array(0)),
     }
   },
 }
@@ -48,46 +69,66 @@ export const workerSha1: Sha1 = {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** The worker's code, as a CommonJS script: no file to resolve from source, dist or a bundle. */
+const sha1Of = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(bytes).digest())
+
+/** The workers' code, as a CommonJS script: no file to resolve from source, dist or a bundle. */
 const script = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-parentPort.on('message', ({ id, bytes }) => {
-  const sha1 = new Uint8Array(createHash('sha1').update(bytes).digest())
-  parentPort.postMessage({ id, bytes, sha1 }, [bytes.buffer])
+const files = new Map()
+parentPort.on('message', ({ op, id, file, bytes }) => {
+  if (op === 'part') {
+    const sha1 = new Uint8Array(createHash('sha1').update(bytes).digest())
+    parentPort.postMessage({ id, bytes, sha1 }, [bytes.buffer])
+  } else if (op === 'update') {
+    let hash = files.get(file)
+    if (hash === undefined) files.set(file, (hash = createHash('sha1')))
+    hash.update(bytes)
+    parentPort.postMessage({ id, bytes }, [bytes.buffer])
+  } else {
+    const hash = files.get(file) ?? createHash('sha1')
+    files.delete(file)
+    parentPort.postMessage({ id, sha1: new Uint8Array(hash.digest()) })
+  }
 })
 `
 
-let worker: Worker | undefined
-let nextId = 0
-const pending = new Map<number, { readonly resolve: (hashed: Hashed) => void; readonly reject: (error: unknown) => void }>()
-
-const started = (): Worker => {
-  if (worker !== undefined) return worker
-  const w = new Worker(script, { eval: true })
-  w.on('message', ({ id, bytes, sha1 }: Reply) => {
-    const waiting = pending.get(id)
-    pending.delete(id)
-    if (pending.size === 0) w.unref()
-    waiting?.resolve({ bytes, sha1 })
-  })
-  const failAll = (error: unknown): void => {
-    worker = undefined
-    for (const waiting of pending.values()) waiting.reject(error)
-    pending.clear()
-  }
-  w.on('error', failAll)
-  w.on('exit', (code) => failAll(new Error(`the SHA-1 worker thread exited (code ${code})`)))
-  w.unref()
-  return (worker = w)
+/** A lazily started worker thread and the calls waiting for it. */
+interface Thread {
+  worker?: Worker
+  readonly pending: Map<number, { readonly resolve: (reply: Required<Reply>) => void; readonly reject: (error: unknown) => void }>
 }
 
-/** SHA-1 of a part on the worker; its buffer travels there and back, and is detached meanwhile. */
-const onWorker = (bytes: Uint8Array<ArrayBuffer>): Promise<Hashed> =>
-  new Promise<Hashed>((resolve, reject) => {
-    const w = started()
+const parts: Thread = { pending: new Map() }
+const whole: Thread = { pending: new Map() }
+let nextId = 0
+let nextFile = 0
+
+const started = (thread: Thread): Worker => {
+  if (thread.worker !== undefined) return thread.worker
+  const worker = new Worker(script, { eval: true })
+  worker.on('message', (reply: Reply) => {
+    const waiting = thread.pending.get(reply.id)
+    thread.pending.delete(reply.id)
+    if (thread.pending.size === 0) worker.unref()
+    waiting?.resolve(reply as Required<Reply>)
+  })
+  const failAll = (error: unknown): void => {
+    thread.worker = undefined
+    for (const waiting of thread.pending.values()) waiting.reject(error)
+    thread.pending.clear()
+  }
+  worker.on('error', failAll)
+  worker.on('exit', (code) => failAll(new Error(`a SHA-1 worker thread exited (code ${code})`)))
+  return (thread.worker = worker)
+}
+
+/** Sends a request to a worker; a part's buffer travels there and back, detached meanwhile. */
+const call = (thread: Thread, request: Request): Promise<Required<Reply>> =>
+  new Promise((resolve, reject) => {
+    const worker = started(thread)
     const id = nextId++
-    pending.set(id, { resolve, reject })
-    w.ref()
-    w.postMessage({ id, bytes } satisfies Request, [bytes.buffer])
+    thread.pending.set(id, { resolve, reject })
+    worker.ref()
+    worker.postMessage({ ...request, id }, 'bytes' in request ? [request.bytes.buffer] : [])
   })
