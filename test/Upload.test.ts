@@ -51,6 +51,29 @@ Upload('should report progress after every part, never backwards, ending with th
   assert.equal(reports.at(-1), { bytesUploaded: fileSize, partsUploaded: 10, totalParts: 10, fileSize })
 }))
 
+Upload('should read no further ahead of the confirmed bytes than the parts in flight plus the one being filled', withBox({ partSize: 1024, faults: { latencyMs: 2 } }, async (box) => {
+  for (const concurrency of [1, 4]) {
+    const fileSize = 40 * 1024
+    let pulled = 0
+    let confirmed = 0
+    let ahead = 0
+    const source = sourceOf(bytesOf(fileSize), {
+      maxChunk: 256,
+      onPull: (offset) => {
+        pulled = offset
+        ahead = Math.max(ahead, pulled - confirmed)
+      },
+    })
+    rightOf(await upload(box.client)(
+      { source, folderId: '0', fileName: uniqueName(), fileSize },
+      { concurrency, retry: fastRetry, onProgress: (p) => { confirmed = p.bytesUploaded } },
+    )())
+    // In flight + being filled + one cut ahead by the chunker (its hashing depth), plus a chunk.
+    assert.ok(ahead <= (concurrency + 2) * 1024 + 256, `read ${ahead} bytes ahead at concurrency ${concurrency}`)
+    assert.ok(ahead >= concurrency * 1024, `read only ${ahead} bytes ahead at concurrency ${concurrency}: not parallel`)
+  }
+}))
+
 Upload('should send commit attributes', withBox({}, async (box) => {
   const fileSize = 2500
   const file = rightOf(await upload(box.client)(
