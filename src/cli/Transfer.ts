@@ -10,9 +10,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { BoxFile } from '../BoxFile.ts'
-import type { Client } from '../Client.ts'
-import { type Session, abortSession, listParts, revive } from '../Session.ts'
-import { type UploadFailure, type UploadOptions, transfer, upload } from '../Upload.ts'
+import { resume } from '../Resume.ts'
+import { type Session, abortSession, revive } from '../Session.ts'
+import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable, message } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
@@ -236,15 +236,6 @@ const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, T
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
     : E.right({ _tag: 'Remote', uploadUrl: state.uploadUrl, ...apiUrl, token: EMULATOR_TOKEN })
 }
-
-/** Continues a kept session: lists the parts Box holds and sends the rest. */
-const resume = (client: Client) =>
-  ({ session, source }: { readonly session: Session; readonly source: ReadableStream<Uint8Array> }, options: UploadOptions): TE.TaskEither<UploadFailure, BoxFile> =>
-    pipe(
-      listParts(client)(session, options.signal),
-      TE.mapError((error): UploadFailure => ({ ...error, session })),
-      TE.flatMap((stored) => transfer(client, options)({ session, source, stored })),
-    )
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)
 
