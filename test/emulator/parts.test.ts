@@ -1,4 +1,5 @@
 /** Uploading parts (protocol §3.4, §4.2, §6.3-§6.5, §10.3-§10.8, §13). */
+import { request } from 'node:http'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
@@ -296,6 +297,40 @@ test('should not store a part whose session is aborted while its body is in flig
     await new Promise((resolve) => setTimeout(resolve, 50))
     assert.is((await call('DELETE', s.session_endpoints.abort)).status, 204)
     assertBoxError(await inFlight, 404, 'not_found')
+  }))
+
+test('should accept a part sent after `Expect: 100-continue` (what curl does for large bodies)', () =>
+  withEmulator({ minFileSize: 1, partSize: 1024 * 1024 }, async (em) => {
+    const bytes = randomFile(1024 * 1024 + 10)
+    const s = await openSession(em, bytes.length)
+    const body = partBytes(s, bytes, 0)
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(s.session_endpoints.upload_part, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, body.length - 1, bytes.length),
+          'content-length': String(body.length), digest: `sha=${sha1Base64(body)}`, expect: '100-continue',
+        },
+      })
+      const timer = setTimeout(() => { req.destroy(); reject(new Error('no answer to Expect: 100-continue')) }, 3000)
+      req.on('continue', () => req.end(body))
+      req.on('response', (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => { text += c.toString() })
+        res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, text }) })
+      })
+      req.on('error', (e) => { clearTimeout(timer); reject(e) })
+    })
+    assert.is(answer.status, 200, answer.text)
+    assert.is(JSON.parse(answer.text).part.sha1, sha1Hex(body))
+  }))
+
+test('should find the SHA-1 among several Digest instances', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const r = await putPart(s, bytes, 0, { digest: `sha-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=, sha=${sha1Base64(partBytes(s, bytes, 0))}` })
+    assert.is(r.status, 200, r.text)
   }))
 
 test.run()

@@ -40,10 +40,15 @@ test('uploadBigFile of a 21 MB stream completes and the stored bytes equal the s
     const got = await download(em, file.id)
     assert.is(got.status, 200)
     assertSameBytes(got.bytes, bytes)
-    // The SDK reads the file back through the API base too.
+    // The SDK reads the file and its bytes back through the API base too.
     const again = await client.files.getFileById(file.id)
     assert.is(again.id, file.id)
     assert.is(again.size, bytes.length)
+    const stream = await client.downloads.downloadFile(file.id)
+    assert.ok(stream !== undefined, 'downloadFile answered')
+    const chunks: Buffer[] = []
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c))
+    assertSameBytes(new Uint8Array(Buffer.concat(chunks)), bytes, 'SDK download')
   }))
 
 test('the manual flow by URL (create, upload parts, list, commit, delete) completes with equal bytes', () =>
@@ -127,6 +132,16 @@ test('a new version through the SDK (createFileUploadSessionForExistingFile) rep
     const committed = await chunked.createFileUploadSessionCommitByUrl(session.sessionEndpoints!.commit!, { parts }, { digest: `sha=${sha1Base64(v2)}` })
     assert.is(committed!.entries![0]!.id, first.id)
     assertSameBytes((await download(em, first.id)).bytes, v2)
+  }))
+
+test("uploadBigFile rides over the emulator's transient faults with the SDK's own retries (429, 500 before storing)", () =>
+  withEmulator({
+    minFileSize: 1, partSize: 64 * 1024,
+    faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }, { part: 2, fault: 'error_before' }] },
+  }, async (em) => {
+    const bytes = randomFile(4 * 64 * 1024 + 123)
+    const file = await clientFor(em).chunkedUploads.uploadBigFile(streamOf(bytes), uniqueName('sdk-faults'), bytes.length, '0')
+    assertSameBytes((await download(em, file.id)).bytes, bytes)
   }))
 
 test('the SDK surfaces the emulator errors as BoxApiError with Box code and status', () =>
