@@ -75,11 +75,20 @@ const toRequest = (origin: string, req: IncomingMessage): Request => {
   } as RequestInit)
 }
 
+/**
+ * Writes a web `Response`. Bodies of unknown length (JSON, empty 202/204) are small: they are sent
+ * whole with a `Content-Length`; a body with a known length (file content) is streamed.
+ */
 const write = async (response: Response, res: ServerResponse): Promise<void> => {
   const headers: Record<string, string> = {}
   response.headers.forEach((value, key) => { headers[key] = value })
+  if (!response.body || headers['content-length'] === undefined) {
+    const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0)
+    if (response.status !== 204 && response.status !== 304) headers['content-length'] = String(bytes.length)
+    res.writeHead(response.status, headers)
+    return void res.end(bytes)
+  }
   res.writeHead(response.status, headers)
-  if (!response.body) return void res.end()
   const reader = response.body.getReader()
   for (;;) {
     const { done, value } = await reader.read()
