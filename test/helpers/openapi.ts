@@ -1,5 +1,5 @@
 /**
- * Box's OpenAPI schemas (shared/box-openapi-upload-sessions.json) as JSON Schema for ajv,
+ * Box's OpenAPI schemas (shared/box-openapi-upload-sessions.json, copied to test/emulator/fixtures/) as JSON Schema for ajv,
  * following protocol §14: drop `example`/`examples`/`x-*`, turn `nullable: true` into a `null`
  * member, load `components` under an `$id`, validate against `…#/components/schemas/<Name>`.
  */
@@ -13,7 +13,8 @@ import * as assert from 'uvu/assert'
 export type SchemaName = 'UploadSession' | 'UploadedPart' | 'UploadPart' | 'UploadParts' | 'Files' | 'File--Full' | 'ClientError'
 
 const SPEC_ID = 'https://box.example/box-openapi-upload-sessions.json'
-const specPath = fileURLToPath(new URL('../../../shared/box-openapi-upload-sessions.json', import.meta.url))
+// A copy of shared/box-openapi-upload-sessions.json kept in the repository, so a clean clone has it.
+const specPath = fileURLToPath(new URL('../emulator/fixtures/box-openapi-upload-sessions.json', import.meta.url))
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [k: string]: Json }
 
