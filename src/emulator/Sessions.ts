@@ -73,12 +73,14 @@ export const checkName = (name: unknown): string => {
 
 const checkSize = (config: Config, size: unknown): number => {
   if (size === undefined || size === null) throw fail(400, 'missing_file_size', 'file_size is required')
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
-    throw fail(400, 'invalid_file_size', 'file_size must be a positive integer number of bytes')
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw fail(400, 'invalid_file_size', 'file_size must be a non-negative integer number of bytes')
   }
   if (size < config.minFileSize) {
     throw fail(400, 'file_size_too_small', `file_size ${size} is below the chunked-upload minimum of ${config.minFileSize} bytes`)
   }
+  // Only reached with minFileSize 0: an empty file has no part to upload.
+  if (size === 0) throw fail(400, 'invalid_file_size', 'file_size must be at least 1 byte')
   if (size > config.maxFileSize) {
     throw fail(403, 'file_size_limit_exceeded', `file_size ${size} exceeds the maximum of ${config.maxFileSize} bytes`)
   }
