@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
-import { type Chunker, chunker } from './Chunker.ts'
+import { type Chunker, type ChunkerOptions, chunker } from './Chunker.ts'
 import { type Client, trust } from './Client.ts'
 import { decode, discard, json, request } from './Http.ts'
 import { UploadPart, UploadParts } from './UploadPart.ts'
@@ -37,8 +37,8 @@ export const Session = t.type({
 })
 /** A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain data). */
 export type Session = t.TypeOf<typeof Session> & {
-  /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize })`. */
-  readonly chunker: () => Chunker
+  /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
+  readonly chunker: (options?: Omit<ChunkerOptions, 'partSize' | 'fileSize'>) => Chunker
 }
 
 /** Which session `getSession` reads: a session, or a stored id with its file size. */
@@ -53,7 +53,8 @@ export const listPartsLimit = 1000
 /** Attaches `chunker()` to session data (for example after a spread, which drops it). */
 export const revive = (data: t.TypeOf<typeof Session>): Session => {
   const session = { ...data }
-  Object.defineProperty(session, 'chunker', { value: () => chunker({ partSize: data.partSize, fileSize: data.fileSize }), enumerable: false })
+  const cut: Session['chunker'] = (options) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize })
+  Object.defineProperty(session, 'chunker', { value: cut, enumerable: false })
   return session as Session
 }
 
