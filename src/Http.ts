@@ -52,6 +52,8 @@ export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response
     TE.tryCatch(() => response.text(), (cause) => networkError('GET', stripUrl(response.url), cause)),
     TE.flatMap((text) => TE.fromEither(pipe(parseJson(text, codec), E.mapLeft((errors) => decodeError(what, errors))))),
     TE.flatMap((value) => TE.fromEither(decode(codec, what)(value))),
+    // A decode error keeps the bad values: mask the token in case the server echoed it into the body.
+    TE.mapError((error) => { const token = sentWith.get(response); return token === undefined ? error : scrub(error, token) }),
   )
 
 /** Reads and drops a response's body (204, 202), so the connection can be reused. */
@@ -81,6 +83,9 @@ export const stripUrl = (url: string): string => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/** The token each successful response was fetched with, so `json` can mask it in decode errors (never exposed). */
+const sentWith = new WeakMap<Response, string>()
+
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)
   const headers = new Headers(req.headers)
@@ -100,7 +105,11 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
       () => client.fetch(url.href, init),
       (cause) => (req.signal?.aborted === true ? aborted(req.signal.reason) : networkError(req.method, where, scrub(cause, token))),
     ),
-    TE.flatMap((response) => (response.ok ? TE.right(response) : failure(req.method, where, response, token))),
+    TE.flatMap((response) => {
+      if (!response.ok) return failure(req.method, where, response, token)
+      sentWith.set(response, token)
+      return TE.right(response)
+    }),
   )
 }
 

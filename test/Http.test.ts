@@ -1,4 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import * as fc from 'fast-check'
 import { suite } from 'uvu'
@@ -175,8 +177,10 @@ const Secret = suite('token never leaks')
 
 // A server that echoes the request headers (the token included) in a Box-shaped error body.
 Secret('should keep random tokens out of errors and messages, even when a server or fetch echoes them', async () => {
-  const server = await fixedServer((req) => ({ status: 400, headers: { 'content-type': 'application/json' },
-    body: boxBody(400, 'bad_request', { message: `got ${String(req.headers.authorization)}`, context_info: { headers: req.headers } }) }))
+  const server = await fixedServer((req) => (req.url === '/ok'
+    ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ part_size: String(req.headers.authorization) }) }
+    : { status: 400, headers: { 'content-type': 'application/json' },
+      body: boxBody(400, 'bad_request', { message: `got ${String(req.headers.authorization)}`, context_info: { headers: req.headers } }) }))
   const seed = 20260101
   try {
     await fc.assert(fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9._~+/-]{16,64}$/), async (token) => {
@@ -186,6 +190,7 @@ Secret('should keep random tokens out of errors and messages, even when a server
         await request(box)({ method: 'POST', url: `${server.origin}/x` })(),
         await request(throwing)({ method: 'POST', url: `${server.origin}/x` })(),
         await request(box)({ method: 'POST', url: 'https://evil.net/x' })(),
+        await pipe(request(box)({ method: 'GET', url: `${server.origin}/ok` }), TE.flatMap(json(t.type({ part_size: t.number }), 'upload_session')))(),
       ]
       for (const result of errors) {
         assert.ok(E.isLeft(result))
