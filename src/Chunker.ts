@@ -73,6 +73,10 @@ const describe = (chunk: unknown): string =>
 
 const noop = (): void => undefined
 
+/** A reader cancelling with an error value (say a part's HttpError) keeps it as is; anything else becomes `Aborted`. */
+const isTagged = (reason: unknown): boolean =>
+  typeof reason === 'object' && reason !== null && typeof (reason as { readonly _tag?: unknown })._tag === 'string'
+
 /** A chunker that failed before starting: both sides errored, `digest` rejected. */
 const failed = (error: UploadError): Chunker => {
   const digest = Promise.reject(error)
@@ -200,7 +204,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
     {
       start: (controller) => void (readableController = controller),
       pull: guarded(pull),
-      cancel: (reason) => fail({ _tag: 'Aborted', reason } satisfies UploadError),
+      cancel: (reason) => fail(isTagged(reason) ? reason : ({ _tag: 'Aborted', reason } satisfies UploadError)),
     },
     { highWaterMark: 0 },
   )

@@ -111,6 +111,15 @@ Chunker('should reject digest with Aborted when the reader cancels', async () =>
   assert.equal(await c.digest.catch((e: unknown) => e), { _tag: 'Aborted', reason: 'stop' })
 })
 
+Chunker('should keep an error value the reader cancels with, as is', async () => {
+  const c = chunker({ partSize: 10, fileSize: 30 })
+  const reader = (sourceOf([bytesOf(30)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  await reader.read()
+  const error = { _tag: 'HttpError', status: 500, method: 'PUT', url: 'https://upload.box.com/api/2.0/files/upload_sessions/1' }
+  await reader.cancel(error)
+  assert.is(await c.digest.catch((e: unknown) => e), error)
+})
+
 Chunker('should error the parts and digest with the reason of a failing source', async () => {
   const c = chunker({ partSize: 10, fileSize: 30 })
   const source = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error('disk gone') })
