@@ -95,7 +95,10 @@ export interface EmulatorOptions {
    * Creating a session in a folder that does not exist answers `404 invalid_parameter`.
    */
   readonly folders?: ReadonlyArray<string> | 'any'
-  /** SHA-1 implementation (default: the emulator's own pure-TypeScript one; the Node adapter passes `node:crypto`'s). */
+  /**
+   * SHA-1 implementation for the whole-file digest and, when given, for parts (default: the emulator's own
+   * pure-TypeScript one for the file, `crypto.subtle` for parts). The Node adapter passes `node:crypto`'s.
+   */
   readonly sha1?: Sha1Factory
   /** Clock in ms since the epoch (default `Date.now`); tests can move it to expire sessions or finish processing. */
   readonly clock?: () => number

@@ -1,13 +1,12 @@
 /**
- * Reads a part body of a known length, hashing it as it arrives. Stops reading as soon as the body
- * is longer than declared (the rest is never buffered), and can stop half-way for the `reset` fault.
+ * Reads a part body of a known length. Stops reading as soon as the body is longer than declared
+ * (the rest is never buffered), and can stop half-way for the `reset` fault.
  */
-import type { Sha1 } from './Sha1.ts'
 import { concat } from './Http.ts'
 
 /** The outcome of reading a part body. */
 export type PartBody =
-  | { readonly _tag: 'Read'; readonly bytes: Uint8Array; readonly sha1: Uint8Array }
+  | { readonly _tag: 'Read'; readonly bytes: Uint8Array }
   | { readonly _tag: 'WrongLength'; readonly received: number; readonly tooLong: boolean }
   | { readonly _tag: 'Stopped' }
 
@@ -15,7 +14,6 @@ export type PartBody =
 export const readPart = async (
   body: ReadableStream<Uint8Array> | null,
   expected: number,
-  hasher: Sha1,
   stopAfter = Infinity,
 ): Promise<PartBody> => {
   if (!body) return { _tag: 'WrongLength', received: 0, tooLong: false }
@@ -31,7 +29,6 @@ export const readPart = async (
         await reader.cancel().catch(() => undefined)
         return { _tag: 'WrongLength', received, tooLong: true }
       }
-      hasher.update(value)
       chunks.push(value)
       if (received >= stopAfter) {
         await reader.cancel().catch(() => undefined)
@@ -42,5 +39,5 @@ export const readPart = async (
     reader.releaseLock()
   }
   if (received !== expected) return { _tag: 'WrongLength', received, tooLong: false }
-  return { _tag: 'Read', bytes: concat(chunks, received), sha1: hasher.digest() }
+  return { _tag: 'Read', bytes: concat(chunks, received) }
 }

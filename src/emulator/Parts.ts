@@ -87,15 +87,16 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   s.uploading.add(index)
   try {
     if (fault === 'slow') await sleep(config.slowMs)
-    const body = await readPart(request.body, expected, config.sha1(), fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
+    const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
     if (body._tag === 'Stopped') throw resetError()
     if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
-    if (!Digest.equal(claimed, body.sha1)) {
-      const [exp, act] = [toBase64(claimed), toBase64(body.sha1)]
+    const sha1 = await config.partDigest(body.bytes)
+    if (!Digest.equal(claimed, sha1)) {
+      const [exp, act] = [toBase64(claimed), toBase64(sha1)]
       throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
     }
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
-    const part = store(ctx, s, range, body.bytes, body.sha1)
+    const part = store(ctx, s, range, body.bytes, sha1)
     if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
     return json(200, { part: partJson(part) })
   } finally {
