@@ -25,18 +25,18 @@ export const INTERRUPTED = 130
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** Listens for SIGINT until `dispose`; `say` explains each step on the terminal. */
-export const interrupts = (say: (text: string) => void): Interrupts => {
+/** Listens for SIGINT until `dispose`; `say` explains each step; `keeping` tells whether the session is kept on the first one. */
+export const interrupts = (say: (text: string) => void, keeping: boolean): Interrupts => {
   const controller = new AbortController()
   let count = 0
   let onSecond: (() => void) | undefined
   const listener = () => {
     count += 1
     if (count === 1) {
-      say('Interrupted: stopping the upload and keeping its session (Ctrl-C again to abort the session instead)…')
+      say(keeping ? 'Interrupted: stopping the upload and keeping its session (Ctrl-C again to abort the session instead)…' : 'Interrupted: stopping the upload…')
       controller.abort(new Error('interrupted (Ctrl-C)'))
     } else if (count === 2) {
-      say('Aborting the upload session…')
+      if (keeping) say('Aborting the upload session…')
       onSecond?.()
     } else {
       process.exit(INTERRUPTED)

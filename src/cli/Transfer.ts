@@ -105,11 +105,11 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     progress.finish()
     io.say(text)
   }
-  const ctrlC = interrupts(say)
+  // The embedded emulator's sessions die with this process: keeping one would be pointless.
+  const keep = endpoint.where !== 'embedded emulator'
+  const ctrlC = interrupts(say, keep)
   try {
     let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
-    // The embedded emulator's sessions die with this process: keeping one would be pointless.
-    const keep = endpoint.where !== 'embedded emulator'
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,

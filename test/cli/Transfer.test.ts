@@ -70,6 +70,20 @@ Embedded('should exit 1 naming Box\'s code and request id when the upload fails'
   assert.match(line, /^box-upload: upload failed: Box answered 404 \S+ to POST http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/files\/upload_sessions.*\(request_id \S+\)/)
 })
 
+Embedded('should stop on Ctrl-C and say there is nothing to resume, since its sessions die with it', async () => {
+  const path = join(dir.path, 'stop.bin')
+  await writeFileOf(path, 8 * 1024 * 1024, 17)
+  const upload = start([path, ...small, '--part-size', '128KiB', '--concurrency', '1'])
+  await until(() => upload.stderr().includes('progress  10%'))
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
+  assert.is(ran.code, 130, ran.stderr)
+  assert.match(ran.stderr, 'Interrupted: stopping the upload…\n')
+  assert.match(ran.stderr, "box-upload: interrupted. The embedded emulator's sessions end with this process, so there is nothing to resume")
+  assert.is(ran.stdout, '')
+  assert.not.ok(await exists(join(dir.path, '.box-upload-state.stop.bin.json')))
+})
+
 const Remote = suite('a running emulator: Ctrl-C and --resume')
 
 let box: RunningEmulator
