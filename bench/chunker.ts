@@ -15,10 +15,17 @@ const total = Number(process.env['BENCH_BYTES'] ?? 1024 * MiB)
 const partSize = 8 * MiB
 const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000)
 
-const time = async (f: () => unknown): Promise<number> => {
+/** CPU seconds (all threads of the process) per GB of the runs timed so far, by label. */
+const cpu = new Map<string, number[]>()
+
+const time = async (f: () => unknown, label = ''): Promise<number> => {
+  const usage = process.cpuUsage()
   const start = performance.now()
   await f()
-  return performance.now() - start
+  const ms = performance.now() - start
+  const used = process.cpuUsage(usage)
+  cpu.set(label, [...(cpu.get(label) ?? []), (used.user + used.system) / 1e6 / (total / 1e9)])
+  return ms
 }
 
 const runChunker = (buffer: Uint8Array, plan: Uint32Array, sha1: Sha1, fileSize = total) => async (): Promise<void> => {
@@ -39,11 +46,15 @@ const hashWasmSinglePass = (buffer: Uint8Array, plan: Uint32Array) => async (): 
   hash.digest('binary')
 }
 
+const limitName = 'node:crypto SHA-1, single pass (the limit)'
+const wasmName = 'hash-wasm SHA-1, single pass (portable limit)'
+
 const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /** One line: median MB/s over the rounds, and the median of the per-round ratios to `limit` (same round). */
 const row = (name: string, ms: ReadonlyArray<number>, limit?: ReadonlyArray<number>): string =>
   `  ${name.padEnd(48)} ${mbps(total, median(ms)).toFixed(0).padStart(6)} MB/s  (${ms.map((m) => mbps(total, m).toFixed(0)).join(', ')})` +
+  `  cpu ${median(cpu.get(name) ?? [0]).toFixed(2)} s/GB` +
   (limit === undefined ? '' : `   ratio ${median(ms.map((m, i) => limit[i]! / m)).toFixed(2)}`)
 
 /** Runs the chunker benchmark and prints its table: medians of `BENCH_ROUNDS` (3) rounds, each measuring everything once. */
@@ -66,12 +77,13 @@ export const run = async (): Promise<void> => {
   await time(nodeSinglePass(buffer, plan))
   for (const [, sha1] of variants) await time(runChunker(buffer, chunkPlan(64 * MiB), sha1, 64 * MiB))
   for (let r = 0; r < rounds; r++) {
-    times.node.push(await time(nodeSinglePass(buffer, plan)))
-    for (const [k, [, sha1]] of variants.entries()) times.variants[k]!.push(await time(runChunker(buffer, plan, sha1)))
-    times.wasm.push(await time(hashWasmSinglePass(buffer, plan)))
+    times.node.push(await time(nodeSinglePass(buffer, plan), limitName))
+    for (const [k, [name, sha1]] of variants.entries()) times.variants[k]!.push(await time(runChunker(buffer, plan, sha1), name))
+    times.wasm.push(await time(hashWasmSinglePass(buffer, plan), wasmName))
   }
-  console.log(row('node:crypto SHA-1, single pass (the limit)', times.node))
+  console.log(row(limitName, times.node))
   for (const [k, [name, sha1]] of variants.entries())
     console.log(row(name, times.variants[k]!, sha1 === hashWasmSha1 ? times.wasm : times.node))
-  console.log(row('hash-wasm SHA-1, single pass (portable limit)', times.wasm))
+  console.log(row(wasmName, times.wasm))
+  console.log('  ratio: per round, chunker time vs the single pass over the same chunks; cpu: all threads of the process')
 }
