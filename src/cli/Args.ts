@@ -99,7 +99,8 @@ Options:
   --folder ID          Box folder to upload into (default 0, the root)
   --name NAME          file name in Box (default: the file's own name)
   --concurrency N      parts uploaded at the same time (1-64)
-  --token TOKEN        Box access token (default: $BOX_TOKEN); never written anywhere
+  --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
+                       a command line); never written anywhere
   --json               print one JSON object as the result
   --resume             continue an upload interrupted with Ctrl-C, from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
