@@ -1,0 +1,54 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { confirmedSha1, json, jsonFailure, text } from '../../src/cli/Report.ts'
+import type { Done } from '../../src/cli/Report.ts'
+import type { BoxFile } from '../../src/BoxFile.ts'
+import { httpError } from '../../src/UploadError.ts'
+
+const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
+const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2 }
+
+const Text = suite('text')
+
+Text('should name the place, id, name, size, confirmed SHA-1 and speed of an upload to Box', () => {
+  assert.is(text(toBox), [
+    'Uploaded to Box at https://upload.box.com/api/2.0.',
+    '  file id:  42',
+    '  name:     big.iso',
+    '  size:     50000000 bytes (50.0 MB)',
+    `  SHA-1:    ${'ab'.repeat(20)} (confirmed by Box)`,
+    '  check:    not downloaded back (Box checked the SHA-1 at commit)',
+    '  time:     2.0 s, 25.0 MB/s',
+  ].join('\n'))
+})
+
+Text('should say loudly that the embedded emulator was used', () => {
+  const local = text({ ...toBox, where: 'embedded emulator', check: { local: 'x', downloaded: 'x', confirmed: 'x' } })
+  assert.ok(local.startsWith('Uploaded to the LOCAL Box emulator started inside box-upload (no token given'), local)
+  assert.match(local, '  check:    downloaded back: SHA-1 x matches the local file')
+})
+
+const Json = suite('json')
+
+Json('should print one object, with the SHA-1 of the file version when the file has none', () => {
+  const { sha1: _, ...noSha1 } = file
+  const versioned: BoxFile = { ...noSha1, file_version: { id: 'v1', sha1: 'cd'.repeat(20) } }
+  assert.is(confirmedSha1(versioned), 'cd'.repeat(20))
+  assert.equal(JSON.parse(json({ ...toBox, file: versioned, resumed: true, seconds: 1.23456 })), {
+    ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', where: 'Box',
+    uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, seconds: 1.235,
+  })
+})
+
+Json('should carry Box\'s status, code and request id on failure', () => {
+  const error = httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/api/2.0/files/upload_sessions', code: 'item_name_in_use', requestId: 'r1' })
+  const parsed = JSON.parse(jsonFailure(1, 'upload failed', error, '/s.json')) as { error: Record<string, unknown> }
+  assert.equal({ ...parsed, error: { ...parsed.error, message: 'M' } }, {
+    ok: false, exitCode: 1, message: 'upload failed', state: '/s.json',
+    error: { tag: 'HttpError', status: 409, code: 'item_name_in_use', requestId: 'r1', message: 'M' },
+  })
+  assert.match(parsed.error['message'] as string, 'item_name_in_use')
+})
+
+Text.run()
+Json.run()
