@@ -52,3 +52,27 @@ export const bundle = async ({ files, entry, conditions, define = {} }: BundleOp
   if (output === undefined) throw new Error('esbuild produced no output')
   return output.text
 }
+
+/** A README example as a browser or Worker module: `box-chunked-upload` resolves to `library` (a file path). */
+export const bundleExample = async (code: string, library: string, conditions: ReadonlyArray<string>): Promise<string> => {
+  const alias: Plugin = {
+    name: 'example-library',
+    setup: (b) => {
+      b.onResolve({ filter: /^box-chunked-upload$/ }, () => ({ path: library }))
+    },
+  }
+  const result = await build({
+    stdin: { contents: code, resolveDir: root, loader: 'js', sourcefile: 'example.js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: [...conditions],
+    plugins: [alias],
+    logLevel: 'warning',
+  })
+  const [output] = result.outputFiles
+  if (output === undefined) throw new Error('esbuild produced no output')
+  return output.text
+}

@@ -25,9 +25,11 @@ for (const runtime of runtimes.filter((r) => wanted.length === 0 || wanted.inclu
     exitCode: 1,
   }))
   const summary = parse(run.output)
-  const found = problems(summary, runtime.expectSha1, run.exitCode)
+  console.log(`\n[runtimes] ${runtime.name}: README example`)
+  const example = await runtime.example((text) => process.stdout.write(text)).catch((error: unknown) => [`README example: ${String(error)}`])
+  const found = [...problems(summary, runtime.expectSha1, run.exitCode), ...example]
   if (run.output.startsWith('[runtimes] runner error')) console.log(run.output)
-  const line = `${summary.passed}/${summary.total} passed, sha1 ${summary.sha1 ?? '?'}, ${((Date.now() - started) / 1000).toFixed(1)} s`
+  const line = `${summary.passed}/${summary.total} tests passed, README example ${example.length === 0 ? 'ok' : 'FAILED'}, sha1 ${summary.sha1 ?? '?'}, ${((Date.now() - started) / 1000).toFixed(1)} s`
   results.push([runtime.name, found, line])
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Runs the README's examples (between `<!-- runtimes:start -->` and `<!-- runtimes:end -->`, each fenced block
+ * after an `<!-- example: KIND -->` line) in their runtime, against a fresh emulator, and checks that the file
+ * Box committed has the bytes of the file given. The only change made to an example: `box-chunked-upload`
+ * resolves to a module whose `client()` is pointed at the emulator (everything else is src/index.ts).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { serve, type Served } from '../../src/emulator/node.ts'
+import { bundleExample, root } from './Bundle.ts'
+import { bun, deno, denoRun, exec, inChromium, inWorkerd, type Echo, type Run } from './Hosts.ts'
+
+export type ExampleKind = 'node' | 'deno' | 'bun' | 'browser' | 'worker'
+
+const token = 'dev-token'
+const fileSize = 100_000 + 123
+const exampleTimeoutMs = 60_000
+
+/** The README's examples by kind. */
+export const readmeExamples = (): ReadonlyMap<string, string> => {
+  const readme = readFileSync(resolve(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('<!-- runtimes:start -->'), readme.indexOf('<!-- runtimes:end -->'))
+  return new Map([...section.matchAll(/<!-- example: (\w+) -->\s*```\w*\n([\s\S]*?)\n```/g)].map((m) => [m[1]!, m[2]!] as const))
+}
+
+/** `box-chunked-upload` for the examples: the library, with `client()` talking to the emulator. */
+const library = (emulator: Served): string => `import { client as boxClient, type ClientOptions } from ${JSON.stringify(resolve(root, 'src/index.ts'))}
+export * from ${JSON.stringify(resolve(root, 'src/index.ts'))}
+export const client = (options: ClientOptions) => boxClient({ ...options, uploadUrl: ${JSON.stringify(emulator.url)}, apiUrl: ${JSON.stringify(emulator.apiUrl)} })
+`
+
+const importing = (code: string, path: string): string => code.replace(/(['"])(?:npm:)?box-chunked-upload\1/g, JSON.stringify(path))
+
+interface Setup {
+  readonly code: string
+  readonly dir: string
+  readonly fixture: string
+  readonly library: string
+  readonly bytes: Uint8Array<ArrayBuffer>
+}
+
+/** How each kind runs its example. */
+const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, node: string) => Promise<Run>>> = {
+  node: ({ code, dir, fixture, library }, echo, node) => {
+    const file = join(dir, 'upload.mjs')
+    writeFileSync(file, importing(code, library))
+    return exec(node, ['--import', 'tsx', file, fixture], echo, { BOX_TOKEN: token })
+  },
+  deno: ({ code, dir, fixture, library }, echo) => {
+    const file = join(dir, 'upload.ts')
+    writeFileSync(file, importing(code, library))
+    return exec(deno, [...denoRun(dir), file, fixture], echo, { BOX_TOKEN: token })
+  },
+  bun: ({ code, dir, fixture, library }, echo) => {
+    const file = join(dir, 'upload.ts')
+    writeFileSync(file, importing(code, library))
+    return exec(bun, ['run', file, fixture], echo, { BOX_TOKEN: token })
+  },
+  browser: async ({ code, fixture, library }, echo) => {
+    const script = code.match(/<script type="module">([\s\S]*?)<\/script>/)?.[1]
+    if (script === undefined) throw new Error('the browser example has no <script type="module">')
+    const html = code.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="/example.js"></script>')
+    return inChromium({
+      assets: {
+        '/': { type: 'text/html', body: `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">\n${html}` },
+        '/example.js': { type: 'text/javascript', body: await bundleExample(script, library, ['browser']) },
+        '/box-token': { type: 'text/plain', body: token },
+      },
+      act: async (page) => {
+        await page.waitForFunction(() => document.querySelector('#file') !== null)
+        // Module scripts run after parsing: wait until the example's listener can be there, then pick the file.
+        await page.waitForLoadState('load')
+        await page.setInputFiles('#file', fixture)
+      },
+      until: (output) => /as file \S+/.test(output),
+      timeoutMs: exampleTimeoutMs,
+    }, echo)
+  },
+  worker: async ({ code, library, bytes }, echo) =>
+    inWorkerd({
+      script: await bundleExample(code, library, ['workerd', 'worker', 'browser']),
+      bindings: { BOX_TOKEN: token, BOX_FOLDER_ID: '0' },
+      request: () => [`http://localhost/example%20worker.bin`, { method: 'PUT', body: bytes, headers: { 'content-length': String(bytes.length) } }],
+    }, echo),
+}
+
+/** The id of the committed file, from what the example printed (a line or the Worker's JSON answer). */
+const fileId = (output: string): string | undefined => output.match(/as file (\S+)/)?.[1] ?? output.match(/"id":"([^"]+)","type":"file"/)?.[1] ?? output.match(/"type":"file","id":"([^"]+)"/)?.[1]
+
+/** Runs the README example of `kind`; resolves to its problems (none when the committed bytes equal the file). */
+export const runExample = async (kind: ExampleKind, echo: Echo, node = process.execPath): Promise<ReadonlyArray<string>> => {
+  const code = readmeExamples().get(kind)
+  if (code === undefined) return [`README has no "<!-- example: ${kind} -->" block`]
+  const emulator = await serve({ port: 0, minFileSize: 1, partSize: 16 * 1024, tokens: [token] })
+  // Inside the repository (git-ignored), so Deno finds package.json and node_modules from the example.
+  const scratch = resolve(root, 'test/runtimes/.examples')
+  mkdirSync(scratch, { recursive: true })
+  const dir = mkdtempSync(join(scratch, `${kind}-`))
+  try {
+    const bytes = Uint8Array.from(randomBytes(fileSize))
+    const fixture = join(dir, `example ${kind}.bin`)
+    writeFileSync(fixture, bytes)
+    // .mts: an ES module whatever the nearest package.json says (tsx would make a .ts outside "type": "module" CommonJS).
+    const wrapper = join(dir, 'box-chunked-upload.mts')
+    writeFileSync(wrapper, library(emulator))
+    const run = await runners[kind]({ code, dir, fixture, library: wrapper, bytes }, echo, node)
+    const id = fileId(run.output)
+    if (run.exitCode !== 0 || id === undefined) return [`README example "${kind}" failed (exit ${run.exitCode}): ${run.output.slice(-400)}`]
+    const response = await fetch(`${emulator.apiUrl}/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } })
+    const stored = new Uint8Array(await response.arrayBuffer())
+    const same = response.ok && stored.length === bytes.length && stored.every((byte, i) => byte === bytes[i])
+    return same ? [] : [`README example "${kind}": file ${id} does not hold the bytes uploaded (status ${response.status}, ${stored.length} bytes)`]
+  } finally {
+    await emulator.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
