@@ -1,4 +1,6 @@
-import { inspect } from 'node:util'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { inspect, promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { client } from '../src/Client.ts'
@@ -13,4 +15,13 @@ Console('should never show the token in console.log output', () => {
   }
 })
 
+const Fallback = suite('default fetch')
+
+Fallback('should fall back to cross-fetch where the runtime has no global fetch', async () => {
+  const script = fileURLToPath(new URL('./helpers/noFetch.ts', import.meta.url))
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 })
+  assert.equal(JSON.parse(stdout.trim()), { tag: 'Right', body: 'Bearer fallback-token', fetch: 'undefined' })
+})
+
 Console.run()
+Fallback.run()
