@@ -287,4 +287,19 @@ test('should refuse malformed commit attributes with 400 bad_request', () =>
     assert.is((await commit(s, bytes, parts)).status, 201)
   }))
 
+test('should accept as If-Match the quoted ETag header of GET /files/:id', () =>
+  withEmulator(SMALL, async (em) => {
+    const v1 = await uploadFile(em, randomFile(2000))
+    const got = await call('GET', `${em.apiUrl}/files/${v1.id}`)
+    const etag = got.headers.get('etag')
+    assert.ok(etag !== null, 'GET /files/:id sends an ETag')
+    const bytes = randomFile(2100)
+    const { s, parts } = await versionOf(em, v1.id, bytes)
+    const r = await commit(s, bytes, parts, { headers: { 'if-match': etag! } })
+    assert.is(r.status, 201, r.text)
+    // The etag changed with the new version: the old one no longer matches.
+    const { s: s2, parts: parts2 } = await versionOf(em, v1.id, bytes)
+    assertBoxError(await commit(s2, bytes, parts2, { headers: { 'if-match': etag! } }), 412, 'precondition_failed')
+  }))
+
 test.run()

@@ -1,10 +1,12 @@
 /** Reading committed files back on the API base, and the `'digest'` storage (issue #2). */
+import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  SMALL, assertBoxError, assertSameBytes, call, commit, download, openSession, putPart, randomFile, sha1Base64,
+  SMALL, assertBoxError, assertSameBytes, call, commit, download, openSession, putBytes, putPart, randomFile, sha1Base64,
   sha1Hex, uniqueName, uploadAll, uploadFile, withEmulator, type Part,
 } from '../helpers/box.ts'
+import { retainedArrayBuffers } from '../helpers/memory.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 
 test('should answer GET /files/:id with the committed file', () =>
@@ -88,5 +90,36 @@ test("storage 'digest': refuses a commit digest of other bytes with the same par
     const swapped = new Uint8Array([...bytes.slice(1024), ...bytes.slice(0, 1024)])
     assertBoxError(await commit(s, bytes, parts, { digest: `sha=${sha1Base64(swapped)}` }), 400, 'digest_mismatch')
   }))
+
+const MiB = 1024 * 1024
+
+/** ArrayBuffer bytes an emulator still holds after an in-order 48 MiB upload, measured after GC. */
+const heldAfterUpload = (storage: 'memory' | 'digest'): Promise<number> =>
+  withEmulator({ minFileSize: 1, partSize: 8 * MiB, storage }, async (em) => {
+    const size = 48 * MiB
+    const s = await openSession(em, size)
+    const before = await retainedArrayBuffers()
+    const parts: Part[] = []
+    const whole = createHash('sha1')
+    for (let i = 0; i < s.total_parts; i++) {
+      const part = randomFile(8 * MiB)
+      whole.update(part)
+      const r = await putBytes(s, part, i * 8 * MiB, size)
+      assert.is(r.status, 200, r.text)
+      parts.push(r.json.part)
+    }
+    const c = await commit(s, new Uint8Array(0), parts, { digest: `sha=${whole.digest('base64')}` })
+    assert.is(c.status, 201, c.text)
+    return (await retainedArrayBuffers()) - before
+  })
+
+test("storage 'digest' keeps no part bytes (ArrayBuffer memory after GC), where 'memory' keeps the file", async () => {
+  const memory = await heldAfterUpload('memory')
+  const digest = await heldAfterUpload('digest')
+  assert.ok(memory >= 40 * MiB, `'memory' storage holds the file: ${(memory / MiB).toFixed(1)} MiB (the measure works)`)
+  // About one part of constant overhead (the last request's buffers) shows in both measures.
+  assert.ok(digest < 16 * MiB, `'digest' storage holds ${(digest / MiB).toFixed(1)} MiB after a 48 MiB upload`)
+  assert.ok(memory - digest >= 40 * MiB, `the file's bytes are what 'digest' saves: ${((memory - digest) / MiB).toFixed(1)} MiB`)
+})
 
 test.run()
