@@ -9,7 +9,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { type Chunker, type ChunkerOptions, chunker } from './Chunker.ts'
 import { type Client, trust } from './Client.ts'
-import { decode, discard, json, request } from './Http.ts'
+import { type HttpRequest, decode, discard, json, request } from './Http.ts'
 import { UploadPart, UploadParts } from './UploadPart.ts'
 import { NonNegativeInteger, PositiveInteger, UploadSession } from './UploadSession.ts'
 import { type UploadError, decodeError, invalidInput } from './UploadError.ts'
@@ -152,7 +152,7 @@ export const listParts = (client: Client) => (session: Session, signal?: AbortSi
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const open = (client: Client, fileSize: number, req: Parameters<ReturnType<typeof request>>[0]): TE.TaskEither<UploadError, Session> =>
+const open = (client: Client, fileSize: number, req: HttpRequest): TE.TaskEither<UploadError, Session> =>
   pipe(
     request(client)(req),
     TE.flatMap(json(UploadSession, 'upload_session')),
