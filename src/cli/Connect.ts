@@ -23,14 +23,20 @@ export interface Endpoint {
   readonly close: () => Promise<void>
 }
 
+/**
+ * Largest file the embedded emulator keeps in memory to send back for the download check; above it
+ * it keeps digests only (constant memory) and checks the SHA-1 at commit, as Box does.
+ */
+export const EMBEDDED_MEMORY_LIMIT = 512 * 1024 * 1024
+
 /** The token a `box-upload emulator` and the embedded emulator accept by default. */
 export const EMULATOR_TOKEN = 'dev-token'
 
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** Connects to `target`; the embedded emulator refuses files under `minFileSize`, as the CLI does. */
-export const connect = async (target: Target, minFileSize: number): Promise<Endpoint> => {
+/** Connects to `target` for a file of `fileSize` bytes; the embedded emulator refuses files under `minFileSize`, as the CLI does. */
+export const connect = async (target: Target, minFileSize: number, fileSize: number): Promise<Endpoint> => {
   if (target._tag === 'Remote') {
     return {
       client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}) }),
@@ -39,16 +45,18 @@ export const connect = async (target: Target, minFileSize: number): Promise<Endp
       close: async () => undefined,
     }
   }
+  const inMemory = fileSize <= EMBEDDED_MEMORY_LIMIT
   const served = await serve({
     port: 0,
     tokens: [EMULATOR_TOKEN],
     minFileSize,
+    storage: inMemory ? 'memory' : 'digest',
     ...(target.partSize !== undefined ? { partSize: target.partSize } : {}),
   })
   return {
     client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl }),
     where: 'embedded emulator',
-    apiUrl: served.apiUrl,
+    ...(inMemory ? { apiUrl: served.apiUrl } : {}),
     close: served.close,
   }
 }
