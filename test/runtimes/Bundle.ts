@@ -28,24 +28,19 @@ export interface BundleOptions {
   /** Module exporting `main(files)`: Page.ts or Worker.ts (relative to the root). */
   readonly entry: string
   readonly conditions: ReadonlyArray<string>
-  /** Values for `define`, e.g. the control server's URL. */
-  readonly define?: Readonly<Record<string, string>>
 }
 
-/** The bundle's source text (ESM). */
-export const bundle = async ({ files, entry, conditions, define = {} }: BundleOptions): Promise<string> => {
-  const list = files.map((file) => `  [${JSON.stringify(file)}, () => import(${JSON.stringify(resolve(root, file))})],`).join('\n')
-  const contents = `import { main } from ${JSON.stringify(resolve(root, entry))}\nexport default main([\n${list}\n])\n`
+/** One ESM file for a browser-like host from a source text (resolved from the root). */
+const bundleSource = async (contents: string, loader: 'ts' | 'js', conditions: ReadonlyArray<string>, plugin: Plugin): Promise<string> => {
   const result = await build({
-    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'runtimes-entry.ts' },
+    stdin: { contents, resolveDir: root, loader, sourcefile: `entry.${loader}` },
     bundle: true,
     write: false,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     conditions: [...conditions],
-    define: { ...define },
-    plugins: [remoteEmulator],
+    plugins: [plugin],
     logLevel: 'warning',
   })
   const [output] = result.outputFiles
@@ -53,26 +48,18 @@ export const bundle = async ({ files, entry, conditions, define = {} }: BundleOp
   return output.text
 }
 
+/** The test files' bundle (ESM source text). */
+export const bundle = ({ files, entry, conditions }: BundleOptions): Promise<string> => {
+  const list = files.map((file) => `  [${JSON.stringify(file)}, () => import(${JSON.stringify(resolve(root, file))})],`).join('\n')
+  const contents = `import { main } from ${JSON.stringify(resolve(root, entry))}\nexport default main([\n${list}\n])\n`
+  return bundleSource(contents, 'ts', conditions, remoteEmulator)
+}
+
 /** A README example as a browser or Worker module: `box-chunked-upload` resolves to `library` (a file path). */
-export const bundleExample = async (code: string, library: string, conditions: ReadonlyArray<string>): Promise<string> => {
-  const alias: Plugin = {
+export const bundleExample = (code: string, library: string, conditions: ReadonlyArray<string>): Promise<string> =>
+  bundleSource(code, 'js', conditions, {
     name: 'example-library',
     setup: (b) => {
       b.onResolve({ filter: /^box-chunked-upload$/ }, () => ({ path: library }))
     },
-  }
-  const result = await build({
-    stdin: { contents: code, resolveDir: root, loader: 'js', sourcefile: 'example.js' },
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: [...conditions],
-    plugins: [alias],
-    logLevel: 'warning',
   })
-  const [output] = result.outputFiles
-  if (output === undefined) throw new Error('esbuild produced no output')
-  return output.text
-}
