@@ -59,6 +59,7 @@ test('should refuse a wrong whole-file digest with 400 digest_mismatch naming bo
     assertSchema('ClientError', r.json)
     assert.ok(e.message.includes(wrong), e.message)
     assert.ok(e.message.includes(sha1Base64(bytes)), e.message)
+    assert.equal(e.context_info, { expected: wrong, actual: sha1Base64(bytes) })
     // The session stays usable: the right digest then commits.
     assert.is((await commit(s, bytes, parts)).status, 201)
   }))
@@ -217,8 +218,11 @@ test('should answer 412 when If-Match differs from the file etag, and commit whe
     const wrong = await commit(s, bytes, parts, { headers: { 'if-match': `${v1.etag}-not` } })
     assertBoxError(wrong, 412, 'precondition_failed')
     assertSchema('ClientError', wrong.json)
-    const right = await commit(s, bytes, parts, { headers: { 'if-match': v1.etag } })
-    assert.is(right.status, 201, right.text)
+    const listed = await commit(s, bytes, parts, { headers: { 'if-match': `"x", "${v1.etag}"` } })
+    assert.is(listed.status, 201, listed.text)
+    // `*` matches any current version.
+    const { s: s2, parts: parts2 } = await versionOf(em, v1.id, bytes)
+    assert.is((await commit(s2, bytes, parts2, { headers: { 'if-match': '*' } })).status, 201)
   }))
 
 test('should abort with 204 and an empty body; the session is then 404', () =>
@@ -300,6 +304,15 @@ test('should accept as If-Match the quoted ETag header of GET /files/:id', () =>
     // The etag changed with the new version: the old one no longer matches.
     const { s: s2, parts: parts2 } = await versionOf(em, v1.id, bytes)
     assertBoxError(await commit(s2, bytes, parts2, { headers: { 'if-match': etag! } }), 412, 'precondition_failed')
+  }))
+
+test('should name the stored part in context_info.stored_part when a commit entry differs from it', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const r = await commit(s, bytes, [parts[0], { ...parts[1]!, part_id: 'ABCDEF01' }, parts[2]])
+    assert.equal(assertBoxError(r, 400, 'invalid_parts').context_info.stored_part, parts[1])
   }))
 
 test.run()

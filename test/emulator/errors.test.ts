@@ -54,7 +54,8 @@ test('should answer 401 without a token, with a wrong token and with a non-Beare
       assertBoxError(await createSession(em, { folder_id: '0', file_size: 10, file_name: uniqueName() }, { token }), 401)
     }
     const basic = await call('GET', s.session_endpoints.status, { token: null, headers: { authorization: 'Basic ZGV2LXRva2VuOg==' } })
-    assertBoxError(basic, 401)
+    assertBoxError(basic, 401, 'unauthorized')
+    assert.match(basic.headers.get('www-authenticate') ?? '', /^Bearer/)
     // Nothing was stored by the refused requests.
     assert.is((await call('GET', s.session_endpoints.list_parts)).json.entries.length, 0)
   }))

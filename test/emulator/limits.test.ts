@@ -7,7 +7,7 @@ import {
   timed, uniqueName, withEmulator,
 } from '../helpers/box.ts'
 import { startEmulator } from '../helpers/emulator.ts'
-import { repeatedChunks, streamRequest } from '../helpers/rawHttp.ts'
+import { repeatedChunks, sliced, streamRequest } from '../helpers/rawHttp.ts'
 
 const MiB = 1024 * 1024
 
@@ -90,5 +90,18 @@ test('should close promptly with a request still in flight', async () => {
   assert.ok(closing.ms < 1000, `close took ${closing.ms} ms`)
   assert.is(await inFlight, 'failed')
 })
+
+test('should refuse a JSON body over 16 MiB with 413 request_entity_too_large', () =>
+  withEmulator({ minFileSize: 1 }, async (em) => {
+    const huge = new TextEncoder().encode(JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'a', pad: 'x'.repeat(17 * MiB) }))
+    const r = await streamRequest(`${em.url}/files/upload_sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      chunks: sliced(huge, 256 * 1024),
+      timeoutMs: 8000,
+    })
+    assert.is(r.status, 413, r.text.slice(0, 200))
+    assert.is(r.json?.code, 'request_entity_too_large')
+  }))
 
 test.run()

@@ -79,6 +79,8 @@ test('should refuse a wrong part Digest with 400 digest_mismatch naming both dig
     assertSchema('ClientError', r.json)
     assert.ok(e.message.includes(wrong), `message names the sent digest: ${e.message}`)
     assert.ok(e.message.includes(sha1Base64(partBytes(s, bytes, 0))), `message names the actual digest: ${e.message}`)
+    // The emulator also puts both in context_info (README): what was sent, what the bytes hash to.
+    assert.equal(e.context_info, { expected: wrong, actual: sha1Base64(partBytes(s, bytes, 0)) })
     assert.equal(await storedParts(s), [])
     // The part can then be sent correctly.
     assert.is((await putPart(s, bytes, 0)).status, 200)
@@ -331,6 +333,14 @@ test('should find the SHA-1 among several Digest instances', () =>
     const s = await openSession(em, bytes.length)
     const r = await putPart(s, bytes, 0, { digest: `sha-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=, sha=${sha1Base64(partBytes(s, bytes, 0))}` })
     assert.is(r.status, 200, r.text)
+  }))
+
+test('should accept a part whatever its Content-Type (Box documents octet-stream but clients vary)', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    assert.is((await putPart(s, bytes, 0, { headers: { 'content-type': 'text/plain' } })).status, 200)
+    assert.is((await putPart(s, bytes, 1, { headers: { 'content-type': 'application/x-binary' } })).status, 200)
   }))
 
 test.run()

@@ -142,6 +142,8 @@ test('should answer 409 item_name_in_use with the committed file in context_info
     assert.is(e.context_info.conflicts.id, file.id)
     assert.is(e.context_info.conflicts.type, 'file')
     assert.is(e.context_info.conflicts.name, name)
+    assert.is(e.context_info.conflicts.etag, file.etag)
+    assert.is(e.context_info.conflicts.sha1, file.sha1)
   }))
 
 test('should not count an open (uncommitted) session as a name in use', () =>
