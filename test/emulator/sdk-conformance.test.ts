@@ -134,10 +134,10 @@ test('a new version through the SDK (createFileUploadSessionForExistingFile) rep
     assertSameBytes((await download(em, first.id)).bytes, v2)
   }))
 
-test("uploadBigFile rides over the emulator's transient faults with the SDK's own retries (429, 500 before storing)", () =>
+test("uploadBigFile rides over the emulator's transient faults with the SDK's own retries (429, connection reset, 500 before storing)", () =>
   withEmulator({
     minFileSize: 1, partSize: 64 * 1024,
-    faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }, { part: 2, fault: 'error_before' }] },
+    faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }, { part: 1, fault: 'reset' }, { part: 2, fault: 'error_before' }] },
   }, async (em) => {
     const bytes = randomFile(4 * 64 * 1024 + 123)
     const file = await clientFor(em).chunkedUploads.uploadBigFile(streamOf(bytes), uniqueName('sdk-faults'), bytes.length, '0')
