@@ -24,12 +24,18 @@ export interface RemoteEmulator {
 /** The answer of `GET /emulators/:id/records?from=N` (a long poll; N acks the records the caller has): the records from index N on. */
 export type RemoteRecords = ReadonlyArray<RequestRecord>
 
-/** Options -> wire form. */
-export const toRemote = ({ partSize, onRequest, ...options }: EmulatorOptions): RemoteOptions => ({
-  options,
-  records: onRequest !== undefined,
-  ...(partSize === undefined ? {} : { partSize: typeof partSize === 'number' ? partSize : { source: String(partSize) } }),
-})
+/** Options -> wire form. Any other function (e.g. a `clock` the test moves) cannot cross: that is an error, not a silent drop. */
+export const toRemote = ({ partSize, onRequest, ...options }: EmulatorOptions): RemoteOptions => {
+  const functions = Object.entries(options).filter(([, value]) => typeof value === 'function').map(([key]) => key)
+  if (functions.length > 0) {
+    throw new Error(`emulator option(s) ${functions.join(', ')} are functions of this test and cannot reach the emulator the runner starts outside this runtime: move the test to a *.node.test.ts file`)
+  }
+  return {
+    options,
+    records: onRequest !== undefined,
+    ...(partSize === undefined ? {} : { partSize: typeof partSize === 'number' ? partSize : { source: String(partSize) } }),
+  }
+}
 
 /** Wire form -> options (on the Node side), with the records collector as `onRequest`. */
 export const fromRemote = (remote: RemoteOptions, onRequest: (record: RequestRecord) => void): EmulatorOptions => {
