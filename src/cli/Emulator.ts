@@ -4,6 +4,7 @@
  */
 import { serve } from '../emulator/node.ts'
 import type { EmulatorCommand } from './Args.ts'
+import { OK } from './Exit.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -32,5 +33,5 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     process.once('SIGTERM', resolve)
   })
   await served.close()
-  return 0
+  return OK
 }

@@ -3,6 +3,7 @@
  * (before the upload has stopped, or within a short grace time after) aborts the session instead,
  * a third one exits at once.
  */
+import { INTERRUPTED } from './Exit.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -18,9 +19,6 @@ export interface Interrupts {
   /** Stops listening. */
   readonly dispose: () => void
 }
-
-/** Exit code after an interruption (128 + SIGINT), as shells report it. */
-export const INTERRUPTED = 130
 
 // ---------------------------------------------------------------------------------------------
 // constructors

@@ -18,7 +18,8 @@ import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
-import { INTERRUPTED, interrupts } from './Interrupts.ts'
+import { FAILED, INTERRUPTED, OK, USAGE } from './Exit.ts'
+import { interrupts } from './Interrupts.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
 import { outputOf, reporter } from './Reporter.ts'
@@ -28,11 +29,6 @@ import { agrees, sha1OfDownload, sha1OfFile } from './Verify.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
-
-/** Exit codes. */
-export const OK = 0
-export const FAILED = 1
-export const USAGE = 2
 
 /** How long after the upload stopped a second Ctrl-C still aborts the session, in ms. */
 export const SECOND_CTRL_C_MS = 1000

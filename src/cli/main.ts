@@ -6,17 +6,15 @@ import * as E from 'fp-ts/lib/Either.js'
 import { parse, usage } from './Args.ts'
 import type { Command } from './Args.ts'
 import * as Emulator from './Emulator.ts'
+import { FAILED, OK, USAGE } from './Exit.ts'
 import * as Transfer from './Transfer.ts'
-
-/** Exit code for wrong usage and bad input. */
-export const USAGE = 2
 
 /** Runs one command; resolves with its exit code. */
 export const run = (command: Command): Promise<number> => {
   switch (command._tag) {
     case 'Help':
       process.stdout.write(`${usage}\n`)
-      return Promise.resolve(0)
+      return Promise.resolve(OK)
     case 'Emulator':
       return Emulator.run(command)
     case 'Upload':
@@ -39,7 +37,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     // Only a bug or the platform (a port in use, a full disk) gets here; say what, briefly.
     const code = (cause as { code?: unknown } | null)?.code
     process.stderr.write(`box-upload: ${code === 'EADDRINUSE' ? 'that port is in use' : cause instanceof Error ? cause.message : String(cause)}\n`)
-    return 1
+    return FAILED
   }
 }
 

@@ -1,0 +1,10 @@
+/** The exit codes of `box-upload`. */
+
+/** Done. */
+export const OK = 0
+/** The upload (or the check after it) failed. */
+export const FAILED = 1
+/** Wrong usage or bad input: nothing was sent. */
+export const USAGE = 2
+/** Interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
+export const INTERRUPTED = 130
