@@ -1,0 +1,65 @@
+/**
+ * The package as a user gets it: `npm pack`, unpacked into a consumer's node_modules (inside this repository,
+ * so that fp-ts, io-ts and cross-fetch resolve from ours), then a real upload to the packaged emulator through
+ * the packaged client: ESM and CommonJS in Node, ESM in Deno and Bun. Catches a broken `exports` map, a dist
+ * file that imports something not shipped, or a bundle that only works from the sources.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '../..')
+const consumer = resolve(import.meta.dirname, '.consumer')
+const installed = join(consumer, 'node_modules/box-chunked-upload')
+
+/** One upload of 50,000 bytes in 16 KiB parts, checked byte for byte; prints one `ok` line. */
+const smoke = (load: string, label: string): string => `${load}
+const bytes = new Uint8Array(50_000).map((_, i) => (i * 7919) % 251)
+const box = await serve({ port: 0, minFileSize: 1, partSize: 16 * 1024 })
+try {
+  const source = new ReadableStream({ start: (c) => { c.enqueue(bytes.slice(0, 30_000)); c.enqueue(bytes.slice(30_000)); c.close() } })
+  const result = await upload(client({ token: 'dev-token', uploadUrl: box.url, apiUrl: box.apiUrl }))({ source, folderId: '0', fileName: 'smoke.bin', fileSize: bytes.length })()
+  if (result._tag === 'Left') throw new Error(message(result.left))
+  const stored = new Uint8Array(await (await fetch(box.apiUrl + '/files/' + result.right.id + '/content', { headers: { authorization: 'Bearer dev-token' } })).arrayBuffer())
+  if (stored.length !== bytes.length || stored.some((b, i) => b !== bytes[i])) throw new Error('the committed bytes differ')
+  console.log('[package] ok ${label}')
+} finally {
+  await box.close()
+}
+`
+
+const esm = `import { client, message, upload } from 'box-chunked-upload'
+import { serve } from 'box-chunked-upload/emulator/node'
+import { emulator } from 'box-chunked-upload/emulator'
+if (typeof emulator !== 'function') throw new Error('box-chunked-upload/emulator has no emulator()')`
+const cjs = `const { client, message, upload } = require('box-chunked-upload')
+const { serve } = require('box-chunked-upload/emulator/node')
+if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw new Error('no emulator()')`
+
+const run = (command: string, args: ReadonlyArray<string>): string =>
+  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+
+rmSync(consumer, { recursive: true, force: true })
+mkdirSync(installed, { recursive: true })
+const packed = mkdtempSync(join(tmpdir(), 'box-pack-'))
+try {
+  const [tarball] = (JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packed, root])) as Array<{ filename: string }>)
+  if (tarball === undefined) throw new Error('npm pack made nothing')
+  execFileSync('tar', ['-xzf', join(packed, tarball.filename), '-C', installed, '--strip-components=1'])
+  writeFileSync(join(consumer, 'smoke.mjs'), smoke(esm, 'node esm'))
+  writeFileSync(join(consumer, 'smoke.cjs'), `(async () => {\n${smoke(cjs, 'node cjs')}\n})().catch((e) => { console.error(e); process.exit(1) })\n`)
+  writeFileSync(join(consumer, 'deno.mjs'), smoke(esm, 'deno esm'))
+  writeFileSync(join(consumer, 'bun.mjs'), smoke(esm, 'bun esm'))
+  const lines = [
+    run(process.execPath, ['smoke.mjs']),
+    run(process.execPath, ['smoke.cjs']),
+    run(resolve(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${root}`, 'deno.mjs']),
+    run(resolve(root, 'node_modules/.bin/bun'), ['run', 'bun.mjs']),
+  ]
+  process.stdout.write(lines.join(''))
+  if (lines.some((line) => !line.includes('[package] ok'))) throw new Error('a consumer run printed no ok line')
+} finally {
+  rmSync(packed, { recursive: true, force: true })
+  rmSync(consumer, { recursive: true, force: true })
+}
