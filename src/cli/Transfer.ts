@@ -73,9 +73,9 @@ export const run = async (command: UploadCommand): Promise<number> => {
 
 /** Runs `box-upload demo`: a random sample of `size` bytes in a temp dir, uploaded to the embedded emulator. */
 export const demo = async (command: DemoCommand): Promise<number> => {
-  io.say(`Generating a ${formatBytes(command.size)} sample file of random bytes in a temp directory…`)
   const sample = await make(command.size)()
   if (E.isLeft(sample)) return failure(command)(FAILED, `cannot write the sample file: ${sample.left.message}`)
+  io.say(`Made a sample file of ${formatBytes(command.size)} random bytes (deleted afterwards): ${sample.right.path}`)
   try {
     return await run({
       _tag: 'Upload',

@@ -45,6 +45,7 @@ Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(none(['emulator', '--port', '8080', '--part-size', '1MiB', '--min-file-size', '1']),
     E.right({ _tag: 'Emulator', port: 8080, partSize: 1048576, minFileSize: 1 }))
   assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
+  assert.ok(DEMO_SIZE >= 64 * 1024 * 1024, 'npm start uploads at least 64 MiB')
   assert.equal(none(['demo', '--size', '2MB', '--concurrency', '2', '--part-size', '1MiB']),
     E.right({ _tag: 'Demo', size: 2_000_000, concurrency: 2, partSize: 1048576, json: false }))
   assert.equal(field('_tag')(none(['./emulator'])), E.right('Upload'))

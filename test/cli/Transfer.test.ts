@@ -84,6 +84,17 @@ Embedded('should stop on Ctrl-C and say there is nothing to resume, since its se
   assert.not.ok(await exists(join(dir.path, '.box-upload-state.stop.bin.json')))
 })
 
+Embedded('should run the demo (what npm start runs) on a generated sample, then delete it', async () => {
+  const ran = await run(['demo', '--size', '2MB', '--part-size', '512KiB'])
+  assert.is(ran.code, 0, ran.stderr)
+  const sample = /random bytes \(deleted afterwards\): (\S+)/.exec(ran.stderr)?.[1] as string
+  assert.ok(sample, ran.stderr)
+  assert.ok(ran.stderr.includes('progress 100%  2.00 MB/2.00 MB'), ran.stderr)
+  assert.match(ran.stdout, '  size:     2000000 bytes (2.00 MB)\n')
+  assert.match(ran.stdout, /check: {4}downloaded back: SHA-1 [0-9a-f]{40} matches the local file/)
+  assert.not.ok(await exists(sample), 'the sample is gone')
+})
+
 const Remote = suite('a running emulator: Ctrl-C and --resume')
 
 let box: RunningEmulator

@@ -4,9 +4,9 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { run, tempDir } from '../helpers/cli.ts'
+import { ROOT, run, tempDir } from '../helpers/cli.ts'
 
 const BadInput = suite('bad input')
 
@@ -85,4 +85,14 @@ Help('should print the usage and exit 0', async () => {
 })
 
 BadInput.run()
+const Package = suite('package.json')
+
+Package('should expose the bin and make npm start run the demo', async () => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { bin: unknown; scripts: Record<string, string>; files: ReadonlyArray<string> }
+  assert.equal(pkg.bin, { 'box-upload': 'bin/box-upload.mjs' })
+  assert.is(pkg.scripts['start'], 'node bin/box-upload.mjs demo')
+  assert.ok(pkg.files.includes('bin'), 'the bin is published')
+})
+
 Help.run()
+Package.run()
