@@ -126,7 +126,7 @@ test('should refuse a commit body without `parts` or with malformed JSON', () =>
   }))
 
 test('should answer 202 with Retry-After and an empty body while parts are processing, then 201', () =>
-  withEmulator({ ...SMALL, processingDelayMs: 300 }, async (em) => {
+  withEmulator({ ...SMALL, processingDelayMs: 600 }, async (em) => {
     const bytes = randomFile(3000)
     const s = await openSession(em, bytes.length)
     const parts = await uploadAll(s, bytes)
@@ -137,7 +137,7 @@ test('should answer 202 with Retry-After and an empty body while parts are proce
     assert.ok(retryAfter !== null && /^\d+$/.test(retryAfter), `Retry-After in whole seconds: ${retryAfter}`)
     const during = (await status(s)).json
     assert.ok(during.num_parts_processed < s.total_parts, `still processing: ${during.num_parts_processed}`)
-    await sleep(400)
+    await sleep(700)
     assert.is((await status(s)).json.num_parts_processed, s.total_parts)
     const late = await commit(s, bytes, parts)
     assert.is(late.status, 201, late.text)
