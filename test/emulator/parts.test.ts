@@ -220,6 +220,7 @@ test('should accept part bodies sent with Transfer-Encoding: chunked (no Content
         headers: {
           authorization: `Bearer ${TOKEN}`,
           'content-type': 'application/octet-stream',
+          'transfer-encoding': 'chunked',
           'content-range': contentRange(offset, offset + body.length - 1, bytes.length),
           digest: `sha=${sha1Base64(body)}`,
         },
