@@ -344,4 +344,17 @@ test('should accept a part whatever its Content-Type (Box documents octet-stream
     assert.is((await putPart(s, bytes, 1, { headers: { 'content-type': 'application/x-binary' } })).status, 200)
   }))
 
+test('should keep concurrent sessions apart (10 uploads of 4 parts, all parts in flight at once)', () =>
+  withEmulator(SMALL, async (em) => {
+    const files = Array.from({ length: 10 }, () => randomFile(4 * 1024 - 7))
+    const sessions = await Promise.all(files.map((f) => openSession(em, f.length)))
+    const replies = await Promise.all(sessions.flatMap((s, n) => [0, 1, 2, 3].map((i) => putPart(s, files[n]!, i))))
+    for (const r of replies) assert.is(r.status, 200, r.text)
+    const committed = await Promise.all(sessions.map((s, n) => commit(s, files[n]!, replies.slice(n * 4, n * 4 + 4).map((r) => r.json.part))))
+    for (const [n, c] of committed.entries()) {
+      assert.is(c.status, 201, c.text)
+      assertSameBytes((await download(em, c.json.entries[0].id)).bytes, files[n]!)
+    }
+  }))
+
 test.run()

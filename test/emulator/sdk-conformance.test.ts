@@ -51,6 +51,13 @@ test('uploadBigFile of a 21 MB stream completes and the stored bytes equal the s
     assertSameBytes(new Uint8Array(Buffer.concat(chunks)), bytes, 'SDK download')
   }))
 
+test('uploadBigFile of a size that is an exact multiple of part_size sends no empty trailing part', () =>
+  withEmulator({ minFileSize: 1, partSize: 64 * 1024 }, async (em) => {
+    const bytes = randomFile(4 * 64 * 1024)
+    const file = await clientFor(em).chunkedUploads.uploadBigFile(streamOf(bytes), uniqueName('sdk-exact'), bytes.length, '0')
+    assertSameBytes((await download(em, file.id)).bytes, bytes)
+  }))
+
 test('the manual flow by URL (create, upload parts, list, commit, delete) completes with equal bytes', () =>
   withEmulator({ processingDelayMs: 0 }, async (em) => {
     const bytes = randomFile(SIZE)
