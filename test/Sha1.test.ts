@@ -3,8 +3,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { base64ToHex, defaultSha1, sha1Implementation, toBase64, toHex } from '../src/Sha1.ts'
 import { sha1 as digestStream } from '../src/sha1/digestStream.ts'
-import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
-import { pure, subtlePure } from '../src/sha1/pure.ts'
+import { sha1 as hashWasm, whenReady } from '../src/sha1/hashWasm.ts'
+import { pure, pureStream, subtlePure } from '../src/sha1/pure.ts'
 import { assertVectors, hashInParts } from './helpers/sha1Vectors.ts'
 
 const Sha1 = suite('sha1')
@@ -29,6 +29,25 @@ Sha1('should give each part its own SHA-1 and hand back the same bytes', async (
     })),
   )
   assert.equal(parts, expected)
+})
+
+Sha1('should keep file order when the hasher gets ready between two updates', async () => {
+  const parts = Array.from({ length: 40 }, (_, i) => Uint8Array.of(i, i * 3) as Uint8Array<ArrayBuffer>)
+  for (let delay = 0; delay < 6; delay++) {
+    const stream = whenReady(async () => {
+      for (let k = 0; k < delay; k++) await Promise.resolve()
+      const p = pureStream()
+      return { update: p.update, digest: () => p.digestSync() }
+    })
+    const updates: unknown[] = []
+    for (const part of parts) {
+      updates.push(stream.update(part))
+      await Promise.resolve()
+    }
+    await Promise.all(updates)
+    const all = new Uint8Array(parts.flatMap((p) => Array.from(p)))
+    assert.is(toHex(await stream.digest()), toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', all))), `ready after ${delay} microtasks`)
+  }
 })
 
 Sha1('should encode digests as base64 and hex', () => {

@@ -11,29 +11,51 @@ import { combine, subtleDigest, type Sha1, type Sha1Stream } from './Sha1.ts'
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** An incremental SHA-1 with hash-wasm; bytes fed before the WASM is ready wait, in order. */
-export const hashWasmStream = (): Sha1Stream => {
-  type Incremental = { update: (bytes: Uint8Array<ArrayBuffer>) => unknown; digest: (format: 'binary') => Uint8Array }
+/** A synchronous incremental hash, as hash-wasm's `IHasher` is once created. */
+export interface Incremental {
+  readonly update: (bytes: Uint8Array<ArrayBuffer>) => unknown
+  readonly digest: (format: 'binary') => Uint8Array
+}
+
+/**
+ * An incremental SHA-1 over a hasher that is created asynchronously (WASM instantiation). Bytes
+ * fed before it exists wait in a queue; later bytes go straight in only once that queue has
+ * drained, so the file order holds even when creation resolves between two updates (it can, in
+ * Chromium, within one microtask checkpoint of the stream pipe).
+ */
+export const whenReady = (create: () => Promise<Incremental>): Sha1Stream => {
   let ready: Incremental | undefined
-  let chain: Promise<Incremental> = createSHA1().then(
-    (h): Incremental => h.init(),
-    (): Incremental => {
-      const p = pureStream()
-      return { update: p.update, digest: () => p.digestSync() }
-    },
-  ).then((h) => (ready = h))
+  let queued = 0
+  let chain = create()
   return {
     update: (bytes) => {
       if (ready !== undefined) {
         ready.update(bytes)
         return
       }
-      chain = chain.then((h) => (h.update(bytes), h))
+      queued++
+      chain = chain.then((h) => {
+        h.update(bytes)
+        if (--queued === 0) ready = h
+        return h
+      })
       return chain.then(() => undefined)
     },
     digest: () => chain.then((h) => h.digest('binary')),
   }
 }
+
+/** An incremental SHA-1 with hash-wasm, or pure TypeScript if WASM cannot be compiled here. */
+export const hashWasmStream = (): Sha1Stream =>
+  whenReady(() =>
+    createSHA1().then(
+      (h): Incremental => h.init(),
+      (): Incremental => {
+        const p = pureStream()
+        return { update: p.update, digest: () => p.digestSync() }
+      },
+    ),
+  )
 
 /** hash-wasm for the file, `crypto.subtle.digest` for the parts. */
 export const sha1: Sha1 = combine({ implementation: 'subtle+hash-wasm', depth: 2, stream: hashWasmStream, digest: subtleDigest })
