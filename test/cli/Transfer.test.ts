@@ -161,6 +161,19 @@ Remote('should refuse to resume when the file changed since', async () => {
   assert.is(ran.stderr, `box-upload: refusing to resume: ${path} was modified since the upload was interrupted. Start a new upload without --resume (the old session expires on its own).\n`)
 })
 
+Remote('should exit 1 and forget the state when the kept session is gone (expired or aborted)', async () => {
+  const { path, upload } = await interrupted('gone.bin', 2, 21)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.gone.bin.json')
+  const saved = JSON.parse(await readFile(statePath, 'utf8')) as { session: { endpoints: { abort: string } } }
+  const deleted = await fetch(saved.session.endpoints.abort, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+  assert.is(deleted.status, 204)
+  const ran = await run([path, '--resume', '--token', TOKEN, ...small])
+  assert.is(ran.code, 1, ran.stderr)
+  assert.match(ran.stderr, /box-upload: upload failed: Box answered 404 /)
+  assert.not.ok(await exists(statePath), 'a dead session is not offered again')
+})
+
 Remote('should abort the session on a second Ctrl-C', async () => {
   const { upload } = await interrupted('abort.bin', 2, 9)
   await until(() => upload.stderr().includes('Ctrl-C again to abort'))

@@ -54,6 +54,10 @@ BadInput('should refuse a file under the 20 MB chunked minimum, pointing to the 
     `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`)
 })
 
+BadInput('should refuse what is not a regular file', async () => {
+  assert.is(await refused(['/dev/null']), 'box-upload: /dev/null is not a regular file (a device, socket or pipe has no size to declare)')
+})
+
 BadInput('should refuse unknown flags and other wrong usage before looking at the file', async () => {
   assert.is(await refused(['big.bin', '--colour']), 'box-upload: unknown option --colour (see box-upload --help)')
   assert.is(await refused([]), 'box-upload: no file given (box-upload <file>; see box-upload --help)')
