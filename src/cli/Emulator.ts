@@ -4,7 +4,7 @@
  */
 import { serve } from '../emulator/node.ts'
 import type { EmulatorCommand } from './Args.ts'
-import { OK } from './Exit.ts'
+import { FAILED, OK } from './Exit.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -26,7 +26,12 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     port: command.port,
     ...(command.partSize !== undefined ? { partSize: command.partSize } : {}),
     ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
+  }).catch((cause: unknown) => {
+    if ((cause as { code?: unknown } | null)?.code !== 'EADDRINUSE') throw cause
+    process.stderr.write(`box-upload: port ${command.port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)
+    return undefined
   })
+  if (served === undefined) return FAILED
   process.stdout.write(`${banner(served)}\n`)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

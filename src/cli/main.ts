@@ -34,9 +34,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   try {
     return await run(command.right)
   } catch (cause) {
-    // Only a bug or the platform (a port in use, a full disk) gets here; say what, briefly.
-    const code = (cause as { code?: unknown } | null)?.code
-    process.stderr.write(`box-upload: ${code === 'EADDRINUSE' ? 'that port is in use' : cause instanceof Error ? cause.message : String(cause)}\n`)
+    // Only a bug or the platform (a full disk, say) gets here; say what, briefly.
+    process.stderr.write(`box-upload: ${cause instanceof Error ? cause.message : String(cause)}\n`)
     return FAILED
   }
 }

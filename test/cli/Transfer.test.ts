@@ -204,5 +204,12 @@ Remote('should upload to a `box-upload emulator` child that prints its URLs', as
   assert.is((await server.done).code, 0, 'the emulator stops cleanly on Ctrl-C')
 })
 
+Remote('should say so when the emulator\'s port is taken', async () => {
+  const port = new URL(box.url).port
+  const ran = await run(['emulator', '--port', port])
+  assert.is(ran.code, 1)
+  assert.is(ran.stderr, `box-upload: port ${port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)
+})
+
 Embedded.run()
 Remote.run()
