@@ -1,4 +1,5 @@
 /** The Node SHA-1s pass the vectors, and every implementation agrees with node:crypto on random data. */
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { suite } from 'uvu'
@@ -27,6 +28,21 @@ Sha1('should hash parts of 1 MiB and more on the worker thread, same answers', a
   assert.is(digest, createHash('sha1').update(message).digest('hex'))
   assert.equal(parts.map((p) => p.sha1), [0, 1, 2].map((k) => createHash('sha1').update(message.subarray(k * (1024 * 1024 + 5), (k + 1) * (1024 * 1024 + 5))).digest('hex')))
   assert.equal(parts.flatMap((p) => p.bytes).length, message.length)
+})
+
+Sha1('should let the process exit once hashing is done (the worker threads hold no reference)', async () => {
+  const script = `
+    import { workerSha1 } from './src/sha1/worker.node.ts'
+    const file = workerSha1.file()
+    await file.part(new Uint8Array(2 * 1024 * 1024))
+    console.log(Buffer.from(await file.digest()).toString('hex'))
+  `
+  const started = Date.now()
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+  )
+  assert.is(stdout.trim(), createHash('sha1').update(new Uint8Array(2 * 1024 * 1024)).digest('hex'))
+  assert.ok(Date.now() - started < 15_000)
 })
 
 Sha1('should agree with node:crypto on random data and random part sizes (fast-check, seed 3)', async () => {

@@ -4,7 +4,8 @@
  * whole-file worker, then back: this thread copies the next part meanwhile. The work is bound by
  * the two cores, not by one thread doing copy + two hashes (~0.4 of single-pass speed). The workers
  * serve every chunker of the process and are referenced only while they have work, so they never
- * keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here.
+ * keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here, and so is
+ * everything where worker threads cannot be started.
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -43,7 +44,7 @@ export const workerSha1: Sha1 = {
     let started = false
     return {
       part: (bytes) => {
-        if (!started) local = bytes.length < smallPart ? createHash('sha1') : undefined
+        if (!started) local = bytes.length < smallPart || !workersStart() ? createHash('sha1') : undefined
         started = true
         if (local !== undefined) {
           local.update(bytes)
@@ -71,25 +72,29 @@ export const workerSha1: Sha1 = {
 
 const sha1Of = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(bytes).digest())
 
-/** The workers' code, as a CommonJS script: no file to resolve from source, dist or a bundle. */
+/**
+ * The workers' code, evaluated from this string: no file to resolve from source, dist or a bundle.
+ * Dynamic `import()` works whether Node evaluates it as CommonJS or, under `--input-type=module`,
+ * as an ES module; messages wait in the port until the listener is attached.
+ */
 const script = `
-const { parentPort } = require('node:worker_threads')
-const { createHash } = require('node:crypto')
-const files = new Map()
-parentPort.on('message', ({ op, id, file, bytes }) => {
-  if (op === 'part') {
-    const sha1 = new Uint8Array(createHash('sha1').update(bytes).digest())
-    parentPort.postMessage({ id, bytes, sha1 }, [bytes.buffer])
-  } else if (op === 'update') {
-    let hash = files.get(file)
-    if (hash === undefined) files.set(file, (hash = createHash('sha1')))
-    hash.update(bytes)
-    parentPort.postMessage({ id, bytes }, [bytes.buffer])
-  } else {
-    const hash = files.get(file) ?? createHash('sha1')
-    files.delete(file)
-    parentPort.postMessage({ id, sha1: new Uint8Array(hash.digest()) })
-  }
+Promise.all([import('node:worker_threads'), import('node:crypto')]).then(([{ parentPort }, { createHash }]) => {
+  const files = new Map()
+  parentPort.on('message', ({ op, id, file, bytes }) => {
+    if (op === 'part') {
+      const sha1 = new Uint8Array(createHash('sha1').update(bytes).digest())
+      parentPort.postMessage({ id, bytes, sha1 }, [bytes.buffer])
+    } else if (op === 'update') {
+      let hash = files.get(file)
+      if (hash === undefined) files.set(file, (hash = createHash('sha1')))
+      hash.update(bytes)
+      parentPort.postMessage({ id, bytes }, [bytes.buffer])
+    } else {
+      const hash = files.get(file) ?? createHash('sha1')
+      files.delete(file)
+      parentPort.postMessage({ id, sha1: new Uint8Array(hash.digest()) })
+    }
+  })
 })
 `
 
@@ -104,9 +109,23 @@ const whole: Thread = { pending: new Map() }
 let nextId = 0
 let nextFile = 0
 
+/** Whether the worker threads run here (a permission model or an embedder may forbid them); else everything is hashed on this thread. */
+let workersRefused = false
+const workersStart = (): boolean => {
+  if (workersRefused) return false
+  try {
+    started(parts)
+    started(whole)
+  } catch {
+    workersRefused = true
+  }
+  return !workersRefused
+}
+
 const started = (thread: Thread): Worker => {
   if (thread.worker !== undefined) return thread.worker
-  const worker = new Worker(script, { eval: true })
+  // `execArgv: []`: the workers need none of this process's flags (loaders such as tsx only slow their start).
+  const worker = new Worker(script, { eval: true, execArgv: [] })
   worker.on('message', (reply: Reply) => {
     const waiting = thread.pending.get(reply.id)
     thread.pending.delete(reply.id)
@@ -120,6 +139,7 @@ const started = (thread: Thread): Worker => {
   }
   worker.on('error', failAll)
   worker.on('exit', (code) => failAll(new Error(`a SHA-1 worker thread exited (code ${code})`)))
+  worker.unref()
   return (thread.worker = worker)
 }
 
