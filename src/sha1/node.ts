@@ -1,2 +1,2 @@
-/** Node: what the `node` condition of `#sha1` selects, the part digests on a worker thread (see worker.node.ts). */
+/** Node and Bun: what the `node` and `bun` conditions of `#sha1` select: both SHA-1 passes on worker threads (see worker.node.ts). */
 export { workerSha1 as sha1 } from './worker.node.ts'

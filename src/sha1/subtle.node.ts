@@ -1,2 +1,2 @@
-/** Deno and Bun: `node:crypto` for the whole file, `crypto.subtle.digest` (off-thread there) for the parts. */
+/** Deno (and Bun if asked for): `node:crypto` for the whole file, `crypto.subtle.digest` (off-thread there) for the parts. */
 export { subtleNodeCrypto as sha1 } from './nodeCrypto.node.ts'
