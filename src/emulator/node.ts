@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { body, boxError } from './BoxError.ts'
 import { emulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isReset } from './Reset.ts'
@@ -117,12 +118,16 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   const app = emulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    app.fetch(toRequest(origin, req))
+    // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
+    Promise.resolve()
+      .then(() => app.fetch(toRequest(origin, req)))
       .then((response) => write(response, res))
       .catch((e: unknown) => {
         if (isReset(e)) return void req.socket.destroy()
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
-        res.end()
+        if (res.headersSent) return void res.end()
+        const text = JSON.stringify(body(boxError(400, 'bad_request', `Unreadable request: ${String(e).slice(0, 200)}`)))
+        res.writeHead(400, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'access-control-allow-origin': '*' })
+        res.end(text)
       })
   })
   return {
