@@ -96,7 +96,11 @@ export const emulator = (options: EmulatorOptions = {}): Emulator => {
   const record = (request: Request, status: number, at: number, code?: string) => {
     if (!config.onRequest) return
     const url = new URL(request.url)
-    config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
+    try {
+      config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
+    } catch {
+      // A failing observer must not change the answer.
+    }
   }
   const fetch = async (request: Request): Promise<Response> => {
     const at = Date.now()
