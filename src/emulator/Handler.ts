@@ -2,7 +2,7 @@
  * The emulator as one web handler, `Request -> Promise<Response>`: routing, bearer-token check,
  * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
  */
-import { body as errorBody, boxError, isFail, requestId, toResponse } from './BoxError.ts'
+import { boxError, isFail, toResponse } from './BoxError.ts'
 import { commit } from './Commit.ts'
 import { config as resolve, type Config } from './Config.ts'
 import { preflight, withCors } from './Cors.ts'
@@ -94,10 +94,9 @@ export const emulator = (options: EmulatorOptions = {}): Emulator => {
   const store = empty()
   const apiRoutes = api(config, store)
   const record = (request: Request, status: number, at: number, code?: string) => {
-    if (!config.onRequest) return
     const url = new URL(request.url)
     try {
-      config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
+      config.onRequest?.({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
     } catch {
       // A failing observer must not change the answer.
     }
@@ -113,11 +112,9 @@ export const emulator = (options: EmulatorOptions = {}): Emulator => {
         record(request, 0, at, 'connection_reset')
         throw resetError()
       }
-      response = isFail(e) ? toResponse(e.error)
-        : new Response(JSON.stringify(errorBody(boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`), requestId())),
-          { status: 500, headers: { 'content-type': 'application/json' } })
+      response = toResponse(isFail(e) ? e.error : boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`))
     }
-    record(request, response.status, at, await codeOf(response))
+    if (config.onRequest) record(request, response.status, at, await codeOf(response))
     return withCors(response)
   }
   return { fetch }
