@@ -4,6 +4,7 @@
  * the packaged client: ESM and CommonJS in Node, ESM in Deno and Bun. Catches a broken `exports` map, a dist
  * file that imports something not shipped, or a bundle that only works from the sources.
  */
+import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,19 +24,34 @@ try {
   if (result._tag === 'Left') throw new Error(message(result.left))
   const stored = new Uint8Array(await (await fetch(box.apiUrl + '/files/' + result.right.id + '/content', { headers: { authorization: 'Bearer dev-token' } })).arrayBuffer())
   if (stored.length !== bytes.length || stored.some((b, i) => b !== bytes[i])) throw new Error('the committed bytes differ')
-  console.log('[package] ok ${label}')
+  console.log('[package] ok ${label} sha1=' + sha1Implementation)
 } finally {
   await box.close()
 }
 `
 
-const esm = `import { client, message, upload } from 'box-chunked-upload'
+const esm = `import { client, message, sha1Implementation, upload } from 'box-chunked-upload'
 import { serve } from 'box-chunked-upload/emulator/node'
 import { emulator } from 'box-chunked-upload/emulator'
 if (typeof emulator !== 'function') throw new Error('box-chunked-upload/emulator has no emulator()')`
-const cjs = `const { client, message, upload } = require('box-chunked-upload')
+const cjs = `const { client, message, sha1Implementation, upload } = require('box-chunked-upload')
 const { serve } = require('box-chunked-upload/emulator/node')
 if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw new Error('no emulator()')`
+
+/** What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle. */
+const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
+  const result = await build({
+    stdin: { contents: `export { upload, sha1Implementation } from 'box-chunked-upload'`, resolveDir: consumer, loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    conditions: [...conditions],
+    logLevel: 'error',
+  })
+  const text = result.outputFiles[0]?.text ?? ''
+  return ['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`))
+}
 
 const run = (command: string, args: ReadonlyArray<string>): string =>
   execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
@@ -58,7 +74,12 @@ try {
     run(resolve(root, 'node_modules/.bin/bun'), ['run', 'bun.mjs']),
   ]
   process.stdout.write(lines.join(''))
-  if (lines.some((line) => !line.includes('[package] ok'))) throw new Error('a consumer run printed no ok line')
+  // Node, Deno and Bun: node:crypto (through the package's own `exports["./sha1"]` conditions).
+  if (lines.some((line) => !/\[package\] ok .* sha1=\S*node:crypto/.test(line))) throw new Error('a consumer run failed or did not get the node:crypto SHA-1')
+  const browser = await bundled(['browser'])
+  const workerd = await bundled(['workerd', 'worker', 'browser'])
+  console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
+  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1 from the package conditions')
 } finally {
   rmSync(packed, { recursive: true, force: true })
   rmSync(consumer, { recursive: true, force: true })
