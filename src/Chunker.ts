@@ -116,6 +116,8 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   let readableController: ReadableStreamDefaultController<Part> | undefined
   let wakeReader = noop
   let wakeWriter = noop
+  /** Whether the reader is waiting for a part (a `pull` is running). */
+  let hungry = false
 
   let resolveDigest: (digest: string) => void = noop
   let rejectDigest: (reason: unknown) => void = noop
@@ -151,9 +153,13 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
     wakeReader()
   }
 
-  /** Resolves once fewer than `depth` parts wait for the reader. */
+  /**
+   * Resolves once the next part may be cut: while the reader waits for a part, up to `depth` may be
+   * ahead (hashing on other threads overlaps the copy); otherwise only when none is, so a slow
+   * reader holding `n` parts keeps `n + 1` part buffers alive, not `n + depth`.
+   */
   const room = (): Promise<void> | undefined =>
-    ahead.length < sha1.depth || failure !== undefined
+    ahead.length < (hungry ? sha1.depth : 1) || failure !== undefined
       ? undefined
       : new Promise<void>((resolve) => (wakeWriter = resolve)).then(room)
 
@@ -186,12 +192,16 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   }
 
   const pull = async (controller: ReadableStreamDefaultController<Part>): Promise<void> => {
+    hungry = true
+    wakeWriter()
     while (ahead.length === 0 && !ended && failure === undefined) await new Promise<void>((resolve) => (wakeReader = resolve))
     if (failure !== undefined) return
     const next = ahead.shift()
     if (next === undefined) return controller.close()
     wakeWriter()
-    controller.enqueue(await next)
+    const part = await next
+    hungry = false
+    controller.enqueue(part)
   }
 
   const guarded = <A extends unknown[]>(f: (...args: A) => Promise<void>) => (...args: A): Promise<void> =>

@@ -3,7 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chunker } from '../src/Chunker.ts'
 import { partRanges } from '../src/Cut.ts'
-import { pure } from '../src/sha1/pure.ts'
+import { pure, subtlePure } from '../src/sha1/pure.ts'
 import { bytesOf, chunksOf, counting, run, sourceOf, subtleSha1 } from './helpers/chunking.ts'
 
 const Chunker = suite('chunker')
@@ -128,28 +128,40 @@ Chunker('should error the parts and digest with the reason of a failing source',
   assert.is(await c.digest.catch((e: unknown) => e), 'disk gone')
 })
 
-Chunker('should not pull the source far ahead of a slow reader', async () => {
+Chunker('should not pull the source far ahead of a slow reader, even with a deep hasher', async () => {
   const partSize = 64
-  const sha1 = counting(pure)
+  const sha1 = counting({ ...subtlePure, depth: 4 })
   let pulled = 0
   const chunks = Array.from({ length: 100 }, () => bytesOf(16))
   const c = chunker({ partSize, fileSize: 1600, sha1 })
   const reader = (sourceOf(chunks, (i) => (pulled = i)) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
   await reader.read()
   await new Promise((resolve) => setTimeout(resolve, 20))
-  // one part read, at most `depth` cut ahead, one being filled, plus a chunk or two queued in the pipe
+  // one part read, at most `depth` cut ahead while the reader waited, plus a chunk or two queued in the pipe
   assert.ok(sha1.cut() <= 1 + sha1.depth, `cut ${sha1.cut()} parts`)
   assert.ok(pulled * 16 <= (2 + sha1.depth) * partSize + 2 * 16, `pulled ${pulled} chunks`)
   await reader.cancel()
 })
 
 Chunker('should not cut a huge chunk into more parts than the reader asked for', async () => {
-  const sha1 = counting(pure)
+  const sha1 = counting({ ...subtlePure, depth: 4 })
   const c = chunker({ partSize: 10, fileSize: 1000, sha1 })
   const reader = (sourceOf([bytesOf(1000)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
   await reader.read()
   await new Promise((resolve) => setTimeout(resolve, 20))
   assert.ok(sha1.cut() <= 1 + sha1.depth, `cut ${sha1.cut()} parts`)
+  await reader.cancel()
+})
+
+Chunker('should keep one part ahead of a reader that is not waiting, whatever the depth', async () => {
+  const sha1 = counting({ ...pure, depth: 4 })
+  const c = chunker({ partSize: 64, fileSize: 64 * 20, sha1 })
+  const reader = (sourceOf(Array.from({ length: 80 }, () => bytesOf(16))) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+  for (let read = 1; read <= 5; read++) {
+    await reader.read()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.ok(sha1.cut() <= read + 1, `${read} read, ${sha1.cut()} cut`)
+  }
   await reader.cancel()
 })
 
