@@ -37,7 +37,7 @@ export type Chunker = TransformStream<Uint8Array, Part> & { readonly digest: Pro
 /**
  * Cuts a stream into parts of exactly `partSize` bytes (the last one shorter, never empty), in
  * order, each with its SHA-1, copying each byte once into a pooled part buffer (see `Part.release`).
- * At most `sha1.depth` parts are cut ahead of the reader, so memory stays bounded.
+ * One part is cut ahead of a busy reader (up to `sha1.depth` while it waits), so memory stays bounded.
  * @example
  * const c = chunker({ partSize: session.partSize, fileSize })
  * for await (const part of file.stream().pipeThrough(c)) await upload(part).then(part.release)
