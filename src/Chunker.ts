@@ -127,6 +127,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   const fail = (reason: unknown): void => {
     if (failure !== undefined) return
     failure = { reason }
+    file.abandon?.()
     rejectDigest(reason)
     readableController?.error(reason)
     wakeReader()

@@ -39,6 +39,8 @@ export interface FileHasher {
   readonly part: (bytes: Uint8Array<ArrayBuffer>) => Promise<Hashed>
   /** The whole-file SHA-1, after every `part` resolved. */
   readonly digest: () => Promise<Uint8Array>
+  /** Frees what the whole-file hash holds (a worker's hash context) when the file will never be finished. */
+  readonly abandon?: () => void
 }
 
 /** A SHA-1 implementation, as the chunker uses it. */

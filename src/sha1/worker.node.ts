@@ -63,6 +63,9 @@ export const workerSha1: Sha1 = {
           : started
             ? call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
             : nodeDigest(new Uint8Array(0)),
+      abandon: () => {
+        if (started && local === undefined) call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
+      },
     }
   },
 }
