@@ -114,10 +114,11 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   let ended = false
   let failure: { readonly reason: unknown } | undefined
   let readableController: ReadableStreamDefaultController<Part> | undefined
-  let wakeReader = noop
   let wakeWriter = noop
-  /** Whether the reader is waiting for a part (a `pull` is running). */
+  /** Whether the reader waits for a part (it pulled and got none yet). */
   let hungry = false
+  /** Whether a part is on its way to the reader (its hash pending). */
+  let delivering = false
 
   let resolveDigest: (digest: string) => void = noop
   let rejectDigest: (reason: unknown) => void = noop
@@ -130,7 +131,6 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
     file.abandon?.()
     rejectDigest(reason)
     readableController?.error(reason)
-    wakeReader()
     wakeWriter()
   }
 
@@ -151,7 +151,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
     hashed.catch(fail)
     last = hashed
     ahead.push(hashed)
-    wakeReader()
+    deliver()
   }
 
   /**
@@ -189,20 +189,35 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
     if (failure !== undefined) return
     ended = true
     resolveDigest(toBase64(whole))
-    wakeReader()
+    deliver()
   }
 
-  const pull = async (controller: ReadableStreamDefaultController<Part>): Promise<void> => {
+  /**
+   * Hands the next part to a waiting reader, called from both sides: `pull` only records the demand
+   * and returns, and the writer delivers when it cuts a part, so no `pull` stays pending on a source
+   * that has stalled (nothing then holds up a cancel).
+   */
+  const deliver = (): void => {
+    if (!hungry || delivering || failure !== undefined || readableController === undefined) return
+    const controller = readableController
+    const next = ahead.shift()
+    if (next === undefined) {
+      if (ended) controller.close()
+      return
+    }
+    delivering = true
+    wakeWriter()
+    void next.then((part) => {
+      delivering = false
+      hungry = false
+      if (failure === undefined) controller.enqueue(part)
+    }, noop)
+  }
+
+  const pull = (): void => {
     hungry = true
     wakeWriter()
-    while (ahead.length === 0 && !ended && failure === undefined) await new Promise<void>((resolve) => (wakeReader = resolve))
-    if (failure !== undefined) return
-    const next = ahead.shift()
-    if (next === undefined) return controller.close()
-    wakeWriter()
-    const part = await next
-    hungry = false
-    controller.enqueue(part)
+    deliver()
   }
 
   const guarded = <A extends unknown[]>(f: (...args: A) => Promise<void>) => (...args: A): Promise<void> =>
@@ -214,7 +229,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   const readable = new ReadableStream<Part>(
     {
       start: (controller) => void (readableController = controller),
-      pull: guarded(pull),
+      pull,
       cancel: (reason) => fail(isTagged(reason) ? reason : ({ _tag: 'Aborted', reason } satisfies UploadError)),
     },
     { highWaterMark: 0 },
