@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
+import { partBody } from '#partBody'
 import type { Client } from './Client.ts'
 import { json, request } from './Http.ts'
 import type { Part } from './Part.ts'
@@ -61,23 +62,27 @@ export const matches =
 /** One `PUT` of the part, and the check of Box's echo. */
 const put =
   (client: Client, session: Session) =>
-  (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> =>
-    pipe(
+  (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+    // The bytes themselves, except where the runtime's fetch streams a body without copying it
+    // (Node, see src/body/stream.ts): browsers refuse streaming bodies over HTTP/1.1.
+    const { body, headers } = partBody(part.bytes)
+    return pipe(
       request(client)({
         method: 'PUT',
         url: session.endpoints.uploadPart,
         headers: {
+          ...headers,
           'Content-Type': 'application/octet-stream',
           'Content-Range': part.contentRange,
           Digest: `sha=${part.sha1}`,
         },
-        // A byte array, not a stream: browsers refuse streaming bodies over HTTP/1.1.
-        body: part.bytes,
+        body,
         signal,
       }),
       TE.flatMap(json(UploadedPart, 'uploaded part')),
       TE.flatMap(({ part: echoed }) => TE.fromEither(matches(part)(echoed))),
     )
+  }
 
 /** After a failed attempt: success if Box turns out to hold our part, else the attempt's error. */
 const recover =
