@@ -10,7 +10,7 @@ import { access, readFile, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
-import { run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
+import { run, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
 const small = ['--min-file-size', '1']
 const exists = (path: string) => access(path).then(() => true, () => false)
@@ -28,10 +28,10 @@ let dir: Awaited<ReturnType<typeof tempDir>>
 Embedded.before(async () => { dir = await tempDir() })
 Embedded.after(() => dir.remove())
 
-Embedded('should upload, check the download and print id, name, size and SHA-1, with plain progress lines off a terminal', async () => {
+Embedded('should upload, check the download and print id, name, size and SHA-1, with plain progress lines off a terminal (through the bin)', async () => {
   const path = join(dir.path, 'data.bin')
   const sha1 = await writeFileOf(path, 3_000_000)
-  const ran = await run([path, ...small, '--part-size', '512KiB', '--name', 'renamed.bin'])
+  const ran = await run([path, ...small, '--part-size', '512KiB', '--name', 'renamed.bin'], { command: viaBin })
   assert.is(ran.code, 0, ran.stderr)
   assert.match(ran.stderr, 'No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at http://127.0.0.1:')
   const lines = ran.stderr.split('\n').filter((l) => l.startsWith('progress '))

@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ROOT, run, tempDir } from '../helpers/cli.ts'
+import { ROOT, run, tempDir, viaBin, type StartOptions } from '../helpers/cli.ts'
 
 const BadInput = suite('bad input')
 
@@ -23,7 +23,7 @@ BadInput.before(async () => {
 BadInput.after(() => dir.remove())
 
 /** The one line a refused run prints on stderr. */
-const refused = async (args: ReadonlyArray<string>, options: Parameters<typeof run>[1] = {}): Promise<string> => {
+const refused = async (args: ReadonlyArray<string>, options: StartOptions = {}): Promise<string> => {
   const ran = await run(args, options)
   assert.is(ran.code, 2, `exit code of ${args.join(' ')}: ${ran.stderr}`)
   assert.is(ran.stdout, '', 'nothing on stdout')
@@ -32,8 +32,9 @@ const refused = async (args: ReadonlyArray<string>, options: Parameters<typeof r
   return lines[0] as string
 }
 
-BadInput('should refuse a missing file', async () => {
+BadInput('should refuse a missing file (through the bin too)', async () => {
   assert.is(await refused([join(dir.path, 'nope.bin')]), `box-upload: no such file: ${join(dir.path, 'nope.bin')}`)
+  assert.is(await refused([join(dir.path, 'nope.bin')], { command: viaBin }), `box-upload: no such file: ${join(dir.path, 'nope.bin')}`)
 })
 
 BadInput('should refuse a directory', async () => {
@@ -81,8 +82,8 @@ BadInput('should also print one JSON object with --json', async () => {
 
 const Help = suite('help')
 
-Help('should print the usage and exit 0', async () => {
-  const ran = await run(['--help'])
+Help('should print the usage and exit 0, through the bin', async () => {
+  const ran = await run(['--help'], { command: viaBin })
   assert.is(ran.code, 0)
   assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]'), ran.stdout)
   assert.ok(ran.stdout.includes('Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input'))

@@ -1,10 +1,14 @@
 /**
- * Runs the `box-upload` bin as a child process, the way a user does, and collects what it prints.
- * Every run is bounded: a child still running after `timeoutMs` is killed and the test fails.
+ * Runs `box-upload` as a child process and collects what it prints: either the bin as a user runs
+ * it in a checkout (tsx on the sources, ~0.5 s to start), or the CLI bundled once per test process
+ * with esbuild, as `dist/cli.js` is published (~0.1 s to start). Every run is bounded: a child still
+ * running after `timeoutMs` is killed and the test fails.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { buildSync } from 'esbuild'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +18,20 @@ export const BIN = fileURLToPath(new URL('../../bin/box-upload.mjs', import.meta
 
 /** The repository root (working directory of the children). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+let bundle: string | undefined
+
+/** The CLI bundled with its dependencies into a temp dir (readable by all: a test runs it as nobody), deleted at exit. */
+export const bundled = (): string => {
+  if (bundle !== undefined) return bundle
+  const dir = mkdtempSync(join(tmpdir(), 'box-upload-cli-'))
+  chmodSync(dir, 0o755)
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  const outfile = join(dir, 'cli.mjs')
+  buildSync({ entryPoints: [join(ROOT, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'es2022', outfile, logLevel: 'warning' })
+  bundle = outfile
+  return outfile
+}
 
 /** What a finished run printed, and its exit code. */
 export interface Ran {
@@ -39,12 +57,20 @@ export const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return { ...env, NO_COLOR: '1', ...extra }
 }
 
-/** Starts `command args…` (default: the bin under node) with a time limit. */
-export const start = (
-  args: ReadonlyArray<string>,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number; readonly command?: ReadonlyArray<string>; readonly spawn?: SpawnOptions } = {},
-): Running => {
-  const [file, ...pre] = options.command ?? [process.execPath, BIN]
+/** How to start a child: `env`, a time limit, and `command` (default: the bundled CLI under node; `[process.execPath, BIN]` for the bin). */
+export interface StartOptions {
+  readonly env?: NodeJS.ProcessEnv
+  readonly timeoutMs?: number
+  readonly command?: ReadonlyArray<string>
+  readonly spawn?: SpawnOptions
+}
+
+/** The bin as `npx box-upload` runs it, for `StartOptions.command`. */
+export const viaBin: ReadonlyArray<string> = [process.execPath, BIN]
+
+/** Starts `command args…` with a time limit. */
+export const start = (args: ReadonlyArray<string>, options: StartOptions = {}): Running => {
+  const [file, ...pre] = options.command ?? [process.execPath, bundled()]
   const child = spawn(file as string, [...pre, ...args], { cwd: ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options.spawn })
   let stdout = ''
   let stderr = ''
@@ -61,7 +87,7 @@ export const start = (
 }
 
 /** Runs the bin to the end. */
-export const run = (args: ReadonlyArray<string>, options: Parameters<typeof start>[1] = {}): Promise<Ran> => start(args, options).done
+export const run = (args: ReadonlyArray<string>, options: StartOptions = {}): Promise<Ran> => start(args, options).done
 
 /** Waits until `predicate` holds, polling every 10 ms, at most `timeoutMs`. */
 export const until = async (predicate: () => boolean, timeoutMs = 10_000): Promise<void> => {
