@@ -147,9 +147,9 @@ export const split = (known: Readonly<Record<string, boolean>>) => (argv: Readon
     }
     const eq = arg.indexOf('=')
     const name = arg === '-h' ? 'help' : arg.slice(2, eq === -1 ? undefined : eq)
-    const takesValue = known[name]
-    if (!arg.startsWith('--') && arg !== '-h' || takesValue === undefined) return E.left(usageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)} (see box-upload --help)`))
-    if (name in values) return E.left(usageError(`--${name} given twice`))
+    const takesValue = Object.hasOwn(known, name) ? known[name] : undefined
+    if ((!arg.startsWith('--') && arg !== '-h') || takesValue === undefined) return E.left(usageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)} (see box-upload --help)`))
+    if (Object.hasOwn(values, name)) return E.left(usageError(`--${name} given twice`))
     if (!takesValue) {
       if (eq !== -1) return E.left(usageError(`--${name} takes no value`))
       values[name] = true

@@ -64,6 +64,8 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--frobnicate'], 'unknown option --frobnicate (see box-upload --help)'],
     [['f', '--frob=1'], 'unknown option --frob (see box-upload --help)'],
     [['f', '-x'], 'unknown option -x (see box-upload --help)'],
+    [['f', '--constructor'], 'unknown option --constructor (see box-upload --help)'],
+    [['f', '--toString=1'], 'unknown option --toString (see box-upload --help)'],
     [['f', '--port', '1'], 'unknown option --port (see box-upload --help)'],
     [['emulator', '--json'], 'unknown option --json (see box-upload --help)'],
     [['a', 'b'], "one file at a time (got 'a' and 'b')"],
