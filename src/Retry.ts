@@ -36,8 +36,11 @@ export type Attempt<A> = (signal: AbortSignal) => TE.TaskEither<UploadError, A>
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** 5 retries, 500 ms first backoff, at most 30 s between tries, 2 minutes per attempt. */
-export const defaultRetryPolicy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 120_000 }
+/**
+ * 5 retries, 500 ms first backoff, at most 30 s between tries, 10 minutes per attempt (a 32 MiB
+ * part takes about 9 minutes at 0.5 Mbit/s; the timeout is there for connections that hang).
+ */
+export const defaultRetryPolicy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10 * 60_000 }
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -104,9 +107,7 @@ export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetry
 
 /** The error an attempt cancelled by its own timeout ends with. */
 const timedOut = (ms: number, error: UploadError): UploadError =>
-  error._tag === 'NetworkError' || error._tag === 'HttpError'
-    ? networkError(error.method, error.url, new Error(`no answer within ${ms} ms`))
-    : networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`))
+  error._tag === 'NetworkError' ? error : networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`))
 
 /**
  * Runs one attempt with a signal that fires when `signal` does or after `ms`. A timeout turns

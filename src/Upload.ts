@@ -17,10 +17,11 @@ import { parallelSink } from './ParallelSink.ts'
 import type { Part } from './Part.ts'
 import { matches, uploadPart } from './PartUpload.ts'
 import { type OnProgress, progressCounter } from './Progress.ts'
-import { type RetryPolicy, defaultRetryPolicy, retryRequests } from './Retry.ts'
+import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, abortSession, createSession, createVersionSession } from './Session.ts'
 import { abortedBy } from './Sleep.ts'
-import { type UploadError, invalidInput, sizeMismatch } from './UploadError.ts'
+import { lockedSource, stoppable } from './Stoppable.ts'
+import { type UploadError, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ export const transfer =
   (client: Client, options: UploadOptions) =>
   (job: Transfer): TE.TaskEither<UploadFailure, BoxFile> => {
     const { session } = job
-    options.onSession?.(session)
+    tell(options.onSession, session)
     return pipe(
       sendParts(client, options)(job),
       TE.flatMap(({ parts, digest }) =>
@@ -143,52 +144,31 @@ interface Sent {
 
 /**
  * The seam between streams and TaskEither: pipes the source through the chunker into the parallel
- * sink. Parts Box already holds are only checked (their SHA-1 must equal Box's), others uploaded.
+ * sink, and stops the source at once on an abort or a failed part.
  */
 const sendParts =
   (client: Client, options: UploadOptions) =>
-  ({ session, source, stored }: Transfer): TE.TaskEither<UploadError, Sent> =>
+  (job: Transfer): TE.TaskEither<UploadError, Sent> =>
   async () => {
     const { signal } = options
-    const held = new Map(stored.map((part) => [part.offset, part]))
-    const progress = progressCounter(session, options.onProgress, {
-      bytes: stored.reduce((sum, part) => sum + part.size, 0),
-      parts: stored.length,
-    })
+    const { session } = job
+    const source = stoppable(job.source)
+    if (E.isLeft(source)) return source
+    const { readable, stop } = source.right
     const confirmed: Array<UploadPart> = []
-    const send = (part: Part, taskSignal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
-      const already = held.get(part.offset)
-      return already !== undefined
-        ? TE.fromEither(matches(part)(already))
-        : pipe(
-            uploadPart(client, session, { signal: taskSignal, retry: options.retry })(part),
-            TE.tap((uploaded) => TE.fromIO(() => progress.add(uploaded.size))),
-          )
-    }
-    const sink = parallelSink({ concurrency: options.concurrency ?? defaultConcurrency, signal })(
-      (part: Part, taskSignal: AbortSignal) =>
-        pipe(
-          send(part, taskSignal),
-          TE.map((uploaded) => {
-            confirmed.push(uploaded)
-            part.release()
-          }),
-        ),
-    )
+    const sink = parallelSink({ concurrency: options.concurrency ?? defaultConcurrency, signal })(partTask(client, options)(job, confirmed))
     const chunker = session.chunker()
     // The digest rejects when the pipe fails; that failure is reported through the pipe.
     chunker.digest.catch(() => undefined)
-    // Whatever ends the pipe early (an abort, a failed part) must also cancel the source: the
-    // source's pipe into the chunker gets its own signal, so that does not depend on the chunker.
-    const stop = new AbortController()
-    const onAbort = (): void => stop.abort(signal?.reason)
+    const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await source.pipeThrough(chunker, { signal: stop.signal }).pipeTo(sink.writable, { signal })
+      await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
     } catch (reason) {
-      stop.abort(reason)
+      const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
+      stop(error)
       await sink.idle()
-      return E.left(signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason)))
+      return E.left(error)
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
@@ -200,6 +180,38 @@ const sendParts =
     return E.right({ parts: confirmed, digest: digest.right })
   }
 
+/**
+ * What the sink does with one part: a part Box already holds is only checked (its SHA-1 must
+ * equal Box's), others are uploaded and counted; either way it joins `confirmed` and its buffer
+ * goes back to the chunker.
+ */
+const partTask =
+  (client: Client, options: UploadOptions) =>
+  ({ session, stored }: Transfer, confirmed: Array<UploadPart>) => {
+    const held = new Map(stored.map((part) => [part.offset, part]))
+    const progress = progressCounter(session, options.onProgress, {
+      bytes: stored.reduce((sum, part) => sum + part.size, 0),
+      parts: stored.length,
+    })
+    const send = (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+      const already = held.get(part.offset)
+      return already !== undefined
+        ? TE.fromEither(matches(part)(already))
+        : pipe(
+            uploadPart(client, session, { signal, retry: options.retry })(part),
+            TE.tap((uploaded) => TE.fromIO(() => progress.add(uploaded.size))),
+          )
+    }
+    return (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
+      pipe(
+        send(part, signal),
+        TE.map((uploaded) => {
+          confirmed.push(uploaded)
+          part.release()
+        }),
+      )
+  }
+
 /** After a failure: delete the session (even after an abort: the DELETE is the one request still sent), or keep it in the error. */
 const cleanUp =
   (client: Client, options: UploadOptions, session: Session) =>
@@ -207,25 +219,32 @@ const cleanUp =
     options.keepSessionOnError === true
       ? TE.left({ ...error, session })
       : pipe(
-          abortSession(client)(session, AbortSignal.timeout((options.retry ?? defaultRetryPolicy).timeoutMs ?? 60_000)),
+          abortSession(client)(session, AbortSignal.timeout(deleteTimeoutMs)),
           TE.orElse((): TE.TaskEither<UploadError, void> => TE.right(undefined)),
           TE.flatMap(() => TE.left(error)),
         )
 
+/** Time allowed to the DELETE of a failed upload's session (it is sent even after an abort). */
+const deleteTimeoutMs = 30_000
+
+/** Calls a caller's callback; one that throws must not break the upload. */
+const tell = <A>(callback: ((value: A) => void) | undefined, value: A): void => {
+  try {
+    callback?.(value)
+  } catch {
+    // the caller's bug, not the upload's
+  }
+}
+
 /** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
-const fromPipe = (reason: unknown): UploadError =>
-  isUploadError(reason) ? reason : invalidInput(`Reading the source stream failed (${describe(reason)}); nothing was committed.`)
+const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reason : sourceError(reason))
 
 const isUploadError = (u: unknown): u is UploadError =>
   typeof u === 'object' && u !== null && typeof (u as { _tag?: unknown })._tag === 'string'
 
-const describe = (reason: unknown): string => (reason instanceof Error ? reason.message : String(reason))
-
 /** A locked source fails before any session is created (checked when the task runs). */
 const unlocked = (source: ReadableStream<Uint8Array>): TE.TaskEither<UploadError, void> => async () =>
-  source.locked
-    ? E.left(invalidInput('The source stream is locked (a reader or a pipe holds it): pass a stream nobody reads yet.'))
-    : E.right(undefined)
+  source.locked ? E.left(lockedSource) : E.right(undefined)
 
 /** A session call with the upload's retry policy and signal. */
 const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, options.signal)

@@ -7,7 +7,7 @@ import type { Part } from '../src/Part.ts'
 import { uploadPart } from '../src/PartUpload.ts'
 import { type Session, createSession, createVersionSession } from '../src/Session.ts'
 import type { UploadPart } from '../src/UploadPart.ts'
-import { bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within } from './helpers/upload.ts'
+import { bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within, eventually, recorded } from './helpers/upload.ts'
 
 /** A session with every part of `bytes` uploaded: what a commit needs. */
 const prepared = async (box: TestBox, bytes: Uint8Array, fileId?: string) => {
@@ -47,6 +47,7 @@ Commit('should wait out 202 answers and send the same commit again', withBox({ p
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const result = await within(5000, 'commit', commit(box.client, session)({ parts, digest, retry: fastRetry })())
   assert.ok(E.isRight(result), JSON.stringify(result))
+  await eventually(() => commitsSent(box).length === 4)
   assert.equal(commitsSent(box).map((r) => r.status), [202, 202, 202, 201])
 }))
 
@@ -56,6 +57,7 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
   const result = await commit(box.client, session)({ parts, digest, retry: fastRetry, deadlineMs: 300 })()
   assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
   assert.ok(Date.now() - started < 1000)
+  await recorded(box)
   assert.is(commitsSent(box).length, 1)
 }))
 
@@ -72,6 +74,7 @@ Commit('should fail without retrying on a wrong digest and on If-Match of anothe
   assert.ok(E.isLeft(stale) && stale.left._tag === 'HttpError' && stale.left.status === 412, JSON.stringify(stale))
   const fresh = await commit(box.client, version.session)({ ...version, ifMatch: etag!, retry: fastRetry })()
   assert.ok(E.isRight(fresh) && fresh.right.id === id && fresh.right.size === 2000, JSON.stringify(fresh))
+  await eventually(() => commitsSent(box).length === 4)
   assert.equal(commitsSent(box).map((r) => r.status), [400, 201, 412, 201])
 }))
 

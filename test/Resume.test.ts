@@ -5,7 +5,7 @@ import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
 import type { Session } from '../src/Session.ts'
 import { type UploadFailure, upload } from '../src/Upload.ts'
-import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within } from './helpers/upload.ts'
+import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
 
 const fileSize = 10 * 1024 + 100
 
@@ -33,6 +33,7 @@ const Resume = suite('resume')
 
 Resume('should finish a kept session from its JSON, sending only the missing parts', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
+  await recorded(box)
   const stored = box.records.filter((r) => r.method === 'PUT' && r.status === 200).length
   const before = box.sent.length
   const reports: Array<Progress> = []

@@ -141,8 +141,8 @@ BadSource('should fail with a typed error when the source errors', failsWith(500
     },
   }, { highWaterMark: 0 })
 }, (error) => {
-  assert.is(error._tag, 'InvalidInput')
-  assert.match(error._tag === 'InvalidInput' ? error.message : '', 'disk gone')
+  assert.is(error._tag, 'SourceError')
+  assert.match(error._tag === 'SourceError' ? String(error.cause) : '', 'disk gone')
 }))
 
 BadSource('should fail with InvalidInput for a chunk that is not bytes', failsWith(5000, () => new ReadableStream<Uint8Array>({

@@ -123,6 +123,18 @@ let names = 0
 /** A file name no other test of this run uses. */
 export const uniqueName = (prefix = 'upload'): string => `${prefix}-${Date.now().toString(36)}-${++names}.bin`
 
+/**
+ * Waits (bounded, 2 s) until `check` holds. For the emulator's request records: outside Node they
+ * travel from the runner and may come a moment after the answer they describe.
+ */
+export const eventually = async (check: () => boolean, ms = 2000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+/** Waits (bounded) until the emulator recorded as many requests as the client sent. */
+export const recorded = (box: TestBox): Promise<void> => eventually(() => box.records.length >= box.sent.length)
+
 /** Fails the test if `promise` takes longer than `ms` (so that no run can hang). */
 export const within = <A>(ms: number, what: string, promise: Promise<A>): Promise<A> => {
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -1,0 +1,54 @@
+/**
+ * A source read through a reader the upload holds, so that it can be stopped at once: `stop`
+ * cancels the caller's stream even while a read is pending. A pipe's own `signal` is not enough:
+ * workerd ignores it while the source's `pull` is pending (measured in Miniflare), and a pipe
+ * through a transform only cancels its source when the transform propagates the cancel.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { type UploadError, invalidInput } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** The source as a stream the upload owns, and the way to stop it. */
+export interface Stoppable {
+  readonly readable: ReadableStream<Uint8Array>
+  /** Cancels the source with `reason` and errors `readable` with it; later calls do nothing. */
+  readonly stop: (reason: unknown) => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** The error for a source somebody else reads already. */
+export const lockedSource: UploadError = invalidInput('The source stream is locked (a reader or a pipe holds it): pass a stream nobody reads yet.')
+
+/** Takes hold of `source` (`InvalidInput` when it is locked). Reads nothing until `readable` is read. */
+export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadError, Stoppable> => {
+  let reader: ReadableStreamDefaultReader<Uint8Array>
+  try {
+    reader = source.getReader()
+  } catch {
+    return E.left(lockedSource)
+  }
+  let stopped: { readonly reason: unknown } | undefined
+  // `pull` rejects when the source errors: that is how a stream reports it, and the pipe turns it back into a value.
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        const result = await reader.read()
+        if (stopped !== undefined) controller.error(stopped.reason)
+        else if (result.done) controller.close()
+        else controller.enqueue(result.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+  const stop = (reason: unknown): void => {
+    if (stopped !== undefined) return
+    stopped = { reason }
+    reader.cancel(reason).catch(() => undefined)
+  }
+  return E.right({ readable, stop })
+}
