@@ -19,23 +19,28 @@ export const entries = {
   'src/sha1/digestStream.ts': 'sha1/workerd',
   'src/sha1/hashWasm.ts': 'sha1/browser',
   'src/sha1/default.ts': 'sha1/default',
+  // How a part's bytes become a request body; `exports["./part-body"]` routes by condition.
+  'src/body/stream.ts': 'part-body/node',
+  'src/body/bytes.ts': 'part-body/default',
 }
 
 /**
- * In source, `#sha1` (package.json `imports`) picks the SHA-1 variant by condition. A bundle made
- * here would freeze one choice, so the dist bundles import `box-chunked-upload/sha1` instead: the
- * package resolving itself, routed at the user's side by the same conditions (`exports["./sha1"]`).
+ * In source, `#sha1` and `#partBody` (package.json `imports`) pick a variant by condition. A bundle
+ * made here would freeze one choice, so the dist bundles import `box-chunked-upload/sha1` and
+ * `box-chunked-upload/part-body` instead: the package resolving itself, routed at the user's side by
+ * the same conditions (`exports["./sha1"]`, `exports["./part-body"]`).
  */
-const sha1Route = {
-  name: 'sha1-route',
-  setup: (b) => b.onResolve({ filter: /^#sha1$/ }, () => ({ path: `${pkg.name}/sha1`, external: true })),
+const routes = { '#sha1': 'sha1', '#partBody': 'part-body' }
+const route = {
+  name: 'condition-route',
+  setup: (b) => b.onResolve({ filter: /^#(sha1|partBody)$/ }, (args) => ({ path: `${pkg.name}/${routes[args.path]}`, external: true })),
 }
 
 rmSync('dist', { recursive: true, force: true })
 
 for (const [source, out] of Object.entries(entries)) {
   const platform = source.endsWith('node.ts') ? 'node' : 'neutral'
-  const common = { entryPoints: [source], bundle: true, platform, target: 'es2022', external, sourcemap: true, logLevel: 'warning', plugins: [sha1Route] }
+  const common = { entryPoints: [source], bundle: true, platform, target: 'es2022', external, sourcemap: true, logLevel: 'warning', plugins: [route] }
   await build({ ...common, format: 'esm', outfile: `dist/${out}.js`, mainFields: ['module', 'main'] })
   await build({ ...common, format: 'cjs', outfile: `dist/${out}.cjs`, mainFields: ['module', 'main'] })
 }
