@@ -10,7 +10,7 @@ import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
 import { type Session, fromJSON, getSession, listParts } from './Session.ts'
-import { type UploadFailure, type UploadOptions, transfer } from './Upload.ts'
+import { type UploadFailure, type UploadOptions, startable, transfer } from './Upload.ts'
 import { type UploadError, invalidInput } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -40,7 +40,8 @@ export const resume =
   (client: Client) =>
   (input: ResumeInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
-      sessionOf(client, options)(input),
+      startable(input.source, options),
+      TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(
           retryRequests(client, options.retry, options.signal)((signal) => listParts(client)(session, signal)),

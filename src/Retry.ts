@@ -71,6 +71,8 @@ export interface RetryContext {
   readonly reauthorize?: TE.TaskEither<UploadError, void>
   /** Source of jitter in [0, 1) (default `Math.random`; tests pass a fixed one). */
   readonly random?: () => number
+  /** Which errors are worth another try (default `isRetryable`). */
+  readonly retryable?: (error: UploadError) => boolean
 }
 
 /**
@@ -80,7 +82,7 @@ export interface RetryContext {
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
-    const { signal, reauthorize, random = Math.random } = context
+    const { signal, reauthorize, random = Math.random, retryable = isRetryable } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
         signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal)(attempt),
@@ -88,7 +90,7 @@ export const retry =
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
           if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
             return pipe(reauthorize, TE.flatMap(() => go(tries, true)))
-          if (!isRetryable(error) || tries >= policy.retries) return TE.left(error)
+          if (!retryable(error) || tries >= policy.retries) return TE.left(error)
           return pipe(
             sleep(delayMs(policy, random)(tries, error), signal),
             TE.flatMap(() => go(tries + 1, reauthorized)),
@@ -99,8 +101,12 @@ export const retry =
   }
 
 /** `retry` for requests of `client`: a 401 is tried once more after asking the token function again (when it is one). */
-export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, signal?: AbortSignal) =>
-  retry(policy, { signal, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
+export const retryRequests = (
+  client: Client,
+  policy: RetryPolicy = defaultRetryPolicy,
+  signal?: AbortSignal,
+  retryable: (error: UploadError) => boolean = isRetryable,
+) => retry(policy, { signal, retryable, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
 
 // ---------------------------------------------------------------------------------------------
 // helpers

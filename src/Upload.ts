@@ -21,7 +21,7 @@ import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, abortSession, createSession, createVersionSession } from './Session.ts'
 import { abortedBy } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
-import { type UploadError, sizeMismatch, sourceError } from './UploadError.ts'
+import { type UploadError, invalidInput, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ export const upload =
   (client: Client) =>
   (input: UploadInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
-      unlocked(input.source),
+      startable(input.source, options),
       TE.flatMap(() => retried(client, options)((signal) => createSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [] })),
     )
@@ -92,10 +92,8 @@ export const uploadVersion =
   (client: Client) =>
   (input: UploadVersionInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
-      unlocked(input.source),
-      TE.flatMap(() =>
-        retried(client, options)((signal) => createVersionSession(client)({ ...input, signal })),
-      ),
+      startable(input.source, options),
+      TE.flatMap(() => retried(client, options)((signal) => createVersionSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch: input.ifMatch })),
     )
 
@@ -242,9 +240,22 @@ const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reas
 const isUploadError = (u: unknown): u is UploadError =>
   typeof u === 'object' && u !== null && typeof (u as { _tag?: unknown })._tag === 'string'
 
-/** A locked source fails before any session is created (checked when the task runs). */
-const unlocked = (source: ReadableStream<Uint8Array>): TE.TaskEither<UploadError, void> => async () =>
-  source.locked ? E.left(lockedSource) : E.right(undefined)
+/** A locked source or bad options fail before any request (checked when the task runs). */
+export const startable = (source: ReadableStream<Uint8Array>, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {
+  if (source.locked) return E.left(lockedSource)
+  const { concurrency, retry } = options
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
+    return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
+  }
+  if (retry !== undefined && !validPolicy(retry)) {
+    return E.left(invalidInput('retry needs retries (a whole number from 0 up), and baseDelayMs, maxDelayMs and timeoutMs (if given) as numbers from 0 up.'))
+  }
+  return E.right(undefined)
+}
+
+const validPolicy = (policy: RetryPolicy): boolean =>
+  Number.isSafeInteger(policy.retries) && policy.retries >= 0 &&
+  [policy.baseDelayMs, policy.maxDelayMs, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
 
 /** A session call with the upload's retry policy and signal. */
 const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, options.signal)

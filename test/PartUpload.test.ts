@@ -73,6 +73,27 @@ UploadPart('should retry 429, 503, 500 and resets, then succeed', withBox({
   assert.is(puts(box).length, 5)
 }))
 
+UploadPart('should cancel an attempt that takes longer than timeoutMs, and wait out the 409 of its request still being stored', withBox({ partSize: 1024, faults: { script: [{ part: 0, attempt: 1, fault: 'slow' }], slowMs: 400 } }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const started = Date.now()
+  const result = await uploadPart(box.client, session, { retry: { retries: 10, baseDelayMs: 50, maxDelayMs: 200, timeoutMs: 100 } })(part!)()
+  assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex, JSON.stringify(result))
+  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
+  assert.ok(box.sent.filter((r) => r.method === 'PUT').length >= 2)
+}))
+
+UploadPart('should not retry a 409 when no attempt went unanswered', withBox({ partSize: 1024, faults: { script: [{ part: 0, attempt: 1, fault: 'slow' }], slowMs: 400 } }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const slow = uploadPart(box.client, session, { retry: fastRetry })(part!)()
+  await eventually(() => box.sent.filter((r) => r.method === 'PUT').length === 1)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const second = await uploadPart(box.client, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isLeft(second) && second.left._tag === 'HttpError' && second.left.status === 409, JSON.stringify(second))
+  assert.ok(E.isRight(await slow))
+}))
+
 UploadPart('should give up after the retries with the last error', withBox({ partSize: 1024, faults: { script: [1, 2, 3].map((attempt) => ({ part: 0, attempt, fault: 'error_before' as const })) } }, async (box) => {
   const session = await sessionFor(box, 1024)
   const [part] = await partsOf(session, bytesOf(1024))

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import type { BoxFile } from '../src/BoxFile.ts'
 import type { Progress } from '../src/Progress.ts'
 import type { Session } from '../src/Session.ts'
-import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
+import { type UploadFailure, type UploadOptions, upload, uploadVersion } from '../src/Upload.ts'
 import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
@@ -156,6 +156,18 @@ BadSource('should refuse a locked stream before creating any session', withBox({
   assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && /locked/.test(result.left.message), JSON.stringify(result))
   assert.is(box.sent.length, 0)
   reader.releaseLock()
+}))
+
+Upload('should refuse bad options before any request', withBox({}, async (box) => {
+  const table: ReadonlyArray<UploadOptions> = [
+    { concurrency: 0 }, { concurrency: -1 }, { concurrency: 1.5 }, { concurrency: Number.NaN },
+    { retry: { retries: -1, baseDelayMs: 1, maxDelayMs: 1 } }, { retry: { retries: 1, baseDelayMs: Number.NaN, maxDelayMs: 1 } },
+  ]
+  for (const options of table) {
+    const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(options))
+  }
+  assert.is(box.sent.length, 0)
 }))
 
 Upload.run()
