@@ -23,8 +23,6 @@ export interface Asset {
 export interface Control {
   /** e.g. `http://127.0.0.1:PORT` */
   readonly url: string
-  /** How many emulators were started through it (a run that started none did not test uploads). */
-  readonly started: () => number
   readonly close: () => Promise<void>
 }
 
@@ -53,7 +51,7 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     await served.close()
     await proxy?.close()
   }
-  let started = 0
+  let count = 0
 
   const handle = async (req: IncomingMessage): Promise<{ status: number; type?: string; body?: string | Uint8Array }> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -67,7 +65,7 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
       const options = fromRemote(remote, log.push)
       const served = await serve({ port: 0, ...options, ...(front === undefined ? {} : { uploadBaseUrl: `${front.origin}/api/2.0` }) })
       upstream = Number(new URL(served.url).port)
-      const key = String(++started)
+      const key = String(++count)
       emulators.set(key, { served, log, proxy: front })
       const base = front?.origin ?? new URL(served.url).origin
       const answer: RemoteEmulator = { id: key, url: `${base}/api/2.0`, apiUrl: `${base}/2.0` }
@@ -104,7 +102,6 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
   const port = typeof address === 'object' && address !== null ? address.port : 0
   return {
     url: `http://127.0.0.1:${port}`,
-    started: () => started,
     close: async () => {
       await Promise.all([...emulators.values()].map(stop))
       emulators.clear()
