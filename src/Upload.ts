@@ -3,7 +3,8 @@
  * up to `concurrency` parts at once with backpressure, commit with the whole-file digest; on any
  * failure or abort, delete the session unless the caller keeps it for `resume`.
  *
- * Memory: the parts in flight plus the one the chunker fills, (concurrency + 1) × part size.
+ * Memory: the parts in flight, the one the chunker fills and the one it may cut ahead:
+ * (concurrency + 2) × part size at most, whatever the file size.
  * The whole-file SHA-1 is the chunker's: it sees every byte once, in file order, whatever the
  * order or retries of the part uploads (box-python-sdk#495).
  */
