@@ -54,7 +54,7 @@ export const commit =
   (client: Client, session: Session) =>
   (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => {
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
-    const send = retryRequests(client, input.retry, input.signal)((signal) =>
+    const send = retryRequests(client, input.retry, { signal: input.signal })((signal) =>
       request(client)({
         method: 'POST',
         url: session.endpoints.commit,

@@ -45,7 +45,7 @@ export const uploadPart =
     // uploaded by another request" then means our own earlier attempt, so it is retried too.
     let unanswered = false
     const retryable = (error: UploadError): boolean => isRetryable(error) || (unanswered && isConflict(error))
-    return retryRequests(client, options.retry, options.signal, retryable)((signal) =>
+    return retryRequests(client, options.retry, { signal: options.signal, retryable })((signal) =>
       pipe(
         put(client, session)(part, signal),
         TE.tapError((error) => TE.fromIO(() => { unanswered ||= noAnswer(error, signal, options.signal) })),

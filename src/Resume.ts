@@ -44,7 +44,7 @@ export const resume =
       TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(
-          retryRequests(client, options.retry, options.signal)((signal) => listParts(client)(session, signal)),
+          retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true ? { ...error, session } : error)),
           TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
         ),
@@ -62,6 +62,6 @@ const sessionOf =
     const id = input.session
     const { fileSize } = input
     if (fileSize === undefined) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
-    return retryRequests(client, options.retry, options.signal)((signal) => getSession(client)({ id, fileSize }, signal))
+    return retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal))
   }
 

@@ -73,6 +73,12 @@ export interface RetryContext {
   readonly random?: () => number
   /** Which errors are worth another try (default `isRetryable`). */
   readonly retryable?: (error: UploadError) => boolean
+  /**
+   * Let an attempt in flight finish when `signal` fires (only its timeout cancels it); waits and
+   * new attempts still stop. For requests whose effect must be known to be undone, like creating
+   * a session that an abort must then delete.
+   */
+  readonly detached?: boolean
 }
 
 /**
@@ -82,10 +88,10 @@ export interface RetryContext {
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
-    const { signal, reauthorize, random = Math.random, retryable = isRetryable } = context
+    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached = false } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
-        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal)(attempt),
+        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, detached ? undefined : signal)(attempt),
         TE.orElse((error): TE.TaskEither<UploadError, A> => {
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
           if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
@@ -101,12 +107,8 @@ export const retry =
   }
 
 /** `retry` for requests of `client`: a 401 is tried once more after asking the token function again (when it is one). */
-export const retryRequests = (
-  client: Client,
-  policy: RetryPolicy = defaultRetryPolicy,
-  signal?: AbortSignal,
-  retryable: (error: UploadError) => boolean = isRetryable,
-) => retry(policy, { signal, retryable, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
+export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, context: Omit<RetryContext, 'reauthorize'> = {}) =>
+  retry(policy, { ...context, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
 
 // ---------------------------------------------------------------------------------------------
 // helpers

@@ -258,5 +258,9 @@ const validPolicy = (policy: RetryPolicy): boolean =>
   Number.isSafeInteger(policy.retries) && policy.retries >= 0 &&
   [policy.baseDelayMs, policy.maxDelayMs, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
 
-/** A session call with the upload's retry policy and signal. */
-const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, options.signal)
+/**
+ * Creating the session, with the upload's retry policy and signal. An abort does not cancel the
+ * request in flight: a session Box created must be known, so that it gets deleted (the abort then
+ * ends the upload before any part goes out).
+ */
+const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, { signal: options.signal, detached: true })

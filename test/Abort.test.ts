@@ -61,6 +61,10 @@ const puts = (box: TestBox, status: number) => box.records.filter((r) => r.metho
 
 const Abort = suite('abort')
 
+Abort('should let the session creation in flight finish, then delete the session', async () => {
+  await abortWhen({ faults: { latencyMs: 150 } }, (box) => box.sent.some((r) => r.method === 'POST'))
+})
+
 Abort('should stop reading the source when aborted while it waits for bytes', async () => {
   const bytes = bytesOf(20 * 1024)
   let cancelled = false

@@ -99,6 +99,22 @@ Retry('should cancel an attempt after timeoutMs and retry it as a network error'
   assert.ok(E.isLeft(never) && never.left._tag === 'NetworkError')
 })
 
+Retry('should let an attempt in flight finish when detached, but start none after the abort', async () => {
+  const controller = new AbortController()
+  let cancelled = false
+  const slow = (signal: AbortSignal): TE.TaskEither<UploadError, string> => () =>
+    new Promise((resolve) => {
+      signal.addEventListener('abort', () => { cancelled = true })
+      setTimeout(() => resolve(E.right('created')), 30)
+    })
+  setTimeout(() => controller.abort('stop'), 5)
+  assert.equal(await retry(policy, { signal: controller.signal, detached: true })(slow)(), E.right('created'))
+  assert.is(cancelled, false)
+  const failing = scripted<string>([E.left(status(503))])
+  assert.equal(await retry(policy, { signal: controller.signal, detached: true })(failing.attempt)(), E.left(aborted('stop')))
+  assert.is(failing.calls(), 0)
+})
+
 const Sleep = suite('sleep')
 
 Sleep('should wait, or end with Aborted when the signal fires', async () => {
