@@ -3,11 +3,11 @@
  * added to every answer), with this library at concurrency 4 and with Box's official SDK
  * `uploadBigFile` (box-typescript-sdk-gen) on the same emulator in the same run. Prints both
  * throughputs, their ratio (target ≥ 3) and this library's peak RSS above its baseline (target
- * ≤ (concurrency + 2) × part size), and writes the figures to `.notes/bench-upload.md`.
+ * ≤ (concurrency + 2) × part size), and appends the figures to `.notes/bench-upload.md`.
  * `BENCH_UPLOAD_BYTES` overrides the size for a quick try.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -109,7 +109,8 @@ export const run = async (): Promise<void> => {
     ]
     console.log(lines.join('\n'))
     mkdirSync('.notes', { recursive: true })
-    writeFileSync('.notes/bench-upload.md', `# Upload benchmark (bench/upload.ts), ${new Date().toISOString()}, node ${process.version}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`)
+    // Appended, so that runs and the notes written about them accumulate.
+    appendFileSync('.notes/bench-upload.md', `\n## Run of ${new Date().toISOString()}, node ${process.version}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`)
   } finally {
     emulator.child.kill('SIGTERM')
   }
