@@ -65,6 +65,8 @@ export const run = async (): Promise<void> => {
   console.log(`chunker: ${(total / MiB).toFixed(0)} MiB in ${plan.length} chunks of 1–128 KiB, 8 MiB parts, default SHA-1 = ${sha1Implementation}; ${rounds} rounds, median (each round)`)
   const variants: ReadonlyArray<readonly [string, Sha1]> = [
     [`chunker, default (${defaultSha1.implementation})`, defaultSha1],
+    // one more part cut ahead while the reader waits: more overlap, one more part of memory
+    [`chunker, default with depth ${defaultSha1.depth + 1}`, { ...defaultSha1, depth: defaultSha1.depth + 1 }],
     ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, s] as const),
     [`chunker, portable (${hashWasmSha1.implementation})`, hashWasmSha1],
   ]
