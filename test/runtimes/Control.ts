@@ -3,8 +3,9 @@
  * and starts emulators on demand for code that cannot open a port itself (a page, a Worker).
  *
  *   POST   /emulators              RemoteOptions -> RemoteEmulator   (starts `serve` from the Node adapter;
- *                                   with records wanted, behind the proxy of Records.ts)
- *   GET    /emulators/:id/records?from=N -> long poll: acks N, answers the request records from index N on
+ *                                   with records or a clock wanted, behind the proxy of Records.ts)
+ *   GET    /emulators/:id/records?from=N[&clock=T] -> long poll: acks N, takes the caller's clock, answers the
+ *                                   request records from index N on
  *   DELETE /emulators/:id          closes it
  *   GET    /<path>                 a static asset given at start (the page, the bundle)
  *
@@ -59,10 +60,11 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     if (req.method === 'OPTIONS') return { status: 204 }
     if (first === 'emulators' && req.method === 'POST' && id === undefined) {
       const remote = JSON.parse(await readBody(req)) as RemoteOptions
-      const log = records()
+      const log = records(remote.clock)
       let upstream = 0
-      const front = remote.records ? await proxy(() => upstream, log) : undefined
-      const options = fromRemote(remote, log.push)
+      const clocked = remote.clock !== undefined
+      const front = remote.records || clocked ? await proxy(() => upstream, log, clocked) : undefined
+      const options = fromRemote(remote, log.push, log.now)
       const served = await serve({ port: 0, ...options, ...(front === undefined ? {} : { uploadBaseUrl: `${front.origin}/api/2.0` }) })
       upstream = Number(new URL(served.url).port)
       const key = String(++count)
@@ -74,7 +76,8 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     const emulator = first === 'emulators' && id !== undefined ? emulators.get(id) : undefined
     if (emulator !== undefined && req.method === 'GET' && sub === 'records') {
       const from = Number(url.searchParams.get('from') ?? 0)
-      return { status: 200, type: 'application/json', body: JSON.stringify(await emulator.log.poll(from)) }
+      const clock = url.searchParams.get('clock')
+      return { status: 200, type: 'application/json', body: JSON.stringify(await emulator.log.poll(from, clock === null ? undefined : Number(clock))) }
     }
     if (emulator !== undefined && req.method === 'DELETE' && sub === undefined) {
       emulators.delete(id!)

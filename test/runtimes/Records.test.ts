@@ -41,6 +41,21 @@ Log('should hold an ack until a poll acknowledges the records, and release all a
   await second
 })
 
+Log('should take the caller clock from each poll, and resolve a tick only at a poll that arrives after it', async () => {
+  const log = records(1000)
+  assert.is(log.now(), 1000)
+  const waiting = log.poll(0)
+  let ticked = false
+  const tick = log.tick().then(() => { ticked = true })
+  await waiting
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.is(ticked, false, 'a poll that was already waiting does not count')
+  void log.poll(0, 5000)
+  await tick
+  assert.is(log.now(), 5000)
+  log.close()
+})
+
 const Proxy = suite('proxy')
 
 Proxy('should hand the record of a request to the poller before the answer to that request', async () => {

@@ -6,6 +6,10 @@
  * put behind a proxy that holds every answer until the caller acknowledged all records that exist when the
  * answer arrives. The caller long-polls `records?from=N`; `N` (the count it already has) is its ack.
  * A held answer is let go after `ackTimeoutMs` anyway, so a caller that stopped polling cannot hang a test.
+ *
+ * The same channel carries a test's `clock` (a function over a variable the test moves): each poll sends its
+ * value, and with a clock the proxy holds each REQUEST until a poll that arrived after it (`tick`), so the
+ * emulator sees the time the test had set when it sent the request.
  */
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
@@ -15,8 +19,15 @@ const pollTimeoutMs = 1000
 
 export interface Records {
   readonly push: (record: RequestRecord) => void
-  /** Answers a long poll: acks `from`, then the records from `from` on, as soon as there is one (or [] after a while). */
-  readonly poll: (from: number) => Promise<ReadonlyArray<RequestRecord>>
+  /**
+   * Answers a long poll: acks `from`, takes the caller's `clock`, then answers the records from `from` on as
+   * soon as there is one, a tick is wanted, or after a while ([]).
+   */
+  readonly poll: (from: number, clock?: number) => Promise<ReadonlyArray<RequestRecord>>
+  /** Resolves at the next poll that arrives after this call (or after the ack timeout): the caller's clock is fresh. */
+  readonly tick: () => Promise<void>
+  /** The caller's clock as last polled. */
+  readonly now: () => number
   /** Resolves once the caller acked the first `count` records (or after the ack timeout). */
   readonly acked: (count: number) => Promise<void>
   /** Answers every waiting poll and lets every held answer go. */
@@ -24,8 +35,11 @@ export interface Records {
   readonly count: () => number
 }
 
-export const records = (): Records => {
+/** A record log; `clock` is the caller's clock when it gave one. */
+export const records = (clock?: number): Records => {
   const all: Array<RequestRecord> = []
+  let now = clock ?? Date.now()
+  let ticks: Array<() => void> = []
   let ack = 0
   let closed = false
   let pollers: Array<() => void> = []
@@ -47,10 +61,14 @@ export const records = (): Records => {
       all.push(record)
       wakePollers()
     },
-    poll: async (from) => {
+    poll: async (from, clock) => {
+      if (clock !== undefined) now = clock
+      const ticked = ticks
+      ticks = []
+      ticked.forEach((tick) => tick())
       ack = Math.max(ack, Math.min(from, all.length))
       releaseHolders()
-      if (all.length <= from && !closed) {
+      if (all.length <= from && !closed && ticks.length === 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollTimeoutMs)
           pollers.push(() => {
@@ -61,6 +79,16 @@ export const records = (): Records => {
       }
       return all.slice(from)
     },
+    tick: () =>
+      closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ackTimeoutMs)
+            ticks.push(() => (clearTimeout(timer), resolve()))
+            // The waiting poll answers now, so that the caller polls again with its clock.
+            wakePollers()
+          }),
+    now: () => now,
     acked: (count) =>
       count <= ack || closed
         ? Promise.resolve()
@@ -72,6 +100,8 @@ export const records = (): Records => {
       closed = true
       wakePollers()
       releaseHolders()
+      ticks.forEach((tick) => tick())
+      ticks = []
     },
     count: () => all.length,
   }
@@ -84,10 +114,15 @@ export interface Proxy {
 
 /**
  * A proxy to the emulator on 127.0.0.1 at `upstreamPort()` (known once the emulator, which needs the proxy's
- * URL for its `session_endpoints`, is started) that holds each answer until the records so far are acked.
+ * URL for its `session_endpoints`, is started) that holds each answer until the records so far are acked, and
+ * with `clocked` each request until the caller's clock is fresh.
  */
-export const proxy = async (upstreamPort: () => number, log: Records): Promise<Proxy> => {
+export const proxy = async (upstreamPort: () => number, log: Records, clocked = false): Promise<Proxy> => {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.pause()
+    void (clocked ? log.tick() : Promise.resolve()).then(() => pass(req, res))
+  })
+  const pass = (req: IncomingMessage, res: ServerResponse): void => {
     const out = forward({ host: '127.0.0.1', port: upstreamPort(), method: req.method, path: req.url, headers: req.headers })
     req.pipe(out)
     req.on('error', () => out.destroy())
@@ -103,7 +138,7 @@ export const proxy = async (upstreamPort: () => number, log: Records): Promise<P
     })
     // The emulator reset the connection (a `reset` fault): reset ours too, after the record is delivered.
     out.on('error', () => void log.acked(log.count()).then(() => req.socket.destroy()))
-  })
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0

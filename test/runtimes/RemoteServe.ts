@@ -27,26 +27,28 @@ const call = async (method: string, path: string, body?: unknown): Promise<Respo
 }
 
 /**
- * Same contract as the Node adapter's `serve`. With `onRequest`, a long poll runs until `close`: each answer's
- * records are handed to `onRequest` before the next poll acks them, and the runner holds every emulator answer
- * until then (Records.ts), so a test reads the same records right after a call as it would in Node.
+ * Same contract as the Node adapter's `serve`. With `onRequest` or `clock`, a long poll runs until `close`: each
+ * answer's records are handed to `onRequest` before the next poll acks them, and each poll carries `clock()`;
+ * the runner holds every emulator answer until its records are acked and, with a clock, every request until a
+ * fresh poll (Records.ts), so a test reads the same records, and the emulator the same time, as in Node.
  */
 export const serve = async (options: EmulatorOptions & { port?: number; host?: string } = {}) => {
   const { port: _port, host: _host, ...rest } = options
   const remote = (await (await call('POST', '/emulators', toRemote(rest))).json()) as RemoteEmulator
-  const onRequest = options.onRequest
+  const { onRequest, clock } = options
   let delivered = 0
   let closed = false
   // Bounded by the emulator's life: the runner answers a waiting poll at close, and the loop stops.
-  const poll = async (deliver: (record: RequestRecord) => void): Promise<void> => {
+  const poll = async (): Promise<void> => {
     while (!closed) {
-      const records = (await (await call('GET', `/emulators/${remote.id}/records?from=${delivered}`)).json()) as RemoteRecords
+      const now = clock === undefined ? '' : `&clock=${clock()}`
+      const records = (await (await call('GET', `/emulators/${remote.id}/records?from=${delivered}${now}`)).json()) as RemoteRecords
       delivered += records.length
-      records.forEach(deliver)
+      records.forEach((record: RequestRecord) => onRequest?.(record))
     }
   }
   // A failed poll only delays answers (the runner lets them go after a while); the test sees missing records.
-  const polling = onRequest === undefined ? Promise.resolve() : poll(onRequest).catch(() => undefined)
+  const polling = onRequest === undefined && clock === undefined ? Promise.resolve() : poll().catch(() => undefined)
   return {
     url: remote.url,
     apiUrl: remote.apiUrl,

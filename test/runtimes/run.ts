@@ -1,5 +1,5 @@
 /**
- * `npm run test:runtimes [name…]`: runs the portable test files unmodified in Node 20, Node 22, Deno, Bun,
+ * `npm run test:runtimes [-- name… --only=REGEX]`: runs the portable test files unmodified in Node 20, Node 22, Deno, Bun,
  * headless Chromium and workerd, one runtime after the other (the machine has 2 cores), and fails when any
  * runtime fails, runs zero tests, prints no uvu summary, or reports a SHA-1 implementation other than the
  * intended one.
@@ -8,11 +8,16 @@ import { select } from './Portable.ts'
 import { runtimes } from './Runtimes.ts'
 import { parse, problems } from './Summary.ts'
 
-const wanted = process.argv.slice(2)
+const args = process.argv.slice(2)
+/** `--only=REGEX` keeps the portable files whose path matches (while working on one file). */
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
+const wanted = args.filter((arg) => !arg.startsWith('--'))
 const unknown = wanted.filter((name) => !runtimes.some((runtime) => runtime.name === name))
 if (unknown.length > 0) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; known: ${runtimes.map((r) => r.name).join(', ')}`)
 
-const { portable, nodeOnly } = select()
+const selection = select()
+const portable = selection.portable.filter((file) => only === undefined || new RegExp(only).test(file))
+const { nodeOnly } = selection
 console.log(`[runtimes] portable test files: ${portable.join(', ') || '(none)'}`)
 for (const [file, why] of nodeOnly) console.log(`[runtimes] Node only: ${file} (${why})`)
 
