@@ -79,7 +79,7 @@ const filesCollection = (ctx: Ctx, f: StoredFile): Response =>
 const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes): StoredFile => {
   const { store, config } = ctx
   const now = config.clock()
-  const content = config.storage === 'memory' ? partsInOrder(s).map((p) => p.bytes!) : undefined
+  const content = config.storage === 'memory' ? partsInOrder(s).flatMap((p) => p.chunks ?? []) : undefined
   const existing = s.fileId ? store.files.get(s.fileId) : undefined
   const f: StoredFile = existing ?? {
     id: String(store.nextFileId++), name: s.fileName, folderId: s.folderId, size: s.fileSize, sha1, etag: 0,

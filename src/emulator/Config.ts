@@ -1,6 +1,7 @@
 /** The emulator's options with every default filled in (protocol §13 for the defaults). */
 import type { EmulatorOptions, Storage } from './Options.ts'
 import { plan, retryAfter, type FaultPlan } from './Faults.ts'
+import { concat } from './Http.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
 
 /**
@@ -8,14 +9,15 @@ import { sha1, type Sha1Factory } from './Sha1.ts'
  * `crypto.subtle` (the part is in memory anyway, and it is ~10x faster than the pure-TS hasher),
  * falling back to the pure-TS hasher where `crypto.subtle` is missing (insecure browser contexts).
  */
-const partDigest = (injected: Sha1Factory | undefined) => async (bytes: Uint8Array): Promise<Uint8Array> => {
-  if (injected === undefined && typeof crypto !== 'undefined' && crypto.subtle) {
-    return new Uint8Array(await crypto.subtle.digest('SHA-1', bytes as Uint8Array<ArrayBuffer>))
+const partDigest = (injected: Sha1Factory | undefined) =>
+  async (chunks: ReadonlyArray<Uint8Array>, length: number): Promise<Uint8Array> => {
+    if (injected === undefined && typeof crypto !== 'undefined' && crypto.subtle) {
+      return new Uint8Array(await crypto.subtle.digest('SHA-1', concat(chunks, length) as Uint8Array<ArrayBuffer>))
+    }
+    const h = (injected ?? sha1)()
+    for (const c of chunks) h.update(c)
+    return h.digest()
   }
-  const h = (injected ?? sha1)()
-  h.update(bytes)
-  return h.digest()
-}
 
 const MiB = 1024 * 1024
 
@@ -40,13 +42,18 @@ export interface Config {
   /** Existing folder ids; absent = any all-digits id exists. */
   readonly folders?: ReadonlySet<string>
   readonly sha1: Sha1Factory
-  readonly partDigest: (bytes: Uint8Array) => Promise<Uint8Array>
+  readonly partDigest: (chunks: ReadonlyArray<Uint8Array>, length: number) => Promise<Uint8Array>
+  /**
+   * Whether request body chunks belong to the emulator (the Node adapter's fresh socket buffers) and
+   * may be kept as they are. In-process they are the caller's, who may reuse them: kept bytes are copied.
+   */
+  readonly ownsBodies: boolean
   readonly clock: () => number
   readonly onRequest?: EmulatorOptions['onRequest']
 }
 
 /** Fills in defaults. */
-export const config = (o: EmulatorOptions = {}): Config => {
+export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
   const size = o.partSize
   return {
     tokens: o.tokens ?? ['dev-token'],
@@ -68,6 +75,7 @@ export const config = (o: EmulatorOptions = {}): Config => {
     ...(o.folders === 'any' ? {} : { folders: new Set(['0', ...(o.folders ?? [])]) }),
     sha1: o.sha1 ?? sha1,
     partDigest: partDigest(o.sha1),
+    ownsBodies,
     clock: o.clock ?? Date.now,
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),
   }

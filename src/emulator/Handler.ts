@@ -89,8 +89,14 @@ const codeOf = async (response: Response): Promise<string | undefined> => {
  * const box = emulator({ minFileSize: 1, partSize: 4 })
  * const res = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', ... }))
  */
-export const emulator = (options: EmulatorOptions = {}): Emulator => {
-  const config = resolve(options)
+export const emulator = (options: EmulatorOptions = {}): Emulator => makeEmulator(options, false)
+
+/**
+ * Creates an emulator; `ownsBodies` tells it request body chunks are its own to keep (the Node
+ * adapter's socket buffers), so it need not copy them. Not re-exported: adapters only.
+ */
+export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emulator => {
+  const config = resolve(options, ownsBodies)
   const store = empty()
   const apiRoutes = api(config, store)
   const record = (request: Request, status: number, at: number, code?: string) => {

@@ -50,9 +50,8 @@ export const readJson = async (request: Request): Promise<Record<string, unknown
   return value as Record<string, unknown>
 }
 
-/** Concatenates chunks into one array of `length` bytes (one copy; no copy for a single chunk). */
-export const concat = (chunks: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
-  if (chunks.length === 1 && chunks[0]!.length === length) return chunks[0]!
+/** Copies chunks into one fresh array of `length` bytes. */
+export const copy = (chunks: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
   const out = new Uint8Array(length)
   let at = 0
   for (const c of chunks) {
@@ -60,6 +59,12 @@ export const concat = (chunks: ReadonlyArray<Uint8Array>, length: number): Uint8
     at += c.length
   }
   return out
+}
+
+/** Chunks as one array of `length` bytes: the chunk itself when there is one, else a copy. */
+export const concat = (chunks: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+  if (chunks.length === 1 && chunks[0]!.length === length) return chunks[0]!
+  return copy(chunks, length)
 }
 
 /** Box's date-time form: UTC, no milliseconds (`2017-04-18T01:45:15Z`). */

@@ -11,12 +11,12 @@ import { fail } from './BoxError.ts'
 import * as ContentRange from './ContentRange.ts'
 import * as Digest from './Digest.ts'
 import { sleep } from './Faults.ts'
-import { json } from './Http.ts'
+import { copy, json } from './Http.ts'
 import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
 import { openSession, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
-import { absorb, partsInOrder, randomHex, type Session, type StoredPart } from './Store.ts'
+import { absorb, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
 
 /** The `UploadPart` JSON of a stored part. */
 export const partJson = (p: StoredPart) => ({ part_id: p.part_id, offset: p.offset, size: p.size, sha1: p.sha1 })
@@ -44,18 +44,24 @@ const sizeMismatch = (expected: number, received: number, tooLong: boolean) =>
     ? `Body is longer than the ${expected} bytes of its Content-Range; the emulator stopped reading`
     : `Body has ${received} bytes; its Content-Range declares ${expected}`)
 
-/** Stores a validated part (synchronously, so no other upload interleaves). */
-const store = (ctx: Ctx, s: Session, range: ContentRange.ContentRange, bytes: Uint8Array, sha1: Uint8Array): StoredPart => {
+/**
+ * Stores a validated part (synchronously, so no other upload interleaves). Bytes that must be kept
+ * ('memory' storage, or a part waiting for the whole-file hash to reach it) are copied only when
+ * they are the caller's; a part at the hash's prefix in 'digest' storage is hashed and dropped.
+ */
+const store = (ctx: Ctx, s: Session, range: ContentRange.ContentRange, chunks: Chunks, length: number, sha1: Uint8Array): StoredPart => {
+  const keep = (): Chunks => (ctx.config.ownsBodies ? chunks : [copy(chunks, length)])
+  const kept = ctx.config.storage === 'memory' ? keep() : undefined
   const part: StoredPart = {
     part_id: randomHex(4),
     offset: range.first,
-    size: bytes.length,
+    size: length,
     sha1: toHex(sha1),
     storedAt: ctx.config.clock(),
-    ...(ctx.config.storage === 'memory' ? { bytes } : {}),
+    ...(kept ? { chunks: kept } : {}),
   }
   s.parts.set(range.first / s.partSize, part)
-  absorb(s.whole, range.first, bytes)
+  absorb(s.whole, range.first, kept ?? (waits(s.whole, range.first) ? keep() : chunks), length)
   return part
 }
 
@@ -90,13 +96,13 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
     const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
     if (body._tag === 'Stopped') throw resetError()
     if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
-    const sha1 = await config.partDigest(body.bytes)
+    const sha1 = await config.partDigest(body.chunks, body.length)
     if (!Digest.equal(claimed, sha1)) {
       const [exp, act] = [toBase64(claimed), toBase64(sha1)]
       throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
     }
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
-    const part = store(ctx, s, range, body.bytes, sha1)
+    const part = store(ctx, s, range, body.chunks, body.length, sha1)
     if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
     return json(200, { part: partJson(part) })
   } finally {

@@ -5,6 +5,9 @@
  */
 import type { Sha1, Sha1Factory } from './Sha1.ts'
 
+/** Bytes as the chunks they arrived in. */
+export type Chunks = ReadonlyArray<Uint8Array>
+
 /** A stored part, as Box describes it (`UploadPart`), plus when it was stored and (in 'memory' storage) its bytes. */
 export interface StoredPart {
   readonly part_id: string
@@ -12,7 +15,7 @@ export interface StoredPart {
   readonly size: number
   readonly sha1: string
   readonly storedAt: number
-  readonly bytes?: Uint8Array
+  readonly chunks?: Chunks
 }
 
 /**
@@ -23,7 +26,7 @@ export interface StoredPart {
 export interface WholeHash {
   next: number
   readonly hasher: Sha1
-  readonly pending: Map<number, Uint8Array>
+  readonly pending: Map<number, { readonly chunks: Chunks; readonly length: number }>
   digest?: Uint8Array
 }
 
@@ -86,19 +89,22 @@ export const empty = (): Store => ({ sessions: new Map(), files: new Map(), next
 export const wholeHash = (sha1: Sha1Factory): WholeHash => ({ next: 0, hasher: sha1(), pending: new Map() })
 
 /** Feeds a validated part into the whole-file hash, then every waiting part the prefix now reaches. */
-export const absorb = (whole: WholeHash, offset: number, bytes: Uint8Array): void => {
+export const absorb = (whole: WholeHash, offset: number, chunks: Chunks, length: number): void => {
   if (offset !== whole.next) {
-    whole.pending.set(offset, bytes)
+    whole.pending.set(offset, { chunks, length })
     return
   }
-  whole.hasher.update(bytes)
-  whole.next += bytes.length
+  for (const c of chunks) whole.hasher.update(c)
+  whole.next += length
   for (let waiting = whole.pending.get(whole.next); waiting; waiting = whole.pending.get(whole.next)) {
     whole.pending.delete(whole.next)
-    whole.hasher.update(waiting)
+    for (const c of waiting.chunks) whole.hasher.update(c)
     whole.next += waiting.length
   }
 }
+
+/** Whether a part at `offset` would wait in `pending` (so its bytes must be kept for a while). */
+export const waits = (whole: WholeHash, offset: number): boolean => offset !== whole.next
 
 /** The whole-file SHA-1 once the prefix covers `fileSize` bytes (computed once), else `undefined`. */
 export const wholeDigest = (whole: WholeHash, fileSize: number): Uint8Array | undefined => {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { body, boxError } from './BoxError.ts'
-import { emulator } from './Handler.ts'
+import { makeEmulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isReset } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
@@ -116,7 +116,8 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  const app = emulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options })
+  // Socket chunks are fresh buffers nobody else holds: the emulator may keep them without copying.
+  const app = makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true)
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
     Promise.resolve()
