@@ -26,9 +26,9 @@ export const node22 = bin('node_modules/.runtimes/node22/node_modules/node-linux
 export const deno = bin('node_modules/.bin/deno')
 export const bun = bin('node_modules/.bin/bun')
 export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-/** Deno's permissions: the emulator and control server on loopback, uvu's colour check, the sources and fixtures. */
+/** Deno's permissions: loopback (emulators), the variables uvu's colours and the README example read, the sources and fixtures. */
 export const denoRun = (...read: ReadonlyArray<string>): ReadonlyArray<string> =>
-  ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${[root, ...read].join(',')}`]
+  ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env=FORCE_COLOR,NODE_DISABLE_COLORS,NO_COLOR,TERM,BOX_TOKEN', `--allow-read=${[root, ...read].join(',')}`]
 
 /** Runs a command with the output piped, echoed and collected; killed after the timeout. */
 export const exec = (command: string, args: ReadonlyArray<string>, echo: Echo, env: Readonly<Record<string, string>> = {}): Promise<Run> =>
