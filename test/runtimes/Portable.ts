@@ -13,7 +13,7 @@ const specifiers = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]
 const nodeGlobals = /\b(?:Buffer|process)\s*\.|\brequire\(/
 
 /** Why `file` (absolute) cannot run outside Node, or undefined when it can. */
-const nodeOnly = (file: string, seen: Set<string>): string | undefined => {
+export const nodeOnly = (file: string, seen: Set<string> = new Set()): string | undefined => {
   if (seen.has(file) || file === helper) return undefined
   seen.add(file)
   const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')
