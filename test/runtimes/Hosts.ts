@@ -93,7 +93,8 @@ export const inChromium = async ({ assets, act, until, timeoutMs: limit = timeou
   const browser = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumFlags })
   try {
     const page = browser.pages()[0] ?? (await browser.newPage())
-    page.on('console', (message) => append(message.text()))
+    // Chromium logs every 4xx/5xx answer as "Failed to load resource": expected noise in tests of error paths.
+    page.on('console', (message) => message.text().startsWith('Failed to load resource') || append(message.text()))
     page.on('pageerror', (error) => append(`\n[runtimes] crashed: ${error.stack ?? error.message}\n`))
     await page.goto(`${control.url}/`)
     await act?.(page)
