@@ -6,13 +6,11 @@
  */
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { installPacked, root } from './Pack.ts'
 
-const root = resolve(import.meta.dirname, '../..')
 const consumer = resolve(import.meta.dirname, '.consumer')
-const installed = join(consumer, 'node_modules/box-chunked-upload')
 
 /** One upload of 50,000 bytes in 16 KiB parts, checked byte for byte; prints one `ok` line. */
 const smoke = (load: string, label: string): string => `${load}
@@ -57,12 +55,8 @@ const run = (command: string, args: ReadonlyArray<string>): string =>
   execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
 
 rmSync(consumer, { recursive: true, force: true })
-mkdirSync(installed, { recursive: true })
-const packed = mkdtempSync(join(tmpdir(), 'box-pack-'))
 try {
-  const [tarball] = (JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packed, root])) as Array<{ filename: string }>)
-  if (tarball === undefined) throw new Error('npm pack made nothing')
-  execFileSync('tar', ['-xzf', join(packed, tarball.filename), '-C', installed, '--strip-components=1'])
+  installPacked(consumer)
   writeFileSync(join(consumer, 'smoke.mjs'), smoke(esm, 'node esm'))
   writeFileSync(join(consumer, 'smoke.cjs'), `(async () => {\n${smoke(cjs, 'node cjs')}\n})().catch((e) => { console.error(e); process.exit(1) })\n`)
   writeFileSync(join(consumer, 'deno.mjs'), smoke(esm, 'deno esm'))
@@ -81,6 +75,5 @@ try {
   console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
   if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1 from the package conditions')
 } finally {
-  rmSync(packed, { recursive: true, force: true })
   rmSync(consumer, { recursive: true, force: true })
 }
