@@ -55,11 +55,14 @@ export const bundle = ({ files, entry, conditions }: BundleOptions): Promise<str
   return bundleSource(contents, 'ts', conditions, remoteEmulator)
 }
 
-/** A README example as a browser or Worker module: `box-chunked-upload` resolves to `library` (a file path). */
+/**
+ * A README example as a browser or Worker module: its `box-chunked-upload` resolves to `library` (a file path),
+ * and the library's own `box-chunked-upload` to the package, as the bundler would for a user.
+ */
 export const bundleExample = (code: string, library: string, conditions: ReadonlyArray<string>): Promise<string> =>
   bundleSource(code, 'js', conditions, {
     name: 'example-library',
     setup: (b) => {
-      b.onResolve({ filter: /^box-chunked-upload$/ }, () => ({ path: library }))
+      b.onResolve({ filter: /^box-chunked-upload$/ }, (args) => (args.importer === library ? undefined : { path: library }))
     },
   })

@@ -1,13 +1,17 @@
 /**
  * Runs the README's examples (between `<!-- runtimes:start -->` and `<!-- runtimes:end -->`, each fenced block
  * after an `<!-- example: KIND -->` line) in their runtime, against a fresh emulator, and checks that the file
- * Box committed has the bytes of the file given. The only change made to an example: `box-chunked-upload`
- * resolves to a module whose `client()` is pointed at the emulator (everything else is src/index.ts).
+ * Box committed has the bytes of the file given. They use the package as npm would install it (built, packed,
+ * unpacked into a node_modules), so its `exports` conditions are exercised by each real runtime and bundler.
+ * The only change made to an example: `box-chunked-upload` resolves to a module that re-exports the package
+ * with `client()` pointed at the emulator.
  */
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { serve, type Served } from '../../src/emulator/node.ts'
+import { installPacked } from '../packaging/Pack.ts'
 import { bundleExample, root } from './Bundle.ts'
 import { bun, deno, denoRun, exec, inChromium, inWorkerd, type Echo, type Run } from './Hosts.ts'
 
@@ -24,10 +28,21 @@ export const readmeExamples = (): ReadonlyMap<string, string> => {
   return new Map([...section.matchAll(/<!-- example: (\w+) -->\s*```\w*\n([\s\S]*?)\n```/g)].map((m) => [m[1]!, m[2]!] as const))
 }
 
-/** `box-chunked-upload` for the examples: the library, with `client()` talking to the emulator. */
-const library = (emulator: Served): string => `import { client as boxClient, type ClientOptions } from ${JSON.stringify(resolve(root, 'src/index.ts'))}
-export * from ${JSON.stringify(resolve(root, 'src/index.ts'))}
-export const client = (options: ClientOptions) => boxClient({ ...options, uploadUrl: ${JSON.stringify(emulator.url)}, apiUrl: ${JSON.stringify(emulator.apiUrl)} })
+/** Inside the repository (git-ignored), so that the package's dependencies resolve from ours. */
+const scratch = resolve(root, 'test/runtimes/.examples')
+
+let installed: string | undefined
+/** Builds, packs and installs the package into the scratch folder's node_modules, once per process. */
+const installPackage = (): void => {
+  if (installed !== undefined) return
+  execFileSync(process.execPath, ['build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  installed = installPacked(scratch)
+}
+
+/** `box-chunked-upload` for the examples: the installed package, with `client()` talking to the emulator. */
+const library = (emulator: Served): string => `import { client as boxClient } from 'box-chunked-upload'
+export * from 'box-chunked-upload'
+export const client = (options) => boxClient({ ...options, uploadUrl: ${JSON.stringify(emulator.url)}, apiUrl: ${JSON.stringify(emulator.apiUrl)} })
 `
 
 const importing = (code: string, path: string): string => code.replace(/(['"])(?:npm:)?box-chunked-upload\1/g, JSON.stringify(path))
@@ -45,7 +60,7 @@ const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, node: str
   node: ({ code, dir, fixture, library }, echo, node) => {
     const file = join(dir, 'upload.mjs')
     writeFileSync(file, importing(code, library))
-    return exec(node, ['--import', 'tsx', file, fixture], echo, { BOX_TOKEN: token })
+    return exec(node, [file, fixture], echo, { BOX_TOKEN: token })
   },
   deno: ({ code, dir, fixture, library }, echo) => {
     const file = join(dir, 'upload.ts')
@@ -92,17 +107,14 @@ const fileId = (output: string): string | undefined => output.match(/as file (\S
 export const runExample = async (kind: ExampleKind, echo: Echo, node = process.execPath): Promise<ReadonlyArray<string>> => {
   const code = readmeExamples().get(kind)
   if (code === undefined) return [`README has no "<!-- example: ${kind} -->" block`]
+  installPackage()
   const emulator = await serve({ port: 0, minFileSize: 1, partSize: 16 * 1024, tokens: [token] })
-  // Inside the repository (git-ignored), so Deno finds package.json and node_modules from the example.
-  const scratch = resolve(root, 'test/runtimes/.examples')
-  mkdirSync(scratch, { recursive: true })
   const dir = mkdtempSync(join(scratch, `${kind}-`))
   try {
     const bytes = Uint8Array.from(randomBytes(fileSize))
     const fixture = join(dir, `example ${kind}.bin`)
     writeFileSync(fixture, bytes)
-    // .mts: an ES module whatever the nearest package.json says (tsx would make a .ts outside "type": "module" CommonJS).
-    const wrapper = join(dir, 'box-chunked-upload.mts')
+    const wrapper = join(dir, 'box-chunked-upload.mjs')
     writeFileSync(wrapper, library(emulator))
     const run = await runners[kind]({ code, dir, fixture, library: wrapper, bytes }, echo, node)
     const id = fileId(run.output)
