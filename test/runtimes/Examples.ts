@@ -39,6 +39,12 @@ const installPackage = (): void => {
   installed = installPacked(scratch)
 }
 
+/** Removes the installed package and anything an interrupted example left. */
+export const cleanExamples = (): void => {
+  rmSync(scratch, { recursive: true, force: true })
+  installed = undefined
+}
+
 /** `box-chunked-upload` for the examples: the installed package, with `client()` talking to the emulator. */
 const library = (emulator: Served): string => `import { client as boxClient } from 'box-chunked-upload'
 export * from 'box-chunked-upload'

@@ -4,6 +4,7 @@
  * runtime fails, runs zero tests, prints no uvu summary, or reports a SHA-1 implementation other than the
  * intended one.
  */
+import { cleanExamples } from './Examples.ts'
 import { select } from './Portable.ts'
 import { runtimes } from './Runtimes.ts'
 import { parse, problems } from './Summary.ts'
@@ -38,6 +39,7 @@ for (const runtime of runtimes.filter((r) => wanted.length === 0 || wanted.inclu
   results.push([runtime.name, found, line])
 }
 
+cleanExamples()
 console.log('\n[runtimes] ===== summary =====')
 for (const [name, found, line] of results) console.log(`${found.length === 0 ? 'ok  ' : 'FAIL'} ${name.padEnd(9)} ${line}${found.length === 0 ? '' : ` — ${found.join('; ')}`}`)
 const failed = results.filter(([, found]) => found.length > 0).length
