@@ -16,7 +16,7 @@ import { UploadSession } from '../src/UploadSession.ts'
 import { decodeError, message } from '../src/UploadError.ts'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
-const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../shared/box-openapi-upload-sessions.json', import.meta.url)), 'utf8'))
+const spec = JSON.parse(readFileSync(fileURLToPath(new URL('./emulator/fixtures/box-openapi-upload-sessions.json', import.meta.url)), 'utf8'))
 const schemas: Record<string, Json> = spec.components.schemas
 
 /** An instance of a schema made of its properties' examples (`$ref` and `allOf` followed, bounded depth). */
