@@ -45,6 +45,13 @@ for (const [source, out] of Object.entries(entries)) {
   await build({ ...common, format: 'cjs', outfile: `dist/${out}.cjs`, mainFields: ['module', 'main'] })
 }
 
+// The `box-upload` command for installed packages (bin/box-upload.mjs runs it when the sources are absent):
+// one Node ESM bundle of the CLI, the library and the emulator, with the same condition routes.
+await build({
+  entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'esm', external,
+  outfile: 'dist/cli.js', sourcemap: true, logLevel: 'warning', plugins: [route],
+})
+
 // Declarations mirror src/ under dist/types; each entry gets a .d.ts and .d.cts that re-export it.
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 // Sources import with `.ts` extensions (so Deno runs them as they are); declarations must say `.js`.

@@ -70,6 +70,12 @@ try {
   process.stdout.write(lines.join(''))
   // Node, Deno and Bun: node:crypto (through the package's own `exports["./sha1"]` conditions).
   if (lines.some((line) => !/\[package\] ok .* sha1=\S*node:crypto/.test(line))) throw new Error('a consumer run failed or did not get the node:crypto SHA-1')
+  // The installed package's bin: no sources, no tsx of its own in the package, so it must run dist/cli.js.
+  writeFileSync(join(consumer, 'sample.bin'), new Uint8Array(300_000).map((_, i) => (i * 31) % 256))
+  const bin = join(consumer, 'node_modules/box-chunked-upload/bin/box-upload.mjs')
+  const cli = JSON.parse(run(process.execPath, [bin, 'sample.bin', '--min-file-size', '1', '--part-size', '64KiB', '--json'])) as { ok?: boolean; verified?: boolean; size?: number }
+  if (cli.ok !== true || cli.verified !== true || cli.size !== 300_000) throw new Error(`the packaged box-upload did not upload and verify: ${JSON.stringify(cli)}`)
+  console.log('[package] ok box-upload bin (dist/cli.js) uploaded and verified 300000 bytes')
   const browser = await bundled(['browser'])
   const workerd = await bundled(['workerd', 'worker', 'browser'])
   console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
