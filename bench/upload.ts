@@ -105,7 +105,7 @@ export const run = async (): Promise<void> => {
       `  this library, concurrency ${concurrency}: ${ourMbps.toFixed(1)} MB/s (${(ours.ms / 1000).toFixed(2)} s)`,
       `  official SDK uploadBigFile:       ${sdkMbps.toFixed(1)} MB/s (${(theirs.ms / 1000).toFixed(2)} s)`,
       `  ratio: ${(ourMbps / sdkMbps).toFixed(2)}x (target >= 3)`,
-      `  this library's peak RSS above baseline: ${(growth / MiB).toFixed(1)} MiB (target <= (concurrency + 2) x part size = ${(budget / MiB).toFixed(0)} MiB)`,
+      `  this library's peak RSS above baseline: ${(growth / MiB).toFixed(1)} MiB (target <= (concurrency + 2) x part size = ${(budget / MiB).toFixed(0)} MiB; part buffers (concurrency + 1) x part size = ${(((concurrency + 1) * partSize) / MiB).toFixed(0)} MiB)`,
     ]
     console.log(lines.join('\n'))
     mkdirSync('.notes', { recursive: true })

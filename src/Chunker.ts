@@ -22,6 +22,12 @@ export interface ChunkerOptions {
   readonly fileSize: number
   /** The SHA-1 implementation; defaults to the fastest this runtime has (`defaultSha1`). */
   readonly sha1?: Sha1
+  /**
+   * How many parts may be cut ahead while the reader waits for one, asked at every cut (default and
+   * cap: `sha1.depth`; at least 1). A consumer with few free slots left asks for fewer, so the parts
+   * it holds plus those cut ahead stay within its budget.
+   */
+  readonly ahead?: () => number
 }
 
 /**
@@ -98,7 +104,7 @@ const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array<ArrayBuf
 })
 
 /** The working chunker; options already validated. */
-const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Chunker => {
+const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: ChunkerOptions): Chunker => {
   const file = sha1.file()
   const bufferSize = Math.min(partSize, fileSize)
   const cut = slices(partSize)
@@ -155,12 +161,14 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1 }: ChunkerOptions): Ch
   }
 
   /**
-   * Resolves once the next part may be cut: while the reader waits for a part, up to `depth` may be
-   * ahead (hashing on other threads overlaps the copy); otherwise only when none is, so a slow
-   * reader holding `n` parts keeps `n + 1` part buffers alive, not `n + depth`.
+   * Resolves once the next part may be cut: while the reader waits for a part, up to `depth` (or
+   * the caller's `ahead()`, if lower) may be ahead (hashing on other threads overlaps the copy);
+   * otherwise only when none is, so a slow reader holding `n` parts keeps `n + 1` part buffers
+   * alive, not `n + depth`.
    */
+  const depth = (): number => (aheadLimit === undefined ? sha1.depth : Math.max(1, Math.min(sha1.depth, aheadLimit())))
   const room = (): Promise<void> | undefined =>
-    ahead.length < (hungry ? sha1.depth : 1) || failure !== undefined
+    ahead.length < (hungry ? depth() : 1) || failure !== undefined
       ? undefined
       : new Promise<void>((resolve) => (wakeWriter = resolve)).then(room)
 

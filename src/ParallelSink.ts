@@ -23,6 +23,8 @@ export interface ParallelSink<A> {
   readonly failure: () => UploadError | undefined
   /** Resolves once no task is running (after a failure, once every cancelled task has settled). */
   readonly idle: () => Promise<void>
+  /** Slots free for new tasks right now (`concurrency` minus the tasks running). */
+  readonly free: () => number
 }
 
 /** Options of a sink. */
@@ -97,5 +99,5 @@ export const parallelSink =
       },
       { highWaterMark: 1 },
     )
-    return { writable, failure: () => failure, idle }
+    return { writable, failure: () => failure, idle, free: () => Math.max(0, concurrency - running.size) }
   }

@@ -3,8 +3,8 @@
  * up to `concurrency` parts at once with backpressure, commit with the whole-file digest; on any
  * failure or abort, delete the session unless the caller keeps it for `resume`.
  *
- * Memory: the parts in flight, the one the chunker fills and the one it may cut ahead:
- * (concurrency + 2) × part size at most, whatever the file size.
+ * Memory: the parts in flight and the one the chunker fills or cut ahead: (concurrency + 1) × part
+ * size at most, whatever the file size (the chunker's deeper cut-ahead is limited to free slots).
  * The whole-file SHA-1 is the chunker's: it sees every byte once, in file order, whatever the
  * order or retries of the part uploads (box-python-sdk#495).
  */
@@ -156,7 +156,9 @@ const sendParts =
     const { readable, stop } = source.right
     const confirmed: Array<UploadPart> = []
     const sink = parallelSink({ concurrency: options.concurrency ?? defaultConcurrency, signal })(partTask(client, options)(job, confirmed))
-    const chunker = session.chunker()
+    // While the pipe waits for a part (so a slot is free), the chunker cuts no more parts ahead than
+    // there are free slots: running + the awaited part + those ahead stay within concurrency + 1.
+    const chunker = session.chunker({ ahead: sink.free })
     // The digest rejects when the pipe fails; that failure is reported through the pipe.
     chunker.digest.catch(() => undefined)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))

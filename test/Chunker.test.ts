@@ -3,6 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chunker } from '../src/Chunker.ts'
 import { partRanges } from '../src/Cut.ts'
+import type { Sha1 } from '../src/Sha1.ts'
 import { pure, subtlePure } from '../src/sha1/pure.ts'
 import { bytesOf, chunksOf, counting, run, sourceOf, subtleSha1 } from './helpers/chunking.ts'
 
@@ -141,6 +142,32 @@ Chunker('should not pull the source far ahead of a slow reader, even with a deep
   assert.ok(sha1.cut() <= 1 + sha1.depth, `cut ${sha1.cut()} parts`)
   assert.ok(pulled * 16 <= (2 + sha1.depth) * partSize + 2 * 16, `pulled ${pulled} chunks`)
   await reader.cancel()
+})
+
+Chunker('should cut no more parts ahead of a waiting reader than its ahead() allows', async () => {
+  /** Hashes each part 30 ms late, so the chunker cuts ahead while the reader waits for the first. */
+  const slow = (sha1: Sha1): Sha1 => ({
+    ...sha1,
+    file: () => {
+      const file = sha1.file()
+      return { ...file, part: (bytes) => new Promise((resolve) => setTimeout(resolve, 30)).then(() => file.part(bytes)) }
+    },
+  })
+  const cutWhileWaiting = async (ahead?: () => number): Promise<number> => {
+    const sha1 = counting(slow({ ...subtlePure, depth: 4 }))
+    const c = chunker({ partSize: 10, fileSize: 1000, sha1, ahead })
+    const reader = (sourceOf([bytesOf(1000)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
+    const first = reader.read()
+    await new Promise((resolve) => setTimeout(resolve, 15))
+    const cut = sha1.cut()
+    await first
+    await reader.cancel()
+    return cut
+  }
+  assert.is(await cutWhileWaiting(), 1 + 4, 'the part awaited and depth 4 ahead')
+  assert.is(await cutWhileWaiting(() => 2), 1 + 2)
+  assert.is(await cutWhileWaiting(() => 0), 1 + 1, 'at least one ahead')
+  assert.is(await cutWhileWaiting(() => 9), 1 + 4, 'never more than the depth')
 })
 
 Chunker('should not cut a huge chunk into more parts than the reader asked for', async () => {

@@ -33,7 +33,9 @@ ParallelSink('should run at most `concurrency` tasks and read no further ahead t
     let peak = 0
     let peakAhead = 0
     let done = 0
+    let leastFree = Infinity
     const sink = parallelSink({ concurrency })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+      leastFree = Math.min(leastFree, sink.free())
       running++
       peak = Math.max(peak, running)
       peakAhead = Math.max(peakAhead, source.pulled() - done)
@@ -46,6 +48,9 @@ ParallelSink('should run at most `concurrency` tasks and read no further ahead t
     assert.is(done, 30)
     assert.is(peak, concurrency, `concurrency ${concurrency}`)
     assert.ok(peakAhead <= concurrency + 1, `read ${peakAhead} ahead with concurrency ${concurrency}`)
+    // A task starts in a free slot; when all are busy, the last one took the last slot.
+    assert.is(leastFree, 1, `free slots at a task's start, concurrency ${concurrency}`)
+    assert.is(sink.free(), concurrency)
   }
 })
 
