@@ -13,6 +13,45 @@ export const bearer = (request: Request): string | undefined => {
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024
 
+/** What a bounded read of a body gives: its chunks, or where the read stopped. */
+export type Bounded =
+  | { readonly _tag: 'Read'; readonly chunks: ReadonlyArray<Uint8Array>; readonly length: number }
+  | { readonly _tag: 'TooLong'; readonly received: number }
+  | { readonly _tag: 'Stopped' }
+
+/**
+ * Reads a body into its chunks (no copy), cancelling it at the first chunk past `max` bytes (the rest
+ * is never buffered) or once `stopAfter` bytes have arrived (the `reset` fault). No body reads as empty.
+ */
+export const readBounded = async (
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  stopAfter = Infinity,
+): Promise<Bounded> => {
+  const chunks: Uint8Array[] = []
+  let received = 0
+  if (!body) return { _tag: 'Read', chunks, length: received }
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return { _tag: 'Read', chunks, length: received }
+      received += value.length
+      if (received > max) {
+        await reader.cancel().catch(() => undefined)
+        return { _tag: 'TooLong', received }
+      }
+      chunks.push(value)
+      if (received >= stopAfter) {
+        await reader.cancel().catch(() => undefined)
+        return { _tag: 'Stopped' }
+      }
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
 /**
  * Reads a JSON object body: `415` for a non-JSON content type, `413` past 16 MiB (read no further),
  * `400 bad_request` for malformed JSON or a non-object. A missing content type is accepted.
@@ -22,22 +61,11 @@ export const readJson = async (request: Request): Promise<Record<string, unknown
   if (type !== null && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
     throw fail(415, 'unsupported_media_type', `Content-Type must be application/json, not "${type.slice(0, 100)}"`)
   }
-  const chunks: Uint8Array[] = []
-  let length = 0
-  if (request.body) {
-    const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      length += value.length
-      if (length > MAX_JSON_BYTES) {
-        await reader.cancel().catch(() => undefined)
-        throw fail(413, 'request_entity_too_large', `JSON body is larger than ${MAX_JSON_BYTES} bytes`)
-      }
-      chunks.push(value)
-    }
+  const read = await readBounded(request.body, MAX_JSON_BYTES)
+  if (read._tag !== 'Read') {
+    throw fail(413, 'request_entity_too_large', `JSON body is larger than ${MAX_JSON_BYTES} bytes`)
   }
-  const text = new TextDecoder().decode(concat(chunks, length))
+  const text = new TextDecoder().decode(concat(read.chunks, read.length))
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -3,6 +3,7 @@
  * is a fresh socket buffer). Stops reading as soon as the body is longer than declared (the rest is
  * never buffered), and can stop half-way for the `reset` fault.
  */
+import { readBounded } from './Http.ts'
 
 /** The outcome of reading a part body. */
 export type PartBody =
@@ -17,27 +18,8 @@ export const readPart = async (
   stopAfter = Infinity,
 ): Promise<PartBody> => {
   if (!body) return { _tag: 'WrongLength', received: 0, tooLong: false }
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let received = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      received += value.length
-      if (received > expected) {
-        await reader.cancel().catch(() => undefined)
-        return { _tag: 'WrongLength', received, tooLong: true }
-      }
-      chunks.push(value)
-      if (received >= stopAfter) {
-        await reader.cancel().catch(() => undefined)
-        return { _tag: 'Stopped' }
-      }
-    }
-  } finally {
-    reader.releaseLock()
-  }
-  if (received !== expected) return { _tag: 'WrongLength', received, tooLong: false }
-  return { _tag: 'Read', chunks, length: received }
+  const read = await readBounded(body, expected, stopAfter)
+  if (read._tag === 'TooLong') return { _tag: 'WrongLength', received: read.received, tooLong: true }
+  if (read._tag === 'Read' && read.length !== expected) return { _tag: 'WrongLength', received: read.length, tooLong: false }
+  return read
 }
