@@ -3,6 +3,7 @@
  * (`type`, `status`, `code`, `message`, `context_info`, `help_url`, `request_id`), because SDK
  * error classes read those keys (protocol §4.5, §10 gotcha 24).
  */
+import { toHex } from './Sha1.ts'
 
 /** An error the emulator answers with: status, Box code, message, optional context and headers. */
 export interface BoxError {
@@ -16,10 +17,7 @@ export interface BoxError {
 const HELP_URL = 'https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/'
 
 /** A random request id, like Box's (hex). */
-export const requestId = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(8))
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
+export const requestId = (): string => toHex(crypto.getRandomValues(new Uint8Array(8)))
 
 /** Builds a `BoxError`. */
 export const boxError = (

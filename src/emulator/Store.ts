@@ -3,7 +3,7 @@
  * whole-file SHA-1 of each session. Plain mutable records owned by one emulator instance; routes
  * change them only in synchronous stretches (no `await` between a check and the update it guards).
  */
-import type { Sha1, Sha1Factory } from './Sha1.ts'
+import { toHex, type Sha1, type Sha1Factory } from './Sha1.ts'
 
 /** Bytes as the chunks they arrived in. */
 export type Chunks = ReadonlyArray<Uint8Array>
@@ -114,8 +114,7 @@ export const wholeDigest = (whole: WholeHash, fileSize: number): Uint8Array | un
 }
 
 /** Random upper-case hex of `bytes` bytes (session ids: 16 bytes, part ids: 4). */
-export const randomHex = (bytes: number): string =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()
+export const randomHex = (bytes: number): string => toHex(crypto.getRandomValues(new Uint8Array(bytes))).toUpperCase()
 
 /** A file in `folderId` whose name equals `name` (Box compares names case-insensitively). */
 export const fileNamed = (store: Store, folderId: string, name: string): StoredFile | undefined => {
