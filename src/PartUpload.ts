@@ -14,6 +14,7 @@ import { json, request } from './Http.ts'
 import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, listParts } from './Session.ts'
+import { hexToBase64 } from './sha1/Sha1.ts'
 import { type UploadError, digestMismatch, isRetryable } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
 
@@ -132,10 +133,4 @@ const conflictingPart = (error: UploadError): UploadPart | undefined => {
   const candidate = typeof info === 'object' && info !== null ? (info as { conflicting_part?: unknown }).conflicting_part : undefined
   const decoded = UploadPart.decode(candidate)
   return E.isRight(decoded) ? decoded.right : undefined
-}
-
-/** Box's hex SHA-1 as the base64 the `Digest` header uses (for messages only). */
-const hexToBase64 = (hex: string): string => {
-  const pairs = hex.match(/[0-9a-f]{2}/gi) ?? []
-  return btoa(String.fromCharCode(...pairs.map((pair) => parseInt(pair, 16))))
 }

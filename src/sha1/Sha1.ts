@@ -97,3 +97,7 @@ export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.t
 
 /** Hex of a base64 digest, to compare Box's echo with a `Digest` header. */
 export const base64ToHex = (base64: string): string => toHex(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
+
+/** Base64 of a hex digest: Box's echoed `sha1` in the form of the `Digest` header. */
+export const hexToBase64 = (hex: string): string =>
+  toBase64(Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (pair) => parseInt(pair, 16)))
