@@ -1,15 +1,16 @@
 /**
  * Committing a session: `POST session_endpoints.commit` with every part in offset order and the
  * whole-file SHA-1 (box-protocol.md §3.6, §7). A `202 Accepted` means Box is still processing
- * parts: wait `Retry-After` and send the SAME commit again, until an overall deadline
- * (box-python-sdk#685, boxr#132: SDKs that crashed on the empty 202 body or gave up).
+ * parts: wait `Retry-After` (at most the policy's `maxRetryAfterMs`) and send the SAME commit
+ * again, until an overall deadline (box-python-sdk#685, boxr#132: SDKs that crashed on the empty
+ * 202 body or gave up).
  */
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { type BoxFile, Files } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from './Http.ts'
-import { type RetryPolicy, retryRequests } from './Retry.ts'
+import { type RetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import type { Session } from './Session.ts'
 import { sleep } from './Sleep.ts'
 import { type UploadError, decodeError, httpError } from './UploadError.ts'
@@ -69,7 +70,8 @@ export const commit =
     )
     const later = (response: Response): TE.TaskEither<UploadError, BoxFile> => {
       const wait = retryAfterMs(response.headers) ?? defaultAcceptedWaitMs
-      if (Date.now() + wait > deadline) return TE.left(stillProcessing(session))
+      // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
+      if (Date.now() + wait > deadline || waitTooLong(input.retry)(wait)) return TE.left(stillProcessing(session, wait))
       return pipe(
         discard(response),
         TE.flatMap(() => sleep(wait, input.signal)),
@@ -99,11 +101,12 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
     ),
   )
 
-/** Box still answered 202 when the deadline came. */
-const stillProcessing = (session: Session): UploadError =>
+/** Box still answered 202, and the wait it asked for (`wait` ms) passes the deadline or `maxRetryAfterMs`. */
+const stillProcessing = (session: Session, wait: number): UploadError =>
   httpError({
     status: 202,
     method: 'POST',
     url: stripUrl(session.endpoints.commit),
-    message: 'Box was still processing the parts when the commit deadline passed; commit again later (the session is kept only with keepSessionOnError).',
+    message: 'Box was still processing the parts and asked for a wait past the commit deadline or longer than maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).',
+    retryAfterMs: wait,
   })

@@ -6,7 +6,9 @@
  * 429 and 5xx (except 507, insufficient storage) and network errors are retried; other 4xx are
  * not (box-protocol.md §5; NODE `isTemporaryError`). A server's `Retry-After` (read by `Http` into
  * `retryAfterMs`, case-insensitively, seconds or HTTP date: the generated SDKs got both wrong,
- * box-node-sdk#1250, box-ios-sdk#1400) replaces the backoff.
+ * box-node-sdk#1250, box-ios-sdk#1400) replaces the backoff, up to `maxRetryAfterMs`: a server that
+ * asks for a longer wait (a `Retry-After` of a day, or a date far ahead) ends the retries at once
+ * with its error, instead of an upload that sleeps silently for that long.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -24,8 +26,13 @@ export interface RetryPolicy {
   readonly retries: number
   /** Ceiling of the first backoff; each later one doubles, up to `maxDelayMs`. */
   readonly baseDelayMs: number
-  /** Largest backoff (a server's `Retry-After` is honoured even when longer). */
+  /** Largest backoff (a server's `Retry-After` is honoured even when longer, up to `maxRetryAfterMs`). */
   readonly maxDelayMs: number
+  /**
+   * Longest `Retry-After` waited out (default `defaultMaxRetryAfterMs`, 5 minutes). A longer one
+   * stops the retries: the result is the error that carried it (Box's status, `code` and wait).
+   */
+  readonly maxRetryAfterMs?: number
   /** Time allowed to one attempt before it is cancelled and counted as a network error (default: none). */
   readonly timeoutMs?: number
 }
@@ -37,10 +44,23 @@ export type Attempt<A> = (signal: AbortSignal) => TE.TaskEither<UploadError, A>
 // constructors
 
 /**
- * 5 retries, 500 ms first backoff, at most 30 s between tries, 10 minutes per attempt (a 32 MiB
- * part takes about 9 minutes at 0.5 Mbit/s; the timeout is there for connections that hang).
+ * Longest `Retry-After` waited out when a policy does not say: 5 minutes, half the commit's default
+ * deadline for 202 answers (Box's own waits are seconds; a longer one is better reported than slept).
  */
-export const defaultRetryPolicy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10 * 60_000 }
+export const defaultMaxRetryAfterMs = 5 * 60_000
+
+/**
+ * 5 retries, 500 ms first backoff, at most 30 s between tries, `Retry-After` up to 5 minutes,
+ * 10 minutes per attempt (a 32 MiB part takes about 9 minutes at 0.5 Mbit/s; the timeout is there
+ * for connections that hang).
+ */
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: defaultMaxRetryAfterMs,
+  timeoutMs: 10 * 60_000,
+}
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -63,6 +83,18 @@ export const delayMs =
   (attempt: number, error: UploadError): number =>
     error._tag === 'HttpError' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(policy, random)(attempt)
 
+/** Whether a server-requested wait of `ms` is longer than `policy` waits out (`maxRetryAfterMs`). */
+export const waitTooLong =
+  (policy: RetryPolicy | undefined) =>
+  (ms: number): boolean =>
+    ms > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
+
+/** Whether `error` carries a `Retry-After` longer than `policy` waits out. */
+export const retryAfterTooLong =
+  (policy: RetryPolicy) =>
+  (error: UploadError): boolean =>
+    error._tag === 'HttpError' && error.retryAfterMs !== undefined && waitTooLong(policy)(error.retryAfterMs)
+
 /** What `retry` needs besides the policy. */
 export interface RetryContext {
   /** Stops waits and attempts; once it fires nothing new starts and the result is `Aborted`. */
@@ -82,8 +114,9 @@ export interface RetryContext {
 }
 
 /**
- * Runs `attempt` until it succeeds, a non-retryable error comes, or the retries are spent, waiting
- * `delayMs` between tries. A 401 gets one extra immediate try after `reauthorize`.
+ * Runs `attempt` until it succeeds, a non-retryable error comes, the retries are spent, or the
+ * server asks to wait longer than `maxRetryAfterMs`, waiting `delayMs` between tries. A 401 gets
+ * one extra immediate try after `reauthorize`.
  */
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
@@ -96,7 +129,7 @@ export const retry =
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
           if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
             return pipe(reauthorize, TE.flatMap(() => go(tries, true)))
-          if (!retryable(error) || tries >= policy.retries) return TE.left(error)
+          if (!retryable(error) || tries >= policy.retries || retryAfterTooLong(policy)(error)) return TE.left(error)
           return pipe(
             sleep(delayMs(policy, random)(tries, error), signal),
             TE.flatMap(() => go(tries + 1, reauthorized)),

@@ -251,14 +251,14 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
   if (retry !== undefined && !validPolicy(retry)) {
-    return E.left(invalidInput('retry needs retries (a whole number from 0 up), and baseDelayMs, maxDelayMs and timeoutMs (if given) as numbers from 0 up.'))
+    return E.left(invalidInput('retry needs retries (a whole number from 0 up), and baseDelayMs, maxDelayMs, maxRetryAfterMs and timeoutMs (if given) as numbers from 0 up.'))
   }
   return E.right(undefined)
 }
 
 const validPolicy = (policy: RetryPolicy): boolean =>
   Number.isSafeInteger(policy.retries) && policy.retries >= 0 &&
-  [policy.baseDelayMs, policy.maxDelayMs, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
 
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the

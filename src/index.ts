@@ -12,7 +12,7 @@ export { UploadSession, SessionEndpoints, PositiveInteger } from './UploadSessio
 export type { SessionRef } from './Session.ts'
 export { Session, createSession, createVersionSession, getSession, abortSession, listParts, fromJSON, revive } from './Session.ts'
 export type { RetryPolicy, RetryContext, Attempt } from './Retry.ts'
-export { retry, retryRequests, defaultRetryPolicy, backoffMs, delayMs } from './Retry.ts'
+export { retry, retryRequests, defaultRetryPolicy, defaultMaxRetryAfterMs, backoffMs, delayMs } from './Retry.ts'
 export { sleep } from './Sleep.ts'
 export type { ParallelSink, ParallelSinkOptions } from './ParallelSink.ts'
 export { parallelSink } from './ParallelSink.ts'

@@ -61,6 +61,16 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
   assert.is(commitsSent(box).length, 1)
 }))
 
+Commit('should give up at once on a 202 whose Retry-After is longer than maxRetryAfterMs', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 3600 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const started = Date.now()
+  const result = await within(2000, 'commit', commit(box.client, session)({ parts, digest, retry: fastRetry, deadlineMs: 24 * 3600_000 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202 && result.left.retryAfterMs === 3600_000, JSON.stringify(result))
+  assert.ok(Date.now() - started < 1000)
+  await recorded(box)
+  assert.is(commitsSent(box).length, 1)
+}))
+
 Commit('should fail without retrying on a wrong digest and on If-Match of another etag', withBox({ partSize: 1024 }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const wrong = await commit(box.client, session)({ parts, digest: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', retry: fastRetry })()

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { type RetryPolicy, backoffMs, delayMs, retry } from '../src/Retry.ts'
 import { sleep } from '../src/Sleep.ts'
 import { type UploadError, aborted, httpError, networkError } from '../src/UploadError.ts'
+import { within } from './helpers/upload.ts'
 
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 2, maxDelayMs: 8 }
 
@@ -46,6 +47,25 @@ Retry('should retry 429, 5xx (not 507) and network errors, and never other 4xx',
     const result = await retry(policy)(script.attempt)()
     assert.equal(result, E.left(error))
     assert.is(script.calls(), calls, `${JSON.stringify(error)}`)
+  }
+})
+
+Retry('should stop at once on a Retry-After longer than maxRetryAfterMs (default 5 minutes), and wait out shorter ones', async () => {
+  const table: ReadonlyArray<readonly [RetryPolicy, UploadError, number]> = [
+    [policy, status(429, 5 * 60_000 + 1), 1],
+    [policy, status(503, 86_400_000), 1],
+    [{ ...policy, maxRetryAfterMs: 10 }, status(429, 11), 1],
+    [{ ...policy, maxRetryAfterMs: 10 }, status(429, 10), 4],
+    [{ ...policy, maxRetryAfterMs: 0 }, status(429, 0), 4],
+    [{ ...policy, maxRetryAfterMs: 0 }, status(500), 4],
+  ]
+  for (const [p, error, calls] of table) {
+    const script = scripted<number>([E.left(error)])
+    const started = Date.now()
+    const what = `${JSON.stringify(error)} with maxRetryAfterMs ${p.maxRetryAfterMs}`
+    assert.equal(await within(1000, what, retry(p)(script.attempt)()), E.left(error))
+    assert.is(script.calls(), calls, what)
+    assert.ok(Date.now() - started < 1000)
   }
 })
 

@@ -194,10 +194,38 @@ BadSource('should refuse a locked stream before creating any session', withBox({
   reader.releaseLock()
 }))
 
+Upload('should fail fast with the 429 and delete the session when Box asks to wait a day', withBox({ partSize: 1024, faults: { retryAfterSeconds: 86_400, script: [{ part: 1, fault: 'rate_limit' }] } }, async (box) => {
+  let session: Session | undefined
+  const started = Date.now()
+  const result = await within(5000, 'upload', upload(box.client)(
+    { source: sourceOf(bytesOf(3000)), folderId: '0', fileName: uniqueName(), fileSize: 3000 },
+    { retry: fastRetry, onSession: (s) => { session = s } },
+  )())
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`)
+  assert.ok(E.isLeft(result), JSON.stringify(result))
+  const error = (result as E.Left<UploadFailure>).left
+  assert.equal([error._tag, error._tag === 'HttpError' && [error.status, error.code, error.retryAfterMs]], ['HttpError', [429, 'rate_limit_exceeded', 86_400_000]])
+  assert.ok(session !== undefined)
+  assert.is(await sessionStatus(box, session!.id), 404)
+  assert.is(commits(box).length, 0)
+}))
+
+Upload('should still wait out a Retry-After up to maxRetryAfterMs', withBox({ partSize: 1024, faults: { retryAfterSeconds: 1, script: [{ part: 1, fault: 'rate_limit' }] } }, async (box) => {
+  const bytes = bytesOf(3000)
+  const started = Date.now()
+  const file = rightOf(await within(5000, 'upload', upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: 3000 },
+    { retry: { ...fastRetry, maxRetryAfterMs: 1000 } },
+  )()))
+  assert.ok(Date.now() - started >= 990, `took ${Date.now() - started} ms`)
+  sameBytes(await download(box, file.id), bytes)
+}))
+
 Upload('should refuse bad options before any request', withBox({}, async (box) => {
   const table: ReadonlyArray<UploadOptions> = [
     { concurrency: 0 }, { concurrency: -1 }, { concurrency: 1.5 }, { concurrency: Number.NaN },
     { retry: { retries: -1, baseDelayMs: 1, maxDelayMs: 1 } }, { retry: { retries: 1, baseDelayMs: Number.NaN, maxDelayMs: 1 } },
+    { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: -1 } },
   ]
   for (const options of table) {
     const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
