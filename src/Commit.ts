@@ -4,6 +4,12 @@
  * parts: wait `Retry-After` (at most the policy's `maxRetryAfterMs`) and send the SAME commit
  * again, until an overall deadline (box-python-sdk#685, boxr#132: SDKs that crashed on the empty
  * 202 body or gave up).
+ *
+ * A commit Box applied may still be answered 5xx, or not at all (a 5xx'd write may have persisted,
+ * box-protocol.md §5). Retries send the same commit, which a committed session answers with the
+ * file again; when the retries end with a 5xx or a network error, the session's status decides:
+ * still open, the commit was not applied and the error stands; gone (404), one of our commits was
+ * applied, and the same commit once more fetches the file, which must have our size and SHA-1.
  */
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -11,7 +17,8 @@ import { type BoxFile, Files } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from './Http.ts'
 import { type RetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
-import type { Session } from './Session.ts'
+import { type Session, getSession } from './Session.ts'
+import { base64ToHex } from './Sha1.ts'
 import { sleep } from './Sleep.ts'
 import { type UploadError, decodeError, httpError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -55,7 +62,8 @@ export const commit =
   (client: Client, session: Session) =>
   (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => {
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
-    const send = retryRequests(client, input.retry, { signal: input.signal })((signal) =>
+    const retried = retryRequests(client, input.retry, { signal: input.signal })
+    const send = retried((signal) =>
       request(client)({
         method: 'POST',
         url: session.endpoints.commit,
@@ -78,7 +86,23 @@ export const commit =
         TE.flatMap(() => go),
       )
     }
-    return go
+    // After a commit that may have been applied: is the session still open (false) or gone (true)?
+    const gone: TE.TaskEither<UploadError, boolean> = pipe(
+      retried((signal) => getSession(client)(session, signal)),
+      TE.map(() => false),
+      TE.orElse((error) => (error._tag === 'HttpError' && error.status === 404 ? TE.right(true) : TE.left(error))),
+    )
+    const confirm = (error: UploadError): TE.TaskEither<UploadError, BoxFile> =>
+      !mayHaveApplied(error)
+        ? TE.left(error)
+        : pipe(
+            gone,
+            TE.flatMap((applied) => (applied ? go : TE.left(error))),
+            TE.filterOrElse(ours(session, input.digest), () => error),
+            // Whatever the check met, the commit's own error is the one to report (or the caller's abort).
+            TE.mapError((met) => (met._tag === 'Aborted' ? met : error)),
+          )
+    return pipe(go, TE.orElse(confirm))
   }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,6 +124,16 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
         : TE.right(files.entries[0]),
     ),
   )
+
+/** An error after which the commit may have been applied: a 5xx (not 507, insufficient storage) or no answer. */
+const mayHaveApplied = (error: UploadError): boolean =>
+  error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500 && error.status !== 507)
+
+/** Whether a file a repeated commit answered is ours: the session's size and (when Box says) our SHA-1. */
+const ours =
+  (session: Session, digest: string) =>
+  (file: BoxFile): boolean =>
+    file.size === session.fileSize && (file.sha1 === undefined || file.sha1.toLowerCase() === base64ToHex(digest))
 
 /** Box still answered 202, and the wait it asked for (`wait` ms) passes the deadline or `maxRetryAfterMs`. */
 const stillProcessing = (session: Session, wait: number): UploadError =>

@@ -71,6 +71,34 @@ Commit('should give up at once on a 202 whose Retry-After is longer than maxRetr
   assert.is(commitsSent(box).length, 1)
 }))
 
+/** The requests a commit made after the parts: method and status, in order. */
+const afterParts = (box: TestBox) => box.records.filter((r) => r.method !== 'PUT' && !(r.method === 'POST' && !r.path.endsWith('/commit'))).map((r) => `${r.method} ${r.status}`)
+
+Commit('should resolve with the file when Box applied the commit but its answer was a 500 or a reset, retries spent', async () => {
+  for (const fault of ['error_after', 'reset_after'] as const) {
+    await withBox({ partSize: 1024, faults: { commitFaults: [fault] } }, async (box) => {
+      const bytes = bytesOf(3000)
+      const { session, parts, digest } = await prepared(box, bytes)
+      const result = await within(5000, fault, commit(box.client, session)({ parts, digest, retry: { ...fastRetry, retries: 0 } })())
+      assert.ok(E.isRight(result), `${fault}: ${JSON.stringify(result)}`)
+      const file = (result as E.Right<BoxFile>).right
+      assert.is(file.size, 3000)
+      sameBytes(await download(box, file.id), bytes, fault)
+      await recorded(box)
+      // the commit, the status saying the session is gone (committed), the same commit answering the file
+      assert.equal(afterParts(box).slice(0, 3), [`POST ${fault === 'reset_after' ? 0 : 500}`, 'GET 404', 'POST 201'], fault)
+    })()
+  }
+})
+
+Commit('should keep the 500 when the session is still open (the commit was not applied), retries spent', withBox({ partSize: 1024, faults: { commitFaults: ['error_before'] } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const result = await within(5000, 'commit', commit(box.client, session)({ parts, digest, retry: { ...fastRetry, retries: 0 } })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 500 && result.left.code === 'internal_server_error', JSON.stringify(result))
+  await recorded(box)
+  assert.equal(afterParts(box), ['POST 500', 'GET 200'])
+}))
+
 Commit('should fail without retrying on a wrong digest and on If-Match of another etag', withBox({ partSize: 1024 }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const wrong = await commit(box.client, session)({ parts, digest: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=', retry: fastRetry })()

@@ -221,6 +221,22 @@ Upload('should still wait out a Retry-After up to maxRetryAfterMs', withBox({ pa
   sameBytes(await download(box, file.id), bytes)
 }))
 
+Upload('should resolve with the committed file when Box applied the commit but answered 500 (retried, or with retries spent)', async () => {
+  for (const retries of [fastRetry.retries, 0]) {
+    await withBox({ partSize: 1024, faults: { commitFaults: ['error_after'] } }, async (box) => {
+      const bytes = bytesOf(5000, retries)
+      const fileName = uniqueName()
+      const file = rightOf(await within(5000, `retries ${retries}`, upload(box.client)(
+        { source: sourceOf(bytes), folderId: '0', fileName, fileSize: 5000 },
+        { retry: { ...fastRetry, retries } },
+      )()))
+      assert.equal([file.name, file.size], [fileName, 5000])
+      sameBytes(await download(box, file.id), bytes, `retries ${retries}`)
+      assert.is(box.records.filter((r) => r.method === 'DELETE').length, 0, 'a committed session is not deleted')
+    })()
+  }
+})
+
 Upload('should refuse bad options before any request', withBox({}, async (box) => {
   const table: ReadonlyArray<UploadOptions> = [
     { concurrency: 0 }, { concurrency: -1 }, { concurrency: 1.5 }, { concurrency: Number.NaN },

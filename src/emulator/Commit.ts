@@ -6,11 +6,15 @@
  * stored part) → still processing or `faults.commitAccepted` (202, `Retry-After`, empty body) →
  * whole-file digest (400 `digest_mismatch`) → name clash (409 `item_name_in_use`) → 201.
  * A repeated commit of a committed session answers 201 with the file again (idempotent retry).
+ * `faults.commitFaults` replaces the n-th answer: a 500 before the commit is applied, or a 500 or a
+ * reset after it was.
  */
-import { fail } from './BoxError.ts'
+import { type Fail, fail } from './BoxError.ts'
 import * as Digest from './Digest.ts'
 import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
+import type { CommitFault } from './Options.ts'
+import { resetError } from './Reset.ts'
 import { openSession, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
@@ -98,15 +102,26 @@ const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes):
   return f
 }
 
+/** The answer an injected commit fault gives instead of the real one (`applied`: the file exists). */
+const faulted = (fault: CommitFault, applied: boolean): Fail | TypeError =>
+  fault === 'reset_after'
+    ? resetError()
+    : fail(500, 'internal_server_error', `Internal server error (injected fault); the commit ${applied ? 'WAS' : 'was not'} applied`)
+
 /** `POST /files/upload_sessions/:id/commit`. */
 export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const { request, config, store } = ctx
   const s = openSession(ctx, id, true)
-  const committed = () => filesCollection(ctx, store.files.get(s.committedFileId!)!)
+  const fault = config.commitFaults[s.commits++] ?? null
+  const committed = () => {
+    if (fault !== null) throw faulted(fault, true)
+    return filesCollection(ctx, store.files.get(s.committedFileId!)!)
+  }
   if (s.state === 'committed') {
     await request.body?.cancel().catch(() => undefined)
     return committed()
   }
+  if (fault === 'error_before') throw faulted(fault, false)
   const ifMatch = request.headers.get('if-match')
   const target = s.fileId ? store.files.get(s.fileId) : undefined
   if (ifMatch !== null && target && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => unquote(e) === String(target.etag))) {
@@ -144,5 +159,5 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   s.committedFileId = f.id
   s.parts.clear()
   s.whole.pending.clear()
-  return filesCollection(ctx, f)
+  return committed()
 }

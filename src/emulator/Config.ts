@@ -1,5 +1,5 @@
 /** The emulator's options with every default filled in (protocol §13 for the defaults). */
-import type { EmulatorOptions, Storage } from './Options.ts'
+import type { CommitFault, EmulatorOptions, Storage } from './Options.ts'
 import { plan, retryAfter, type FaultPlan } from './Faults.ts'
 import { concat } from './Http.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
@@ -38,6 +38,7 @@ export interface Config {
   readonly slowMs: number
   readonly latencyMs: number
   readonly commitAccepted: number
+  readonly commitFaults: ReadonlyArray<CommitFault | null>
   readonly uploadBaseUrl?: string
   /** Existing folder ids; absent = any all-digits id exists. */
   readonly folders?: ReadonlySet<string>
@@ -71,6 +72,7 @@ export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
     slowMs: o.faults?.slowMs ?? 200,
     latencyMs: o.faults?.latencyMs ?? 0,
     commitAccepted: o.faults?.commitAccepted ?? 0,
+    commitFaults: o.faults?.commitFaults ?? [],
     ...(o.uploadBaseUrl !== undefined ? { uploadBaseUrl: o.uploadBaseUrl.replace(/\/+$/, '') } : {}),
     ...(o.folders === 'any' ? {} : { folders: new Set(['0', ...(o.folders ?? [])]) }),
     sha1: o.sha1 ?? sha1,

@@ -20,6 +20,15 @@ export type PartFault =
   /** The answer is delayed by `slowMs`, then the part is stored normally. */
   | 'slow'
 
+/** A fault the emulator can inject into a commit (`POST …/commit`). */
+export type CommitFault =
+  /** 500 `internal_server_error`; the commit was NOT applied. */
+  | 'error_before'
+  /** 500 `internal_server_error`, but the commit WAS applied: the file exists (a 5xx'd write may have persisted, protocol §5). */
+  | 'error_after'
+  /** The connection is closed without an answer, after the commit WAS applied (in-process the fetch rejects). */
+  | 'reset_after'
+
 /** One scripted fault: the `attempt`-th upload (1-based, default 1) of the part with index `part` (0-based) gets `fault`. */
 export interface ScriptedFault {
   readonly part: number
@@ -45,6 +54,12 @@ export interface Faults {
   readonly latencyMs?: number
   /** Commit is answered 202 (with `Retry-After`, empty body) this many times per session before it may succeed (default 0). */
   readonly commitAccepted?: number
+  /**
+   * Faults of the commit requests of every session, in order: the n-th commit request gets the n-th
+   * entry (`null`: none), e.g. `['error_after']`. A faulted request of a session already committed
+   * gets a 500 (or the reset) instead of the file again (default: none).
+   */
+  readonly commitFaults?: ReadonlyArray<CommitFault | null>
 }
 
 /** What the emulator remembers of a part's bytes. */

@@ -108,6 +108,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; file
     attempts: new Map(),
     whole: wholeHash(ctx.config.sha1),
     commitAccepted: ctx.config.commitAccepted,
+    commits: 0,
     state: 'open',
   }
   ctx.store.sessions.set(s.id, s)

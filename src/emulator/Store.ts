@@ -51,6 +51,8 @@ export interface Session {
   readonly whole: WholeHash
   /** 202 answers still due from `faults.commitAccepted`. */
   commitAccepted: number
+  /** Commit requests answered so far (the index into `faults.commitFaults`). */
+  commits: number
   state: 'open' | 'committed' | 'aborted'
   committedFileId?: string
 }

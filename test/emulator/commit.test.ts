@@ -172,6 +172,37 @@ test('should count commitAccepted per session', () =>
     }
   }))
 
+test('should answer commitFaults in order: error_before (not applied), error_after (applied), reset_after (applied), then the file again', () =>
+  withEmulator({ ...SMALL, faults: { commitFaults: ['error_before', 'error_after', null, 'reset_after'] } }, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assertBoxError(await commit(s, bytes, parts), 500, 'internal_server_error')
+    assert.is((await status(s)).status, 200, 'error_before: the session is still open')
+    const after = await commit(s, bytes, parts)
+    assertBoxError(after, 500, 'internal_server_error')
+    assert.match(after.json.message, 'WAS applied')
+    assert.is((await status(s)).status, 404, 'error_after: the session is committed')
+    const again = await commit(s, bytes, parts)
+    assert.is(again.status, 201, again.text)
+    assertSameBytes((await download(em, again.json.entries[0].id)).bytes, bytes)
+    const reset = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
+    assert.is(reset, 'reset')
+    assert.is((await commit(s, bytes, parts)).status, 201, 'faults past the list: none')
+  }))
+
+test('should apply reset_after only after committing the file', () =>
+  withEmulator({ ...SMALL, faults: { commitFaults: ['reset_after'] } }, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const first = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
+    assert.is(first, 'reset')
+    const r = await commit(s, bytes, parts)
+    assert.is(r.status, 201, r.text)
+    assertSameBytes((await download(em, r.json.entries[0].id)).bytes, bytes)
+  }))
+
 test('should apply commit attributes to the file', () =>
   withEmulator(SMALL, async (em) => {
     const bytes = randomFile(1500)
