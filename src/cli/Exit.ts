@@ -8,3 +8,5 @@ export const FAILED = 1
 export const USAGE = 2
 /** Interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
 export const INTERRUPTED = 130
+/** Stopped by SIGTERM (128 + 15), like the first Ctrl-C: the session is kept to resume. */
+export const TERMINATED = 143

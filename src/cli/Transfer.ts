@@ -18,7 +18,7 @@ import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
-import { FAILED, INTERRUPTED, OK, USAGE } from './Exit.ts'
+import { FAILED, OK, USAGE } from './Exit.ts'
 import { interrupts } from './Interrupts.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
@@ -128,15 +128,20 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     const error: UploadFailure = result.left
     const kept = error.session ?? session
     if (ctrlC.count() >= 1) {
-      if (!keep) return fail(INTERRUPTED, 'interrupted. The embedded emulator\'s sessions end with this process, so there is nothing to resume; to try --resume, run `box-upload emulator` in another terminal and upload to it with --upload-url', error)
-      if (kept === undefined) return fail(INTERRUPTED, 'interrupted before the upload session was created; nothing to resume', error)
+      const code = ctrlC.exitCode()
+      const terminated = ctrlC.stoppedBy() === 'SIGTERM'
+      const stopped = terminated ? 'terminated (SIGTERM)' : 'interrupted'
+      if (!keep) return fail(code, `${stopped}. The embedded emulator's sessions end with this process, so there is nothing to resume; to try --resume, run \`box-upload emulator\` in another terminal and upload to it with --upload-url`, error)
+      if (kept === undefined) return fail(code, `${stopped} before the upload session was created; nothing to resume`, error)
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
+      // After SIGTERM nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
       const saved = await save(command, info, statePath, endpoint, kept)
-      if (!(await ctrlC.second(SECOND_CTRL_C_MS))) return keptSession(command, statePath, endpoint, kept, saved, 'interrupted', error, INTERRUPTED)
+      const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
+      if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
-      return fail(INTERRUPTED, 'interrupted twice: the upload session was aborted, nothing to resume', error)
+      return fail(code, `${terminated ? 'terminated (SIGTERM), then Ctrl-C' : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
     }
     if (keep && kept !== undefined) {
       if (isRetryable(error)) {

@@ -1,6 +1,7 @@
 /**
  * `box-upload`: the command-line entry. Parses the arguments, runs the command, and exits with
- * 0 (done), 1 (the upload failed), 2 (wrong usage or bad input) or 130 (interrupted).
+ * 0 (done), 1 (the upload failed), 2 (wrong usage or bad input), 130 (interrupted with Ctrl-C) or
+ * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { parse, usage } from './Args.ts'

@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { access, readFile, utimes } from 'node:fs/promises'
+import { access, readFile, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
@@ -113,13 +113,13 @@ Remote.before(async () => {
 })
 Remote.before.each(() => { records = [] })
 
-/** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C once `parts` are stored. */
-const interrupted = async (name: string, parts: number, seed: number) => {
+/** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C (or `signal`) once `parts` are stored. */
+const interrupted = async (name: string, parts: number, seed: number, signal: NodeJS.Signals = 'SIGINT') => {
   const path = join(dir.path, name)
   const sha1 = await writeFileOf(path, 4 * 1024 * 1024, seed)
   const upload = start([path, ...remote(), '--concurrency', '1'])
   await until(() => partsStored() >= parts)
-  upload.child.kill('SIGINT')
+  upload.child.kill(signal)
   return { path, sha1, upload }
 }
 Remote.after(async () => {
@@ -149,6 +149,31 @@ Remote('should keep the session on Ctrl-C, write a state file without the token,
   assert.is(await downloaded(box, result.id, TOKEN), sha1, 'the committed bytes are the file\'s')
   assert.is(partsStored(), 16, 'every part stored exactly once over both runs')
   assert.ok(records.every((r) => r.status !== 416), 'no part sent twice')
+  assert.not.ok(await exists(statePath), 'the state file is gone once done')
+})
+
+Remote('should keep the session on SIGTERM like the first Ctrl-C: exit 143, state file (mode 600, no token), then --resume', async () => {
+  const { path, sha1, upload } = await interrupted('term.bin', 3, 4, 'SIGTERM')
+  const stopped = await upload.done
+  assert.is(stopped.code, 143, stopped.stderr)
+  const statePath = join(dir.path, '.box-upload-state.term.bin.json')
+  assert.match(stopped.stderr, 'Terminated (SIGTERM): stopping the upload and keeping its session')
+  assert.match(stopped.stderr, `box-upload: terminated (SIGTERM). The upload session `)
+  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume`)
+  assert.is((await stat(statePath)).mode & 0o777, 0o600)
+  const state = await readFile(statePath, 'utf8')
+  assert.not.match(state, TOKEN)
+  assert.not.match(stopped.stderr + stopped.stdout, TOKEN)
+  assert.ok(records.every((r) => r.method !== 'DELETE'), 'the session is kept')
+  const before = partsStored()
+  assert.ok(before < 16, `terminated before the end (${before} parts stored)`)
+
+  const resumed = await run([path, '--resume', '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean }
+  assert.equal([result.sha1, result.size, result.resumed], [sha1, 4 * 1024 * 1024, true])
+  assert.is(await downloaded(box, result.id, TOKEN), sha1, 'the committed bytes are the file\'s')
+  assert.is(partsStored(), 16, 'every part stored exactly once over both runs')
   assert.not.ok(await exists(statePath), 'the state file is gone once done')
 })
 
