@@ -102,7 +102,7 @@ Options:
   --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
                        a command line); never written anywhere
   --json               print one JSON object as the result
-  --resume             continue an upload interrupted with Ctrl-C, from its state file
+  --resume             continue an upload interrupted with Ctrl-C or SIGTERM, from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
   --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
                        e.g. the url a running 'box-upload emulator' prints
@@ -114,7 +114,8 @@ Options:
   -h, --help           this text
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB, 1GiB, 20MB.
-Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted (session kept).`
+Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted (session kept),
+143 stopped by SIGTERM (session kept).`
 
 // ---------------------------------------------------------------------------------------------
 // operations
