@@ -8,7 +8,7 @@
  */
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
-import { defaultSha1, toBase64, toHex, type Sha1 } from './Sha1.ts'
+import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
 import type { InvalidInput, SizeMismatch, UploadError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -28,6 +28,13 @@ export interface ChunkerOptions {
    * it holds plus those cut ahead stay within its budget.
    */
   readonly ahead?: () => number
+  /**
+   * Part buffers in shared memory where the SHA-1 implementation hashes them on other threads
+   * (`sha1.shared`: Node and Bun), so no part moves between threads. The parts' bytes may then be
+   * views of a `SharedArrayBuffer`, which `fetch` and `crypto.subtle` refuse as they are: for
+   * consumers that send them as streams (`upload` does). Default `false`.
+   */
+  readonly shared?: boolean
 }
 
 /**
@@ -35,7 +42,13 @@ export interface ChunkerOptions {
  * ended with exactly `fileSize` bytes and every part is hashed; on failure the stream errors and
  * `digest` rejects with the same reason (an `UploadError` for the chunker's own failures).
  */
-export type Chunker = TransformStream<Uint8Array, Part> & { readonly digest: Promise<string> }
+export type Chunker<Buffer extends ArrayBufferLike = ArrayBuffer> = TransformStream<Uint8Array, Part<Buffer>> & { readonly digest: Promise<string> }
+
+/** Makes a chunker from `Options`; with `shared: true` its parts' buffers may be shared memory. */
+export interface MakeChunker<Options> {
+  (options: Options & { readonly shared: true }): Chunker<ArrayBufferLike>
+  (options: Options): Chunker
+}
 
 // ---------------------------------------------------------------------------------------------
 // constructors
@@ -49,10 +62,11 @@ export type Chunker = TransformStream<Uint8Array, Part> & { readonly digest: Pro
  * for await (const part of file.stream().pipeThrough(c)) await upload(part).then(part.release)
  * commit(await c.digest)
  */
-export const chunker = (options: ChunkerOptions): Chunker => {
+// The cast: without `shared`, every part buffer is a plain `ArrayBuffer` (`cutting` allocates no other kind).
+export const chunker = ((options: ChunkerOptions): Chunker<ArrayBufferLike> => {
   const invalid = validate(options)
   return invalid === undefined ? cutting(options) : failed(invalid)
-}
+}) as MakeChunker<ChunkerOptions>
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -84,7 +98,7 @@ const isTagged = (reason: unknown): boolean =>
   typeof reason === 'object' && reason !== null && typeof (reason as { readonly _tag?: unknown })._tag === 'string'
 
 /** A chunker that failed before starting: both sides errored, `digest` rejected. */
-const failed = (error: UploadError): Chunker => {
+const failed = (error: UploadError): Chunker<ArrayBufferLike> => {
   const digest = Promise.reject(error)
   digest.catch(noop)
   return {
@@ -94,7 +108,7 @@ const failed = (error: UploadError): Chunker => {
   }
 }
 
-const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array<ArrayBuffer>, sha1: Uint8Array, release: () => void): Part => ({
+const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array, sha1: Uint8Array, release: () => void): Part<ArrayBufferLike> => ({
   ...range,
   bytes,
   sha1: toBase64(sha1),
@@ -104,22 +118,24 @@ const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array<ArrayBuf
 })
 
 /** The working chunker; options already validated. */
-const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: ChunkerOptions): Chunker => {
-  const file = sha1.file()
+const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, shared = false }: ChunkerOptions): Chunker<ArrayBufferLike> => {
+  const sharing = shared ? sha1.shared : undefined
+  const file: FileHasher<ArrayBufferLike> = sharing?.file() ?? (sha1.file() as FileHasher<ArrayBufferLike>)
   const bufferSize = Math.min(partSize, fileSize)
+  const allocate = (): Uint8Array => sharing?.allocate(bufferSize) ?? new Uint8Array(bufferSize)
   const cut = slices(partSize)
   const range = partRange(partSize, fileSize)
-  const pool: Uint8Array<ArrayBuffer>[] = []
+  const pool: Uint8Array[] = []
   /** Parts cut and hashing, not yet handed to the reader, in order. */
-  const ahead: Promise<Part>[] = []
-  let current: Uint8Array<ArrayBuffer> | undefined
+  const ahead: Promise<Part<ArrayBufferLike>>[] = []
+  let current: Uint8Array | undefined
   let filled = 0
   let seen = 0
   let index = 0
   let last: Promise<unknown> = Promise.resolve()
   let ended = false
   let failure: { readonly reason: unknown } | undefined
-  let readableController: ReadableStreamDefaultController<Part> | undefined
+  let readableController: ReadableStreamDefaultController<Part<ArrayBufferLike>> | undefined
   let wakeWriter = noop
   /** Whether the reader waits for a part (it pulled and got none yet). */
   let hungry = false
@@ -140,7 +156,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: 
     wakeWriter()
   }
 
-  const releaser = (bytes: Uint8Array<ArrayBuffer>) => {
+  const releaser = (bytes: Uint8Array) => {
     let released = false
     return (): void => {
       if (released || bytes.buffer.byteLength !== bufferSize) return
@@ -149,7 +165,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: 
     }
   }
 
-  const cutPart = (buffer: Uint8Array<ArrayBuffer>, size: number): void => {
+  const cutPart = (buffer: Uint8Array, size: number): void => {
     const partRange = range(index++)
     const hashed = file
       .part(size === buffer.length ? buffer : buffer.subarray(0, size))
@@ -177,7 +193,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: 
     if (seen + chunk.length > fileSize) return fail(sizeMismatch(fileSize, fileSize + 1, 'too_long'))
     for (const slice of cut(filled, chunk.length)) {
       if (failure !== undefined) return
-      current ??= pool.pop() ?? new Uint8Array(bufferSize)
+      current ??= pool.pop() ?? allocate()
       current.set(chunk.subarray(slice.start, slice.end), filled)
       filled += slice.end - slice.start
       seen += slice.end - slice.start
@@ -234,7 +250,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit }: 
       (error: unknown) => (fail(error), Promise.reject(error)),
     )
 
-  const readable = new ReadableStream<Part>(
+  const readable = new ReadableStream<Part<ArrayBufferLike>>(
     {
       start: (controller) => void (readableController = controller),
       pull,

@@ -6,8 +6,11 @@
 // ---------------------------------------------------------------------------------------------
 // model
 
-/** A part cut by the chunker. Every part is `partSize` bytes except the last, never empty. */
-export interface Part {
+/**
+ * A part cut by the chunker. Every part is `partSize` bytes except the last, never empty. Its bytes
+ * are a plain `ArrayBuffer`'s unless the chunker was asked for shared memory (`shared: true`).
+ */
+export interface Part<Buffer extends ArrayBufferLike = ArrayBuffer> {
   /** 0-based position of the part in the file. */
   readonly index: number
   /** Offset of the first byte in the file. */
@@ -17,7 +20,7 @@ export interface Part {
   /** Number of bytes: `end - offset + 1`. */
   readonly size: number
   /** The part's bytes (a view of exactly `size` bytes, owned by the chunker's buffer pool). */
-  readonly bytes: Uint8Array<ArrayBuffer>
+  readonly bytes: Uint8Array<Buffer>
   /** SHA-1 of `bytes`, base64 (the `Digest: sha=` header). */
   readonly sha1: string
   /** SHA-1 of `bytes`, lowercase hex (what Box echoes back in the uploaded part). */

@@ -40,7 +40,7 @@ export interface PartUploadOptions {
  */
 export const uploadPart =
   (client: Client, session: Session, options: PartUploadOptions = {}) =>
-  (part: Part): TE.TaskEither<UploadError, UploadPart> =>
+  (part: Part<ArrayBufferLike>): TE.TaskEither<UploadError, UploadPart> =>
   () => {
     // Once an attempt got no answer (reset, timeout), Box may still be storing it: a 409 "being
     // uploaded by another request" then means our own earlier attempt, so it is retried too.
@@ -57,7 +57,7 @@ export const uploadPart =
 
 /** `Right(stored)` when Box's stored part is `part` (same offset, size and SHA-1), else `DigestMismatch`. */
 export const matches =
-  (part: Part) =>
+  (part: Part<ArrayBufferLike>) =>
   (stored: UploadPart): E.Either<UploadError, UploadPart> =>
     stored.offset === part.offset && stored.size === part.size && stored.sha1.toLowerCase() === part.sha1Hex
       ? E.right(stored)
@@ -75,7 +75,7 @@ export const matches =
 /** One `PUT` of the part, and the check of Box's echo. */
 const put =
   (client: Client, session: Session) =>
-  (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+  (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
     // The bytes themselves, except where the runtime's fetch streams a body without copying it
     // (Node, see src/body/stream.ts): browsers refuse streaming bodies over HTTP/1.1.
     const { body, headers } = partBody(part.bytes)
@@ -100,7 +100,7 @@ const put =
 /** After a failed attempt: success if Box turns out to hold our part, else the attempt's error. */
 const recover =
   (client: Client, session: Session) =>
-  (part: Part, signal: AbortSignal, unanswered: () => boolean) =>
+  (part: Part<ArrayBufferLike>, signal: AbortSignal, unanswered: () => boolean) =>
   (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
     const conflicting = conflictingPart(error)
     if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))

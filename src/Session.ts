@@ -38,8 +38,14 @@ export const Session = t.type({
 /** A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain data). */
 export type Session = t.TypeOf<typeof Session> & {
   /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
-  readonly chunker: (options?: Omit<ChunkerOptions, 'partSize' | 'fileSize'>) => Chunker
+  readonly chunker: {
+    (options: SessionChunkerOptions & { readonly shared: true }): Chunker<ArrayBufferLike>
+    (options?: SessionChunkerOptions): Chunker
+  }
 }
+
+/** Options of `Session.chunker`: the chunker's, but the part and file sizes, which are the session's. */
+export type SessionChunkerOptions = Omit<ChunkerOptions, 'partSize' | 'fileSize'>
 
 /** Which session `getSession` reads: a session, or a stored id with its file size. */
 export type SessionRef = Session | { readonly id: string; readonly fileSize: number }

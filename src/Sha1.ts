@@ -5,7 +5,7 @@
 import { sha1 as platform } from '#sha1'
 import type { Sha1 } from './sha1/Sha1.ts'
 
-export type { FileHasher, Hashed, Sha1, Sha1Implementation, Sha1Stream } from './sha1/Sha1.ts'
+export type { FileHasher, Hashed, SharedParts, Sha1, Sha1Implementation, Sha1Stream } from './sha1/Sha1.ts'
 export { base64ToHex, toBase64, toHex } from './sha1/Sha1.ts'
 
 /** The fastest SHA-1 this runtime has, as selected by the `node`/`deno`/`bun`/`workerd`/`browser`/`default` conditions. */

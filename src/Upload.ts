@@ -158,7 +158,8 @@ const sendParts =
     const sink = parallelSink({ concurrency: options.concurrency ?? defaultConcurrency, signal })(partTask(client, options)(job, confirmed))
     // While the pipe waits for a part (so a slot is free), the chunker cuts no more parts ahead than
     // there are free slots: running + the awaited part + those ahead stay within concurrency + 1.
-    const chunker = session.chunker({ ahead: sink.free })
+    // Parts may be in shared memory: they only ever go out as request bodies (`#partBody`).
+    const chunker = session.chunker({ ahead: sink.free, shared: true })
     // The digest rejects when the pipe fails; that failure is reported through the pipe.
     chunker.digest.catch(() => undefined)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
@@ -194,7 +195,7 @@ const partTask =
       bytes: stored.reduce((sum, part) => sum + part.size, 0),
       parts: stored.length,
     })
-    const send = (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+    const send = (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
       const already = held.get(part.offset)
       return already !== undefined
         ? TE.fromEither(matches(part)(already))
@@ -203,7 +204,7 @@ const partTask =
             TE.tap((uploaded) => TE.fromIO(() => progress.add(uploaded.size))),
           )
     }
-    return (part: Part, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
+    return (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
       pipe(
         send(part, signal),
         TE.map((uploaded) => {

@@ -65,9 +65,29 @@ Chunker(`should cut MiB-sized parts like the reference (${defaultSha1.implementa
       const chunks = Array.from({ length: Math.ceil(fileSize / 100_000) }, (_, k) => data.subarray(k * 100_000, (k + 1) * 100_000))
       const outcome = await run(chunker({ partSize, fileSize, sha1: defaultSha1 }), chunks)
       assert.equal(outcome.parts.map((p) => p.sha1), partRanges(partSize)(fileSize).map((r) => sha1Of(data.subarray(r.offset, r.end + 1))))
+      assert.ok(outcome.parts.every((p) => p.bytes.buffer instanceof ArrayBuffer), 'plain buffers unless shared memory is asked for')
       assert.is(outcome.digest, sha1Of(data))
     }),
     { seed: 7, numRuns: 6 },
+  ))
+
+Chunker(`should cut into shared memory with shared: true, bytes and digests like the reference (${defaultSha1.implementation}, fast-check seed 8)`,
+  () => fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 4 * 1024 * 1024 }), fc.integer({ min: 1024 * 1024 - 10, max: 2 * 1024 * 1024 }), async (fileSize, partSize) => {
+      const data = new Uint8Array(fileSize).map((_, i) => (i * 29) >>> 2)
+      const chunks = Array.from({ length: Math.ceil(fileSize / 70_001) }, (_, k) => data.subarray(k * 70_001, (k + 1) * 70_001))
+      const outcome = await run(chunker({ partSize, fileSize, sha1: defaultSha1, shared: true }), chunks)
+      assert.is(outcome.error, undefined)
+      const ranges = partRanges(partSize)(fileSize)
+      assert.equal(outcome.parts.map((p) => p.sha1), ranges.map((r) => sha1Of(data.subarray(r.offset, r.end + 1))))
+      outcome.parts.forEach((p, k) => {
+        assert.ok(Buffer.from(p.bytes).equals(data.subarray(ranges[k]!.offset, ranges[k]!.end + 1)), `part ${k} bytes`)
+        // Buffers of 1 MiB and more are shared; smaller ones are hashed on this thread, in plain memory.
+        assert.is(p.bytes.buffer instanceof SharedArrayBuffer, Math.min(partSize, fileSize) >= 1024 * 1024, `part ${k} buffer kind`)
+      })
+      assert.is(outcome.digest, sha1Of(data))
+    }),
+    { seed: 8, numRuns: 8 },
   ))
 
 const pushReleasing = async (sha1: Sha1, onPart: () => void) => {

@@ -45,6 +45,29 @@ Sha1('should let the process exit once hashing is done (the worker threads hold 
   assert.ok(Date.now() - started < 15_000)
 })
 
+Sha1('should hash parts in shared memory where they are: same views back, same answers as node:crypto', async () => {
+  const shared = workerSha1.shared
+  if (shared === undefined) return assert.unreachable('the worker SHA-1 offers shared part buffers')
+  const size = 1024 * 1024 + 5
+  const message = Uint8Array.from({ length: 3 * size - 100 }, (_, i) => (i * 13) & 0xff)
+  const file = shared.file()
+  const views = [0, 1, 2].map((k) => {
+    const buffer = shared.allocate(size)
+    assert.ok(buffer.buffer instanceof SharedArrayBuffer, 'a part buffer of 1 MiB or more is shared memory')
+    const chunk = message.subarray(k * size, (k + 1) * size)
+    buffer.set(chunk)
+    return buffer.subarray(0, chunk.length)
+  })
+  const hashed = await Promise.all(views.map((view) => file.part(view)))
+  hashed.forEach((h, k) => {
+    assert.ok(h.bytes === views[k], `part ${k}: the caller's own view, not a moved copy`)
+    assert.is(h.bytes.length, views[k]!.length, `part ${k} still readable`)
+    assert.is(toHex(h.sha1), createHash('sha1').update(message.subarray(k * size, (k + 1) * size)).digest('hex'), `part ${k}`)
+  })
+  assert.is(toHex(await file.digest()), createHash('sha1').update(message).digest('hex'))
+  assert.ok(shared.allocate(1000).buffer instanceof ArrayBuffer, 'small parts stay in plain buffers (hashed on this thread)')
+})
+
 Sha1('should agree with node:crypto on random data and random part sizes (fast-check, seed 3)', async () => {
   await fc.assert(
     fc.asyncProperty(

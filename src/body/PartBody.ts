@@ -1,7 +1,7 @@
 /** How a part's bytes become a request body: the interface the `#partBody` variants implement. */
 
 /** A request body for `bytes`, and the headers it needs. Called once per attempt (a stream is read once). */
-export type PartBody = (bytes: Uint8Array<ArrayBuffer>) => {
+export type PartBody = (bytes: Uint8Array) => {
   readonly body: BodyInit
   readonly headers: Readonly<Record<string, string>>
 }

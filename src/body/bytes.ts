@@ -4,5 +4,10 @@
  */
 import type { PartBody } from './PartBody.ts'
 
-/** The bytes themselves (the runtime's fetch copies them, as the Fetch standard says). */
-export const partBody: PartBody = (bytes) => ({ body: bytes, headers: {} })
+/**
+ * The bytes themselves (the runtime's fetch copies them, as the Fetch standard says); a view of
+ * shared memory, which `fetch` refuses, is copied into a plain buffer first.
+ */
+export const partBody: PartBody = (bytes) => ({ body: isPlain(bytes) ? bytes : new Uint8Array(bytes), headers: {} })
+
+const isPlain = (bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> => bytes.buffer instanceof ArrayBuffer

@@ -27,16 +27,16 @@ export interface Sha1Stream {
 }
 
 /** A part's bytes after hashing: the same memory, possibly as a new view after a trip through another thread. */
-export interface Hashed {
-  readonly bytes: Uint8Array<ArrayBuffer>
+export interface Hashed<Buffer extends ArrayBufferLike = ArrayBuffer> {
+  readonly bytes: Uint8Array<Buffer>
   /** 20-byte SHA-1 of `bytes`. */
   readonly sha1: Uint8Array
 }
 
 /** Hashes one file part by part: each part on its own, and all of them, in call order, into the file's SHA-1. */
-export interface FileHasher {
+export interface FileHasher<Buffer extends ArrayBufferLike = ArrayBuffer> {
   /** Hashes a part and feeds it to the whole-file digest. The caller must not touch `bytes` until it resolves. */
-  readonly part: (bytes: Uint8Array<ArrayBuffer>) => Promise<Hashed>
+  readonly part: (bytes: Uint8Array<Buffer>) => Promise<Hashed<Buffer>>
   /** The whole-file SHA-1, after every `part` resolved. */
   readonly digest: () => Promise<Uint8Array>
   /** Frees what the whole-file hash holds (a worker's hash context) when the file will never be finished. */
@@ -52,6 +52,22 @@ export interface Sha1 {
   readonly file: () => FileHasher
   /** SHA-1 of some bytes, in one go. */
   readonly digest: (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
+  /** Part buffers in shared memory, where this implementation hashes on other threads (see `SharedParts`). */
+  readonly shared?: SharedParts
+}
+
+/**
+ * Hashing parts that sit in shared memory: the hashing threads read a part where it is, instead of
+ * each taking it and giving it back (every such move makes a new `ArrayBuffer` on the receiving
+ * thread, and under Node four moves per part cost ~0.7 CPU-s of garbage collection per GiB).
+ * Only for consumers that send parts as streams: `fetch` and `crypto.subtle` refuse views of shared
+ * memory as they are.
+ */
+export interface SharedParts {
+  /** A zeroed part buffer of `size` bytes: shared memory where that helps, a plain buffer otherwise (small parts). */
+  readonly allocate: (size: number) => Uint8Array
+  /** Starts hashing a new file whose parts are in buffers from `allocate`. */
+  readonly file: () => FileHasher<ArrayBufferLike>
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 /**
  * Node: both SHA-1 passes with `node:crypto`, on two worker threads, while this thread only cuts
- * parts. A part's buffer is transferred (not copied) to the part-digest worker, then to the
- * whole-file worker, then back: this thread copies the next part meanwhile. The work is bound by
+ * parts. A part's buffer is transferred (not copied) to the whole-file worker, then to the
+ * part-digest worker, then back: this thread copies the next part meanwhile. A part in shared
+ * memory (`shared`, which `upload` uses) is not moved at all: both workers read it where it is, at
+ * the same time, and no new `ArrayBuffer` is made for it on any thread. The work is bound by
  * the two cores, not by one thread doing copy + two hashes (~0.4 of single-pass speed). The workers
  * serve every chunker of the process and are referenced only while they have work, so they never
  * keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here, and so is
@@ -9,20 +11,21 @@
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import type { Hashed, Sha1 } from './Sha1.ts'
+import type { FileHasher, Hashed, Sha1 } from './Sha1.ts'
 import { nodeDigest } from './nodeCrypto.node.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
 
 type Request =
-  | { readonly op: 'part'; readonly id: number; readonly bytes: Uint8Array<ArrayBuffer> }
-  | { readonly op: 'update'; readonly id: number; readonly file: number; readonly bytes: Uint8Array<ArrayBuffer> }
+  | { readonly op: 'part'; readonly id: number; readonly bytes: Uint8Array }
+  | { readonly op: 'update'; readonly id: number; readonly file: number; readonly bytes: Uint8Array }
   | { readonly op: 'digest'; readonly id: number; readonly file: number }
 
+/** A worker's answer; `bytes` comes back only when it was transferred (shared memory never left). */
 interface Reply {
   readonly id: number
-  readonly bytes?: Uint8Array<ArrayBuffer>
+  readonly bytes?: Uint8Array
   readonly sha1?: Uint8Array
 }
 
@@ -37,36 +40,11 @@ export const workerSha1: Sha1 = {
   implementation: 'node:crypto+worker',
   depth: 2,
   digest: nodeDigest,
-  file: () => {
-    const file = nextFile++
-    /** Decided on the first part, so that every update of the file goes the same way, in order. */
-    let local: ReturnType<typeof createHash> | undefined
-    let started = false
-    return {
-      part: (bytes) => {
-        if (!started) local = bytes.length < smallPart || !workersStart() ? createHash('sha1') : undefined
-        started = true
-        if (local !== undefined) {
-          local.update(bytes)
-          return Promise.resolve({ bytes, sha1: sha1Of(bytes) })
-        }
-        // Posted now, so the whole-file worker gets the parts in call order; a small part's own
-        // digest is taken here before its buffer leaves.
-        const sha1 = bytes.length < smallPart ? sha1Of(bytes) : undefined
-        return call(whole, { op: 'update', id: 0, file, bytes }).then(({ bytes }) =>
-          sha1 !== undefined ? { bytes, sha1 } : call(parts, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed => ({ bytes, sha1 })),
-        )
-      },
-      digest: () =>
-        local !== undefined
-          ? Promise.resolve(new Uint8Array(local.digest()))
-          : started
-            ? call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
-            : nodeDigest(new Uint8Array(0)),
-      abandon: () => {
-        if (started && local === undefined) call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
-      },
-    }
+  // A part goes in as a plain buffer and comes back as one (transferred there and back).
+  file: () => hashFile() as FileHasher,
+  shared: {
+    allocate: (size) => (size < smallPart ? new Uint8Array(size) : new Uint8Array(new SharedArrayBuffer(size))),
+    file: () => hashFile(),
   },
 }
 
@@ -74,6 +52,46 @@ export const workerSha1: Sha1 = {
 // helpers
 
 const sha1Of = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(bytes).digest())
+
+const isShared = (bytes: Uint8Array): boolean => typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer
+
+/** One file's hashing: small files on this thread, others on the workers. */
+const hashFile = (): FileHasher<ArrayBufferLike> => {
+  const file = nextFile++
+  /** Decided on the first part, so that every update of the file goes the same way, in order. */
+  let local: ReturnType<typeof createHash> | undefined
+  let started = false
+  return {
+    part: (bytes) => {
+      if (!started) local = bytes.length < smallPart || !workersStart() ? createHash('sha1') : undefined
+      started = true
+      if (local !== undefined) {
+        local.update(bytes)
+        return Promise.resolve({ bytes, sha1: sha1Of(bytes) })
+      }
+      // Shared memory: both workers read it at once; the caller's view is the part. Posted now, so
+      // the whole-file worker gets the parts in call order.
+      if (isShared(bytes)) {
+        return Promise.all([call(whole, { op: 'update', id: 0, file, bytes }), call(parts, { op: 'part', id: 0, bytes })])
+          .then(([, { sha1 }]) => ({ bytes, sha1 }))
+      }
+      // A small part's own digest is taken here before its buffer leaves.
+      const sha1 = bytes.length < smallPart ? sha1Of(bytes) : undefined
+      return call(whole, { op: 'update', id: 0, file, bytes }).then(({ bytes }) =>
+        sha1 !== undefined ? { bytes, sha1 } : call(parts, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed<ArrayBufferLike> => ({ bytes, sha1 })),
+      )
+    },
+    digest: () =>
+      local !== undefined
+        ? Promise.resolve(new Uint8Array(local.digest()))
+        : started
+          ? call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
+          : nodeDigest(new Uint8Array(0)),
+    abandon: () => {
+      if (started && local === undefined) call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
+    },
+  }
+}
 
 /**
  * The workers' code, evaluated from this string: no file to resolve from source, dist or a bundle.
@@ -83,15 +101,17 @@ const sha1Of = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha
 const script = `
 Promise.all([import('node:worker_threads'), import('node:crypto')]).then(([{ parentPort }, { createHash }]) => {
   const files = new Map()
+  // A transferred buffer goes back; shared memory stays where it is.
+  const reply = (message, bytes) =>
+    bytes.buffer instanceof ArrayBuffer ? parentPort.postMessage({ ...message, bytes }, [bytes.buffer]) : parentPort.postMessage(message)
   parentPort.on('message', ({ op, id, file, bytes }) => {
     if (op === 'part') {
-      const sha1 = new Uint8Array(createHash('sha1').update(bytes).digest())
-      parentPort.postMessage({ id, bytes, sha1 }, [bytes.buffer])
+      reply({ id, sha1: new Uint8Array(createHash('sha1').update(bytes).digest()) }, bytes)
     } else if (op === 'update') {
       let hash = files.get(file)
       if (hash === undefined) files.set(file, (hash = createHash('sha1')))
       hash.update(bytes)
-      parentPort.postMessage({ id, bytes }, [bytes.buffer])
+      reply({ id }, bytes)
     } else {
       const hash = files.get(file) ?? createHash('sha1')
       files.delete(file)
@@ -104,7 +124,7 @@ Promise.all([import('node:worker_threads'), import('node:crypto')]).then(([{ par
 /** A lazily started worker thread and the calls waiting for it. */
 interface Thread {
   worker?: Worker
-  readonly pending: Map<number, { readonly resolve: (reply: Required<Reply>) => void; readonly reject: (error: unknown) => void }>
+  readonly pending: Map<number, { readonly resolve: (reply: Reply) => void; readonly reject: (error: unknown) => void }>
 }
 
 const parts: Thread = { pending: new Map() }
@@ -133,7 +153,7 @@ const started = (thread: Thread): Worker => {
     const waiting = thread.pending.get(reply.id)
     thread.pending.delete(reply.id)
     if (thread.pending.size === 0) worker.unref()
-    waiting?.resolve(reply as Required<Reply>)
+    waiting?.resolve(reply)
   })
   const failAll = (error: unknown): void => {
     thread.worker = undefined
@@ -146,12 +166,17 @@ const started = (thread: Thread): Worker => {
   return (thread.worker = worker)
 }
 
-/** Sends a request to a worker; a part's buffer travels there and back, detached meanwhile. */
+/**
+ * Sends a request to a worker. A part's plain buffer travels there and back, detached meanwhile;
+ * shared memory is only read there, and the answer carries the caller's own view.
+ */
 const call = (thread: Thread, request: Request): Promise<Required<Reply>> =>
   new Promise((resolve, reject) => {
     const worker = started(thread)
     const id = nextId++
-    thread.pending.set(id, { resolve, reject })
+    const sent = 'bytes' in request ? request.bytes : undefined
+    const moved = sent !== undefined && !isShared(sent) ? [sent.buffer as ArrayBuffer] : []
+    thread.pending.set(id, { resolve: (reply) => resolve({ bytes: sent ?? new Uint8Array(0), sha1: new Uint8Array(0), ...reply }), reject })
     worker.ref()
-    worker.postMessage({ ...request, id }, 'bytes' in request ? [request.bytes.buffer] : [])
+    worker.postMessage({ ...request, id }, moved)
   })

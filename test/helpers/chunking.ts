@@ -6,8 +6,8 @@ import type { Part } from '../../src/Part.ts'
 import type { Sha1 } from '../../src/Sha1.ts'
 
 /** What a chunker produced from some chunks: parts read before the end, and how it ended. */
-export interface Outcome {
-  readonly parts: ReadonlyArray<Part>
+export interface Outcome<Buffer extends ArrayBufferLike = ArrayBuffer> {
+  readonly parts: ReadonlyArray<Part<Buffer>>
   /** The reason the readable errored, if it did. */
   readonly error?: unknown
   /** The whole-file digest, or `{ rejected: reason }`. */
@@ -30,9 +30,9 @@ export const sourceOf = (chunks: ReadonlyArray<unknown>, onPull: (index: number)
 }
 
 /** Pushes `chunks` through `chunker` and reads every part (without releasing them). */
-export const run = async (chunker: Chunker, chunks: ReadonlyArray<unknown>): Promise<Outcome> => {
+export const run = async <Buffer extends ArrayBufferLike = ArrayBuffer>(chunker: Chunker<Buffer>, chunks: ReadonlyArray<unknown>): Promise<Outcome<Buffer>> => {
   const reader = (sourceOf(chunks) as ReadableStream<Uint8Array>).pipeThrough(chunker).getReader()
-  const parts: Part[] = []
+  const parts: Part<Buffer>[] = []
   let error: unknown
   try {
     for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value)

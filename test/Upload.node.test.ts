@@ -1,0 +1,84 @@
+/**
+ * Node: `upload` cuts parts into shared memory (the worker SHA-1's `shared` buffers), so no part
+ * moves between threads, and still sends every byte; a view of shared memory becomes a plain
+ * buffer before it is ever a byte-array body.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { partBody as bytesBody } from '../src/body/bytes.ts'
+import { partBody as streamBody } from '../src/body/stream.ts'
+import { type Session, createSession } from '../src/Session.ts'
+import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
+import { transfer, upload } from '../src/Upload.ts'
+import { bytesOf, download, fastRetry, sameBytes, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+
+const Shared = suite('upload from shared memory (node)')
+
+const rightOf = <A>(result: E.Either<unknown, A>): A => {
+  if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
+  return (result as E.Right<A>).right
+}
+
+const MiB = 1024 * 1024
+
+/** The default SHA-1, noting the kind of every part buffer the chunker allocates. */
+const noting = (kinds: Array<string>): Sha1 => {
+  const shared = defaultSha1.shared
+  if (shared === undefined) throw new Error('the Node SHA-1 offers shared part buffers')
+  return {
+    ...defaultSha1,
+    shared: {
+      ...shared,
+      allocate: (size) => {
+        const buffer = shared.allocate(size)
+        kinds.push(Object.prototype.toString.call(buffer.buffer))
+        return buffer
+      },
+    },
+  }
+}
+
+Shared('should upload parts of 1 MiB from shared part buffers, every byte intact, at concurrency 1 and 3', withBox({ partSize: MiB }, async (box) => {
+  for (const concurrency of [1, 3]) {
+    const fileSize = 3 * MiB + 12_345
+    const bytes = bytesOf(fileSize, concurrency)
+    const created = rightOf(await createSession(box.client)({ folderId: '0', fileName: uniqueName(), fileSize })())
+    const kinds: Array<string> = []
+    const session = { ...created }
+    Object.defineProperty(session, 'chunker', { value: ((options) => created.chunker({ ...options, sha1: noting(kinds) })) satisfies Session['chunker'] })
+    const file = rightOf(await within(20_000, 'upload', transfer(box.client, { concurrency, retry: fastRetry })(
+      { session: session as Session, source: sourceOf(bytes, { maxChunk: 100_000 }), stored: [] },
+    )()))
+    sameBytes(await download(box, file.id), bytes, `concurrency ${concurrency}`)
+    assert.ok(kinds.length > 0 && kinds.every((kind) => kind === '[object SharedArrayBuffer]'), `part buffers: ${kinds.join(', ')}`)
+  }
+}))
+
+Shared('should upload a 5 MiB file in 1 MiB parts with the default chunker options, bytes intact', withBox({ partSize: MiB }, async (box) => {
+  const fileSize = 5 * MiB - 1
+  const bytes = bytesOf(fileSize, 9)
+  const file = rightOf(await within(20_000, 'upload', upload(box.client)(
+    { source: sourceOf(bytes, { maxChunk: 200_000 }), folderId: '0', fileName: uniqueName(), fileSize },
+    { concurrency: 4, retry: fastRetry },
+  )()))
+  sameBytes(await download(box, file.id), bytes)
+}))
+
+Shared('should give fetch a plain copy of a shared view as a byte-array body, and the view itself as a stream body', async () => {
+  const view = new Uint8Array(new SharedArrayBuffer(64)).subarray(8, 40)
+  view.set(Array.from({ length: 32 }, (_, i) => i + 1))
+  const { body } = bytesBody(view)
+  assert.ok(body instanceof Uint8Array && body.buffer instanceof ArrayBuffer, 'a plain buffer')
+  assert.equal(Array.from(body as Uint8Array), Array.from(view))
+  // fetch refuses shared memory as a byte-array body; the copy goes through.
+  assert.is(await new Response(body).arrayBuffer().then((b) => b.byteLength), 32)
+  const plain = new Uint8Array(8)
+  assert.ok(bytesBody(plain).body === plain, 'a plain buffer is not copied')
+  const streamed = streamBody(view)
+  assert.is(streamed.headers['Content-Length'], '32')
+  const read = await new Response(streamed.body).arrayBuffer()
+  assert.equal(Array.from(new Uint8Array(read)), Array.from(view))
+})
+
+Shared.run()
