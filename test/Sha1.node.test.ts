@@ -9,6 +9,7 @@ import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
 import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
 import { pure, subtlePure } from '../src/sha1/pure.ts'
 import { workerSha1 } from '../src/sha1/worker.node.ts'
+import { retainedArrayBuffers } from './helpers/memory.ts'
 import { assertVectors, hashInParts } from './helpers/sha1Vectors.ts'
 
 const Sha1 = suite('sha1 (node)')
@@ -66,6 +67,38 @@ Sha1('should hash parts in shared memory where they are: same views back, same a
   })
   assert.is(toHex(await file.digest()), createHash('sha1').update(message).digest('hex'))
   assert.ok(shared.allocate(1000).buffer instanceof ArrayBuffer, 'small parts stay in plain buffers (hashed on this thread)')
+})
+
+Sha1('should let go of shared part memory once the workers have been idle for a second', async () => {
+  const shared = workerSha1.shared
+  if (shared === undefined) return assert.unreachable('the worker SHA-1 offers shared part buffers')
+  const MiB = 1024 * 1024
+  const before = await retainedArrayBuffers()
+  const expected = createHash('sha1')
+  await (async () => {
+    const file = shared.file()
+    for (let k = 0; k < 4; k++) {
+      const part = shared.allocate(8 * MiB).fill(k + 1)
+      expected.update(part)
+      await file.part(part)
+    }
+    assert.is(toHex(await file.digest()), expected.digest('hex'))
+  })()
+  // Each worker keeps a wrapper of every shared part it was sent until its heap is collected,
+  // which an idle worker never does: the memory comes back only when the worker stops.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const after = await retainedArrayBuffers()
+  assert.ok(after - before < 4 * MiB, `${((after - before) / MiB).toFixed(1)} MiB of part buffers still held`)
+})
+
+Sha1('should keep the whole-file hash of a file across a pause longer than the idle time of the workers', async () => {
+  const message = Uint8Array.from({ length: 2 * 1024 * 1024 + 3 }, (_, i) => (i * 5) & 0xff)
+  const file = workerSha1.file()
+  await file.part(message.slice(0, 1024 * 1024))
+  // Longer than the idle time after which a worker with no open file stops (and forgets its hashes).
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await file.part(message.slice(1024 * 1024))
+  assert.is(toHex(await file.digest()), createHash('sha1').update(message).digest('hex'))
 })
 
 Sha1('should agree with node:crypto on random data and random part sizes (fast-check, seed 3)', async () => {

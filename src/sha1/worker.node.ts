@@ -61,9 +61,19 @@ const hashFile = (): FileHasher<ArrayBufferLike> => {
   /** Decided on the first part, so that every update of the file goes the same way, in order. */
   let local: ReturnType<typeof createHash> | undefined
   let started = false
+  /** Whether the whole-file worker holds this file's hash (from its first part to its digest). */
+  let held = false
+  const release = (): void => {
+    if (held) whole.open--
+    held = false
+  }
   return {
     part: (bytes) => {
-      if (!started) local = bytes.length < smallPart || !workersStart() ? createHash('sha1') : undefined
+      if (!started) {
+        local = bytes.length < smallPart || !workersStart() ? createHash('sha1') : undefined
+        held = local === undefined
+        if (held) whole.open++
+      }
       started = true
       if (local !== undefined) {
         local.update(bytes)
@@ -81,14 +91,16 @@ const hashFile = (): FileHasher<ArrayBufferLike> => {
         sha1 !== undefined ? { bytes, sha1 } : call(parts, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed<ArrayBufferLike> => ({ bytes, sha1 })),
       )
     },
-    digest: () =>
-      local !== undefined
-        ? Promise.resolve(new Uint8Array(local.digest()))
-        : started
-          ? call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
-          : nodeDigest(new Uint8Array(0)),
+    digest: () => {
+      if (local !== undefined) return Promise.resolve(new Uint8Array(local.digest()))
+      if (!started) return nodeDigest(new Uint8Array(0))
+      release()
+      return call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
+    },
     abandon: () => {
-      if (started && local === undefined) call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
+      if (!held) return
+      release()
+      call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
     },
   }
 }
@@ -125,10 +137,21 @@ Promise.all([import('node:worker_threads'), import('node:crypto')]).then(([{ par
 interface Thread {
   worker?: Worker
   readonly pending: Map<number, { readonly resolve: (reply: Reply) => void; readonly reject: (error: unknown) => void }>
+  /** Files whose whole-file hash lives in this worker (their digest not asked yet): it must not stop. */
+  open: number
+  /** Stops the worker once it has been idle for `idleMs`. */
+  idle?: ReturnType<typeof setTimeout>
 }
 
-const parts: Thread = { pending: new Map() }
-const whole: Thread = { pending: new Map() }
+const parts: Thread = { pending: new Map(), open: 0 }
+const whole: Thread = { pending: new Map(), open: 0 }
+
+/**
+ * How long a worker with nothing to do lives on. Stopping it frees its heap, where each shared part
+ * it was sent leaves a wrapper that keeps the part's memory alive until that heap is collected,
+ * which an idle worker never does; a worker starts again in ~30 ms.
+ */
+const idleMs = 1000
 let nextId = 0
 let nextFile = 0
 
@@ -152,11 +175,15 @@ const started = (thread: Thread): Worker => {
   worker.on('message', (reply: Reply) => {
     const waiting = thread.pending.get(reply.id)
     thread.pending.delete(reply.id)
-    if (thread.pending.size === 0) worker.unref()
+    if (thread.pending.size === 0) {
+      worker.unref()
+      if (thread.open === 0) thread.idle = setTimeout(() => retire(thread, worker), idleMs).unref()
+    }
     waiting?.resolve(reply)
   })
   const failAll = (error: unknown): void => {
     thread.worker = undefined
+    thread.open = 0
     for (const waiting of thread.pending.values()) waiting.reject(error)
     thread.pending.clear()
   }
@@ -166,12 +193,21 @@ const started = (thread: Thread): Worker => {
   return (thread.worker = worker)
 }
 
+/** Stops an idle worker; the next call starts a new one. */
+const retire = (thread: Thread, worker: Worker): void => {
+  if (thread.worker !== worker || thread.pending.size > 0 || thread.open > 0) return
+  thread.worker = undefined
+  worker.removeAllListeners()
+  void worker.terminate()
+}
+
 /**
  * Sends a request to a worker. A part's plain buffer travels there and back, detached meanwhile;
  * shared memory is only read there, and the answer carries the caller's own view.
  */
 const call = (thread: Thread, request: Request): Promise<Required<Reply>> =>
   new Promise((resolve, reject) => {
+    clearTimeout(thread.idle)
     const worker = started(thread)
     const id = nextId++
     const sent = 'bytes' in request ? request.bytes : undefined
