@@ -9,6 +9,7 @@ import { chunker } from '../src/Chunker.ts'
 import { defaultSha1, sha1Implementation, type Sha1 } from '../src/Sha1.ts'
 import { sha1 as hashWasmSha1 } from '../src/sha1/hashWasm.ts'
 import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
+import { median } from './stats.ts'
 import { chunkPlan, eachChunk, MiB, randomBuffer, sourceStream } from './source.ts'
 
 const total = Number(process.env['BENCH_BYTES'] ?? 1024 * MiB)
@@ -49,7 +50,6 @@ const hashWasmSinglePass = (buffer: Uint8Array, plan: Uint32Array) => async (): 
 const limitName = 'node:crypto SHA-1, single pass (the limit)'
 const wasmName = 'hash-wasm SHA-1, single pass (portable limit)'
 
-const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /** One line: median MB/s over the rounds, and the median of the per-round ratios to `limit` (same round). */
 const row = (name: string, ms: ReadonlyArray<number>, limit?: ReadonlyArray<number>): string =>
