@@ -85,8 +85,12 @@ Commit('should resolve with the file when Box applied the commit but its answer 
       assert.is(file.size, 3000)
       sameBytes(await download(box, file.id), bytes, fault)
       await recorded(box)
-      // the commit, the status saying the session is gone (committed), the same commit answering the file
-      assert.equal(afterParts(box).slice(0, 3), [`POST ${fault === 'reset_after' ? 0 : 500}`, 'GET 404', 'POST 201'], fault)
+      // The commit, the status saying the session is gone (committed), the same commit answering the
+      // file. Deno's and Chromium's fetch resend a POST whose reused connection was reset before any
+      // answer, so there the second commit comes from the runtime, without the status check.
+      const sequence = afterParts(box).slice(0, 3)
+      const resentByRuntime = fault === 'reset_after' && sequence[1] === 'POST 201'
+      assert.equal(sequence, resentByRuntime ? ['POST 0', 'POST 201', 'GET 200'] : [`POST ${fault === 'reset_after' ? 0 : 500}`, 'GET 404', 'POST 201'], fault)
     })()
   }
 })
