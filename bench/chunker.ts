@@ -29,8 +29,14 @@ const time = async (f: () => unknown, label = ''): Promise<number> => {
   return ms
 }
 
-const runChunker = (buffer: Uint8Array, plan: Uint32Array, sha1: Sha1, fileSize = total) => async (): Promise<void> => {
-  const c = chunker({ partSize, fileSize, sha1 })
+/** A chunker configuration: its SHA-1, and whether parts go to shared memory (what `upload` asks for). */
+interface Variant {
+  readonly sha1: Sha1
+  readonly shared?: boolean
+}
+
+const runChunker = (buffer: Uint8Array, plan: Uint32Array, { sha1, shared = false }: Variant, fileSize = total) => async (): Promise<void> => {
+  const c = chunker({ partSize, fileSize, sha1, shared })
   await sourceStream(buffer, plan).pipeThrough(c).pipeTo(new WritableStream({ write: (part) => part.release() }))
   await c.digest
 }
@@ -63,12 +69,14 @@ export const run = async (): Promise<void> => {
   const buffer = randomBuffer(256 * MiB)
   const plan = chunkPlan(total)
   console.log(`chunker: ${(total / MiB).toFixed(0)} MiB in ${plan.length} chunks of 1–128 KiB, 8 MiB parts, default SHA-1 = ${sha1Implementation}; ${rounds} rounds, median (each round)`)
-  const variants: ReadonlyArray<readonly [string, Sha1]> = [
-    [`chunker, default (${defaultSha1.implementation})`, defaultSha1],
+  const variants: ReadonlyArray<readonly [string, Variant]> = [
+    [`chunker, default (${defaultSha1.implementation})`, { sha1: defaultSha1 }],
     // one more part cut ahead while the reader waits: more overlap, one more part of memory
-    [`chunker, default with depth ${defaultSha1.depth + 1}`, { ...defaultSha1, depth: defaultSha1.depth + 1 }],
-    ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, s] as const),
-    [`chunker, portable (${hashWasmSha1.implementation})`, hashWasmSha1],
+    [`chunker, default with depth ${defaultSha1.depth + 1}`, { sha1: { ...defaultSha1, depth: defaultSha1.depth + 1 } }],
+    // what `upload` uses: no part moves between threads (less GC there), but copying into shared memory is slower
+    ...(defaultSha1.shared ? [[`chunker, default with shared: true`, { sha1: defaultSha1, shared: true }] as const] : []),
+    ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, { sha1: s }] as const),
+    [`chunker, portable (${hashWasmSha1.implementation})`, { sha1: hashWasmSha1 }],
   ]
   const times = {
     node: [] as number[],
@@ -77,14 +85,14 @@ export const run = async (): Promise<void> => {
   }
   // warm-up: JIT, the worker thread, page faults of the source buffer
   await time(nodeSinglePass(buffer, plan))
-  for (const [, sha1] of variants) await time(runChunker(buffer, chunkPlan(64 * MiB), sha1, 64 * MiB))
+  for (const [, variant] of variants) await time(runChunker(buffer, chunkPlan(64 * MiB), variant, 64 * MiB))
   for (let r = 0; r < rounds; r++) {
     times.node.push(await time(nodeSinglePass(buffer, plan), limitName))
-    for (const [k, [name, sha1]] of variants.entries()) times.variants[k]!.push(await time(runChunker(buffer, plan, sha1), name))
+    for (const [k, [name, variant]] of variants.entries()) times.variants[k]!.push(await time(runChunker(buffer, plan, variant), name))
     times.wasm.push(await time(hashWasmSinglePass(buffer, plan), wasmName))
   }
   console.log(row(limitName, times.node))
-  for (const [k, [name, sha1]] of variants.entries())
+  for (const [k, [name, { sha1 }]] of variants.entries())
     console.log(row(name, times.variants[k]!, sha1 === hashWasmSha1 ? times.wasm : times.node))
   console.log(row(wasmName, times.wasm))
   console.log('  ratio: per round, chunker time vs the single pass over the same chunks; cpu: all threads of the process')
