@@ -197,7 +197,9 @@ const started = (thread: Thread): Worker => {
 const retire = (thread: Thread, worker: Worker): void => {
   if (thread.worker !== worker || thread.pending.size > 0 || thread.open > 0) return
   thread.worker = undefined
+  // Its exit must not fail the calls of the worker that replaces it; an error while it stops is of no interest.
   worker.removeAllListeners()
+  worker.on('error', () => undefined)
   void worker.terminate()
 }
 
