@@ -62,10 +62,10 @@ export interface MakeChunker<Options> {
  * for await (const part of file.stream().pipeThrough(c)) await upload(part).then(part.release)
  * commit(await c.digest)
  */
-// The cast: without `shared`, every part buffer is a plain `ArrayBuffer` (`cutting` allocates no other kind).
 export const chunker = ((options: ChunkerOptions): Chunker<ArrayBufferLike> => {
   const invalid = validate(options)
   return invalid === undefined ? cutting(options) : failed(invalid)
+  // Without `shared`, every part buffer is a plain `ArrayBuffer` (`cutting` allocates no other kind).
 }) as MakeChunker<ChunkerOptions>
 
 // ---------------------------------------------------------------------------------------------
@@ -120,6 +120,7 @@ const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array, sha1: U
 /** The working chunker; options already validated. */
 const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, shared = false }: ChunkerOptions): Chunker<ArrayBufferLike> => {
   const sharing = shared ? sha1.shared : undefined
+  // Without `sharing`, `allocate` makes plain buffers only: what `sha1.file()` takes.
   const file: FileHasher<ArrayBufferLike> = sharing?.file() ?? (sha1.file() as FileHasher<ArrayBufferLike>)
   const bufferSize = Math.min(partSize, fileSize)
   const allocate = (): Uint8Array => sharing?.allocate(bufferSize) ?? new Uint8Array(bufferSize)
