@@ -130,6 +130,10 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const claimed = Digest.parse(request.headers.get('digest'))
   if (claimed._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the whole file>"')
   if (claimed._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${claimed.reason}`)
+  // Box documents only SHA-1 for the whole file, and no client is known to have sent another.
+  if (claimed._tag === 'Sha256') {
+    throw fail(400, 'invalid_digest', 'The whole-file Digest must be SHA-1: "sha=<base64 SHA-1 of the whole file>"; sha-256 is accepted only for parts')
+  }
   const body = await readJson(request)
   // The body read awaited: another request may have committed or aborted the session meanwhile.
   const state = s.state as Session['state']

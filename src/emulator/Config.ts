@@ -1,7 +1,7 @@
 /** The emulator's options with every default filled in (protocol §13 for the defaults). */
 import type { CommitFault, EmulatorOptions, Storage } from './Options.ts'
+import { hasSubtle, subtle } from './Digest.ts'
 import { plan, retryAfter, type FaultPlan } from './Faults.ts'
-import { concat } from './Http.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
 
 /**
@@ -11,9 +11,7 @@ import { sha1, type Sha1Factory } from './Sha1.ts'
  */
 const partDigest = (injected: Sha1Factory | undefined) =>
   async (chunks: ReadonlyArray<Uint8Array>, length: number): Promise<Uint8Array> => {
-    if (injected === undefined && typeof crypto !== 'undefined' && crypto.subtle) {
-      return new Uint8Array(await crypto.subtle.digest('SHA-1', concat(chunks, length) as Uint8Array<ArrayBuffer>))
-    }
+    if (injected === undefined && hasSubtle()) return subtle('SHA-1', chunks, length)
     const h = (injected ?? sha1)()
     for (const c of chunks) h.update(c)
     return h.digest()

@@ -4,8 +4,9 @@
  * Choices where Box is silent (documented in the README): every `Content-Range` problem is
  * `416 invalid_content_range`; a body whose length differs from the range is
  * `400 request_size_mismatch`; a missing `Digest` is `400 missing_digest`, an unreadable one
- * `400 invalid_digest`; a second upload of a part whose first upload is still in flight is
- * `409 conflict`.
+ * `400 invalid_digest`; `sha-256=` is accepted besides `sha=` (Box's web uploader sent it until
+ * 2024, protocol §3.4, gotcha 4), and a wrong one is `400 digest_mismatch` like a wrong SHA-1;
+ * a second upload of a part whose first upload is still in flight is `409 conflict`.
  */
 import { fail } from './BoxError.ts'
 import * as ContentRange from './ContentRange.ts'
@@ -32,12 +33,22 @@ const checkedRange = (s: Session, header: string | null): ContentRange.ContentRa
   return range
 }
 
-const checkedDigest = (header: string | null): Uint8Array => {
+/** A part's claimed digest: SHA-1, or SHA-256 (what Box's web uploader sent until 2024, protocol §3.4). */
+type Claimed = Extract<Digest.ParsedDigest, { readonly bytes: Uint8Array }>
+
+const checkedDigest = (header: string | null): Claimed => {
   const d = Digest.parse(header)
   if (d._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the part>"')
   if (d._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${d.reason}`)
-  return d.bytes
+  if (d._tag === 'Sha256' && !Digest.hasSubtle()) {
+    throw fail(400, 'invalid_digest', 'sha-256 part digests need crypto.subtle, which this runtime lacks (an insecure browser context): send "sha=<base64 SHA-1>"')
+  }
+  return d
 }
+
+/** The digest of the part's bytes in the claimed algorithm (the SHA-1 is computed anyway, for `sha1`). */
+const actualDigest = (claimed: Claimed, sha1: Uint8Array, chunks: Chunks, length: number): Promise<Uint8Array> | Uint8Array =>
+  claimed._tag === 'Sha1' ? sha1 : Digest.subtle('SHA-256', chunks, length)
 
 const sizeMismatch = (expected: number, received: number, tooLong: boolean) =>
   fail(400, 'request_size_mismatch', tooLong
@@ -97,8 +108,9 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
     if (body._tag === 'Stopped') throw resetError()
     if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
     const sha1 = await config.partDigest(body.chunks, body.length)
-    if (!Digest.equal(claimed, sha1)) {
-      const [exp, act] = [toBase64(claimed), toBase64(sha1)]
+    const actual = await actualDigest(claimed, sha1, body.chunks, body.length)
+    if (!Digest.equal(claimed.bytes, actual)) {
+      const [exp, act] = [toBase64(claimed.bytes), toBase64(actual)]
       throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
     }
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)

@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   SMALL, abort, assertBoxError, assertSameBytes, call, commit, createVersionSession, download, listParts,
-  openSession, putPart, randomFile, sha1Base64, sha1Hex, sleep, status, uniqueName, uploadAll, uploadFile,
+  openSession, putPart, randomFile, sha1Base64, sha1Hex, sha256Base64, sleep, status, uniqueName, uploadAll, uploadFile,
   withEmulator, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
@@ -71,6 +71,19 @@ test('should refuse a commit without Digest', () =>
     const parts = await uploadAll(s, bytes)
     assertBoxError(await commit(s, bytes, parts, { digest: null }), 400, 'missing_digest')
     assertBoxError(await commit(s, bytes, parts, { digest: 'sha=short' }), 400, 'invalid_digest')
+  }))
+
+test('should refuse a sha-256 whole-file Digest with 400 invalid_digest (SHA-1 only at commit), then commit with sha=', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const e = assertBoxError(await commit(s, bytes, parts, { digest: `sha-256=${sha256Base64(bytes)}` }), 400, 'invalid_digest')
+    assert.match(e.message, 'must be SHA-1')
+    assert.match(e.message, 'sha-256 is accepted only for parts')
+    assert.is((await status(s)).status, 200, 'the session is still open')
+    const r = await commit(s, bytes, parts)
+    assert.is(r.status, 201, r.text)
   }))
 
 /** Bad `parts` lists: each is refused with `400 invalid_parts` (the emulator's code; Box names none) and nothing is committed. */

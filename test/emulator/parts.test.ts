@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   SMALL, TOKEN, assertBoxError, assertSameBytes, call, commit, contentRange, download, listParts, openSession,
-  partBytes, putBytes, putPart, randomFile, sha1Base64, sha1Hex, uploadAll, withEmulator, type Part,
+  partBytes, putBytes, putPart, randomFile, sha1Base64, sha1Hex, sha256Base64, uploadAll, withEmulator, type Part,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 import { sliced, streamRequest } from '../helpers/rawHttp.ts'
@@ -95,6 +95,65 @@ test('should refuse a part without Digest or with an unreadable one, and not sto
     assertBoxError(await putPart(s, bytes, 0, { digest: 'sha=not-base64!' }), 400, 'invalid_digest')
     assertBoxError(await putPart(s, bytes, 0, { digest: 'sha=AAAA' }), 400, 'invalid_digest')
     assertBoxError(await putPart(s, bytes, 0, { digest: 'md5=1B2M2Y8AsgTpgAmY7PhCfg==' }), 400, 'invalid_digest')
+    assert.equal(await storedParts(s), [])
+  }))
+
+test('should accept a sha-256 part Digest (Box web uploader, 2017-2024) and still echo the part\'s SHA-1; the commit then takes the SHA-1 whole-file digest', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const tokens = ['sha-256', 'SHA-256', 'Sha-256']
+    const parts: Part[] = []
+    for (let i = 0; i < s.total_parts; i++) {
+      const body = partBytes(s, bytes, i)
+      const r = await putPart(s, bytes, i, { digest: `${tokens[i]}=${sha256Base64(body)}` })
+      assert.is(r.status, 200, r.text)
+      assert.equal(r.json.part, { part_id: r.json.part.part_id, offset: i * 1024, size: body.length, sha1: sha1Hex(body) })
+      parts.push(r.json.part)
+    }
+    assert.equal(await storedParts(s), parts)
+    const c = await commit(s, bytes, parts)
+    assert.is(c.status, 201, c.text)
+    assert.is(c.json.entries[0].sha1, sha1Hex(bytes))
+    assertSameBytes((await download(em, c.json.entries[0].id)).bytes, bytes)
+  }))
+
+test('should use the SHA-1 of a Digest carrying both sha= and sha-256=', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const body = partBytes(s, bytes, 0)
+    const r = await putPart(s, bytes, 0, { digest: `sha-256=${sha256Base64(body)}, sha=${sha1Base64(body)}` })
+    assert.is(r.status, 200, r.text)
+    const wrongSha1 = await putPart(s, bytes, 1, { digest: `sha-256=${sha256Base64(partBytes(s, bytes, 1))}, sha=${sha1Base64(body)}` })
+    assertBoxError(wrongSha1, 400, 'digest_mismatch')
+  }))
+
+test('should refuse a wrong sha-256 part Digest with 400 digest_mismatch naming both SHA-256 digests, and not store the part', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const wrong = sha256Base64(new Uint8Array([1, 2, 3]))
+    const actual = sha256Base64(partBytes(s, bytes, 0))
+    const r = await putPart(s, bytes, 0, { digest: `sha-256=${wrong}` })
+    const e = assertBoxError(r, 400, 'digest_mismatch')
+    assertSchema('ClientError', r.json)
+    assert.is(e.message, `Part digest was incorrect. Expected: ${wrong} Actual: ${actual}`)
+    assert.equal(e.context_info, { expected: wrong, actual })
+    assert.equal(await storedParts(s), [])
+    assert.is((await putPart(s, bytes, 0, { digest: `sha-256=${actual}` })).status, 200)
+  }))
+
+test('should refuse a malformed sha-256 part Digest with 400 invalid_digest, and not store the part', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    const body = partBytes(s, bytes, 0)
+    // A SHA-1 sent as sha-256 (20 bytes, not 32), a truncated SHA-256, and not base64.
+    for (const digest of [`sha-256=${sha1Base64(body)}`, `sha-256=${sha256Base64(body).slice(0, 40)}`, 'sha-256=not-base64!']) {
+      const e = assertBoxError(await putPart(s, bytes, 0, { digest }), 400, 'invalid_digest')
+      assert.match(e.message, 'SHA-256 digest must be 32 bytes', digest)
+    }
     assert.equal(await storedParts(s), [])
   }))
 

@@ -50,6 +50,8 @@ export interface Part {
 
 export const sha1Base64 = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('base64')
 export const sha1Hex = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex')
+/** SHA-256 of `bytes`, base64 (the `Digest: sha-256=` form Box's web uploader sent until 2024). */
+export const sha256Base64 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64')
 export const randomFile = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size))
 
 let names = 0
