@@ -1,7 +1,7 @@
 /**
  * `POST /files/upload_sessions/:id/commit` (protocol §3.6, §7, gotchas 9-12, 18, 21).
  *
- * Order of checks: session (404/403/410) → `If-Match` (412) → `Digest` header (400) → JSON body →
+ * Order of checks: session (404/403/410 `upload_failed` or `session_expired`) → `If-Match` (412) → `Digest` header (400) → JSON body →
  * `parts` (400 `invalid_parts`: shape, ascending order, no gaps, cover the file, each equal to a
  * stored part) → still processing or `faults.commitAccepted` (202, `Retry-After`, empty body) →
  * whole-file digest (400 `digest_mismatch`) → name clash (409 `item_name_in_use`) → 201.
@@ -15,7 +15,7 @@ import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
 import type { CommitFault } from './Options.ts'
 import { resetError } from './Reset.ts'
-import { openSession, type Ctx } from './Sessions.ts'
+import { openSession, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
 
@@ -111,7 +111,7 @@ const faulted = (fault: CommitFault, applied: boolean): Fail | TypeError =>
 /** `POST /files/upload_sessions/:id/commit`. */
 export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const { request, config, store } = ctx
-  const s = openSession(ctx, id, true)
+  const s = openSession(ctx, id, ['committed'])
   const fault = config.commitFaults[s.commits++] ?? null
   const committed = () => {
     if (fault !== null) throw faulted(fault, true)
@@ -139,6 +139,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const state = s.state as Session['state']
   if (state === 'committed') return committed()
   if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
+  if (state === 'failed') throw uploadFailed(ctx, s)
   checkParts(s, body['parts'])
   const attributes = parseAttributes(body['attributes'])
 

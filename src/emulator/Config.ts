@@ -1,7 +1,7 @@
 /** The emulator's options with every default filled in (protocol §13 for the defaults). */
 import type { CommitFault, EmulatorOptions, Storage } from './Options.ts'
 import { hasSubtle, subtle } from './Digest.ts'
-import { plan, retryAfter, type FaultPlan } from './Faults.ts'
+import { plan, retryAfter, uploadFailedAfter, type FaultPlan } from './Faults.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
 
 /**
@@ -37,6 +37,8 @@ export interface Config {
   readonly latencyMs: number
   readonly commitAccepted: number
   readonly commitFaults: ReadonlyArray<CommitFault | null>
+  /** Stored parts after which a session fails (`faults.uploadFailedAfterParts`; `Infinity`: never). */
+  readonly uploadFailedAfterParts: number
   readonly uploadBaseUrl?: string
   /** Existing folder ids; absent = any all-digits id exists. */
   readonly folders?: ReadonlySet<string>
@@ -71,6 +73,7 @@ export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
     latencyMs: o.faults?.latencyMs ?? 0,
     commitAccepted: o.faults?.commitAccepted ?? 0,
     commitFaults: o.faults?.commitFaults ?? [],
+    uploadFailedAfterParts: uploadFailedAfter(o.faults),
     ...(o.uploadBaseUrl !== undefined ? { uploadBaseUrl: o.uploadBaseUrl.replace(/\/+$/, '') } : {}),
     ...(o.folders === 'any' ? {} : { folders: new Set(['0', ...(o.folders ?? [])]) }),
     sha1: o.sha1 ?? sha1,

@@ -43,6 +43,10 @@ export const plan = (faults: Faults = {}): FaultPlan => {
 /** `Retry-After` seconds sent with 429, 503 and commit 202 (default 1; 0 allowed). */
 export const retryAfter = (faults: Faults = {}): number => Math.max(0, faults.retryAfterSeconds ?? 1)
 
+/** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never; negatives count as 0). */
+export const uploadFailedAfter = (faults: Faults = {}): number =>
+  faults.uploadFailedAfterParts === undefined ? Infinity : Math.max(0, Math.floor(faults.uploadFailedAfterParts))
+
 /** Sleeps `ms` milliseconds (web global `setTimeout`). */
 export const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()

@@ -60,6 +60,14 @@ export interface Faults {
    * gets a 500 (or the reset) instead of the file again (default: none).
    */
   readonly commitFaults?: ReadonlyArray<CommitFault | null>
+  /**
+   * Every session becomes unrecoverable once this many of its parts are stored (default: never),
+   * as Box's `410 upload_failed` describes (overlapping parts, too many parts; protocol §5): the part
+   * that reaches the count is answered 200, then every part upload, list parts, status or commit of
+   * the session is answered `410 upload_failed`; `DELETE` still answers 204. A part in flight when
+   * the session fails is not stored. 0: sessions are failed from their creation (which answers 201).
+   */
+  readonly uploadFailedAfterParts?: number
 }
 
 /** What the emulator remembers of a part's bytes. */

@@ -15,7 +15,7 @@ import { sleep } from './Faults.ts'
 import { copy, json } from './Http.ts'
 import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
-import { openSession, type Ctx } from './Sessions.ts'
+import { openSession, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { absorb, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
 
@@ -113,8 +113,10 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
       const [exp, act] = [toBase64(claimed.bytes), toBase64(actual)]
       throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
     }
+    if (s.state === 'failed') throw uploadFailed(ctx, s)
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
     const part = store(ctx, s, range, body.chunks, body.length, sha1)
+    if (s.parts.size >= config.uploadFailedAfterParts) s.state = 'failed'
     if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
     return json(200, { part: partJson(part) })
   } finally {

@@ -19,18 +19,23 @@ export interface Ctx {
 
 const SESSION_ID = /^[0-9A-Fa-f]{32}$/
 
+/** The answer to any use of a failed session but `DELETE` and log (Box: "session in unrecoverable state"). */
+export const uploadFailed = (ctx: Ctx, s: Session) =>
+  fail(410, 'upload_failed', `Upload session ${s.id} is in an unrecoverable state (injected fault: faults.uploadFailedAfterParts = ${ctx.config.uploadFailedAfterParts}); delete it and start a new upload`)
+
 /**
  * Finds the session a URL names: `400 invalid_upload_session_id` when malformed, `404 not_found`
- * when unknown or aborted (or, unless `allowCommitted`, committed), `403 forbidden` for another
- * token, `410 session_expired` past its lifetime.
+ * when unknown or aborted (or committed, unless `also` has it), `403 forbidden` for another token,
+ * `410 upload_failed` when failed (unless `also` has it), `410 session_expired` past its lifetime.
  */
-export const openSession = (ctx: Ctx, id: string, allowCommitted = false): Session => {
+export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed' | 'failed'> = []): Session => {
   if (!SESSION_ID.test(id)) throw fail(400, 'invalid_upload_session_id', `"${id.slice(0, 64)}" is not an upload session id`)
   const s = ctx.store.sessions.get(id.toUpperCase())
-  if (!s || s.state === 'aborted' || (s.state === 'committed' && !allowCommitted)) {
+  if (!s || s.state === 'aborted' || (s.state === 'committed' && !also.includes('committed'))) {
     throw fail(404, 'not_found', `Upload session ${id} not found`)
   }
   if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
+  if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
   if (s.state === 'open' && ctx.config.clock() >= s.expiresAt) throw fail(410, 'session_expired', `Upload session ${id} has expired`)
   return s
 }
@@ -109,7 +114,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; file
     whole: wholeHash(ctx.config.sha1),
     commitAccepted: ctx.config.commitAccepted,
     commits: 0,
-    state: 'open',
+    state: ctx.config.uploadFailedAfterParts <= 0 ? 'failed' : 'open',
   }
   ctx.store.sessions.set(s.id, s)
   return json(201, sessionJson(ctx, s))
@@ -146,10 +151,10 @@ export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Respon
 /** `GET /files/upload_sessions/:id`. */
 export const status = (ctx: Ctx, id: string): Response => json(200, sessionJson(ctx, openSession(ctx, id)))
 
-/** `DELETE /files/upload_sessions/:id`: 204, also after a commit (gotcha 17); the parts are dropped. */
+/** `DELETE /files/upload_sessions/:id`: 204, also after a commit (gotcha 17) or a failure; the parts are dropped. */
 export const abort = (ctx: Ctx, id: string): Response => {
-  const s = openSession(ctx, id, true)
-  if (s.state === 'open') {
+  const s = openSession(ctx, id, ['committed', 'failed'])
+  if (s.state !== 'committed') {
     s.state = 'aborted'
     s.parts.clear()
     s.whole.pending.clear()
@@ -157,9 +162,9 @@ export const abort = (ctx: Ctx, id: string): Response => {
   return new Response(null, { status: 204 })
 }
 
-/** `POST /files/upload_sessions/:id/log`: telemetry of Box's web uploader, accepted and ignored. */
+/** `POST /files/upload_sessions/:id/log`: telemetry of Box's web uploader (which logs failures too), accepted and ignored. */
 export const log = async (ctx: Ctx, id: string): Promise<Response> => {
-  openSession(ctx, id, true)
+  openSession(ctx, id, ['committed', 'failed'])
   await ctx.request.body?.cancel().catch(() => undefined)
   return json(200, {})
 }

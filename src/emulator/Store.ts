@@ -53,7 +53,8 @@ export interface Session {
   commitAccepted: number
   /** Commit requests answered so far (the index into `faults.commitFaults`). */
   commits: number
-  state: 'open' | 'committed' | 'aborted'
+  /** `failed`: unrecoverable (`faults.uploadFailedAfterParts`), answered `410 upload_failed` except by `DELETE` and log. */
+  state: 'open' | 'committed' | 'aborted' | 'failed'
   committedFileId?: string
 }
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mulberry32, plan } from '../../src/emulator/Faults.ts'
+import { mulberry32, plan, uploadFailedAfter } from '../../src/emulator/Faults.ts'
 
 const Prng = suite('mulberry32')
 
@@ -34,5 +34,14 @@ Plan('should inject nothing by default or with probability 0', () => {
   assert.equal(Array.from({ length: 10 }, (_, i) => plan()(i, 1)), Array(10).fill(undefined))
 })
 
+const Failed = suite('Faults.uploadFailedAfter')
+
+Failed('should be never (Infinity) by default, whole counts from 0 otherwise', () => {
+  const table: ReadonlyArray<readonly [number | undefined, number]> = [[undefined, Infinity], [0, 0], [3, 3], [2.7, 2], [-1, 0]]
+  for (const [given, expected] of table) assert.is(uploadFailedAfter(given === undefined ? {} : { uploadFailedAfterParts: given }), expected, String(given))
+  assert.is(uploadFailedAfter(), Infinity)
+})
+
 Prng.run()
 Plan.run()
+Failed.run()

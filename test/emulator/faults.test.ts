@@ -4,8 +4,8 @@ import * as assert from 'uvu/assert'
 import { emulator } from '../../src/emulator/index.ts'
 import type { EmulatorOptions, PartFault, RequestRecord } from '../../src/emulator/Options.ts'
 import {
-  SMALL, assertBoxError, assertSameBytes, call, commit, download, listParts, openSession, putPart, randomFile,
-  sha1Base64, timed, uploadAll, withEmulator, type Part, type Session,
+  SMALL, abort, assertBoxError, assertSameBytes, call, commit, download, listParts, openSession, putPart, randomFile,
+  sha1Base64, sleep, status, timed, uploadAll, withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 
@@ -253,5 +253,73 @@ test('onRequest: a reset is recorded with status 0 and code connection_reset', a
   })
   assert.equal(records.map((r) => [r.method, r.status, r.code]), [['POST', 201, undefined], ['PUT', 0, 'connection_reset']])
 })
+
+/** Every request a failed session answers 410 upload_failed (protocol §5: "session unrecoverable"), each checked. */
+const assertFailed = async (s: Session, bytes: Uint8Array<ArrayBuffer>, parts: ReadonlyArray<Part>): Promise<void> => {
+  for (const [what, reply] of [
+    ['a new part', await putPart(s, bytes, parts.length)],
+    ['a stored part again', await putPart(s, bytes, 0)],
+    ['list parts', await listParts(s)],
+    ['status', await status(s)],
+    ['commit', await commit(s, bytes, parts)],
+  ] as const) {
+    const e = assertBoxError(reply, 410, 'upload_failed')
+    assertSchema('ClientError', reply.json)
+    assert.match(e.message, 'unrecoverable', what)
+  }
+}
+
+test('uploadFailedAfterParts: the n-th stored part is answered 200, then part, list, status and commit answer 410 upload_failed; DELETE 204', () =>
+  withEmulator({ ...SMALL, faults: { uploadFailedAfterParts: 2 } }, async (em) => {
+    const bytes = randomFile(4000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll({ ...s, total_parts: 2 }, bytes)
+    await assertFailed(s, bytes, parts)
+    // Still 410 afterwards: the state does not heal.
+    assertBoxError(await status(s), 410, 'upload_failed')
+    assert.is((await call('POST', s.session_endpoints.log_event, { json: { event_type: 'upload_failed' } })).status, 200)
+    assert.is((await abort(s)).status, 204)
+    assertBoxError(await status(s), 404, 'not_found')
+    assert.is((await abort(s)).status, 404, 'an aborted session is gone')
+  }))
+
+test('uploadFailedAfterParts: counted per session; a session with fewer parts commits; another token still gets 403', () =>
+  withEmulator({ ...SMALL, tokens: ['dev-token', 'other'], faults: { uploadFailedAfterParts: 3 } }, async (em) => {
+    const small = randomFile(2048)
+    const ok = await openSession(em, small.length)
+    const okParts = await uploadAll(ok, small)
+    const big = randomFile(5000)
+    const failing = await openSession(em, big.length)
+    const failingParts = await uploadAll({ ...failing, total_parts: 3 }, big)
+    assert.is((await commit(ok, small, okParts)).status, 201, 'the first session, 2 parts, is not failed')
+    assertBoxError(await status(failing, { token: 'other' }), 403, 'forbidden')
+    await assertFailed(failing, big, failingParts)
+  }))
+
+test('uploadFailedAfterParts: a part in flight when the session fails is answered 410 and not stored', () =>
+  withEmulator({ ...SMALL, faults: { uploadFailedAfterParts: 1, slowMs: 300, script: [{ part: 1, fault: 'slow' }] } }, async (em) => {
+    const bytes = randomFile(3000)
+    const s = await openSession(em, bytes.length)
+    const slow = putPart(s, bytes, 1)
+    await sleep(50)
+    assert.is((await putPart(s, bytes, 0)).status, 200)
+    assertBoxError(await slow, 410, 'upload_failed')
+    assert.is((await abort(s)).status, 204)
+  }))
+
+test('uploadFailedAfterParts: 0 fails every session from its creation (which still answers 201)', () =>
+  withEmulator({ ...SMALL, faults: { uploadFailedAfterParts: 0 } }, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    await assertFailed(s, bytes, [])
+    assert.is((await abort(s)).status, 204)
+  }))
+
+test('uploadFailedAfterParts: by default (never) a session takes every part and commits', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(10 * 1024)
+    const s = await openSession(em, bytes.length)
+    assert.is((await commit(s, bytes, await uploadAll(s, bytes))).status, 201)
+  }))
 
 test.run()
