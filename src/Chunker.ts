@@ -6,6 +6,7 @@
  * because a `TransformStream` cannot wait for its reader in the middle of a chunk: a 1 GiB chunk
  * would turn into 128 queued 8 MiB parts. Here a part is only cut when the reader has room for it.
  */
+import { copyInto } from './Copy.ts'
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
@@ -195,7 +196,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     for (const slice of cut(filled, chunk.length)) {
       if (failure !== undefined) return
       current ??= pool.pop() ?? allocate()
-      current.set(chunk.subarray(slice.start, slice.end), filled)
+      copyInto(current, filled, chunk.subarray(slice.start, slice.end))
       filled += slice.end - slice.start
       seen += slice.end - slice.start
       if (slice.completes || seen === fileSize) {
