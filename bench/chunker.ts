@@ -73,8 +73,8 @@ export const run = async (): Promise<void> => {
     [`chunker, default (${defaultSha1.implementation})`, { sha1: defaultSha1 }],
     // one more part cut ahead while the reader waits: more overlap, one more part of memory
     [`chunker, default with depth ${defaultSha1.depth + 1}`, { sha1: { ...defaultSha1, depth: defaultSha1.depth + 1 } }],
-    // what `upload` uses: no part moves between threads (less GC there); misaligned chunks are staged (src/Copy.ts)
-    ...(defaultSha1.shared ? [[`chunker, default with shared: true`, { sha1: defaultSha1, shared: true }] as const] : []),
+    // what `upload` uses: no part moves between threads (less GC there), one worker for both passes
+    ...(defaultSha1.shared ? [[`chunker, default with shared: true (one worker)`, { sha1: defaultSha1, shared: true }] as const] : []),
     ...[nodeCrypto, subtleNodeCrypto].filter((s) => s !== defaultSha1).map((s) => [`chunker, ${s.implementation}`, { sha1: s }] as const),
     [`chunker, portable (${hashWasmSha1.implementation})`, { sha1: hashWasmSha1 }],
   ]

@@ -69,6 +69,35 @@ Sha1('should hash parts in shared memory where they are: same views back, same a
   assert.ok(shared.allocate(1000).buffer instanceof ArrayBuffer, 'small parts stay in plain buffers (hashed on this thread)')
 })
 
+/** Threads this process gains while hashing one file of `kind` parts (Linux: counted in /proc/self/task). */
+const threadsFor = async (kind: 'plain' | 'shared'): Promise<number> => {
+  const script = `
+    import { readdirSync } from 'node:fs'
+    import { workerSha1 } from './src/sha1/worker.node.ts'
+    const threads = () => readdirSync('/proc/self/task').length
+    const before = threads()
+    const shared = ${JSON.stringify(kind)} === 'shared'
+    const file = shared ? workerSha1.shared.file() : workerSha1.file()
+    const bytes = shared ? workerSha1.shared.allocate(2 << 20) : new Uint8Array(2 << 20)
+    await file.part(bytes.fill(7))
+    const during = threads()
+    await file.digest()
+    process.stdout.write(String(during - before))
+  `
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+  )
+  const count = Number(stdout.trim())
+  if (!Number.isInteger(count)) throw new Error(`unexpected output: ${stdout.slice(0, 300)}`)
+  return count
+}
+
+Sha1('should hash shared parts on one worker thread, plain ones on two', async () => {
+  // An upload is paced by the network: a second hashing thread would only compete for the cores.
+  assert.is(await threadsFor('shared'), 1, 'threads started for a file of shared parts')
+  assert.is(await threadsFor('plain'), 2, 'threads started for a file of plain parts')
+})
+
 Sha1('should let go of shared part memory once the workers have been idle for a second', async () => {
   const shared = workerSha1.shared
   if (shared === undefined) return assert.unreachable('the worker SHA-1 offers shared part buffers')

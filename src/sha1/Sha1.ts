@@ -60,8 +60,9 @@ export interface Sha1 {
  * Hashing parts that sit in shared memory: the hashing threads read a part where it is, instead of
  * each taking it and giving it back (every such move makes a new `ArrayBuffer` on the receiving
  * thread, and under Node four moves per part cost ~0.7 CPU-s of garbage collection per GiB).
- * Only for consumers that send parts as streams: `fetch` and `crypto.subtle` refuse views of shared
- * memory as they are.
+ * Meant for uploads: an implementation may spend fewer threads here than on plain parts, since the
+ * network, not hashing, sets an upload's pace. Only for consumers that send parts as streams:
+ * `fetch` and `crypto.subtle` refuse views of shared memory as they are.
  */
 export interface SharedParts {
   /** A zeroed part buffer of `size` bytes: shared memory where that helps, a plain buffer otherwise (small parts). */
