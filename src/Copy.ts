@@ -8,6 +8,7 @@
  * buffer placed at the destination's alignment: a plain copy (fast at any alignment, and into
  * cache), then an aligned word copy, about 7 GB/s in all.
  */
+import { isShared } from './sha1/Sha1.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -35,6 +36,3 @@ let stagingBuffer: Uint8Array | undefined
 
 /** Made on first use; its `ArrayBuffer` starts 8-aligned, so offset `k` is `k` modulo 8. */
 const staging = (): Uint8Array => (stagingBuffer ??= new Uint8Array(stagingSize + 8))
-
-const isShared = (bytes: Uint8Array): boolean =>
-  typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer

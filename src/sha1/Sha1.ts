@@ -106,6 +106,10 @@ export const subtleDigest = (bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/** Whether bytes are a view of shared memory (a `SharedArrayBuffer`, where the runtime has one). */
+export const isShared = (bytes: Uint8Array): boolean =>
+  typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer
+
 /** Base64 of a digest (the `Digest: sha=` header form). */
 export const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
 

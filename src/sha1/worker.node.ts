@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import type { FileHasher, Hashed, Sha1 } from './Sha1.ts'
+import { isShared, type FileHasher, type Hashed, type Sha1 } from './Sha1.ts'
 import { nodeDigest } from './nodeCrypto.node.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +59,6 @@ export const workerSha1: Sha1 = {
 // helpers
 
 const sha1Of = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha1').update(bytes).digest())
-
-const isShared = (bytes: Uint8Array): boolean => typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer
 
 /**
  * One file's hashing: small files on this thread, others on the workers; `partThread` takes the
