@@ -3,13 +3,12 @@
  * is a fresh socket buffer). Stops reading as soon as the body is longer than declared (the rest is
  * never buffered), and can stop half-way for the `reset` fault.
  */
-import { readBounded } from './Http.ts'
+import { readBounded, type Bounded } from './Http.ts'
 
 /** The outcome of reading a part body. */
 export type PartBody =
-  | { readonly _tag: 'Read'; readonly chunks: ReadonlyArray<Uint8Array>; readonly length: number }
+  | Extract<Bounded, { readonly _tag: 'Read' | 'Stopped' }>
   | { readonly _tag: 'WrongLength'; readonly received: number; readonly tooLong: boolean }
-  | { readonly _tag: 'Stopped' }
 
 /** Reads exactly `expected` bytes; `stopAfter` (bytes) ends the read early with `Stopped`. */
 export const readPart = async (
