@@ -10,7 +10,7 @@ import { copyInto } from './Copy.ts'
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
-import type { InvalidInput, SizeMismatch, UploadError } from './UploadError.ts'
+import { type InvalidInput, type SizeMismatch, type UploadError, hashError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -100,6 +100,16 @@ const noop = (): void => undefined
 const isTagged = (reason: unknown): boolean =>
   typeof reason === 'object' && reason !== null && typeof (reason as { readonly _tag?: unknown })._tag === 'string'
 
+/** A call of the SHA-1 implementation; its failure (a rejection or a throw) is a `HashError`, not the source's fault. */
+const hashing = <A>(call: () => Promise<A>): Promise<A> => {
+  const failure = (cause: unknown): Promise<never> => Promise.reject(isTagged(cause) ? cause : hashError(cause))
+  try {
+    return call().catch(failure)
+  } catch (cause) {
+    return failure(cause)
+  }
+}
+
 /** A chunker that failed before starting: both sides errored, `digest` rejected. */
 const failed = (error: UploadError): Chunker<ArrayBufferLike> => {
   const digest = Promise.reject(error)
@@ -171,8 +181,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
 
   const cutPart = (buffer: Uint8Array, size: number): void => {
     const partRange = range(index++)
-    const hashed = file
-      .part(size === buffer.length ? buffer : buffer.subarray(0, size))
+    const hashed = hashing(() => file.part(size === buffer.length ? buffer : buffer.subarray(0, size)))
       .then(({ bytes, sha1 }) => makePart(fileSize, partRange, bytes, sha1, releaser(bytes)))
     hashed.catch(fail)
     last = hashed
@@ -213,7 +222,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   const close = async (): Promise<void> => {
     if (seen < fileSize) return fail(sizeMismatch(fileSize, seen, seen === 0 ? 'empty' : 'too_short'))
     await last
-    const whole = await file.digest()
+    const whole = await hashing(() => file.digest())
     if (failure !== undefined) return
     ended = true
     resolveDigest(toBase64(whole))

@@ -81,6 +81,15 @@ export interface SourceError {
   readonly cause: unknown
 }
 
+/**
+ * Computing a SHA-1 failed: a hashing worker thread died, or a custom `sha1` rejected. Not the
+ * source's fault; nothing was committed.
+ */
+export interface HashError {
+  readonly _tag: 'HashError'
+  readonly cause: unknown
+}
+
 /** Everything that can go wrong in an upload. */
 export type UploadError =
   | HttpError
@@ -92,6 +101,7 @@ export type UploadError =
   | UntrustedEndpoint
   | InvalidInput
   | SourceError
+  | HashError
 
 // ---------------------------------------------------------------------------------------------
 // constructors
@@ -122,6 +132,9 @@ export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidI
 
 /** The caller's source stream failed while being read. */
 export const sourceError = (cause: unknown): UploadError => ({ _tag: 'SourceError', cause })
+
+/** Hashing failed (a SHA-1 worker died, a custom `sha1` rejected). */
+export const hashError = (cause: unknown): UploadError => ({ _tag: 'HashError', cause })
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -154,6 +167,8 @@ export const message = (error: UploadError): string => {
       return error.message
     case 'SourceError':
       return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream you passed, then upload again.`
+    case 'HashError':
+      return `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (with a custom sha1 option, check it).`
   }
 }
 

@@ -1,5 +1,5 @@
 /** box-chunked-upload: uploads to Box's chunked upload API (upload sessions). Re-exports only. */
-export type { UploadError, HttpError, DecodeError, NetworkError, SizeMismatch, DigestMismatch, Aborted, UntrustedEndpoint, InvalidInput, SourceError } from './UploadError.ts'
+export type { UploadError, HttpError, DecodeError, NetworkError, SizeMismatch, DigestMismatch, Aborted, UntrustedEndpoint, InvalidInput, SourceError, HashError } from './UploadError.ts'
 export { message, isRetryable } from './UploadError.ts'
 export type { Client, ClientOptions } from './Client.ts'
 export { client, refreshToken, trust, defaultUploadUrl, defaultApiUrl } from './Client.ts'

@@ -129,6 +129,41 @@ Chunker('should error the parts and digest with the reason of a failing source',
   assert.is(await c.digest.catch((e: unknown) => e), 'disk gone')
 })
 
+/** `pure`, except that `failing` decides how its calls fail: part `n` (from 0), or the whole-file digest. */
+const brokenAt = (failing: { readonly part?: number; readonly digest?: true; readonly throws?: true }): Sha1 => ({
+  ...pure,
+  file: () => {
+    const file = pure.file()
+    let n = 0
+    const broken = (): Promise<never> => {
+      if (failing.throws === true) throw new Error('hasher bug')
+      return Promise.reject(new Error('worker gone'))
+    }
+    return {
+      part: (bytes) => (n++ === failing.part ? broken() : file.part(bytes)),
+      digest: () => (failing.digest === true ? broken() : file.digest()),
+    }
+  },
+})
+
+const hashFailures: ReadonlyArray<readonly [string, Parameters<typeof brokenAt>[0], string]> = [
+  ['a part\'s hash rejects', { part: 1 }, 'worker gone'],
+  ['a part\'s hash throws', { part: 0, throws: true }, 'hasher bug'],
+  ['the whole-file digest rejects', { digest: true }, 'worker gone'],
+]
+
+for (const [name, failing, cause] of hashFailures) {
+  Chunker(`should fail with a HashError keeping the cause, not blame the source, when ${name}`, async () => {
+    const outcome = await run(chunker({ partSize: 10, fileSize: 30, sha1: brokenAt(failing) }), chunksOf(bytesOf(30), [7]))
+    assert.ok(outcome.error !== undefined, `no error; ${outcome.parts.length} parts`)
+    const error = outcome.error as { _tag?: string; cause?: unknown }
+    assert.is(error._tag, 'HashError')
+    assert.is((error.cause as Error).message, cause)
+    assert.equal(outcome.digest, { rejected: outcome.error })
+    assert.ok(outcome.parts.length <= (failing.part ?? 3), `${outcome.parts.length} parts: none from the failure on`)
+  })
+}
+
 Chunker('should not pull the source far ahead of a slow reader, even with a deep hasher', async () => {
   const partSize = 64
   const sha1 = counting({ ...subtlePure, depth: 4 })

@@ -3,6 +3,7 @@
  * moves between threads, and still sends every byte; a view of shared memory becomes a plain
  * buffer before it is ever a byte-array body.
  */
+import { execFile } from 'node:child_process'
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,7 +12,7 @@ import { partBody as streamBody } from '../src/body/stream.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { transfer, upload } from '../src/Upload.ts'
-import { bytesOf, download, fastRetry, sameBytes, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const Shared = suite('upload from shared memory (node)')
 
@@ -80,5 +81,42 @@ Shared('should give fetch a plain copy of a shared view as a byte-array body, an
   const read = await new Response(streamed.body).arrayBuffer()
   assert.equal(Array.from(new Uint8Array(read)), Array.from(view))
 })
+
+/**
+ * An upload in a child process whose SHA-1 worker threads die as soon as they are made (Node's own
+ * `Worker`, terminated: what an out-of-memory kill of the thread looks like to the library).
+ */
+const uploadWithDyingWorkers = (uploadUrl: string, apiUrl: string, fileSize: number): Promise<{ readonly tag: string; readonly cause: string; readonly sessionId?: string }> => {
+  const script = `
+    import workerThreads from 'node:worker_threads'
+    import { syncBuiltinESMExports } from 'node:module'
+    const Made = workerThreads.Worker
+    workerThreads.Worker = class extends Made { constructor(...args) { super(...args); void this.terminate() } }
+    syncBuiltinESMExports()
+    const { client } = await import('./src/Client.ts')
+    const { upload } = await import('./src/Upload.ts')
+    const { bytesOf, sourceOf, TOKEN } = await import('./test/helpers/upload.ts')
+    const box = client({ token: TOKEN, uploadUrl: ${JSON.stringify(uploadUrl)}, apiUrl: ${JSON.stringify(apiUrl)} })
+    let sessionId
+    const result = await upload(box)(
+      { source: sourceOf(bytesOf(${fileSize})), folderId: '0', fileName: 'dying-workers.bin', fileSize: ${fileSize} },
+      { onSession: (session) => { sessionId = session.id } },
+    )()
+    const error = result._tag === 'Left' ? result.left : { _tag: 'none' }
+    process.stdout.write(JSON.stringify({ tag: error._tag, cause: String(error.cause?.message ?? error.cause), sessionId }))
+  `
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(JSON.parse(out)))),
+  )
+}
+
+Shared('should fail with a HashError, not blame the source, and delete the session when the SHA-1 worker dies', withBox({ partSize: MiB }, async (box) => {
+  const outcome = await uploadWithDyingWorkers(box.emulator.url, box.emulator.apiUrl, 3 * MiB + 5)
+  assert.is(outcome.tag, 'HashError')
+  assert.match(outcome.cause, 'SHA-1 worker thread exited')
+  assert.ok(outcome.sessionId !== undefined, 'a session was created')
+  assert.is(await sessionStatus(box, outcome.sessionId ?? ''), 404)
+  assert.is(commits(box).length, 0)
+}))
 
 Shared.run()

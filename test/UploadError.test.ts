@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   type UploadError, aborted, decodeError, digestMismatch, errorPath, httpError, invalidInput, isRetryable, message, networkError,
-  sizeMismatch, sourceError, untrustedEndpoint,
+  sizeMismatch, sourceError, untrustedEndpoint, hashError,
 } from '../src/UploadError.ts'
 import { UploadSession } from '../src/UploadSession.ts'
 
@@ -48,6 +48,7 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   [untrustedEndpoint('https://evil.net'), ['https://evil.net', 'allowedHosts', 'No request was sent']],
   [invalidInput('fileSize must be positive'), ['fileSize must be positive']],
   [sourceError(new Error('EIO: i/o error, read')), ['Reading the source failed', 'EIO', 'nothing was committed']],
+  [hashError(new Error('a SHA-1 worker thread exited (code 1)')), ['Computing a SHA-1 failed', 'worker thread exited', 'nothing was committed', 'not at fault']],
 ]
 
 for (const [error, fragments] of table) {
@@ -78,6 +79,7 @@ Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing el
   assert.not.ok(isRetryable(aborted()))
   assert.not.ok(isRetryable(untrustedEndpoint('https://evil.net')))
   assert.not.ok(isRetryable(sourceError(new Error('EIO'))))
+  assert.not.ok(isRetryable(hashError(new Error('worker gone'))))
 })
 
 Constructors.run()
