@@ -84,9 +84,10 @@ Shared('should give fetch a plain copy of a shared view as a byte-array body, an
 
 /**
  * An upload in a child process whose SHA-1 worker threads die as soon as they are made (Node's own
- * `Worker`, terminated: what an out-of-memory kill of the thread looks like to the library).
+ * `Worker`, terminated: what an out-of-memory kill of the thread looks like to the library); then,
+ * with workers that live, a second upload in the same process (`after`: its result's tag).
  */
-const uploadWithDyingWorkers = (uploadUrl: string, apiUrl: string, fileSize: number): Promise<{ readonly tag: string; readonly cause: string; readonly sessionId?: string }> => {
+const uploadWithDyingWorkers = (uploadUrl: string, apiUrl: string, fileSize: number): Promise<{ readonly tag: string; readonly cause: string; readonly sessionId?: string; readonly after: string }> => {
   const script = `
     import workerThreads from 'node:worker_threads'
     import { syncBuiltinESMExports } from 'node:module'
@@ -103,20 +104,24 @@ const uploadWithDyingWorkers = (uploadUrl: string, apiUrl: string, fileSize: num
       { onSession: (session) => { sessionId = session.id } },
     )()
     const error = result._tag === 'Left' ? result.left : { _tag: 'none' }
-    process.stdout.write(JSON.stringify({ tag: error._tag, cause: String(error.cause?.message ?? error.cause), sessionId }))
+    workerThreads.Worker = Made
+    syncBuiltinESMExports()
+    const again = await upload(box)({ source: sourceOf(bytesOf(${fileSize})), folderId: '0', fileName: 'after-dying-workers.bin', fileSize: ${fileSize} })()
+    process.stdout.write(JSON.stringify({ tag: error._tag, cause: String(error.cause?.message ?? error.cause), sessionId, after: again._tag }))
   `
   return new Promise((resolve, reject) =>
     execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(JSON.parse(out)))),
   )
 }
 
-Shared('should fail with a HashError, not blame the source, and delete the session when the SHA-1 worker dies', withBox({ partSize: MiB }, async (box) => {
+Shared('should fail with a HashError, not blame the source, and delete the session when the SHA-1 worker dies; the next upload gets a new worker', withBox({ partSize: MiB }, async (box) => {
   const outcome = await uploadWithDyingWorkers(box.emulator.url, box.emulator.apiUrl, 3 * MiB + 5)
   assert.is(outcome.tag, 'HashError')
   assert.match(outcome.cause, 'SHA-1 worker thread exited')
   assert.ok(outcome.sessionId !== undefined, 'a session was created')
   assert.is(await sessionStatus(box, outcome.sessionId ?? ''), 404)
-  assert.is(commits(box).length, 0)
+  assert.is(outcome.after, 'Right', 'the next upload in that process succeeds')
+  assert.is(commits(box).length, 1, 'only the second upload committed')
 }))
 
 Shared.run()
