@@ -168,7 +168,7 @@ export const message = (error: UploadError): string => {
     case 'SourceError':
       return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream you passed, then upload again.`
     case 'HashError':
-      return `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (with a custom sha1 option, check it).`
+      return `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (and if you passed your own sha1, check it).`
   }
 }
 
