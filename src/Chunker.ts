@@ -96,6 +96,21 @@ const describe = (chunk: unknown): string =>
 
 const noop = (): void => undefined
 
+/** Bytes copied between two turns of the event loop (see `turn`). */
+const bytesPerTurn = 4 * 1024 * 1024
+
+/**
+ * A turn of the event loop, where the runtime has a cheap one (`setImmediate`: Node, Deno, Bun).
+ * A source that answers every read at once (bytes in memory) keeps the pipe in microtasks, which
+ * hold back the hashing threads' answers, the sockets and the rest of the app while parts are cut
+ * ahead (60-90 ms at a time in an upload of 32 MiB parts); a turn every 4 MiB copied lets them in.
+ * Browsers and workerd go without: their `setTimeout` is clamped to 4 ms once nested.
+ */
+const turn = (): Promise<void> | undefined => {
+  const immediate = (globalThis as { readonly setImmediate?: (callback: () => void) => unknown }).setImmediate
+  return immediate === undefined ? undefined : new Promise<void>((resolve) => void immediate(resolve))
+}
+
 /** A reader cancelling with an error value (say a part's HttpError) keeps it as is; anything else becomes `Aborted`. */
 const isTagged = (reason: unknown): boolean =>
   typeof reason === 'object' && reason !== null && typeof (reason as { readonly _tag?: unknown })._tag === 'string'
@@ -201,6 +216,9 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
       ? undefined
       : new Promise<void>((resolve) => (wakeWriter = resolve)).then(room)
 
+  /** Bytes copied since the last turn of the event loop. */
+  let sinceTurn = 0
+
   const write = async (chunk: unknown): Promise<void> => {
     if (!isUint8Array(chunk)) return fail(invalidInput(`the chunker takes Uint8Array chunks, got ${describe(chunk)}`))
     if (seen + chunk.length > fileSize) return fail(sizeMismatch(fileSize, fileSize + 1, 'too_long'))
@@ -215,6 +233,11 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
         current = undefined
         filled = 0
         await room()
+      }
+      sinceTurn += slice.end - slice.start
+      if (sinceTurn >= bytesPerTurn) {
+        sinceTurn = 0
+        await turn()
       }
     }
   }

@@ -129,6 +129,49 @@ Chunker('should error the parts and digest with the reason of a failing source',
   assert.is(await c.digest.catch((e: unknown) => e), 'disk gone')
 })
 
+/**
+ * Bytes a source that answers at once had given when each turn of the event loop came (a `setImmediate`
+ * chain, which runs in the same phase as the chunker's turns), while the chunker cuts 16 MiB with a
+ * SHA-1 that answers at once too (`pure`): nothing else makes the pipe leave its microtasks.
+ */
+const bytesBetweenTurns = async (): Promise<number[]> => {
+  const MiB = 1024 * 1024
+  const fileSize = 16 * MiB
+  let pulled = 0
+  const source = new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (pulled >= fileSize) return controller.close()
+      controller.enqueue(new Uint8Array(MiB).fill(pulled / MiB))
+      pulled += MiB
+    },
+  }, { highWaterMark: 0 })
+  const gaps: number[] = []
+  let seen = 0
+  let done = false
+  const tick = (): void => {
+    gaps.push(pulled - seen)
+    seen = pulled
+    if (!done) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const c = chunker({ partSize: 4 * MiB, fileSize, sha1: pure })
+  for await (const part of source.pipeThrough(c)) part.release()
+  await c.digest
+  done = true
+  gaps.push(pulled - seen)
+  return gaps
+}
+
+const hasImmediate = typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+
+Chunker(`should let the event loop turn every 4 MiB copied from a source that answers at once (${hasImmediate ? 'setImmediate' : 'no setImmediate here: not checked'})`, async () => {
+  if (!hasImmediate) return
+  const gaps = await bytesBetweenTurns()
+  const moving = gaps.filter((gap) => gap > 0).map((gap) => gap / 1048576)
+  // 4 MiB between turns, plus the chunks the pipe reads ahead of the copy.
+  assert.ok(Math.max(...gaps) <= 6 * 1024 * 1024, `MiB copied between turns (turns without copying left out): ${moving.join(' ')}`)
+})
+
 /** `pure`, except that `failing` decides how its calls fail: part `n` (from 0), or the whole-file digest. */
 const brokenAt = (failing: { readonly part?: number; readonly digest?: true; readonly throws?: true }): Sha1 => ({
   ...pure,
