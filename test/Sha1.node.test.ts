@@ -1,5 +1,4 @@
 /** The Node SHA-1s pass the vectors, and every implementation agrees with node:crypto on random data. */
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { suite } from 'uvu'
@@ -9,6 +8,7 @@ import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
 import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
 import { pure, subtlePure } from '../src/sha1/pure.ts'
 import { workerSha1 } from '../src/sha1/worker.node.ts'
+import { runModule } from './helpers/childModule.ts'
 import { retainedArrayBuffers } from './helpers/memory.ts'
 import { assertVectors, hashInParts } from './helpers/sha1Vectors.ts'
 
@@ -39,9 +39,7 @@ Sha1('should let the process exit once hashing is done (the worker threads hold 
     console.log(Buffer.from(await file.digest()).toString('hex'))
   `
   const started = Date.now()
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
-  )
+  const stdout = await runModule(script)
   assert.is(stdout.trim(), createHash('sha1').update(new Uint8Array(2 * 1024 * 1024)).digest('hex'))
   assert.ok(Date.now() - started < 15_000)
 })
@@ -84,9 +82,7 @@ const threadsFor = async (kind: 'plain' | 'shared'): Promise<number> => {
     await file.digest()
     process.stdout.write(String(during - before))
   `
-  const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
-  )
+  const stdout = await runModule(script)
   const count = Number(stdout.trim())
   if (!Number.isInteger(count)) throw new Error(`unexpected output: ${stdout.slice(0, 300)}`)
   return count

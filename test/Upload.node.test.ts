@@ -3,7 +3,6 @@
  * moves between threads, and still sends every byte; a view of shared memory becomes a plain
  * buffer before it is ever a byte-array body.
  */
-import { execFile } from 'node:child_process'
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,6 +11,7 @@ import { partBody as streamBody } from '../src/body/stream.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { transfer, upload } from '../src/Upload.ts'
+import { runModule } from './helpers/childModule.ts'
 import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const Shared = suite('upload from shared memory (node)')
@@ -109,9 +109,7 @@ const uploadWithDyingWorkers = (uploadUrl: string, apiUrl: string, fileSize: num
     const again = await upload(box)({ source: sourceOf(bytesOf(${fileSize})), folderId: '0', fileName: 'after-dying-workers.bin', fileSize: ${fileSize} })()
     process.stdout.write(JSON.stringify({ tag: error._tag, cause: String(error.cause?.message ?? error.cause), sessionId, after: again._tag }))
   `
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(JSON.parse(out)))),
-  )
+  return runModule(script).then((out) => JSON.parse(out))
 }
 
 Shared('should fail with a HashError, not blame the source, and delete the session when the SHA-1 worker dies; the next upload gets a new worker', withBox({ partSize: MiB }, async (box) => {
