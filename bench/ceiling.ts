@@ -17,8 +17,9 @@ interface Answer {
 }
 
 /**
- * A client with nothing to do but send: `(fileSize, name)` uploads `fileSize` bytes (a multiple of
- * 32 MiB, in 32 MiB parts) and resolves to the milliseconds from session creation to commit.
+ * A client with nothing to do but send: `(fileSize, name, mark)` uploads `fileSize` bytes (a multiple of
+ * 32 MiB, in 32 MiB parts) and resolves to the milliseconds from session creation to commit, with
+ * what `mark` (e.g. a CPU sampler) gave at both ends of that stretch.
  */
 export const ceilingUpload = (uploadUrl: string, token: string, concurrency: number) => {
   const agent = new http.Agent({ keepAlive: true })
@@ -39,13 +40,14 @@ export const ceilingUpload = (uploadUrl: string, token: string, concurrency: num
   }
   const part = randomFillSync(new Uint8Array(32 * MiB))
   const partDigest = `sha=${createHash('sha1').update(part).digest('base64')}`
-  return async (fileSize: number, name: string): Promise<number> => {
+  return async <S>(fileSize: number, name: string, mark: () => S): Promise<{ readonly ms: number; readonly start: S; readonly end: S }> => {
     const count = fileSize / part.length
     if (!Number.isInteger(count)) throw new Error('the ceiling upload needs a multiple of 32 MiB')
     const whole = createHash('sha1')
     for (let k = 0; k < count; k++) whole.update(part)
     const wholeDigest = `sha=${whole.digest('base64')}`
     const start = performance.now()
+    const startMark = mark()
     const session = checked('create session', 201)(await send('POST', `${uploadUrl}/files/upload_sessions`,
       { 'content-type': 'application/json' }, JSON.stringify({ folder_id: '0', file_size: fileSize, file_name: name }))) as {
       readonly part_size: number
@@ -66,6 +68,6 @@ export const ceilingUpload = (uploadUrl: string, token: string, concurrency: num
     await Promise.all(Array.from({ length: concurrency }, lane))
     checked('commit', 201)(await send('POST', session.session_endpoints.commit,
       { 'content-type': 'application/json', digest: wholeDigest }, JSON.stringify({ parts })))
-    return performance.now() - start
+    return { ms: performance.now() - start, start: startMark, end: mark() }
   }
 }

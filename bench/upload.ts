@@ -6,7 +6,9 @@
  * the emulator; after one warm-up upload by the SDK, `BENCH_UPLOAD_ROUNDS` (3) rounds of one upload
  * each, alternating which side goes first; then as many by a client that only sends precomputed
  * parts (`ceiling.ts`: the emulator's ceiling on this machine). Prints every round, the median
- * throughputs and their ratio (target ≥ 3), and appends the figures to `.notes/bench-upload.md`.
+ * throughputs and their ratio (target ≥ 3), the CPU time of both processes per GiB for each kind of
+ * client (`cpu.ts`: what bounds a run on cores the two share), and appends the figures to
+ * `.notes/bench-upload.md`.
  * `BENCH_UPLOAD_BYTES` overrides the size for a quick try (the ceiling needs 32 MiB parts: 256 MiB
  * or more, a multiple of 32 MiB).
  */
@@ -20,6 +22,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { client } from '../src/Client.ts'
 import { upload } from '../src/Upload.ts'
 import { ceilingUpload } from './ceiling.ts'
+import { type CpuSample, type CpuUse, cpuSampler, cpuUse, describeCpu } from './cpu.ts'
 import { chunkPlan, MiB, randomBuffer, sourceStream } from './source.ts'
 import { median } from './stats.ts'
 
@@ -52,18 +55,34 @@ const startEmulator = async (): Promise<{ readonly url: string; readonly apiUrl:
   })
 }
 
-/** Samples RSS every 10 ms while `f` runs; returns its duration and the peak. */
-const measured = async <A>(f: () => Promise<A>): Promise<{ readonly ms: number; readonly peakRss: number; readonly value: A }> => {
+/** A measured upload: its duration, this process's peak RSS, and the CPU time of both processes at either end. */
+interface Measured {
+  readonly ms: number
+  readonly peakRss: number
+  readonly cpu: readonly [CpuSample, CpuSample]
+}
+
+/** Samples RSS every 10 ms while `f` runs, and both processes' CPU time before and after it. */
+const measured = async (f: () => Promise<void>, cpu: () => CpuSample): Promise<Measured> => {
   let peakRss = process.memoryUsage.rss()
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 10)
+  const before = cpu()
   const start = performance.now()
   try {
-    const value = await f()
-    return { ms: performance.now() - start, peakRss: Math.max(peakRss, process.memoryUsage.rss()), value }
+    await f()
+    const ms = performance.now() - start
+    return { ms, peakRss: Math.max(peakRss, process.memoryUsage.rss()), cpu: [before, cpu()] }
   } finally {
     clearInterval(sampler)
   }
 }
+
+/** The median of each figure of several CPU uses. */
+const medianCpu = (uses: ReadonlyArray<CpuUse>): CpuUse => ({
+  client: median(uses.map((u) => u.client)),
+  emulator: median(uses.map((u) => u.emulator)),
+  busyCores: median(uses.map((u) => u.busyCores)),
+})
 
 /** The same chunk plan as a Node stream for the SDK (fresh Buffers: the SDK keeps what it reads). */
 const nodeSource = (buffer: Uint8Array, plan: Uint32Array): Readable => {
@@ -82,6 +101,7 @@ const nodeSource = (buffer: Uint8Array, plan: Uint32Array): Readable => {
 
 export const run = async (): Promise<void> => {
   const emulator = await startEmulator()
+  const cpu = cpuSampler(emulator.child.pid)
   try {
     const buffer = randomBuffer(64 * MiB)
     const plan = chunkPlan(total)
@@ -113,29 +133,33 @@ export const run = async (): Promise<void> => {
     // would not show their buffers.
     await ours(24 * MiB, 'load')
     const baseline = await settled()
-    const first = await measured(() => ours(total, 'first'))
+    const first = await measured(() => ours(total, 'first'), cpu)
     const growth = first.peakRss - baseline
     // Throughput: one unmeasured upload for the SDK too (ours was the one above), so that neither
     // side is measured on a cold emulator or before its code is compiled; then rounds alternating
     // which side goes first.
     await theirs(Math.min(total, 256 * MiB), 'warm-up-sdk')
-    const measureOurs = async () => (await settled(), mbps(total, (await measured(() => ours(total, 'bench'))).ms))
-    const measureTheirs = async () => (await settled(), mbps(total, (await measured(() => theirs(total, 'bench-sdk'))).ms))
-    const rounds: Array<{ readonly ours: number; readonly theirs: number }> = []
+    const measureOurs = async () => (await settled(), await measured(() => ours(total, 'bench'), cpu))
+    const measureTheirs = async () => (await settled(), await measured(() => theirs(total, 'bench-sdk'), cpu))
+    const rounds: Array<{ readonly ours: number; readonly theirs: number; readonly oursCpu: CpuUse; readonly theirsCpu: CpuUse }> = []
     for (let round = 0; round < roundCount; round++) {
       const [a, b] = round % 2 === 0
         ? [await measureOurs(), await measureTheirs()]
         : await measureTheirs().then(async (t) => [await measureOurs(), t] as const)
-      rounds.push({ ours: a, theirs: b })
+      rounds.push({ ours: mbps(total, a.ms), theirs: mbps(total, b.ms), oursCpu: cpuUse(total, ...a.cpu), theirsCpu: cpuUse(total, ...b.cpu) })
     }
     // The emulator's ceiling here: a client that only sends precomputed parts (bench/ceiling.ts).
     const ceiling = ceilingUpload(emulator.url, token, concurrency)
-    const ceilings: number[] = []
+    const ceilings: Array<{ readonly mbps: number; readonly cpu: CpuUse }> = []
     const ceilingFits = total >= 256 * MiB && total % (32 * MiB) === 0
-    for (let round = 0; ceilingFits && round < roundCount; round++) ceilings.push((await settled(), mbps(total, await ceiling(total, `ceiling-${round}-${Date.now()}.bin`))))
+    for (let round = 0; ceilingFits && round < roundCount; round++) {
+      await settled()
+      const run = await ceiling(total, `ceiling-${round}-${Date.now()}.bin`, cpu)
+      ceilings.push({ mbps: mbps(total, run.ms), cpu: cpuUse(total, run.start, run.end) })
+    }
     const ourMbps = median(rounds.map((r) => r.ours))
     const sdkMbps = median(rounds.map((r) => r.theirs))
-    const ceilingMbps = ceilingFits ? median(ceilings) : Number.NaN
+    const ceilingMbps = ceilingFits ? median(ceilings.map((c) => c.mbps)) : Number.NaN
     const budget = (concurrency + 2) * partSize
     const lines = [
       `upload ${(total / MiB).toFixed(0)} MiB via emulator in its own process (digest storage, ${latencyMs} ms per answer), part size ${partSize / MiB} MiB`,
@@ -145,7 +169,11 @@ export const run = async (): Promise<void> => {
       `  this library, concurrency ${concurrency}: ${ourMbps.toFixed(1)} MB/s (median)`,
       `  official SDK uploadBigFile:       ${sdkMbps.toFixed(1)} MB/s (median)`,
       `  ratio of the medians: ${(ourMbps / sdkMbps).toFixed(2)}x (target >= 3)`,
-      `  emulator ceiling, a client sending precomputed parts: ${ceilingMbps.toFixed(1)} MB/s (median of ${ceilings.map((c) => c.toFixed(0)).join(', ')}) = ${(ceilingMbps / sdkMbps).toFixed(2)}x the SDK; this library reaches ${((100 * ourMbps) / ceilingMbps).toFixed(0)}% of it`,
+      `  emulator ceiling, a client sending precomputed parts: ${ceilingMbps.toFixed(1)} MB/s (median of ${ceilings.map((c) => c.mbps.toFixed(0)).join(', ')}) = ${(ceilingMbps / sdkMbps).toFixed(2)}x the SDK; this library reaches ${((100 * ourMbps) / ceilingMbps).toFixed(0)}% of it`,
+      `  CPU per upload, client process + emulator process (medians; the two share the machine's cores):`,
+      `    this library:        ${describeCpu(medianCpu(rounds.map((r) => r.oursCpu)))}`,
+      `    official SDK:        ${describeCpu(medianCpu(rounds.map((r) => r.theirsCpu)))}`,
+      ...(ceilingFits ? [`    ceiling client:      ${describeCpu(medianCpu(ceilings.map((c) => c.cpu)))}`] : []),
       `  this library's peak RSS above baseline, first upload: ${(growth / MiB).toFixed(1)} MiB (target <= (concurrency + 2) x part size = ${(budget / MiB).toFixed(0)} MiB; part buffers (concurrency + 1) x part size = ${(((concurrency + 1) * partSize) / MiB).toFixed(0)} MiB)`,
     ]
     console.log(lines.join('\n'))
