@@ -58,7 +58,9 @@ export const cores = availableParallelism()
 /** The throughput (MB/s) that `cores` fully busy would allow at this CPU cost per GiB. */
 export const cpuBound = (use: CpuUse): number => (cores / (use.client + use.emulator)) * (GiB / 1e6)
 
-/** E.g. `1.80 + 2.20 = 4.00 CPU-s per GiB, 1.70 cores busy, <= 537 MB/s with 2 cores busy`. */
+/** E.g. `1.80 + 2.20 = 4.00 CPU-s per GiB, 1.70 cores busy on average; all 2 cores busy at this cost: 537 MB/s`. */
 export const describeCpu = (use: CpuUse): string =>
-  `${use.client.toFixed(2)} + ${use.emulator.toFixed(2)} = ${(use.client + use.emulator).toFixed(2)} CPU-s per GiB, ` +
-  `${use.busyCores.toFixed(2)} cores busy on average; all ${cores} cores busy at this cost: ${cpuBound(use).toFixed(0)} MB/s`
+  Number.isNaN(use.emulator)
+    ? `${use.client.toFixed(2)} CPU-s per GiB in this process (the emulator's CPU time is read from /proc, which this system lacks)`
+    : `${use.client.toFixed(2)} + ${use.emulator.toFixed(2)} = ${(use.client + use.emulator).toFixed(2)} CPU-s per GiB, ` +
+      `${use.busyCores.toFixed(2)} cores busy on average; all ${cores} cores busy at this cost: ${cpuBound(use).toFixed(0)} MB/s`
