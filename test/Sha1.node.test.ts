@@ -94,6 +94,29 @@ Sha1('should hash shared parts on one worker thread, plain ones on two', async (
   assert.is(await threadsFor('plain'), 2, 'threads started for a file of plain parts')
 })
 
+Sha1('should start the worker when a shared part buffer is allocated, and stop it after a second if no part comes', async () => {
+  // So that the thread starts (~40 ms) while the first part is copied in, not after. Linux: threads counted in /proc/self/task.
+  const script = `
+    import { readdirSync } from 'node:fs'
+    import { workerSha1 } from './src/sha1/worker.node.ts'
+    const threads = () => readdirSync('/proc/self/task').length
+    const before = threads()
+    workerSha1.shared.allocate(1000)
+    const small = threads() - before
+    workerSha1.shared.allocate(2 << 20)
+    const started = threads() - before
+    const t0 = Date.now()
+    while (threads() > before && Date.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 20))
+    process.stdout.write(JSON.stringify({ small, started, left: threads() - before, stoppedAfterMs: Date.now() - t0 }))
+  `
+  const stdout = await runModule(script)
+  const result = JSON.parse(stdout) as { small: number; started: number; left: number; stoppedAfterMs: number }
+  assert.is(result.small, 0, 'a buffer under 1 MiB (hashed on this thread) starts no worker')
+  assert.is(result.started, 1, 'a shared part buffer starts the worker at once')
+  assert.is(result.left, 0, `the worker, never called, still runs after ${result.stoppedAfterMs} ms`)
+  assert.ok(result.stoppedAfterMs >= 900, `stopped after ${result.stoppedAfterMs} ms: not before its idle second`)
+})
+
 Sha1('should let go of shared part memory once the workers have been idle for a second', async () => {
   const shared = workerSha1.shared
   if (shared === undefined) return assert.unreachable('the worker SHA-1 offers shared part buffers')
