@@ -56,7 +56,6 @@ const hashWasmSinglePass = (buffer: Uint8Array, plan: Uint32Array) => async (): 
 const limitName = 'node:crypto SHA-1, single pass (the limit)'
 const wasmName = 'hash-wasm SHA-1, single pass (portable limit)'
 
-
 /** One line: median MB/s over the rounds, and the median of the per-round ratios to `limit` (same round). */
 const row = (name: string, ms: ReadonlyArray<number>, limit?: ReadonlyArray<number>): string =>
   `  ${name.padEnd(48)} ${mbps(total, median(ms)).toFixed(0).padStart(6)} MB/s  (${ms.map((m) => mbps(total, m).toFixed(0)).join(', ')})` +

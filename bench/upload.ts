@@ -172,8 +172,8 @@ export const run = async (): Promise<void> => {
     const ceilingFits = total >= 256 * MiB && total % (32 * MiB) === 0
     for (let round = 0; ceilingFits && round < roundCount; round++) {
       await settled()
-      const run = await ceiling(total, `ceiling-${round}-${Date.now()}.bin`, cpu)
-      ceilings.push({ mbps: mbps(total, run.ms), cpu: cpuUse(total, run.start, run.end) })
+      const timed = await ceiling(total, `ceiling-${round}-${Date.now()}.bin`, cpu)
+      ceilings.push({ mbps: mbps(total, timed.ms), cpu: cpuUse(total, timed.start, timed.end) })
     }
     const ourMbps = median(rounds.map((r) => r.ours))
     const sdkMbps = median(rounds.map((r) => r.theirs))
