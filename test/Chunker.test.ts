@@ -1,4 +1,5 @@
 /** The chunker's edge cases, table-driven, with `crypto.subtle` as reference (portable: runs in every runtime). */
+import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chunker } from '../src/Chunker.ts'
@@ -70,6 +71,38 @@ for (const [name, options, chunks, error] of failures)
     assert.equal(outcome.error, error)
     assert.equal(outcome.digest, { rejected: error })
   })
+
+// Any wrong length, down to a single byte short or long: the table above has one of each, and a
+// check off by one (a stream one byte short ending "complete", without its last part) slipped past it.
+const wrongLength = fc.record({
+  fileSize: fc.integer({ min: 1, max: 300 }),
+  partSize: fc.integer({ min: 1, max: 64 }),
+  sizes: fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 5 }),
+}).chain((s) => fc.record({
+  s: fc.constant(s),
+  length: fc.oneof(fc.integer({ min: 0, max: s.fileSize - 1 }), fc.integer({ min: s.fileSize + 1, max: s.fileSize + 40 }), fc.constantFrom(s.fileSize - 1, s.fileSize + 1)),
+}))
+
+Chunker('should fail with SizeMismatch for any stream shorter or longer than fileSize, by any amount, delivering only whole reference parts (fast-check seed 11)', () =>
+  fc.assert(
+    fc.asyncProperty(wrongLength, async ({ s: { fileSize, partSize, sizes }, length }) => {
+      const data = bytesOf(length)
+      const outcome = await run(chunker({ partSize, fileSize }), chunksOf(data, sizes))
+      const reason = length === 0 ? 'empty' : length < fileSize ? 'too_short' : 'too_long'
+      const error = { _tag: 'SizeMismatch', expected: fileSize, actual: length < fileSize ? length : fileSize + 1, reason }
+      assert.equal(outcome.error, error)
+      assert.equal(outcome.digest, { rejected: error })
+      // Parts delivered before the failure is known are whole parts of the reference slicing.
+      const reference = partRanges(partSize)(fileSize)
+      outcome.parts.forEach((part, i) => {
+        const r = reference[i]!
+        assert.equal({ index: part.index, offset: part.offset, size: part.size }, { index: r.index, offset: r.offset, size: r.size })
+        assert.ok(r.end < length, `part ${i} ends at ${r.end}, past the ${length} bytes the stream had`)
+        assert.equal(Array.from(part.bytes), Array.from(data.subarray(r.offset, r.end + 1)))
+      })
+    }),
+    { seed: 11, numRuns: 150 },
+  ))
 
 Chunker('should not cut any part from a chunk that goes past fileSize', async () => {
   const outcome = await run(chunker({ partSize: 10, fileSize: 20 }), [bytesOf(25)])

@@ -167,6 +167,24 @@ BadSource('should fail with SizeMismatch at the first byte past the declared siz
   assert.equal(error, { _tag: 'SizeMismatch', expected: 3000, actual: 3001, reason: 'too_long' })
 }))
 
+// The last line of defence, should a chunker ever end without a part: `transfer` counts the parts
+// Box confirmed before committing. A chunker that loses the last part stands in for that bug.
+BadSource('should not commit, and should delete the session, when fewer parts than the session has came out of the chunker', withBox({ partSize: 1024 }, async (box) => {
+  const created = rightOf(await createSession(box.client)({ folderId: '0', fileName: uniqueName('lost'), fileSize: 3000 })())
+  const losingLast = Object.defineProperty({ ...created }, 'chunker', {
+    value: ((options) => {
+      const inner = created.chunker(options)
+      let seen = 0
+      const dropLast = new TransformStream({ transform: (part, controller) => { if (++seen < created.totalParts) controller.enqueue(part) } })
+      return { writable: inner.writable, readable: inner.readable.pipeThrough(dropLast), digest: inner.digest }
+    }) as Session['chunker'],
+  }) as Session
+  const result = await within(5000, 'upload', transfer(box.client, { retry: fastRetry })({ session: losingLast, source: sourceOf(bytesOf(3000)), stored: [] })())
+  assert.equal(result, E.left({ _tag: 'SizeMismatch', expected: 3000, actual: 2048, reason: 'too_short' }))
+  assert.is(commits(box).length, 0)
+  assert.is(await sessionStatus(box, created.id), 404)
+}))
+
 BadSource('should fail with a typed error when the source errors', failsWith(5000, () => {
   let sent = 0
   return new ReadableStream<Uint8Array>({
