@@ -40,6 +40,18 @@ test('should accept commit parts without sha1 (Java SDK sends only part_id, offs
     assert.is(r.status, 201, r.text)
   }))
 
+// Hex has no case: a client may echo Box's lowercase sha1 in upper case. A different sha1 is still refused.
+test('should accept commit parts whose sha1 is upper-case hex, and refuse one with another sha1', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const other = parts.map((p, i) => (i === 1 ? { ...p, sha1: sha1Hex(bytes.subarray(0, 1)) } : p))
+    assertBoxError(await commit(s, bytes, other), 400, 'invalid_parts')
+    const r = await commit(s, bytes, parts.map((p) => ({ ...p, sha1: String(p.sha1).toUpperCase() })))
+    assert.is(r.status, 201, r.text)
+  }))
+
 test('should accept the whole-file Digest as SHA= too', () =>
   withEmulator(SMALL, async (em) => {
     const bytes = randomFile(2500)

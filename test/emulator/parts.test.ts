@@ -161,23 +161,27 @@ test('should refuse a malformed sha-256 part Digest with 400 invalid_digest, and
  * Content-Range problems: each is answered 416 (protocol §3.4 416, §6.3) and nothing is stored.
  * The code is the emulator's choice where Box names none: `invalid_content_range`.
  */
-const badRanges: ReadonlyArray<readonly [string, (total: number) => string | null, number]> = [
-  ['no Content-Range', () => null, 1024],
-  ['a range without the `bytes ` unit', (t) => `0-1023/${t}`, 1024],
-  ['a range with `bytes=`', (t) => `bytes=0-1023/${t}`, 1024],
-  ['a range without total', () => 'bytes 0-1023', 1024],
-  ['a range with `*` total', () => 'bytes 0-1023/*', 1024],
-  ['garbage', () => 'bytes zero-one/two', 1024],
-  ['a range whose start is not a multiple of part_size', (t) => `bytes 100-1123/${t}`, 1024],
-  ['a non-final part shorter than part_size', (t) => `bytes 0-511/${t}`, 512],
-  ['a part longer than part_size', (t) => `bytes 0-2047/${t}`, 2048],
-  ['a total different from file_size', (t) => `bytes 0-1023/${t + 1}`, 1024],
-  ['a range past the end of the file', (t) => `bytes 2048-3071/${t}`, 1024],
-  ['a final part shorter than the rest of the file', (t) => `bytes 2048-2099/${t}`, 52],
-  ['a reversed range', (t) => `bytes 1023-0/${t}`, 1024],
+const malformed = 'is not of the form'
+const wrongLength = 'the part at this offset must have exactly'
+// name, Content-Range, body length, and what the message must say (each check is named apart).
+const badRanges: ReadonlyArray<readonly [string, (total: number) => string | null, number, string]> = [
+  ['no Content-Range', () => null, 1024, 'Content-Range header is required'],
+  ['a range without the `bytes ` unit', (t) => `0-1023/${t}`, 1024, malformed],
+  ['a range with `bytes=`', (t) => `bytes=0-1023/${t}`, 1024, malformed],
+  ['a range without total', () => 'bytes 0-1023', 1024, malformed],
+  ['a range with `*` total', () => 'bytes 0-1023/*', 1024, malformed],
+  ['garbage', () => 'bytes zero-one/two', 1024, malformed],
+  ['a range whose start is not a multiple of part_size', (t) => `bytes 100-1123/${t}`, 1024, 'not a multiple of part_size 1024'],
+  ['a non-final part shorter than part_size', (t) => `bytes 0-511/${t}`, 512, wrongLength],
+  ['a part longer than part_size', (t) => `bytes 0-2047/${t}`, 2048, wrongLength],
+  ['a total different from file_size', (t) => `bytes 0-1023/${t + 1}`, 1024, "differs from the session's file_size"],
+  ['a range past the end of the file', (t) => `bytes 2048-3071/${t}`, 1024, 'past the end of the file'],
+  ['a final part ending one byte past the end of the file', (t) => `bytes 2048-${t}/${t}`, 453, 'past the end of the file'],
+  ['a final part shorter than the rest of the file', (t) => `bytes 2048-2099/${t}`, 52, wrongLength],
+  ['a reversed range', (t) => `bytes 1023-0/${t}`, 1024, malformed],
 ]
 
-for (const [what, range, bodyLength] of badRanges) {
+for (const [what, range, bodyLength, says] of badRanges) {
   test(`should refuse ${what} with 416`, () =>
     withEmulator(SMALL, async (em) => {
       const bytes = randomFile(2500)
@@ -186,6 +190,7 @@ for (const [what, range, bodyLength] of badRanges) {
       const r = await putBytes(s, body, 0, bytes.length, { range: range(bytes.length) })
       assertBoxError(r, 416, 'invalid_content_range')
       assertSchema('ClientError', r.json)
+      assert.match(String((r.json as { message?: unknown }).message), says)
       assert.equal(await storedParts(s), [])
     }))
 }
