@@ -32,7 +32,9 @@ export interface ResumeInput {
 
 /**
  * Finishes an upload from its session. Fails with `DigestMismatch` when a part Box holds differs
- * from the source's bytes at that place.
+ * from the source's bytes at that place. A failure once the parts are listed deletes the session
+ * unless `keepSessionOnError`, as `upload` does; when they cannot be listed, the session is left as
+ * it was (and carried in the error with `keepSessionOnError`).
  * @example
  * resume(box)({ session: JSON.parse(localStorage.getItem('upload')!), source: file.stream() }, { onProgress })
  */

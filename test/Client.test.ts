@@ -75,6 +75,7 @@ const cases: ReadonlyArray<readonly [string, { readonly uploadUrl?: string; read
   ['an allowed host name', { allowedHosts: ['Uploads.Example.com'] }, 'https://uploads.example.com/x', true],
   ['an allowed host name over http', { allowedHosts: ['uploads.example.com'] }, 'http://uploads.example.com/x', 'http://uploads.example.com'],
   ['an allowed host with a port', { allowedHosts: ['uploads.example.com:8443'] }, 'https://uploads.example.com:8443/x', true],
+  ['an allowed host with a port over http', { allowedHosts: ['uploads.example.com:8443'] }, 'http://uploads.example.com:8443/x', 'http://uploads.example.com:8443'],
   ['an allowed host on another port', { allowedHosts: ['uploads.example.com'] }, 'https://uploads.example.com:8443/x', 'https://uploads.example.com:8443'],
   ['a wildcard subdomain', { allowedHosts: ['*.example.com'] }, 'https://a.b.example.com/x', true],
   ['a wildcard apex', { allowedHosts: ['*.example.com'] }, 'https://example.com/x', 'https://example.com'],

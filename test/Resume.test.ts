@@ -1,11 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { BoxFile } from '../src/BoxFile.ts'
+import { client } from '../src/Client.ts'
 import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
 import type { Session } from '../src/Session.ts'
-import { type UploadFailure, upload } from '../src/Upload.ts'
-import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
+import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
+import { TOKEN, bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
 
 const fileSize = 10 * 1024 + 100
 
@@ -61,6 +63,36 @@ Resume('should fail with DigestMismatch when the source differs from the parts B
   assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', JSON.stringify(result))
   assert.is(await sessionStatus(box, session.id), 404)
   assert.is(commits(box).length, 0)
+}))
+
+// A resume that cannot even list the parts (here: the session is another user's) has nothing of
+// its own to undo: the session is left as it was, and carried in the error with keepSessionOnError.
+Resume('should leave the session as it was when its parts cannot be listed, and carry it with keepSessionOnError', withBox({ ...failingPart4, tokens: [TOKEN, 'other-token'] }, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const other = client({ token: 'other-token', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+  for (const keepSessionOnError of [false, true]) {
+    const result = await resume(other)({ session, source: sourceOf(bytes) }, { retry: fastRetry, keepSessionOnError })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 403, JSON.stringify(result))
+    assert.is((result as E.Left<UploadFailure>).left.session?.id, keepSessionOnError ? session.id : undefined)
+    assert.is(await sessionStatus(box, session.id), 200)
+  }
+  assert.is(commits(box).length, 0)
+}))
+
+// Resuming a new version passes its etag to the commit: Box refuses it (412) once the file changed.
+Resume('should send ifMatch with the commit of a resumed new version: 412 for a stale etag, the version for the current one', withBox(failingPart4, async (box) => {
+  const first = await upload(box.client)({ source: sourceOf(bytesOf(fileSize, 5)), folderId: '0', fileName: uniqueName('versioned'), fileSize }, { retry: fastRetry })()
+  assert.ok(E.isRight(first), JSON.stringify(first))
+  const file = (first as E.Right<BoxFile>).right
+  const bytes = bytesOf(fileSize, 6)
+  const broken = await uploadVersion(box.client)({ source: sourceOf(bytes), fileId: file.id, fileSize }, { retry: { ...fastRetry, retries: 1 }, keepSessionOnError: true })()
+  const session = E.isLeft(broken) ? broken.left.session : undefined
+  assert.ok(session !== undefined, JSON.stringify(broken))
+  const stale = await resume(box.client)({ session, source: sourceOf(bytes), ifMatch: `"${Number(file.etag) + 1}"` }, { retry: fastRetry, keepSessionOnError: true })()
+  assert.ok(E.isLeft(stale) && stale.left._tag === 'HttpError' && stale.left.status === 412, JSON.stringify(stale))
+  const current = await resume(box.client)({ session: session!, source: sourceOf(bytes), ifMatch: `"${file.etag}"` }, { retry: fastRetry })()
+  assert.ok(E.isRight(current) && current.right.id === file.id, JSON.stringify(current))
+  sameBytes(await download(box, file.id), bytes)
 }))
 
 Resume('should refuse an id without a file size, and a stored session that is not one', withBox({}, async (box) => {
