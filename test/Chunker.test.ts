@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert'
 import { chunker } from '../src/Chunker.ts'
 import { partRanges } from '../src/Cut.ts'
 import type { Sha1 } from '../src/Sha1.ts'
-import { pure, subtlePure } from '../src/sha1/pure.ts'
+import { combine, subtleDigest } from '../src/sha1/Sha1.ts'
+import { pure, pureStream, subtlePure } from '../src/sha1/pure.ts'
 import { bytesOf, chunksOf, counting, run, sourceOf, subtleSha1 } from './helpers/chunking.ts'
 
 const Chunker = suite('chunker')
@@ -103,6 +104,24 @@ Chunker('should fail with SizeMismatch for any stream shorter or longer than fil
     }),
     { seed: 11, numRuns: 150 },
   ))
+
+// A whole-file hash fed late (as one on another thread may be): the digest is taken only once the
+// last part's bytes are in, not when the source ends.
+Chunker('should take the whole-file digest only after the last part was fed, with a hasher that feeds it late', async () => {
+  const late = combine({
+    implementation: 'pure',
+    depth: 2,
+    stream: () => {
+      const inner = pureStream()
+      return { update: (bytes) => new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => inner.update(bytes)), digest: inner.digest }
+    },
+    digest: subtleDigest,
+  })
+  const data = bytesOf(45)
+  const outcome = await run(chunker({ partSize: 10, fileSize: 45, sha1: late }), chunksOf(data, [7]))
+  assert.is(outcome.error, undefined)
+  assert.is(outcome.digest, await subtleSha1(data))
+})
 
 Chunker('should not cut any part from a chunk that goes past fileSize', async () => {
   const outcome = await run(chunker({ partSize: 10, fileSize: 20 }), [bytesOf(25)])

@@ -2,12 +2,13 @@ import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { BoxFile } from '../src/BoxFile.ts'
+import { client } from '../src/Client.ts'
 import { commit } from '../src/Commit.ts'
 import type { Part } from '../src/Part.ts'
 import { uploadPart } from '../src/PartUpload.ts'
 import { type Session, createSession, createVersionSession } from '../src/Session.ts'
 import type { UploadPart } from '../src/UploadPart.ts'
-import { bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within, eventually, recorded } from './helpers/upload.ts'
+import { TOKEN, bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within, eventually, recorded } from './helpers/upload.ts'
 
 /** A session with every part of `bytes` uploaded: what a commit needs. */
 const prepared = async (box: TestBox, bytes: Uint8Array, fileId?: string) => {
@@ -118,6 +119,104 @@ Commit('should fail without retrying on a wrong digest and on If-Match of anothe
   assert.ok(E.isRight(fresh) && fresh.right.id === id && fresh.right.size === 2000, JSON.stringify(fresh))
   await eventually(() => commitsSent(box).length === 4)
   assert.equal(commitsSent(box).map((r) => r.status), [400, 201, 412, 201])
+}))
+
+/**
+ * A client whose requests reach the emulator and whose answers `change` may replace: for answers
+ * Box may give and the emulator, being correct, never does. `change` also sees each request go out.
+ */
+const through = (box: TestBox, change: (method: string, url: string, answer: () => Promise<Response>) => Promise<Response>) =>
+  client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: (input, init) => change(init?.method ?? 'GET', String(input), () => fetch(input, init)) })
+
+const isCommit = (method: string, url: string): boolean => method === 'POST' && url.endsWith('/commit')
+const isStatus = (method: string, url: string): boolean => method === 'GET' && /\/upload_sessions\/[0-9A-F]+$/i.test(url)
+
+/** The same answer with its JSON body changed by `f`. */
+const rewritten = async (response: Response, f: (body: Record<string, unknown>) => unknown, status = response.status): Promise<Response> => {
+  const headers = new Headers(response.headers)
+  headers.delete('content-length')
+  return new Response(JSON.stringify(f((await response.json()) as Record<string, unknown>)), { status, headers })
+}
+
+Commit('should not take the file a repeated commit answers unless it has our size and SHA-1: the 500 stands', async () => {
+  const others: ReadonlyArray<readonly [string, (file: Record<string, unknown>) => unknown]> = [
+    ['another SHA-1', (file) => ({ ...file, sha1: '0'.repeat(40) })],
+    ['another size', (file) => ({ ...file, size: Number(file['size']) + 1 })],
+  ]
+  for (const [what, change] of others) {
+    await withBox({ partSize: 1024, faults: { commitFaults: ['error_after'] } }, async (box) => {
+      const { session, parts, digest } = await prepared(box, bytesOf(3000))
+      let commits = 0
+      const box2 = through(box, async (method, url, answer) => {
+        const response = await answer()
+        return isCommit(method, url) && ++commits === 2 ? rewritten(response, (body) => ({ ...body, entries: (body['entries'] as Array<Record<string, unknown>>).map(change) })) : response
+      })
+      const result = await within(5000, what, commit(box2, session)({ parts, digest, retry: { ...fastRetry, retries: 0 } })())
+      assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 500, `${what}: ${JSON.stringify(result)}`)
+      await recorded(box)
+      assert.equal(afterParts(box), ['POST 500', 'GET 404', 'POST 201'], what)
+    })()
+  }
+})
+
+Commit('should keep the 500, and not commit again, when the status check fails with anything but 404', withBox({ partSize: 1024, faults: { commitFaults: ['error_before'] } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    return isStatus(method, url) ? rewritten(response, () => ({ type: 'error', status: 503, code: 'unavailable', message: 'down' }), 503) : response
+  })
+  const result = await within(5000, 'commit', commit(box2, session)({ parts, digest, retry: { ...fastRetry, retries: 0 } })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 500, JSON.stringify(result))
+  await recorded(box)
+  assert.equal(afterParts(box), ['POST 500', 'GET 200'])
+}))
+
+Commit('should not check the session after a 507 (insufficient storage: nothing was applied)', withBox({ partSize: 1024 }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    return isCommit(method, url) ? rewritten(response, () => ({ type: 'error', status: 507, code: 'insufficient_storage', message: 'full' }), 507) : response
+  })
+  const result = await within(5000, 'commit', commit(box2, session)({ parts, digest, retry: fastRetry })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 507, JSON.stringify(result))
+  await recorded(box)
+  assert.equal(afterParts(box), ['POST 201'])
+}))
+
+Commit('should end with Aborted when aborted during the status check after a 500', withBox({ partSize: 1024, faults: { commitFaults: ['error_after'] } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const controller = new AbortController()
+  const box2 = through(box, async (method, url, answer) => {
+    if (isStatus(method, url)) controller.abort(new Error('stopped by the test'))
+    return answer()
+  })
+  const result = await within(5000, 'commit', commit(box2, session)({ parts, digest, retry: { ...fastRetry, retries: 0 }, signal: controller.signal })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
+}))
+
+Commit('should fail with DecodeError on a 201 whose Files collection is empty', withBox({ partSize: 1024 }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    return isCommit(method, url) ? rewritten(response, () => ({ total_count: 0, entries: [] })) : response
+  })
+  const result = await commit(box2, session)({ parts, digest, retry: fastRetry })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'DecodeError', JSON.stringify(result))
+}))
+
+Commit('should wait 3 s after a 202 without Retry-After: past the deadline, it gives up at once', withBox({ partSize: 1024, faults: { commitAccepted: 1 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    if (!isCommit(method, url) || response.status !== 202) return response
+    const headers = new Headers(response.headers)
+    headers.delete('retry-after')
+    return new Response(null, { status: 202, headers })
+  })
+  const result = await within(2000, 'commit', commit(box2, session)({ parts, digest, retry: fastRetry, deadlineMs: 1000 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202 && result.left.retryAfterMs === 3000, JSON.stringify(result))
+  await recorded(box)
+  assert.is(commitsSent(box).length, 1)
 }))
 
 Commit.run()
