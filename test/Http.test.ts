@@ -175,7 +175,6 @@ RetryAfter('should strip queries, fragments and user info from URLs', () => {
 
 const Secret = suite('token never leaks')
 
-// A server that echoes the request headers (the token included) in a Box-shaped error body.
 /** Whether `text` is anywhere in `value`: its strings, and the own properties of its objects and errors (message, stack, cause). */
 const holds = (value: unknown, text: string, seen = new Set<unknown>()): boolean => {
   if (typeof value === 'string') return value.includes(text)
@@ -189,6 +188,7 @@ const holds = (value: unknown, text: string, seen = new Set<unknown>()): boolean
 const b64token = fc.stringMatching(/^[A-Za-z0-9._~+/-]{16,64}={0,2}$/)
 const tokens = fc.oneof(b64token, fc.tuple(b64token, b64token).map(([a, b]) => `${a}"\\${b}`))
 
+// A server that echoes the request headers (the token included) in a Box-shaped error body.
 Secret('should keep random tokens out of errors and messages, even when a server or fetch echoes them', async () => {
   const server = await fixedServer((req) => (req.url === '/ok'
     ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ part_size: String(req.headers.authorization) }) }

@@ -6,17 +6,16 @@
  */
 import { spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
-import { parse } from './runtimes/Summary.ts'
+import { ansi, countProblems, parse } from './runtimes/Summary.ts'
 
 /** Why a run failed, empty when every test passed; `output` is uvu's, colours included. */
 export const verdict = (output: string, exitCode: number | null): ReadonlyArray<string> => {
-  const { total, passed, skipped } = parse(output)
-  if (Number.isNaN(total) || Number.isNaN(passed)) return [`no uvu summary (Total:/Passed:), exit code ${exitCode}`]
-  const silent = exitCode === 0 && passed + (Number.isNaN(skipped) ? 0 : skipped) < total
+  const summary = parse(output)
+  const silent = exitCode === 0 && summary.passed < summary.total
   return [
     ...(exitCode === 0 ? [] : [`uvu exited with ${exitCode}`]),
-    ...(total === 0 ? ['ran zero tests'] : []),
-    ...(silent ? [`${total - passed} of ${total} tests did not pass, with no FAIL printed: they threw something that is not an Error. Their suites:`, ...unfinished(output)] : []),
+    ...countProblems(summary),
+    ...(silent ? ['uvu printed no FAIL for them: they threw something that is not an Error. Their suites:', ...unfinished(output)] : []),
   ]
 }
 
@@ -24,7 +23,7 @@ export const verdict = (output: string, exitCode: number | null): ReadonlyArray<
 const unfinished = (output: string): ReadonlyArray<string> => {
   let file = ''
   const short: string[] = []
-  for (const line of output.replace(/\u001b\[[0-9;]*m/g, '').split('\n')) {
+  for (const line of output.replace(ansi, '').split('\n')) {
     const count = /\((\d+) \/ (\d+)\)/.exec(line)
     if (count === null && /\.ts$/.test(line.trim())) file = line.trim()
     else if (count !== null && count[1] !== count[2]) short.push(`  ${file} ${line.replace(/[•✘\s]+\(/, ' (').trim()}`)
@@ -36,9 +35,11 @@ const main = (): void => {
   const args = process.argv.length > 2 ? process.argv.slice(2) : ['test', '\\.test\\.ts$']
   const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'] })
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
+  // Decoded as a stream: uvu's • and ✘ may fall across two chunks.
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (chunk: string) => {
     process.stdout.write(chunk)
-    output += chunk.toString()
+    output += chunk
   })
   child.on('close', (code) => {
     const problems = verdict(output, code)

@@ -13,7 +13,8 @@ export interface Summary {
   readonly sha1: string | undefined
 }
 
-const ansi = /\u001b\[[0-9;]*m/g
+/** ANSI colour codes, which uvu puts around its counts. */
+export const ansi = /\u001b\[[0-9;]*m/g
 const count = (text: string, label: string): number => {
   const all = [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))]
   return Number(all.at(-1)?.[1] ?? NaN)
@@ -31,12 +32,17 @@ export const parse = (output: string): Summary => {
   }
 }
 
+/** What uvu's counts say is wrong: no summary, no test run, or tests that did not pass (`Total` excludes skipped ones). */
+export const countProblems = (summary: Pick<Summary, 'total' | 'passed'>): ReadonlyArray<string> => [
+  ...(Number.isNaN(summary.total) || Number.isNaN(summary.passed) ? ['no uvu summary (Total:/Passed:)'] : []),
+  ...(summary.total === 0 ? ['ran zero tests'] : []),
+  ...(summary.passed < summary.total ? [`${summary.total - summary.passed} of ${summary.total} tests failed`] : []),
+]
+
 /** Problems with a run, empty when it passed. */
 export const problems = (summary: Summary, expectSha1: (name: string) => boolean, exitCode = 0): ReadonlyArray<string> => [
   ...(exitCode === 0 ? [] : [`exit code ${exitCode}`]),
   ...(summary.done ? [] : ['no done marker: the run did not finish']),
-  ...(Number.isNaN(summary.total) || Number.isNaN(summary.passed) ? ['no uvu summary (Total:/Passed:)'] : []),
-  ...(summary.total === 0 ? ['ran zero tests'] : []),
-  ...(summary.passed < summary.total ? [`${summary.total - summary.passed} of ${summary.total} tests failed`] : []),
+  ...countProblems(summary),
   ...(summary.sha1 === undefined ? ['no SHA-1 implementation reported'] : expectSha1(summary.sha1) ? [] : [`unexpected SHA-1 implementation ${summary.sha1}`]),
 ]
