@@ -1,7 +1,8 @@
 /**
  * Node adapter: serves the emulator over HTTP/1.1 with `node:http` on 127.0.0.1, using
  * `node:crypto`'s SHA-1 for speed. Part bodies are streamed to the handler (chunked transfer
- * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body.
+ * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body. A
+ * body answered before it was read whole is drained, so its connection serves the next request.
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -134,6 +135,14 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   // Socket chunks are fresh buffers nobody else holds: the emulator may keep them without copying.
   const app = makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true)
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // An answer given without reading the whole body (a 401, a refused part) must not leave the
+    // rest in a paused socket: the sender could never finish, and its kept-alive connection would
+    // serve nothing more. Node's own `_dump` skips a request that was read from, so drain it here.
+    res.once('finish', () => {
+      if (req.complete) return
+      req.removeAllListeners('data')
+      req.resume()
+    })
     // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
     Promise.resolve()
       .then(() => app.fetch(toRequest(origin, req)))

@@ -1,7 +1,7 @@
 /** Bodies longer than declared and oversized files are refused without buffering them (issue #2, "Limits"). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import {
   TOKEN, assertBoxError, contentRange, createSession, listParts, openSession, putPart, randomFile, sha1Base64, sleep,
   timed, uniqueName, withEmulator,
@@ -110,6 +110,39 @@ test('should hold back a part body its route has not read yet, then store it who
     assert.ok(sent < 16 * MiB, `${sent} bytes were taken before the route read any`)
     assert.is(await answer, 200)
     assert.equal((await listParts(s)).json.entries.map((p: { size: number }) => p.size), [bytes.length])
+  }))
+
+/** Settles with `promise`, or rejects with `what` once `ms` have passed. */
+const within = <A>(ms: number, what: string, promise: Promise<A>): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms)
+    promise.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
+
+test('should drain a body it answered without reading, so the sender finishes and its connection serves again', () =>
+  withEmulator({ minFileSize: 1 }, async (em) => {
+    // One connection at most: the next request waits for the first to be written whole.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const send = (method: string, body?: Uint8Array) => {
+      const req = request(`${em.url}/files/upload_sessions/ABC`, {
+        method, agent, headers: { authorization: 'Bearer not-a-token', ...(body ? { 'content-length': String(body.length) } : {}) },
+      })
+      const written = new Promise<void>((resolve) => req.once('finish', resolve))
+      const status = new Promise<number>((resolve, reject) => {
+        req.on('error', reject)
+        req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
+      })
+      req.end(body)
+      return { written, status }
+    }
+    try {
+      const refused = send('PUT', new Uint8Array(32 * MiB))
+      assert.is(await within(3000, 'the answer', refused.status), 401)
+      await within(3000, 'the rest of the refused body', refused.written)
+      assert.is(await within(3000, 'the next request', send('GET').status), 401)
+    } finally {
+      agent.destroy()
+    }
   }))
 
 test('should close promptly with a request still in flight', async () => {
