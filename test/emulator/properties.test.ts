@@ -1,14 +1,16 @@
 /**
  * Invariants of the emulator over loopback, as fast-check properties with a fixed seed (printed in the
  * title and on failure): any file size and part size, parts sent in any order and concurrency, in
- * either storage, commit to exactly the source bytes; list-parts pages are slices of the whole list.
+ * either storage, commit to exactly the source bytes; a part body is stored whole however the socket
+ * delivers it; list-parts pages are slices of the whole list.
  */
 import fc from 'fast-check'
+import { request } from 'node:http'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  assertSameBytes, commit, download, listParts, openSession, putPart, randomFile, sha1Hex, uniqueName, withEmulator,
-  type Part,
+  TOKEN, assertSameBytes, commit, contentRange, download, listParts, openSession, putPart, randomFile, sha1Base64, sha1Hex,
+  sleep, uniqueName, withEmulator, type Part,
 } from '../helpers/box.ts'
 
 const SEED = 2026
@@ -42,6 +44,61 @@ test(`should commit exactly the source for any sizes, part order and concurrency
       if (storage === 'memory') assertSameBytes((await download(em, c.json.entries[0].id)).bytes, bytes)
     })
   }), { seed: SEED, numRuns: 25 }))
+
+/** A body's size, the sizes it is written in, the pauses between writes, and whether the route reads it late. */
+const delivery = fc.record({
+  size: fc.integer({ min: 1, max: 3 * 1024 * 1024 }),
+  pieces: fc.array(fc.integer({ min: 1, max: 256 * 1024 }), { minLength: 1, maxLength: 8 }),
+  pauses: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+  lateRoute: fc.boolean(),
+})
+
+/** PUTs `bytes` as the one part of `url`'s session, written piece by piece (sizes and pauses taken in turn). */
+const writeInPieces = (url: string, bytes: Uint8Array, pieces: ReadonlyArray<number>, pauses: ReadonlyArray<number>) =>
+  new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(url, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, bytes.length - 1, bytes.length),
+        'content-length': String(bytes.length), digest: `sha=${sha1Base64(bytes)}`,
+      },
+    })
+    req.on('error', reject)
+    // A body the emulator stops reading must fail the run, not hang the suite.
+    req.setTimeout(5000, () => req.destroy(new Error('no progress for 5 s')))
+    req.on('response', (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+    })
+    const write = async (): Promise<void> => {
+      // At most 200 writes, so that 1-byte pieces of a 3 MiB body stay quick.
+      const least = Math.ceil(bytes.length / 200)
+      for (let at = 0, k = 0; at < bytes.length; k++) {
+        const end = Math.min(bytes.length, at + Math.max(least, pieces[k % pieces.length]!))
+        if (!req.write(bytes.subarray(at, end))) await new Promise((drained) => req.once('drain', drained))
+        const pause = pauses[k % pauses.length]!
+        if (pause > 0) await sleep(pause)
+        at = end
+      }
+      req.end()
+    }
+    write().catch(reject)
+  })
+
+test(`should store a part body whole however it arrives: write sizes, pauses, a route that reads late (fast-check seed ${SEED})`, () =>
+  fc.assert(fc.asyncProperty(delivery, async ({ size, pieces, pauses, lateRoute }) => {
+    const faults = lateRoute ? { slowMs: 20, script: [{ part: 0, fault: 'slow' as const }] } : {}
+    await withEmulator({ minFileSize: 1, partSize: 4 * 1024 * 1024, faults }, async (em) => {
+      const bytes = randomFile(size)
+      const s = await openSession(em, size, uniqueName('deliv'))
+      const r = await writeInPieces(s.session_endpoints.upload_part, bytes, pieces, pauses)
+      assert.is(r.status, 200, r.text)
+      const part = JSON.parse(r.text).part
+      assert.equal([part.offset, part.size, part.sha1], [0, size, sha1Hex(bytes)])
+    })
+  }), { seed: SEED, numRuns: 30, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true }))
 
 test(`should page list-parts as slices of the whole list (fast-check seed ${SEED})`, () =>
   withEmulator({ minFileSize: 1, partSize: 1 }, async (em) => {
