@@ -8,6 +8,7 @@ import {
 } from '../helpers/box.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 import { repeatedChunks, sliced, streamRequest } from '../helpers/rawHttp.ts'
+import { within } from '../helpers/within.ts'
 
 const MiB = 1024 * 1024
 
@@ -111,13 +112,6 @@ test('should hold back a part body its route has not read yet, then store it who
     assert.is(await answer, 200)
     assert.equal((await listParts(s)).json.entries.map((p: { size: number }) => p.size), [bytes.length])
   }))
-
-/** Settles with `promise`, or rejects with `what` once `ms` have passed. */
-const within = <A>(ms: number, what: string, promise: Promise<A>): Promise<A> =>
-  new Promise<A>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms)
-    promise.then(resolve, reject).finally(() => clearTimeout(timer))
-  })
 
 test('should drain a body it answered without reading, so the sender finishes and its connection serves again', () =>
   withEmulator({ minFileSize: 1 }, async (em) => {

@@ -135,11 +135,4 @@ export const eventually = async (check: () => boolean, ms = 2000): Promise<void>
 /** Waits (bounded) until the emulator recorded as many requests as the client sent. */
 export const recorded = (box: TestBox): Promise<void> => eventually(() => box.records.length >= box.sent.length)
 
-/** Fails the test if `promise` takes longer than `ms` (so that no run can hang). */
-export const within = <A>(ms: number, what: string, promise: Promise<A>): Promise<A> => {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
+export { within } from './within.ts'
