@@ -39,6 +39,8 @@ export interface Config {
   readonly commitFaults: ReadonlyArray<CommitFault | null>
   /** Stored parts after which a session fails (`faults.uploadFailedAfterParts`; `Infinity`: never). */
   readonly uploadFailedAfterParts: number
+  /** Whether a second open session for the same file is answered `409 session_conflict` (`faults.sessionConflict`). */
+  readonly sessionConflict: boolean
   readonly uploadBaseUrl?: string
   /** Existing folder ids; absent = any all-digits id exists. */
   readonly folders?: ReadonlySet<string>
@@ -74,6 +76,7 @@ export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
     commitAccepted: o.faults?.commitAccepted ?? 0,
     commitFaults: o.faults?.commitFaults ?? [],
     uploadFailedAfterParts: uploadFailedAfter(o.faults),
+    sessionConflict: o.faults?.sessionConflict === true,
     ...(o.uploadBaseUrl !== undefined ? { uploadBaseUrl: o.uploadBaseUrl.replace(/\/+$/, '') } : {}),
     ...(o.folders === 'any' ? {} : { folders: new Set(['0', ...(o.folders ?? [])]) }),
     sha1: o.sha1 ?? sha1,

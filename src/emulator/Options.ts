@@ -68,6 +68,13 @@ export interface Faults {
    * the session fails is not stored. 0: sessions are failed from their creation (which answers 201).
    */
   readonly uploadFailedAfterParts?: number
+  /**
+   * Creating a session for a file that already has an open session of the same user (the same folder
+   * and name, compared as Box compares names, or the same file for a new version) is answered
+   * `409 session_conflict` with that session in `context_info.session`, which Box's own web uploader
+   * expects (protocol §3.1) though no trigger is documented (default false: every create gets 201).
+   */
+  readonly sessionConflict?: boolean
 }
 
 /** What the emulator remembers of a part's bytes. */

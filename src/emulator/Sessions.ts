@@ -99,7 +99,23 @@ const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: strin
   }
 }
 
+/** With `faults.sessionConflict`: `409 session_conflict` carrying this user's open session for the same file, if any. */
+const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName: string; fileId?: string }): void => {
+  if (!ctx.config.sessionConflict) return
+  const now = ctx.config.clock()
+  const name = target.fileName.toLowerCase()
+  for (const s of ctx.store.sessions.values()) {
+    const sameFile = target.fileId !== undefined
+      ? s.fileId === target.fileId
+      : s.fileId === undefined && s.folderId === target.folderId && s.fileName.toLowerCase() === name
+    if (sameFile && s.state === 'open' && s.token === ctx.token && now < s.expiresAt) {
+      throw fail(409, 'session_conflict', `An upload session for this file is already open: ${s.id}`, { session: sessionJson(ctx, s) })
+    }
+  }
+}
+
 const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; fileSize: number; fileId?: string }): Response => {
+  sessionConflict(ctx, fields)
   const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
     id: randomHex(16),

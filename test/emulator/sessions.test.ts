@@ -2,8 +2,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  SMALL, assertBoxError, commit, createSession, createVersionSession, openSession, putPart, randomFile, status, uniqueName,
-  uploadAll, uploadFile, withEmulator, type Session,
+  SMALL, abort, assertBoxError, commit, createSession, createVersionSession, openSession, putPart, randomFile, status,
+  uniqueName, uploadAll, uploadFile, withEmulator, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 
@@ -151,6 +151,73 @@ test('should not count an open (uncommitted) session as a name in use', () =>
     const name = uniqueName()
     await openSession(em, 100, name)
     assert.is((await createSession(em, { folder_id: '0', file_size: 100, file_name: name })).status, 201)
+  }))
+
+const conflicting = { ...SMALL, tokens: ['dev-token', 'other-token'], faults: { sessionConflict: true } }
+
+test('should answer 409 session_conflict with the open session in context_info.session, with faults.sessionConflict', () =>
+  withEmulator(conflicting, async (em) => {
+    const name = uniqueName('again')
+    const first = await openSession(em, 3000, name)
+    await putPart(first, randomFile(3000), 0)
+    for (const same of [name, name.toUpperCase()]) {
+      const r = await createSession(em, { folder_id: '0', file_size: 3000, file_name: same })
+      const e = assertBoxError(r, 409, 'session_conflict')
+      assertSchema('ClientError', r.json)
+      // The session as its status reads now (one part processed), so a client can go on with it.
+      assert.equal(e.context_info.session, (await status(first)).json)
+      assertSchema('UploadSession', e.context_info.session)
+    }
+    // Another name, another folder or another user is another file.
+    assert.is((await createSession(em, { folder_id: '0', file_size: 3000, file_name: uniqueName() })).status, 201)
+    assert.is((await createSession(em, { folder_id: '0', file_size: 3000, file_name: name }, { token: 'other-token' })).status, 201)
+  }))
+
+test('should answer session_conflict only while the session is open: not once it is deleted or committed', () =>
+  withEmulator(conflicting, async (em) => {
+    const name = uniqueName('reopen')
+    assert.is((await abort(await openSession(em, 1500, name))).status, 204)
+    const bytes = randomFile(1500)
+    const second = await openSession(em, bytes.length, name)
+    const committed = await commit(second, bytes, await uploadAll(second, bytes))
+    assert.is(committed.status, 201, committed.text)
+    // The name is now a file's: a new session for it is a name clash.
+    assertBoxError(await createSession(em, { folder_id: '0', file_size: 1500, file_name: name }), 409, 'item_name_in_use')
+    // A committed new-version session does not stand in the way of the next version either.
+    const fileId: string = committed.json.entries[0].id
+    const v1 = await createVersionSession(em, fileId, { file_size: bytes.length })
+    assert.is(v1.status, 201, v1.text)
+    assert.is((await commit(v1.json, bytes, await uploadAll(v1.json, bytes))).status, 201)
+    assert.is((await createVersionSession(em, fileId, { file_size: bytes.length })).status, 201)
+  }))
+
+test('should not answer session_conflict for a session past its lifetime', () => {
+  let now = Date.now()
+  return withEmulator({ ...conflicting, sessionTtlMs: 1000, clock: () => now }, async (em) => {
+    const name = uniqueName('expired')
+    await openSession(em, 100, name)
+    now += 999
+    assertBoxError(await createSession(em, { folder_id: '0', file_size: 100, file_name: name }), 409, 'session_conflict')
+    now += 1
+    assert.is((await createSession(em, { folder_id: '0', file_size: 100, file_name: name })).status, 201)
+  })
+})
+
+test('should answer session_conflict to a second new-version session of the same file', () =>
+  withEmulator(conflicting, async (em) => {
+    const file = await uploadFile(em, randomFile(2000))
+    const first = await createVersionSession(em, file.id, { file_size: 3000 })
+    assert.is(first.status, 201, first.text)
+    const r = await createVersionSession(em, file.id, { file_size: 3000, file_name: uniqueName('renamed') })
+    assert.is(assertBoxError(r, 409, 'session_conflict').context_info.session.id, first.json.id)
+  }))
+
+test('should open any number of sessions for one name by default (no session_conflict)', () =>
+  withEmulator(SMALL, async (em) => {
+    const name = uniqueName('twice')
+    const a = await openSession(em, 100, name)
+    const b = await openSession(em, 100, name)
+    assert.not.equal(a.id, b.id)
   }))
 
 test('should answer 409 item_name_in_use at commit when the name was taken meanwhile (§10.18)', () =>
