@@ -211,7 +211,7 @@ const advice = (error: HttpError): string => {
   if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
   if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
   if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
-  if (status === 409) return 'It conflicts with something already there: check the name and the session\'s parts.'
+  if (status === 409) return 'It conflicts with something already there: a file, a part, or an open session for this file (resume that one by contextInfo.session.id).'
   if (status === 410) return 'This upload session can no longer be used: start a new upload.'
   if (status === 412) return 'The file changed since the etag given in If-Match: fetch the file again and retry with its current etag.'
   if (status === 429) return `Box is rate-limiting this user: wait and retry.${retry}`

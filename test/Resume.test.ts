@@ -7,15 +7,16 @@ import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
 import type { Session } from '../src/Session.ts'
 import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
+import { type HttpError, message } from '../src/UploadError.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
 
 const fileSize = 10 * 1024 + 100
 
 /** An upload that fails on part 4 beyond the policy, keeping its session: returns the kept session and the source bytes. */
-const interrupted = async (box: TestBox, seed = 1): Promise<{ readonly session: Session; readonly bytes: Uint8Array }> => {
+const interrupted = async (box: TestBox, seed = 1, fileName = uniqueName('resume')): Promise<{ readonly session: Session; readonly bytes: Uint8Array }> => {
   const bytes = bytesOf(fileSize, seed)
   const result = await upload(box.client)(
-    { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('resume'), fileSize },
+    { source: sourceOf(bytes), folderId: '0', fileName, fileSize },
     { concurrency: 2, retry: { ...fastRetry, retries: 1 }, keepSessionOnError: true },
   )()
   assert.ok(E.isLeft(result), JSON.stringify(result))
@@ -53,6 +54,24 @@ Resume('should finish a kept session from its JSON, sending only the missing par
 Resume('should finish a session known only by its id and file size', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
   const result = await resume(box.client)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
+}))
+
+Resume('should go on with the session of a 409 session_conflict: the error carries it, resume by its id commits the file', withBox({ ...failingPart4, faults: { ...failingPart4.faults, sessionConflict: true } }, async (box) => {
+  const fileName = uniqueName('conflict')
+  const { session, bytes } = await interrupted(box, 1, fileName)
+  const before = box.sent.length
+  const again = await upload(box.client)({ source: sourceOf(bytes), folderId: '0', fileName, fileSize }, { retry: fastRetry })()
+  assert.ok(E.isLeft(again) && again.left._tag === 'HttpError', JSON.stringify(again))
+  const error = (again as E.Left<UploadFailure & HttpError>).left
+  assert.equal([error.status, error.code], [409, 'session_conflict'])
+  const id = (error.contextInfo as { readonly session?: { readonly id?: unknown } } | undefined)?.session?.id
+  assert.is(id, session.id)
+  // Not retried, and the session that is not this upload's own is left alone.
+  assert.equal(box.sent.slice(before).map((r) => r.method), ['POST'])
+  assert.ok(message(error).includes('contextInfo.session.id'), message(error))
+  const result = await resume(box.client)({ session: id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
   assert.ok(E.isRight(result), JSON.stringify(result))
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))

@@ -30,6 +30,7 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/api/2.0/files/upload_sessions', code: 'item_name_in_use', message: 'Item with the same name already exists', requestId: 'req-1', contextInfo: { conflicts: { id: '12345', type: 'file' } } }),
     ['409', 'item_name_in_use', 'request_id req-1', 'POST https://upload.box.com/api/2.0/files/upload_sessions', 'file 12345', 'another name']],
   [httpError({ status: 400, method: 'POST', url: 'u', code: 'file_size_too_small' }), ['400 file_size_too_small', '20 MB']],
+  [httpError({ status: 409, method: 'POST', url: 'u', code: 'session_conflict', contextInfo: { session: { id: 'S1' } } }), ['409 session_conflict', 'open session', 'resume', 'contextInfo.session.id']],
   [httpError({ status: 401, method: 'GET', url: 'u', code: 'unauthorized' }), ['401', 'token', 'refresh']],
   [httpError({ status: 403, method: 'PUT', url: 'u', code: 'forbidden' }), ['403 forbidden', 'permission']],
   [httpError({ status: 404, method: 'GET', url: 'u', code: 'not_found' }), ['404', 'check the id']],
