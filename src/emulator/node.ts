@@ -34,7 +34,7 @@ const queuedChunks = 16
 /**
  * The request body as a web stream of the socket's own chunks. They come from `'data'` events, not
  * `read()`: in paused mode `read()` joins every buffered chunk into a new one, a copy of most of
- * the body whenever the handler is busy hashing (~6% of the emulator's CPU for an upload). The
+ * the body whenever the handler is busy hashing (~2% of the emulator's CPU in an upload). The
  * request is paused while `queuedChunks` wait. Cancelling the stream (the handler refusing a body
  * that is too long) drains and discards the rest instead of buffering it or killing the
  * connection, so the client still gets the error answer.
