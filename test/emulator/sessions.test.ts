@@ -153,7 +153,7 @@ test('should not count an open (uncommitted) session as a name in use', () =>
     assert.is((await createSession(em, { folder_id: '0', file_size: 100, file_name: name })).status, 201)
   }))
 
-const conflicting = { ...SMALL, tokens: ['dev-token', 'other-token'], faults: { sessionConflict: true } }
+const conflicting = { ...SMALL, tokens: ['dev-token', 'other-token'], folders: ['5'], faults: { sessionConflict: true } }
 
 test('should answer 409 session_conflict with the open session in context_info.session, with faults.sessionConflict', () =>
   withEmulator(conflicting, async (em) => {
@@ -170,6 +170,7 @@ test('should answer 409 session_conflict with the open session in context_info.s
     }
     // Another name, another folder or another user is another file.
     assert.is((await createSession(em, { folder_id: '0', file_size: 3000, file_name: uniqueName() })).status, 201)
+    assert.is((await createSession(em, { folder_id: '5', file_size: 3000, file_name: name })).status, 201)
     assert.is((await createSession(em, { folder_id: '0', file_size: 3000, file_name: name }, { token: 'other-token' })).status, 201)
   }))
 
