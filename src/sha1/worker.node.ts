@@ -7,12 +7,14 @@
  * doing copy + two hashes (~0.4 of single-pass speed).
  *
  * Parts in shared memory (`shared`, which `upload` uses) are not moved at all, and one worker does
- * both passes of each, in order, but reads a file's first part once (its digest is a copy of the
- * whole-file hash after it): 5 passes instead of 6 for a 3-part file, and the first part, which
- * holds up the first request, ready in half the time. An upload is paced by the network and the
- * server, not by hashing (one thread hashes ~0.95 GB/s of parts), so a second hashing thread would
- * only compete for the cores with the rest of the process: measured on 2 cores against the
- * emulator, one worker uploads faster than two, with ~9 MiB less memory.
+ * both passes of each, in order. An upload is paced by the network and the server, not by hashing
+ * (one thread hashes ~0.95 GB/s of parts), so a second hashing thread would only compete for the
+ * cores with the rest of the process: measured on 2 cores against the emulator, one worker uploads
+ * faster than two, with ~9 MiB less memory.
+ *
+ * Either way a file's first part is read once: its digest is a copy of the whole-file hash after
+ * it. That is 5 passes instead of 6 for a 3-part file, and the first part (which holds up the first
+ * request) ready in half the time.
  *
  * The workers serve every chunker of the process and are referenced only while they have work, so
  * they never keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here,
@@ -99,10 +101,12 @@ const hashFile = (partThread: Thread): FileHasher<ArrayBufferLike> => {
         return Promise.all([call(whole, { op: 'update', id: 0, file, bytes }), call(partThread, { op: 'part', id: 0, bytes })])
           .then(([, { sha1 }]) => ({ bytes, sha1 }))
       }
-      // A small part's own digest is taken here before its buffer leaves.
+      // A small part's own digest is taken here before its buffer leaves; the first part's comes
+      // back with it from the whole-file worker (see 'update' in the script).
       const sha1 = bytes.length < smallPart ? sha1Of(bytes) : undefined
-      return call(whole, { op: 'update', id: 0, file, bytes }).then(({ bytes }) =>
-        sha1 !== undefined ? { bytes, sha1 } : call(partThread, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed<ArrayBufferLike> => ({ bytes, sha1 })),
+      return call(whole, { op: 'update', id: 0, file, bytes }).then(({ bytes, sha1: first }) =>
+        sha1 !== undefined ? { bytes, sha1 } : first.length > 0 ? { bytes, sha1: first }
+          : call(partThread, { op: 'part', id: 0, bytes }).then(({ bytes, sha1 }): Hashed<ArrayBufferLike> => ({ bytes, sha1 })),
       )
     },
     digest: () => {
@@ -133,20 +137,16 @@ Promise.all([import('node:worker_threads'), import('node:crypto')]).then(([{ par
   parentPort.on('message', ({ op, id, file, bytes }) => {
     if (op === 'part') {
       reply({ id, sha1: new Uint8Array(createHash('sha1').update(bytes).digest()) }, bytes)
-    } else if (op === 'update') {
-      let hash = files.get(file)
-      if (hash === undefined) files.set(file, (hash = createHash('sha1')))
-      hash.update(bytes)
-      reply({ id }, bytes)
-    } else if (op === 'both') {
-      // Both passes of a shared part, in order, by one thread. A file's first part is read once:
-      // the whole-file hash after it is that part's own SHA-1 state, so a copy of it gives the digest.
+    } else if (op === 'update' || op === 'both') {
+      // A file's first part is read once: the whole-file hash after it is that part's own SHA-1
+      // state, so a copy of it gives the part's digest. 'both' (a shared part, both passes on this
+      // thread) hashes the other parts a second time here; 'update' leaves them to the part worker.
       let hash = files.get(file)
       const first = hash === undefined
       if (first) files.set(file, (hash = createHash('sha1')))
       hash.update(bytes)
-      const sha1 = first ? hash.copy().digest() : createHash('sha1').update(bytes).digest()
-      parentPort.postMessage({ id, sha1: new Uint8Array(sha1) })
+      const sha1 = first ? hash.copy().digest() : op === 'both' ? createHash('sha1').update(bytes).digest() : undefined
+      reply(sha1 === undefined ? { id } : { id, sha1: new Uint8Array(sha1) }, bytes)
     } else {
       const hash = files.get(file) ?? createHash('sha1')
       files.delete(file)
