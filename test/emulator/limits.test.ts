@@ -130,7 +130,7 @@ test('should drain a body it answered without reading, so the sender finishes an
       return { written, status }
     }
     try {
-      const refused = send('PUT', new Uint8Array(32 * MiB))
+      const refused = send('PUT', new Uint8Array(64 * MiB))
       assert.is(await within(3000, 'the answer', refused.status), 401)
       await within(3000, 'the rest of the refused body', refused.written)
       assert.is(await within(3000, 'the next request', send('GET').status), 401)
