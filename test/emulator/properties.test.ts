@@ -5,13 +5,13 @@
  * delivers it; list-parts pages are slices of the whole list.
  */
 import fc from 'fast-check'
-import { request } from 'node:http'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   TOKEN, assertSameBytes, commit, contentRange, download, listParts, openSession, putPart, randomFile, sha1Base64, sha1Hex,
-  sleep, uniqueName, withEmulator, type Part,
+  uniqueName, withEmulator, type Part,
 } from '../helpers/box.ts'
+import { streamRequest } from '../helpers/rawHttp.ts'
 
 const SEED = 2026
 
@@ -53,39 +53,15 @@ const delivery = fc.record({
   lateRoute: fc.boolean(),
 })
 
-/** PUTs `bytes` as the one part of `url`'s session, written piece by piece (sizes and pauses taken in turn). */
-const writeInPieces = (url: string, bytes: Uint8Array, pieces: ReadonlyArray<number>, pauses: ReadonlyArray<number>) =>
-  new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(url, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, bytes.length - 1, bytes.length),
-        'content-length': String(bytes.length), digest: `sha=${sha1Base64(bytes)}`,
-      },
-    })
-    req.on('error', reject)
-    // A body the emulator stops reading must fail the run, not hang the suite.
-    req.setTimeout(5000, () => req.destroy(new Error('no progress for 5 s')))
-    req.on('response', (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (text += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-    })
-    const write = async (): Promise<void> => {
-      // At most 200 writes, so that 1-byte pieces of a 3 MiB body stay quick.
-      const least = Math.ceil(bytes.length / 200)
-      for (let at = 0, k = 0; at < bytes.length; k++) {
-        const end = Math.min(bytes.length, at + Math.max(least, pieces[k % pieces.length]!))
-        if (!req.write(bytes.subarray(at, end))) await new Promise((drained) => req.once('drain', drained))
-        const pause = pauses[k % pauses.length]!
-        if (pause > 0) await sleep(pause)
-        at = end
-      }
-      req.end()
-    }
-    write().catch(reject)
-  })
+/** `bytes` in pieces of the sizes given in turn, at most 200 of them (so that 1-byte pieces of 3 MiB stay quick). */
+const inPieces = function* (bytes: Uint8Array, sizes: ReadonlyArray<number>): Iterable<Uint8Array> {
+  const least = Math.ceil(bytes.length / 200)
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const end = Math.min(bytes.length, at + Math.max(least, sizes[k % sizes.length]!))
+    yield bytes.subarray(at, end)
+    at = end
+  }
+}
 
 test(`should store a part body whole however it arrives: write sizes, pauses, a route that reads late (fast-check seed ${SEED})`, () =>
   fc.assert(fc.asyncProperty(delivery, async ({ size, pieces, pauses, lateRoute }) => {
@@ -93,9 +69,18 @@ test(`should store a part body whole however it arrives: write sizes, pauses, a 
     await withEmulator({ minFileSize: 1, partSize: 4 * 1024 * 1024, faults }, async (em) => {
       const bytes = randomFile(size)
       const s = await openSession(em, size, uniqueName('deliv'))
-      const r = await writeInPieces(s.session_endpoints.upload_part, bytes, pieces, pauses)
+      const r = await streamRequest(s.session_endpoints.upload_part, {
+        headers: {
+          authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, size - 1, size),
+          'content-length': String(size), digest: `sha=${sha1Base64(bytes)}`,
+        },
+        chunks: inPieces(bytes, pieces),
+        pauses,
+        // A body the emulator stops reading must fail the run, not hang the suite.
+        timeoutMs: 5000,
+      })
       assert.is(r.status, 200, r.text)
-      const part = JSON.parse(r.text).part
+      const part = r.json.part
       assert.equal([part.offset, part.size, part.sha1], [0, size, sha1Hex(bytes)])
     })
   }), { seed: SEED, numRuns: 30, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true }))

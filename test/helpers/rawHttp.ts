@@ -24,6 +24,10 @@ export interface StreamOptions {
   readonly chunks: Iterable<Uint8Array>
   /** Give up after this long (default 10 s). */
   readonly timeoutMs?: number
+  /** Milliseconds to wait after the k-th chunk is written: `pauses[k % pauses.length]` (default none). */
+  readonly pauses?: ReadonlyArray<number>
+  /** Told the body bytes handed to the socket so far, after each chunk. */
+  readonly onSent?: (sent: number) => void
 }
 
 /**
@@ -58,17 +62,22 @@ export const streamRequest = (url: string, options: StreamOptions): Promise<Stre
     })
     const chunks = [...options.chunks]
     for (const c of chunks) planned += c.length
+    const pauses = options.pauses ?? []
     const write = async () => {
-      for (const c of chunks) {
+      for (const [k, c] of chunks.entries()) {
         if (answered || req.destroyed) return
         sent += c.length
-        if (!req.write(c)) {
+        const flowing = req.write(c)
+        options.onSent?.(sent)
+        if (!flowing) {
           await new Promise<void>((ok) => {
             const done = () => { req.off('drain', done); req.off('close', done); ok() }
             req.on('drain', done)
             req.on('close', done)
           })
         }
+        const pause = pauses.length > 0 ? pauses[k % pauses.length]! : 0
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause))
       }
       if (!answered && !req.destroyed) req.end()
     }
