@@ -36,8 +36,9 @@ const queuedChunks = 16
  * `read()`: in paused mode `read()` joins every buffered chunk into a new one, a copy of most of
  * the body whenever the handler is busy hashing (~2% of the emulator's CPU in an upload). The
  * request is paused while `queuedChunks` wait. Cancelling the stream (the handler refusing a body
- * that is too long) drains and discards the rest instead of buffering it or killing the
- * connection, so the client still gets the error answer.
+ * that is too long) stops taking chunks; like any body not read whole, the rest is drained once
+ * the answer is written (`serve`), instead of being buffered or the connection killed, so the
+ * client still gets the error answer.
  */
 const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   const queue: Buffer[] = []
@@ -75,7 +76,6 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
     cancel() {
       req.off('data', onData)
       queue.length = 0
-      setImmediate(() => req.resume())
     },
   }, { highWaterMark: 0 })
 }
