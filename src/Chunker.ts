@@ -6,7 +6,6 @@
  * because a `TransformStream` cannot wait for its reader in the middle of a chunk: a 1 GiB chunk
  * would turn into 128 queued 8 MiB parts. Here a part is only cut when the reader has room for it.
  */
-import { copyInto } from './Copy.ts'
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
@@ -96,6 +95,8 @@ const describe = (chunk: unknown): string =>
 
 const noop = (): void => undefined
 
+const copyPlain = (target: Uint8Array, at: number, source: Uint8Array): void => target.set(source, at)
+
 /** Bytes copied between two turns of the event loop (see `turn`). */
 const bytesPerTurn = 4 * 1024 * 1024
 
@@ -152,6 +153,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   const file: FileHasher<ArrayBufferLike> = sharing?.file() ?? (sha1.file() as FileHasher<ArrayBufferLike>)
   const bufferSize = Math.min(partSize, fileSize)
   const allocate = (): Uint8Array => sharing?.allocate(bufferSize) ?? new Uint8Array(bufferSize)
+  const copy = sharing?.copy ?? copyPlain
   const cut = slices(partSize)
   const range = partRange(partSize, fileSize)
   const pool: Uint8Array[] = []
@@ -225,7 +227,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     for (const slice of cut(filled, chunk.length)) {
       if (failure !== undefined) return
       current ??= pool.pop() ?? allocate()
-      copyInto(current, filled, chunk.subarray(slice.start, slice.end))
+      copy(current, filled, chunk.subarray(slice.start, slice.end))
       filled += slice.end - slice.start
       seen += slice.end - slice.start
       if (slice.completes || seen === fileSize) {

@@ -69,6 +69,11 @@ export interface SharedParts {
   readonly allocate: (size: number) => Uint8Array
   /** Starts hashing a new file whose parts are in buffers from `allocate`. */
   readonly file: () => FileHasher<ArrayBufferLike>
+  /**
+   * Copies `source` into a buffer from `allocate` at `at`, as `target.set(source, at)` does but
+   * faster where the runtime's own copy into shared memory is slow (V8's: see `copyInto`).
+   */
+  readonly copy?: (target: Uint8Array, at: number, source: Uint8Array) => void
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
+import { copyInto } from '../Copy.ts'
 import { isShared, type FileHasher, type Hashed, type Sha1 } from './Sha1.ts'
 import { nodeDigest } from './nodeCrypto.node.ts'
 
@@ -59,6 +60,7 @@ export const workerSha1: Sha1 = {
     // while they are, instead of once the part is cut.
     allocate: (size) => (size < smallPart ? new Uint8Array(size) : (workersStart(whole), new Uint8Array(new SharedArrayBuffer(size)))),
     file: () => hashFile(whole),
+    copy: copyInto,
   },
 }
 
