@@ -21,6 +21,7 @@ import { type OnProgress, progressCounter } from './Progress.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, abortSession, createSession, createVersionSession } from './Session.ts'
 import { abortedBy } from './Sleep.ts'
+import { defaultSha1 } from './Sha1.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
 import { type UploadError, invalidInput, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -254,6 +255,8 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), and baseDelayMs, maxDelayMs, maxRetryAfterMs and timeoutMs (if given) as numbers from 0 up.'))
   }
+  // The hashing threads start while the session is created (or read): the first part then finds them ready.
+  defaultSha1.shared?.warm?.()
   return E.right(undefined)
 }
 

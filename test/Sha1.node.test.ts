@@ -117,6 +117,37 @@ Sha1('should start the worker when a shared part buffer is allocated, and stop i
   assert.ok(result.stoppedAfterMs >= 900, `stopped after ${result.stoppedAfterMs} ms: not before its idle second`)
 })
 
+Sha1('should start the worker on warm(), once however often it is called; it serves the next file, and stops after a second if none comes', async () => {
+  // \`upload\` warms it before creating its session. Linux: threads counted in /proc/self/task.
+  const script = `
+    import { createHash } from 'node:crypto'
+    import { readdirSync } from 'node:fs'
+    import { workerSha1 } from './src/sha1/worker.node.ts'
+    const threads = () => readdirSync('/proc/self/task').length
+    const before = threads()
+    workerSha1.shared.warm()
+    workerSha1.shared.warm()
+    const warmed = threads() - before
+    const t0 = Date.now()
+    while (threads() > before && Date.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 20))
+    const stoppedAfterMs = Date.now() - t0
+    workerSha1.shared.warm()
+    const file = workerSha1.shared.file()
+    const bytes = workerSha1.shared.allocate(2 << 20).fill(7)
+    const part = await file.part(bytes)
+    const during = threads() - before
+    const digest = await file.digest()
+    const right = createHash('sha1').update(bytes).digest('hex')
+    const hex = (b) => Buffer.from(b).toString('hex')
+    process.stdout.write(JSON.stringify({ warmed, stoppedAfterMs, during, right: hex(part.sha1) === right && hex(digest) === right }))
+  `
+  const result = JSON.parse(await runModule(script)) as { warmed: number; stoppedAfterMs: number; during: number; right: boolean }
+  assert.is(result.warmed, 1, 'threads started by two warm() calls')
+  assert.ok(result.stoppedAfterMs >= 900 && result.stoppedAfterMs < 10_000, `stopped after ${result.stoppedAfterMs} ms: not before its idle second, nor never`)
+  assert.is(result.during, 1, 'threads hashing the file that followed a warm()')
+  assert.ok(result.right, 'part and file digests equal node:crypto\'s')
+})
+
 Sha1('should let go of shared part memory once the workers have been idle for a second', async () => {
   const shared = workerSha1.shared
   if (shared === undefined) return assert.unreachable('the worker SHA-1 offers shared part buffers')

@@ -90,6 +90,32 @@ Shared('should give fetch a plain copy of a shared view as a byte-array body, an
   assert.equal(Array.from(new Uint8Array(read)), Array.from(view))
 })
 
+Shared('should start the SHA-1 worker thread before the session is created, not once the first part is cut', withBox({ partSize: MiB }, async (box) => {
+  // Its start (~40 ms) then overlaps the session request instead of holding up the first part.
+  // In a child process, with no worker running yet; Linux: threads counted in /proc/self/task.
+  const fileSize = 2 * MiB + 5
+  const script = `
+    import { readdirSync } from 'node:fs'
+    const { client } = await import('./src/Client.ts')
+    const { upload } = await import('./src/Upload.ts')
+    const { bytesOf, sourceOf, TOKEN } = await import('./test/helpers/upload.ts')
+    const threads = () => readdirSync('/proc/self/task').length
+    const before = threads()
+    let atSession
+    const counting = (url, init) => {
+      if (init?.method === 'POST' && atSession === undefined) atSession = threads() - before
+      return fetch(url, init)
+    }
+    const box = client({ token: TOKEN, uploadUrl: ${JSON.stringify(box.emulator.url)}, apiUrl: ${JSON.stringify(box.emulator.apiUrl)}, fetch: counting })
+    const result = await upload(box)({ source: sourceOf(bytesOf(${fileSize})), folderId: '0', fileName: 'warm.bin', fileSize: ${fileSize} })()
+    process.stdout.write(JSON.stringify({ atSession, tag: result._tag, after: threads() - before }))
+  `
+  const outcome = JSON.parse(await runModule(script)) as { readonly atSession: number; readonly tag: string; readonly after: number }
+  assert.is(outcome.tag, 'Right', 'the upload succeeds')
+  assert.is(outcome.atSession, 1, 'threads started when the session request is sent')
+  assert.is(outcome.after, 1, 'the same one thread hashed the parts')
+}))
+
 /**
  * An upload in a child process whose SHA-1 worker threads die as soon as they are made (Node's own
  * `Worker`, terminated: what an out-of-memory kill of the thread looks like to the library); then,

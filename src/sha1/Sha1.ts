@@ -74,6 +74,11 @@ export interface SharedParts {
    * faster where the runtime's own copy into shared memory is slow (V8's: see `copyInto`).
    */
   readonly copy?: (target: Uint8Array, at: number, source: Uint8Array) => void
+  /**
+   * Starts the hashing threads now, ahead of the first part: `upload` calls it before it creates
+   * the session, so that a thread's start (~40 ms under Node) overlaps that request.
+   */
+  readonly warm?: () => void
 }
 
 // ---------------------------------------------------------------------------------------------
