@@ -86,12 +86,20 @@ const validate = ({ partSize, fileSize }: ChunkerOptions): InvalidInput | undefi
   : !isSafeSize(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
   : undefined
 
-/** Cross-realm and `Buffer`-friendly: `instanceof` fails for arrays made in another realm. */
-const isUint8Array = (chunk: unknown): chunk is Uint8Array =>
-  ArrayBuffer.isView(chunk) && Object.prototype.toString.call(chunk) === '[object Uint8Array]'
+const tagOf = (chunk: unknown): string => Object.prototype.toString.call(chunk).slice(8, -1)
+
+/**
+ * A chunk's bytes, never copied: a `Uint8Array` (a `Buffer` too) as it is, any other view or an
+ * `ArrayBuffer` (what Node 20's `FileHandle.readableWebStream()` yields) as a `Uint8Array` of the
+ * same memory; anything else is not bytes. Tags, not `instanceof`, which fails across realms.
+ */
+const bytesIn = (chunk: unknown): Uint8Array | undefined =>
+  !ArrayBuffer.isView(chunk) ? (tagOf(chunk) === 'ArrayBuffer' ? new Uint8Array(chunk as ArrayBuffer) : undefined)
+  : tagOf(chunk) === 'Uint8Array' ? (chunk as Uint8Array)
+  : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
 
 const describe = (chunk: unknown): string =>
-  chunk === null ? 'null' : typeof chunk === 'object' ? Object.prototype.toString.call(chunk).slice(8, -1) : typeof chunk
+  chunk === null ? 'null' : typeof chunk === 'object' ? tagOf(chunk) : typeof chunk
 
 const noop = (): void => undefined
 
@@ -221,8 +229,9 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   /** Bytes copied since the last turn of the event loop. */
   let sinceTurn = 0
 
-  const write = async (chunk: unknown): Promise<void> => {
-    if (!isUint8Array(chunk)) return fail(invalidInput(`the chunker takes Uint8Array chunks, got ${describe(chunk)}`))
+  const write = async (written: unknown): Promise<void> => {
+    const chunk = bytesIn(written)
+    if (chunk === undefined) return fail(invalidInput(`the chunker takes bytes (a Uint8Array, another ArrayBuffer view or an ArrayBuffer), got ${describe(written)}`))
     if (seen + chunk.length > fileSize) return fail(sizeMismatch(fileSize, fileSize + 1, 'too_long'))
     for (const slice of cut(filled, chunk.length)) {
       if (failure !== undefined) return
