@@ -83,14 +83,17 @@ Shared('should upload a file read with FileHandle.readableWebStream(), whose chu
   const dir = await mkdtemp(join(tmpdir(), 'box-upload-'))
   const path = join(dir, 'file.bin')
   await writeFile(path, bytes)
-  const handle = await open(path)
-  const source = handle.readableWebStream() as ReadableStream<Uint8Array>
-  const result = await within(20_000, 'upload', upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })())
-  // Only after a success: a failed upload cancels its source, and closing a handle whose web stream
-  // was cancelled aborts Node 20's process (a native assertion); Node 22 is fine.
-  if (E.isRight(result)) await handle.close()
-  await rm(dir, { recursive: true })
-  sameBytes(await download(box, rightOf(result).id), bytes)
+  try {
+    const handle = await open(path)
+    const source = handle.readableWebStream() as ReadableStream<Uint8Array>
+    const result = await within(20_000, 'upload', upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })())
+    // Only after a success: a failed upload cancels its source, and closing a handle whose web stream
+    // was cancelled aborts Node 20's process (a native assertion); Node 22 is fine.
+    if (E.isRight(result)) await handle.close()
+    sameBytes(await download(box, rightOf(result).id), bytes)
+  } finally {
+    await rm(dir, { recursive: true })
+  }
 }))
 
 Shared('should give fetch a plain copy of a shared view as a byte-array body, and the view itself as a stream body', async () => {
