@@ -18,7 +18,8 @@
  *
  * The workers serve every chunker of the process and are referenced only while they have work, so
  * they never keep the process alive. Small parts (under 1 MiB: tests, tiny files) are hashed here,
- * and so is everything where worker threads cannot be started.
+ * and so is everything where worker threads cannot be started. `upload` warms the shared-part worker
+ * as it starts, so that the thread boots while the session is created.
  */
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -216,7 +217,7 @@ const started = (thread: Thread): Worker => {
   worker.on('error', failAll)
   worker.on('exit', (code) => failAll(new Error(`a SHA-1 worker thread exited (code ${code})`)))
   worker.unref()
-  // Started ahead of its first call (`allocate`): it stops if none comes, like an idle one.
+  // Started ahead of its first call (`warm`, `allocate`): it stops if none comes, like an idle one.
   thread.idle = setTimeout(() => retire(thread, worker), idleMs).unref()
   return (thread.worker = worker)
 }
