@@ -49,7 +49,14 @@ const checkParts = (s: Session, parts: unknown): void => {
   if (next !== s.fileSize) throw invalidParts(`parts cover ${next} bytes of the ${s.fileSize}-byte file`)
 }
 
-const unquote = (etag: string): string => etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')
+/**
+ * An `If-Match` entity tag, unquoted, or `undefined` for a weak one (`W/"…"`), which never matches:
+ * `If-Match` compares strongly (RFC 9110 §13.1.1). Bare tags are taken too (`1` for `"1"`).
+ */
+const strongTag = (etag: string): string | undefined => {
+  const tag = etag.trim()
+  return tag.startsWith('W/') ? undefined : tag.replace(/^"(.*)"$/, '$1')
+}
 
 /** The commit `attributes` the emulator applies to the file. */
 interface Attributes {
@@ -124,7 +131,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (fault === 'error_before') throw faulted(fault, false)
   const ifMatch = request.headers.get('if-match')
   const target = s.fileId ? store.files.get(s.fileId) : undefined
-  if (ifMatch !== null && target && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => unquote(e) === String(target.etag))) {
+  if (ifMatch !== null && target && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => strongTag(e) === String(target.etag))) {
     throw fail(412, 'precondition_failed', `If-Match ${ifMatch.slice(0, 64)} does not match the file's etag "${target.etag}"`)
   }
   const claimed = Digest.parse(request.headers.get('digest'))

@@ -281,6 +281,15 @@ test('should answer 412 when If-Match differs from the file etag, and commit whe
     assert.is((await commit(s2, bytes, parts2, { headers: { 'if-match': '*' } })).status, 201)
   }))
 
+test('should never match a weak entity tag in If-Match (RFC 9110 compares strongly there)', () =>
+  withEmulator(SMALL, async (em) => {
+    const v1 = await uploadFile(em, randomFile(2000))
+    const bytes = randomFile(2100)
+    const { s, parts } = await versionOf(em, v1.id, bytes)
+    assertBoxError(await commit(s, bytes, parts, { headers: { 'if-match': `W/"${v1.etag}"` } }), 412, 'precondition_failed')
+    assert.is((await commit(s, bytes, parts, { headers: { 'if-match': `W/"${v1.etag}", "${v1.etag}"` } })).status, 201, 'a strong tag in the same list matches')
+  }))
+
 test('should abort with 204 and an empty body; the session is then 404', () =>
   withEmulator(SMALL, async (em) => {
     const bytes = randomFile(2000)
