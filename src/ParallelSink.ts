@@ -25,6 +25,12 @@ export interface ParallelSink<A> {
   readonly idle: () => Promise<void>
   /** Slots free for new tasks right now (`concurrency` minus the tasks running). */
   readonly free: () => number
+  /**
+   * Cancels the running tasks because the sink's source failed, which is not the sink's failure.
+   * An abort of `writable` does the same, but only once the write in flight (waiting for a free slot,
+   * i.e. for a task to end) has returned.
+   */
+  readonly cancel: (reason: unknown) => void
 }
 
 /** Options of a sink. */
@@ -66,6 +72,10 @@ export const parallelSink =
       const tracked = run.finally(() => running.delete(tracked))
       running.add(tracked)
     }
+    const cancel = (reason: unknown): void => {
+      upstreamFailed = true
+      tasks.abort(reason)
+    }
     const idle = async (): Promise<void> => {
       while (running.size > 0) await Promise.all(running)
     }
@@ -92,12 +102,11 @@ export const parallelSink =
         },
         // The pipe's source failed: cancel the tasks, but the failure is the source's, not ours.
         abort: async (reason: unknown) => {
-          upstreamFailed = true
-          tasks.abort(reason)
+          cancel(reason)
           await idle()
         },
       },
       { highWaterMark: 1 },
     )
-    return { writable, failure: () => failure, idle, free: () => Math.max(0, concurrency - running.size) }
+    return { writable, failure: () => failure, idle, free: () => Math.max(0, concurrency - running.size), cancel }
   }

@@ -161,8 +161,10 @@ const sendParts =
     // there are free slots: running + the awaited part + those ahead stay within concurrency + 1.
     // Parts may be in shared memory: they only ever go out as request bodies (`#partBody`).
     const chunker = session.chunker({ ahead: sink.free, shared: true })
-    // The digest rejects when the pipe fails; that failure is reported through the pipe.
-    chunker.digest.catch(() => undefined)
+    // The digest rejects when the chunker fails (the source erred or had too many bytes), and that
+    // failure is reported through the pipe. The parts in flight are cancelled now: the pipe's abort
+    // reaches the sink only once a part has ended (its write waits for a free slot).
+    chunker.digest.catch(sink.cancel)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
     signal?.addEventListener('abort', onAbort, { once: true })
     try {

@@ -88,4 +88,56 @@ ParallelSink('should abort at once when the signal fires, even while a write wai
   assert.ok(source.pulled() <= 3)
 })
 
+ParallelSink('should fail at once, starting no task, when made with a signal that already fired', async () => {
+  const controller = new AbortController()
+  controller.abort('before')
+  let started = 0
+  const sink = parallelSink({ concurrency: 2, signal: controller.signal })((): TE.TaskEither<UploadError, void> => async () => {
+    started++
+    return E.right(undefined)
+  })
+  const outcome = await counting(5).stream.pipeTo(sink.writable).then(() => 'resolved', (reason: unknown) => reason)
+  assert.equal(outcome, aborted('before'))
+  assert.equal(sink.failure(), aborted('before'))
+  assert.is(started, 0, 'tasks started')
+})
+
+/** A sink whose tasks wait a minute unless cancelled, recording their signals. */
+const waitingSink = (concurrency: number) => {
+  const signals: AbortSignal[] = []
+  const sink = parallelSink({ concurrency })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+    signals.push(signal)
+    await wait(60_000, signal)
+    return signal.aborted ? E.left(aborted(signal.reason)) : E.right(undefined)
+  })
+  return { sink, signals }
+}
+
+ParallelSink('should cancel the running tasks when its writer aborts (the source failed), and not report that as its failure', async () => {
+  const { sink, signals } = waitingSink(2)
+  const writer = sink.writable.getWriter()
+  await writer.write(1)
+  const started = Date.now()
+  await writer.abort('source broke')
+  await sink.idle()
+  assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`)
+  assert.ok(signals.length === 1 && signals[0]!.aborted && signals[0]!.reason === 'source broke', 'the task was cancelled with the reason')
+  assert.is(sink.failure(), undefined, 'the failure is the source\'s, not the sink\'s')
+})
+
+ParallelSink('should cancel the running tasks on cancel() at once, even while a write waits for a slot (an abort would wait for it)', async () => {
+  const { sink, signals } = waitingSink(2)
+  const writer = sink.writable.getWriter()
+  await writer.write(1)
+  const waiting = writer.write(2).then(() => 'returned', (reason: unknown) => reason)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  const started = Date.now()
+  sink.cancel('source broke')
+  assert.is(await waiting, 'returned', 'the write waiting for a slot')
+  await sink.idle()
+  assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`)
+  assert.ok(signals.length === 2 && signals.every((signal) => signal.aborted && signal.reason === 'source broke'), 'every task was cancelled with the reason')
+  assert.is(sink.failure(), undefined, 'the failure is the source\'s, not the sink\'s')
+})
+
 ParallelSink.run()

@@ -53,6 +53,22 @@ Upload('should report progress after every part, never backwards, ending with th
   assert.equal(reports.at(-1), { bytesUploaded: fileSize, partsUploaded: 10, totalParts: 10, fileSize })
 }))
 
+Upload('should upload every byte when onProgress and onSession throw (the caller\'s bug is not the upload\'s)', withBox({ partSize: 1024 }, async (box) => {
+  const fileSize = 3 * 1024 + 5
+  const bytes = bytesOf(fileSize, 3)
+  let calls = 0
+  const file = rightOf(await upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize },
+    {
+      retry: fastRetry,
+      onProgress: () => { calls++; throw new Error('progress bar crashed') },
+      onSession: () => { throw new Error('store crashed') },
+    },
+  )())
+  assert.is(calls, 5, 'called at the start and after each of the 4 parts, though it threw each time')
+  sameBytes(await download(box, file.id), bytes)
+}))
+
 Upload('should read no further ahead of the confirmed bytes than the parts in flight plus the one being filled', withBox({ partSize: 1024, faults: { latencyMs: 2 } }, async (box) => {
   for (const concurrency of [1, 4]) {
     const fileSize = 40 * 1024
@@ -197,6 +213,34 @@ BadSource('should fail with a typed error when the source errors', failsWith(500
 }, (error) => {
   assert.is(error._tag, 'SourceError')
   assert.match(error._tag === 'SourceError' ? String(error.cause) : '', 'disk gone')
+}))
+
+BadSource('should cancel the parts in flight at once when the source fails, not wait for them to finish', withBox({ partSize: 1024, faults: { probability: 1, kinds: ['slow'], slowMs: 20_000 } }, async (box) => {
+  // Every part is answered after 20 s; the source fails once two of them are on their way.
+  const fileSize = 5000
+  let sent = 0
+  const source = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      if (sent >= 2048) {
+        while (box.sent.filter((r) => r.method === 'PUT').length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+        return controller.error(new Error('disk gone'))
+      }
+      controller.enqueue(bytesOf(1024, sent))
+      sent += 1024
+    },
+  }, { highWaterMark: 0 })
+  let session: Session | undefined
+  const started = Date.now()
+  const result = await within(10_000, 'upload', upload(box.client)(
+    { source, folderId: '0', fileName: uniqueName('bad'), fileSize },
+    // No request timeout under the 20 s: a part timed out and sent again would meet the first attempt (409).
+    { retry: { ...fastRetry, timeoutMs: 60_000 }, concurrency: 2, onSession: (s) => { session = s } },
+  )())
+  const took = Date.now() - started
+  assert.ok(E.isLeft(result) && result.left._tag === 'SourceError', JSON.stringify(result))
+  assert.ok(took < 3000, `settled after ${took} ms, with parts answered after 20 s`)
+  assert.is(commits(box).length, 0)
+  assert.ok(session !== undefined && (await sessionStatus(box, session.id)) === 404, 'the session is deleted')
 }))
 
 BadSource('should fail with InvalidInput for a chunk that is not bytes', failsWith(5000, () => new ReadableStream<Uint8Array>({
