@@ -6,7 +6,7 @@ import { client } from '../src/Client.ts'
 import type { Part } from '../src/Part.ts'
 import { matches, uploadPart } from '../src/PartUpload.ts'
 import { type Session, createSession, listParts } from '../src/Session.ts'
-import { bytesOf, fastRetry, sourceOf, type TestBox, TOKEN, uniqueName, withBox, recorded, eventually } from './helpers/upload.ts'
+import { bytesOf, fastRetry, sourceOf, type TestBox, TOKEN, uniqueName, withBox, recorded, eventually, within } from './helpers/upload.ts'
 
 /** The parts of `bytes` as the chunker cuts them for `session` (released never: tests read them again). */
 const partsOf = async (session: Session, bytes: Uint8Array): Promise<ReadonlyArray<Part>> => {
@@ -40,6 +40,23 @@ UploadPart('should upload a part and resolve to the part Box stored', withBox({ 
   assert.equal(await listParts(box.client)(session)(), E.right(uploaded))
   await recorded(box)
   assert.is(puts(box).length, 3)
+}))
+
+UploadPart('should send a part as application/octet-stream with its Content-Range and Digest', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 2500)
+  const [, second] = await partsOf(session, bytesOf(2500))
+  const seen: Array<Headers> = []
+  const capturing: typeof fetch = (input, init) => {
+    seen.push(new Headers(init?.headers))
+    return fetch(input, init)
+  }
+  const recording = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: capturing })
+  const result = await uploadPart(recording, session, { retry: fastRetry })(second!)()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.is(seen.length, 1)
+  assert.is(seen[0]!.get('content-type'), 'application/octet-stream')
+  assert.is(seen[0]!.get('content-range'), 'bytes 1024-2047/2500')
+  assert.is(seen[0]!.get('digest'), `sha=${second!.sha1}`)
 }))
 
 UploadPart('should fail with DigestMismatch when Box echoes another SHA-1 than ours', withBox({ partSize: 1024 }, async (box) => {
@@ -144,7 +161,8 @@ UploadPart('should ask the token function again after a 401, once', withBox({ pa
   await eventually(() => puts(box).length === 2)
   assert.equal(puts(box).map((r) => r.status), [401, 200])
   const stuck = client({ token: async () => 'expired', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
-  const refused = await uploadPart(stuck, session, { retry: fastRetry })(part!)()
+  // Bounded: a retry that reauthorized after every 401 would never end.
+  const refused = await within(5000, 'a part whose token Box keeps refusing', uploadPart(stuck, session, { retry: fastRetry })(part!)())
   assert.ok(E.isLeft(refused) && refused.left._tag === 'HttpError' && refused.left.status === 401)
   await eventually(() => puts(box).length === 4)
   assert.equal(puts(box).map((r) => r.status), [401, 200, 401, 401])

@@ -81,7 +81,8 @@ Retry('should retry a 401 once after reauthorizing, and only when it can', async
   const once = scripted([E.left(status(401)), E.right('ok')])
   assert.equal(await retry(policy, { reauthorize })(once.attempt)(), E.right('ok'))
   assert.is(refreshed, 1)
-  const twice = scripted<string>([E.left(status(401))])
+  // A 418 after two 401s: a retry that reauthorized more than once ends on it instead of running on.
+  const twice = scripted<string>([E.left(status(401)), E.left(status(401)), E.left(status(401)), E.left(status(418))])
   assert.equal(await retry(policy, { reauthorize })(twice.attempt)(), E.left(status(401)))
   assert.is(twice.calls(), 2)
   assert.is(refreshed, 2)
