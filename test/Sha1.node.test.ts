@@ -67,12 +67,11 @@ Sha1('should hash parts in shared memory where they are: same views back, same a
   assert.ok(shared.allocate(1000).buffer instanceof ArrayBuffer, 'small parts stay in plain buffers (hashed on this thread)')
 })
 
-/** Threads this process gains while hashing one file of `kind` parts (Linux: counted in /proc/self/task). */
+/** Threads this process gains while hashing one file of `kind` parts (counted in a child process: helpers/threads.ts). */
 const threadsFor = async (kind: 'plain' | 'shared'): Promise<number> => {
   const script = `
-    import { readdirSync } from 'node:fs'
     import { workerSha1 } from './src/sha1/worker.node.ts'
-    const threads = () => readdirSync('/proc/self/task').length
+    import { threadCount as threads } from './test/helpers/threads.ts'
     const before = threads()
     const shared = ${JSON.stringify(kind)} === 'shared'
     const file = shared ? workerSha1.shared.file() : workerSha1.file()
@@ -95,19 +94,17 @@ Sha1('should hash shared parts on one worker thread, plain ones on two', async (
 })
 
 Sha1('should start the worker when a shared part buffer is allocated, and stop it after a second if no part comes', async () => {
-  // So that the thread starts (~40 ms) while the first part is copied in, not after. Linux: threads counted in /proc/self/task.
+  // So that the thread starts (~40 ms) while the first part is copied in, not after.
   const script = `
-    import { readdirSync } from 'node:fs'
     import { workerSha1 } from './src/sha1/worker.node.ts'
-    const threads = () => readdirSync('/proc/self/task').length
+    import { backTo, threadCount as threads } from './test/helpers/threads.ts'
     const before = threads()
     workerSha1.shared.allocate(1000)
     const small = threads() - before
     workerSha1.shared.allocate(2 << 20)
     const started = threads() - before
-    const t0 = Date.now()
-    while (threads() > before && Date.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 20))
-    process.stdout.write(JSON.stringify({ small, started, left: threads() - before, stoppedAfterMs: Date.now() - t0 }))
+    const stoppedAfterMs = await backTo(before)
+    process.stdout.write(JSON.stringify({ small, started, left: threads() - before, stoppedAfterMs }))
   `
   const stdout = await runModule(script)
   const result = JSON.parse(stdout) as { small: number; started: number; left: number; stoppedAfterMs: number }
@@ -118,19 +115,16 @@ Sha1('should start the worker when a shared part buffer is allocated, and stop i
 })
 
 Sha1('should start the worker on warm(), once however often it is called; it serves the next file, and stops after a second if none comes', async () => {
-  // \`upload\` warms it before creating its session. Linux: threads counted in /proc/self/task.
+  // \`upload\` warms it before creating its session.
   const script = `
     import { createHash } from 'node:crypto'
-    import { readdirSync } from 'node:fs'
     import { workerSha1 } from './src/sha1/worker.node.ts'
-    const threads = () => readdirSync('/proc/self/task').length
+    import { backTo, threadCount as threads } from './test/helpers/threads.ts'
     const before = threads()
     workerSha1.shared.warm()
     workerSha1.shared.warm()
     const warmed = threads() - before
-    const t0 = Date.now()
-    while (threads() > before && Date.now() - t0 < 10_000) await new Promise((resolve) => setTimeout(resolve, 20))
-    const stoppedAfterMs = Date.now() - t0
+    const stoppedAfterMs = await backTo(before)
     workerSha1.shared.warm()
     const file = workerSha1.shared.file()
     const bytes = workerSha1.shared.allocate(2 << 20).fill(7)

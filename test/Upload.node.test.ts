@@ -114,14 +114,13 @@ Shared('should give fetch a plain copy of a shared view as a byte-array body, an
 
 Shared('should start the SHA-1 worker thread before the session is created, not once the first part is cut', withBox({ partSize: MiB }, async (box) => {
   // Its start (~40 ms) then overlaps the session request instead of holding up the first part.
-  // In a child process, with no worker running yet; Linux: threads counted in /proc/self/task.
+  // In a child process, with no worker running yet (threads counted by helpers/threads.ts).
   const fileSize = 2 * MiB + 5
   const script = `
-    import { readdirSync } from 'node:fs'
     const { client } = await import('./src/Client.ts')
     const { upload } = await import('./src/Upload.ts')
     const { bytesOf, sourceOf, TOKEN } = await import('./test/helpers/upload.ts')
-    const threads = () => readdirSync('/proc/self/task').length
+    const { threadCount: threads } = await import('./test/helpers/threads.ts')
     const before = threads()
     let atSession
     const counting = (url, init) => {
