@@ -24,6 +24,17 @@ const wait = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true })
   })
 
+/** A sink whose tasks wait a minute unless cancelled, recording their signals. */
+const waitingSink = (options: { readonly concurrency: number; readonly signal?: AbortSignal }) => {
+  const signals: AbortSignal[] = []
+  const sink = parallelSink(options)((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
+    signals.push(signal)
+    await wait(60_000, signal)
+    return signal.aborted ? E.left(aborted(signal.reason)) : E.right(undefined)
+  })
+  return { sink, signals }
+}
+
 const ParallelSink = suite('parallelSink')
 
 ParallelSink('should run at most `concurrency` tasks and read no further ahead than the free slots', async () => {
@@ -75,10 +86,7 @@ ParallelSink('should stop reading, cancel the other tasks and report the first f
 ParallelSink('should abort at once when the signal fires, even while a write waits for a slot', async () => {
   const source = counting(1000)
   const controller = new AbortController()
-  const sink = parallelSink({ concurrency: 2, signal: controller.signal })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
-    await wait(60_000, signal)
-    return signal.aborted ? E.left(aborted(signal.reason)) : E.right(undefined)
-  })
+  const { sink } = waitingSink({ concurrency: 2, signal: controller.signal })
   const started = Date.now()
   setTimeout(() => controller.abort('user'), 20)
   const outcome = await source.stream.pipeTo(sink.writable).then(() => 'resolved', (reason: unknown) => reason)
@@ -102,19 +110,8 @@ ParallelSink('should fail at once, starting no task, when made with a signal tha
   assert.is(started, 0, 'tasks started')
 })
 
-/** A sink whose tasks wait a minute unless cancelled, recording their signals. */
-const waitingSink = (concurrency: number) => {
-  const signals: AbortSignal[] = []
-  const sink = parallelSink({ concurrency })((_n: number, signal): TE.TaskEither<UploadError, void> => async () => {
-    signals.push(signal)
-    await wait(60_000, signal)
-    return signal.aborted ? E.left(aborted(signal.reason)) : E.right(undefined)
-  })
-  return { sink, signals }
-}
-
 ParallelSink('should cancel the running tasks when its writer aborts (the source failed), and not report that as its failure', async () => {
-  const { sink, signals } = waitingSink(2)
+  const { sink, signals } = waitingSink({ concurrency: 2 })
   const writer = sink.writable.getWriter()
   await writer.write(1)
   const started = Date.now()
@@ -126,7 +123,7 @@ ParallelSink('should cancel the running tasks when its writer aborts (the source
 })
 
 ParallelSink('should cancel the running tasks on cancel() at once, even while a write waits for a slot (an abort would wait for it)', async () => {
-  const { sink, signals } = waitingSink(2)
+  const { sink, signals } = waitingSink({ concurrency: 2 })
   const writer = sink.writable.getWriter()
   await writer.write(1)
   const waiting = writer.write(2).then(() => 'returned', (reason: unknown) => reason)
