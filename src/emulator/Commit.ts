@@ -1,7 +1,8 @@
 /**
  * `POST /files/upload_sessions/:id/commit` (protocol §3.6, §7, gotchas 9-12, 18, 21).
  *
- * Order of checks: session (404/403/410 `upload_failed` or `session_expired`) → `If-Match` (412) → `Digest` header (400) → JSON body →
+ * Order of checks: session (404/403/410 `upload_failed` or `session_expired`) → `If-Match`, then `If-None-Match` (412) →
+ * `Digest` header (400) → JSON body →
  * `parts` (400 `invalid_parts`: shape, ascending order, no gaps, cover the file, each equal to a
  * stored part) → still processing or `faults.commitAccepted` (202, `Retry-After`, empty body) →
  * whole-file digest (400 `digest_mismatch`) → name clash (409 `item_name_in_use`) → 201.
@@ -56,6 +57,27 @@ const checkParts = (s: Session, parts: unknown): void => {
 const strongTag = (etag: string): string | undefined => {
   const tag = etag.trim()
   return tag.startsWith('W/') ? undefined : tag.replace(/^"(.*)"$/, '$1')
+}
+
+/** An entity tag, unquoted, with any weak prefix dropped: `If-None-Match` compares weakly (RFC 9110 §13.1.2). */
+const weakTag = (etag: string): string => strongTag(etag.trim().replace(/^W\//, '')) ?? ''
+
+/**
+ * Whether a new-version commit's preconditions hold for the file it updates (RFC 9110 §13.2.2
+ * order: `If-Match` first). Box's OpenAPI answers a failed `If-None-Match` with 412 in its list of
+ * responses (its parameter text says 304, which RFC 9110 keeps for GET and HEAD), so both fail with 412.
+ */
+const checkPreconditions = (request: Request, target: StoredFile | undefined): void => {
+  if (!target) return
+  const etag = String(target.etag)
+  const ifMatch = request.headers.get('if-match')
+  if (ifMatch !== null && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => strongTag(e) === etag)) {
+    throw fail(412, 'precondition_failed', `If-Match ${ifMatch.slice(0, 64)} does not match the file's etag "${etag}"`)
+  }
+  const ifNoneMatch = request.headers.get('if-none-match')
+  if (ifNoneMatch !== null && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((e) => weakTag(e) === etag))) {
+    throw fail(412, 'precondition_failed', `If-None-Match ${ifNoneMatch.slice(0, 64)} matches the file's etag "${etag}"`)
+  }
 }
 
 /** The commit `attributes` the emulator applies to the file. */
@@ -129,11 +151,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     return committed()
   }
   if (fault === 'error_before') throw faulted(fault, false)
-  const ifMatch = request.headers.get('if-match')
-  const target = s.fileId ? store.files.get(s.fileId) : undefined
-  if (ifMatch !== null && target && ifMatch.trim() !== '*' && !ifMatch.split(',').some((e) => strongTag(e) === String(target.etag))) {
-    throw fail(412, 'precondition_failed', `If-Match ${ifMatch.slice(0, 64)} does not match the file's etag "${target.etag}"`)
-  }
+  checkPreconditions(request, s.fileId ? store.files.get(s.fileId) : undefined)
   const claimed = Digest.parse(request.headers.get('digest'))
   if (claimed._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the whole file>"')
   if (claimed._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${claimed.reason}`)

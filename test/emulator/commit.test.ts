@@ -290,6 +290,32 @@ test('should never match a weak entity tag in If-Match (RFC 9110 compares strong
     assert.is((await commit(s, bytes, parts, { headers: { 'if-match': `W/"${v1.etag}", "${v1.etag}"` } })).status, 201, 'a strong tag in the same list matches')
   }))
 
+test('should answer 412 when If-None-Match matches the file etag (weakly, or `*`), and commit when it does not', () =>
+  withEmulator(SMALL, async (em) => {
+    const v1 = await uploadFile(em, randomFile(2000))
+    const bytes = randomFile(2100)
+    const { s, parts } = await versionOf(em, v1.id, bytes)
+    for (const tag of [`"${v1.etag}"`, `W/"${v1.etag}"`, `"x", "${v1.etag}"`, '*']) {
+      const r = await commit(s, bytes, parts, { headers: { 'if-none-match': tag } })
+      assertBoxError(r, 412, 'precondition_failed')
+      assertSchema('ClientError', r.json)
+    }
+    // If-Match is checked first (RFC 9110 §13.2.2), and both pass here.
+    const both = await commit(s, bytes, parts, { headers: { 'if-match': `"${v1.etag}"`, 'if-none-match': `"${v1.etag}-old"` } })
+    assert.is(both.status, 201, both.text)
+    // The new version has a new etag: the old one no longer matches.
+    const { s: s2, parts: parts2 } = await versionOf(em, v1.id, bytes)
+    assert.is((await commit(s2, bytes, parts2, { headers: { 'if-none-match': `"${v1.etag}"` } })).status, 201)
+  }))
+
+test('should ignore If-Match and If-None-Match when committing a new file', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assert.is((await commit(s, bytes, parts, { headers: { 'if-match': '"nothing"', 'if-none-match': '*' } })).status, 201)
+  }))
+
 test('should abort with 204 and an empty body; the session is then 404', () =>
   withEmulator(SMALL, async (em) => {
     const bytes = randomFile(2000)
