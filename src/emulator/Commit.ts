@@ -16,7 +16,7 @@ import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
 import type { CommitFault } from './Options.ts'
 import { resetError } from './Reset.ts'
-import { openSession, uploadFailed, type Ctx } from './Sessions.ts'
+import { expireIfDue, openSession, sessionExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
 
@@ -165,6 +165,8 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (state === 'committed') return committed()
   if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
   if (state === 'failed') throw uploadFailed(ctx, s)
+  expireIfDue(ctx, s)
+  if (s.state === 'expired') throw sessionExpired(s)
   checkParts(s, body['parts'])
   const attributes = parseAttributes(body['attributes'])
 
@@ -178,9 +180,9 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (!actual) throw fail(500, 'internal_server_error', 'Emulator bug: the whole-file digest does not cover the file')
   if (!Digest.equal(claimed.bytes, actual)) {
     const [exp, act] = [claimed.base64, toBase64(actual)]
-    throw fail(400, 'digest_mismatch', `File digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
+    throw fail(400, 'digest_mismatch', `File digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
   }
-  const clash = fileNamed(store, s.folderId, s.fileName)
+  const clash = fileNamed(store, s.token, s.folderId, s.fileName)
   if (clash && clash.id !== s.fileId) {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(clash) })
   }

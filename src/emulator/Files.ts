@@ -5,7 +5,7 @@
 import { fail } from './BoxError.ts'
 import type { Config } from './Config.ts'
 import { isoDate, json } from './Http.ts'
-import type { Store, StoredFile } from './Store.ts'
+import { ownFile, type Store, type StoredFile } from './Store.ts'
 
 /** The user a token stands for: one user per configured token, ids from 10001. */
 export const userOf = (config: Config, token: string) => {
@@ -54,21 +54,21 @@ export const fileFull = (config: Config, f: StoredFile) => {
   }
 }
 
-const findFile = (store: Store, id: string): StoredFile => {
-  const f = store.files.get(id)
+const findFile = (store: Store, token: string, id: string): StoredFile => {
+  const f = ownFile(store, token, id)
   if (!f) throw fail(404, 'not_found', `File ${id.slice(0, 64)} not found`)
   return f
 }
 
 /** `GET /2.0/files/:id`. */
-export const getFile = (config: Config, store: Store, id: string): Response => {
-  const f = findFile(store, id)
+export const getFile = (config: Config, store: Store, token: string, id: string): Response => {
+  const f = findFile(store, token, id)
   return json(200, fileFull(config, f), { etag: `"${f.etag}"` })
 }
 
 /** `GET /2.0/files/:id/content`: the bytes ('memory' storage); 404 in 'digest' storage, which keeps none. */
-export const getContent = (store: Store, id: string): Response => {
-  const f = findFile(store, id)
+export const getContent = (store: Store, token: string, id: string): Response => {
+  const f = findFile(store, token, id)
   const content = f.content
   if (!content) throw fail(404, 'not_found', `The emulator keeps no bytes in 'digest' storage (file ${id})`)
   let i = 0

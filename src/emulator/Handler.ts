@@ -35,8 +35,8 @@ const UPLOAD_ROUTES: ReadonlyArray<readonly [RegExp, Readonly<Record<string, Rou
 
 /** API base routes (`/2.0`): what tests use to check results. */
 const api = (config: Config, store: Store): ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]> => [
-  [/^\/files\/([^/]+)$/, { GET: (_ctx, id) => getFile(config, store, id) }],
-  [/^\/files\/([^/]+)\/content$/, { GET: (_ctx, id) => getContent(store, id) }],
+  [/^\/files\/([^/]+)$/, { GET: (ctx, id) => getFile(config, store, ctx.token, id) }],
+  [/^\/files\/([^/]+)\/content$/, { GET: (ctx, id) => getContent(store, ctx.token, id) }],
 ]
 
 const safeDecode = (segment: string): string => {

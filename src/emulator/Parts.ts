@@ -15,7 +15,7 @@ import { sleep } from './Faults.ts'
 import { copy, json } from './Http.ts'
 import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
-import { openSession, uploadFailed, type Ctx } from './Sessions.ts'
+import { expireIfDue, openSession, sessionExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { absorb, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
 
@@ -111,9 +111,11 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
     const actual = await actualDigest(claimed, sha1, body.chunks, body.length)
     if (!Digest.equal(claimed.bytes, actual)) {
       const [exp, act] = [toBase64(claimed.bytes), toBase64(actual)]
-      throw fail(400, 'digest_mismatch', `Part digest was incorrect. Expected: ${exp} Actual: ${act}`, { expected: exp, actual: act })
+      throw fail(400, 'digest_mismatch', `Part digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
     }
     if (s.state === 'failed') throw uploadFailed(ctx, s)
+    expireIfDue(ctx, s)
+    if (s.state === 'expired') throw sessionExpired(s)
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
     const part = store(ctx, s, range, body.chunks, body.length, sha1)
     if (s.parts.size >= config.uploadFailedAfterParts) s.state = 'failed'
@@ -127,7 +129,8 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
 const intParam = (url: URL, name: string, fallback: number): number => {
   const raw = url.searchParams.get(name)
   if (raw === null || raw === '') return fallback
-  if (!/^\d{1,9}$/.test(raw)) throw fail(400, 'bad_request', `${name} must be a non-negative integer`)
+  if (!/^\d+$/.test(raw)) throw fail(400, 'bad_request', `${name} must be a non-negative integer`)
+  // Any number of digits: a huge `limit` is capped and a huge `offset` refused by the caller, not taken as malformed.
   return Number(raw)
 }
 

@@ -6,7 +6,7 @@ import { fail } from './BoxError.ts'
 import type { Config } from './Config.ts'
 import { isoDate, json, readJson } from './Http.ts'
 import { fileMini } from './Files.ts'
-import { fileNamed, randomHex, wholeHash, type Session, type Store } from './Store.ts'
+import { fileNamed, ownFile, randomHex, wholeHash, type Session, type Store } from './Store.ts'
 
 /** What a route gets: configuration, state, the request, its token and the upload base URL. */
 export interface Ctx {
@@ -23,6 +23,20 @@ const SESSION_ID = /^[0-9A-Fa-f]{32}$/
 export const uploadFailed = (ctx: Ctx, s: Session) =>
   fail(410, 'upload_failed', `Upload session ${s.id} is in an unrecoverable state (injected fault: faults.uploadFailedAfterParts = ${ctx.config.uploadFailedAfterParts}); delete it and start a new upload`)
 
+/** The answer to any use of a session past its lifetime, `DELETE` included. */
+export const sessionExpired = (s: Session) => fail(410, 'session_expired', `Upload session ${s.id} has expired`)
+
+/**
+ * Marks an open session past its lifetime `expired` and drops its parts: nothing can use them any
+ * more, and a long-running emulator would otherwise hold their bytes for good.
+ */
+export const expireIfDue = (ctx: Ctx, s: Session): void => {
+  if (s.state !== 'open' || ctx.config.clock() < s.expiresAt) return
+  s.state = 'expired'
+  s.parts.clear()
+  s.whole.pending.clear()
+}
+
 /**
  * Finds the session a URL names: `400 invalid_upload_session_id` when malformed, `404 not_found`
  * when unknown or aborted (or committed, unless `also` has it), `403 forbidden` for another token,
@@ -36,7 +50,8 @@ export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed
   }
   if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
   if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
-  if (s.state === 'open' && ctx.config.clock() >= s.expiresAt) throw fail(410, 'session_expired', `Upload session ${id} has expired`)
+  expireIfDue(ctx, s)
+  if (s.state === 'expired') throw sessionExpired(s)
   return s
 }
 
@@ -93,7 +108,7 @@ const checkSize = (config: Config, size: unknown): number => {
 }
 
 const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: string): void => {
-  const existing = fileNamed(ctx.store, folderId, name)
+  const existing = fileNamed(ctx.store, ctx.token, folderId, name)
   if (existing && existing.id !== exceptFileId) {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(existing) })
   }
@@ -115,6 +130,8 @@ const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName: string;
 }
 
 const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; fileSize: number; fileId?: string }): Response => {
+  // Sessions nobody uses again would keep their parts: each new one frees those past their lifetime.
+  for (const other of ctx.store.sessions.values()) expireIfDue(ctx, other)
   sessionConflict(ctx, fields)
   const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
@@ -155,7 +172,7 @@ export const createForFile = async (ctx: Ctx): Promise<Response> => {
 
 /** `POST /files/:id/upload_sessions`: a session for a new version of a committed file. */
 export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Response> => {
-  const file = ctx.store.files.get(fileId)
+  const file = ownFile(ctx.store, ctx.token, fileId)
   if (!file) throw fail(404, 'not_found', `File ${fileId.slice(0, 64)} not found`)
   const body = await readJson(ctx.request)
   const fileSize = checkSize(ctx.config, body['file_size'])

@@ -53,8 +53,11 @@ export interface Session {
   commitAccepted: number
   /** Commit requests answered so far (the index into `faults.commitFaults`). */
   commits: number
-  /** `failed`: unrecoverable (`faults.uploadFailedAfterParts`), answered `410 upload_failed` except by `DELETE` and log. */
-  state: 'open' | 'committed' | 'aborted' | 'failed'
+  /**
+   * `failed`: unrecoverable (`faults.uploadFailedAfterParts`), answered `410 upload_failed` except by `DELETE` and log.
+   * `expired`: past its lifetime, answered `410 session_expired`; its parts' bytes are dropped.
+   */
+  state: 'open' | 'committed' | 'aborted' | 'failed' | 'expired'
   committedFileId?: string
 }
 
@@ -119,11 +122,21 @@ export const wholeDigest = (whole: WholeHash, fileSize: number): Uint8Array | un
 /** Random upper-case hex of `bytes` bytes (session ids: 16 bytes, part ids: 4). */
 export const randomHex = (bytes: number): string => toHex(crypto.getRandomValues(new Uint8Array(bytes))).toUpperCase()
 
-/** A file in `folderId` whose name equals `name` (Box compares names case-insensitively). */
-export const fileNamed = (store: Store, folderId: string, name: string): StoredFile | undefined => {
+/**
+ * A file of the user `token` stands for in `folderId` whose name equals `name` (Box compares names
+ * case-insensitively). Each token is a user with a folder tree of its own: folder `"0"` is every
+ * user's own root, so another user's file never clashes.
+ */
+export const fileNamed = (store: Store, token: string, folderId: string, name: string): StoredFile | undefined => {
   const wanted = name.toLowerCase()
-  for (const f of store.files.values()) if (f.folderId === folderId && f.name.toLowerCase() === wanted) return f
+  for (const f of store.files.values()) if (f.ownerToken === token && f.folderId === folderId && f.name.toLowerCase() === wanted) return f
   return undefined
+}
+
+/** The file `id` if the user `token` stands for owns it: another user's file is not found, as in Box. */
+export const ownFile = (store: Store, token: string, id: string): StoredFile | undefined => {
+  const f = store.files.get(id)
+  return f?.ownerToken === token ? f : undefined
 }
 
 /** Parts of a session in offset order. */

@@ -80,12 +80,26 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   }, { highWaterMark: 0 })
 }
 
+/**
+ * The path and query of a request target. A server must accept the absolute form too
+ * (`PUT http://host/path`, RFC 9112 §3.2.2), which proxies send: its path is this emulator's.
+ */
+const pathOf = (target: string): string => {
+  if (target.startsWith('/')) return target
+  try {
+    const url = new URL(target)
+    return url.pathname + url.search
+  } catch {
+    return target
+  }
+}
+
 const toRequest = (origin: string, req: IncomingMessage): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   const method = req.method ?? 'GET'
   const hasBody = method !== 'GET' && method !== 'HEAD'
-  return new Request(origin + (req.url ?? '/'), {
+  return new Request(origin + pathOf(req.url ?? '/'), {
     method,
     headers,
     ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),

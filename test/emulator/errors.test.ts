@@ -5,7 +5,10 @@ import {
   SMALL, assertBoxError, call, createSession, openSession, randomFile, sha1Base64, sleep, uniqueName, uploadAll,
   withEmulator, type Reply, type Session,
 } from '../helpers/box.ts'
+import { retainedArrayBuffers } from '../helpers/memory.ts'
 import { assertSchema } from '../helpers/openapi.ts'
+
+const MiB = 1024 * 1024
 
 /** One request against each session endpoint, with a given token. */
 const everySessionEndpoint = (s: Session, file: Uint8Array<ArrayBuffer>, token: string | null): ReadonlyArray<readonly [string, () => Promise<Reply>]> => {
@@ -115,7 +118,6 @@ test('should answer 410 session_expired after sessionTtlMs, and give session_exp
     assert.ok(expires >= before + 150 - 1000 && expires <= Date.now() + 150 + 1000, `session_expires_at ≈ now + ttl: ${s.session_expires_at}`)
     await sleep(250)
     for (const [what, send] of everySessionEndpoint(s, bytes, 'dev-token')) {
-      if (what === 'abort') continue
       const r = await send()
       assertBoxError(r, 410, 'session_expired')
       assert.ok(r.status === 410, what)
@@ -182,6 +184,24 @@ test('should expire sessions by the clock option: 410 session_expired at session
     assert.is((await call('GET', s.session_endpoints.status)).status, 200)
     now += 1
     assertBoxError(await call('GET', s.session_endpoints.status), 410, 'session_expired')
+  })
+})
+
+test('should drop the parts of expired sessions, so a long-running emulator does not keep their bytes', async () => {
+  let now = Date.parse('2030-01-01T00:00:00Z')
+  await withEmulator({ minFileSize: 1, partSize: 4 * MiB, storage: 'memory', sessionTtlMs: 1000, clock: () => now }, async (em) => {
+    const size = 24 * MiB
+    const bytes = randomFile(size)
+    const before = await retainedArrayBuffers()
+    // Two sessions, all parts stored, never committed nor deleted.
+    for (const name of ['a', 'b']) assert.is((await uploadAll(await openSession(em, size, uniqueName(name)), bytes)).length, 6)
+    const held = (await retainedArrayBuffers()) - before
+    assert.ok(held >= 40 * MiB, `the parts are held while the sessions live: ${(held / MiB).toFixed(1)} MiB (the measure works)`)
+    now += 1000
+    // A new session frees the expired ones' parts, though nobody asked for them again.
+    await openSession(em, 100)
+    const left = (await retainedArrayBuffers()) - before
+    assert.ok(left < 8 * MiB, `expired sessions still hold ${(left / MiB).toFixed(1)} MiB`)
   })
 })
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  SMALL, assertBoxError, assertSameBytes, call, commit, download, openSession, putBytes, putPart, randomFile, sha1Base64,
+  SMALL, assertBoxError, assertSameBytes, call, commit, createSession, createVersionSession, download, openSession, putBytes, putPart, randomFile, sha1Base64,
   sha1Hex, uniqueName, uploadAll, uploadFile, withEmulator, type Part,
 } from '../helpers/box.ts'
 import { retainedArrayBuffers } from '../helpers/memory.ts'
@@ -38,6 +38,24 @@ test('should answer 404 not_found for an unknown file', () =>
   withEmulator(SMALL, async (em) => {
     assertBoxError(await call('GET', `${em.apiUrl}/files/123456789`), 404, 'not_found')
     assertBoxError(await call('GET', `${em.apiUrl}/files/123456789/content`), 404, 'not_found')
+  }))
+
+test("should keep each token's files its own: folder 0 is every user's root, another user's file is not found", () =>
+  withEmulator({ ...SMALL, tokens: ['dev-token', 'bob-token'] }, async (em) => {
+    const name = uniqueName('mine')
+    const alice = await uploadFile(em, randomFile(2000), name)
+    // The same name in Bob's root folder: no clash with Alice's file.
+    const bobBytes = randomFile(1500)
+    const bob = await uploadFile(em, bobBytes, name.toUpperCase(), { token: 'bob-token' })
+    assert.is.not(bob.id, alice.id)
+    for (const path of [`/files/${alice.id}`, `/files/${alice.id}/content`]) {
+      assertBoxError(await call('GET', `${em.apiUrl}${path}`, { token: 'bob-token' }), 404, 'not_found')
+      assert.is((await call('GET', `${em.apiUrl}${path}`)).status, 200, `Alice still gets ${path}`)
+    }
+    assertBoxError(await createVersionSession(em, alice.id, { file_size: 1500 }, { token: 'bob-token' }), 404, 'not_found')
+    assertSameBytes((await download(em, bob.id, 'bob-token')).bytes, bobBytes)
+    // Alice's own name clash still counts.
+    assertBoxError(await createSession(em, { folder_id: '0', file_size: 100, file_name: name }), 409, 'item_name_in_use')
   }))
 
 test('should require a token on the files endpoints', () =>

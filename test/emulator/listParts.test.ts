@@ -87,6 +87,10 @@ test('should cap limit at 1000', () =>
     assert.is(over.status, 200, over.text)
     assert.is(over.json.limit, 1000)
     assert.is(over.json.entries.length, 1000)
+    // However many digits: capped too, not taken as malformed.
+    const huge = await listParts(s, `?limit=${'9'.repeat(30)}`)
+    assert.is(huge.status, 200, huge.text)
+    assert.is(huge.json.limit, 1000)
     assert.is((await listParts(s, '?offset=1000&limit=1000')).json.entries.length, 1)
   }))
 

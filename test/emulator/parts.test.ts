@@ -138,7 +138,7 @@ test('should refuse a wrong sha-256 part Digest with 400 digest_mismatch naming 
     const r = await putPart(s, bytes, 0, { digest: `sha-256=${wrong}` })
     const e = assertBoxError(r, 400, 'digest_mismatch')
     assertSchema('ClientError', r.json)
-    assert.is(e.message, `Part digest was incorrect. Expected: ${wrong} Actual: ${actual}`)
+    assert.is(e.message, `Part digest was incorrect. Actual: ${actual} Expected: ${wrong}`)
     assert.equal(e.context_info, { expected: wrong, actual })
     assert.equal(await storedParts(s), [])
     assert.is((await putPart(s, bytes, 0, { digest: `sha-256=${actual}` })).status, 200)
@@ -390,6 +390,30 @@ test('should accept a part sent after `Expect: 100-continue` (what curl does for
     })
     assert.is(answer.status, 200, answer.text)
     assert.is(JSON.parse(answer.text).part.sha1, sha1Hex(body))
+  }))
+
+test('should take a request target in absolute form (RFC 9112 §3.2.2: what a client sends through a proxy)', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1000)
+    const s = await openSession(em, bytes.length)
+    const { host, port } = new URL(em.url)
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      // `path` is the whole URL: node:http then sends `PUT http://127.0.0.1:PORT/api/2.0/... HTTP/1.1`.
+      const req = request({
+        host: host.split(':')[0], port, method: 'PUT', path: s.session_endpoints.upload_part,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, 999, 1000), digest: `sha=${sha1Base64(bytes)}` },
+      })
+      req.setTimeout(3000, () => req.destroy(new Error('no answer')))
+      req.on('response', (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => { text += c.toString() })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      })
+      req.on('error', reject)
+      req.end(bytes)
+    })
+    assert.is(answer.status, 200, answer.text)
+    assert.is(JSON.parse(answer.text).part.sha1, sha1Hex(bytes))
   }))
 
 test('should find the SHA-1 among several Digest instances', () =>
