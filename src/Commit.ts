@@ -44,6 +44,9 @@ export interface CommitInput {
   readonly deadlineMs?: number
 }
 
+/** A commit's answer: the file (201), or the wait in ms a 202 asked for. */
+type Answer = BoxFile | number
+
 /** Wait after a 202 without `Retry-After` (what Box's web uploader uses). */
 const defaultAcceptedWaitMs = 3000
 
@@ -63,29 +66,33 @@ export const commit =
   (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => {
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
     const retried = retryRequests(client, input.retry, { signal: input.signal })
+    // The answer's body is read within the attempt, so its timeout and the caller's abort cover
+    // it too: a 201 whose body stalls is a network error retried, not an upload that never ends.
     const send = retried((signal) =>
-      request(client)({
-        method: 'POST',
-        url: session.endpoints.commit,
-        headers: input.ifMatch === undefined ? { Digest: `sha=${input.digest}` } : { Digest: `sha=${input.digest}`, 'If-Match': input.ifMatch },
-        json: body(input),
-        signal,
-      }),
+      pipe(
+        request(client)({
+          method: 'POST',
+          url: session.endpoints.commit,
+          headers: input.ifMatch === undefined ? { Digest: `sha=${input.digest}` } : { Digest: `sha=${input.digest}`, 'If-Match': input.ifMatch },
+          json: body(input),
+          signal,
+        }),
+        TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
+          response.status === 202
+            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? defaultAcceptedWaitMs))
+            : committed(response),
+        ),
+      ),
     )
     const go: TE.TaskEither<UploadError, BoxFile> = pipe(
       send,
-      TE.flatMap((response) => (response.status === 202 ? later(response) : committed(response))),
+      TE.flatMap((answer) => (typeof answer === 'number' ? later(answer) : TE.right(answer))),
     )
-    const later = (response: Response): TE.TaskEither<UploadError, BoxFile> => {
-      const wait = retryAfterMs(response.headers) ?? defaultAcceptedWaitMs
+    const later = (wait: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
-      if (Date.now() + wait > deadline || waitTooLong(input.retry)(wait)) return TE.left(stillProcessing(session, wait))
-      return pipe(
-        discard(response),
-        TE.flatMap(() => sleep(wait, input.signal)),
-        TE.flatMap(() => go),
-      )
-    }
+      Date.now() + wait > deadline || waitTooLong(input.retry)(wait)
+        ? TE.left(stillProcessing(session, wait))
+        : pipe(sleep(wait, input.signal), TE.flatMap(() => go))
     // After a commit that may have been applied: is the session still open (false) or gone (true)?
     const gone: TE.TaskEither<UploadError, boolean> = pipe(
       retried((signal) => getSession(client)(session, signal)),
@@ -141,6 +148,6 @@ const stillProcessing = (session: Session, wait: number): UploadError =>
     status: 202,
     method: 'POST',
     url: stripUrl(session.endpoints.commit),
-    message: 'Box was still processing the parts and asked for a wait past the commit deadline or longer than maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).',
+    message: 'Box was still processing the parts and asked to wait past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).',
     retryAfterMs: wait,
   })

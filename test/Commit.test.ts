@@ -194,6 +194,53 @@ Commit('should end with Aborted when aborted during the status check after a 500
   assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
 }))
 
+/**
+ * A client whose first `stalls` commit answers keep their status and headers but send only half their
+ * body, then nothing until the request's signal fires (a connection gone quiet mid-body), as a
+ * runtime's `fetch` then errors the body stream.
+ */
+const stallingCommits = (box: TestBox, stalls: number) => {
+  let left = stalls
+  return client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init)
+      if (!isCommit(init?.method ?? 'GET', String(input)) || left-- <= 0) return response
+      const text = await response.text()
+      const signal = init?.signal
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          controller.enqueue(new TextEncoder().encode(text.slice(0, text.length >> 1)))
+          signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true })
+        },
+      })
+      return new Response(body, { status: response.status, headers: response.headers })
+    },
+  })
+}
+
+Commit('should time out an answer whose body stalls, and commit again: the same file', withBox({ partSize: 1024 }, async (box) => {
+  const bytes = bytesOf(3000)
+  const { session, parts, digest } = await prepared(box, bytes)
+  const result = await within(5000, 'a stalled commit body', commit(stallingCommits(box, 1), session)({ parts, digest, retry: { ...fastRetry, timeoutMs: 300 } })())
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  sameBytes(await download(box, (result as E.Right<BoxFile>).right.id), bytes)
+  await recorded(box)
+  assert.equal(commitsSent(box).map((r) => r.status), [201, 201])
+}))
+
+Commit('should end with Aborted when aborted while an answer\'s body stalls', withBox({ partSize: 1024 }, async (box) => {
+  const bytes = bytesOf(3000)
+  const { session, parts, digest } = await prepared(box, bytes)
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(new Error('user stop')), 200)
+  const started = Date.now()
+  // No timeout in the policy: only the abort can end the read.
+  const result = await within(5000, 'an abort during a stalled commit body', commit(stallingCommits(box, 1), session)({ parts, digest, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, signal: controller.signal })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
+  assert.ok(Date.now() - started < 2000, `settled ${Date.now() - started} ms after the start`)
+}))
+
 Commit('should fail with DecodeError on a 201 whose Files collection is empty', withBox({ partSize: 1024 }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const box2 = through(box, async (method, url, answer) => {
