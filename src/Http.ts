@@ -156,17 +156,29 @@ const parseJson = (text: string, codec: t.Decoder<unknown, unknown>): E.Either<t
 
 /**
  * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an exception:
- * anything that mentions it is replaced by a copy with the token masked.
+ * anything that mentions it is replaced by a copy with the token masked (an exception: its name and message only).
  */
 const scrub = <A>(value: A, token: string): A => {
-  const escaped = JSON.stringify(token).slice(1, -1)
-  if (value instanceof Error) {
-    const text = `${value.message} ${String(value.stack)} ${safeStringify(value.cause) ?? String(value.cause)}`
-    return text.includes(token) || text.includes(escaped) ? ({ name: value.name, message: value.message.split(token).join('[token]') } as A) : value
-  }
+  if (!mentions(value, token, 0)) return value
+  if (value instanceof Error) return { name: value.name, message: value.message.split(token).join('[token]') } as A
   const text = safeStringify(value)
-  if (text === undefined || !text.includes(escaped)) return value
-  return JSON.parse(text.split(escaped).join('[token]')) as A
+  const escaped = JSON.stringify(token).slice(1, -1)
+  return (text === undefined ? undefined : JSON.parse(text.split(escaped).join('[token]'))) as A
+}
+
+/**
+ * Whether a value holds the token anywhere: strings, and (a few levels deep) an exception's message,
+ * stack and cause, and the properties of any object. What cannot be read counts as holding it.
+ */
+const mentions = (value: unknown, token: string, depth: number): boolean => {
+  try {
+    return typeof value === 'string'
+      ? value.includes(token)
+      : typeof value === 'object' && value !== null && depth < 6 &&
+          [...(value instanceof Error ? [value.message, value.stack, value.cause] : []), ...Object.values(value)].some((v) => mentions(v, token, depth + 1))
+  } catch {
+    return true
+  }
 }
 
 const safeStringify = (value: unknown): string | undefined => {

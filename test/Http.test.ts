@@ -201,10 +201,15 @@ Secret('should keep random tokens out of errors and messages, even when a server
       const throwing = client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(new Error(`cannot send Bearer ${token}`)) })
       // The token only in the exception's cause, an object: there it is found in its JSON form.
       const hiding = client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(new Error('cannot send', { cause: { headers: { authorization: `Bearer ${token}` } } })) })
+      // ...only in an error that is the cause of the cause, or in an own property (what HTTP libraries attach).
+      const nested = client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(new TypeError('fetch failed', { cause: new Error('proxy', { cause: new Error(`refused Bearer ${token}`) }) })) })
+      const attached = client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(Object.assign(new Error('request failed'), { config: { headers: { Authorization: `Bearer ${token}` } } })) })
       const errors = [
         await request(box)({ method: 'POST', url: `${server.origin}/x` })(),
         await request(throwing)({ method: 'POST', url: `${server.origin}/x` })(),
         await request(hiding)({ method: 'POST', url: `${server.origin}/x` })(),
+        await request(nested)({ method: 'POST', url: `${server.origin}/x` })(),
+        await request(attached)({ method: 'POST', url: `${server.origin}/x` })(),
         await request(box)({ method: 'POST', url: 'https://evil.net/x' })(),
         await pipe(request(box)({ method: 'GET', url: `${server.origin}/ok` }), TE.flatMap(json(t.type({ part_size: t.number }), 'upload_session')))(),
       ]
