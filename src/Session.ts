@@ -10,6 +10,7 @@ import * as t from 'io-ts'
 import { type Chunker, type ChunkerOptions, chunker } from './Chunker.ts'
 import { type Client, trust } from './Client.ts'
 import { type HttpRequest, decode, discard, json, request } from './Http.ts'
+import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { UploadPart, UploadParts } from './UploadPart.ts'
 import { NonNegativeInteger, PositiveInteger, UploadSession } from './UploadSession.ts'
 import { type UploadError, decodeError, invalidInput } from './UploadError.ts'
@@ -114,7 +115,7 @@ export const createSession = (client: Client) =>
         url: `${client.uploadUrl}/files/upload_sessions`,
         json: { folder_id: input.folderId, file_size: input.fileSize, file_name: input.fileName },
         signal: input.signal,
-      })),
+      }, true)),
     )
 
 /** Creates an upload session for a new version of a file (`POST /files/{fileId}/upload_sessions`), optionally renaming it. */
@@ -127,7 +128,7 @@ export const createVersionSession = (client: Client) =>
         url: `${client.uploadUrl}/files/${encodeURIComponent(input.fileId)}/upload_sessions`,
         json: { file_size: input.fileSize, ...(input.fileName === undefined ? {} : { file_name: input.fileName }) },
         signal: input.signal,
-      })),
+      }, true)),
     )
 
 /** Reads a session's current state (`GET` its status URL; for a bare id, `{uploadUrl}/files/upload_sessions/{id}`). */
@@ -140,9 +141,19 @@ export const getSession = (client: Client) => (ref: SessionRef, signal?: AbortSi
     ) : error)),
   )
 
+/** Time allowed to the `DELETE` of a session after a failure, retries included. */
+export const deleteTimeoutMs = 30_000
+
+/**
+ * Deletes a session after a failure (at its abort URL): retried like any request, within
+ * `deleteTimeoutMs` in all. Never fails: the failure that led here is the one to report.
+ */
+export const discardSession = (client: Client, policy?: RetryPolicy) => (url: string): TE.TaskEither<never, void> =>
+  TE.orElseW(() => TE.right(undefined))(retryRequests(client, policy, { signal: AbortSignal.timeout(deleteTimeoutMs) })((signal) => deleteAt(client, url, signal)))
+
 /** Discards a session and its parts (`DELETE` its abort URL). */
 export const abortSession = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
-  pipe(request(client)({ method: 'DELETE', url: session.endpoints.abort, signal }), TE.flatMap(discard))
+  deleteAt(client, session.endpoints.abort, signal)
 
 /**
  * Every part Box stored for a session, in offset order: pages of 1000 until `offset + entries ≥ total_count`
@@ -158,13 +169,26 @@ export const listParts = (client: Client) => (session: Session, signal?: AbortSi
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const open = (client: Client, fileSize: number, req: HttpRequest): TE.TaskEither<UploadError, Session> =>
+/**
+ * Reads a session from `req`'s answer. One just `created` but refused (endpoints on a host the token
+ * must not go to, or a `total_parts` that does not fit the size) is deleted at the trusted upload
+ * URL, since nobody else knows its id.
+ */
+const open = (client: Client, fileSize: number, req: HttpRequest, created = false): TE.TaskEither<UploadError, Session> =>
   pipe(
     request(client)(req),
     TE.flatMap(json(UploadSession, 'upload_session')),
-    TE.flatMap((wire) => TE.fromEither(fromUploadSession(fileSize)(wire))),
-    TE.tap((session) => TE.fromEither(trustEndpoints(client, session))),
+    TE.flatMap((wire) =>
+      pipe(
+        TE.fromEither(pipe(fromUploadSession(fileSize)(wire), E.tap((session) => trustEndpoints(client, session)))),
+        // At the client's own upload URL: a session's status URL is also its abort URL.
+        TE.tapError(() => (created ? discardSession(client)(statusUrl(client, { id: wire.id, fileSize })) : TE.right(undefined))),
+      ),
+    ),
   )
+
+const deleteAt = (client: Client, url: string, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
+  pipe(request(client)({ method: 'DELETE', url, signal }), TE.flatMap(discard))
 
 /** A session whose endpoints are on an untrusted host is refused now, rather than at its first part. */
 const trustEndpoints = (client: Client, session: Session): E.Either<UploadError, unknown> =>

@@ -19,7 +19,7 @@ import type { Part } from './Part.ts'
 import { matches, uploadPart } from './PartUpload.ts'
 import { type OnProgress, progressCounter } from './Progress.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
-import { type Session, abortSession, createSession, createVersionSession } from './Session.ts'
+import { type Session, createSession, createVersionSession, discardSession } from './Session.ts'
 import { defaultSha1 } from './Sha1.ts'
 import { abortedBy } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
@@ -223,14 +223,7 @@ const cleanUp =
   (error: UploadError): TE.TaskEither<UploadFailure, BoxFile> =>
     options.keepSessionOnError === true
       ? TE.left({ ...error, session })
-      : pipe(
-          abortSession(client)(session, AbortSignal.timeout(deleteTimeoutMs)),
-          TE.orElse((): TE.TaskEither<UploadError, void> => TE.right(undefined)),
-          TE.flatMap(() => TE.left(error)),
-        )
-
-/** Time allowed to the DELETE of a failed upload's session (it is sent even after an abort). */
-const deleteTimeoutMs = 30_000
+      : pipe(discardSession(client, options.retry)(session.endpoints.abort), TE.flatMap(() => TE.left(error)))
 
 /** Calls a caller's callback; one that throws must not break the upload. */
 const tell = <A>(callback: ((value: A) => void) | undefined, value: A): void => {
@@ -255,7 +248,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
   if (retry !== undefined && !validPolicy(retry)) {
-    return E.left(invalidInput('retry needs retries (a whole number from 0 up), and baseDelayMs, maxDelayMs, maxRetryAfterMs and timeoutMs (if given) as numbers from 0 up.'))
+    return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs (if given) from 0 up, and timeoutMs (if given) above 0.'))
   }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()
@@ -264,7 +257,8 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
 
 const validPolicy = (policy: RetryPolicy): boolean =>
   Number.isSafeInteger(policy.retries) && policy.retries >= 0 &&
-  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+  // A timeout of 0 would end every attempt at once.
+  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, (policy.timeoutMs ?? 1) - 1].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
 
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the

@@ -160,11 +160,18 @@ const Trust = suite('untrusted endpoints')
 Trust('should refuse session endpoints on another host before any request goes there', async () => {
   const elsewhere: RequestRecord[] = []
   const other = await startEmulator({ minFileSize: 1, onRequest: (r) => elsewhere.push(r) })
-  const em = await startEmulator({ minFileSize: 1, uploadBaseUrl: other.url })
+  const here: RequestRecord[] = []
+  const em = await startEmulator({ minFileSize: 1, uploadBaseUrl: other.url, onRequest: (r) => here.push(r) })
   try {
     const box = client({ token: TOKEN, uploadUrl: em.url, apiUrl: em.apiUrl })
     const origin = new URL(other.url).origin
     assert.equal(await left(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 10 })), { _tag: 'UntrustedEndpoint', origin })
+    // The session Box created is not left open: it is deleted where the client was told to go.
+    const deleted = here.find((r) => r.method === 'DELETE')
+    assert.equal(here.map((r) => `${r.method} ${r.status}`), ['POST 201', 'DELETE 204'])
+    const status = await fetch(`${em.url}${deleted!.path.replace(/^\/api\/2\.0/, '')}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    await status.arrayBuffer()
+    assert.is(status.status, 404)
     const stored = E.getOrElseW(() => { throw new Error('fromJSON') })(fromJSON({
       id: 'ABC', fileSize: 10, partSize: 8, totalParts: 2, numPartsProcessed: 0, expiresAt: '2030-01-01T00:00:00Z',
       endpoints: Object.fromEntries(['uploadPart', 'commit', 'abort', 'listParts', 'status'].map((k) => [k, `${other.url}/files/upload_sessions/ABC?x=1`])),

@@ -2,12 +2,13 @@ import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { BoxFile } from '../src/BoxFile.ts'
+import { client } from '../src/Client.ts'
 import type { Progress } from '../src/Progress.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import type { Sha1 } from '../src/Sha1.ts'
 import { subtlePure } from '../src/sha1/pure.ts'
 import { type UploadFailure, type UploadOptions, transfer, upload, uploadVersion } from '../src/Upload.ts'
-import { bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+import { TOKEN, bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
   if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
@@ -199,6 +200,23 @@ BadSource('should not commit, and should delete the session, when fewer parts th
   assert.equal(result, E.left({ _tag: 'SizeMismatch', expected: 3000, actual: 2048, reason: 'too_short' }))
   assert.is(commits(box).length, 0)
   assert.is(await sessionStatus(box, created.id), 404)
+}))
+
+BadSource('should retry the DELETE of a failed upload\'s session: one network error does not leave it open', withBox({ partSize: 1024 }, async (box) => {
+  let deletes = 0
+  // The first DELETE fails as a dropped connection does, before it reaches the emulator.
+  const flaky = client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: (input, init) => (init?.method === 'DELETE' && ++deletes === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)),
+  })
+  let session: Session | undefined
+  const result = await within(5000, 'upload', upload(flaky)(
+    { source: sourceOf(bytesOf(3500)), folderId: '0', fileName: uniqueName('flaky'), fileSize: 3000 },
+    { retry: fastRetry, onSession: (s) => { session = s } },
+  )())
+  assert.ok(E.isLeft(result) && result.left._tag === 'SizeMismatch', JSON.stringify(result))
+  assert.is(deletes, 2)
+  assert.is(await sessionStatus(box, session!.id), 404)
 }))
 
 BadSource('should fail with a typed error when the source errors', failsWith(5000, () => {
