@@ -106,12 +106,17 @@ export interface RetryContext {
   /** Which errors are worth another try (default `isRetryable`). */
   readonly retryable?: (error: UploadError) => boolean
   /**
-   * Let an attempt in flight finish when `signal` fires (only its timeout cancels it); waits and
-   * new attempts still stop. For requests whose effect must be known to be undone, like creating
-   * a session that an abort must then delete.
+   * Let an attempt in flight finish when `signal` fires, for up to `graceMs` more (or its timeout);
+   * waits and new attempts still stop. For requests whose effect must be known to be undone, like
+   * creating a session that an abort must then delete.
    */
   readonly detached?: boolean
+  /** How long a detached attempt may still run after `signal` fires (default `defaultGraceMs`, 5 s). */
+  readonly graceMs?: number
 }
+
+/** Time a detached attempt keeps after the abort: a session being created answers well within it. */
+export const defaultGraceMs = 5_000
 
 /**
  * Runs `attempt` until it succeeds, a non-retryable error comes, the retries are spent, or the
@@ -121,10 +126,10 @@ export interface RetryContext {
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
-    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached = false } = context
+    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached = false, graceMs = defaultGraceMs } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
-        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, detached ? undefined : signal)(attempt),
+        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
         TE.orElse((error): TE.TaskEither<UploadError, A> => {
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
           if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
@@ -151,15 +156,17 @@ const timedOut = (ms: number, error: UploadError): UploadError =>
   error._tag === 'NetworkError' ? error : networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`))
 
 /**
- * Runs one attempt with a signal that fires when `signal` does or after `ms`. A timeout turns
- * whatever the attempt ended with into a (retryable) network error; the caller's abort does not.
+ * Runs one attempt with a signal that fires `graceMs` after `signal` does, or after `ms`. A timeout
+ * turns whatever the attempt ended with into a (retryable) network error; the caller's abort does not.
  */
 const withTimeout =
-  (ms: number | undefined, signal: AbortSignal | undefined) =>
+  (ms: number | undefined, signal: AbortSignal | undefined, graceMs: number) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> =>
   async () => {
     const controller = new AbortController()
-    const onAbort = (): void => controller.abort(signal?.reason)
+    let grace: ReturnType<typeof setTimeout> | undefined
+    const stop = (): void => controller.abort(signal?.reason)
+    const onAbort = (): void => { if (graceMs > 0) grace = setTimeout(stop, graceMs); else stop() }
     signal?.addEventListener('abort', onAbort, { once: true })
     let expired = false
     const timer =
@@ -174,6 +181,7 @@ const withTimeout =
       return expired && result._tag === 'Left' && signal?.aborted !== true ? E.left(timedOut(ms ?? 0, result.left)) : result
     } finally {
       clearTimeout(timer)
+      clearTimeout(grace)
       signal?.removeEventListener('abort', onAbort)
     }
   }

@@ -136,6 +136,19 @@ Retry('should let an attempt in flight finish when detached, but start none afte
   assert.is(failing.calls(), 0)
 })
 
+Retry('should cancel a detached attempt graceMs after the abort, with no timeout in the policy', async () => {
+  const controller = new AbortController()
+  let cancelledAt = 0
+  const hanging = (signal: AbortSignal): TE.TaskEither<UploadError, string> => () =>
+    new Promise((resolve) => signal.addEventListener('abort', () => { cancelledAt = Date.now(); resolve(E.left(aborted(signal.reason))) }))
+  const abortedAt = Date.now() + 10
+  setTimeout(() => controller.abort('stop'), 10)
+  const result = await retry({ retries: 3, baseDelayMs: 1, maxDelayMs: 1 }, { signal: controller.signal, detached: true, graceMs: 150 })(hanging)()
+  assert.equal(result, E.left(aborted('stop')))
+  const after = cancelledAt - abortedAt
+  assert.ok(after >= 120 && after < 1000, `cancelled ${after} ms after the abort`)
+})
+
 const Sleep = suite('sleep')
 
 Sleep('should wait, or end with Aborted when the signal fires', async () => {
