@@ -10,7 +10,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { UploadError } from './UploadError.ts'
+import { type UploadError, invalidInput } from './UploadError.ts'
 import { abortedBy } from './Sleep.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ export const parallelSink =
     const start = (chunk: A): void => {
       const run: Promise<void> = task(chunk, tasks.signal)().then(
         (result) => (E.isLeft(result) ? fail(result.left) : undefined),
-        (cause: unknown) => fail({ _tag: 'InvalidInput', message: `an upload task threw: ${String(cause)}` }),
+        (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),
       )
       const tracked = run.finally(() => running.delete(tracked))
       running.add(tracked)
@@ -75,6 +75,8 @@ export const parallelSink =
     const cancel = (reason: unknown): void => {
       upstreamFailed = true
       tasks.abort(reason)
+      // Nothing is left for the caller's signal to stop: a long-lived signal must not keep this sink.
+      signal?.removeEventListener('abort', onAbort)
     }
     const idle = async (): Promise<void> => {
       while (running.size > 0) await Promise.all(running)

@@ -4,6 +4,7 @@
  * buffer before it is ever a byte-array body.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { getEventListeners } from 'node:events'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -175,6 +176,15 @@ Shared('should fail with a HashError, not blame the source, and delete the sessi
   assert.is(await sessionStatus(box, outcome.sessionId ?? ''), 404)
   assert.is(outcome.after, 'Right', 'the next upload in that process succeeds')
   assert.is(commits(box).length, 1, 'only the second upload committed')
+}))
+
+Shared('should leave no listener on a shared signal after uploads that failed or succeeded', withBox({ partSize: 1024 }, async (box) => {
+  const controller = new AbortController()
+  const run = (declared: number, actual: number) =>
+    upload(box.client)({ source: sourceOf(bytesOf(actual)), folderId: '0', fileName: uniqueName('signal'), fileSize: declared }, { retry: fastRetry, signal: controller.signal })()
+  for (let i = 0; i < 3; i++) assert.ok(E.isLeft(await run(3000, 3001)), 'a source one byte too long fails')
+  for (let i = 0; i < 2; i++) assert.ok(E.isRight(await run(3000, 3000)))
+  assert.is(getEventListeners(controller.signal, 'abort').length, 0)
 }))
 
 Shared.run()
