@@ -9,7 +9,7 @@
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
-import { type InvalidInput, type SizeMismatch, type UploadError, hashError } from './UploadError.ts'
+import { type UploadError, aborted, hashError, invalidInput, sizeMismatch } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -75,12 +75,7 @@ export const chunker = ((options: ChunkerOptions): Chunker<ArrayBufferLike> => {
 
 const isSafeSize = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0
 
-const invalidInput = (message: string): InvalidInput => ({ _tag: 'InvalidInput', message })
-
-const sizeMismatch = (expected: number, actual: number, reason: SizeMismatch['reason']): SizeMismatch =>
-  ({ _tag: 'SizeMismatch', expected, actual, reason })
-
-const validate = ({ partSize, fileSize }: ChunkerOptions): InvalidInput | undefined =>
+const validate = ({ partSize, fileSize }: ChunkerOptions): UploadError | undefined =>
   !isSafeSize(partSize) ? invalidInput(`partSize must be a positive integer, got ${String(partSize)}`)
   : fileSize === 0 ? invalidInput('fileSize is 0: Box upload sessions need at least one byte; upload an empty file with a plain upload')
   : !isSafeSize(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
@@ -231,7 +226,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
 
   const write = async (written: unknown): Promise<void> => {
     const chunk = bytesIn(written)
-    if (chunk === undefined) return fail(invalidInput(`the chunker takes bytes (a Uint8Array, another ArrayBuffer view or an ArrayBuffer), got ${describe(written)}`))
+    if (chunk === undefined) return fail(invalidInput(`the chunker takes bytes (an ArrayBuffer or a view of one, like Uint8Array), got ${describe(written)}`))
     if (seen + chunk.length > fileSize) return fail(sizeMismatch(fileSize, fileSize + 1, 'too_long'))
     for (const slice of cut(filled, chunk.length)) {
       if (failure !== undefined) return
@@ -301,7 +296,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     {
       start: (controller) => void (readableController = controller),
       pull,
-      cancel: (reason) => fail(isTagged(reason) ? reason : ({ _tag: 'Aborted', reason } satisfies UploadError)),
+      cancel: (reason) => fail(isTagged(reason) ? reason : aborted(reason)),
     },
     { highWaterMark: 0 },
   )

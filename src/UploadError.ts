@@ -150,23 +150,23 @@ export const message = (error: UploadError): string => {
     case 'HttpError':
       return httpMessage(error)
     case 'DecodeError':
-      return `Box's answer for ${error.what} did not have the expected shape (${describeErrors(error.errors)}). ` +
-        `Box may have changed its API or a proxy answered instead of Box; please report it with this message.`
+      return `Box's answer for ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
+        `Box changed its API, or a proxy answered instead; please report it with this message.`
     case 'NetworkError':
       return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network connection, proxy or host name, then retry.`
     case 'SizeMismatch':
       return sizeMessage(error)
     case 'DigestMismatch':
-      return `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit or the source changed during the upload. Upload it again from an unchanged source.`
+      return `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source during the upload. Upload again from an unchanged source.`
     case 'Aborted':
       return error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`
     case 'UntrustedEndpoint':
-      return `Refused to send the access token to ${error.origin}: it is neither the upload nor the API host, nor in allowedHosts. ` +
-        `No request was sent. If you trust that host, add it to the client's allowedHosts.`
+      return `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +
+        `No request was sent; if you trust that host, add it to the client's allowedHosts.`
     case 'InvalidInput':
       return error.message
     case 'SourceError':
-      return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream you passed, then upload again.`
+      return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream, then upload again.`
     case 'HashError':
       return `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (and if you passed your own sha1, check it).`
   }
@@ -198,10 +198,7 @@ const advice = (error: HttpError): string => {
     case 'digest_mismatch':
       return 'The bytes Box received do not match their SHA-1: the source changed during the upload, or its size differs from the declared size. Upload again from an unchanged source.'
     case 'range_overlaps_existing_part':
-      return 'That part was already uploaded: list the session\'s parts and reuse the stored one instead of sending it again.'
-    case 'session_expired':
-    case 'upload_failed':
-      return 'This upload session can no longer be used: start a new upload.'
+      return 'That part was already uploaded: list the session\'s parts and reuse the stored one.'
     case 'storage_limit_exceeded':
     case 'file_size_limit_exceeded':
       return 'The account has no room for this file, or the file exceeds the plan\'s size limit: free space or use an account with a higher limit.'
@@ -211,7 +208,8 @@ const advice = (error: HttpError): string => {
   if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
   if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
   if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
-  if (status === 409) return 'It conflicts with something already there: a file, a part, or an open session for this file (resume that one by contextInfo.session.id).'
+  if (status === 409) return 'It conflicts with a file, a part, or an open session for this file (resume that one by contextInfo.session.id).'
+  // Box's 410s: session_expired and upload_failed.
   if (status === 410) return 'This upload session can no longer be used: start a new upload.'
   if (status === 412) return 'The file changed since the etag given in If-Match: fetch the file again and retry with its current etag.'
   if (status === 429) return `Box is rate-limiting this user: wait and retry.${retry}`
@@ -230,9 +228,9 @@ const sizeMessage = (error: SizeMismatch): string => {
     case 'empty':
       return `The source is empty but ${error.expected} bytes were declared: Box's chunked upload needs a non-empty file.`
     case 'too_long':
-      return `The source has more bytes than the declared file size of ${error.expected} (byte ${error.actual} is past the end). Declare the source's real size; nothing past the declared size was sent.`
+      return `The source has more bytes than the declared file size of ${error.expected} (byte ${error.actual} is past the end). Declare the source's real size; nothing past the end was sent.`
     case 'too_short':
-      return `The source ended after ${error.actual} bytes but ${error.expected} were declared. Declare the source's real size, or check that the source was not cut short.`
+      return `The source ended after ${error.actual} bytes but ${error.expected} were declared. Declare the source's real size, or check it was not cut short.`
   }
 }
 
