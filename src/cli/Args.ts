@@ -87,7 +87,7 @@ export const usageError = (message: string): UsageError => ({ _tag: 'UsageError'
 /** What `--help` prints. */
 export const usage = `Usage:
   box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]
-  box-upload <file> --resume [--token TOKEN] [--json]
+  box-upload <file> --resume [--token TOKEN] [--upload-url URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES]
   box-upload demo [--size BYTES] [--concurrency N]
 
@@ -114,8 +114,9 @@ Options:
   -h, --help           this text
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB, 1GiB, 20MB.
-Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted (session kept),
-143 stopped by SIGTERM (session kept).`
+Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted with Ctrl-C,
+143 stopped by SIGTERM (the session of an upload to Box or a running emulator is kept for --resume,
+unless Ctrl-C came twice).`
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -175,6 +176,19 @@ export const bytes = (flag: string) => (text: string): E.Either<UsageError, numb
   return Number.isSafeInteger(n) && n > 0 ? E.right(n) : E.left(usageError(`--${flag} must be a positive number of bytes (like 8MiB), not '${text}'`))
 }
 
+/**
+ * Smallest `--part-size`: 1 KiB. A 1-byte part size would mean a part per byte of the file
+ * (20 million for Box's smallest), which never ends; Box's own parts are MiB.
+ */
+export const MIN_PART_SIZE = 1024
+
+/** Parses a part size: bytes, at least `MIN_PART_SIZE`. */
+const partSize = (text: string): E.Either<UsageError, number> =>
+  pipe(
+    bytes('part-size')(text),
+    E.filterOrElse((n) => n >= MIN_PART_SIZE, () => usageError(`--part-size must be at least 1KiB (${MIN_PART_SIZE} bytes), not '${text}'`)),
+  )
+
 /** Parses an integer in `[min, max]`. */
 export const integer = (flag: string, min: number, max: number) => (text: string): E.Either<UsageError, number> => {
   const n = /^\d+$/.test(text) ? Number(text) : NaN
@@ -232,12 +246,17 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       if (name !== undefined && (/[/\\]/.test(name) || name.trim() !== name || name === '.' || name === '..')) {
         return E.left(usageError(`--name must be a plain file name without slashes or surrounding spaces, not '${name}'`))
       }
+      // A resumed upload goes on as its session was created: its name and folder cannot change.
+      const fixed = ['name', 'folder', 'part-size'].filter((flag) => text(raw, flag) !== undefined)
+      if (raw.values.resume === true && fixed.length > 0) {
+        return E.left(usageError(`--${fixed.join(', --')} cannot be given with --resume: the upload goes on as it started (see its state file)`))
+      }
       const folder = text(raw, 'folder') ?? '0'
       if (!/^\d+$/.test(folder)) return E.left(usageError(`--folder must be a Box folder id (digits), not '${folder}'`))
       return pipe(
         E.Do,
         E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
-        E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+        E.bind('partSize', () => optional(raw, 'part-size', partSize)),
         E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
         E.bind('target', ({ partSize }) => target(raw, env, partSize)),
         E.map(({ concurrency, minFileSize, target }): Command => ({
@@ -263,7 +282,7 @@ const emulator = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
     E.flatMap((raw) => raw.values.help ? E.right<UsageError, Command>({ _tag: 'Help' }) : pipe(
       E.Do,
       E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
-      E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+      E.bind('partSize', () => optional(raw, 'part-size', partSize)),
       E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
       E.map(({ port, partSize, minFileSize }): Command => ({
         _tag: 'Emulator',
@@ -282,7 +301,7 @@ const demo = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
       E.Do,
       E.bind('size', () => optional(raw, 'size', bytes('size'))),
       E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
-      E.bind('partSize', () => optional(raw, 'part-size', bytes('part-size'))),
+      E.bind('partSize', () => optional(raw, 'part-size', partSize)),
       E.map(({ size, concurrency, partSize }): Command => ({
         _tag: 'Demo',
         size: size ?? DEMO_SIZE,

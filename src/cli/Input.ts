@@ -6,6 +6,7 @@ import { open, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { BOX_MIN_FILE_SIZE } from './Args.ts'
 import { formatBytes } from './ProgressBar.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -48,8 +49,10 @@ export const describe = (path: string, cause: unknown): InputError => {
 /** The refusal of a file under the chunked minimum, pointing at the right API for it. */
 export const tooSmall = (path: string, size: number, min: number): InputError =>
   inputError(
-    `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum of Box's chunked upload; ` +
-      `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`,
+    min === BOX_MIN_FILE_SIZE
+      ? `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum of Box's chunked upload; ` +
+        `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`
+      : `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum given with --min-file-size`,
   )
 
 // ---------------------------------------------------------------------------------------------

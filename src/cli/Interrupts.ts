@@ -29,8 +29,11 @@ export interface Interrupts {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** Listens for SIGINT and SIGTERM until `dispose`; `say` explains each step; `keeping` tells whether the session is kept on the first one. */
-export const interrupts = (say: (text: string) => void, keeping: boolean): Interrupts => {
+/**
+ * Listens for SIGINT and SIGTERM until `dispose`; `say` explains each step; `keeping` tells whether
+ * the session is kept on the first one; `task` is what they stop (default the upload).
+ */
+export const interrupts = (say: (text: string) => void, keeping: boolean, task = 'the upload'): Interrupts => {
   const controller = new AbortController()
   let count = 0
   let first: 'SIGINT' | 'SIGTERM' | undefined
@@ -39,7 +42,7 @@ export const interrupts = (say: (text: string) => void, keeping: boolean): Inter
     count = 1
     first = by
     const what = by === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'
-    say(keeping ? `${what}: stopping the upload and keeping its session (Ctrl-C again to abort the session instead)…` : `${what}: stopping the upload…`)
+    say(keeping ? `${what}: stopping ${task} and keeping its session (Ctrl-C again to abort the session instead)…` : `${what}: stopping ${task}…`)
     controller.abort(new Error(by === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'))
   }
   const onInterrupt = (): void => {

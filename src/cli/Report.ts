@@ -43,7 +43,7 @@ export const text = (done: Done): string => {
     `  SHA-1:    ${sha1 === undefined ? '(Box sent none)' : `${sha1} (confirmed by Box)`}`,
     `  check:    ${done.check !== undefined ? `downloaded back: SHA-1 ${done.check.downloaded} matches the local file`
       : done.where === 'embedded emulator' ? 'not downloaded back (the emulator keeps only digests of files this big; it checked the SHA-1 at commit)'
-      : 'not downloaded back (Box checked the SHA-1 at commit)'}`,
+      : `not downloaded back (${done.where === 'Box' ? 'Box' : 'the server'} checked the SHA-1 at commit)`}`,
     `  time:     ${done.seconds.toFixed(1)} s${rate}`,
   ].join('\n')
 }

@@ -20,8 +20,8 @@ export interface Sample {
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** Writes `size` random bytes to `sample.bin` in a new temp directory, 1 MiB at a time. */
-export const make = (size: number): TE.TaskEither<Error, Sample> =>
+/** Writes `size` random bytes to `sample.bin` in a new temp directory, 1 MiB at a time; `signal` stops it (and deletes the directory). */
+export const make = (size: number, signal?: AbortSignal): TE.TaskEither<Error, Sample> =>
   TE.tryCatch(
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'box-upload-sample-'))
@@ -31,6 +31,7 @@ export const make = (size: number): TE.TaskEither<Error, Sample> =>
       try {
         const block = new Uint8Array(1024 * 1024)
         for (let written = 0; written < size; written += block.length) {
+          signal?.throwIfAborted()
           const n = Math.min(block.length, size - written)
           randomFillSync(block, 0, n)
           await handle.write(block, 0, n)

@@ -19,7 +19,7 @@ import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
-import { interrupts } from './Interrupts.ts'
+import { type Interrupts, interrupts } from './Interrupts.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
 import { outputOf, reporter } from './Reporter.ts'
@@ -73,7 +73,13 @@ export const run = async (command: UploadCommand): Promise<number> => {
 
 /** Runs `box-upload demo`: a random sample of `size` bytes in a temp dir, uploaded to the embedded emulator. */
 export const demo = async (command: DemoCommand): Promise<number> => {
-  const sample = await make(command.size)()
+  // Writing a large sample takes a while: a Ctrl-C then must still delete what was written.
+  const writing = interrupts(io.say, false, 'writing the sample file')
+  const sample = await make(command.size, writing.signal)().finally(writing.dispose)
+  if (writing.count() >= 1) {
+    if (E.isRight(sample)) await sample.right.remove()
+    return failure(command)(writing.exitCode(), 'stopped while writing the sample file (deleted); nothing was uploaded')
+  }
   if (E.isLeft(sample)) return failure(command)(FAILED, `cannot write the sample file: ${sample.left.message}`)
   io.say(`Made a sample file of ${formatBytes(command.size)} random bytes (deleted afterwards): ${sample.right.path}`)
   try {
@@ -123,7 +129,17 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
 
     if (E.isRight(result)) {
       if (prior !== undefined) await State.remove(statePath)()
-      return await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, ctrlC.signal)
+      // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
+      ctrlC.dispose()
+      const stopped = ctrlC.count() >= 1 && endpoint.apiUrl !== undefined
+      const checking = interrupts(say, false, 'the download check')
+      try {
+        return stopped
+          ? failure(command)(ctrlC.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
+          : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, checking)
+      } finally {
+        checking.dispose()
+      }
     }
     const error: UploadFailure = result.left
     const kept = error.session ?? session
@@ -175,11 +191,14 @@ const keptSession = (
   what: string, error: UploadFailure, code: number,
 ): number => {
   if (E.isLeft(saved)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${saved.left.message}`, error)
-  const again = `box-upload ${shellQuote(command.file)} --resume${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
-  const token = endpoint.where === 'Box' ? ' (with the same --token or BOX_TOKEN)' : ''
+  // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
+  const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
+  const again = `box-upload ${shellQuote(command.file)} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
+  const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
+  const token = ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
   return failure(command)(
     code,
-    `${what}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
+    `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
       `Continue with: ${again}${token}`,
     error,
     statePath,
@@ -189,11 +208,13 @@ const keptSession = (
 /** After the commit: the download check (when the target allows it), then the result. */
 const finish = async (
   command: UploadCommand, endpoint: Endpoint, info: FileInfo,
-  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean }, signal: AbortSignal,
+  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean }, ctrlC: Interrupts,
 ): Promise<number> => {
   const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
   if (endpoint.apiUrl === undefined) return print(command, base)
-  const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, signal)()])
+  const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
+  // The upload itself is done: only the check was stopped, and there is no session left to keep.
+  if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
   if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${message(downloaded.left)}`, downloaded.left)
   if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but reading ${info.path} again failed: ${message(local.left)}`)
   const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
@@ -229,13 +250,33 @@ const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError
     }),
   )
 
-/** Where a resumed upload goes: where its session lives, with the token given now. */
+/**
+ * Where a resumed upload goes: where its session lives. A token given now only goes where it is
+ * pointed now (Box by default, or --upload-url), never to a host a state file names, which anyone
+ * who can write that file could choose: a session elsewhere is refused, saying how to resume it.
+ * Without a token, the emulator's public token goes to the session's emulator.
+ */
 const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, Target> => {
-  const apiUrl = state.apiUrl !== undefined ? { apiUrl: state.apiUrl } : {}
-  if (given._tag === 'Remote') return E.right({ ...given, uploadUrl: state.uploadUrl, ...apiUrl })
+  const apiUrl = state.apiUrl !== undefined && sameOrigin(state.apiUrl, state.uploadUrl) ? { apiUrl: state.apiUrl } : {}
+  if (given._tag === 'Remote') {
+    return given.uploadUrl === state.uploadUrl
+      ? E.right({ ...apiUrl, ...given })
+      : E.left(usageError(
+        `the interrupted upload's session is on ${state.uploadUrl}, not ${given.uploadUrl}, where the token goes; ` +
+          `to resume it there, add --upload-url ${state.uploadUrl}`,
+      ))
+  }
   return state.uploadUrl === BOX_UPLOAD_URL
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
     : E.right({ _tag: 'Remote', uploadUrl: state.uploadUrl, ...apiUrl, token: EMULATOR_TOKEN })
+}
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin
+  } catch {
+    return false
+  }
 }
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { parse, usage } from './Args.ts'
 import type { Command } from './Args.ts'
 import * as Emulator from './Emulator.ts'
+import * as Report from './Report.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
 import * as Transfer from './Transfer.ts'
 
@@ -30,6 +31,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const command = parse(process.env)(argv)
   if (E.isLeft(command)) {
     process.stderr.write(`box-upload: ${command.left.message}\n`)
+    // The arguments did not parse, but a script that asked for JSON still gets its one object.
+    if (argv.includes('--json')) process.stdout.write(`${Report.jsonFailure(USAGE, command.left.message)}\n`)
     return USAGE
   }
   try {

@@ -18,9 +18,13 @@ Parse('should upload to the embedded emulator with defaults when no token is giv
 })
 
 Parse('should read every upload flag, in both --flag value and --flag=value forms', () => {
-  assert.equal(none(['--json', 'a.bin', '--folder', '123', '--name=b.bin', '--concurrency', '3', '--resume', '--state', 's.json', '--part-size', '1MiB', '--min-file-size=1']), E.right({
-    _tag: 'Upload', file: 'a.bin', folderId: '123', name: 'b.bin', concurrency: 3, json: true, resume: true,
+  assert.equal(none(['--json', 'a.bin', '--folder', '123', '--name=b.bin', '--concurrency', '3', '--state', 's.json', '--part-size', '1MiB', '--min-file-size=1']), E.right({
+    _tag: 'Upload', file: 'a.bin', folderId: '123', name: 'b.bin', concurrency: 3, json: true, resume: false,
     state: 's.json', minFileSize: 1, target: { _tag: 'Embedded', partSize: 1024 * 1024 },
+  }))
+  assert.equal(none(['a.bin', '--resume', '--state=s.json', '--concurrency', '2']), E.right({
+    _tag: 'Upload', file: 'a.bin', folderId: '0', concurrency: 2, json: false, resume: true,
+    state: 's.json', minFileSize: BOX_MIN_FILE_SIZE, target: { _tag: 'Embedded' },
   }))
 })
 
@@ -80,6 +84,10 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
     [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
     [['f', '--part-size', '-1'], "--part-size must be a positive number of bytes (like 8MiB), not '-1'"],
+    [['f', '--part-size', '1'], "--part-size must be at least 1KiB (1024 bytes), not '1'"],
+    [['emulator', '--part-size', '1023'], "--part-size must be at least 1KiB (1024 bytes), not '1023'"],
+    [['f', '--resume', '--name', 'b.bin'], '--name cannot be given with --resume: the upload goes on as it started (see its state file)'],
+    [['f', '--folder', '1', '--resume', '--part-size', '1MiB'], '--folder, --part-size cannot be given with --resume: the upload goes on as it started (see its state file)'],
     [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
     [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL, not 'ftp://x'"],
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],

@@ -22,6 +22,10 @@ Text('should name the place, id, name, size, confirmed SHA-1 and speed of an upl
   ].join('\n'))
 })
 
+Text('should not credit Box with the check of another server', () => {
+  assert.match(text({ ...toBox, where: 'remote server', uploadUrl: 'http://127.0.0.1:8080/api/2.0' }), '  check:    not downloaded back (the server checked the SHA-1 at commit)')
+})
+
 Text('should say loudly that the embedded emulator was used', () => {
   const local = text({ ...toBox, where: 'embedded emulator', check: { local: 'x', downloaded: 'x', confirmed: 'x' } })
   assert.ok(local.startsWith('Uploaded to the LOCAL Box emulator started inside box-upload (no token given'), local)

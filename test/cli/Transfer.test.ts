@@ -6,11 +6,13 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { access, readFile, stat, utimes } from 'node:fs/promises'
+import { access, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
-import { run, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
+import { cleanEnv, run, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
 const small = ['--min-file-size', '1']
 const exists = (path: string) => access(path).then(() => true, () => false)
@@ -95,6 +97,29 @@ Embedded('should run the demo (what npm start runs) on a generated sample, then 
   assert.not.ok(await exists(sample), 'the sample is gone')
 })
 
+Embedded('should delete the sample when the demo is stopped while writing it', async () => {
+  // Its own temp dir, to see what the demo leaves there.
+  const temp = await tempDir()
+  try {
+    const samples = async () => (await readdir(temp.path)).filter((name) => name.startsWith('box-upload-sample-'))
+    const written = async () => {
+      const [sample] = await samples()
+      return sample === undefined ? 0 : (await stat(join(temp.path, sample, 'sample.bin')).catch(() => ({ size: 0 }))).size
+    }
+    const demo = start(['demo', '--size', '8GiB'], { env: cleanEnv({ TMPDIR: temp.path }) })
+    let size = 0
+    for (const end = Date.now() + 10_000; size === 0 && Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 20))) size = await written()
+    assert.ok(size > 0, 'the sample is being written')
+    demo.child.kill('SIGINT')
+    const ran = await demo.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: stopped while writing the sample file (deleted); nothing was uploaded')
+    assert.equal(await samples(), [], 'nothing left in the temp dir')
+  } finally {
+    await temp.remove()
+  }
+})
+
 const Remote = suite('a running emulator: Ctrl-C and --resume')
 
 let box: RunningEmulator
@@ -132,7 +157,7 @@ Remote('should keep the session on Ctrl-C, write a state file without the token,
   const stopped = await upload.done
   assert.is(stopped.code, 130, stopped.stderr)
   const statePath = join(dir.path, '.box-upload-state.resume.bin.json')
-  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume`)
+  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume --upload-url ${box.url} (with the same --token or BOX_TOKEN)`)
   const state = await readFile(statePath, 'utf8')
   assert.not.match(state, TOKEN)
   assert.not.match(stopped.stderr + stopped.stdout, TOKEN)
@@ -141,8 +166,8 @@ Remote('should keep the session on Ctrl-C, write a state file without the token,
   const before = partsStored()
   assert.ok(before < 16, `interrupted before the end (${before} parts stored)`)
 
-  // --resume finds the session's URL in the state file; only the token is given again
-  const resumed = await run([path, '--resume', '--token', TOKEN, '--json', ...small])
+  // As the hint says: the token again, and the URL the session lives on (the token goes nowhere else).
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
   assert.is(resumed.code, 0, resumed.stderr)
   const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean; verified: boolean }
   assert.equal([result.sha1, result.size, result.resumed, result.verified], [sha1, 4 * 1024 * 1024, true, true])
@@ -159,7 +184,7 @@ Remote('should keep the session on SIGTERM like the first Ctrl-C: exit 143, stat
   const statePath = join(dir.path, '.box-upload-state.term.bin.json')
   assert.match(stopped.stderr, 'Terminated (SIGTERM): stopping the upload and keeping its session')
   assert.match(stopped.stderr, `box-upload: terminated (SIGTERM). The upload session `)
-  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume`)
+  assert.match(stopped.stderr, `(state in ${statePath}).\nContinue with: box-upload ${path} --resume --upload-url ${box.url}`)
   assert.is((await stat(statePath)).mode & 0o777, 0o600)
   const state = await readFile(statePath, 'utf8')
   assert.not.match(state, TOKEN)
@@ -168,7 +193,7 @@ Remote('should keep the session on SIGTERM like the first Ctrl-C: exit 143, stat
   const before = partsStored()
   assert.ok(before < 16, `terminated before the end (${before} parts stored)`)
 
-  const resumed = await run([path, '--resume', '--token', TOKEN, '--json', ...small])
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
   assert.is(resumed.code, 0, resumed.stderr)
   const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean }
   assert.equal([result.sha1, result.size, result.resumed], [sha1, 4 * 1024 * 1024, true])
@@ -181,7 +206,7 @@ Remote('should refuse to resume when the file changed since', async () => {
   const { path, upload } = await interrupted('changed.bin', 2, 5)
   assert.is((await upload.done).code, 130)
   await utimes(path, new Date(), new Date(Date.now() + 5000))
-  const ran = await run([path, '--resume', '--token', TOKEN, ...small])
+  const ran = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
   assert.is(ran.code, 2)
   assert.is(ran.stderr, `box-upload: refusing to resume: ${path} was modified since the upload was interrupted. Start a new upload without --resume (the old session expires on its own).\n`)
 })
@@ -193,10 +218,70 @@ Remote('should exit 1 and forget the state when the kept session is gone (expire
   const saved = JSON.parse(await readFile(statePath, 'utf8')) as { session: { endpoints: { abort: string } } }
   const deleted = await fetch(saved.session.endpoints.abort, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
   assert.is(deleted.status, 204)
-  const ran = await run([path, '--resume', '--token', TOKEN, ...small])
+  const ran = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
   assert.is(ran.code, 1, ran.stderr)
   assert.match(ran.stderr, /box-upload: upload failed: Box answered 404 /)
   assert.not.ok(await exists(statePath), 'a dead session is not offered again')
+})
+
+Remote('should never send the token to a host the state file names: resuming elsewhere is refused', async () => {
+  const { path, upload } = await interrupted('planted.bin', 2, 31)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.planted.bin.json')
+  // Another server (which would record the token) written into the state, as anyone able to write the file could.
+  const seen: Array<RequestRecord> = []
+  const other = await startEmulator({ tokens: [TOKEN], minFileSize: 1, onRequest: (r) => void seen.push(r) })
+  try {
+    const state = await readFile(statePath, 'utf8')
+    await writeFile(statePath, state.split(box.url).join(other.url).split(box.apiUrl).join(other.apiUrl), { mode: 0o600 })
+    records = []
+    for (const args of [['--token', TOKEN], ['--upload-url', box.url, '--token', TOKEN], ['--upload-url', 'https://upload.box.com/api/2.0', '--token', TOKEN]]) {
+      const ran = await run([path, '--resume', ...args, ...small])
+      assert.is(ran.code, 2, ran.stderr)
+      assert.match(ran.stderr, `the interrupted upload's session is on ${other.url}, not `)
+      assert.match(ran.stderr, `to resume it there, add --upload-url ${other.url}`)
+    }
+    assert.equal(seen, [], 'no request reached the host the state file names')
+    assert.equal(records, [], 'nor the configured one')
+  } finally {
+    await other.close()
+  }
+})
+
+Remote('should refuse --name, --folder and --part-size with --resume: the upload goes on as it started', async () => {
+  const { path, upload } = await interrupted('fixed.bin', 2, 33)
+  assert.is((await upload.done).code, 130)
+  records = []
+  for (const extra of [['--name', 'other.bin'], ['--folder', '999'], ['--part-size', '1MiB']]) {
+    const ran = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...extra, ...small])
+    assert.is(ran.code, 2, ran.stderr)
+    assert.match(ran.stderr, `${extra[0]} cannot be given with --resume`)
+  }
+  assert.equal(records, [], 'nothing was sent')
+})
+
+Remote('should exit 130 and say the file is committed when Ctrl-C stops the download check', async () => {
+  // An API host that takes the download request and never answers: the check is under way for as long as the test likes.
+  let asked = false
+  const hanging = createServer((request) => { if (request.url?.includes('/content')) asked = true })
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()))
+  try {
+    const port = (hanging.address() as AddressInfo).port
+    const path = join(dir.path, 'check.bin')
+    await writeFileOf(path, 600 * 1024, 35)
+    const upload = start([path, '--upload-url', box.url, '--api-url', `http://127.0.0.1:${port}/2.0`, '--token', TOKEN, ...small])
+    await until(() => asked)
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'Interrupted: stopping the download check…')
+    assert.match(ran.stderr, /box-upload: uploaded as file \d+ \(committed\), then stopped: the download check did not end/)
+    assert.not.match(ran.stderr, 'keeping its session')
+    assert.not.ok(await exists(join(dir.path, '.box-upload-state.check.bin.json')), 'no state: nothing to resume')
+  } finally {
+    hanging.closeAllConnections()
+    await new Promise((resolve) => hanging.close(resolve))
+  }
 })
 
 Remote('should abort the session on a second Ctrl-C', async () => {

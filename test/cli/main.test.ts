@@ -53,6 +53,8 @@ BadInput('should refuse a file under the 20 MB chunked minimum, pointing to the 
   const line = await refused([path])
   assert.is(line, `box-upload: ${path} is 1000 bytes (1.00 kB), under the 20000000-byte (20.0 MB) minimum of Box's chunked upload; ` +
     `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`)
+  // A minimum the user chose is called theirs, not Box's.
+  assert.is(await refused([path, '--min-file-size', '2000']), `box-upload: ${path} is 1000 bytes (1.00 kB), under the 2000-byte (2.00 kB) minimum given with --min-file-size`)
 })
 
 BadInput('should refuse what is not a regular file', async () => {
@@ -78,6 +80,10 @@ BadInput('should also print one JSON object with --json', async () => {
   const ran = await run([path, '--json'])
   assert.is(ran.code, 2)
   assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: 2, message: `no such file: ${path}` })
+  // Arguments that do not parse too: the one object still comes.
+  const usage = await run([path, '--json', '--concurrency', '0'])
+  assert.is(usage.code, 2)
+  assert.equal(JSON.parse(usage.stdout), { ok: false, exitCode: 2, message: "--concurrency must be a whole number from 1 to 64, not '0'" })
 })
 
 const Help = suite('help')
