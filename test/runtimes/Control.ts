@@ -65,7 +65,8 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
       const clocked = remote.clock !== undefined
       const front = remote.records || clocked ? await proxy(() => upstream, log, clocked) : undefined
       const options = fromRemote(remote, log.push, log.now)
-      const served = await serve({ port: 0, ...options, ...(front === undefined ? {} : { uploadBaseUrl: `${front.origin}/api/2.0` }) })
+      // Session endpoints go through the proxy too, unless the test names its own upload base (then that one).
+      const served = await serve({ port: 0, ...(front === undefined ? {} : { uploadBaseUrl: `${front.origin}/api/2.0` }), ...options })
       upstream = Number(new URL(served.url).port)
       const key = String(++count)
       emulators.set(key, { served, log, proxy: front })
