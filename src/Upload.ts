@@ -256,9 +256,9 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
 }
 
 const validPolicy = (policy: RetryPolicy): boolean =>
-  Number.isSafeInteger(policy.retries) && policy.retries >= 0 &&
   // A timeout of 0 would end every attempt at once.
-  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, (policy.timeoutMs ?? 1) - 1].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+  Number.isSafeInteger(policy.retries) && policy.retries >= 0 && policy.timeoutMs !== 0 &&
+  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => Number.isFinite(n) && n >= 0)
 
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the

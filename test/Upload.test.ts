@@ -362,6 +362,9 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
     { concurrency: 0 }, { concurrency: -1 }, { concurrency: 1.5 }, { concurrency: Number.NaN },
     { retry: { retries: -1, baseDelayMs: 1, maxDelayMs: 1 } }, { retry: { retries: 1, baseDelayMs: Number.NaN, maxDelayMs: 1 } },
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: -1 } },
+    // A timeout of 0 would end every attempt at once; a number given as text is no number.
+    { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 0 } },
+    { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: '5' as unknown as number } },
   ]
   for (const options of table) {
     const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
