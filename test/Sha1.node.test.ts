@@ -87,6 +87,84 @@ const threadsFor = async (kind: 'plain' | 'shared'): Promise<number> => {
   return count
 }
 
+/**
+ * A child process whose worker threads are recorded as they are made (node:worker_threads patched
+ * before the hasher loads), running `body` with `workerSha1`, `made`, `part(fill)` (a 2 MiB shared
+ * part), `expected(...fills)` (the SHA-1 of such parts in order) and `hex`; prints what `body` returns.
+ */
+const withRecordedWorkers = async (body: string): Promise<unknown> => {
+  const script = `
+    import workerThreads from 'node:worker_threads'
+    import { syncBuiltinESMExports } from 'node:module'
+    import { createHash } from 'node:crypto'
+    const made = []
+    const Made = workerThreads.Worker
+    workerThreads.Worker = class extends Made { constructor(...args) { super(...args); made.push(this) } }
+    syncBuiltinESMExports()
+    const { workerSha1 } = await import('./src/sha1/worker.node.ts')
+    const { backTo, threadCount: threads } = await import('./test/helpers/threads.ts')
+    const part = (fill) => workerSha1.shared.allocate(2 << 20).fill(fill)
+    const expected = (...fills) => { const h = createHash('sha1'); for (const f of fills) h.update(new Uint8Array(2 << 20).fill(f)); return h.digest('hex') }
+    const hex = (bytes) => Buffer.from(bytes).toString('hex')
+    const outcome = (promise) => promise.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: String(e?.message ?? e) }))
+    const result = await (async () => { ${body} })()
+    process.stdout.write(JSON.stringify(result))
+    process.exit(0)
+  `
+  return JSON.parse(await runModule(script))
+}
+
+Sha1('should fail the files whose whole-file hash died with the worker, and keep later files right', async () => {
+  // Two files open in the worker; it dies with nothing pending (killed, out of memory). A new
+  // worker would take B's next part for its first: B must fail, not commit a hash of its tail.
+  const result = await withRecordedWorkers(`
+    const shared = workerSha1.shared
+    const a = shared.file(), b = shared.file()
+    await a.part(part(1))
+    await b.part(part(2))
+    await made.at(-1).terminate()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const next = await outcome(b.part(part(3)))
+    const digest = await outcome(b.digest())
+    a.abandon()
+    // A later file, with a pause longer than the worker's idle time between its parts: the worker
+    // must not retire with its hash (the count of open files must not have gone wrong).
+    const c = shared.file()
+    await c.part(part(4))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await c.part(part(5))
+    const later = hex(await c.digest())
+    return { next, digest, laterRight: later === expected(4, 5) }
+  `) as { next: { ok: boolean; error?: string }; digest: { ok: boolean; error?: string }; laterRight: boolean }
+  assert.is(result.next.ok, false, 'the next part of a file whose hash died fails')
+  assert.match(result.next.error ?? '', 'holding this file')
+  assert.is(result.digest.ok, false, 'and so does its digest')
+  assert.ok(result.laterRight, 'a file started afterwards gets its own digest, across a pause')
+})
+
+Sha1('should ignore the exit of a worker that already failed: the one replacing it keeps its calls and still retires', async () => {
+  // A crash gives 'error' and then 'exit'; a new worker may start in between.
+  const result = await withRecordedWorkers(`
+    const shared = workerSha1.shared
+    const before = threads()
+    const a = shared.file()
+    await a.part(part(1))
+    const first = made.at(-1)
+    const b = shared.file()
+    let replaced
+    first.once('error', () => { replaced = outcome(b.part(part(2)).then(() => b.digest())) })
+    // An uncaught exception in the worker, as out-of-memory is reported: a message it cannot read.
+    first.postMessage({ op: 'both', id: -1, file: -1 })
+    const lost = await outcome(a.part(part(3)))
+    await new Promise((resolve) => first.once('exit', resolve))
+    const other = await replaced
+    return { lost: lost.ok, replaced: other?.ok && hex(other.value) === expected(2), retiredInMs: await backTo(before, 5000), left: threads() - before }
+  `) as { lost: boolean; replaced: boolean; retiredInMs: number; left: number }
+  assert.is(result.lost, false, 'the crashed worker\'s file fails')
+  assert.is(result.replaced, true, 'a file sent to the new worker between error and exit is hashed right')
+  assert.is(result.left, 0, `the new worker retires when idle (waited ${result.retiredInMs} ms)`)
+})
+
 Sha1('should hash shared parts on one worker thread, plain ones on two', async () => {
   // An upload is paced by the network: a second hashing thread would only compete for the cores.
   assert.is(await threadsFor('shared'), 1, 'threads started for a file of shared parts')

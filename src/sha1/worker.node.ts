@@ -82,8 +82,12 @@ const hashFile = (partThread: Thread): FileHasher<ArrayBufferLike> => {
   let started = false
   /** Whether the whole-file worker holds this file's hash (from its first part to its digest). */
   let held = false
+  /** The whole-file worker's life (`Thread.deaths`) when it took the hash: another means it died with it. */
+  let life = 0
+  const lost = (): boolean => held && life !== whole.deaths
   const release = (): void => {
-    if (held) whole.open--
+    // A dead worker's files were all let go at once (`failAll`).
+    if (held && !lost()) whole.open--
     held = false
   }
   return {
@@ -91,9 +95,12 @@ const hashFile = (partThread: Thread): FileHasher<ArrayBufferLike> => {
       if (!started) {
         local = bytes.length < smallPart || !workersStart(partThread) ? createHash('sha1') : undefined
         held = local === undefined
+        life = whole.deaths
         if (held) whole.open++
       }
       started = true
+      // A new worker would take the next part for the first one and hash the rest of the file only.
+      if (lost()) return Promise.reject(hashLost)
       if (local !== undefined) {
         local.update(bytes)
         return Promise.resolve({ bytes, sha1: sha1Of(bytes) })
@@ -116,11 +123,12 @@ const hashFile = (partThread: Thread): FileHasher<ArrayBufferLike> => {
     digest: () => {
       if (local !== undefined) return Promise.resolve(new Uint8Array(local.digest()))
       if (!started) return nodeDigest(new Uint8Array(0))
+      if (lost()) return Promise.reject(hashLost)
       release()
       return call(whole, { op: 'digest', id: 0, file }).then(({ sha1 }) => sha1)
     },
     abandon: () => {
-      if (!held) return
+      if (!held || lost()) return void (held = false)
       release()
       call(whole, { op: 'digest', id: 0, file }).catch(() => undefined)
     },
@@ -166,12 +174,17 @@ interface Thread {
   readonly pending: Map<number, { readonly resolve: (reply: Reply) => void; readonly reject: (error: unknown) => void }>
   /** Files whose whole-file hash lives in this worker (their digest not asked yet): it must not stop. */
   open: number
+  /** How many of its workers died (not retired): a file hashed by an earlier one lost its hash. */
+  deaths: number
   /** Stops the worker once it has been idle for `idleMs`. */
   idle?: ReturnType<typeof setTimeout>
 }
 
-const parts: Thread = { pending: new Map(), open: 0 }
-const whole: Thread = { pending: new Map(), open: 0 }
+const parts: Thread = { pending: new Map(), open: 0, deaths: 0 }
+const whole: Thread = { pending: new Map(), open: 0, deaths: 0 }
+
+/** Why a file's next part or digest fails once the worker holding its whole-file hash died. */
+const hashLost = new Error('the SHA-1 worker thread holding this file\'s whole-file hash exited')
 
 /**
  * How long a worker with nothing to do lives on. Stopping it frees its heap, where each shared part
@@ -209,8 +222,11 @@ const started = (thread: Thread): Worker => {
     waiting?.resolve(reply)
   })
   const failAll = (error: unknown): void => {
+    // 'error' then 'exit': the second must not touch the worker that may have replaced this one.
+    if (thread.worker !== worker) return
     thread.worker = undefined
     thread.open = 0
+    thread.deaths++
     for (const waiting of thread.pending.values()) waiting.reject(error)
     thread.pending.clear()
   }
