@@ -17,8 +17,11 @@ import { empty, type Store } from './Store.ts'
 
 /** A running emulator: a fetch-shaped handler. */
 export interface Emulator {
-  /** Answers one request, like `fetch`; rejects with a `TypeError` only for the `reset` fault. */
-  readonly fetch: (request: Request) => Promise<Response>
+  /**
+   * Answers one request, like `fetch` (a `Request`, or a URL and its init), so it can be injected
+   * as a client's `fetch`; rejects with a `TypeError` only for the `reset` fault.
+   */
+  readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 }
 
 type Route = (ctx: Ctx, id: string) => Response | Promise<Response>
@@ -107,7 +110,8 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
       // A failing observer must not change the answer.
     }
   }
-  const fetch = async (request: Request): Promise<Response> => {
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init)
     const at = Date.now()
     await sleep(config.latencyMs)
     let response: Response

@@ -1,7 +1,9 @@
 /** The emulator in-process: `emulator(options).fetch(request)`, no server (issue #2 public API). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { client } from '../../src/Client.ts'
 import { emulator } from '../../src/emulator/index.ts'
+import { upload } from '../../src/Upload.ts'
 import { randomFile, sha1Base64, sha1Hex } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 
@@ -39,6 +41,21 @@ test('should run a whole upload in-process, with session_endpoints on the reques
   const content = await box.fetch(new Request(`http://box.test/2.0/files/${file.id}/content`, { headers: auth }))
   assert.is(content.status, 200)
   assert.ok(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(bytes)))
+})
+
+test('should serve as the client\'s fetch: an upload with no server at all', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const c = client({ token: 'dev-token', uploadUrl: 'http://box.test/api/2.0', apiUrl: 'http://box.test/2.0', fetch: box.fetch })
+  const bytes = randomFile(2500)
+  const source = new ReadableStream<Uint8Array>({ start: (controller) => { controller.enqueue(bytes); controller.close() } })
+  const result = await upload(c)({ source, folderId: '0', fileName: 'injected.bin', fileSize: bytes.length })()
+  assert.ok(result._tag === 'Right', JSON.stringify(result))
+  // fetch's own call shapes: a URL string and its init.
+  const content = await box.fetch(`http://box.test/2.0/files/${result._tag === 'Right' ? result.right.id : ''}/content`, { headers: auth })
+  assert.is(content.status, 200)
+  assert.ok(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(bytes)))
+  const bad = await box.fetch('not a url').then(() => undefined, (e: unknown) => e)
+  assert.instance(bad, TypeError, 'an unreadable URL rejects as fetch does')
 })
 
 test('should keep separate state per emulator instance', async () => {
