@@ -67,7 +67,7 @@ export const revive = (data: t.TypeOf<typeof Session>): Session => {
 
 /** Reads a stored session (`JSON.parse` of `JSON.stringify(session)`): `DecodeError` if it is not one. */
 export const fromJSON = (value: unknown): E.Either<UploadError, Session> =>
-  pipe(value, decode(Session, 'a stored session'), E.map(revive))
+  pipe(value, decode(Session, 'stored session'), E.map(revive))
 
 /** A session from Box's `upload_session` for a file of `fileSize` bytes; `total_parts` must be `ceil(fileSize / part_size)`. */
 export const fromUploadSession = (fileSize: number) => (wire: UploadSession): E.Either<UploadError, Session> => {

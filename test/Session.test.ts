@@ -204,6 +204,8 @@ Stored('should survive JSON.stringify and structuredClone, and get its chunker b
 Stored('should refuse stored data that is not a session, naming the field', () => {
   const error = fromJSON({ id: 'x', fileSize: 10, partSize: 'big' })
   assert.ok(E.isLeft(error) && error.left._tag === 'DecodeError' && message(error.left).includes('partSize'))
+  // Stored here, not sent by Box: the message must not say it was Box's answer.
+  assert.ok(E.isLeft(error) && message(error.left).startsWith('The stored session did not have the expected shape'), E.isLeft(error) ? message(error.left) : '')
   assert.ok(E.isLeft(fromJSON(null)))
 })
 
