@@ -41,19 +41,12 @@ export interface PartUploadOptions {
 export const uploadPart =
   (client: Client, session: Session, options: PartUploadOptions = {}) =>
   (part: Part<ArrayBufferLike>): TE.TaskEither<UploadError, UploadPart> =>
-  () => {
-    // Once an attempt got no answer (reset, timeout), Box may still be storing it: a 409 "being
-    // uploaded by another request" then means our own earlier attempt, so it is retried too.
-    let unanswered = false
-    const retryable = (error: UploadError): boolean => isRetryable(error) || (unanswered && isConflict(error))
-    return retryRequests(client, options.retry, { signal: options.signal, retryable })((signal) =>
-      pipe(
-        put(client, session)(part, signal),
-        TE.tapError((error) => TE.fromIO(() => { unanswered ||= noAnswer(error, signal, options.signal) })),
-        TE.orElse(recover(client, session)(part, signal, () => unanswered)),
-      ),
+  () =>
+    // A 409 "being uploaded by another request" is retried too: that request is one of ours that got
+    // no answer (reset, timeout) or an earlier upload's being resumed, still being stored by Box.
+    retryRequests(client, options.retry, { signal: options.signal, retryable: (error) => isRetryable(error) || isConflict(error) })((signal) =>
+      pipe(put(client, session)(part, signal), TE.orElse(recover(client, session)(part, signal))),
     )()
-  }
 
 /** `Right(stored)` when Box's stored part is `part` (same offset, size and SHA-1), else `DigestMismatch`. */
 export const matches =
@@ -100,11 +93,11 @@ const put =
 /** After a failed attempt: success if Box turns out to hold our part, else the attempt's error. */
 const recover =
   (client: Client, session: Session) =>
-  (part: Part<ArrayBufferLike>, signal: AbortSignal, unanswered: () => boolean) =>
+  (part: Part<ArrayBufferLike>, signal: AbortSignal) =>
   (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
     const conflicting = conflictingPart(error)
     if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))
-    if (!(mayHaveStored(error) || (unanswered() && isConflict(error))) || signal.aborted) return TE.left(error)
+    if (!(mayHaveStored(error) || isConflict(error)) || signal.aborted) return TE.left(error)
     return pipe(
       listParts(client)(session, signal),
       TE.mapError(() => error),
@@ -118,10 +111,6 @@ const recover =
 /** A failure after which Box may have stored the part anyway: a 5xx, or no answer at all. */
 const mayHaveStored = (error: UploadError): boolean =>
   error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500)
-
-/** An attempt that ended without an answer: a network error, or cancelled by its own timeout (not by the caller). */
-const noAnswer = (error: UploadError, attempt: AbortSignal, caller: AbortSignal | undefined): boolean =>
-  error._tag === 'NetworkError' || (error._tag === 'Aborted' && attempt.aborted && caller?.aborted !== true)
 
 /** Box refusing a part because another request is storing the same range. */
 const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 409

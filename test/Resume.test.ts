@@ -114,6 +114,24 @@ Resume('should send ifMatch with the commit of a resumed new version: 412 for a 
   sameBytes(await download(box, file.id), bytes)
 }))
 
+Resume('should wait out a part the failed upload left still being stored (409), not fail and delete the session', withBox({ partSize: 1024, faults: { script: [{ part: 4, attempt: 1, fault: 'slow' }], slowMs: 1000 } }, async (box) => {
+  // Part 4's only attempt times out: the upload fails, but Box goes on storing that part for a while.
+  const bytes = bytesOf(fileSize, 41)
+  const first = await upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('unanswered'), fileSize },
+    { concurrency: 1, retry: { ...fastRetry, retries: 0, timeoutMs: 200 }, keepSessionOnError: true },
+  )()
+  assert.ok(E.isLeft(first) && first.left._tag === 'NetworkError' && first.left.session !== undefined, JSON.stringify(first))
+  const resumed = await within(10_000, 'resume', resume(box.client)(
+    { session: (first as E.Left<UploadFailure>).left.session!, source: sourceOf(bytes) },
+    { retry: { retries: 10, baseDelayMs: 100, maxDelayMs: 400, timeoutMs: 5000 } },
+  )())
+  assert.ok(E.isRight(resumed), JSON.stringify(resumed))
+  sameBytes(await download(box, (resumed as E.Right<BoxFile>).right.id), bytes)
+  await recorded(box)
+  assert.ok(box.records.some((r) => r.method === 'PUT' && r.status === 409), 'the resume met the part still being stored')
+}))
+
 Resume('should refuse an id without a file size, and a stored session that is not one', withBox({}, async (box) => {
   const byId = await resume(box.client)({ session: 'ABC', source: sourceOf(bytesOf(10)) })()
   assert.ok(E.isLeft(byId) && byId.left._tag === 'InvalidInput')
