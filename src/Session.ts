@@ -65,9 +65,21 @@ export const revive = (data: t.TypeOf<typeof Session>): Session => {
   return session as Session
 }
 
-/** Reads a stored session (`JSON.parse` of `JSON.stringify(session)`): `DecodeError` if it is not one. */
+/**
+ * Reads a stored session (`JSON.parse` of `JSON.stringify(session)`): `DecodeError` if it is not one,
+ * `InvalidInput` if its sizes disagree (edited, or mixed with another session's): its parts would
+ * be cut wrong, and the upload would fail late, blaming the source.
+ */
 export const fromJSON = (value: unknown): E.Either<UploadError, Session> =>
-  pipe(value, decode(Session, 'stored session'), E.map(revive))
+  pipe(
+    value,
+    decode(Session, 'stored session'),
+    E.filterOrElse(
+      (s) => s.totalParts === Math.ceil(s.fileSize / s.partSize),
+      (s) => invalidInput(`The stored session's totalParts, partSize and fileSize disagree: it was changed, or mixed up with another.`),
+    ),
+    E.map(revive),
+  )
 
 /** A session from Box's `upload_session` for a file of `fileSize` bytes; `total_parts` must be `ceil(fileSize / part_size)`. */
 export const fromUploadSession = (fileSize: number) => (wire: UploadSession): E.Either<UploadError, Session> => {

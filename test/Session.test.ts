@@ -209,6 +209,15 @@ Stored('should refuse stored data that is not a session, naming the field', () =
   assert.ok(E.isLeft(fromJSON(null)))
 })
 
+Stored('should refuse a stored session whose sizes disagree, before its parts are cut wrong', () => withBox({}, async (box) => {
+  const session = JSON.parse(JSON.stringify(await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 20_000_000 })))) as Record<string, unknown>
+  assert.ok(E.isRight(fromJSON(session)), 'as stored, it is read back')
+  for (const changed of [{ partSize: 2 * (session['partSize'] as number) }, { totalParts: (session['totalParts'] as number) + 1 }, { fileSize: 1 }]) {
+    const error = fromJSON({ ...session, ...changed })
+    assert.ok(E.isLeft(error) && error.left._tag === 'InvalidInput' && message(error.left).includes('disagree'), JSON.stringify(changed))
+  }
+}))
+
 // Session calls are data-last TaskEithers: they drop into a pipe.
 Stored('should compose in a pipe', () => withBox({}, async (box) => {
   const total = await right(pipe(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 5000 }), TE.map((s) => s.totalParts)))
