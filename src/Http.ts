@@ -36,9 +36,15 @@ export interface HttpRequest {
 export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<UploadError, Response> => {
   const method = req.method.toUpperCase()
   return pipe(
-    TE.fromEither(trust(client)(req.url)),
-    TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(aborted(req.signal.reason)) : TE.right(url))),
-    TE.flatMap((url) => pipe(accessToken(client), TE.flatMap((token) => send(client, { ...req, method }, url, token)))),
+    accessToken(client),
+    TE.flatMap((token) =>
+      pipe(
+        TE.fromEither(trust(client)(req.url)),
+        TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(aborted(req.signal.reason)) : send(client, { ...req, method }, url, token))),
+        // Whatever a server echoed (into a body, a URL, an exception) is masked in the error as a whole.
+        TE.mapError((error) => scrub(error, token)),
+      ),
+    ),
   )
 }
 
@@ -49,16 +55,16 @@ export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value:
 /** Reads a response's body as JSON and decodes it; a body that is not JSON is a `DecodeError` too. */
 export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> =>
   pipe(
-    TE.tryCatch(() => response.text(), (cause) => networkError('GET', stripUrl(response.url), cause)),
+    TE.tryCatch(() => response.text(), readFailed(response)),
+    // Masked before it is parsed: a value kept by a decode error, or cut short in its message, holds no token.
+    TE.map((text) => masked(text, sentWith.get(response))),
     TE.flatMap((text) => TE.fromEither(pipe(parseJson(text, codec), E.mapLeft((errors) => decodeError(what, errors))))),
     TE.flatMap((value) => TE.fromEither(decode(codec, what)(value))),
-    // A decode error keeps the bad values: mask the token in case the server echoed it into the body.
-    TE.mapError((error) => { const token = sentWith.get(response); return token === undefined ? error : scrub(error, token) }),
   )
 
 /** Reads and drops a response's body (204, 202), so the connection can be reused. */
 export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
-  TE.tryCatch(async () => { await response.arrayBuffer() }, (cause) => networkError('GET', stripUrl(response.url), cause))
+  TE.tryCatch(async () => { await response.arrayBuffer() }, readFailed(response))
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
@@ -88,25 +94,27 @@ const sentWith = new WeakMap<Response, string>()
 
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)
-  const headers = new Headers(req.headers)
-  headers.set('Authorization', `Bearer ${token}`)
   let body = req.body
-  if (body === undefined && req.json !== undefined) {
-    body = JSON.stringify(req.json)
-    if (!headers.has('content-type')) headers.set('Content-Type', 'application/json')
-  }
   // Node's fetch sends a stream body only in half-duplex mode (runtimes.md).
   const stream = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream
-  // Redirects are not followed: a fetch that kept the Authorization header across origins would hand the
-  // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
-  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) }
   return pipe(
     TE.tryCatch(
-      () => client.fetch(url.href, init),
-      (cause) => (req.signal?.aborted === true ? aborted(req.signal.reason) : networkError(req.method, where, scrub(cause, token))),
+      () => {
+        // Built here: a token no header may carry (a line break) throws, quoting it, as this request's failure.
+        const headers = new Headers(req.headers)
+        headers.set('Authorization', `Bearer ${token}`)
+        if (body === undefined && req.json !== undefined) {
+          body = JSON.stringify(req.json)
+          if (!headers.has('content-type')) headers.set('Content-Type', 'application/json')
+        }
+        // Redirects are not followed: a fetch that kept the Authorization header across origins would hand the
+        // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
+        return client.fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
+      },
+      (cause) => (req.signal?.aborted === true ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
     ),
     TE.flatMap((response) => {
-      if (!response.ok) return failure(req.method, where, response, token)
+      if (!response.ok) return failure(req.method, where, response)
       sentWith.set(response, token)
       return TE.right(response)
     }),
@@ -114,7 +122,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
 }
 
 /** A non-2xx answer as an `HttpError`; a body that is not Box's error (an HTML 502 page) just gives no code. */
-const failure = (method: string, url: string, response: Response, token: string): TE.TaskEither<UploadError, Response> =>
+const failure = (method: string, url: string, response: Response): TE.TaskEither<UploadError, Response> =>
   pipe(
     TE.tryCatch(() => response.text(), () => ''),
     TE.orElse((empty) => TE.right(empty)),
@@ -122,7 +130,7 @@ const failure = (method: string, url: string, response: Response, token: string)
       const body = parseBody(text)
       const fromBody = details(body)
       const said: Details = fromBody.code === undefined && response.status === 401 ? fromAuthenticate(response.headers.get('www-authenticate')) : fromBody
-      return TE.left(scrub(httpError({
+      return TE.left(httpError({
         status: response.status,
         method,
         url,
@@ -131,7 +139,7 @@ const failure = (method: string, url: string, response: Response, token: string)
         requestId: said.requestId,
         contextInfo: said.contextInfo,
         retryAfterMs: retryAfterMs(response.headers),
-      }), token))
+      }))
     }),
   )
 
@@ -155,31 +163,38 @@ const parseJson = (text: string, codec: t.Decoder<unknown, unknown>): E.Either<t
 }
 
 /**
- * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an exception:
- * anything that mentions it is replaced by a copy with the token masked (an exception: its name and message only).
+ * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an
+ * exception: an error whose JSON holds it becomes that JSON with the token masked. Exceptions are
+ * `clean`ed first, so nothing of them stays out of that JSON.
  */
-const scrub = <A>(value: A, token: string): A => {
-  if (!mentions(value, token, 0)) return value
-  if (value instanceof Error) return { name: value.name, message: value.message.split(token).join('[token]') } as A
+const scrub = <A>(value: A, token: string | undefined): A => {
   const text = safeStringify(value)
-  const escaped = JSON.stringify(token).slice(1, -1)
-  return (text === undefined ? undefined : JSON.parse(text.split(escaped).join('[token]'))) as A
+  return text === undefined || text === masked(text, token) ? value : (JSON.parse(masked(text, token)) as A)
 }
 
+/** `text` with the token masked, as it is and as JSON writes it (`"` and `\\` escaped); no token, nothing to mask. */
+const masked = (text: string, token: string | undefined): string =>
+  !token ? text : text.split(token).join('[token]').split(JSON.stringify(token).slice(1, -1)).join('[token]')
+
 /**
- * Whether a value holds the token anywhere: strings, and (a few levels deep) an exception's message,
- * stack and cause, and the properties of any object. What cannot be read counts as holding it.
+ * A thrown value as plain data: an exception as its name, message, string `code` and cause (the
+ * same way, a few deep: what `message()` shows, e.g. `fetch failed ECONNREFUSED`), anything else as
+ * its JSON. Whatever else an exception holds (symbol keys, maps, hidden properties) is dropped.
  */
-const mentions = (value: unknown, token: string, depth: number): boolean => {
-  try {
-    return typeof value === 'string'
-      ? value.includes(token)
-      : typeof value === 'object' && value !== null && depth < 6 &&
-          [...(value instanceof Error ? [value.message, value.stack, value.cause] : []), ...Object.values(value)].some((v) => mentions(v, token, depth + 1))
-  } catch {
-    return true
+const clean = (value: unknown, depth: number): unknown => {
+  if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(safeStringify(value) ?? 'null')
+  const { code } = value as { code?: unknown }
+  return {
+    name: value.name,
+    message: value.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(value.cause === undefined || depth > 3 ? {} : { cause: clean(value.cause, depth + 1) }),
   }
 }
+
+/** A response body that could not be read: a network error, its cause `clean`ed and masked. */
+const readFailed = (response: Response) => (cause: unknown): UploadError =>
+  scrub(networkError('GET', stripUrl(response.url), clean(cause, 0)), sentWith.get(response))
 
 const safeStringify = (value: unknown): string | undefined => {
   try {

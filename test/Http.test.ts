@@ -3,10 +3,12 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import * as fc from 'fast-check'
+import { inspect } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { client } from '../src/Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from '../src/Http.ts'
+import { createSession } from '../src/Session.ts'
 import { message } from '../src/UploadError.ts'
 import { closedPort, fixedServer } from './helpers/fixedServer.ts'
 
@@ -221,6 +223,67 @@ Secret('should keep random tokens out of errors and messages, even when a server
         assert.not.ok(holds(error, token), `the token is reachable from ${JSON.stringify(error)}`)
       }
     }), { seed, numRuns: 25 }).catch((e: unknown) => { throw new Error(`fast-check seed ${seed}: ${String(e)}`) })
+  } finally {
+    await server.close()
+  }
+})
+
+/** Every way an error could still show `token`: its JSON, `message()`, and Node's inspection of everything (hidden and symbol keys, maps). */
+const shows = (error: unknown, token: string): ReadonlyArray<string> =>
+  [
+    ['JSON', safeJson(error)],
+    ['message', typeof error === 'object' && error !== null && '_tag' in error ? message(error as Parameters<typeof message>[0]) : ''],
+    ['inspect', inspect(error, { depth: Infinity, showHidden: true })],
+  ].filter(([, text]) => text!.includes(token)).map(([where]) => where!)
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? ''
+  } catch {
+    return ''
+  }
+}
+
+Secret('should keep the token out of errors however a fetch, a body or a server carries it', async () => {
+  const token = 'SECRET-token-0123456789abcdefghij'
+  const server = await fixedServer((req) => (req.url === '/not-json'
+    ? { status: 200, body: `not json: ${token}` }
+    : req.url === '/session'
+      // A session whose total_parts does not fit, and that echoes the token in a field of its own.
+      ? { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+        type: 'upload_session', id: 'S1', part_size: 1024, total_parts: 9, num_parts_processed: 0, session_expires_at: '2030-01-01T00:00:00Z', echo: token,
+        session_endpoints: Object.fromEntries(['upload_part', 'commit', 'abort', 'list_parts', 'status', 'log_event'].map((k) => [k, `http://127.0.0.1/x`])) }) }
+      : { status: 204 }))
+  try {
+    const throwing = (thrown: () => unknown) => client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(thrown()) })
+    const deep = (depth: number): Error => (depth === 0 ? new Error(`Bearer ${token}`) : new Error('wrapped', { cause: deep(depth - 1) }))
+    const nested = (depth: number): object => (depth === 0 ? { authorization: `Bearer ${token}` } : { inner: nested(depth - 1) })
+    // A body that fails while it is read, saying the token.
+    const unreadable = client({ token, uploadUrl: server.origin, fetch: async () => new Response(new ReadableStream({ pull: (c) => c.error(new Error(`reset after Bearer ${token}`)) }), { status: 200 }) })
+    const cases: ReadonlyArray<readonly [string, Promise<E.Either<unknown, unknown>>]> = [
+      // A token with a line break: building the header throws, quoting it.
+      ['line break', request(client({ token: `${token}\nsecond-line`, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['NUL', request(client({ token: `${token}\u0000`, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['cause 8 deep', request(throwing(() => deep(8)))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['object 8 deep', request(throwing(() => nested(8)))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['AggregateError', request(throwing(() => new AggregateError([new Error(`Bearer ${token}`)], 'all failed')))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['symbol key', request(throwing(() => Object.assign(new Error('failed'), { [Symbol('headers')]: { authorization: token } })))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['map', request(throwing(() => Object.assign(new Error('failed'), { headers: new Map([['authorization', token]]) })))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['unreadable body', pipe(request(unreadable)({ method: 'DELETE', url: `${server.origin}/x` }), TE.flatMap(discard))()],
+      // A server that put the token into a URL it hands out, valid or not.
+      ['echoed path', request(throwing(() => new TypeError('fetch failed')))({ method: 'PUT', url: `${server.origin}/x/${token}` })()],
+      ['echoed bad URL', request(client({ token, uploadUrl: server.origin }))({ method: 'PUT', url: `echo ${token}` })()],
+      // A body not JSON, cut short in the message: no part of the token may show.
+      ['cut body', pipe(request(client({ token, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/not-json` }), TE.flatMap(json(t.unknown, 'x')))()],
+      ['session that does not fit', createSession(client({ token, uploadUrl: server.origin }))({ folderId: '0', fileName: 'f', fileSize: 1000 })()],
+    ]
+    for (const [what, pending] of cases) {
+      const result = await pending
+      assert.ok(E.isLeft(result), `${what}: a Left, not a throw or a success`)
+      const error = (result as E.Left<unknown>).left
+      assert.equal(shows(error, token), [], `${what}: ${safeJson(error)}`)
+      assert.equal(shows(error, token.slice(0, 16)), [], `${what}: part of the token`)
+    }
   } finally {
     await server.close()
   }

@@ -38,8 +38,11 @@ export const EMULATOR_TOKEN = 'dev-token'
 /** Connects to `target` for a file of `fileSize` bytes; the embedded emulator refuses files under `minFileSize`, as the CLI does. */
 export const connect = async (target: Target, minFileSize: number, fileSize: number): Promise<Endpoint> => {
   if (target._tag === 'Remote') {
+    // Off Box, the API base is the server's own too: left to its default (Box's), it would make the
+    // client trust every https *.box.com host with the token, which the user never named.
+    const apiUrl = target.apiUrl ?? (target.uploadUrl === BOX_UPLOAD_URL ? undefined : target.uploadUrl)
     return {
-      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}) }),
+      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}) }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
       close: async () => undefined,

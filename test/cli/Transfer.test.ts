@@ -284,6 +284,20 @@ Remote('should exit 130 and say the file is committed when Ctrl-C stops the down
   }
 })
 
+Remote('should not trust *.box.com hosts when only --upload-url names a server: its endpoints there are refused', async () => {
+  const elsewhere = await startEmulator({ tokens: [TOKEN], minFileSize: 1, uploadBaseUrl: 'https://uploads.box.com/api/2.0' })
+  try {
+    const path = join(dir.path, 'boxhost.bin')
+    await writeFileOf(path, 300 * 1024, 37)
+    const ran = await run([path, '--upload-url', elsewhere.url, '--token', TOKEN, ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.match(ran.stderr, 'Refused to send the access token to https://uploads.box.com')
+    assert.not.match(ran.stderr + ran.stdout, TOKEN)
+  } finally {
+    await elsewhere.close()
+  }
+})
+
 Remote('should abort the session on a second Ctrl-C', async () => {
   const { upload } = await interrupted('abort.bin', 2, 9)
   await until(() => upload.stderr().includes('Ctrl-C again to abort'))
