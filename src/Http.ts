@@ -111,7 +111,8 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
         return client.fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
       },
-      (cause) => (req.signal?.aborted === true ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
+      // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
+      (cause) => (req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response)

@@ -248,7 +248,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
   if (retry !== undefined && !validPolicy(retry)) {
-    return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs (if given) from 0 up, and timeoutMs (if given) above 0.'))
+    return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()

@@ -162,7 +162,7 @@ export const message = (error: UploadError): string => {
       return error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`
     case 'UntrustedEndpoint':
       return `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +
-        `No request was sent; if you trust that host, add it to the client's allowedHosts.`
+        `No request was sent; if you trust that host, add it to allowedHosts.`
     case 'InvalidInput':
       return error.message
     case 'SourceError':

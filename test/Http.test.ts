@@ -3,13 +3,16 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import * as fc from 'fast-check'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { client } from '../src/Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from '../src/Http.ts'
+import { retryRequests } from '../src/Retry.ts'
 import { createSession } from '../src/Session.ts'
-import { message } from '../src/UploadError.ts'
+import { type NetworkError, message } from '../src/UploadError.ts'
 import { closedPort, fixedServer } from './helpers/fixedServer.ts'
 
 const TOKEN = 'http-test-token-42'
@@ -129,6 +132,25 @@ Request('should answer Aborted for an aborted signal, before sending or in fligh
   } finally {
     await server.close()
     await hanging.close()
+  }
+})
+
+Request('should name the request that timed out: its method and URL, not a stand-in', async () => {
+  // A server that takes the request and never answers.
+  const silent = createServer(() => undefined)
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()))
+  try {
+    const origin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    const box = client({ token: TOKEN, uploadUrl: origin })
+    const result = await retryRequests(box, { retries: 0, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 100 })((signal) =>
+      request(box)({ method: 'put', url: `${origin}/api/2.0/files/upload_sessions/S1?x=1`, signal }))()
+    assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
+    const error = (result as E.Left<NetworkError>).left
+    assert.equal([error.method, error.url], ['PUT', `${origin}/api/2.0/files/upload_sessions/S1`])
+    assert.match(message(error), 'no answer within 100 ms')
+  } finally {
+    silent.closeAllConnections()
+    await new Promise((resolve) => silent.close(resolve))
   }
 })
 
