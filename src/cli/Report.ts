@@ -77,5 +77,18 @@ export const jsonFailure = (exitCode: number, reason: string, error?: UploadErro
 /** Box's status, code and request id when the error has them. */
 const errorFields = (error: UploadError): Readonly<Record<string, unknown>> =>
   error._tag === 'HttpError'
-    ? { tag: error._tag, status: error.status, code: error.code ?? null, requestId: error.requestId ?? null, message: message(error) }
-    : { tag: error._tag, message: message(error) }
+    ? { tag: error._tag, status: error.status, code: error.code ?? null, requestId: error.requestId ?? null, message: explain(error) }
+    : { tag: error._tag, message: explain(error) }
+
+/** The library's advice to a program, and what a command-line user does instead. */
+const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
+  [', nor in allowedHosts', ''],
+  ['if you trust that host, add it to allowedHosts.', 'box-upload sends the token only to Box, or to --upload-url and --api-url.'],
+  [' (add its host to allowedHosts if you trust it)', ''],
+  ['(pass a token function to the client so it can refresh)', '(give it with --token or BOX_TOKEN)'],
+  ['choose another name, or upload a new version of that file.', 'choose another name with --name.'],
+]
+
+/** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have. */
+export const explain = (error: UploadError): string =>
+  forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), message(error))

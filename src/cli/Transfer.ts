@@ -13,7 +13,7 @@ import type { BoxFile } from '../BoxFile.ts'
 import { resume } from '../Resume.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
-import { isRetryable, message } from '../UploadError.ts'
+import { isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
@@ -161,12 +161,12 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     }
     if (keep && kept !== undefined) {
       if (isRetryable(error)) {
-        return keptSession(command, statePath, endpoint, kept, await save(command, info, statePath, endpoint, kept), `upload failed: ${message(error)}`, error, FAILED)
+        return keptSession(command, statePath, endpoint, kept, await save(command, info, statePath, endpoint, kept), `upload failed: ${Report.explain(error)}`, error, FAILED)
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
     }
-    return fail(FAILED, `upload failed: ${message(error)}`, error)
+    return fail(FAILED, `upload failed: ${Report.explain(error)}`, error)
   } finally {
     ctrlC.dispose()
   }
@@ -215,8 +215,8 @@ const finish = async (
   const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
   // The upload itself is done: only the check was stopped, and there is no session left to keep.
   if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
-  if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${message(downloaded.left)}`, downloaded.left)
-  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but reading ${info.path} again failed: ${message(local.left)}`)
+  if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left)}`, downloaded.left)
+  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but reading ${info.path} again failed: ${Report.explain(local.left)}`)
   const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
   if (!agrees(check)) {
     return failure(command)(FAILED, `uploaded as file ${done.file.id}, but the check failed: downloaded SHA-1 ${check.downloaded}, local file ${check.local}, Box confirmed ${check.confirmed ?? 'none'}`)

@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { confirmedSha1, json, jsonFailure, text } from '../../src/cli/Report.ts'
+import { confirmedSha1, explain, json, jsonFailure, text } from '../../src/cli/Report.ts'
 import type { Done } from '../../src/cli/Report.ts'
 import type { BoxFile } from '../../src/BoxFile.ts'
-import { httpError } from '../../src/UploadError.ts'
+import { type UploadError, httpError, message, untrustedEndpoint } from '../../src/UploadError.ts'
 
 const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
 const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2 }
@@ -32,6 +32,23 @@ Text('should say loudly that the embedded emulator was used', () => {
   assert.match(local, '  check:    downloaded back: SHA-1 x matches the local file')
 })
 
+const Explain = suite('explain')
+
+Explain('should give a command-line user advice they can follow, not the client options a program has', () => {
+  const cases: ReadonlyArray<readonly [UploadError, string]> = [
+    [untrustedEndpoint('https://uploads.elsewhere.example'), 'only to Box, or to --upload-url and --api-url'],
+    [httpError({ status: 302, method: 'PUT', url: 'https://upload.box.com/x' }), 'use the final URL.'],
+    [httpError({ status: 401, method: 'PUT', url: 'https://upload.box.com/x' }), '(give it with --token or BOX_TOKEN)'],
+    [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/x', code: 'item_name_in_use' }), 'choose another name with --name.'],
+  ]
+  for (const [error, advice] of cases) {
+    const text = explain(error)
+    assert.match(text, advice)
+    for (const libraryOnly of ['allowedHosts', 'token function', 'new version']) assert.not.match(text, libraryOnly)
+    assert.ok(text.startsWith(message(error).slice(0, 30)), 'the rest of the message is the library\'s')
+  }
+})
+
 const Json = suite('json')
 
 Json('should print one object, with the SHA-1 of the file version when the file has none', () => {
@@ -55,4 +72,5 @@ Json('should carry Box\'s status, code and request id on failure', () => {
 })
 
 Text.run()
+Explain.run()
 Json.run()
