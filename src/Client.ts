@@ -67,15 +67,14 @@ export const client = (options: ClientOptions): Client => ({
 // operations
 
 /** The access token, or `InvalidInput` when the token function fails or gives no token. */
-export const accessToken = (client: Client): TE.TaskEither<UploadError, string> =>
-  TE.tryCatch(() => client.token(), (cause) => invalidInput(`The token function failed (${reason(cause)}): fix the token provider given to client().`))
+export const accessToken = (client: Client): TE.TaskEither<UploadError, string> => TE.tryCatch(() => client.token(), tokenFailed)
 
 /** Asks the token function again (after a 401); concurrent calls share one refresh. Does nothing for a string token. */
 export const refreshToken = (client: Client): TE.TaskEither<UploadError, void> =>
-  TE.tryCatch(
-    async () => { await client.token({ refresh: true }) },
-    (cause) => invalidInput(`The token function failed while refreshing the token (${reason(cause)}): fix the token provider given to client().`),
-  )
+  TE.tryCatch(async () => { await client.token({ refresh: true }) }, tokenFailed)
+
+/** The token function threw or gave no token (asked first, or again after a 401). */
+const tokenFailed = (cause: unknown): UploadError => invalidInput(`The token function failed (${reason(cause)}): fix the token provider given to client().`)
 
 /**
  * Whether the token may be sent to `url`: the origins of `uploadUrl` and `apiUrl`, any https `*.box.com`
