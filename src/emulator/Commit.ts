@@ -16,7 +16,7 @@ import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
 import type { CommitFault } from './Options.ts'
 import { resetError } from './Reset.ts'
-import { expireIfDue, openSession, sessionExpired, uploadFailed, type Ctx } from './Sessions.ts'
+import { openSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
 
@@ -165,8 +165,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (state === 'committed') return committed()
   if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
   if (state === 'failed') throw uploadFailed(ctx, s)
-  expireIfDue(ctx, s)
-  if (s.state === 'expired') throw sessionExpired(s)
+  refuseExpired(ctx, s)
   checkParts(s, body['parts'])
   const attributes = parseAttributes(body['attributes'])
 

@@ -15,7 +15,7 @@ import { sleep } from './Faults.ts'
 import { copy, json } from './Http.ts'
 import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
-import { expireIfDue, openSession, sessionExpired, uploadFailed, type Ctx } from './Sessions.ts'
+import { openSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
 import { absorb, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
 
@@ -114,8 +114,7 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
       throw fail(400, 'digest_mismatch', `Part digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
     }
     if (s.state === 'failed') throw uploadFailed(ctx, s)
-    expireIfDue(ctx, s)
-    if (s.state === 'expired') throw sessionExpired(s)
+    refuseExpired(ctx, s)
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
     const part = store(ctx, s, range, body.chunks, body.length, sha1)
     if (s.parts.size >= config.uploadFailedAfterParts) s.state = 'failed'

@@ -23,18 +23,21 @@ const SESSION_ID = /^[0-9A-Fa-f]{32}$/
 export const uploadFailed = (ctx: Ctx, s: Session) =>
   fail(410, 'upload_failed', `Upload session ${s.id} is in an unrecoverable state (injected fault: faults.uploadFailedAfterParts = ${ctx.config.uploadFailedAfterParts}); delete it and start a new upload`)
 
-/** The answer to any use of a session past its lifetime, `DELETE` included. */
-export const sessionExpired = (s: Session) => fail(410, 'session_expired', `Upload session ${s.id} has expired`)
-
 /**
  * Marks an open session past its lifetime `expired` and drops its parts: nothing can use them any
  * more, and a long-running emulator would otherwise hold their bytes for good.
  */
-export const expireIfDue = (ctx: Ctx, s: Session): void => {
+const expireIfDue = (ctx: Ctx, s: Session): void => {
   if (s.state !== 'open' || ctx.config.clock() < s.expiresAt) return
   s.state = 'expired'
   s.parts.clear()
   s.whole.pending.clear()
+}
+
+/** `410 session_expired` for any use of a session past its lifetime, `DELETE` included (also after an `await`). */
+export const refuseExpired = (ctx: Ctx, s: Session): void => {
+  expireIfDue(ctx, s)
+  if (s.state === 'expired') throw fail(410, 'session_expired', `Upload session ${s.id} has expired`)
 }
 
 /**
@@ -50,8 +53,7 @@ export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed
   }
   if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
   if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
-  expireIfDue(ctx, s)
-  if (s.state === 'expired') throw sessionExpired(s)
+  refuseExpired(ctx, s)
   return s
 }
 
