@@ -169,8 +169,9 @@ const parseJson = (text: string, codec: t.Decoder<unknown, unknown>): E.Either<t
  * `clean`ed first, so nothing of them stays out of that JSON.
  */
 const scrub = <A>(value: A, token: string | undefined): A => {
-  const text = safeStringify(value)
-  return text === undefined || text === masked(text, token) ? value : (JSON.parse(masked(text, token)) as A)
+  const text = safeStringify(value) ?? ''
+  const clear = masked(text, token)
+  return clear === text ? value : (JSON.parse(clear) as A)
 }
 
 /** `text` with the token masked, as it is and as JSON writes it (`"` and `\\` escaped); no token, nothing to mask. */
