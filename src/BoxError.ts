@@ -40,7 +40,8 @@ export interface Details {
 export const details = (body: unknown): Details => {
   const oauth = OAuthError.decode(body)
   if (E.isRight(oauth)) return { code: oauth.right.error, message: oauth.right.error_description }
-  const box = typeof body === 'object' && body !== null && !Array.isArray(body) ? BoxError.decode(body) : E.left([])
+  // A partial type refuses what is not an object (null, an array, text) as it should.
+  const box = BoxError.decode(body)
   if (E.isLeft(box)) return {}
   return { code: box.right.code, message: box.right.message, requestId: box.right.request_id, contextInfo: box.right.context_info }
 }

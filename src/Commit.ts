@@ -20,7 +20,7 @@ import { type RetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import { type Session, getSession } from './Session.ts'
 import { base64ToHex } from './Sha1.ts'
 import { sleep } from './Sleep.ts'
-import { type UploadError, decodeError, httpError } from './UploadError.ts'
+import { type UploadError, decodeError, httpError, mayHaveApplied } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -132,9 +132,6 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
     ),
   )
 
-/** An error after which the commit may have been applied: a 5xx (not 507, insufficient storage) or no answer. */
-const mayHaveApplied = (error: UploadError): boolean =>
-  error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500 && error.status !== 507)
 
 /** Whether a file a repeated commit answered is ours: the session's size and (when Box says) our SHA-1. */
 const ours =

@@ -53,14 +53,19 @@ export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value:
   pipe(codec.decode(value), E.mapLeft((errors) => decodeError(what, errors)))
 
 /** Reads a response's body as JSON and decodes it; a body that is not JSON is a `DecodeError` too. */
-export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> =>
-  pipe(
+export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> => {
+  const token = sentWith.get(response)?.[0]
+  return pipe(
     TE.tryCatch(() => response.text(), readFailed(response)),
-    // Masked before it is parsed: a value kept by a decode error, or cut short in its message, holds no token.
-    TE.map((text) => masked(text, sentWith.get(response))),
-    TE.flatMap((text) => TE.fromEither(pipe(parseJson(text, codec), E.mapLeft((errors) => decodeError(what, errors))))),
-    TE.flatMap((value) => TE.fromEither(decode(codec, what)(value))),
+    // Parsed as it came: an answer is data, where the token may occur (a file named like it). Errors are masked.
+    TE.flatMap((text) => TE.fromEither(pipe(
+      parseJson(text, codec, token),
+      E.mapLeft((errors) => decodeError(what, errors)),
+      E.flatMap(decode(codec, what)),
+      E.mapLeft((error) => scrub(error, token)),
+    ))),
   )
+}
 
 /** Reads and drops a response's body (204, 202), so the connection can be reused. */
 export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
@@ -89,8 +94,8 @@ export const stripUrl = (url: string): string => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** The token each successful response was fetched with, so `json` can mask it in decode errors (never exposed). */
-const sentWith = new WeakMap<Response, string>()
+/** The token and method each successful response was fetched with, for errors built from its body: masked, naming the request (never exposed). */
+const sentWith = new WeakMap<Response, readonly [token: string, method: string]>()
 
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)
@@ -116,7 +121,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response)
-      sentWith.set(response, token)
+      sentWith.set(response, [token, req.method])
       return TE.right(response)
     }),
   )
@@ -152,31 +157,36 @@ const parseBody = (text: string): unknown => {
   }
 }
 
-/** The body parsed as JSON, or io-ts-shaped errors saying it is not JSON. */
-const parseJson = (text: string, codec: t.Decoder<unknown, unknown>): E.Either<t.Errors, unknown> => {
+/** The body parsed as JSON, or io-ts-shaped errors saying it is not JSON (masked before it is cut short, so no part of the token shows). */
+const parseJson = (text: string, codec: t.Decoder<unknown, unknown>, token?: string): E.Either<t.Errors, unknown> => {
   try {
     return E.right(JSON.parse(text))
   } catch {
-    const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text
-    const message = text === '' ? 'the body is empty, not JSON' : `the body is not JSON: ${JSON.stringify(shown)}`
+    text = masked(text, token)
+    const message = `the body is not JSON: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}`
     return E.left([{ value: text, context: [{ key: '', type: codec as t.Decoder<unknown, unknown> & t.Type<unknown>, actual: text }], message }])
   }
 }
 
 /**
  * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an
- * exception: an error whose JSON holds it becomes that JSON with the token masked. Exceptions are
+ * exception: an error whose JSON holds it is rebuilt from that JSON with the token masked in every
+ * string and key (not in the JSON's text, where the token could break its syntax). Exceptions are
  * `clean`ed first, so nothing of them stays out of that JSON.
  */
 const scrub = <A>(value: A, token: string | undefined): A => {
   const text = safeStringify(value) ?? ''
-  const clear = masked(text, token)
-  return clear === text ? value : (JSON.parse(clear) as A)
+  return masked(text, token && JSON.stringify(token).slice(1, -1)) === text ? value : JSON.parse(text, (_, v: unknown) =>
+    typeof v === 'string' ? masked(v, token)
+    : typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [masked(k, token), x]))
+    : v) as A
 }
 
-/** `text` with the token masked, as it is and as JSON writes it (`"` and `\\` escaped); no token, nothing to mask. */
-const masked = (text: string, token: string | undefined): string =>
-  !token ? text : text.split(token).join('[token]').split(JSON.stringify(token).slice(1, -1)).join('[token]')
+/**
+ * `text` with the token masked. A token under 8 characters (a test's `t` or `123`) is no secret and
+ * occurs in words, numbers and Box's codes: masking it would garble every error, so it is not.
+ */
+const masked = (text: string, token: string | undefined): string => (token && token.length > 7 ? text.split(token).join('[token]') : text)
 
 /**
  * A thrown value as plain data: an exception as its name, message, string `code` and cause (the
@@ -194,9 +204,11 @@ const clean = (value: unknown, depth: number): unknown => {
   }
 }
 
-/** A response body that could not be read: a network error, its cause `clean`ed and masked. */
-const readFailed = (response: Response) => (cause: unknown): UploadError =>
-  scrub(networkError('GET', stripUrl(response.url), clean(cause, 0)), sentWith.get(response))
+/** A response body that could not be read: a network error naming the request (method and URL), its cause `clean`ed and masked. */
+const readFailed = (response: Response) => (cause: unknown): UploadError => {
+  const [token, method = 'GET'] = sentWith.get(response) ?? []
+  return scrub(networkError(method, stripUrl(response.url), clean(cause, 0)), token)
+}
 
 const safeStringify = (value: unknown): string | undefined => {
   try {

@@ -15,7 +15,7 @@ import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, listParts } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
-import { type UploadError, digestMismatch, isRetryable } from './UploadError.ts'
+import { type UploadError, digestMismatch, isRetryable, mayHaveApplied } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ const recover =
   (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
     const conflicting = conflictingPart(error)
     if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))
-    if (!(mayHaveStored(error) || isConflict(error)) || signal.aborted) return TE.left(error)
+    if (!(mayHaveApplied(error) || isConflict(error)) || signal.aborted) return TE.left(error)
     return pipe(
       listParts(client)(session, signal),
       TE.mapError(() => error),
@@ -108,9 +108,6 @@ const recover =
     )
   }
 
-/** A failure after which Box may have stored the part anyway: a 5xx, or no answer at all. */
-const mayHaveStored = (error: UploadError): boolean =>
-  error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500)
 
 /** Box refusing a part because another request is storing the same range. */
 const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 409
@@ -118,8 +115,7 @@ const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' &
 /** The stored part of a `416 range_overlaps_existing_part` (`context_info.conflicting_part`). */
 const conflictingPart = (error: UploadError): UploadPart | undefined => {
   if (error._tag !== 'HttpError' || error.status !== 416 || error.code !== 'range_overlaps_existing_part') return undefined
-  const info = error.contextInfo
-  const candidate = typeof info === 'object' && info !== null ? (info as { conflicting_part?: unknown }).conflicting_part : undefined
-  const decoded = UploadPart.decode(candidate)
+  // Any value but null and undefined has properties to read (a string's `conflicting_part` is undefined).
+  const decoded = UploadPart.decode((error.contextInfo as { conflicting_part?: unknown } | undefined)?.conflicting_part)
   return E.isRight(decoded) ? decoded.right : undefined
 }

@@ -87,7 +87,8 @@ export const fromUploadSession = (fileSize: number) => (wire: UploadSession): E.
   if (wire.total_parts !== expected) {
     return E.left(decodeError('upload_session', [{
       value: wire.total_parts,
-      context: [{ key: '', type: UploadSession, actual: wire }, { key: 'total_parts', type: PositiveInteger, actual: wire.total_parts }],
+      // Without the answer as `actual`: it could hold the token (an error masks it only when `json` builds it).
+      context: [{ key: '', type: UploadSession }, { key: 'total_parts', type: PositiveInteger, actual: wire.total_parts }],
       message: `total_parts is ${wire.total_parts} but a file of ${fileSize} bytes in parts of ${wire.part_size} has ${expected}`,
     }]))
   }

@@ -139,10 +139,17 @@ export const hashError = (cause: unknown): UploadError => ({ _tag: 'HashError', 
 // ---------------------------------------------------------------------------------------------
 // operations
 
+/**
+ * Whether Box may have done what was asked though the answer says otherwise: a network error (no
+ * answer at all) or a 5xx, except 507 (insufficient storage, which stores nothing). After one, a
+ * part may be stored and a commit applied: check before sending it again.
+ */
+export const mayHaveApplied = (error: UploadError): boolean =>
+  error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500 && error.status !== 507)
+
 /** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
 export const isRetryable = (error: UploadError): boolean =>
-  error._tag === 'NetworkError' ||
-  (error._tag === 'HttpError' && (error.status === 408 || error.status === 429 || (error.status >= 500 && error.status !== 507)))
+  mayHaveApplied(error) || (error._tag === 'HttpError' && (error.status === 408 || error.status === 429))
 
 /** A sentence a person can act on: what failed, Box's code and request id, what to do. Never the token. */
 export const message = (error: UploadError): string => {
@@ -204,7 +211,7 @@ const advice = (error: HttpError): string => {
       return 'The account has no room for this file, or the file exceeds the plan\'s size limit: free space or use an account with a higher limit.'
   }
   const status = error.status
-  if (status === 0 || (status >= 300 && status < 400)) return 'The server redirected the request; redirects are not followed so the token never reaches another host: use the final URL (add its host to allowedHosts if you trust it).'
+  if (status === 0 || (status >= 300 && status < 400)) return 'A redirect is not followed, so the token never reaches another host: use the final URL (add its host to allowedHosts if you trust it).'
   if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
   if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
   if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
@@ -249,16 +256,17 @@ const describeErrors = (errors: t.Errors): string => {
 /** `session_endpoints.commit`, `entries[3].size`: the member indices of intersections and unions are skipped. */
 export const errorPath = (context: t.Context): string =>
   context.reduce((path, entry, i) => {
-    const parent = context[i - 1]?.type as { readonly _tag?: string } | undefined
-    if (i === 0 || entry.key === '') return path
-    if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType') return path
-    if (parent?._tag === 'ArrayType' || parent?._tag === 'ReadonlyArrayType') return `${path}[${entry.key}]`
+    const parent = String((context[i - 1]?.type as { readonly _tag?: string } | undefined)?._tag)
+    if (i === 0 || entry.key === '' || /Intersection|Union/.test(parent)) return path
+    // ArrayType, ReadonlyArrayType, UnknownArrayType: an index.
+    if (/Array/.test(parent)) return `${path}[${entry.key}]`
     return path === '' ? entry.key : `${path}.${entry.key}`
   }, '')
 
 const show = (value: unknown): string => {
   if (value === undefined) return 'nothing'
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
+  // A decoded answer's values: JSON has them all (a function, say, has none: its String).
+  const text = JSON.stringify(value) ?? String(value)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 

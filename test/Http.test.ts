@@ -154,6 +154,20 @@ Request('should name the request that timed out: its method and URL, not a stand
   }
 })
 
+Request('should name the request whose answer broke off while its body was read: its own method, not GET', async () => {
+  const broken = client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:9', fetch: async () =>
+    new Response(new ReadableStream({ pull: (c) => c.error(new Error('connection reset')) }), { status: 201 }) })
+  for (const method of ['POST', 'PUT', 'DELETE']) {
+    const read = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x' }), TE.flatMap(json(t.unknown, 'answer')))()
+    const dropped = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x' }), TE.flatMap(discard))()
+    for (const result of [read, dropped]) {
+      assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
+      assert.is((result.left as NetworkError).method, method)
+      assert.ok(message(result.left).startsWith(`${method} `), message(result.left))
+    }
+  }
+})
+
 Request('should send a ReadableStream body (half duplex)', async () => {
   const server = await fixedServer(() => ({ status: 200 }))
   try {
@@ -175,7 +189,7 @@ Json('should give a DecodeError naming the field, and one for a body that is not
   const html = await json(codec, 'upload_session')(new Response('<html>oops</html>'))()
   assert.ok(E.isLeft(html) && html.left._tag === 'DecodeError' && message(html.left).includes('not JSON'))
   const empty = await json(codec, 'upload_session')(new Response(''))()
-  assert.ok(E.isLeft(empty) && empty.left._tag === 'DecodeError' && message(empty.left).includes('empty'))
+  assert.ok(E.isLeft(empty) && empty.left._tag === 'DecodeError' && message(empty.left).includes('the body is not JSON: ""'), 'an empty body shown as ""')
   assert.equal(await discard(new Response('x'))(), E.right(undefined))
 })
 
@@ -306,6 +320,27 @@ Secret('should keep the token out of errors however a fetch, a body or a server 
       assert.equal(shows(error, token), [], `${what}: ${safeJson(error)}`)
       assert.equal(shows(error, token.slice(0, 16)), [], `${what}: part of the token`)
     }
+  } finally {
+    await server.close()
+  }
+})
+
+// A token that is also a number (or `true`, `null`): masked in the error's strings and keys, it may
+// not break the error's JSON, its numbers, or the answer a successful call returns.
+Secret('should mask a token made of digits without breaking numbers, and leave answers as they came', async () => {
+  const token = '12345678'
+  const server = await fixedServer((req) => (req.url === '/ok'
+    ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 123456789, name: `file-${token}` }) }
+    : { status: 400, headers: { 'content-type': 'application/json' },
+      body: boxBody(400, 'bad_request', { message: `got ${String(req.headers.authorization)}`, context_info: { size: 123456789, [token]: token } }) }))
+  try {
+    const box = client({ token, uploadUrl: server.origin })
+    const failed = await request(box)({ method: 'POST', url: `${server.origin}/x` })()
+    assert.ok(E.isLeft(failed) && failed.left._tag === 'HttpError', JSON.stringify(failed))
+    assert.equal(failed.left.contextInfo, { size: 123456789, '[token]': '[token]' })
+    assert.is(failed.left.message, 'got Bearer [token]')
+    const ok = await pipe(request(box)({ method: 'GET', url: `${server.origin}/ok` }), TE.flatMap(json(t.type({ size: t.number, name: t.string }), 'answer')))()
+    assert.equal(ok, E.right({ size: 123456789, name: `file-${token}` }))
   } finally {
     await server.close()
   }

@@ -357,6 +357,28 @@ Upload('should resolve with the committed file when Box applied the commit but a
   }
 })
 
+// Tokens a test setup might pick that also occur in Box's answers: a letter of every field name, a
+// digit of every size, the file's own name. An answer is data, never masked; errors mask a token of
+// 8 characters or more (a shorter one occurs in words, numbers and Box's codes, and is no secret).
+Upload('should upload with a token that occurs in Box\'s answers, returning the file as Box named it', async () => {
+  const fileName = uniqueName()
+  const tokens = ['t', '1', 'e', fileName]
+  await withBox({ partSize: 1024, tokens }, async (box) => {
+    for (const token of tokens) {
+      const own = client({ token, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+      const bytes = bytesOf(3000, token.length)
+      const file = rightOf(await within(5000, `token ${token}`, upload(own)({ source: sourceOf(bytes), folderId: '0', fileName, fileSize: 3000 }, { retry: fastRetry })()))
+      assert.equal([file.name, file.size, file.type], [fileName, 3000, 'file'], `token ${JSON.stringify(token)}`)
+      sameBytes(await download(box, file.id, token), bytes, `token ${JSON.stringify(token)}`)
+      // An error (the name is taken now) is a Left as usual, naming the conflict but for the long token.
+      const again = await within(5000, `clash ${token}`, upload(own)({ source: sourceOf(bytes), folderId: '0', fileName, fileSize: 3000 }, { retry: fastRetry })())
+      assert.ok(E.isLeft(again) && again.left._tag === 'HttpError' && again.left.status === 409 && again.left.code === 'item_name_in_use', `token ${JSON.stringify(token)}: ${JSON.stringify(again)}`)
+      const conflict = JSON.stringify(again.left.contextInfo)
+      assert.ok(token === fileName ? !conflict.includes(fileName) && conflict.includes('[token]') : conflict.includes(fileName), conflict)
+    }
+  })()
+})
+
 Upload('should refuse bad options before any request', withBox({}, async (box) => {
   const table: ReadonlyArray<UploadOptions> = [
     { concurrency: 0 }, { concurrency: -1 }, { concurrency: 1.5 }, { concurrency: Number.NaN },

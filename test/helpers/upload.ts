@@ -95,8 +95,8 @@ export const sourceOf = (bytes: Uint8Array, options: { readonly maxChunk?: numbe
 }
 
 /** The bytes of a committed file, read back from the emulator. */
-export const download = async (box: TestBox, fileId: string): Promise<Uint8Array> => {
-  const response = await fetch(`${box.emulator.apiUrl}/files/${fileId}/content`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+export const download = async (box: TestBox, fileId: string, token = TOKEN): Promise<Uint8Array> => {
+  const response = await fetch(`${box.emulator.apiUrl}/files/${fileId}/content`, { headers: { Authorization: `Bearer ${token}` } })
   assert.is(response.status, 200, `download of file ${fileId}`)
   return new Uint8Array(await response.arrayBuffer())
 }
