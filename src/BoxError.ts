@@ -48,8 +48,7 @@ export const details = (body: unknown): Details => {
 
 /** Details from a `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` header (Box's 401s have no body). */
 export const fromAuthenticate = (header: string | null): Details => {
-  if (header === null) return {}
-  const code = /error="([^"]*)"/.exec(header)?.[1]
-  const message = /error_description="([^"]*)"/.exec(header)?.[1]
+  const code = /error="([^"]*)"/.exec(header ?? '')?.[1]
+  const message = /error_description="([^"]*)"/.exec(header ?? '')?.[1]
   return { code, message }
 }

@@ -125,8 +125,10 @@ const tokenCache = (token: ClientOptions['token']) => {
     const asked = Promise.resolve()
       .then(() => (typeof token === 'function' ? token() : token))
       .then((value) => {
-        if (typeof value !== 'string' || value === '') throw new TypeError('it gave no token (an empty string or not a string)')
-        return value
+        // A header's value loses its outer whitespace (a token file's newline): trimmed here, the token masked is the one sent.
+        const trimmed = typeof value === 'string' ? value.trim() : ''
+        if (trimmed === '') throw new TypeError('it gave no token (an empty string or not a string)')
+        return trimmed
       })
     current = asked
     asked.catch(() => { if (current === asked) current = undefined })

@@ -52,17 +52,20 @@ export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<Upl
 export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value: unknown): E.Either<UploadError, A> =>
   pipe(codec.decode(value), E.mapLeft((errors) => decodeError(what, errors)))
 
-/** Reads a response's body as JSON and decodes it; a body that is not JSON is a `DecodeError` too. */
+/**
+ * Reads a response's body as JSON and decodes it; a body that is not JSON is a `DecodeError` too. The
+ * token is masked where the answer arrives, in each string and key (never in a number), so nothing
+ * built from it (a URL, a kept session, an error) holds the token; a body that is not JSON is masked
+ * before it is cut short in the message.
+ */
 export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> => {
   const token = sentWith.get(response)?.[0]
   return pipe(
     TE.tryCatch(() => response.text(), readFailed(response)),
-    // Parsed as it came: an answer is data, where the token may occur (a file named like it). Errors are masked.
     TE.flatMap((text) => TE.fromEither(pipe(
       parseJson(text, codec, token),
-      E.mapLeft((errors) => decodeError(what, errors)),
+      E.bimap((errors) => decodeError(what, errors), (value) => scrub(value, token)),
       E.flatMap(decode(codec, what)),
-      E.mapLeft((error) => scrub(error, token)),
     ))),
   )
 }
@@ -169,24 +172,27 @@ const parseJson = (text: string, codec: t.Decoder<unknown, unknown>, token?: str
 }
 
 /**
- * Never let the token into an error, even when a server echoes it or a custom `fetch` puts it in an
- * exception: an error whose JSON holds it is rebuilt from that JSON with the token masked in every
- * string and key (not in the JSON's text, where the token could break its syntax). Exceptions are
- * `clean`ed first, so nothing of them stays out of that JSON.
+ * Never let the token into an error or anything built from an answer, even when a server echoes it or
+ * a custom `fetch` puts it in an exception: a value whose JSON holds it is rebuilt from that JSON with
+ * the token masked in every string and key (not in the JSON's text, where the token could break its
+ * syntax or a number). Exceptions are `clean`ed first, so nothing of them stays out of that JSON.
  */
 const scrub = <A>(value: A, token: string | undefined): A => {
   const text = safeStringify(value) ?? ''
-  return masked(text, token && JSON.stringify(token).slice(1, -1)) === text ? value : JSON.parse(text, (_, v: unknown) =>
+  return masked(text, token) === text ? value : JSON.parse(text, (_, v: unknown) =>
     typeof v === 'string' ? masked(v, token)
     : typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [masked(k, token), x]))
     : v) as A
 }
 
 /**
- * `text` with the token masked. A token under 8 characters (a test's `t` or `123`) is no secret and
- * occurs in words, numbers and Box's codes: masking it would garble every error, so it is not.
+ * `text` with the token masked, as it is and as JSON writes it (`"` and `\\` escaped). Only those
+ * forms: a server that echoes the token altered (cut short, encoded) is not caught. A token under 8
+ * characters (a test's `t` or `123`) is no secret and occurs in words, numbers and Box's codes:
+ * masking it would garble every answer and error, so it is not.
  */
-const masked = (text: string, token: string | undefined): string => (token && token.length > 7 ? text.split(token).join('[token]') : text)
+const masked = (text: string, token: string | undefined): string =>
+  token && token.length > 7 ? text.split(token).join('[token]').split(JSON.stringify(token).slice(1, -1)).join('[token]') : text
 
 /**
  * A thrown value as plain data: an exception as its name, message, string `code` and cause (the
@@ -194,13 +200,18 @@ const masked = (text: string, token: string | undefined): string => (token && to
  * its JSON. Whatever else an exception holds (symbol keys, maps, hidden properties) is dropped.
  */
 const clean = (value: unknown, depth: number): unknown => {
-  if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(safeStringify(value) ?? 'null')
-  const { code } = value as { code?: unknown }
-  return {
-    name: value.name,
-    message: value.message,
-    ...(typeof code === 'string' ? { code } : {}),
-    ...(value.cause === undefined || depth > 3 ? {} : { cause: clean(value.cause, depth + 1) }),
+  try {
+    if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(safeStringify(value) ?? 'null')
+    const { code } = value as { code?: unknown }
+    return {
+      name: String(value.name),
+      message: String(value.message),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(value.cause === undefined || depth > 3 ? {} : { cause: clean(value.cause, depth + 1) }),
+    }
+  } catch {
+    // A getter that throws, a revoked Proxy: nothing of it can be read, and the failure is still a value.
+    return 'unreadable'
   }
 }
 

@@ -209,7 +209,7 @@ const trustEndpoints = (client: Client, session: Session): E.Either<UploadError,
 
 const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
   if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
-    return E.left(invalidInput(`fileSize must be a whole number of bytes greater than 0, got ${String(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
+    return E.left(invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
   }
   const empty = names.find(([, value]) => typeof value !== 'string' || value === '')
   return empty === undefined ? E.right(undefined) : E.left(invalidInput(`${empty[0]} must be a non-empty string.`))

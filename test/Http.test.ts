@@ -282,16 +282,27 @@ const safeJson = (value: unknown): string => {
 
 Secret('should keep the token out of errors however a fetch, a body or a server carries it', async () => {
   const token = 'SECRET-token-0123456789abcdefghij'
+  // A session answer: total_parts 9 does not fit 1000 bytes; `endpoint` is every URL it hands out.
+  const session = (totalParts: number, endpoint: string, extra: object = {}) => ({ status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+    type: 'upload_session', id: 'S1', part_size: 1024, total_parts: totalParts, num_parts_processed: 0, session_expires_at: '2030-01-01T00:00:00Z', ...extra,
+    session_endpoints: Object.fromEntries(['upload_part', 'commit', 'abort', 'list_parts', 'status', 'log_event'].map((k) => [k, endpoint])) }) })
   const server = await fixedServer((req) => (req.url === '/not-json'
     ? { status: 200, body: `not json: ${token}` }
-    : req.url === '/session'
-      // A session whose total_parts does not fit, and that echoes the token in a field of its own.
-      ? { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-        type: 'upload_session', id: 'S1', part_size: 1024, total_parts: 9, num_parts_processed: 0, session_expires_at: '2030-01-01T00:00:00Z', echo: token,
-        session_endpoints: Object.fromEntries(['upload_part', 'commit', 'abort', 'list_parts', 'status', 'log_event'].map((k) => [k, `http://127.0.0.1/x`])) }) }
-      : { status: 204 }))
+    : req.url === '/not-json-escaped'
+      // JSON cut short, holding the token as JSON writes it (escaped), not as it is.
+      ? { status: 200, body: `{"echo":${JSON.stringify(`${token}"\\`)}` }
+      : req.url === '/echo'
+        ? { status: 400, headers: { 'content-type': 'application/json' }, body: boxBody(400, 'bad_request', { message: `got ${String(req.headers.authorization)}` }) }
+        // The token echoed in a field of its own; in a host name (shown lowercased); in a URL that does not parse.
+        : req.url === '/files/upload_sessions' && req.headers['x-case'] === 'fit' ? session(9, 'http://127.0.0.1/x', { echo: token })
+        : req.url === '/files/upload_sessions' && req.headers['x-case'] === 'host' ? session(1, `https://${token}.evil.example/p`)
+        : req.url === '/files/upload_sessions' && req.headers['x-case'] === 'url' ? session(1, `http://[${token}/p`)
+        : req.url === '/files/upload_sessions' && req.headers['x-case'] === 'query' ? session(1, `${server.origin}/p?access_token=${token}`)
+        : { status: 204 }))
   try {
     const throwing = (thrown: () => unknown) => client({ token, uploadUrl: server.origin, fetch: () => Promise.reject(thrown()) })
+    // A fetch that names the session answer to give (the server reads it from a header).
+    const withCase = (which: string): typeof fetch => (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), 'x-case': which } })
     const deep = (depth: number): Error => (depth === 0 ? new Error(`Bearer ${token}`) : new Error('wrapped', { cause: deep(depth - 1) }))
     const nested = (depth: number): object => (depth === 0 ? { authorization: `Bearer ${token}` } : { inner: nested(depth - 1) })
     // A body that fails while it is read, saying the token.
@@ -311,7 +322,14 @@ Secret('should keep the token out of errors however a fetch, a body or a server 
       ['echoed bad URL', request(client({ token, uploadUrl: server.origin }))({ method: 'PUT', url: `echo ${token}` })()],
       // A body not JSON, cut short in the message: no part of the token may show.
       ['cut body', pipe(request(client({ token, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/not-json` }), TE.flatMap(json(t.unknown, 'x')))()],
-      ['session that does not fit', createSession(client({ token, uploadUrl: server.origin }))({ folderId: '0', fileName: 'f', fileSize: 1000 })()],
+      ['not JSON, escaped', pipe(request(client({ token, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/not-json-escaped` }), TE.flatMap(json(t.unknown, 'x')))()],
+      ...['fit', 'host', 'url'].map((which) => [`session (${which})`, createSession(client({ token, uploadUrl: server.origin, fetch: withCase(which) }))({ folderId: '0', fileName: 'f', fileSize: 1000 })()] as const),
+      // A token read from a file with its newline: the header trims it, so the echo holds the trimmed token.
+      ['trailing newline', request(client({ token: `${token}\n`, uploadUrl: server.origin }))({ method: 'POST', url: `${server.origin}/echo` })()],
+      // Exceptions that cannot be read, or not turned into JSON.
+      ['throwing getter', request(throwing(() => Object.defineProperty(new Error(`Bearer ${token}`), 'message', { get: () => { throw new Error(`getter ${token}`) } })))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['revoked proxy', request(throwing(() => { const { proxy, revoke } = Proxy.revocable(new Error(token), {}); revoke(); return proxy }))({ method: 'GET', url: `${server.origin}/x` })()],
+      ['BigInt name', request(throwing(() => Object.assign(new Error(`Bearer ${token}`), { name: 10n })))({ method: 'GET', url: `${server.origin}/x` })()],
     ]
     for (const [what, pending] of cases) {
       const result = await pending
@@ -319,15 +337,21 @@ Secret('should keep the token out of errors however a fetch, a body or a server 
       const error = (result as E.Left<unknown>).left
       assert.equal(shows(error, token), [], `${what}: ${safeJson(error)}`)
       assert.equal(shows(error, token.slice(0, 16)), [], `${what}: part of the token`)
+      assert.equal(shows(error, token.toLowerCase()), [], `${what}: the token lowercased (a host name)`)
     }
+    // A session that works, handing out URLs that hold the token: what is kept of it (for a resume, a
+    // state file, an error with keepSessionOnError) holds the mask instead.
+    const kept = await createSession(client({ token, uploadUrl: server.origin, fetch: withCase('query') }))({ folderId: '0', fileName: 'f', fileSize: 1000 })()
+    assert.ok(E.isRight(kept), safeJson(kept))
+    assert.ok(!safeJson(kept).includes(token) && safeJson(kept).includes('access_token=[token]'), safeJson(kept))
   } finally {
     await server.close()
   }
 })
 
-// A token that is also a number (or `true`, `null`): masked in the error's strings and keys, it may
-// not break the error's JSON, its numbers, or the answer a successful call returns.
-Secret('should mask a token made of digits without breaking numbers, and leave answers as they came', async () => {
+// A token that is also a number (or `true`, `null`): masked in strings and keys, where an error or
+// an answer holds it, it may not break their JSON or their numbers.
+Secret('should mask a token made of digits in strings and keys only, never in numbers', async () => {
   const token = '12345678'
   const server = await fixedServer((req) => (req.url === '/ok'
     ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 123456789, name: `file-${token}` }) }
@@ -340,7 +364,7 @@ Secret('should mask a token made of digits without breaking numbers, and leave a
     assert.equal(failed.left.contextInfo, { size: 123456789, '[token]': '[token]' })
     assert.is(failed.left.message, 'got Bearer [token]')
     const ok = await pipe(request(box)({ method: 'GET', url: `${server.origin}/ok` }), TE.flatMap(json(t.type({ size: t.number, name: t.string }), 'answer')))()
-    assert.equal(ok, E.right({ size: 123456789, name: `file-${token}` }))
+    assert.equal(ok, E.right({ size: 123456789, name: 'file-[token]' }))
   } finally {
     await server.close()
   }
