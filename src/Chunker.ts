@@ -9,7 +9,7 @@
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part, type PartRange } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
-import { type UploadError, aborted, hashError, invalidInput, sizeMismatch } from './UploadError.ts'
+import { type UploadError, aborted, hashError, invalidInput, isUploadError, sizeMismatch } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -115,13 +115,10 @@ const turn = (): Promise<void> | undefined => {
   return immediate === undefined ? undefined : new Promise<void>((resolve) => void immediate(resolve))
 }
 
-/** A reader cancelling with an error value (say a part's HttpError) keeps it as is; anything else becomes `Aborted`. */
-const isTagged = (reason: unknown): boolean =>
-  typeof reason === 'object' && reason !== null && typeof (reason as { readonly _tag?: unknown })._tag === 'string'
 
 /** A call of the SHA-1 implementation; its failure (a rejection or a throw) is a `HashError`, not the source's fault. */
 const hashing = <A>(call: () => Promise<A>): Promise<A> => {
-  const failure = (cause: unknown): Promise<never> => Promise.reject(isTagged(cause) ? cause : hashError(cause))
+  const failure = (cause: unknown): Promise<never> => Promise.reject(isUploadError(cause) ? cause : hashError(cause))
   try {
     return call().catch(failure)
   } catch (cause) {
@@ -296,7 +293,8 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     {
       start: (controller) => void (readableController = controller),
       pull,
-      cancel: (reason) => fail(isTagged(reason) ? reason : aborted(reason)),
+      // A reader cancelling with an error value (say a part's HttpError) keeps it as is; anything else is `Aborted`.
+      cancel: (reason) => fail(isUploadError(reason) ? reason : aborted(reason)),
     },
     { highWaterMark: 0 },
   )

@@ -16,7 +16,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { type BoxFile, Files } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from './Http.ts'
-import { type RetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
+import { type RetryPolicy, backoffMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import { type Session, getSession } from './Session.ts'
 import { base64ToHex } from './Sha1.ts'
 import { sleep } from './Sleep.ts'
@@ -66,6 +66,7 @@ export const commit =
   (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => {
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
     const retried = retryRequests(client, input.retry, { signal: input.signal })
+    let accepted = 0
     // The answer's body is read within the attempt, so its timeout and the caller's abort cover
     // it too: a 201 whose body stalls is a network error retried, not an upload that never ends.
     const send = retried((signal) =>
@@ -79,7 +80,9 @@ export const commit =
         }),
         TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
           response.status === 202
-            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? defaultAcceptedWaitMs))
+            // At least the policy's backoff, growing with each 202: a Retry-After of 0 (or a date already
+            // past) would send the same commit again and again, as fast as it is answered.
+            ? pipe(discard(response), TE.map(() => Math.max(retryAfterMs(response.headers) ?? defaultAcceptedWaitMs, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++))))
             : committed(response),
         ),
       ),
@@ -145,6 +148,6 @@ const stillProcessing = (session: Session, wait: number): UploadError =>
     status: 202,
     method: 'POST',
     url: stripUrl(session.endpoints.commit),
-    message: 'Box was still processing the parts and asked to wait past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).',
+    message: 'Box was still processing the parts, past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).',
     retryAfterMs: wait,
   })

@@ -77,11 +77,15 @@ export const backoffMs =
   (attempt: number): number =>
     Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 52)))
 
-/** The wait before retry number `attempt` after `error`: the server's `Retry-After` when it sent one, else the backoff. */
+/**
+ * The wait before retry number `attempt` after `error`: the longer of the server's `Retry-After` and
+ * the backoff. A `Retry-After` of 0, or a date already past (a server whose clock is behind), would
+ * otherwise spend every retry at once.
+ */
 export const delayMs =
   (policy: RetryPolicy, random: () => number = Math.random) =>
   (attempt: number, error: UploadError): number =>
-    error._tag === 'HttpError' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(policy, random)(attempt)
+    Math.max((error as { readonly retryAfterMs?: number }).retryAfterMs ?? 0, backoffMs(policy, random)(attempt))
 
 /** Whether a server-requested wait of `ms` is longer than `policy` waits out (`maxRetryAfterMs`). */
 export const waitTooLong =

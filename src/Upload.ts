@@ -23,7 +23,7 @@ import { type Session, createSession, createVersionSession, discardSession } fro
 import { defaultSha1 } from './Sha1.ts'
 import { abortedBy } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
-import { type UploadError, invalidInput, sizeMismatch, sourceError } from './UploadError.ts'
+import { type UploadError, invalidInput, isUploadError, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -236,9 +236,6 @@ const tell = <A>(callback: ((value: A) => void) | undefined, value: A): void => 
 
 /** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
 const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reason : sourceError(reason))
-
-const isUploadError = (u: unknown): u is UploadError =>
-  typeof u === 'object' && u !== null && typeof (u as { _tag?: unknown })._tag === 'string'
 
 /** A locked source or bad options fail before any request (checked when the task runs). */
 export const startable = (source: ReadableStream<Uint8Array>, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {

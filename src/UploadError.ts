@@ -147,6 +147,10 @@ export const hashError = (cause: unknown): UploadError => ({ _tag: 'HashError', 
 export const mayHaveApplied = (error: UploadError): boolean =>
   error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500 && error.status !== 507)
 
+/** Whether a value is a tagged error (an `UploadError` as this library makes them): what a stream's rejection may carry. */
+export const isUploadError = (u: unknown): u is UploadError =>
+  typeof u === 'object' && u !== null && typeof (u as { readonly _tag?: unknown })._tag === 'string'
+
 /** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
 export const isRetryable = (error: UploadError): boolean =>
   mayHaveApplied(error) || (error._tag === 'HttpError' && (error.status === 408 || error.status === 429))

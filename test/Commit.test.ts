@@ -62,6 +62,18 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
   assert.is(commitsSent(box).length, 1)
 }))
 
+// A Retry-After of 0 (or an HTTP date already past, from a server whose clock is behind) asks for no
+// wait: the policy's backoff, growing with each 202, still spaces the commits out.
+Commit('should space out commits answered 202 with Retry-After 0 by the backoff, not send them as fast as answered', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const result = await within(4000, 'commit', commit(box.client, session)({ parts, digest, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 }, deadlineMs: 1500 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  await recorded(box)
+  // About 15 in 1.5 s (waits of ~25, 50, then ~100 ms on average); without the backoff, hundreds.
+  const sent = commitsSent(box).length
+  assert.ok(sent >= 3 && sent < 60, `${sent} commits in 1.5 s`)
+}))
+
 Commit('should give up at once on a 202 whose Retry-After is longer than maxRetryAfterMs', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 3600 } }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const started = Date.now()

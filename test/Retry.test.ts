@@ -28,9 +28,11 @@ Backoff('should stay within [0, min(max, base × 2^attempt)) (full jitter)', () 
   }
 })
 
-Backoff('should prefer the server Retry-After over the backoff', () => {
+Backoff('should wait the longer of the server Retry-After and the backoff', () => {
   assert.is(delayMs(policy, () => 0.5)(0, status(429, 1234)), 1234)
-  assert.is(delayMs(policy, () => 0.5)(0, status(429, 0)), 0)
+  // A Retry-After of 0 (or a date already past) asks for no wait: the backoff still applies.
+  assert.is(delayMs(policy, () => 0.5)(0, status(429, 0)), 1)
+  assert.is(delayMs(policy, () => 0.999)(2, status(429, 1)), 7)
   assert.is(delayMs(policy, () => 0.5)(2, status(503)), 4)
 })
 
