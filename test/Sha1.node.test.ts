@@ -153,10 +153,12 @@ Sha1('should ignore the exit of a worker that already failed: the one replacing 
     const b = shared.file()
     let replaced
     first.once('error', () => { replaced = outcome(b.part(part(2)).then(() => b.digest())) })
+    // Listened for before the crash: its 'exit' may come before the lost part's rejection is seen.
+    const exited = new Promise((resolve) => first.once('exit', resolve))
     // An uncaught exception in the worker, as out-of-memory is reported: a message it cannot read.
     first.postMessage({ op: 'both', id: -1, file: -1 })
     const lost = await outcome(a.part(part(3)))
-    await new Promise((resolve) => first.once('exit', resolve))
+    await exited
     const other = await replaced
     return { lost: lost.ok, replaced: other?.ok && hex(other.value) === expected(2), retiredInMs: await backTo(before, 5000), left: threads() - before }
   `) as { lost: boolean; replaced: boolean; retiredInMs: number; left: number }
