@@ -135,7 +135,6 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
     ),
   )
 
-
 /** Whether a file a repeated commit answered is ours: the session's size and (when Box says) our SHA-1. */
 const ours =
   (session: Session, digest: string) =>

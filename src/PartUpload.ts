@@ -108,7 +108,6 @@ const recover =
     )
   }
 
-
 /** Box refusing a part because another request is storing the same range. */
 const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 409
 
