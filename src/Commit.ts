@@ -80,9 +80,7 @@ export const commit =
         }),
         TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
           response.status === 202
-            // At least the policy's backoff, growing with each 202: a Retry-After of 0 (or a date already
-            // past) would send the same commit again and again, as fast as it is answered.
-            ? pipe(discard(response), TE.map(() => Math.max(retryAfterMs(response.headers) ?? defaultAcceptedWaitMs, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++))))
+            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? defaultAcceptedWaitMs))
             : committed(response),
         ),
       ),
@@ -91,11 +89,14 @@ export const commit =
       send,
       TE.flatMap((answer) => (typeof answer === 'number' ? later(answer) : TE.right(answer))),
     )
-    const later = (wait: number): TE.TaskEither<UploadError, BoxFile> =>
+    const later = (asked: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
-      Date.now() + wait > deadline || waitTooLong(input.retry)(wait)
-        ? TE.left(stillProcessing(session, wait))
-        : pipe(sleep(wait, input.signal), TE.flatMap(() => go))
+      Date.now() + asked > deadline || waitTooLong(input.retry)(asked)
+        ? TE.left(stillProcessing(session, asked))
+        // At least a backoff draw (full jitter, its cap doubling with each 202): a Retry-After of 0 (or a
+        // date already past) would send the same commit as fast as it is answered. A draw may end past the
+        // deadline (by less than maxDelayMs); the next 202 then ends the commit.
+        : pipe(sleep(Math.max(asked, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++)), input.signal), TE.flatMap(() => go))
     // After a commit that may have been applied: is the session still open (false) or gone (true)?
     const gone: TE.TaskEither<UploadError, boolean> = pipe(
       retried((signal) => getSession(client)(session, signal)),

@@ -201,7 +201,8 @@ const masked = (text: string, token: string | undefined): string =>
  */
 const clean = (value: unknown, depth: number): unknown => {
   try {
-    if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(safeStringify(value) ?? 'null')
+    // Not an Error: its JSON (a value JSON cannot hold, or one that throws, is unreadable too).
+    if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(JSON.stringify(value))
     const { code } = value as { code?: unknown }
     return {
       name: String(value.name),
@@ -210,7 +211,7 @@ const clean = (value: unknown, depth: number): unknown => {
       ...(value.cause === undefined || depth > 3 ? {} : { cause: clean(value.cause, depth + 1) }),
     }
   } catch {
-    // A getter that throws, a revoked Proxy: nothing of it can be read, and the failure is still a value.
+    // A getter that throws, a revoked Proxy, a BigInt: nothing of it can be read, and the failure is still a value.
     return 'unreadable'
   }
 }

@@ -66,8 +66,11 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
 // wait: the policy's backoff, growing with each 202, still spaces the commits out.
 Commit('should space out commits answered 202 with Retry-After 0 by the backoff, not send them as fast as answered', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
-  const result = await within(4000, 'commit', commit(box.client, session)({ parts, digest, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 }, deadlineMs: 1500 })())
-  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  const started = Date.now()
+  // maxRetryAfterMs judges Box's own wait (0 here), not the backoff drawn on top of it.
+  const result = await within(4000, 'commit', commit(box.client, session)({ parts, digest, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 10 }, deadlineMs: 1500 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202 && result.left.retryAfterMs === 0, JSON.stringify(result))
+  assert.ok(Date.now() - started >= 1400, `ended after ${Date.now() - started} ms, before the deadline`)
   await recorded(box)
   // About 15 in 1.5 s (waits of ~25, 50, then ~100 ms on average); without the backoff, hundreds.
   const sent = commitsSent(box).length

@@ -168,6 +168,20 @@ Request('should name the request whose answer broke off while its body was read:
   }
 })
 
+Request('should turn a thrown value that cannot be read or made JSON into \'unreadable\', as a NetworkError', async () => {
+  const thrown: ReadonlyArray<() => unknown> = [
+    () => ({ get headers() { throw new Error('no') } }),
+    () => ({ size: 10n }),
+    () => Object.defineProperty(new Error('outer'), 'message', { get: () => { throw new Error('no') } }),
+  ]
+  for (const value of thrown) {
+    const failing = client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:9', fetch: () => Promise.reject(value()) })
+    const result = await request(failing)({ method: 'GET', url: 'http://127.0.0.1:9/x' })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
+    assert.is((result.left as NetworkError).cause, 'unreadable')
+  }
+})
+
 Request('should send a ReadableStream body (half duplex)', async () => {
   const server = await fixedServer(() => ({ status: 200 }))
   try {
