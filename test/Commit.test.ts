@@ -63,7 +63,7 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
 }))
 
 // A Retry-After of 0 (or an HTTP date already past, from a server whose clock is behind) asks for no
-// wait: the policy's backoff, growing with each 202, still spaces the commits out.
+// wait: a draw of the policy's backoff (its cap doubling with each 202) still spaces the commits out.
 Commit('should space out commits answered 202 with Retry-After 0 by the backoff, not send them as fast as answered', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const started = Date.now()
