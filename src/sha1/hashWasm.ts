@@ -58,4 +58,4 @@ export const hashWasmStream = (): Sha1Stream =>
   )
 
 /** hash-wasm for the file, `crypto.subtle.digest` for the parts. */
-export const sha1: Sha1 = combine({ implementation: 'subtle+hash-wasm', depth: 2, stream: hashWasmStream, digest: subtleDigest })
+export const sha1: Sha1 = /* @__PURE__ */ combine({ implementation: 'subtle+hash-wasm', depth: 2, stream: hashWasmStream, digest: subtleDigest })

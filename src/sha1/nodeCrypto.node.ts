@@ -22,7 +22,7 @@ export const nodeDigest = (bytes: Uint8Array): Promise<Uint8Array> =>
   Promise.resolve(new Uint8Array(createHash('sha1').update(bytes).digest()))
 
 /** Both digests with `node:crypto` on this thread. */
-export const nodeCrypto: Sha1 = combine({ implementation: 'node:crypto', depth: 1, stream: nodeStream, digest: nodeDigest })
+export const nodeCrypto: Sha1 = /* @__PURE__ */ combine({ implementation: 'node:crypto', depth: 1, stream: nodeStream, digest: nodeDigest })
 
 /** `node:crypto` for the file on this thread, `crypto.subtle.digest` for the parts on the thread pool. */
-export const subtleNodeCrypto: Sha1 = combine({ implementation: 'subtle+node:crypto', depth: 2, stream: nodeStream, digest: subtleDigest })
+export const subtleNodeCrypto: Sha1 = /* @__PURE__ */ combine({ implementation: 'subtle+node:crypto', depth: 2, stream: nodeStream, digest: subtleDigest })

@@ -47,8 +47,10 @@ export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Arr
   return { update, digestSync, digest: () => Promise.resolve().then(digestSync) }
 }
 
+// `combine` calls marked pure: a bundle that does not use an implementation drops it.
+
 /** Pure TypeScript for everything: the fallback when `crypto.subtle` is missing too. */
-export const pure: Sha1 = combine({
+export const pure: Sha1 = /* @__PURE__ */ combine({
   implementation: 'pure',
   depth: 1,
   stream: pureStream,
@@ -56,7 +58,7 @@ export const pure: Sha1 = combine({
 })
 
 /** Pure TypeScript for the whole file, `crypto.subtle.digest` for the parts. */
-export const subtlePure: Sha1 = combine({ implementation: 'subtle+pure', depth: 2, stream: pureStream, digest: subtleDigest })
+export const subtlePure: Sha1 = /* @__PURE__ */ combine({ implementation: 'subtle+pure', depth: 2, stream: pureStream, digest: subtleDigest })
 
 // ---------------------------------------------------------------------------------------------
 // helpers
