@@ -93,10 +93,9 @@ export const commit =
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
       Date.now() + asked > deadline || waitTooLong(input.retry)(asked)
         ? TE.left(stillProcessing(session, asked))
-        // At least a backoff draw (full jitter, its cap doubling with each 202): a Retry-After of 0 (or a
-        // date already past) would send the same commit as fast as it is answered. A draw may end past the
-        // deadline (by less than maxDelayMs); the next 202 then ends the commit.
-        : pipe(sleep(Math.max(asked, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++)), input.signal), TE.flatMap(() => go))
+        // At least a backoff draw (full jitter, its cap doubling with each 202), up to the deadline: a
+        // Retry-After of 0 (or a date already past) would send the same commit as fast as it is answered.
+        : pipe(sleep(Math.min(Math.max(asked, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++)), deadline - Date.now()), input.signal), TE.flatMap(() => go))
     // After a commit that may have been applied: is the session still open (false) or gone (true)?
     const gone: TE.TaskEither<UploadError, boolean> = pipe(
       retried((signal) => getSession(client)(session, signal)),

@@ -77,6 +77,15 @@ Commit('should space out commits answered 202 with Retry-After 0 by the backoff,
   assert.ok(sent >= 3 && sent < 60, `${sent} commits in 1.5 s`)
 }))
 
+// A backoff draw never sleeps past the deadline (with a cap of a minute, one would 97% of the time).
+Commit('should sleep no further than the deadline when the backoff drawn after a 202 is longer', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const started = Date.now()
+  const result = await within(5000, 'commit', commit(box.client, session)({ parts, digest, retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadlineMs: 500 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  assert.ok(Date.now() - started < 2000, `ended after ${Date.now() - started} ms`)
+}))
+
 Commit('should give up at once on a 202 whose Retry-After is longer than maxRetryAfterMs', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 3600 } }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
   const started = Date.now()
