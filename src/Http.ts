@@ -78,7 +78,8 @@ export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
   const value = headers.get('retry-after')?.trim()
   if (value === undefined || value === '') return undefined
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000)
+  // At most ~25 days: past that every policy stops anyway, and the figure stays a finite number (JSON has no Infinity).
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.min(Math.round(Number(value) * 1000), 2 ** 31)
   // An HTTP date names its day and month; `Date.parse` alone would also take "-1" as a year.
   const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)

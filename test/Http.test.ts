@@ -214,6 +214,8 @@ RetryAfter('should read seconds and HTTP dates, and nothing else', () => {
   const table: ReadonlyArray<readonly [string | undefined, number | undefined]> = [
     ['0', 0], ['3', 3000], ['1.5', 1500], [' 2 ', 2000], ['Thu, 01 Jan 2026 00:00:10 GMT', 10000],
     ['Wed, 31 Dec 2025 23:59:00 GMT', 0], ['soon', undefined], ['-1', undefined], ['', undefined], [undefined, undefined],
+    // A day is a day; 400 nines is Infinity to Number, kept finite (JSON would write null).
+    ['86400', 86_400_000], ['9'.repeat(400), 2 ** 31],
   ]
   for (const [value, expected] of table) {
     const headers = new Headers(value === undefined ? {} : { 'Retry-After': value })
