@@ -65,9 +65,10 @@ const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof 
   const apiBase = /^\/2\.0(\/.*)$/.exec(url.pathname)
   const found = base ? match(UPLOAD_ROUTES, base[1]!) : apiBase ? match(apiRoutes, apiBase[1]!) : undefined
   if (!found) return toResponse(boxError(404, 'not_found', `No such endpoint: ${request.method} ${url.pathname}`))
-  const handler = found.methods[request.method]
+  // HEAD is GET without the body (RFC 9110 §9.3.2): wherever GET is, HEAD is too.
+  const handler = found.methods[request.method === 'HEAD' ? 'GET' : request.method]
   if (!handler) {
-    const allow = Object.keys(found.methods).join(', ')
+    const allow = Object.keys(found.methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ')
     return toResponse(boxError(405, 'method_not_allowed', `${request.method} is not allowed here; use ${allow}`, undefined, { allow }))
   }
   const token = bearer(request)
@@ -77,6 +78,14 @@ const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof 
   }
   const uploadBase = config.uploadBaseUrl ?? `${url.origin}/api/2.0`
   return handler({ config, store, request, token, uploadBase }, found.id)
+}
+
+/** A HEAD's answer: GET's status and headers, with the length its body has, and no body. */
+const withoutBody = async (response: Response): Promise<Response> => {
+  const headers = new Headers(response.headers)
+  if (!headers.has('content-length')) headers.set('content-length', String((await response.arrayBuffer()).byteLength))
+  else await response.body?.cancel()
+  return new Response(null, { status: response.status, headers })
 }
 
 /** The Box error code of an answer, read back from its body (for `onRequest`). */
@@ -125,6 +134,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
       response = toResponse(isFail(e) ? e.error : boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`))
     }
     if (config.onRequest) record(request, response.status, at, await codeOf(response))
+    if (request.method === 'HEAD') response = await withoutBody(response)
     return withCors(response)
   }
   return { fetch }

@@ -6,9 +6,9 @@
 
 const RESET: unique symbol = Symbol.for('box-chunked-upload.emulator.reset')
 
-/** The rejection of a request hit by a `reset` fault. */
-export const resetError = (): TypeError =>
-  Object.assign(new TypeError('fetch failed: connection reset by the emulator (fault "reset")'), { [RESET]: true })
+/** The rejection of a request hit by a `reset` fault, or (with its own message) whose client went away mid-body. */
+export const resetError = (message = 'fetch failed: connection reset by the emulator (fault "reset")'): TypeError =>
+  Object.assign(new TypeError(message), { [RESET]: true })
 
 /** Whether a rejection is a `reset` fault. */
 export const isReset = (e: unknown): boolean =>

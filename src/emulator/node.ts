@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { body, boxError } from './BoxError.ts'
+import type { Duplex } from 'node:stream'
+import { body, boxError, toResponse } from './BoxError.ts'
 import { makeEmulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
-import { isReset } from './Reset.ts'
+import { isReset, resetError } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
 
 /** A running emulator over HTTP. */
@@ -52,11 +53,12 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   }
   req.on('data', onData)
   req.on('end', () => { ended = true; wake?.() })
-  req.on('error', (e) => { failure = e; wake?.() })
   // A client that goes away mid-body may give 'close' without 'end' or 'error': fail the read, so
-  // the part's reservation is released and a retry is not refused as a concurrent upload.
+  // the part's reservation is released and a retry is not refused as a concurrent upload. Marked
+  // as a reset, it is recorded like the `reset` fault (status 0, `connection_reset`), not as a 500.
+  req.on('error', (e) => { failure = resetError(`the client's connection failed mid-body: ${String(e)}`); wake?.() })
   req.on('close', () => {
-    if (!ended && !req.complete) failure ??= new Error('the client closed the connection mid-body')
+    if (!ended && !req.complete) failure ??= resetError('the client closed the connection mid-body')
     wake?.()
   })
   return new ReadableStream<Uint8Array>({
@@ -94,6 +96,22 @@ const pathOf = (target: string): string => {
   }
 }
 
+/**
+ * What the adapter answers itself, for requests a web `Request` cannot carry: `OPTIONS *` (the
+ * server's own options, RFC 9110 §9.3.7) gets 204 with `Allow`; TRACE, CONNECT and TRACK, which
+ * `Request` refuses, get 405; a transfer coding other than chunked, which Node does not decode,
+ * gets 501 (RFC 9112 §6.1) rather than its still-encoded bytes stored as a part.
+ */
+const refused = (req: IncomingMessage): Response | undefined => {
+  const method = req.method ?? 'GET'
+  const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
+  if (req.url === '*') return method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow } }) : toResponse(boxError(400, 'bad_request', `${method} * is not a request this server takes`))
+  if (['TRACE', 'CONNECT', 'TRACK'].includes(method)) return toResponse(boxError(405, 'method_not_allowed', `${method} is not allowed here`, undefined, { allow }))
+  const coding = req.headers['transfer-encoding']?.trim().toLowerCase()
+  if (coding !== undefined && coding !== 'chunked') return toResponse(boxError(501, 'not_implemented', `Transfer-Encoding ${coding} is not supported: send the body as it is, or chunked`))
+  return undefined
+}
+
 const toRequest = (origin: string, req: IncomingMessage): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
@@ -115,7 +133,8 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
   response.headers.forEach((value, key) => { headers[key] = value })
   if (!response.body || headers['content-length'] === undefined) {
     const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0)
-    if (response.status !== 204 && response.status !== 304) headers['content-length'] = String(bytes.length)
+    // A HEAD's answer has no body but says the length GET's would have (the handler sets it).
+    if (response.status !== 204 && response.status !== 304) headers['content-length'] ??= String(bytes.length)
     res.writeHead(response.status, headers)
     return void res.end(bytes)
   }
@@ -148,7 +167,28 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   // Socket chunks are fresh buffers nobody else holds: the emulator may keep them without copying.
   const app = makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true)
+  // The request being answered on each connection: see 'clientError'.
+  const answering = new WeakMap<Duplex, { readonly req: IncomingMessage; readonly res: ServerResponse }>()
+  // A request the parser refuses after a complete one on the same connection (bytes past its body,
+  // anything after `Connection: close`, RFC 9112 §9.6) must not lose that one's answer: Node's own
+  // handler writes a bare 400 and destroys the socket at once, while the answer is still on its way.
+  // Here a complete request's answer is written first. Then, as Node does, the connection gets the
+  // error's status (431 for headers too large, 408 for a timeout, 400 otherwise; none after
+  // `Connection: close`) and is closed. A request whose body did not arrive whole never will: its
+  // connection is closed at once, and the handler sees a reset.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    const close = (): void => {
+      if (!socket.writable) return void socket.destroy()
+      socket.end(error.code === 'HPE_CLOSED_CONNECTION' ? '' : `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy())
+    }
+    const pending = answering.get(socket)
+    if (pending === undefined || pending.res.writableFinished || !pending.req.complete) return close()
+    pending.res.once('finish', close).once('close', close)
+  })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    answering.set(req.socket, { req, res })
     // An answer given without reading the whole body (a 401, a refused part) must not leave the
     // rest in a paused socket: the sender could never finish, and its kept-alive connection would
     // serve nothing more. Node's own `_dump` skips a request that was read from, so drain it here.
@@ -159,7 +199,7 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
     })
     // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
     Promise.resolve()
-      .then(() => app.fetch(toRequest(origin, req)))
+      .then(() => refused(req) ?? app.fetch(toRequest(origin, req)))
       .then((response) => write(response, res))
       .catch((e: unknown) => {
         if (isReset(e)) return void req.socket.destroy()

@@ -1,0 +1,111 @@
+/**
+ * The Node adapter at HTTP's edges, over raw sockets: what clients other than `fetch` send (curl,
+ * Box's Java and Python SDKs, proxies) and what a server must still answer (RFC 9110, RFC 9112).
+ */
+import { connect } from 'node:net'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { SMALL, TOKEN, contentRange, listParts, openSession, randomFile, sha1Base64, withEmulator } from '../helpers/box.ts'
+
+/** Writes `bytes` on a fresh connection and resolves to everything the server sent until it closed (or `ms` passed). */
+const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    let text = ''
+    const timer = setTimeout(() => { socket.destroy(); resolve(text) }, ms)
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+    socket.on('close', () => { clearTimeout(timer); resolve(text) })
+    socket.on('error', (e) => { clearTimeout(timer); reject(e) })
+    socket.end(typeof bytes === 'string' ? bytes : Buffer.from(bytes))
+  })
+
+/** The status lines of every answer in `text`, in order. */
+const statuses = (text: string): ReadonlyArray<string> => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]!)
+
+const partRequest = (path: string, bytes: Uint8Array, total: number, extra = ''): Buffer =>
+  Buffer.concat([
+    Buffer.from(`PUT ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Range: ${contentRange(0, bytes.length - 1, total)}\r\n` +
+      `Digest: sha=${sha1Base64(bytes)}\r\nContent-Length: ${bytes.length}\r\n${extra}\r\n`, 'latin1'),
+    Buffer.from(bytes),
+  ])
+
+test('should answer a complete request before refusing stray bytes after its body, then close', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    // One byte past Content-Length: the part is stored, so its 200 must reach the client, then the 400.
+    const text = await exchange(em.url, Buffer.concat([partRequest(path, bytes, 4096), Buffer.from('X')]))
+    assert.equal(statuses(text), ['200', '400'], text.slice(0, 300))
+    assert.match(text, /"part":\{/)
+    assert.equal((await listParts(s)).json.entries.map((p: { offset: number }) => p.offset), [0])
+  }))
+
+test('should answer a request with Connection: close and ignore what follows it (RFC 9112 §9.6)', () =>
+  withEmulator(SMALL, async (em) => {
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.status).pathname
+    const get = (close: boolean) => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`
+    const text = await exchange(em.url, get(true) + get(false))
+    assert.equal(statuses(text), ['200'], text.slice(0, 300))
+    assert.match(text, /"type":"upload_session"/)
+  }))
+
+test('should answer HEAD wherever GET is: its status and length, no body', () =>
+  withEmulator(SMALL, async (em) => {
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.status).pathname
+    const request = (method: string) => `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`
+    const [head, get] = [await exchange(em.url, request('HEAD')), await exchange(em.url, request('GET'))]
+    assert.equal(statuses(head), ['200'], head)
+    const length = (text: string) => /content-length: (\d+)/i.exec(text)?.[1]
+    assert.is(length(head), length(get))
+    assert.is(head.split('\r\n\r\n')[1], '', 'no body')
+    // Where GET is not, 405 names HEAD with GET.
+    const put = await exchange(em.url, `PATCH ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    assert.match(put, /allow: GET, HEAD, PUT, DELETE/i)
+  }))
+
+test('should answer OPTIONS * with 204 and Allow, TRACE with 405, and never with an internal TypeError', () =>
+  withEmulator(SMALL, async (em) => {
+    const options = await exchange(em.url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    assert.equal(statuses(options), ['204'], options)
+    assert.match(options, /allow: GET, HEAD, POST, PUT, DELETE, OPTIONS/i)
+    const trace = await exchange(em.url, `TRACE /api/2.0/files/upload_sessions/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    assert.equal(statuses(trace), ['405'], trace)
+    assert.match(trace, /"code":"method_not_allowed"/)
+    assert.not.match(options + trace, /TypeError/)
+  }))
+
+test('should refuse a transfer coding it does not decode with 501, storing nothing', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    const head = `PUT ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Range: ${contentRange(0, 1023, 4096)}\r\n` +
+      `Digest: sha=${sha1Base64(bytes)}\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n`
+    const text = await exchange(em.url, Buffer.concat([Buffer.from(`${head}400\r\n`, 'latin1'), Buffer.from(bytes), Buffer.from('\r\n0\r\n\r\n')]))
+    assert.equal(statuses(text), ['501'], text.slice(0, 300))
+    assert.match(text, /"code":"not_implemented"/)
+    assert.equal((await listParts(s)).json.entries, [])
+  }))
+
+test('should record a client that goes away mid-body as a reset (status 0), not as a 500', async () => {
+  const records: Array<RequestRecord> = []
+  await withEmulator({ ...SMALL, onRequest: (r) => records.push(r) }, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    // Headers and half the body, then the connection closes.
+    await exchange(em.url, partRequest(path, bytes, 4096).subarray(0, -512), 500)
+    const deadline = Date.now() + 3000
+    while (!records.some((r) => r.method === 'PUT') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    const put = records.find((r) => r.method === 'PUT')
+    assert.equal(put && [put.status, put.code], [0, 'connection_reset'], JSON.stringify(records))
+    assert.equal((await listParts(s)).json.entries, [])
+  })
+})
+
+test.run()
