@@ -98,15 +98,15 @@ const pathOf = (target: string): string => {
 
 /**
  * What the adapter answers itself, for requests a web `Request` cannot carry: `OPTIONS *` (the
- * server's own options, RFC 9110 §9.3.7) gets 204 with `Allow`; TRACE, CONNECT and TRACK, which
- * `Request` refuses, get 405; a transfer coding other than chunked, which Node does not decode,
- * gets 501 (RFC 9112 §6.1) rather than its still-encoded bytes stored as a part.
+ * server's own options, RFC 9110 §9.3.7) gets 204 with `Allow`; TRACE and TRACK, which `Request`
+ * refuses, get 405 (CONNECT too, in 'connect'); a transfer coding other than chunked, which Node
+ * does not decode, gets 501 (RFC 9112 §6.1) rather than its still-encoded bytes stored as a part.
  */
 const refused = (req: IncomingMessage): Response | undefined => {
   const method = req.method ?? 'GET'
   const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
   if (req.url === '*') return method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow } }) : toResponse(boxError(400, 'bad_request', `${method} * is not a request this server takes`))
-  if (['TRACE', 'CONNECT', 'TRACK'].includes(method)) return toResponse(boxError(405, 'method_not_allowed', `${method} is not allowed here`, undefined, { allow }))
+  if (['TRACE', 'TRACK'].includes(method)) return toResponse(boxError(405, 'method_not_allowed', `${method} is not allowed here`, undefined, { allow }))
   const coding = req.headers['transfer-encoding']?.trim().toLowerCase()
   if (coding !== undefined && coding !== 'chunked') return toResponse(boxError(501, 'not_implemented', `Transfer-Encoding ${coding} is not supported: send the body as it is, or chunked`))
   return undefined
@@ -186,6 +186,11 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
     const pending = answering.get(socket)
     if (pending === undefined || pending.res.writableFinished || !pending.req.complete) return close()
     pending.res.once('finish', close).once('close', close)
+  })
+  // Node hands CONNECT to this event, not to 'request' (and without a listener drops the connection
+  // unanswered): this server is no proxy, so 405.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', () => socket.destroy())
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     answering.set(req.socket, { req, res })

@@ -68,7 +68,7 @@ test('should answer HEAD wherever GET is: its status and length, no body', () =>
     assert.match(put, /allow: GET, HEAD, PUT, DELETE/i)
   }))
 
-test('should answer OPTIONS * with 204 and Allow, TRACE with 405, and never with an internal TypeError', () =>
+test('should answer OPTIONS * with 204 and Allow, TRACE and CONNECT with 405, and never with an internal TypeError', () =>
   withEmulator(SMALL, async (em) => {
     const options = await exchange(em.url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     assert.equal(statuses(options), ['204'], options)
@@ -77,6 +77,9 @@ test('should answer OPTIONS * with 204 and Allow, TRACE with 405, and never with
     assert.equal(statuses(trace), ['405'], trace)
     assert.match(trace, /"code":"method_not_allowed"/)
     assert.not.match(options + trace, /TypeError/)
+    // CONNECT (Node's 'connect' event): this server is no proxy.
+    const tunnel = await exchange(em.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+    assert.equal(statuses(tunnel), ['405'], tunnel)
   }))
 
 test('should refuse a transfer coding it does not decode with 501, storing nothing', () =>
