@@ -15,7 +15,7 @@ import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, listParts } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
-import { type UploadError, digestMismatch, isRetryable, mayHaveApplied } from './UploadError.ts'
+import { type UploadError, digestMismatch, isRetryable } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ const recover =
   (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
     const conflicting = conflictingPart(error)
     if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))
-    if (!(mayHaveApplied(error) || isConflict(error)) || signal.aborted) return TE.left(error)
+    if (!(mayHaveStored(error) || isConflict(error)) || signal.aborted) return TE.left(error)
     return pipe(
       listParts(client)(session, signal),
       TE.mapError(() => error),
@@ -107,6 +107,9 @@ const recover =
       }),
     )
   }
+
+/** A failure after which Box may have stored the part anyway: any 5xx (507 included: the listing settles it), or no answer at all. */
+const mayHaveStored = (error: UploadError): boolean => error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500)
 
 /** Box refusing a part because another request is storing the same range. */
 const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 409

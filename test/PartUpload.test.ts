@@ -91,6 +91,23 @@ UploadPart('should list the parts after a 500 that stored the part, and not send
   assert.ok(box.records.some((r) => r.method === 'GET' && r.path.includes('/parts')))
 }))
 
+// Any 5xx, 507 (insufficient storage) included: whatever the status says, the listing settles it.
+UploadPart('should list the parts after a 507 that stored the part anyway, and take the stored one', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  // The emulator stores the part; the answer the client sees is a 507.
+  const storedBut507 = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: async (input, init) => {
+    const answer = await fetch(input, init)
+    if (init?.method !== 'PUT') return answer
+    await answer.arrayBuffer()
+    return new Response(JSON.stringify({ type: 'error', status: 507, code: 'insufficient_storage' }), { status: 507, headers: { 'content-type': 'application/json' } })
+  } })
+  const result = await uploadPart(storedBut507, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex, JSON.stringify(result))
+  await recorded(box)
+  assert.is(puts(box).length, 1, 'not sent again')
+}))
+
 UploadPart('should retry 429, 503, 500 and resets, then succeed', withBox({
     partSize: 1024,
     faults: { script: [{ part: 0, attempt: 1, fault: 'rate_limit' }, { part: 0, attempt: 2, fault: 'unavailable_before' }, { part: 0, attempt: 3, fault: 'error_before' }, { part: 0, attempt: 4, fault: 'reset' }] },

@@ -179,17 +179,21 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    const pending = answering.get(socket)
     const close = (): void => {
-      if (!socket.writable) return void socket.destroy()
+      // No status line inside an answer already begun (Node's own rule): the connection just ends.
+      const begun = pending !== undefined && pending.res.headersSent && !pending.res.writableFinished
+      if (!socket.writable || begun) return void socket.destroy()
       socket.end(error.code === 'HPE_CLOSED_CONNECTION' ? '' : `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy())
     }
-    const pending = answering.get(socket)
     if (pending === undefined || pending.res.writableFinished || !pending.req.complete) return close()
     pending.res.once('finish', close).once('close', close)
   })
   // Node hands CONNECT to this event, not to 'request' (and without a listener drops the connection
   // unanswered): this server is no proxy, so 405.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    // Node gives this socket no 'error' listener: a client's reset must not become an uncaught exception.
+    socket.on('error', () => socket.destroy())
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', () => socket.destroy())
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -95,6 +95,71 @@ test('should refuse a transfer coding it does not decode with 501, storing nothi
     assert.equal((await listParts(s)).json.entries, [])
   }))
 
+test('should survive CONNECTs whose clients reset the connection at once (no uncaught ECONNRESET)', () =>
+  withEmulator(SMALL, async (em) => {
+    const { hostname, port } = new URL(em.url)
+    const crashes: Array<unknown> = []
+    const onCrash = (e: unknown) => crashes.push(e)
+    process.on('uncaughtException', onCrash)
+    try {
+      for (let i = 0; i < 200; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(Number(port), hostname, () => {
+            // Some with a body still being written when the reset comes, as a client that gives up would.
+            socket.write(`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n${'x'.repeat(i % 2 ? 100_000 : 0)}`)
+            if (i % 4 < 2) return resolve(void socket.resetAndDestroy())
+            setImmediate(() => resolve(void socket.resetAndDestroy()))
+          })
+          socket.on('error', () => undefined)
+        })
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    } finally {
+      process.off('uncaughtException', onCrash)
+    }
+    assert.equal(crashes.map(String), [])
+    const s = await openSession(em, 4096)
+    assert.ok(s.id, 'the emulator still answers')
+  }))
+
+test('should not write an error status into an answer already being sent, when its request turns bad', () =>
+  withEmulator({ minFileSize: 1 }, async (em) => {
+    // A file of 8 MiB of 'A', then a GET of its content whose (chunked) request body breaks while the
+    // answer is still going out: the connection may end, but no status line may land in the bytes.
+    const size = 8 << 20
+    const bytes = new Uint8Array(size).fill(0x41)
+    const s = await openSession(em, size)
+    for (let offset = 0; offset < size; offset += s.part_size) {
+      const part = bytes.subarray(offset, Math.min(size, offset + s.part_size))
+      const put = await fetch(s.session_endpoints.upload_part, { method: 'PUT', body: part,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(offset, offset + part.length - 1, size), digest: `sha=${sha1Base64(part)}` } })
+      assert.is(put.status, 200)
+    }
+    const parts = (await listParts(s)).json.entries
+    const committed = await fetch(s.session_endpoints.commit, { method: 'POST', body: JSON.stringify({ parts }),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', digest: `sha=${sha1Base64(bytes)}` } })
+    assert.is(committed.status, 201)
+    const fileId = ((await committed.json()) as { entries: Array<{ id: string }> }).entries[0]!.id
+    const { hostname, port } = new URL(em.url)
+    const received = await new Promise<Buffer>((resolve) => {
+      const got: Array<Buffer> = []
+      const socket = connect(Number(port), hostname, () => {
+        socket.pause()
+        socket.write(`GET /2.0/files/${fileId}/content HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`)
+        setTimeout(() => {
+          socket.write('not-a-chunk-size\r\n')
+          setTimeout(() => { socket.on('data', (chunk: Buffer) => got.push(chunk)); socket.resume() }, 300)
+        }, 300)
+      })
+      socket.on('close', () => resolve(Buffer.concat(got)))
+      socket.on('error', () => undefined)
+      setTimeout(() => socket.destroy(), 8000)
+    })
+    assert.match(received.subarray(0, 20).toString('latin1'), /^HTTP\/1\.1 200/)
+    const body = received.subarray(received.indexOf('\r\n\r\n') + 4)
+    assert.is(body.indexOf('HTTP/1.1'), -1, 'a status line inside the file\'s bytes')
+  }))
+
 test('should record a client that goes away mid-body as a reset (status 0), not as a 500', async () => {
   const records: Array<RequestRecord> = []
   await withEmulator({ ...SMALL, onRequest: (r) => records.push(r) }, async (em) => {
