@@ -9,7 +9,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, trust } from './Client.ts'
-import { type UploadError, aborted, decodeError, httpError, networkError } from './UploadError.ts'
+import { type UploadError, aborted, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -106,12 +106,15 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
   let body = req.body
   // Node's fetch sends a stream body only in half-duplex mode (runtimes.md).
   const stream = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream
+  let carried = false
   return pipe(
     TE.tryCatch(
       () => {
-        // Built here: a token no header may carry (a line break) throws, quoting it, as this request's failure.
+        // Built here: a token no header may carry (a line break) throws, quoting it: no request can
+        // go, so it is InvalidInput (masked like any error here), not a network error to retry.
         const headers = new Headers(req.headers)
         headers.set('Authorization', `Bearer ${token}`)
+        carried = true
         if (body === undefined && req.json !== undefined) {
           body = JSON.stringify(req.json)
           if (!headers.has('content-type')) headers.set('Content-Type', 'application/json')
@@ -121,7 +124,8 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         return client.fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
-      (cause) => (req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
+      (cause) => (!carried ? invalidInput(`No header can carry this token: ${String(cause)}`)
+        : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response)

@@ -12,6 +12,7 @@ import { client } from '../src/Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from '../src/Http.ts'
 import { retryRequests } from '../src/Retry.ts'
 import { createSession } from '../src/Session.ts'
+import { upload } from '../src/Upload.ts'
 import { type NetworkError, message } from '../src/UploadError.ts'
 import { closedPort, fixedServer } from './helpers/fixedServer.ts'
 
@@ -180,6 +181,21 @@ Request('should turn a thrown value that cannot be read or made JSON into \'unre
     assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
     assert.is((result.left as NetworkError).cause, 'unreadable')
   }
+})
+
+// No request can carry such a token, so nothing is retried: the upload ends at once, the token masked.
+Request('should refuse a token no header can carry as InvalidInput, sending nothing, and not retry it', async () => {
+  const token = 'abcdefgh-ijklmnop\nqrstuvwx'
+  let calls = 0
+  const box = client({ token, uploadUrl: 'http://127.0.0.1:9/api/2.0', fetch: async () => { calls++; return new Response(null, { status: 500 }) } })
+  const one = await request(box)({ method: 'GET', url: 'http://127.0.0.1:9/api/2.0/x' })()
+  assert.ok(E.isLeft(one) && one.left._tag === 'InvalidInput', JSON.stringify(one))
+  assert.not.ok(JSON.stringify(one).includes('abcdefgh-ijklmnop'), JSON.stringify(one))
+  const started = Date.now()
+  const whole = await upload(box)({ source: new Blob([new Uint8Array(10)]).stream(), folderId: '0', fileName: 'f.bin', fileSize: 10 })()
+  assert.ok(E.isLeft(whole) && whole.left._tag === 'InvalidInput', JSON.stringify(whole))
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`)
+  assert.is(calls, 0)
 })
 
 Request('should send a ReadableStream body (half duplex)', async () => {
