@@ -96,6 +96,9 @@ const pathOf = (target: string): string => {
   }
 }
 
+/** Every method some path of the emulator takes: the `Allow` of `OPTIONS *` and of a refused method. */
+const serverMethods = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
+
 /**
  * What the adapter answers itself, for requests a web `Request` cannot carry: `OPTIONS *` (the
  * server's own options, RFC 9110 §9.3.7) gets 204 with `Allow`; TRACE and TRACK, which `Request`
@@ -104,9 +107,8 @@ const pathOf = (target: string): string => {
  */
 const refused = (req: IncomingMessage): Response | undefined => {
   const method = req.method ?? 'GET'
-  const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
-  if (req.url === '*') return method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow } }) : toResponse(boxError(400, 'bad_request', `${method} * is not a request this server takes`))
-  if (['TRACE', 'TRACK'].includes(method)) return toResponse(boxError(405, 'method_not_allowed', `${method} is not allowed here`, undefined, { allow }))
+  if (req.url === '*') return method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow: serverMethods } }) : toResponse(boxError(400, 'bad_request', `${method} * is not a request this server takes`))
+  if (['TRACE', 'TRACK'].includes(method)) return toResponse(boxError(405, 'method_not_allowed', `${method} is not allowed here`, undefined, { allow: serverMethods }))
   const coding = req.headers['transfer-encoding']?.trim().toLowerCase()
   if (coding !== undefined && coding !== 'chunked') return toResponse(boxError(501, 'not_implemented', `Transfer-Encoding ${coding} is not supported: send the body as it is, or chunked`))
   return undefined
@@ -194,7 +196,7 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     // Node gives this socket no 'error' listener: a client's reset must not become an uncaught exception.
     socket.on('error', () => socket.destroy())
-    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', () => socket.destroy())
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: ${serverMethods}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, () => socket.destroy())
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     answering.set(req.socket, { req, res })

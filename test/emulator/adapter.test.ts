@@ -6,7 +6,7 @@ import { connect } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { SMALL, TOKEN, contentRange, listParts, openSession, randomFile, sha1Base64, withEmulator } from '../helpers/box.ts'
+import { SMALL, TOKEN, contentRange, listParts, openSession, randomFile, sha1Base64, uploadFile, withEmulator } from '../helpers/box.ts'
 
 /** Writes `bytes` on a fresh connection and resolves to everything the server sent until it closed (or `ms` passed). */
 const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Promise<string> =>
@@ -127,19 +127,7 @@ test('should not write an error status into an answer already being sent, when i
     // A file of 8 MiB of 'A', then a GET of its content whose (chunked) request body breaks while the
     // answer is still going out: the connection may end, but no status line may land in the bytes.
     const size = 8 << 20
-    const bytes = new Uint8Array(size).fill(0x41)
-    const s = await openSession(em, size)
-    for (let offset = 0; offset < size; offset += s.part_size) {
-      const part = bytes.subarray(offset, Math.min(size, offset + s.part_size))
-      const put = await fetch(s.session_endpoints.upload_part, { method: 'PUT', body: part,
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(offset, offset + part.length - 1, size), digest: `sha=${sha1Base64(part)}` } })
-      assert.is(put.status, 200)
-    }
-    const parts = (await listParts(s)).json.entries
-    const committed = await fetch(s.session_endpoints.commit, { method: 'POST', body: JSON.stringify({ parts }),
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', digest: `sha=${sha1Base64(bytes)}` } })
-    assert.is(committed.status, 201)
-    const fileId = ((await committed.json()) as { entries: Array<{ id: string }> }).entries[0]!.id
+    const fileId = (await uploadFile(em, new Uint8Array(size).fill(0x41))).id as string
     const { hostname, port } = new URL(em.url)
     const received = await new Promise<Buffer>((resolve) => {
       const got: Array<Buffer> = []
