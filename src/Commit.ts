@@ -16,7 +16,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { type BoxFile, Files } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { discard, json, request, retryAfterMs, stripUrl } from './Http.ts'
-import { type RetryPolicy, backoffMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
+import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import { type Session, getSession } from './Session.ts'
 import { base64ToHex } from './Sha1.ts'
 import { sleep } from './Sleep.ts'
@@ -80,7 +80,8 @@ export const commit =
         }),
         TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
           response.status === 202
-            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? defaultAcceptedWaitMs))
+            // Without Box's own wait, the default one, within what the policy waits out (only Box's is judged).
+            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? Math.min(defaultAcceptedWaitMs, input.retry?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)))
             : committed(response),
         ),
       ),

@@ -9,6 +9,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, trust } from './Client.ts'
+import { timerMs } from './Sleep.ts'
 import { type UploadError, aborted, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -78,11 +79,11 @@ export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
   const value = headers.get('retry-after')?.trim()
   if (value === undefined || value === '') return undefined
-  // At most ~25 days: past that every policy stops anyway, and the figure stays a finite number (JSON has no Infinity).
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.min(Math.round(Number(value) * 1000), 2 ** 31)
+  // Within what a timer can wait (~24.8 days), so the figure is finite (JSON has no Infinity) and slept as it says.
+  if (/^\d+(\.\d+)?$/.test(value)) return timerMs(Math.round(Number(value) * 1000))
   // An HTTP date names its day and month; `Date.parse` alone would also take "-1" as a year.
   const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+  return Number.isNaN(date) ? undefined : timerMs(date - now)
 }
 
 /** A URL as errors show it: origin and path, without user info, query or fragment. */
@@ -144,16 +145,7 @@ const failure = (method: string, url: string, response: Response): TE.TaskEither
       const body = parseBody(text)
       const fromBody = details(body)
       const said: Details = fromBody.code === undefined && response.status === 401 ? fromAuthenticate(response.headers.get('www-authenticate')) : fromBody
-      return TE.left(httpError({
-        status: response.status,
-        method,
-        url,
-        code: said.code,
-        message: said.message,
-        requestId: said.requestId,
-        contextInfo: said.contextInfo,
-        retryAfterMs: retryAfterMs(response.headers),
-      }))
+      return TE.left(httpError({ status: response.status, method, url, ...said, retryAfterMs: retryAfterMs(response.headers) }))
     }),
   )
 

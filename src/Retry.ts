@@ -15,7 +15,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { type Client, refreshToken } from './Client.ts'
 import { type UploadError, isRetryable, networkError } from './UploadError.ts'
-import { abortedBy, sleep } from './Sleep.ts'
+import { abortedBy, sleep, timerMs } from './Sleep.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -179,7 +179,7 @@ const withTimeout =
         : setTimeout(() => {
             expired = true
             controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
-          }, ms)
+          }, timerMs(ms))
     try {
       const result = await attempt(controller.signal)()
       return expired && result._tag === 'Left' && signal?.aborted !== true ? E.left(timedOut(ms ?? 0, result.left)) : result

@@ -10,6 +10,12 @@ import { type UploadError, aborted } from './UploadError.ts'
 // ---------------------------------------------------------------------------------------------
 // constructors
 
+/**
+ * A delay as timers take it: `setTimeout` runs anything past 2^31 − 1 ms (~24.8 days) at once, so
+ * a huge `timeoutMs` or `Retry-After` waits that long instead.
+ */
+export const timerMs = (ms: number): number => Math.min(Math.max(0, ms), 2 ** 31 - 1)
+
 /** The `Aborted` error for a signal that fired, keeping its reason. */
 export const abortedBy = (signal: AbortSignal): UploadError => aborted(signal.reason)
 
@@ -27,6 +33,6 @@ export const sleep = (ms: number, signal?: AbortSignal): TE.TaskEither<UploadErr
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve(E.right(undefined))
-    }, Math.max(0, ms))
+    }, timerMs(ms))
     signal?.addEventListener('abort', onAbort, { once: true })
   })

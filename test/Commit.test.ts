@@ -290,4 +290,20 @@ Commit('should wait 3 s after a 202 without Retry-After: past the deadline, it g
   assert.is(commitsSent(box).length, 1)
 }))
 
+Commit('should wait out a 202 without Retry-After under a maxRetryAfterMs below 3 s: only Box\'s own wait is judged', withBox({ partSize: 1024, faults: { commitAccepted: 1 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    if (!isCommit(method, url) || response.status !== 202) return response
+    return new Response(null, { status: 202 })
+  })
+  const started = Date.now()
+  const result = await within(3000, 'commit', commit(box2, session)({ parts, digest, retry: { ...fastRetry, maxRetryAfterMs: 200 }, deadlineMs: 10_000 })())
+  assert.ok(E.isRight(result) && result.right.size === 3000, JSON.stringify(result))
+  // The default wait, cut to what the policy waits out.
+  assert.ok(Date.now() - started >= 180, `committed after ${Date.now() - started} ms`)
+  await recorded(box)
+  assert.is(commitsSent(box).length, 2)
+}))
+
 Commit.run()

@@ -231,7 +231,9 @@ RetryAfter('should read seconds and HTTP dates, and nothing else', () => {
     ['0', 0], ['3', 3000], ['1.5', 1500], [' 2 ', 2000], ['Thu, 01 Jan 2026 00:00:10 GMT', 10000],
     ['Wed, 31 Dec 2025 23:59:00 GMT', 0], ['soon', undefined], ['-1', undefined], ['', undefined], [undefined, undefined],
     // A day is a day; 400 nines is Infinity to Number, kept finite (JSON would write null).
-    ['86400', 86_400_000], ['9'.repeat(400), 2 ** 31],
+    ['86400', 86_400_000], ['9'.repeat(400), 2 ** 31 - 1],
+    // As much as a timer can wait (~24.8 days): a longer wait would fire at once.
+    ['2592000', 2 ** 31 - 1], ['Fri, 31 Dec 9999 23:59:59 GMT', 2 ** 31 - 1],
   ]
   for (const [value, expected] of table) {
     const headers = new Headers(value === undefined ? {} : { 'Retry-After': value })

@@ -122,6 +122,17 @@ Retry('should cancel an attempt after timeoutMs and retry it as a network error'
   assert.ok(E.isLeft(never) && never.left._tag === 'NetworkError')
 })
 
+Retry('should take a timeoutMs past 2^31 - 1 ms (setTimeout\'s range) as ~24.8 days, not as 1 ms', async () => {
+  for (const timeoutMs of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+    const slow = (signal: AbortSignal): TE.TaskEither<UploadError, string> => () =>
+      new Promise((resolve) => {
+        signal.addEventListener('abort', () => resolve(E.left(aborted(signal.reason))))
+        setTimeout(() => resolve(E.right('answered')), 30)
+      })
+    assert.equal(await retry({ ...policy, retries: 0, timeoutMs })(slow)(), E.right('answered'), `timeoutMs ${timeoutMs}`)
+  }
+})
+
 Retry('should let an attempt in flight finish when detached, but start none after the abort', async () => {
   const controller = new AbortController()
   let cancelled = false
@@ -160,6 +171,14 @@ Sleep('should wait, or end with Aborted when the signal fires', async () => {
   const controller = new AbortController()
   setTimeout(() => controller.abort('now'), 5)
   assert.equal(await sleep(60_000, controller.signal)(), E.left(aborted('now')))
+})
+
+Sleep('should wait out a delay past 2^31 - 1 ms (setTimeout\'s range) as ~24.8 days, not end at once', async () => {
+  for (const ms of [2 ** 31, 26 * 86_400_000, Number.MAX_SAFE_INTEGER]) {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort('still waiting'), 40)
+    assert.equal(await sleep(ms, controller.signal)(), E.left(aborted('still waiting')), `${ms} ms`)
+  }
 })
 
 Backoff.run()
