@@ -3,7 +3,9 @@
  * (before the upload has stopped, or within a short grace time after) aborts the session instead,
  * a third one exits at once. SIGTERM (what `kill`, systemd, Docker and CI runners send) stops it
  * like the first Ctrl-C; after that it is ignored, so that a supervisor repeating it never aborts
- * the session the user may want to resume.
+ * the session the user may want to resume. Once every part is uploaded, the first one lets the
+ * commit finish for a few seconds before it stops the upload: a commit cancelled in flight may
+ * still have been applied, and then neither the file nor the session would be known.
  */
 import { INTERRUPTED, TERMINATED } from './Exit.ts'
 
@@ -29,27 +31,44 @@ export interface Interrupts {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
+/** How long the first interrupt lets a commit in flight finish before it stops the upload, in ms. */
+export const COMMIT_GRACE_MS = 5000
+
 /**
  * Listens for SIGINT and SIGTERM until `dispose`; `say` explains each step; `keeping` tells whether
- * the session is kept on the first one; `task` is what they stop (default the upload).
+ * the session is kept on the first one; `task` is what they stop (default the upload);
+ * `committing` tells whether every part is uploaded (the commit is on its way).
  */
-export const interrupts = (say: (text: string) => void, keeping: boolean, task = 'the upload'): Interrupts => {
+export const interrupts = (say: (text: string) => void, keeping: boolean, task = 'the upload', committing = (): boolean => false): Interrupts => {
   const controller = new AbortController()
   let count = 0
   let first: 'SIGINT' | 'SIGTERM' | undefined
   let onSecond: (() => void) | undefined
+  let grace: ReturnType<typeof setTimeout> | undefined
+  const abort = (): void => {
+    clearTimeout(grace)
+    controller.abort(new Error(first === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'))
+  }
   const stop = (by: 'SIGINT' | 'SIGTERM'): void => {
     count = 1
     first = by
     const what = by === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'
-    say(keeping ? `${what}: stopping ${task} and keeping its session (Ctrl-C again to abort the session instead)…` : `${what}: stopping ${task}…`)
-    controller.abort(new Error(by === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'))
+    const again = keeping ? ' (Ctrl-C again to abort the session instead)' : ''
+    if (committing()) {
+      say(`${what}: every part is uploaded, so the commit gets up to ${COMMIT_GRACE_MS / 1000} s to finish before ${task} stops${again}…`)
+      grace = setTimeout(abort, COMMIT_GRACE_MS)
+      return
+    }
+    say(keeping ? `${what}: stopping ${task} and keeping its session${again}…` : `${what}: stopping ${task}…`)
+    abort()
   }
   const onInterrupt = (): void => {
     if (count === 0) return stop('SIGINT')
     count += 1
     if (count === 2) {
       if (keeping) say('Aborting the upload session…')
+      // A commit given time to finish is stopped now.
+      abort()
       onSecond?.()
     } else {
       process.exit(INTERRUPTED)
@@ -74,8 +93,13 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
         }
       }),
     dispose: () => {
+      clearTimeout(grace)
       process.off('SIGINT', onInterrupt)
       process.off('SIGTERM', onTerminate)
+      // After a SIGTERM, later ones are ignored until the process has exited (it is on its way out).
+      if (first === 'SIGTERM') process.on('SIGTERM', ignore)
     },
   }
 }
+
+const ignore = (): void => undefined

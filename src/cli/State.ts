@@ -9,7 +9,8 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { PathReporter } from 'io-ts/lib/PathReporter.js'
-import { Session } from '../Session.ts'
+import { Session, fromJSON } from '../Session.ts'
+import { message } from '../UploadError.ts'
 import type { FileInfo } from './Input.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -59,11 +60,12 @@ export const changed = (state: State, file: FileInfo): string | undefined =>
     : file.mtimeMs !== state.file.mtimeMs ? `${file.path} was modified since the upload was interrupted`
     : undefined
 
-/** Decodes a state file's text. */
+/** Decodes a state file's text; a session whose sizes disagree (edited, or mixed with another) is refused as the library's `fromJSON` refuses it. */
 export const decode = (path: string) => (text: string): E.Either<StateError, State> =>
   pipe(
     E.tryCatch(() => JSON.parse(text) as unknown, () => stateError(`${path} is not JSON`)),
     E.flatMap((json) => pipe(State.decode(json), E.mapLeft((errors) => stateError(`${path} is not a box-upload state file: ${PathReporter.report(E.left(errors))[0]}`)))),
+    E.tap((state) => pipe(fromJSON(state.session), E.mapLeft((error) => stateError(`${path} is not a usable box-upload state file: ${message(error)}`)))),
   )
 
 /** Reads and decodes the state file at `path`. */

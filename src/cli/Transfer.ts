@@ -50,12 +50,14 @@ const io: Io = {
 /** Runs `box-upload <file>`; resolves with the exit code. */
 export const run = async (command: UploadCommand): Promise<number> => {
   const fail = failure(command)
-  const info = await inspect(command.minFileSize)(command.file)()
+  // A resumed upload's session exists already: the server took the file's size when it was created.
+  const info = await inspect(command.resume ? 0 : command.minFileSize)(command.file)()
   if (E.isLeft(info)) return fail(USAGE, info.left.message)
   const statePath = command.state ?? State.pathFor(info.right.path)
   const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
   if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
-  if (!command.resume && (await exists(statePath))) {
+  const stale = !command.resume && (await exists(statePath))
+  if (stale) {
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
@@ -65,7 +67,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale)
   } finally {
     await endpoint.close()
   }
@@ -98,8 +100,11 @@ export const demo = async (command: DemoCommand): Promise<number> => {
   }
 }
 
-/** The upload itself, from the first request to the printed result. */
-const send = async (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined): Promise<number> => {
+/**
+ * The upload itself, from the first request to the printed result; `stale` tells that the state
+ * file holds an earlier interrupted upload this one replaces.
+ */
+const send = async (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined, stale: boolean): Promise<number> => {
   const fail = failure(command)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))
@@ -109,13 +114,17 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
   }
   // The embedded emulator's sessions die with this process: keeping one would be pointless.
   const keep = endpoint.where !== 'embedded emulator'
-  const ctrlC = interrupts(say, keep)
+  let committing = false
+  const ctrlC = interrupts(say, keep, undefined, () => committing)
   try {
     let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,
-      onProgress: progress.onProgress,
+      onProgress: (p) => {
+        committing = p.partsUploaded === p.totalParts
+        progress.onProgress(p)
+      },
       onSession: (s) => { session = s },
       keepSessionOnError: keep,
     }
@@ -129,6 +138,11 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
 
     if (E.isRight(result)) {
       if (prior !== undefined) await State.remove(statePath)()
+      // An earlier interrupted upload of the file is done with: resuming it would upload the file again.
+      if (stale) {
+        await State.remove(statePath)()
+        io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
+      }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
       ctrlC.dispose()
       const stopped = ctrlC.count() >= 1 && endpoint.apiUrl !== undefined
@@ -152,7 +166,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
       // After SIGTERM nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
-      const saved = await save(command, info, statePath, endpoint, kept)
+      const saved = await save(command, info, statePath, endpoint, kept, prior)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
@@ -160,42 +174,50 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       return fail(code, `${terminated ? 'terminated (SIGTERM), then Ctrl-C' : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
     }
     if (keep && kept !== undefined) {
-      if (isRetryable(error)) {
-        return keptSession(command, statePath, endpoint, kept, await save(command, info, statePath, endpoint, kept), `upload failed: ${Report.explain(error)}`, error, FAILED)
+      // A refused token (expired, or another user's) is no reason to lose the parts: the session is
+      // kept for a resume with the right token (aborting it with the refused one would fail anyway).
+      const refused = error._tag === 'HttpError' && (error.status === 401 || error.status === 403)
+      if (isRetryable(error) || refused) {
+        const saved = await save(command, info, statePath, endpoint, kept, prior)
+        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explain(error)}`, error, FAILED, refused)
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
     }
-    return fail(FAILED, `upload failed: ${Report.explain(error)}`, error)
+    // A session gone when resumed: committed (a commit the interruption cut off may have been applied), aborted, or expired.
+    const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404
+      ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
+      : ''
+    return fail(FAILED, `upload failed: ${Report.explain(error)}${gone}`, error)
   } finally {
     ctrlC.dispose()
   }
 }
 
-/** Writes the state file of a kept `session`. */
-const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session): Promise<E.Either<State.StateError, void>> =>
+/** Writes the state file of a kept `session`; a resumed one keeps the folder and name it started with (`--resume` takes neither). */
+const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, prior: State.State | undefined): Promise<E.Either<State.StateError, void>> =>
   State.write(statePath)({
     version: 1,
     file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
     uploadUrl: endpoint.client.uploadUrl,
     ...(endpoint.apiUrl !== undefined ? { apiUrl: endpoint.apiUrl } : {}),
-    folderId: command.folderId,
-    name: command.name ?? info.name,
+    folderId: prior?.folderId ?? command.folderId,
+    name: prior?.name ?? command.name ?? info.name,
     session,
     savedAt: new Date().toISOString(),
   })()
 
-/** Says that `session` is kept (or could not be recorded) and how to continue. */
+/** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
 const keptSession = (
   command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
-  what: string, error: UploadFailure, code: number,
+  what: string, error: UploadFailure, code: number, refused = false,
 ): number => {
   if (E.isLeft(saved)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${saved.left.message}`, error)
   // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
   const again = `box-upload ${shellQuote(command.file)} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
-  const token = ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
+  const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
   return failure(command)(
     code,
     `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +

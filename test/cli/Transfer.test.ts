@@ -335,5 +335,99 @@ Remote('should say so when the emulator\'s port is taken', async () => {
   assert.is(ran.stderr, `box-upload: port ${port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)
 })
 
+Remote('should keep the session and the state when Box refuses the token (401, another user\'s 403): resume later with the right one', async () => {
+  const { path, sha1, upload } = await interrupted('refused.bin', 3, 41)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.refused.bin.json')
+  for (const [token, status] of [['expired-or-unknown', 401], ['dev-token', 403]] as const) {
+    records = []
+    const ran = await run([path, '--resume', '--upload-url', box.url, '--token', token, ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.match(ran.stderr, `box-upload: upload failed: Box answered ${status} `)
+    assert.match(ran.stderr, `--resume --upload-url ${box.url} (with a valid --token or BOX_TOKEN of the user who started it)`)
+    assert.ok(await exists(statePath), `the state is kept after a ${status}`)
+    assert.ok(records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
+  }
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; resumed: boolean }
+  assert.equal([result.sha1, result.resumed], [sha1, true])
+  assert.is(await downloaded(box, result.id, TOKEN), sha1)
+  assert.not.ok(await exists(statePath))
+})
+
+Remote('should keep the folder and name it started with when a resume is interrupted, and resume a file under 20 MB without --min-file-size', async () => {
+  const path = join(dir.path, 'named.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 43)
+  const statePath = join(dir.path, '.box-upload-state.named.bin.json')
+  const first = start([path, ...remote(), '--concurrency', '1', '--name', 'renamed.bin'])
+  await until(() => partsStored() >= 2)
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  records = []
+  // As "Continue with" says: no --min-file-size (the session exists: the server took the size when it was made).
+  const second = start([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--concurrency', '1'])
+  await until(() => partsStored() >= 2 || second.child.exitCode !== null)
+  second.child.kill('SIGINT')
+  const stopped = await second.done
+  assert.is(stopped.code, 130, stopped.stderr)
+  const saved = JSON.parse(await readFile(statePath, 'utf8')) as { folderId: string; name: string }
+  assert.equal([saved.folderId, saved.name], ['0', 'renamed.bin'])
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json'])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { name: string; sha1: string }
+  assert.equal([result.name, result.sha1], ['renamed.bin', sha1])
+})
+
+Remote('should remove the state of an earlier interrupted upload once a new upload of the file is done', async () => {
+  const { path, upload } = await interrupted('stale.bin', 2, 45)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.stale.bin.json')
+  const ran = await run([path, ...remote(), '--name', 'stale-again.bin'])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: ${statePath} holds an interrupted upload of this file; this starts a new upload`)
+  assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
+  assert.not.ok(await exists(statePath), 'a later --resume would upload the file again')
+})
+
+Remote('should refuse a state file whose session sizes were changed (exit 2), sending nothing', async () => {
+  const { path, upload } = await interrupted('edited.bin', 2, 47)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.edited.bin.json')
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { session: { totalParts: number } }
+  state.session.totalParts += 1
+  await writeFile(statePath, JSON.stringify(state), { mode: 0o600 })
+  records = []
+  const ran = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(ran.code, 2, ran.stderr)
+  assert.match(ran.stderr, `${statePath} is not a usable box-upload state file: The stored session's totalParts, partSize and fileSize disagree`)
+  assert.equal(records, [], 'nothing was sent: the session is not aborted')
+  assert.ok(await exists(statePath))
+})
+
+const Committing = suite('Ctrl-C once every part is uploaded')
+
+Committing('should let the commit in flight finish, then say the file is committed (no session left to resume)', async () => {
+  // Every answer takes 700 ms: the commit is in flight for that long after the last part is confirmed.
+  const slow = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 700 } })
+  const temp = await tempDir()
+  try {
+    const path = join(temp.path, 'commit.bin')
+    await writeFileOf(path, 512 * 1024, 49)
+    const upload = start([path, '--upload-url', slow.url, '--api-url', slow.apiUrl, '--token', TOKEN, ...small])
+    await until(() => upload.stderr().includes('progress 100%'))
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'Interrupted: every part is uploaded, so the commit gets up to 5 s to finish')
+    assert.match(ran.stderr, /box-upload: uploaded as file \d+ \(committed\), then stopped: the file was not checked/)
+    assert.not.ok(await exists(join(temp.path, '.box-upload-state.commit.bin.json')), 'no state: nothing to resume')
+  } finally {
+    await slow.close()
+    await temp.remove()
+  }
+})
+
 Embedded.run()
 Remote.run()
+Committing.run()

@@ -1,0 +1,59 @@
+/**
+ * The CLI's interrupt handling, in child processes (a signal sent to this one would stop the tests).
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runModule } from '../helpers/childModule.ts'
+
+const Interrupts = suite('interrupts')
+
+/** Runs `body` in a child with `interrupts` and a `pause(ms)` in scope; resolves to its stdout. */
+const child = (body: string): Promise<string> =>
+  runModule(`
+    import { interrupts, COMMIT_GRACE_MS } from './src/cli/Interrupts.ts'
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    ${body}
+  `)
+
+Interrupts('should ignore a later SIGTERM after a SIGTERM, even once disposed (the process is on its way out)', async () => {
+  const out = await child(`
+    const ctrlC = interrupts(() => undefined, true)
+    process.kill(process.pid, 'SIGTERM')
+    await pause(50)
+    ctrlC.dispose()
+    process.kill(process.pid, 'SIGTERM')
+    await pause(50)
+    console.log(JSON.stringify({ aborted: ctrlC.signal.aborted, count: ctrlC.count(), exitCode: ctrlC.exitCode() }))
+  `)
+  assert.equal(JSON.parse(out), { aborted: true, count: 1, exitCode: 143 })
+})
+
+Interrupts('should give a commit in flight time to finish on the first Ctrl-C, and stop at once on the second', async () => {
+  const out = await child(`
+    const said = []
+    const ctrlC = interrupts((text) => said.push(text), true, 'the upload', () => true)
+    process.kill(process.pid, 'SIGINT')
+    await pause(100)
+    const held = !ctrlC.signal.aborted
+    process.kill(process.pid, 'SIGINT')
+    await pause(50)
+    ctrlC.dispose()
+    console.log(JSON.stringify({ held, aborted: ctrlC.signal.aborted, count: ctrlC.count(), grace: COMMIT_GRACE_MS, said }))
+  `)
+  const result = JSON.parse(out) as { held: boolean; aborted: boolean; count: number; grace: number; said: string[] }
+  assert.equal([result.held, result.aborted, result.count, result.grace], [true, true, 2, 5000])
+  assert.match(result.said[0] ?? '', 'Interrupted: every part is uploaded, so the commit gets up to 5 s to finish before the upload stops (Ctrl-C again to abort the session instead)')
+})
+
+Interrupts('should stop at once when no commit is under way', async () => {
+  const out = await child(`
+    const ctrlC = interrupts(() => undefined, true, 'the upload', () => false)
+    process.kill(process.pid, 'SIGINT')
+    await pause(50)
+    ctrlC.dispose()
+    console.log(JSON.stringify({ aborted: ctrlC.signal.aborted, reason: String(ctrlC.signal.reason) }))
+  `)
+  assert.equal(JSON.parse(out), { aborted: true, reason: 'Error: interrupted (Ctrl-C)' })
+})
+
+Interrupts.run()
