@@ -74,13 +74,13 @@ export const commit =
         request(client)({
           method: 'POST',
           url: session.endpoints.commit,
-          headers: input.ifMatch === undefined ? { Digest: `sha=${input.digest}` } : { Digest: `sha=${input.digest}`, 'If-Match': input.ifMatch },
+          headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch === undefined ? {} : { 'If-Match': input.ifMatch }) },
           json: body(input),
           signal,
         }),
         TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
           response.status === 202
-            // Without Box's own wait, the default one, within what the policy waits out (only Box's is judged).
+            // Without Box's own wait, the default one, cut to what the policy waits out (maxRetryAfterMs judges only Box's).
             ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? Math.min(defaultAcceptedWaitMs, input.retry?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)))
             : committed(response),
         ),

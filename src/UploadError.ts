@@ -162,7 +162,7 @@ export const message = (error: UploadError): string => {
       return httpMessage(error)
     case 'DecodeError':
       return `The ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
-        `Box changed its API, or a proxy answered instead; please report it with this message.`
+        `if Box sent it, its API changed or a proxy answered; please report this message.`
     case 'NetworkError':
       return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network connection, proxy or host name, then retry.`
     case 'SizeMismatch':

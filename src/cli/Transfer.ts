@@ -4,7 +4,6 @@
  * prints it. Also `box-upload demo`, the same on a generated sample (what `npm start` runs).
  */
 import { createReadStream } from 'node:fs'
-import { access } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -56,7 +55,12 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const statePath = command.state ?? State.pathFor(info.right.path)
   const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
   if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
-  const stale = !command.resume && (await exists(statePath))
+  const earlier = command.resume ? undefined : await earlierUpload(statePath)
+  // A state given with --state that belongs to another file is that file's only way to resume: not overwritten.
+  if (earlier !== undefined && earlier.file.path !== info.right.path && command.state !== undefined) {
+    return fail(USAGE, `${statePath} holds an interrupted upload of ${earlier.file.path}: resume that one with it, or choose another --state`)
+  }
+  const stale = earlier !== undefined && earlier.file.path === info.right.path
   if (stale) {
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
@@ -114,21 +118,25 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
   }
   // The embedded emulator's sessions die with this process: keeping one would be pointless.
   const keep = endpoint.where !== 'embedded emulator'
-  let committing = false
-  const ctrlC = interrupts(say, keep, undefined, () => committing)
+  // The commit is on its way once the source is read to its end and Box holds every part (on a
+  // resume, Box may hold them all from the start, while the file is still read and hashed).
+  let sourceRead = false
+  let allParts = false
+  const ctrlC = interrupts(say, keep, undefined, () => sourceRead && allParts)
   try {
     let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,
       onProgress: (p) => {
-        committing = p.partsUploaded === p.totalParts
+        allParts = p.partsUploaded === p.totalParts
         progress.onProgress(p)
       },
       onSession: (s) => { session = s },
       keepSessionOnError: keep,
     }
-    const source = Readable.toWeb(createReadStream(info.path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array>
+    const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
+    const source = Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>
     const started = performance.now()
     const result = session === undefined
       ? await upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
@@ -176,7 +184,8 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     if (keep && kept !== undefined) {
       // A refused token (expired, or another user's) is no reason to lose the parts: the session is
       // kept for a resume with the right token (aborting it with the refused one would fail anyway).
-      const refused = error._tag === 'HttpError' && (error.status === 401 || error.status === 403)
+      // A 403 for room or size (`storage_limit_exceeded`, `file_size_limit_exceeded`) is not about the token.
+      const refused = error._tag === 'HttpError' && (error.status === 401 || (error.status === 403 && !/limit_exceeded$/.test(error.code ?? '')))
       if (isRetryable(error) || refused) {
         const saved = await save(command, info, statePath, endpoint, kept, prior)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explain(error)}`, error, FAILED, refused)
@@ -301,7 +310,11 @@ const sameOrigin = (a: string, b: string): boolean => {
   }
 }
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)
+/** The interrupted upload a state file at `path` holds, if it holds a readable one. */
+const earlierUpload = async (path: string): Promise<State.State | undefined> => {
+  const state = await State.read(path)()
+  return E.isRight(state) ? state.right : undefined
+}
 
 /** Quotes a path for a POSIX shell when it needs it. */
 const shellQuote = (text: string): string => (/^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`)

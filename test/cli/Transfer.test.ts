@@ -405,6 +405,25 @@ Remote('should refuse a state file whose session sizes were changed (exit 2), se
   assert.ok(await exists(statePath))
 })
 
+Remote('should refuse a --state file holding another file\'s interrupted upload (exit 2) rather than overwrite it', async () => {
+  const statePath = join(dir.path, 'shared-state.json')
+  const a = join(dir.path, 'a.bin')
+  await writeFileOf(a, 4 * 1024 * 1024, 51)
+  const upload = start([a, ...remote(), '--concurrency', '1', '--state', statePath])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  assert.is((await upload.done).code, 130)
+  const before = await readFile(statePath, 'utf8')
+  const b = join(dir.path, 'b.bin')
+  await writeFileOf(b, 300 * 1024, 53)
+  records = []
+  const ran = await run([b, ...remote(), '--state', statePath])
+  assert.is(ran.code, 2, ran.stderr)
+  assert.match(ran.stderr, `box-upload: ${statePath} holds an interrupted upload of ${a}: resume that one with it, or choose another --state`)
+  assert.equal(records, [], 'nothing was sent')
+  assert.is(await readFile(statePath, 'utf8'), before, 'a.bin can still be resumed')
+})
+
 const Committing = suite('Ctrl-C once every part is uploaded')
 
 Committing('should let the commit in flight finish, then say the file is committed (no session left to resume)', async () => {
@@ -428,6 +447,82 @@ Committing('should let the commit in flight finish, then say the file is committ
   }
 })
 
+Committing('should stop at once on a resume whose parts Box holds while the file is still being read (no commit on its way yet)', async () => {
+  // Commits answered 202 (wait 60 s) for ever: the first run stops in the commit's wait with every part stored.
+  const held = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 1024 * 1024, faults: { commitAccepted: 1_000_000, retryAfterSeconds: 60 } })
+  const temp = await tempDir()
+  try {
+    const path = join(temp.path, 'held.bin')
+    await writeFileOf(path, 48 * 1024 * 1024, 57)
+    const args = ['--upload-url', held.url, '--token', TOKEN, ...small]
+    const first = start([path, ...args], { timeoutMs: 30_000 })
+    await until(() => first.stderr().includes('progress 100%'))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    first.child.kill('SIGINT')
+    assert.is((await first.done).code, 130)
+    // Box holds every part from the start, but the commit waits until the 48 MiB are read and hashed again.
+    const second = start([path, '--resume', ...args], { timeoutMs: 30_000 })
+    await until(() => second.stderr().includes('progress 100%'))
+    second.child.kill('SIGINT')
+    const ran = await second.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'Interrupted: stopping the upload and keeping its session')
+    assert.not.match(ran.stderr, 'the commit gets up to')
+  } finally {
+    await held.close()
+    await temp.remove()
+  }
+})
+
+const Refusals = suite('a 403 that is not about the token')
+
+Refusals('should abort the session on a 403 storage_limit_exceeded at the commit, not keep it for another token', async () => {
+  // The emulator never refuses room mid-session; a proxy in front of it answers the commit so.
+  const TOKEN2 = 'room-test-token'
+  let target = ''
+  const seen: Array<string> = []
+  const proxy = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      seen.push(request.method ?? '')
+      if (request.method === 'POST' && request.url?.endsWith('/commit') === true) {
+        response.writeHead(403, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ type: 'error', status: 403, code: 'storage_limit_exceeded', message: 'Account storage limit reached', request_id: 'room1' }))
+        return
+      }
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>
+      void fetch(target + (request.url ?? ''), { method: request.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+        .then(async (answer) => {
+          const body = Buffer.from(await answer.arrayBuffer())
+          response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+          response.end(body)
+        }, () => response.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()))
+  const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  const behind = await startEmulator({ tokens: [TOKEN2], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${origin}/api/2.0` })
+  target = new URL(behind.url).origin
+  const temp = await tempDir()
+  try {
+    const path = join(temp.path, 'room.bin')
+    await writeFileOf(path, 600 * 1024, 55)
+    const ran = await run([path, '--upload-url', `${origin}/api/2.0`, '--token', TOKEN2, ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: upload failed: Box answered 403 storage_limit_exceeded')
+    assert.not.match(ran.stderr, '--resume')
+    assert.ok(seen.includes('DELETE'), 'the session was aborted')
+    assert.not.ok(await exists(join(temp.path, '.box-upload-state.room.bin.json')))
+  } finally {
+    await behind.close()
+    proxy.closeAllConnections()
+    await new Promise((resolve) => proxy.close(resolve))
+    await temp.remove()
+  }
+})
+
 Embedded.run()
 Remote.run()
 Committing.run()
+Refusals.run()
