@@ -87,6 +87,13 @@ interface Attributes {
   readonly description?: string
 }
 
+/**
+ * RFC 3339 `date-time` (OAS: `format: date-time`): a date, a time and an offset. Without the offset
+ * (`2024-01-01T00:00:00`) `Date.parse` reads local time, so the stored date would depend on the
+ * machine's time zone; other forms it takes (`Jan 2 2024`) are not RFC 3339 at all.
+ */
+const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
 const parseAttributes = (attributes: unknown): Attributes => {
   if (attributes === undefined || attributes === null) return {}
   if (typeof attributes !== 'object' || Array.isArray(attributes)) throw fail(400, 'bad_request', 'attributes must be an object')
@@ -95,7 +102,9 @@ const parseAttributes = (attributes: unknown): Attributes => {
   for (const key of ['content_modified_at', 'content_created_at'] as const) {
     const v = a[key]
     if (v === undefined) continue
-    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw fail(400, 'bad_request', `attributes.${key} must be an RFC 3339 date-time`)
+    if (typeof v !== 'string' || !rfc3339.test(v) || Number.isNaN(Date.parse(v))) {
+      throw fail(400, 'bad_request', `attributes.${key} must be an RFC 3339 date-time with an offset, e.g. 2024-01-02T03:04:05Z or 2024-01-02T03:04:05-08:00`)
+    }
     out[key] = new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z')
   }
   if (a['description'] !== undefined) {
@@ -115,12 +124,12 @@ const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes):
   const content = config.storage === 'memory' ? partsInOrder(s).flatMap((p) => p.chunks ?? []) : undefined
   const existing = s.fileId ? store.files.get(s.fileId) : undefined
   const f: StoredFile = existing ?? {
-    id: String(store.nextFileId++), name: s.fileName, folderId: s.folderId, size: s.fileSize, sha1, etag: 0,
+    id: String(store.nextFileId++), name: s.fileName ?? '', folderId: s.folderId, size: s.fileSize, sha1, etag: 0,
     versionId: String(store.nextVersionId++), ownerToken: s.token, createdAt: now, modifiedAt: now,
     contentCreatedAt: null, contentModifiedAt: null, description: '',
   }
   if (existing) {
-    Object.assign(existing, { name: s.fileName, size: s.fileSize, sha1, etag: existing.etag + 1, versionId: String(store.nextVersionId++), modifiedAt: now, contentModifiedAt: null })
+    Object.assign(existing, { name: s.fileName ?? existing.name, size: s.fileSize, sha1, etag: existing.etag + 1, versionId: String(store.nextVersionId++), modifiedAt: now, contentModifiedAt: null })
   }
   if (content) f.content = content
   else delete f.content
@@ -181,7 +190,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     const [exp, act] = [claimed.base64, toBase64(actual)]
     throw fail(400, 'digest_mismatch', `File digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
   }
-  const clash = fileNamed(store, s.token, s.folderId, s.fileName)
+  const clash = s.fileName === undefined ? undefined : fileNamed(store, s.token, s.folderId, s.fileName)
   if (clash && clash.id !== s.fileId) {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(clash) })
   }

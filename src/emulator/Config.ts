@@ -19,8 +19,18 @@ const partDigest = (injected: Sha1Factory | undefined) =>
 
 const MiB = 1024 * 1024
 
-/** Default part size: 8 MiB under 256 MiB, 32 MiB from 256 MiB (the two values seen from Box). */
-export const defaultPartSize = (fileSize: number): number => (fileSize < 256 * MiB ? 8 * MiB : 32 * MiB)
+/**
+ * Box bounds a session's parts (list parts refuses an offset past 10000, and `upload_failed` speaks of
+ * a maximum number of parts, protocol §6.2): the default part size grows so that a file has at most this many.
+ */
+const maxParts = 10_000
+
+/**
+ * Default part size: 8 MiB under 256 MiB, 32 MiB from 256 MiB (the two values seen from Box), and from
+ * 312.5 GiB on, the whole MiB that keeps the file within `maxParts` parts.
+ */
+export const defaultPartSize = (fileSize: number): number =>
+  fileSize < 256 * MiB ? 8 * MiB : Math.max(32 * MiB, Math.ceil(fileSize / maxParts / MiB) * MiB)
 
 /** Resolved configuration. */
 export interface Config {
@@ -58,6 +68,10 @@ export interface Config {
 /** Fills in defaults. */
 export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
   const size = o.partSize
+  // A fixed size of 0, 1.5 or NaN (an environment variable with a unit, say) would silently become the default.
+  if (typeof size === 'number' && !(Number.isSafeInteger(size) && size >= 1)) {
+    throw new TypeError(`partSize must be a whole number of bytes from 1 up, got ${size}`)
+  }
   return {
     tokens: o.tokens ?? ['dev-token'],
     partSize: (fileSize) => {

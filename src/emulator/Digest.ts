@@ -6,7 +6,7 @@
  * comma-separated instances may appear; the SHA-1 one is used, else the SHA-256 one.
  */
 import { concat } from './Http.ts'
-import { fromBase64 } from './Sha1.ts'
+import { fromBase64, toBase64 } from './Sha1.ts'
 
 /** What a `Digest` header holds. */
 export type ParsedDigest =
@@ -33,10 +33,15 @@ const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map([
 /** Base64 length of `bytes` bytes (with padding). */
 const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3)
 
-/** One `algorithm=value` instance, read as `algorithm` (the tag is the algorithm's even when the value is unreadable). */
+/**
+ * One `algorithm=value` instance, read as `algorithm` (the tag is the algorithm's even when the value
+ * is unreadable). The value must be canonical base64 with its padding (`atob` alone also takes it
+ * unpadded, with spaces inside, or with other unused bits), so that a client's encoder that drops
+ * the `=` (say Go's RawStdEncoding) fails here as it may at Box (protocol §3.4: 28 characters ending in `=`).
+ */
 const instance = (algorithm: Algorithm, encoded: string): { readonly tag: Algorithm['tag']; readonly digest: ParsedDigest } => {
   const bytes = fromBase64(encoded)
-  if (bytes === undefined || bytes.length !== algorithm.bytes) {
+  if (bytes === undefined || bytes.length !== algorithm.bytes || toBase64(bytes) !== encoded) {
     const reason = `the ${algorithm.name} digest must be ${algorithm.bytes} bytes, base64-encoded (${base64Length(algorithm.bytes)} characters)`
     return { tag: algorithm.tag, digest: { _tag: 'Invalid', reason } }
   }

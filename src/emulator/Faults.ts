@@ -41,7 +41,12 @@ export const plan = (faults: Faults = {}): FaultPlan => {
 }
 
 /** `Retry-After` seconds sent with 429, 503 and commit 202 (default 1; 0 allowed). */
-export const retryAfter = (faults: Faults = {}): number => Math.max(0, faults.retryAfterSeconds ?? 1)
+export const retryAfter = (faults: Faults = {}): number => {
+  const seconds = faults.retryAfterSeconds ?? 1
+  // The header is whole seconds (RFC 9110 delay-seconds; OAS: integer): 1.5 would be unreadable to a strict client.
+  if (!(Number.isSafeInteger(seconds) && seconds >= 0)) throw new TypeError(`faults.retryAfterSeconds must be a whole number of seconds from 0 up, got ${seconds}`)
+  return seconds
+}
 
 /** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never; negatives count as 0). */
 export const uploadFailedAfter = (faults: Faults = {}): number =>

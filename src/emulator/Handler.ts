@@ -73,8 +73,9 @@ const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof 
   }
   const token = bearer(request)
   if (token === undefined || !config.tokens.includes(token)) {
+    // Without credentials, no error code (RFC 6750 §3.1): there was no token to be invalid.
     return toResponse(boxError(401, 'unauthorized', token === undefined ? 'Authorization: Bearer <token> is required' : 'The access token is not valid',
-      undefined, { 'www-authenticate': 'Bearer realm="Service", error="invalid_token"' }))
+      undefined, { 'www-authenticate': token === undefined ? 'Bearer realm="Service"' : 'Bearer realm="Service", error="invalid_token"' }))
   }
   const uploadBase = config.uploadBaseUrl ?? `${url.origin}/api/2.0`
   return handler({ config, store, request, token, uploadBase }, found.id)

@@ -99,7 +99,7 @@ export interface RequestRecord {
 export interface EmulatorOptions {
   /** Accepted bearer tokens (default `['dev-token']`). A session may only be used with the token that created it (403 otherwise). */
   readonly tokens?: ReadonlyArray<string>
-  /** Part size in bytes, or a function of the file size (default: 8 MiB under 256 MiB, 32 MiB from 256 MiB; protocol §13). */
+  /** Part size in bytes, or a function of the file size (default: 8 MiB under 256 MiB, 32 MiB from 256 MiB, growing past 312.5 GiB so that no file has over 10,000 parts; protocol §13). */
   readonly partSize?: number | ((fileSize: number) => number)
   /** Smallest `file_size` a session accepts (default 20,000,000); below it `400 file_size_too_small`. */
   readonly minFileSize?: number

@@ -24,11 +24,11 @@ export const uploadFailed = (ctx: Ctx, s: Session) =>
   fail(410, 'upload_failed', `Upload session ${s.id} is in an unrecoverable state (injected fault: faults.uploadFailedAfterParts = ${ctx.config.uploadFailedAfterParts}); delete it and start a new upload`)
 
 /**
- * Marks an open session past its lifetime `expired` and drops its parts: nothing can use them any
- * more, and a long-running emulator would otherwise hold their bytes for good.
+ * Marks an open (or failed) session past its lifetime `expired` and drops its parts: nothing can use
+ * them any more, and a long-running emulator would otherwise hold their bytes for good.
  */
 const expireIfDue = (ctx: Ctx, s: Session): void => {
-  if (s.state !== 'open' || ctx.config.clock() < s.expiresAt) return
+  if ((s.state !== 'open' && s.state !== 'failed') || ctx.config.clock() < s.expiresAt) return
   s.state = 'expired'
   s.parts.clear()
   s.whole.pending.clear()
@@ -52,8 +52,9 @@ export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed
     throw fail(404, 'not_found', `Upload session ${id} not found`)
   }
   if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
-  if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
+  // Past its lifetime a session is expired, whether it had failed or not.
   refuseExpired(ctx, s)
+  if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
   return s
 }
 
@@ -117,21 +118,21 @@ const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: strin
 }
 
 /** With `faults.sessionConflict`: `409 session_conflict` carrying this user's open session for the same file, if any. */
-const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName: string; fileId?: string }): void => {
+const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName?: string; fileId?: string }): void => {
   if (!ctx.config.sessionConflict) return
   const now = ctx.config.clock()
-  const name = target.fileName.toLowerCase()
+  const name = target.fileName?.toLowerCase()
   for (const s of ctx.store.sessions.values()) {
     const sameFile = target.fileId !== undefined
       ? s.fileId === target.fileId
-      : s.fileId === undefined && s.folderId === target.folderId && s.fileName.toLowerCase() === name
+      : s.fileId === undefined && s.folderId === target.folderId && s.fileName?.toLowerCase() === name
     if (sameFile && s.state === 'open' && s.token === ctx.token && now < s.expiresAt) {
       throw fail(409, 'session_conflict', `An upload session for this file is already open: ${s.id}`, { session: sessionJson(ctx, s) })
     }
   }
 }
 
-const newSession = (ctx: Ctx, fields: { folderId: string; fileName: string; fileSize: number; fileId?: string }): Response => {
+const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fileSize: number; fileId?: string }): Response => {
   // Sessions nobody uses again would keep their parts: each new one frees those past their lifetime.
   for (const other of ctx.store.sessions.values()) expireIfDue(ctx, other)
   sessionConflict(ctx, fields)
@@ -178,7 +179,9 @@ export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Respon
   if (!file) throw fail(404, 'not_found', `File ${fileId.slice(0, 64)} not found`)
   const body = await readJson(ctx.request)
   const fileSize = checkSize(ctx.config, body['file_size'])
-  const fileName = body['file_name'] === undefined ? file.name : checkName(body['file_name'])
+  // Without a new name the file keeps its own, whatever it is at the commit: none is taken now.
+  if (body['file_name'] === undefined) return newSession(ctx, { folderId: file.folderId, fileSize, fileId: file.id })
+  const fileName = checkName(body['file_name'])
   conflict(ctx, file.folderId, fileName, file.id)
   return newSession(ctx, { folderId: file.folderId, fileName, fileSize, fileId: file.id })
 }

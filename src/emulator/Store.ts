@@ -37,7 +37,11 @@ export interface Session {
   /** The file a new-version session updates (`POST /files/:id/upload_sessions`). */
   readonly fileId?: string
   readonly folderId: string
-  readonly fileName: string
+  /**
+   * The name the file gets at the commit. A new-version session created without `file_name` has
+   * none: the file keeps the name it has when committed (OAS: `file_name` is "the optional new name").
+   */
+  readonly fileName?: string
   readonly fileSize: number
   readonly partSize: number
   readonly totalParts: number

@@ -7,9 +7,15 @@
 import { serve } from './node.ts'
 import type { Storage } from './Options.ts'
 
+/** A whole number from the environment (plain digits: `20MB` or `1KiB` would read as NaN and be ignored, so they are refused). */
 const env = (name: string): number | undefined => {
-  const v = process.env[name]
-  return v === undefined || v === '' ? undefined : Number(v)
+  const v = process.env[name]?.trim()
+  if (v === undefined || v === '') return undefined
+  if (!/^\d+$/.test(v)) {
+    process.stderr.write(`${name} must be a whole number (plain digits, in bytes or ms), got ${JSON.stringify(v)}\n`)
+    process.exit(2)
+  }
+  return Number(v)
 }
 
 const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
@@ -17,7 +23,12 @@ const minFileSize = env('BOX_MIN_FILE_SIZE')
 const partSize = env('BOX_PART_SIZE')
 const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')
 const latencyMs = env('BOX_LATENCY_MS')
-const storage = process.env['BOX_STORAGE'] as Storage | undefined
+const storageName = process.env['BOX_STORAGE'] || undefined
+if (storageName !== undefined && storageName !== 'memory' && storageName !== 'digest') {
+  process.stderr.write(`BOX_STORAGE must be memory or digest, got ${JSON.stringify(storageName)}\n`)
+  process.exit(2)
+}
+const storage: Storage | undefined = storageName
 
 const box = await serve({
   port: env('PORT') ?? 0,

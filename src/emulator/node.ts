@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
+import { withCors } from './Cors.ts'
 import { makeEmulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isReset, resetError } from './Reset.ts'
@@ -114,6 +115,16 @@ const refused = (req: IncomingMessage): Response | undefined => {
   return undefined
 }
 
+/**
+ * An answer written straight to the socket (the request never became a `Request`), closing the
+ * connection: still Box's error body and the CORS header every answer carries.
+ */
+const raw = (status: number, reason: string, code: string, message: string, extra = ''): string => {
+  const text = JSON.stringify(body(boxError(status, code, message)))
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+    `Access-Control-Allow-Origin: *\r\n${extra}Connection: close\r\n\r\n${text}`
+}
+
 const toRequest = (origin: string, req: IncomingMessage): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
@@ -179,14 +190,15 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   // `Connection: close`) and is closed. A request whose body did not arrive whole never will: its
   // connection is closed at once, and the handler sees a reset.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    const answer = error.code === 'HPE_HEADER_OVERFLOW' ? raw(431, 'Request Header Fields Too Large', 'request_header_fields_too_large', 'The request headers are too large')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? raw(408, 'Request Timeout', 'request_timeout', 'The request did not arrive in time')
+      : raw(400, 'Bad Request', 'bad_request', `The request could not be parsed (${error.code ?? 'malformed'})`)
     const pending = answering.get(socket)
     const close = (): void => {
       // No status line inside an answer already begun (Node's own rule): the connection just ends.
       const begun = pending !== undefined && pending.res.headersSent && !pending.res.writableFinished
       if (!socket.writable || begun) return void socket.destroy()
-      socket.end(error.code === 'HPE_CLOSED_CONNECTION' ? '' : `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy())
+      socket.end(error.code === 'HPE_CLOSED_CONNECTION' ? '' : answer, () => socket.destroy())
     }
     if (pending === undefined || pending.res.writableFinished || !pending.req.complete) return close()
     pending.res.once('finish', close).once('close', close)
@@ -196,7 +208,7 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     // Node gives this socket no 'error' listener: a client's reset must not become an uncaught exception.
     socket.on('error', () => socket.destroy())
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: ${serverMethods}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, () => socket.destroy())
+    socket.end(raw(405, 'Method Not Allowed', 'method_not_allowed', 'CONNECT is not allowed here: this server is no proxy', `Allow: ${serverMethods}\r\n`), () => socket.destroy())
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     answering.set(req.socket, { req, res })
@@ -210,7 +222,10 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
     })
     // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
     Promise.resolve()
-      .then(() => refused(req) ?? app.fetch(toRequest(origin, req)))
+      .then(() => {
+        const own = refused(req)
+        return own === undefined ? app.fetch(toRequest(origin, req)) : withCors(own)
+      })
       .then((response) => write(response, res))
       .catch((e: unknown) => {
         if (isReset(e)) return void req.socket.destroy()

@@ -1,0 +1,142 @@
+/**
+ * Where the emulator must be as strict as the protocol, so that a client's mistake fails here as it
+ * may at Box (found by a contract review): dates without an offset, digests that are not canonical
+ * base64, a new version's name, an expired failed session, unit-suffixed settings, the adapter's own answers.
+ */
+import { connect } from 'node:net'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { defaultPartSize } from '../../src/emulator/Config.ts'
+import { emulator } from '../../src/emulator/index.ts'
+import {
+  SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, status, uniqueName,
+  uploadAll, uploadFile, withEmulator, type Session,
+} from '../helpers/box.ts'
+import { runModule } from '../helpers/childModule.ts'
+
+test('should refuse commit dates that are not RFC 3339 with an offset (read in the server\'s time zone otherwise)', () =>
+  withEmulator(SMALL, async (em) => {
+    for (const date of ['2024-01-01T00:00:00', 'Jan 2 2024 10:00', '2024-01-01', '2024-01-01 00:00:00Z']) {
+      const bytes = randomFile(1500)
+      const s = await openSession(em, bytes.length)
+      const r = await commit(s, bytes, await uploadAll(s, bytes), { attributes: { content_modified_at: date } })
+      assertBoxError(r, 400, 'bad_request')
+      assert.match(r.text, 'RFC 3339 date-time with an offset', date)
+    }
+    for (const [date, stored] of [['2024-01-01T00:00:00-08:00', '2024-01-01T08:00:00Z'], ['2024-01-02T03:04:05.250Z', '2024-01-02T03:04:05Z']] as const) {
+      const bytes = randomFile(1500)
+      const s = await openSession(em, bytes.length)
+      const r = await commit(s, bytes, await uploadAll(s, bytes), { attributes: { content_created_at: date } })
+      assert.is(r.status, 201, r.text)
+      assert.is(r.json.entries[0].content_created_at, stored)
+    }
+  }))
+
+test('should refuse a Digest that is not canonical base64 with its padding, on parts and on commit', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const good = sha1Base64(bytes.subarray(0, 1024))
+    // The last character's unused bits differ (same 20 bytes to a lenient decoder).
+    const last = good.at(-2) as string
+    const otherBits = good.slice(0, -2) + String.fromCharCode(last.charCodeAt(0) ^ 1) + '='
+    for (const value of [good.slice(0, -1), `${good.slice(0, 4)} ${good.slice(4)}`, otherBits]) {
+      assertBoxError(await putPart(s, bytes, 0, { digest: `sha=${value}` }), 400, 'invalid_digest')
+    }
+    const parts = await uploadAll(s, bytes)
+    assertBoxError(await commit(s, bytes, parts, { digest: `sha=${sha1Base64(bytes).slice(0, -1)}` }), 400, 'invalid_digest')
+    assert.is((await commit(s, bytes, parts, { digest: `SHA-1=${sha1Base64(bytes)}` })).status, 201)
+  }))
+
+test('should rename a file at a new version only when its session was given a file_name', () =>
+  withEmulator(SMALL, async (em) => {
+    const first = await uploadFile(em, randomFile(1500), uniqueName('a'))
+    const open = async (body: Record<string, unknown>): Promise<Session> => {
+      const r = await createVersionSession(em, first.id, { file_size: 1500, ...body })
+      assert.is(r.status, 201, r.text)
+      return r.json as Session
+    }
+    const keeps = await open({})
+    const renames = await open({ file_name: uniqueName('b') })
+    const [v1, v2] = [randomFile(1500), randomFile(1500)]
+    const renamed = await commit(renames, v2, await uploadAll(renames, v2))
+    assert.is(renamed.status, 201, renamed.text)
+    const newName = renamed.json.entries[0].name as string
+    const kept = await commit(keeps, v1, await uploadAll(keeps, v1))
+    assert.is(kept.status, 201, kept.text)
+    assert.is(kept.json.entries[0].name, newName, 'the name the file has at the commit, not the one it had when the session was made')
+  }))
+
+test('should answer 410 session_expired for a failed session past its lifetime, DELETE included', () => {
+  let now = 1_000_000
+  return withEmulator({ ...SMALL, sessionTtlMs: 1000, clock: () => now, faults: { uploadFailedAfterParts: 1 } }, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    assert.is((await putPart(s, bytes, 0)).status, 200)
+    assertBoxError(await status(s), 410, 'upload_failed')
+    now += 5000
+    assertBoxError(await status(s), 410, 'session_expired')
+    assertBoxError(await call('DELETE', s.session_endpoints.abort), 410, 'session_expired')
+  })
+})
+
+test('should keep every file within 10,000 parts by default, and refuse a part size that is not a whole number of bytes', () => {
+  const GiB = 1024 ** 3
+  for (const size of [20_000_000, 256 * 2 ** 20, 300 * GiB, 312.5 * GiB, 313 * GiB, 1024 * GiB, 5 * 1024 * GiB]) {
+    const part = defaultPartSize(size)
+    assert.ok(Math.ceil(size / part) <= 10_000, `${size} bytes in parts of ${part}`)
+    assert.is(part % (1024 * 1024), 0)
+  }
+  assert.is(defaultPartSize(1024 * GiB), 105 * 1024 * 1024)
+  assert.is(defaultPartSize(300 * GiB), 32 * 1024 * 1024)
+  for (const partSize of [0, 1.5, Number.NaN, -1]) assert.throws(() => emulator({ partSize }), /partSize must be a whole number/)
+  assert.throws(() => emulator({ faults: { retryAfterSeconds: 1.5 } }), /retryAfterSeconds must be a whole number/)
+})
+
+test('should refuse unit-suffixed numbers in the standalone emulator\'s environment instead of ignoring them', async () => {
+  const failed = await runModule(`
+    import { execFileSync } from 'node:child_process'
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], { env: { ...process.env, PORT: '0', BOX_PART_SIZE: '1KiB' }, stdio: 'pipe', timeout: 10000 })
+      console.log('started')
+    } catch (e) {
+      console.log(JSON.stringify({ status: e.status, stderr: String(e.stderr) }))
+    }
+  `)
+  const result = JSON.parse(failed) as { status: number; stderr: string }
+  assert.is(result.status, 2)
+  assert.match(result.stderr, 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"')
+})
+
+test('should give the adapter\'s own answers Box\'s error body and the CORS header', () =>
+  withEmulator(SMALL, async (em) => {
+    const { port } = new URL(em.url)
+    const rawAnswer = (text: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(text))
+      let got = ''
+      socket.setEncoding('utf8').on('data', (d: string) => { got += d }).on('end', () => resolve(got)).on('error', reject)
+      setTimeout(() => { socket.destroy(); resolve(got) }, 3000)
+    })
+    for (const [request, status, code] of [
+      ['CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n', 405, 'method_not_allowed'],
+      ['GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400, 'bad_request'],
+      ['TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 405, 'method_not_allowed'],
+    ] as const) {
+      const answer = await rawAnswer(request)
+      assert.ok(answer.startsWith(`HTTP/1.1 ${status} `), answer)
+      assert.match(answer.toLowerCase(), 'access-control-allow-origin: *')
+      const bodyText = answer.slice(answer.indexOf('\r\n\r\n') + 4)
+      assert.is((JSON.parse(bodyText) as { code: string }).code, code, request)
+    }
+  }))
+
+test('should send no error code in WWW-Authenticate when no token came (RFC 6750 §3.1)', () =>
+  withEmulator(SMALL, async (em) => {
+    const none = await call('POST', `${em.url}/files/upload_sessions`, { token: null, json: { folder_id: '0', file_size: 10, file_name: 'x' } })
+    assert.is(none.status, 401)
+    assert.is(none.headers.get('www-authenticate'), 'Bearer realm="Service"')
+    const bad = await call('POST', `${em.url}/files/upload_sessions`, { token: 'nope', json: { folder_id: '0', file_size: 10, file_name: 'x' } })
+    assert.is(bad.headers.get('www-authenticate'), 'Bearer realm="Service", error="invalid_token"')
+  }))
+
+test.run()
