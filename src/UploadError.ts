@@ -217,7 +217,7 @@ const advice = (error: HttpError): string => {
   const status = error.status
   if (status === 0 || (status >= 300 && status < 400)) return 'A redirect is not followed, so the token never reaches another host: use the final URL (add its host to allowedHosts if you trust it).'
   if (status === 401) return 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
-  if (status === 403) return 'The token\'s user may not do this (no permission on the folder or file, or not the user who created the upload session): use a token of a user with access.'
+  if (status === 403) return 'The token\'s user may not do this (no permission, or another user\'s upload session): use a token of a user with access.'
   if (status === 404) return 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
   if (status === 409) return 'It conflicts with a file, a part, or an open session for this file (resume that one by contextInfo.session.id).'
   // Box's 410s: session_expired and upload_failed.
@@ -225,7 +225,8 @@ const advice = (error: HttpError): string => {
   if (status === 412) return 'The file changed since the etag given in If-Match: fetch the file again and retry with its current etag.'
   if (status === 429) return `Box is rate-limiting this user: wait and retry.${retry}`
   if (status >= 500) return `Box (or a proxy in front of it) had a temporary problem: retry later.${retry}`
-  return `Check the request's parameters.${retry}`
+  // A 202 past the commit's deadline or maxRetryAfterMs: its message already says to commit again later.
+  return status === 202 ? retry.trim() : `Check the request's parameters.${retry}`
 }
 
 const conflictId = (contextInfo: unknown): string | undefined => {

@@ -71,6 +71,14 @@ Message('should name the field path of a bad part_size (missing, string, 0) and 
   assert.is(errorPath(errorsOf(t.type({ entries: t.array(t.type({ size: t.number })) }), { entries: [{ size: 1 }, { size: 'x' }] })[0]!.context), 'entries[1].size')
 })
 
+Message('should not advise checking the parameters for a commit still answered 202 past its deadline: it says to commit again later', () => {
+  const text = message(httpError({ status: 202, method: 'POST', url: 'https://upload.box.com/api/2.0/files/upload_sessions/S/commit',
+    message: 'Box was still processing the parts, past the commit deadline or maxRetryAfterMs; commit again later', retryAfterMs: 5000 }))
+  assert.not.match(text, 'Check the request')
+  assert.ok(text.endsWith('commit again later". Box asks to wait 5 s.'), text)
+  assert.match(message(httpError({ status: 400, method: 'POST', url: 'u' })), 'Check the request\'s parameters.')
+})
+
 const Retryable = suite('isRetryable')
 
 Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing else', () => {

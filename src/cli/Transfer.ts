@@ -191,7 +191,8 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explain(error)}`, error, FAILED, refused)
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
-      await State.remove(statePath)()
+      // Only a resumed upload's own state goes: a new upload's failure leaves an earlier one's to resume.
+      if (prior !== undefined) await State.remove(statePath)()
     }
     // A session gone when resumed: committed (a commit the interruption cut off may have been applied), aborted, or expired.
     const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404

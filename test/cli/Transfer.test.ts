@@ -522,6 +522,31 @@ Refusals('should abort the session on a 403 storage_limit_exceeded at the commit
   }
 })
 
+Refusals('should leave an earlier interrupted upload\'s state when a new upload of the file fails', async () => {
+  // Every session fails (410 upload_failed) once it holds 2 parts: the new upload fails for good.
+  const seen: Array<RequestRecord> = []
+  const failing = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 60, uploadFailedAfterParts: 2 }, onRequest: (r) => void seen.push(r) })
+  const temp = await tempDir()
+  try {
+    const path = join(temp.path, 'twice.bin')
+    await writeFileOf(path, 4 * 1024 * 1024, 59)
+    const args = ['--upload-url', failing.url, '--token', TOKEN, ...small]
+    const first = start([path, ...args, '--concurrency', '1'])
+    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+    first.child.kill('SIGINT')
+    assert.is((await first.done).code, 130)
+    const statePath = join(temp.path, '.box-upload-state.twice.bin.json')
+    const before = await readFile(statePath, 'utf8')
+    const second = await run([path, ...args])
+    assert.is(second.code, 1, second.stderr)
+    assert.match(second.stderr, 'upload_failed')
+    assert.is(await readFile(statePath, 'utf8'), before, 'the interrupted upload can still be resumed')
+  } finally {
+    await failing.close()
+    await temp.remove()
+  }
+})
+
 Embedded.run()
 Remote.run()
 Committing.run()
