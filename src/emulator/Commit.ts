@@ -92,7 +92,22 @@ interface Attributes {
  * (`2024-01-01T00:00:00`) `Date.parse` reads local time, so the stored date would depend on the
  * machine's time zone; other forms it takes (`Jan 2 2024`) are not RFC 3339 at all.
  */
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/
+
+/**
+ * The instant an RFC 3339 date-time names, or `undefined`. Fields out of range are refused, where
+ * `Date.parse` would roll them over (`2024-02-31` as March 2nd, `24:00` as the next day); a leap
+ * second (`:60`) is the next second's start, as most systems take it.
+ */
+const instant = (text: string): number | undefined => {
+  const m = rfc3339.exec(text)
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 10, 11].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number, number, number]
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59) return undefined
+  const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
+  return Date.UTC(year, month - 1, day, hour, minute, second) - offset
+}
 
 const parseAttributes = (attributes: unknown): Attributes => {
   if (attributes === undefined || attributes === null) return {}
@@ -102,10 +117,11 @@ const parseAttributes = (attributes: unknown): Attributes => {
   for (const key of ['content_modified_at', 'content_created_at'] as const) {
     const v = a[key]
     if (v === undefined) continue
-    if (typeof v !== 'string' || !rfc3339.test(v) || Number.isNaN(Date.parse(v))) {
+    const at = typeof v === 'string' ? instant(v) : undefined
+    if (at === undefined) {
       throw fail(400, 'bad_request', `attributes.${key} must be an RFC 3339 date-time with an offset, e.g. 2024-01-02T03:04:05Z or 2024-01-02T03:04:05-08:00`)
     }
-    out[key] = new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    out[key] = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')
   }
   if (a['description'] !== undefined) {
     if (typeof a['description'] !== 'string') throw fail(400, 'bad_request', 'attributes.description must be a string')

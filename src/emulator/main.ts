@@ -38,6 +38,10 @@ const box = await serve({
   ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
   ...(storage ? { storage } : {}),
   ...(latencyMs !== undefined ? { faults: { latencyMs } } : {}),
+}).catch((error: unknown) => {
+  // A setting the emulator refuses (BOX_PART_SIZE=0, say), or a port in use: one line, not a stack trace.
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  return process.exit(2)
 })
 
 console.log(`Box upload-session emulator

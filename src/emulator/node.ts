@@ -179,7 +179,13 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   const port = typeof address === 'object' && address !== null ? address.port : 0
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   // Socket chunks are fresh buffers nobody else holds: the emulator may keep them without copying.
-  const app = makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true)
+  // Options it refuses must not leave a server listening with nothing to answer (nor its port taken).
+  const app = await Promise.resolve()
+    .then(() => makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true))
+    .catch(async (error: unknown) => {
+      await new Promise((resolve) => server.close(resolve))
+      throw error
+    })
   // The request being answered on each connection: see 'clientError'.
   const answering = new WeakMap<Duplex, { readonly req: IncomingMessage; readonly res: ServerResponse }>()
   // A request the parser refuses after a complete one on the same connection (bytes past its body,

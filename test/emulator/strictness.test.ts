@@ -8,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
 import { emulator } from '../../src/emulator/index.ts'
+import { serve } from '../../src/emulator/node.ts'
 import {
   SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, status, uniqueName,
   uploadAll, uploadFile, withEmulator, type Session,
@@ -16,14 +17,18 @@ import { runModule } from '../helpers/childModule.ts'
 
 test('should refuse commit dates that are not RFC 3339 with an offset (read in the server\'s time zone otherwise)', () =>
   withEmulator(SMALL, async (em) => {
-    for (const date of ['2024-01-01T00:00:00', 'Jan 2 2024 10:00', '2024-01-01', '2024-01-01 00:00:00Z']) {
+    // Without an offset, not RFC 3339, or a field out of range (Date.parse would roll it over).
+    for (const date of ['2024-01-01T00:00:00', 'Jan 2 2024 10:00', '2024-01-01', '2024-01-01 00:00:00Z', '2024-02-31T00:00:00Z', '2023-02-29T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:00:00+24:00']) {
       const bytes = randomFile(1500)
       const s = await openSession(em, bytes.length)
       const r = await commit(s, bytes, await uploadAll(s, bytes), { attributes: { content_modified_at: date } })
       assertBoxError(r, 400, 'bad_request')
       assert.match(r.text, 'RFC 3339 date-time with an offset', date)
     }
-    for (const [date, stored] of [['2024-01-01T00:00:00-08:00', '2024-01-01T08:00:00Z'], ['2024-01-02T03:04:05.250Z', '2024-01-02T03:04:05Z']] as const) {
+    for (const [date, stored] of [
+      ['2024-01-01T00:00:00-08:00', '2024-01-01T08:00:00Z'], ['2024-01-02T03:04:05.250Z', '2024-01-02T03:04:05Z'],
+      ['2024-02-29t12:00:00+05:45', '2024-02-29T06:15:00Z'], ['2016-12-31T23:59:60Z', '2017-01-01T00:00:00Z'],
+    ] as const) {
       const bytes = randomFile(1500)
       const s = await openSession(em, bytes.length)
       const r = await commit(s, bytes, await uploadAll(s, bytes), { attributes: { content_created_at: date } })
@@ -93,19 +98,38 @@ test('should keep every file within 10,000 parts by default, and refuse a part s
   assert.throws(() => emulator({ faults: { retryAfterSeconds: 1.5 } }), /retryAfterSeconds must be a whole number/)
 })
 
-test('should refuse unit-suffixed numbers in the standalone emulator\'s environment instead of ignoring them', async () => {
-  const failed = await runModule(`
-    import { execFileSync } from 'node:child_process'
-    try {
-      execFileSync(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], { env: { ...process.env, PORT: '0', BOX_PART_SIZE: '1KiB' }, stdio: 'pipe', timeout: 10000 })
-      console.log('started')
-    } catch (e) {
-      console.log(JSON.stringify({ status: e.status, stderr: String(e.stderr) }))
-    }
-  `)
-  const result = JSON.parse(failed) as { status: number; stderr: string }
-  assert.is(result.status, 2)
-  assert.match(result.stderr, 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"')
+test('should refuse unit-suffixed numbers and refused settings in the standalone emulator\'s environment, in one line', async () => {
+  for (const [value, said] of [['1KiB', 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'], ['0', 'partSize must be a whole number of bytes from 1 up, got 0']] as const) {
+    const failed = await runModule(`
+      import { execFileSync } from 'node:child_process'
+      try {
+        execFileSync(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], { env: { ...process.env, PORT: '0', BOX_PART_SIZE: '${value}' }, stdio: 'pipe', timeout: 10000 })
+        console.log('started')
+      } catch (e) {
+        console.log(JSON.stringify({ status: e.status, stderr: String(e.stderr) }))
+      }
+    `)
+    const result = JSON.parse(failed) as { status: number; stderr: string }
+    assert.is(result.status, 2, result.stderr)
+    assert.is(result.stderr, `${said}\n`)
+  }
+})
+
+test('should not leave a server listening when serve() refuses its options: the port is free again', async () => {
+  const first = await serve({ port: 0, partSize: 2048 })
+  const { port } = new URL(first.url)
+  await first.close()
+  await serve({ port: Number(port), partSize: 0 }).then(
+    () => assert.unreachable('partSize 0 is refused'),
+    (error: unknown) => assert.match(String(error), 'partSize must be a whole number'),
+  )
+  const again = await serve({ port: Number(port), partSize: 2048, minFileSize: 1 })
+  try {
+    const r = await call('POST', `${again.url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 10, file_name: uniqueName() } })
+    assert.is(r.status, 201, r.text)
+  } finally {
+    await again.close()
+  }
 })
 
 test('should give the adapter\'s own answers Box\'s error body and the CORS header', () =>
