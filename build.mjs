@@ -55,17 +55,23 @@ await build({
 // Declarations mirror src/ under dist/types; each entry gets a .d.ts and .d.cts that re-export it.
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 // Sources import with `.ts` extensions (so Deno runs them as they are); declarations must say `.js`.
+// A CommonJS mirror (`.d.cts` importing `.cjs`) for `require` consumers: under `module: Node16`, a
+// `.d.cts` that re-exports ESM declarations is an error (TS1479) unless `skipLibCheck` hides it.
+const relative = /(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\.ts\2/g
 for (const file of readdirSync('dist/types', { recursive: true })) {
   if (!String(file).endsWith('.d.ts')) continue
   const path = `dist/types/${file}`
-  writeFileSync(path, readFileSync(path, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\.ts\2/g, '$1$2$3.js$2'))
+  const text = readFileSync(path, 'utf8')
+  writeFileSync(path, text.replace(relative, '$1$2$3.js$2'))
+  mkdirSync(dirname(`dist/types-cjs/${file}`), { recursive: true })
+  writeFileSync(`dist/types-cjs/${String(file).replace(/\.d\.ts$/, '.d.cts')}`, text.replace(relative, '$1$2$3.cjs$2'))
 }
 for (const [source, out] of Object.entries(entries)) {
-  const target = './' + source.replace(/^src\//, 'types/').replace(/\.ts$/, '.js')
+  const target = (dir, ext) => './' + source.replace(/^src\//, `${dir}/`).replace(/\.ts$/, ext)
   const depth = out.split('/').length - 1
-  const rel = depth === 0 ? target : '../'.repeat(depth) + target.slice(2)
+  const rel = (path) => (depth === 0 ? path : '../'.repeat(depth) + path.slice(2))
   mkdirSync(dirname(`dist/${out}`), { recursive: true })
-  writeFileSync(`dist/${out}.d.ts`, `export * from '${rel}'\n`)
-  writeFileSync(`dist/${out}.d.cts`, `export * from '${rel}'\n`)
+  writeFileSync(`dist/${out}.d.ts`, `export * from '${rel(target('types', '.js'))}'\n`)
+  writeFileSync(`dist/${out}.d.cts`, `export * from '${rel(target('types-cjs', '.cjs'))}'\n`)
 }
 console.log('built dist/')

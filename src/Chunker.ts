@@ -46,10 +46,13 @@ export interface ChunkerOptions {
  */
 export type Chunker<Buffer extends ArrayBufferLike = ArrayBuffer> = TransformStream<Uint8Array, Part<Buffer>> & { readonly digest: Promise<string> }
 
-/** Makes a chunker from `Options`; with `shared: true` its parts' buffers may be shared memory. */
+/**
+ * Makes a chunker from `Options`: without `shared` (or with `false`) its parts are plain
+ * `ArrayBuffer` views; with `shared: true`, or a flag only known at run time, they may be shared memory.
+ */
 export interface MakeChunker<Options> {
-  (options: Options & { readonly shared: true }): Chunker<ArrayBufferLike>
-  (options: Options): Chunker
+  (options: Options & { readonly shared?: false }): Chunker
+  (options: Options): Chunker<ArrayBufferLike>
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ export const Session = t.type({
 export type Session = t.TypeOf<typeof Session> & {
   /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
   readonly chunker: {
-    (options: SessionChunkerOptions & { readonly shared: true }): Chunker<ArrayBufferLike>
-    (options?: SessionChunkerOptions): Chunker
+    (options?: SessionChunkerOptions & { readonly shared?: false }): Chunker
+    (options?: SessionChunkerOptions): Chunker<ArrayBufferLike>
   }
 }
 
@@ -60,7 +60,7 @@ export const listPartsLimit = 1000
 /** Attaches `chunker()` to session data (for example after a spread, which drops it). */
 export const revive = (data: t.TypeOf<typeof Session>): Session => {
   const session = { ...data }
-  const cut: Session['chunker'] = (options) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize })
+  const cut = ((options?: SessionChunkerOptions) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize })) as Session['chunker']
   Object.defineProperty(session, 'chunker', { value: cut, enumerable: false })
   return session as Session
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chunker } from '../src/Chunker.ts'
+import { type Chunker as ChunkerType, chunker } from '../src/Chunker.ts'
 import { partRanges } from '../src/Cut.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
@@ -120,6 +120,16 @@ Chunker(`should keep ArrayBuffer memory within a few parts (${defaultSha1.implem
   await pushReleasing(defaultSha1, () => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)))
   // 16 MiB of input is allocated inside; the parts themselves must stay within (depth + 2) MiB
   assert.ok(peak <= (16 + defaultSha1.depth + 3) * 1024 * 1024, `peak ${(peak / 1048576).toFixed(1)} MiB`)
+})
+
+Chunker('should type the parts of a chunker whose shared flag is known only at run time as possibly shared memory', async () => {
+  const shared = process.env['NEVER_SET_BY_ANYONE'] === undefined
+  // @ts-expect-error a flag known only at run time may give views of a SharedArrayBuffer, which a plain Chunker's type rules out
+  const plain: ChunkerType<ArrayBuffer> = chunker({ partSize: 2 * 1024 * 1024, fileSize: 3 * 1024 * 1024, shared })
+  const outcome = await run(plain as ChunkerType<ArrayBufferLike>, [new Uint8Array(3 * 1024 * 1024)])
+  assert.ok(outcome.parts.some((part) => part.bytes.buffer instanceof SharedArrayBuffer), 'under Node, shared: true gives shared memory')
+  const unshared: ChunkerType<ArrayBuffer> = chunker({ partSize: 4, fileSize: 8, shared: false })
+  assert.ok(unshared.readable instanceof ReadableStream)
 })
 
 Chunker.run()

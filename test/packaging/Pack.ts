@@ -17,7 +17,7 @@ export const installPacked = (dir: string): string => {
   mkdirSync(installed, { recursive: true })
   const packed = mkdtempSync(join(tmpdir(), 'box-pack-'))
   try {
-    const output = execFileSync('npm', ['pack', '--json', '--pack-destination', packed, root], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packed, root], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
     const [tarball] = JSON.parse(output) as Array<{ readonly filename: string }>
     if (tarball === undefined) throw new Error('npm pack made nothing')
     execFileSync('tar', ['-xzf', join(packed, tarball.filename), '-C', installed, '--strip-components=1'])

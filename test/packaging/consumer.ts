@@ -51,6 +51,33 @@ const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray
   return ['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`))
 }
 
+/**
+ * The package's declarations as a TypeScript user gets them, ESM and CommonJS, under `module` node16 and
+ * nodenext, without `skipLibCheck`: a `.d.cts` that re-exported ESM declarations failed under node16 (TS1479).
+ */
+const typeCheck = (): void => {
+  const use = (load: string) => `${load}
+export const check = async (): Promise<string> => {
+  const box = client({ token: 'dev-token' })
+  const failure: UploadError | undefined = undefined as UploadError | undefined
+  const tag: string | undefined = failure?._tag
+  return typeof upload(box) + typeof emulator + typeof serve + String(tag)
+}
+`
+  writeFileSync(join(consumer, 'types.mts'), use(`import { client, upload, type UploadError } from 'box-chunked-upload'
+import { emulator } from 'box-chunked-upload/emulator'
+import { serve } from 'box-chunked-upload/emulator/node'`))
+  writeFileSync(join(consumer, 'types.cts'), use(`import { client, upload, type UploadError } from 'box-chunked-upload'
+import { emulator } from 'box-chunked-upload/emulator'
+import { serve } from 'box-chunked-upload/emulator/node'`))
+  for (const module of ['node16', 'nodenext']) {
+    const config = { compilerOptions: { strict: true, module, moduleResolution: module, target: 'es2022', lib: ['es2022', 'dom'], types: ['node'], skipLibCheck: false, noEmit: true }, files: ['types.mts', 'types.cts'] }
+    writeFileSync(join(consumer, `tsconfig.${module}.json`), JSON.stringify(config))
+    run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${module}.json`])
+    console.log(`[package] ok types (ESM and CommonJS, module ${module}, no skipLibCheck)`)
+  }
+}
+
 const run = (command: string, args: ReadonlyArray<string>): string =>
   execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
 
@@ -68,6 +95,7 @@ try {
     run(resolve(root, 'node_modules/.bin/bun'), ['run', 'bun.mjs']),
   ]
   process.stdout.write(lines.join(''))
+  typeCheck()
   // Node, Deno and Bun: node:crypto (through the package's own `exports["./sha1"]` conditions).
   if (lines.some((line) => !/\[package\] ok .* sha1=\S*node:crypto/.test(line))) throw new Error('a consumer run failed or did not get the node:crypto SHA-1')
   // The installed package's bin: no sources, no tsx of its own in the package, so it must run dist/cli.js.
