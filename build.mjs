@@ -74,4 +74,5 @@ for (const [source, out] of Object.entries(entries)) {
   writeFileSync(`dist/${out}.d.ts`, `export * from '${rel(target('types', '.js'))}'\n`)
   writeFileSync(`dist/${out}.d.cts`, `export * from '${rel(target('types-cjs', '.cjs'))}'\n`)
 }
-console.log('built dist/')
+// On stderr: `npm pack --json` runs this (prepack), and its stdout must stay JSON.
+console.error('built dist/')

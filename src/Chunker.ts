@@ -39,6 +39,9 @@ export interface ChunkerOptions {
   readonly shared?: boolean
 }
 
+/** Options of a chunker whose parts are plain `ArrayBuffer` views (no `shared`, or `false`): what `fetch` and `crypto.subtle` take. */
+export type PlainChunkerOptions = ChunkerOptions & { readonly shared?: false }
+
 /**
  * Bytes in, parts out. `digest` is the whole file's SHA-1 (base64), resolved once the source has
  * ended with exactly `fileSize` bytes and every part is hashed; on failure the stream errors and
@@ -49,6 +52,8 @@ export type Chunker<Buffer extends ArrayBufferLike = ArrayBuffer> = TransformStr
 /**
  * Makes a chunker from `Options`: without `shared` (or with `false`) its parts are plain
  * `ArrayBuffer` views; with `shared: true`, or a flag only known at run time, they may be shared memory.
+ * Options in a variable typed `ChunkerOptions` count as the latter (their `shared` is a `boolean`):
+ * type it `PlainChunkerOptions` for plain parts.
  */
 export interface MakeChunker<Options> {
   (options: Options & { readonly shared?: false }): Chunker

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type Chunker as ChunkerType, chunker } from '../src/Chunker.ts'
+import { type Chunker as ChunkerType, type ChunkerOptions, type PlainChunkerOptions, chunker } from '../src/Chunker.ts'
 import { partRanges } from '../src/Cut.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
@@ -130,6 +130,13 @@ Chunker('should type the parts of a chunker whose shared flag is known only at r
   assert.ok(outcome.parts.some((part) => part.bytes.buffer instanceof SharedArrayBuffer), 'under Node, shared: true gives shared memory')
   const unshared: ChunkerType<ArrayBuffer> = chunker({ partSize: 4, fileSize: 8, shared: false })
   assert.ok(unshared.readable instanceof ReadableStream)
+  // Options kept in a variable: typed PlainChunkerOptions, they give plain parts; typed ChunkerOptions, they may not.
+  const plainOptions: PlainChunkerOptions = { partSize: 4, fileSize: 8 }
+  const fromPlain: ChunkerType<ArrayBuffer> = chunker(plainOptions)
+  const anyOptions: ChunkerOptions = plainOptions
+  // @ts-expect-error a ChunkerOptions value's shared is a boolean: its parts may be shared memory
+  const fromAny: ChunkerType<ArrayBuffer> = chunker(anyOptions)
+  assert.ok(fromPlain.readable instanceof ReadableStream && fromAny.readable instanceof ReadableStream)
 })
 
 Chunker.run()

@@ -103,10 +103,18 @@ const instant = (text: string): number | undefined => {
   const m = rfc3339.exec(text)
   if (!m) return undefined
   const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 10, 11].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number, number, number]
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  const daysInMonth = new Date(utc(year, month, 0)).getUTCDate()
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59) return undefined
   const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
-  return Date.UTC(year, month - 1, day, hour, minute, second) - offset
+  return utc(year, month - 1, day, hour, minute, second) - offset
+}
+
+/** `Date.UTC` for every year RFC 3339 has (0000–9999): `Date.UTC` itself takes years 0–99 as 1900–1999. */
+const utc = (year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0): number => {
+  const date = new Date(0)
+  date.setUTCFullYear(year, monthIndex, day)
+  date.setUTCHours(hour, minute, second, 0)
+  return date.getTime()
 }
 
 const parseAttributes = (attributes: unknown): Attributes => {

@@ -28,6 +28,8 @@ test('should refuse commit dates that are not RFC 3339 with an offset (read in t
     for (const [date, stored] of [
       ['2024-01-01T00:00:00-08:00', '2024-01-01T08:00:00Z'], ['2024-01-02T03:04:05.250Z', '2024-01-02T03:04:05Z'],
       ['2024-02-29t12:00:00+05:45', '2024-02-29T06:15:00Z'], ['2016-12-31T23:59:60Z', '2017-01-01T00:00:00Z'],
+      // Years 0000-0099 are years, not 1900-1999 (as Date.UTC takes them); 0000 is a leap year.
+      ['0050-06-15T12:00:00Z', '0050-06-15T12:00:00Z'], ['0000-02-29T00:00:00Z', '0000-02-29T00:00:00Z'],
     ] as const) {
       const bytes = randomFile(1500)
       const s = await openSession(em, bytes.length)
