@@ -194,7 +194,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       // Only a resumed upload's own state goes: a new upload's failure leaves an earlier one's to resume.
       if (prior !== undefined) await State.remove(statePath)()
     }
-    // A session gone when resumed: committed (a commit the interruption cut off may have been applied), aborted, or expired.
+    // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
     const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404
       ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
       : ''
