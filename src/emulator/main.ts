@@ -7,15 +7,18 @@
 import { serve } from './node.ts'
 import type { Storage } from './Options.ts'
 
+/** Stops with one line on stderr and exit code 2: a setting this emulator cannot take. */
+// Typed as a whole (not only its return), so that a call narrows like `throw` does.
+const refuse: (message: string) => never = (message) => {
+  process.stderr.write(`${message}\n`)
+  return process.exit(2)
+}
+
 /** A whole number from the environment (plain digits: `20MB` or `1KiB` would read as NaN and be ignored, so they are refused). */
 const env = (name: string): number | undefined => {
   const v = process.env[name]?.trim()
   if (v === undefined || v === '') return undefined
-  if (!/^\d+$/.test(v)) {
-    process.stderr.write(`${name} must be a whole number (plain digits, in bytes or ms), got ${JSON.stringify(v)}\n`)
-    process.exit(2)
-  }
-  return Number(v)
+  return /^\d+$/.test(v) ? Number(v) : refuse(`${name} must be a whole number (plain digits, in bytes or ms), got ${JSON.stringify(v)}`)
 }
 
 const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
@@ -24,10 +27,7 @@ const partSize = env('BOX_PART_SIZE')
 const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')
 const latencyMs = env('BOX_LATENCY_MS')
 const storageName = process.env['BOX_STORAGE'] || undefined
-if (storageName !== undefined && storageName !== 'memory' && storageName !== 'digest') {
-  process.stderr.write(`BOX_STORAGE must be memory or digest, got ${JSON.stringify(storageName)}\n`)
-  process.exit(2)
-}
+if (storageName !== undefined && storageName !== 'memory' && storageName !== 'digest') refuse(`BOX_STORAGE must be memory or digest, got ${JSON.stringify(storageName)}`)
 const storage: Storage | undefined = storageName
 
 const box = await serve({
@@ -38,11 +38,8 @@ const box = await serve({
   ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
   ...(storage ? { storage } : {}),
   ...(latencyMs !== undefined ? { faults: { latencyMs } } : {}),
-}).catch((error: unknown) => {
   // A setting the emulator refuses (BOX_PART_SIZE=0, say), or a port in use: one line, not a stack trace.
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
-  return process.exit(2)
-})
+}).catch((error: unknown) => refuse(error instanceof Error ? error.message : String(error)))
 
 console.log(`Box upload-session emulator
   upload API (like https://upload.box.com/api/2.0): ${box.url}
