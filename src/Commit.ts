@@ -34,8 +34,8 @@ export interface CommitInput {
   readonly digest: string
   /** File attributes set with the commit, e.g. `{ content_modified_at, description }`. */
   readonly attributes?: Readonly<Record<string, unknown>>
-  /** The file's etag: Box answers 412 if the file changed since (new versions). */
-  readonly ifMatch?: string
+  /** The file's etag: Box answers 412 if the file changed since (new versions). `null` (`BoxFile.etag` of a file without one) sends none. */
+  readonly ifMatch?: string | null
   /** Cancels the request in flight and the waits. */
   readonly signal?: AbortSignal
   /** How each request is retried (default `defaultRetryPolicy`). */
@@ -74,7 +74,7 @@ export const commit =
         request(client)({
           method: 'POST',
           url: session.endpoints.commit,
-          headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch === undefined ? {} : { 'If-Match': input.ifMatch }) },
+          headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch == null ? {} : { 'If-Match': input.ifMatch }) },
           json: body(input),
           signal,
         }),

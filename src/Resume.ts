@@ -23,8 +23,8 @@ export interface ResumeInput {
   readonly source: ReadableStream<Uint8Array>
   /** The file size, required when `session` is an id. */
   readonly fileSize?: number
-  /** The file's etag, for a new version: the commit fails with 412 if the file changed. */
-  readonly ifMatch?: string
+  /** The file's etag, for a new version: the commit fails with 412 if the file changed (`null` sends none). */
+  readonly ifMatch?: string | null
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ export interface UploadVersionInput {
   readonly fileId: string
   readonly fileSize: number
   readonly fileName?: string
-  readonly ifMatch?: string
+  /** `null` (`BoxFile.etag` of a file without one) sends none. */
+  readonly ifMatch?: string | null
 }
 
 /** An upload's error; with `keepSessionOnError`, it carries the session to resume. */
@@ -104,7 +105,7 @@ export interface Transfer {
   readonly session: Session
   readonly source: ReadableStream<Uint8Array>
   readonly stored: ReadonlyArray<UploadPart>
-  readonly ifMatch?: string
+  readonly ifMatch?: string | null
 }
 
 /**

@@ -145,6 +145,16 @@ Commit('should fail without retrying on a wrong digest and on If-Match of anothe
   assert.equal(commitsSent(box).map((r) => r.status), [400, 201, 412, 201])
 }))
 
+Commit('should send no If-Match for an ifMatch of null (the etag of a file without one)', withBox({ partSize: 1024 }, async (box) => {
+  const first = await prepared(box, bytesOf(3000))
+  const file = await commit(box.client, first.session)({ ...first, retry: fastRetry })()
+  assert.ok(E.isRight(file), JSON.stringify(file))
+  const version = await prepared(box, bytesOf(2000, 3), file.right.id)
+  const etag: string | null = null
+  const result = await commit(box.client, version.session)({ ...version, ifMatch: etag, retry: fastRetry })()
+  assert.ok(E.isRight(result) && result.right.size === 2000, JSON.stringify(result))
+}))
+
 /**
  * A client whose requests reach the emulator and whose answers `change` may replace: for answers
  * Box may give and the emulator, being correct, never does. `change` also sees each request go out.
