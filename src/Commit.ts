@@ -33,7 +33,7 @@ export interface CommitInput {
   /** SHA-1 of the whole file, base64. */
   readonly digest: string
   /** File attributes set with the commit, e.g. `{ content_modified_at, description }`. */
-  readonly attributes?: Readonly<Record<string, unknown>>
+  readonly attributes?: CommitAttributes
   /** The file's etag: Box answers 412 if the file changed since (new versions). `null` (`BoxFile.etag` of a file without one) sends none. */
   readonly ifMatch?: string | null
   /** Cancels the request in flight and the waits. */
@@ -43,6 +43,16 @@ export interface CommitInput {
   /** How long 202 answers are waited out in all, in ms (default 10 minutes). */
   readonly deadlineMs?: number
 }
+
+/**
+ * Attributes Box sets on the file it commits: those its uploads take are typed, others pass as
+ * given. Dates are RFC 3339 with an offset, as `new Date().toISOString()` writes them.
+ */
+export type CommitAttributes = Readonly<{
+  content_modified_at?: string
+  content_created_at?: string
+  description?: string
+}> & Readonly<Record<string, unknown>>
 
 /** A commit's answer: the file (201), or the wait in ms a 202 asked for. */
 type Answer = BoxFile | number

@@ -13,7 +13,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
-import { commit } from './Commit.ts'
+import { type CommitAttributes, commit } from './Commit.ts'
 import { parallelSink } from './ParallelSink.ts'
 import type { Part } from './Part.ts'
 import { matches, uploadPart } from './PartUpload.ts'
@@ -40,7 +40,7 @@ export interface UploadOptions {
   /** Called once the session exists, before any part is sent (e.g. to store it for `resume`). */
   readonly onSession?: (session: Session) => void
   /** File attributes sent with the commit, e.g. `{ content_modified_at, description }`. */
-  readonly attributes?: Readonly<Record<string, unknown>>
+  readonly attributes?: CommitAttributes
   /** Keep the session on failure (the error then carries it, for `resume`) instead of deleting it. */
   readonly keepSessionOnError?: boolean
   /** How every request is retried (default `defaultRetryPolicy`). */

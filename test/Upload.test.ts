@@ -137,6 +137,14 @@ Upload('should send commit attributes', withBox({}, async (box) => {
   assert.is(file.content_modified_at !== undefined && file.content_modified_at !== null && Date.parse(file.content_modified_at), Date.parse('2024-01-02T03:04:05Z'))
 }))
 
+Upload('should type the dates and description of commit attributes as strings, as Box takes them', withBox({}, async (box) => {
+  const fileSize = 2500
+  // @ts-expect-error a date is an RFC 3339 string, not milliseconds: Box refuses it, and only at the commit
+  const attributes: UploadOptions['attributes'] = { content_created_at: Date.parse('2024-01-02T03:04:05Z') }
+  const result = await upload(box.client)({ source: sourceOf(bytesOf(fileSize)), folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry, attributes })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 400 && /content_created_at/.test(result.left.message ?? ''), JSON.stringify(result))
+}))
+
 const Version = suite('uploadVersion')
 
 Version('should upload new versions of a file, renamed or not, at several sizes and concurrencies', withBox({ partSize: 1024 }, async (box) => {
