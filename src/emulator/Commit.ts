@@ -184,7 +184,8 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     return committed()
   }
   if (fault === 'error_before') throw faulted(fault, false)
-  checkPreconditions(request, s.fileId ? store.files.get(s.fileId) : undefined)
+  const preconditions = () => checkPreconditions(request, s.fileId ? store.files.get(s.fileId) : undefined)
+  preconditions()
   const claimed = Digest.parse(request.headers.get('digest'))
   if (claimed._tag === 'Missing') throw fail(400, 'missing_digest', 'Digest header is required: "sha=<base64 SHA-1 of the whole file>"')
   if (claimed._tag === 'Invalid') throw fail(400, 'invalid_digest', `Digest header is unreadable: ${claimed.reason}`)
@@ -199,6 +200,8 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
   if (state === 'failed') throw uploadFailed(ctx, s)
   refuseExpired(ctx, s)
+  // Again: another session may have committed a version of the file while this body was read.
+  preconditions()
   checkParts(s, body['parts'])
   const attributes = parseAttributes(body['attributes'])
 
@@ -206,6 +209,8 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const processing = [...s.parts.values()].some((p) => p.storedAt + config.processingDelayMs > now)
   if (processing || s.commitAccepted > 0) {
     if (!processing) s.commitAccepted--
+    // This request's fault takes the 202's place (the 202 counts as given): nothing was committed.
+    if (fault !== null) throw faulted(fault, false)
     return new Response(null, { status: 202, headers: { 'retry-after': String(config.retryAfterSeconds) } })
   }
   const actual = wholeDigest(s.whole, s.fileSize)

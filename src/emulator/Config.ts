@@ -3,6 +3,7 @@ import type { CommitFault, EmulatorOptions, Storage } from './Options.ts'
 import { hasSubtle, subtle } from './Digest.ts'
 import { plan, retryAfter, uploadFailedAfter, type FaultPlan } from './Faults.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
+import { validate } from './Validate.ts'
 
 /**
  * SHA-1 of a whole part: with an injected `sha1`, that one; otherwise the platform's
@@ -58,25 +59,25 @@ export interface Config {
   readonly partDigest: (chunks: ReadonlyArray<Uint8Array>, length: number) => Promise<Uint8Array>
   /**
    * Whether request body chunks belong to the emulator (the Node adapter's fresh socket buffers) and
-   * may be kept as they are. In-process they are the caller's, who may reuse them: kept bytes are copied.
+   * may be kept as they are. In-process they are the caller's, who may reuse them: kept bytes are copied,
+   * and so are the stored bytes a download hands out.
    */
   readonly ownsBodies: boolean
   readonly clock: () => number
   readonly onRequest?: EmulatorOptions['onRequest']
 }
 
-/** Fills in defaults. */
+/** Checks the options (a `TypeError` for one it cannot use) and fills in defaults. */
 export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
+  validate(o)
   const size = o.partSize
-  // A fixed size of 0, 1.5 or NaN (an environment variable with a unit, say) would silently become the default.
-  if (typeof size === 'number' && !(Number.isSafeInteger(size) && size >= 1)) {
-    throw new TypeError(`partSize must be a whole number of bytes from 1 up, got ${size}`)
-  }
   return {
     tokens: o.tokens ?? ['dev-token'],
     partSize: (fileSize) => {
       const chosen = typeof size === 'number' ? size : (size ?? defaultPartSize)(fileSize)
-      return Number.isFinite(chosen) && chosen >= 1 ? Math.floor(chosen) : defaultPartSize(fileSize)
+      // A function's mistake fails its request (a 500 naming it), rather than becoming the default.
+      if (!(Number.isSafeInteger(chosen) && chosen >= 1)) throw new TypeError(`partSize(${fileSize}) must give a whole number of bytes from 1 up, got ${chosen}`)
+      return chosen
     },
     minFileSize: o.minFileSize ?? 20_000_000,
     maxFileSize: o.maxFileSize ?? Number.MAX_SAFE_INTEGER,

@@ -28,7 +28,7 @@ export type FaultPlan = (part: number, attempt: number) => PartFault | undefined
 export const plan = (faults: Faults = {}): FaultPlan => {
   const random = mulberry32(faults.seed ?? 1)
   const probability = faults.probability ?? 0
-  const kinds = faults.kinds && faults.kinds.length > 0 ? faults.kinds : ALL_PART_FAULTS
+  const kinds = faults.kinds ?? ALL_PART_FAULTS
   const script = faults.script ?? []
   return (part, attempt) => {
     const scripted = script.find((s) => s.part === part && (s.attempt ?? 1) === attempt)
@@ -42,15 +42,12 @@ export const plan = (faults: Faults = {}): FaultPlan => {
 
 /** `Retry-After` seconds sent with 429, 503 and commit 202 (default 1; 0 allowed). */
 export const retryAfter = (faults: Faults = {}): number => {
-  const seconds = faults.retryAfterSeconds ?? 1
-  // The header is whole seconds (RFC 9110 delay-seconds; OAS: integer): 1.5 would be unreadable to a strict client.
-  if (!(Number.isSafeInteger(seconds) && seconds >= 0)) throw new TypeError(`faults.retryAfterSeconds must be a whole number of seconds from 0 up, got ${seconds}`)
-  return seconds
+  // Whole seconds (RFC 9110 delay-seconds; OAS: integer), as Validate.ts checks: 1.5 would be unreadable to a strict client.
+  return faults.retryAfterSeconds ?? 1
 }
 
-/** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never; negatives count as 0). */
-export const uploadFailedAfter = (faults: Faults = {}): number =>
-  faults.uploadFailedAfterParts === undefined ? Infinity : Math.max(0, Math.floor(faults.uploadFailedAfterParts))
+/** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never). */
+export const uploadFailedAfter = (faults: Faults = {}): number => faults.uploadFailedAfterParts ?? Infinity
 
 /** Sleeps `ms` milliseconds (web global `setTimeout`). */
 export const sleep = (ms: number): Promise<void> =>

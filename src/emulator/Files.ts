@@ -66,8 +66,11 @@ export const getFile = (config: Config, store: Store, token: string, id: string)
   return json(200, fileFull(config, f), { etag: `"${f.etag}"` })
 }
 
-/** `GET /2.0/files/:id/content`: the bytes ('memory' storage); 404 in 'digest' storage, which keeps none. */
-export const getContent = (store: Store, token: string, id: string): Response => {
+/**
+ * `GET /2.0/files/:id/content`: the bytes ('memory' storage); 404 in 'digest' storage, which keeps none.
+ * In-process the reader gets copies: the stored chunks themselves would let it change the file.
+ */
+export const getContent = (config: Config, store: Store, token: string, id: string): Response => {
   const f = findFile(store, token, id)
   const content = f.content
   if (!content) throw fail(404, 'not_found', `The emulator keeps no bytes in 'digest' storage (file ${id})`)
@@ -75,7 +78,7 @@ export const getContent = (store: Store, token: string, id: string): Response =>
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = content[i++]
-      if (next) controller.enqueue(next)
+      if (next) controller.enqueue(config.ownsBodies ? next : next.slice())
       else controller.close()
     },
   })

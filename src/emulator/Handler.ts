@@ -3,6 +3,7 @@
  * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
  */
 import { boxError, isFail, toResponse } from './BoxError.ts'
+import { describe, watched } from './CallerBody.ts'
 import { commit } from './Commit.ts'
 import { config as resolve, type Config } from './Config.ts'
 import { preflight, withCors } from './Cors.ts'
@@ -11,7 +12,7 @@ import { getContent, getFile } from './Files.ts'
 import { bearer } from './Http.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { listParts, uploadPart } from './Parts.ts'
-import { isReset, resetError } from './Reset.ts'
+import { isReset } from './Reset.ts'
 import { abort, createForFile, createForVersion, log, status, type Ctx } from './Sessions.ts'
 import { empty, type Store } from './Store.ts'
 
@@ -19,7 +20,9 @@ import { empty, type Store } from './Store.ts'
 export interface Emulator {
   /**
    * Answers one request, like `fetch` (a `Request`, or a URL and its init), so it can be injected
-   * as a client's `fetch`; rejects with a `TypeError` only for the `reset` fault.
+   * as a client's `fetch`. Rejects, as `fetch` does, with a `TypeError` for the `reset` fault and for
+   * a body that fails, is locked, or yields something other than bytes, and with the signal's reason
+   * once the request's signal aborts.
    */
   readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 }
@@ -39,7 +42,7 @@ const UPLOAD_ROUTES: ReadonlyArray<readonly [RegExp, Readonly<Record<string, Rou
 /** API base routes (`/2.0`): what tests use to check results. */
 const api = (config: Config, store: Store): ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]> => [
   [/^\/files\/([^/]+)$/, { GET: (ctx, id) => getFile(config, store, ctx.token, id) }],
-  [/^\/files\/([^/]+)\/content$/, { GET: (ctx, id) => getContent(store, ctx.token, id) }],
+  [/^\/files\/([^/]+)\/content$/, { GET: (ctx, id) => getContent(config, store, ctx.token, id) }],
 ]
 
 const safeDecode = (segment: string): string => {
@@ -120,8 +123,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
       // A failing observer must not change the answer.
     }
   }
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = input instanceof Request && init === undefined ? input : new Request(input, init)
+  const answer = async (request: Request): Promise<Response> => {
     const at = Date.now()
     await sleep(config.latencyMs)
     let response: Response
@@ -130,13 +132,30 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     } catch (e) {
       if (isReset(e)) {
         record(request, 0, at, 'connection_reset')
-        throw resetError()
+        throw e
       }
-      response = toResponse(isFail(e) ? e.error : boxError(500, 'internal_server_error', `Emulator failure: ${String(e).slice(0, 200)}`))
+      response = toResponse(isFail(e) ? e.error : boxError(500, 'internal_server_error', `Emulator failure: ${describe(e)}`))
     }
     if (config.onRequest) record(request, response.status, at, await codeOf(response))
     if (request.method === 'HEAD') response = await withoutBody(response)
     return withCors(response)
+  }
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init)
+    // The adapter's bodies come from its sockets, which it watches itself.
+    if (ownsBodies) return answer(request)
+    // As fetch does: an aborted signal sends nothing, and a later abort rejects at once, while the
+    // emulator, like a server whose client went away, finishes or fails the request on its own.
+    const { signal } = request
+    if (signal.aborted) throw signal.reason
+    const answered = answer(watched(request))
+    answered.catch(() => undefined)
+    let onAbort = (): void => undefined
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    return Promise.race([answered, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
   }
   return { fetch }
 }

@@ -57,7 +57,8 @@ export interface Faults {
   /**
    * Faults of the commit requests of every session, in order: the n-th commit request gets the n-th
    * entry (`null`: none), e.g. `['error_after']`. A faulted request of a session already committed
-   * gets a 500 (or the reset) instead of the file again (default: none).
+   * gets a 500 (or the reset) instead of the file again; a request due a 202 gets its fault in the
+   * 202's place (the 202 counts as given) and commits nothing (default: none).
    */
   readonly commitFaults?: ReadonlyArray<CommitFault | null>
   /**

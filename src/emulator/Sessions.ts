@@ -152,8 +152,10 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
     commits: 0,
     state: ctx.config.uploadFailedAfterParts <= 0 ? 'failed' : 'open',
   }
+  // Its answer first: a session whose answer cannot be built (a clock giving NaN) is not kept.
+  const answer = json(201, sessionJson(ctx, s))
   ctx.store.sessions.set(s.id, s)
-  return json(201, sessionJson(ctx, s))
+  return answer
 }
 
 /** `POST /files/upload_sessions`: a session for a new file. */

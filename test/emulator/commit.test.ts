@@ -216,6 +216,24 @@ test('should answer commitFaults in order: error_before (not applied), error_aft
     assert.is((await commit(s, bytes, parts)).status, 201, 'faults past the list: none')
   }))
 
+test('should give a commit fault in the place of a 202, committing nothing: the README example fires its error_after', () =>
+  withEmulator({ ...SMALL, faults: { retryAfterSeconds: 0, commitAccepted: 2, commitFaults: [null, 'error_after', 'reset_after'] } }, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assert.is((await commit(s, bytes, parts)).status, 202)
+    const second = await commit(s, bytes, parts)
+    assertBoxError(second, 500, 'internal_server_error')
+    assert.match(second.json.message, 'was not applied')
+    assert.is((await status(s)).status, 200, 'nothing was committed: the session is open')
+    // The two 202s were given (one in the 500's place): the third commit commits, and its reset_after hides the 201.
+    const third = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
+    assert.is(third, 'reset')
+    const fourth = await commit(s, bytes, parts)
+    assert.is(fourth.status, 201, fourth.text)
+    assertSameBytes((await download(em, fourth.json.entries[0].id)).bytes, bytes)
+  }))
+
 test('should apply reset_after only after committing the file', () =>
   withEmulator({ ...SMALL, faults: { commitFaults: ['reset_after'] } }, async (em) => {
     const bytes = randomFile(1500)

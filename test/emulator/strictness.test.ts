@@ -7,7 +7,7 @@ import { connect } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
-import { emulator } from '../../src/emulator/index.ts'
+import { type EmulatorOptions, emulator } from '../../src/emulator/index.ts'
 import { serve } from '../../src/emulator/node.ts'
 import {
   SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, status, uniqueName,
@@ -100,8 +100,42 @@ test('should keep every file within 10,000 parts by default, and refuse a part s
   assert.throws(() => emulator({ faults: { retryAfterSeconds: 1.5 } }), /retryAfterSeconds must be a whole number/)
 })
 
+test('should refuse, when made, every option it cannot use, naming it, rather than a default or a failure at each request', () => {
+  const refused: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+    ['tokens', { tokens: 'dev-token' }], ['tokens', { tokens: [] }], ['tokens', { tokens: ['a b'] }],
+    ['partSize', { partSize: '1024' }], ['minFileSize', { minFileSize: Number.NaN }], ['maxFileSize', { maxFileSize: -1 }],
+    ['processingDelayMs', { processingDelayMs: -1 }], ['sessionTtlMs', { sessionTtlMs: Number.POSITIVE_INFINITY }],
+    ['sessionTtlMs', { sessionTtlMs: 1e17 }], ['storage', { storage: 'Memory' }], ['uploadBaseUrl', { uploadBaseUrl: '/api/2.0' }],
+    ['folders', { folders: '123' }], ['clock', { clock: 0 }], ['faults.probability', { faults: { probability: 2 } }],
+    ['faults.kinds', { faults: { kinds: [] } }], ['faults.kinds', { faults: { kinds: ['rate-limit'] } }],
+    ['faults.script', { faults: { script: [{ part: 0, fault: 'rate-limit' }] } }], ['faults.script', { faults: { script: [{ part: 0, attempt: 0, fault: 'slow' }] } }],
+    ['faults.slowMs', { faults: { slowMs: Number.NaN } }], ['faults.latencyMs', { faults: { latencyMs: -1 } }],
+    ['faults.commitAccepted', { faults: { commitAccepted: 1.5 } }], ['faults.commitFaults', { faults: { commitFaults: ['error_befor'] } }],
+    ['faults.uploadFailedAfterParts', { faults: { uploadFailedAfterParts: Number.NaN } }],
+    ['faults.uploadFailedAfterParts', { faults: { uploadFailedAfterParts: 2.7 } }], ['faults.uploadFailedAfterParts', { faults: { uploadFailedAfterParts: -1 } }], ['faults.sessionConflict', { faults: { sessionConflict: 'yes' } }],
+  ]
+  for (const [name, options] of refused) {
+    assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name} must be `), `${name}: ${JSON.stringify(options)}`)
+  }
+  assert.throws(() => emulator({ tokens: ['secret token'] }), (e: unknown) => e instanceof Error && !e.message.includes('secret'), 'a refused token is not printed')
+  // Every documented value still goes.
+  emulator({
+    tokens: ['a', 'b'], partSize: (size) => size, minFileSize: 0, maxFileSize: 10, processingDelayMs: 0.5, sessionTtlMs: 0, storage: 'digest',
+    uploadBaseUrl: 'http://box.test/api/2.0', onRequest: () => undefined, folders: 'any', clock: Date.now,
+    faults: { seed: -3, probability: 1, kinds: ['slow'], script: [{ part: 2, attempt: 3, fault: 'reset' }], retryAfterSeconds: 0, slowMs: 0,
+      latencyMs: 0, commitAccepted: 2, commitFaults: [null, 'reset_after'], uploadFailedAfterParts: 0, sessionConflict: true },
+  })
+})
+
+test('should answer a partSize function giving no whole size with a 500 that names it, and store no session', () =>
+  withEmulator({ minFileSize: 1, partSize: () => 0, sessionTtlMs: 1000 }, async (em) => {
+    const r = await call('POST', `${em.url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 10, file_name: uniqueName() } })
+    assertBoxError(r, 500, 'internal_server_error')
+    assert.match(r.json.message, 'partSize(10) must give a whole number of bytes from 1 up, got 0')
+  }))
+
 test('should refuse unit-suffixed numbers and refused settings in the standalone emulator\'s environment, in one line', async () => {
-  for (const [value, said] of [['1KiB', 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'], ['0', 'partSize must be a whole number of bytes from 1 up, got 0']] as const) {
+  for (const [value, said] of [['1KiB', 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'], ['0', 'partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0']] as const) {
     const failed = await runModule(`
       import { execFileSync } from 'node:child_process'
       try {

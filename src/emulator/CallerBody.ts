@@ -1,0 +1,60 @@
+/**
+ * In-process, a request's body is its caller's stream and its signal the caller's abort: what a
+ * socket turns into a dropped connection over HTTP. Read through `watched`, a body that errors,
+ * yields something other than bytes, or whose signal aborts fails the read the way the Node
+ * adapter fails a client gone mid-body (a marked `resetError`): the part it carried is released,
+ * the request is recorded as `connection_reset`, and the caller's `fetch` rejects, as a real one does.
+ */
+import { resetError } from './Reset.ts'
+
+/** A short, safe text for any thrown value (`String` throws on an object without a prototype). */
+export const describe = (e: unknown): string => {
+  try {
+    return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 200)
+  } catch {
+    return Object.prototype.toString.call(e)
+  }
+}
+
+/**
+ * The request with its body read through a guard, or the request itself when it has no body.
+ * Throws a `TypeError` (what `fetch` rejects with) for a body already read or locked.
+ */
+export const watched = (request: Request): Request => {
+  const source = request.body
+  if (source === null) return request
+  const reader = source.getReader()
+  const { signal } = request
+  let fail: (why: string) => void = () => undefined
+  const onAbort = (): void => fail(`the request was aborted mid-body (${describe(signal.reason)})`)
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      fail = (why) => {
+        signal.removeEventListener('abort', onAbort)
+        fail = () => undefined
+        controller.error(resetError(`the client's request failed mid-body: ${why}`))
+        reader.cancel().catch(() => undefined)
+      }
+      signal.addEventListener('abort', onAbort)
+    },
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read()
+        if (done) {
+          signal.removeEventListener('abort', onAbort)
+          return controller.close()
+        }
+        if (!(value instanceof Uint8Array)) return fail(`a body chunk is not a Uint8Array (${describe(value)})`)
+        controller.enqueue(value)
+      } catch (e) {
+        fail(`its body stream failed (${describe(e)})`)
+      }
+    },
+    cancel(reason) {
+      signal.removeEventListener('abort', onAbort)
+      return reader.cancel(reason)
+    },
+  }, { highWaterMark: 0 })
+  // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it.
+  return new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
+}
