@@ -164,7 +164,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   const copy = sharing?.copy ?? copyPlain
   const cut = slices(partSize)
   const range = partRange(partSize, fileSize)
-  const pool: Uint8Array[] = []
+  const pool: Uint8Array[] = sharing?.pool?.(bufferSize) ?? []
   /** Parts cut and hashing, not yet handed to the reader, in order. */
   const ahead: Promise<Part<ArrayBufferLike>>[] = []
   let current: Uint8Array | undefined

@@ -39,14 +39,7 @@ export const progressCounter = (
   let bytesUploaded = start.bytes
   let partsUploaded = start.parts
   const current = (): Progress => ({ bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
-  const report = (): void => {
-    // A throwing callback is the caller's bug; it must not break the upload's bookkeeping.
-    try {
-      onProgress?.(current())
-    } catch {
-      // ignored on purpose
-    }
-  }
+  const report = (): void => tell(onProgress, current())
   report()
   return {
     add: (size) => {
@@ -57,3 +50,11 @@ export const progressCounter = (
     current,
   }
 }
+
+/**
+ * Calls a caller's callback. One that throws, or returns a promise that rejects (an `async`
+ * callback), is the caller's bug: it must not break the upload, nor, unhandled, end the process.
+ */
+export const tell = <A>(callback: ((value: A) => unknown) | undefined, value: A): void =>
+  // Called now (an executor runs at once); a throw there rejects the promise, as a rejection it returns does.
+  void new Promise((resolve) => resolve(callback?.(value))).catch(() => undefined)

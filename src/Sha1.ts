@@ -12,4 +12,5 @@ export { base64ToHex, toBase64, toHex } from './sha1/Sha1.ts'
 export const defaultSha1: Sha1 = platform
 
 /** Which implementation `defaultSha1` is, e.g. `node:crypto+worker` under Node or `subtle+digest-stream` on workerd. */
-export const sha1Implementation: Sha1['implementation'] = platform.implementation
+// A call marked pure, unlike a property read, lets a bundler drop it when nothing imports it.
+export const sha1Implementation: Sha1['implementation'] = /* @__PURE__ */ (() => platform.implementation)()

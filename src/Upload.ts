@@ -17,7 +17,7 @@ import { type CommitAttributes, commit } from './Commit.ts'
 import { parallelSink } from './ParallelSink.ts'
 import type { Part } from './Part.ts'
 import { matches, uploadPart } from './PartUpload.ts'
-import { type OnProgress, progressCounter } from './Progress.ts'
+import { type OnProgress, progressCounter, tell } from './Progress.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, createSession, createVersionSession, discardSession } from './Session.ts'
 import { defaultSha1 } from './Sha1.ts'
@@ -225,15 +225,6 @@ const cleanUp =
     options.keepSessionOnError === true
       ? TE.left({ ...error, session })
       : pipe(discardSession(client, options.retry)(session.endpoints.abort), TE.flatMap(() => TE.left(error)))
-
-/** Calls a caller's callback; one that throws must not break the upload. */
-const tell = <A>(callback: ((value: A) => void) | undefined, value: A): void => {
-  try {
-    callback?.(value)
-  } catch {
-    // the caller's bug, not the upload's
-  }
-}
 
 /** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
 const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reason : sourceError(reason))

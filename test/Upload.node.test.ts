@@ -68,6 +68,46 @@ Shared('should upload parts of 1 MiB from shared part buffers, every byte intact
   }
 }))
 
+Shared('should reuse shared part buffers across uploads that follow each other, not allocate fresh ones for each', withBox({ partSize: MiB }, async (box) => {
+  // The worker keeps every buffer it was sent alive until its heap is collected, which it seldom
+  // is: fresh buffers per upload piled up (~24 MiB per 20 MB upload) while uploads kept coming.
+  const kinds: Array<string> = []
+  const concurrency = 2
+  for (let round = 0; round < 6; round++) {
+    const fileSize = 3 * MiB + 1000 * round
+    const bytes = bytesOf(fileSize, 20 + round)
+    const created = rightOf(await createSession(box.client)({ folderId: '0', fileName: uniqueName(), fileSize })())
+    const session = { ...created }
+    Object.defineProperty(session, 'chunker', { value: ((options) => created.chunker({ ...options, sha1: noting(kinds) })) as Session['chunker'] })
+    const file = rightOf(await within(20_000, 'upload', transfer(box.client, { concurrency, retry: fastRetry })(
+      { session: session as Session, source: sourceOf(bytes, { maxChunk: 100_000 }), stored: [] },
+    )()))
+    sameBytes(await download(box, file.id), bytes, `round ${round}`)
+  }
+  assert.ok(kinds.length <= concurrency + 1, `${kinds.length} part buffers allocated over 6 uploads at concurrency ${concurrency}`)
+}))
+
+Shared('should leave no unhandled rejection when async onProgress and onSession reject (Node would end the process)', withBox({ partSize: 1024 }, async (box) => {
+  const unhandled: unknown[] = []
+  const record = (reason: unknown): void => void unhandled.push(reason)
+  process.on('unhandledRejection', record)
+  try {
+    const fileSize = 3 * 1024 + 5
+    const bytes = bytesOf(fileSize, 4)
+    let calls = 0
+    const file = rightOf(await upload(box.client)(
+      { source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize },
+      { retry: fastRetry, onProgress: async () => { calls++; throw new Error('progress bar crashed') }, onSession: async () => { throw new Error('store crashed') } },
+    )())
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.is(calls, 5)
+    assert.equal(unhandled.map(String), [])
+    sameBytes(await download(box, file.id), bytes)
+  } finally {
+    process.off('unhandledRejection', record)
+  }
+}))
+
 Shared('should upload a 5 MiB file in 1 MiB parts with the default chunker options, bytes intact', withBox({ partSize: MiB }, async (box) => {
   const fileSize = 5 * MiB - 1
   const bytes = bytesOf(fileSize, 9)

@@ -67,6 +67,13 @@ export interface Sha1 {
 export interface SharedParts {
   /** A zeroed part buffer of `size` bytes: shared memory where that helps, a plain buffer otherwise (small parts). */
   readonly allocate: (size: number) => Uint8Array
+  /**
+   * The free part buffers of `size` bytes, one list for every chunker of the process (else each
+   * chunker keeps its own): a released part's buffer goes there, and any file's next part may take
+   * it. Under Node a hashing thread keeps memory it was sent alive until its heap is collected,
+   * which it seldom is: fresh buffers for each upload would pile up while uploads follow each other.
+   */
+  readonly pool?: (size: number) => Uint8Array[]
   /** Starts hashing a new file whose parts are in buffers from `allocate`. */
   readonly file: () => FileHasher<ArrayBufferLike>
   /**

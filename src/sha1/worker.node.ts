@@ -61,6 +61,7 @@ export const workerSha1: Sha1 = {
     // are copied in, instead of once the part is cut.
     allocate: (size) => (size < smallPart ? new Uint8Array(size) : (workersStart(whole), new Uint8Array(new SharedArrayBuffer(size)))),
     file: () => hashFile(whole),
+    pool: (size) => pools.get(size) ?? pools.set(size, []).get(size)!,
     copy: copyInto,
     warm: () => void workersStart(whole),
   },
@@ -180,6 +181,14 @@ interface Thread {
   idle?: ReturnType<typeof setTimeout>
 }
 
+/**
+ * Free shared part buffers by size, for every chunker (`SharedParts.pool`): the worker is sent the
+ * same few buffers upload after upload. Fresh ones per upload would each stay alive as long as the
+ * worker's heap holds a wrapper of them (see `idleMs`): ~24 MiB more per 20 MB upload, 720 MiB after
+ * 30 back to back. Dropped with the worker when it retires, so an idle process frees them.
+ */
+const pools = new Map<number, Uint8Array[]>()
+
 const parts: Thread = { pending: new Map(), open: 0, deaths: 0 }
 const whole: Thread = { pending: new Map(), open: 0, deaths: 0 }
 
@@ -242,6 +251,7 @@ const started = (thread: Thread): Worker => {
 const retire = (thread: Thread, worker: Worker): void => {
   if (thread.worker !== worker || thread.pending.size > 0 || thread.open > 0) return
   thread.worker = undefined
+  if (thread === whole) pools.clear()
   // Its exit must not fail the calls of the worker that replaces it; an error while it stops is of no interest.
   worker.removeAllListeners()
   worker.on('error', () => undefined)
