@@ -82,7 +82,7 @@ const tokenFailed = (cause: unknown): UploadError => invalidInput(`The token fun
  */
 export const trust = (client: Client) => (url: string): E.Either<UploadError, URL> => {
   const parsed = parse(url)
-  if (parsed === undefined) return E.left(invalidInput(`Not a valid URL: ${url.split(/[?#]/)[0]}`))
+  if (parsed === undefined) return E.left(invalidInput(`Not a valid URL: ${stripUrl(url)}`))
   return trusted(client, parsed) ? E.right(parsed) : E.left(untrustedEndpoint(parsed.origin))
 }
 
@@ -151,3 +151,9 @@ const defaultFetch: typeof fetch = (input, init) =>
   typeof globalThis.fetch === 'function'
     ? globalThis.fetch(input, init)
     : import('cross-fetch').then((module) => module.default(input, init))
+
+/** A URL as errors show it: origin and path, without user info, query or fragment. */
+export const stripUrl = (url: string): string => {
+  const parsed = parse(url)
+  return parsed === undefined ? url.split(/[?#]/)[0] ?? '' : `${parsed.origin}${parsed.pathname}`
+}

@@ -8,7 +8,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
-import { type Client, accessToken, trust } from './Client.ts'
+import { type Client, accessToken, stripUrl, trust } from './Client.ts'
 import { timerMs } from './Sleep.ts'
 import { type UploadError, aborted, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
 
@@ -86,15 +86,8 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
   return Number.isNaN(date) ? undefined : timerMs(date - now)
 }
 
-/** A URL as errors show it: origin and path, without user info, query or fragment. */
-export const stripUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.origin}${parsed.pathname}`
-  } catch {
-    return url.split(/[?#]/)[0] ?? ''
-  }
-}
+/** A URL as errors show it (Client.ts, which shows refused URLs so too). */
+export { stripUrl }
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -106,7 +99,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
   const where = stripUrl(url.href)
   let body = req.body
   // Node's fetch sends a stream body only in half-duplex mode (runtimes.md).
-  const stream = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream
+  const stream = body instanceof ReadableStream
   let carried = false
   return pipe(
     TE.tryCatch(

@@ -86,7 +86,7 @@ export const upload =
   (input: UploadInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
       startable(input.source, options),
-      TE.flatMap(() => retried(client, options)((signal) => createSession(client)({ ...input, signal }))),
+      TE.flatMap(() => created(client, options, input.source)((signal) => createSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [] })),
     )
 
@@ -96,7 +96,7 @@ export const uploadVersion =
   (input: UploadVersionInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
       startable(input.source, options),
-      TE.flatMap(() => retried(client, options)((signal) => createVersionSession(client)({ ...input, signal }))),
+      TE.flatMap(() => created(client, options, input.source)((signal) => createVersionSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch: input.ifMatch })),
     )
 
@@ -252,6 +252,11 @@ const validPolicy = (policy: RetryPolicy): boolean =>
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the
  * request in flight: a session Box created must be known, so that it gets deleted (the abort then
- * ends the upload before any part goes out).
+ * ends the upload before any part goes out). If it fails, the source is cancelled, as after any
+ * later failure: a file's stream then closes its file (else each refused upload kept one open).
  */
-const retried = (client: Client, options: UploadOptions) => retryRequests(client, options.retry, { signal: options.signal, detached: true })
+const created = (client: Client, options: UploadOptions, source: ReadableStream<Uint8Array>) => (create: (signal: AbortSignal) => TE.TaskEither<UploadError, Session>) =>
+  pipe(
+    retryRequests(client, options.retry, { signal: options.signal, detached: true })(create),
+    TE.tapError((error) => () => source.cancel(error).then(E.right, E.right)),
+  )

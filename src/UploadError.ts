@@ -164,7 +164,7 @@ export const message = (error: UploadError): string => {
       return `The ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
         `if Box sent it, its API changed or a proxy answered; please report this message.`
     case 'NetworkError':
-      return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network connection, proxy or host name, then retry.`
+      return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network, proxy or host name, then retry.`
     case 'SizeMismatch':
       return sizeMessage(error)
     case 'DigestMismatch':

@@ -70,6 +70,26 @@ Upload('should upload every byte when onProgress and onSession throw (the caller
   sameBytes(await download(box, file.id), bytes)
 }))
 
+Upload('should cancel the source when no session could be created (refused token, name in use, aborted first): a file stream closes its file', withBox({ partSize: 1024 }, async (box) => {
+  const fileSize = 2000
+  const name = uniqueName()
+  rightOf(await upload(box.client)({ source: sourceOf(bytesOf(fileSize)), folderId: '0', fileName: name, fileSize }, { retry: fastRetry })())
+  const cases: ReadonlyArray<readonly [string, (source: ReadableStream<Uint8Array>) => Promise<E.Either<UploadFailure, BoxFile>>]> = [
+    ['401', (source) => upload(client({ token: 'not-a-token', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl }))({ source, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })()],
+    ['409', (source) => upload(box.client)({ source, folderId: '0', fileName: name, fileSize }, { retry: fastRetry })()],
+    ['404', (source) => uploadVersion(box.client)({ source, fileId: '999999', fileSize }, { retry: fastRetry })()],
+    ['aborted', (source) => upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry, signal: AbortSignal.abort() })()],
+  ]
+  for (const [what, run] of cases) {
+    const cancelled: unknown[] = []
+    const source = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(bytesOf(100)), cancel: (reason) => void cancelled.push(reason) }, { highWaterMark: 0 })
+    const result = await within(5000, what, run(source))
+    assert.ok(E.isLeft(result), `${what}: ${JSON.stringify(result)}`)
+    assert.is(cancelled.length, 1, `${what}: the source was cancelled once`)
+    assert.equal(cancelled[0], (result as E.Left<UploadFailure>).left, `${what}: with the upload's error`)
+  }
+}))
+
 Upload('should read no further ahead of the confirmed bytes than the parts in flight plus the one being filled', withBox({ partSize: 1024, faults: { latencyMs: 2 } }, async (box) => {
   for (const concurrency of [1, 4]) {
     const fileSize = 40 * 1024
