@@ -46,11 +46,12 @@ export interface CommitInput {
 
 /**
  * Attributes Box sets on the file it commits: those its uploads take are typed, others pass as
- * given. Dates are RFC 3339 with an offset, as `new Date().toISOString()` writes them.
+ * given. Dates are RFC 3339 with an offset, as `new Date().toISOString()` writes them, or a `Date`,
+ * which the JSON body writes so.
  */
 export type CommitAttributes = Readonly<{
-  content_modified_at?: string
-  content_created_at?: string
+  content_modified_at?: string | Date
+  content_created_at?: string | Date
   description?: string
 }> & Readonly<Record<string, unknown>>
 

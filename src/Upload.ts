@@ -254,9 +254,11 @@ const validPolicy = (policy: RetryPolicy): boolean =>
  * request in flight: a session Box created must be known, so that it gets deleted (the abort then
  * ends the upload before any part goes out). If it fails, the source is cancelled, as after any
  * later failure: a file's stream then closes its file (else each refused upload kept one open).
+ * Bad input (a size, a name, a token function that fails) sent nothing: the source stays the caller's.
  */
 const created = (client: Client, options: UploadOptions, source: ReadableStream<Uint8Array>) => (create: (signal: AbortSignal) => TE.TaskEither<UploadError, Session>) =>
   pipe(
     retryRequests(client, options.retry, { signal: options.signal, detached: true })(create),
-    TE.tapError((error) => () => source.cancel(error).then(E.right, E.right)),
+    // Not waited for: a cancel may settle late or never (a tee() branch, until the other one is cancelled too).
+    TE.mapError((error) => (error._tag === 'InvalidInput' || source.cancel(error).catch(() => undefined), error)),
   )

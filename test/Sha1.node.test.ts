@@ -1,5 +1,10 @@
 /** The Node SHA-1s pass the vectors, and every implementation agrees with node:crypto on random data. */
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -269,6 +274,32 @@ Sha1('should agree with node:crypto on random data and random part sizes (fast-c
     ),
     { seed: 3, numRuns: 60 },
   )
+})
+
+Sha1('should share part buffers between chunkers only while a worker runs: none where worker threads are refused', async () => {
+  // Only a worker's retirement empties the process-wide lists: where none can start (Node's permission
+  // model without --allow-worker), a list kept them for the life of the process.
+  const dir = mkdtempSync(join(tmpdir(), 'box-pool-'))
+  try {
+    const script = join(dir, 'pool.mjs')
+    await build({
+      stdin: {
+        contents: `import { workerSha1 } from './src/sha1/worker.node.ts'
+const shared = workerSha1.shared
+const size = 2 * 1024 * 1024
+shared.pool(size).push(shared.allocate(size))
+process.stdout.write(String(shared.pool(size).length))
+process.exit(0)`,
+        resolveDir: process.cwd(), loader: 'ts',
+      },
+      bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'error',
+    })
+    const kept = (flags: ReadonlyArray<string>): string => execFileSync(process.execPath, [...flags, script], { encoding: 'utf8', timeout: 20_000 }).trim()
+    assert.is(kept([]), '1', 'with a worker running, the next chunker of that size finds the buffer')
+    assert.is(kept(['--experimental-permission', '--allow-fs-read=*', '--no-warnings']), '0', 'with worker threads refused, nothing is shared (nor kept)')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 Sha1.run()

@@ -90,6 +90,24 @@ Upload('should cancel the source when no session could be created (refused token
   }
 }))
 
+Upload('should not wait for the source to cancel after a refused creation (a tee() branch settles only with the other), nor cancel it for bad input', withBox({ partSize: 1024 }, async (box) => {
+  const fileSize = 2000
+  const refused = client({ token: 'not-a-token', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+  const [branch, other] = sourceOf(bytesOf(fileSize)).tee()
+  const result = await within(5000, 'the refused upload of a tee branch', upload(refused)({ source: branch, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 401, JSON.stringify(result))
+  await other.cancel()
+  // A size or a name that is refused before any request: the caller may still send the source another way.
+  for (const [what, input] of [['fileSize 0', { fileSize: 0, fileName: uniqueName() }], ['fileName ""', { fileSize, fileName: '' }]] as const) {
+    const cancelled: unknown[] = []
+    const source = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(bytesOf(10)), cancel: (reason) => void cancelled.push(reason) })
+    const refusedInput = await upload(box.client)({ source, folderId: '0', ...input }, { retry: fastRetry })()
+    assert.ok(E.isLeft(refusedInput) && refusedInput.left._tag === 'InvalidInput', `${what}: ${JSON.stringify(refusedInput)}`)
+    assert.is(cancelled.length, 0, `${what}: the source was left alone`)
+    assert.is((await source.getReader().read()).value?.length, 10, `${what}: and can still be read`)
+  }
+}))
+
 Upload('should read no further ahead of the confirmed bytes than the parts in flight plus the one being filled', withBox({ partSize: 1024, faults: { latencyMs: 2 } }, async (box) => {
   for (const concurrency of [1, 4]) {
     const fileSize = 40 * 1024

@@ -7,6 +7,9 @@
  */
 import { resetError } from './Reset.ts'
 
+const isShared = (bytes: Uint8Array): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer
+
 /** A short, safe text for any thrown value (`String` throws on an object without a prototype). */
 export const describe = (e: unknown): string => {
   try {
@@ -17,12 +20,14 @@ export const describe = (e: unknown): string => {
 }
 
 /**
- * The request with its body read through a guard, or the request itself when it has no body.
- * Throws a `TypeError` (what `fetch` rejects with) for a body already read or locked.
+ * The request with its body read through a guard (or the request itself when it has no body), and
+ * `done`, to call once it is answered: an abort after the answer (which may not have read the
+ * body) is none of the request's business. Throws a `TypeError` (what `fetch` rejects with) for a
+ * body already read or locked.
  */
-export const watched = (request: Request): Request => {
+export const watched = (request: Request): { readonly request: Request; readonly done: () => void } => {
   const source = request.body
-  if (source === null) return request
+  if (source === null) return { request, done: () => undefined }
   const reader = source.getReader()
   const { signal } = request
   let fail: (why: string) => void = () => undefined
@@ -44,8 +49,12 @@ export const watched = (request: Request): Request => {
           signal.removeEventListener('abort', onAbort)
           return controller.close()
         }
-        if (!(value instanceof Uint8Array)) return fail(`a body chunk is not a Uint8Array (${describe(value)})`)
-        controller.enqueue(value)
+        // By its tag, as fetch checks: a Uint8Array of another realm (a vm context) is bytes too.
+        if (!ArrayBuffer.isView(value) || Object.prototype.toString.call(value) !== '[object Uint8Array]') {
+          return fail(`a body chunk is not a Uint8Array (${describe(value)})`)
+        }
+        // A view of shared memory (what Node's upload sends) is copied: crypto.subtle refuses those.
+        controller.enqueue(isShared(value) ? value.slice() : value)
       } catch (e) {
         fail(`its body stream failed (${describe(e)})`)
       }
@@ -56,5 +65,6 @@ export const watched = (request: Request): Request => {
     },
   }, { highWaterMark: 0 })
   // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it.
-  return new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
+  const guarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
+  return { request: guarded, done: () => signal.removeEventListener('abort', onAbort) }
 }

@@ -148,7 +148,8 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     // emulator, like a server whose client went away, finishes or fails the request on its own.
     const { signal } = request
     if (signal.aborted) throw signal.reason
-    const answered = answer(watched(request))
+    const guarded = watched(request)
+    const answered = answer(guarded.request).finally(guarded.done)
     answered.catch(() => undefined)
     let onAbort = (): void => undefined
     const aborted = new Promise<never>((_, reject) => {

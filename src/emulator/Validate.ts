@@ -18,6 +18,8 @@ export const maxSessionTtlMs = 100 * 365 * 24 * 3600 * 1000
 type Check = (value: unknown) => boolean
 
 const wholeFrom = (least: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= least
+/** A whole number from `least` up, or `Infinity` for "no limit" or "never". */
+const wholeOrInfinity = (least: number): Check => (v) => v === Number.POSITIVE_INFINITY || wholeFrom(least)(v)
 const msFromZero: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0
 const isFunction: Check = (v) => typeof v === 'function'
 const isString: Check = (v) => typeof v === 'string'
@@ -35,7 +37,7 @@ const rules: ReadonlyArray<readonly [string, Check, string]> = [
   ['tokens', listOf((t) => typeof t === 'string' && t !== '' && !/\s/.test(t), true), 'a non-empty array of tokens (strings without spaces)'],
   ['partSize', (v) => wholeFrom(1)(v) || isFunction(v), 'a whole number of bytes from 1 up (or a function of the file size giving one)'],
   ['minFileSize', wholeFrom(0), 'a whole number of bytes from 0 up'],
-  ['maxFileSize', wholeFrom(1), 'a whole number of bytes from 1 up'],
+  ['maxFileSize', wholeOrInfinity(1), 'a whole number of bytes from 1 up, or Infinity'],
   ['processingDelayMs', msFromZero, 'a number of ms from 0 up'],
   ['sessionTtlMs', (v) => msFromZero(v) && (v as number) <= maxSessionTtlMs, `a number of ms from 0 up to ${maxSessionTtlMs} (about 100 years: for sessions that never expire)`],
   ['storage', (v) => v === 'memory' || v === 'digest', "'memory' or 'digest'"],
@@ -54,9 +56,9 @@ const rules: ReadonlyArray<readonly [string, Check, string]> = [
   ['faults.retryAfterSeconds', wholeFrom(0), 'a whole number of seconds from 0 up'],
   ['faults.slowMs', msFromZero, 'a number of ms from 0 up'],
   ['faults.latencyMs', msFromZero, 'a number of ms from 0 up'],
-  ['faults.commitAccepted', wholeFrom(0), 'a whole number from 0 up'],
+  ['faults.commitAccepted', wholeOrInfinity(0), 'a whole number from 0 up, or Infinity'],
   ['faults.commitFaults', listOf((f) => f === null || COMMIT_FAULTS.includes(f)), `an array of ${COMMIT_FAULTS.join(', ')} or null`],
-  ['faults.uploadFailedAfterParts', wholeFrom(0), 'a whole number of parts from 0 up'],
+  ['faults.uploadFailedAfterParts', wholeOrInfinity(0), 'a whole number of parts from 0 up, or Infinity (never)'],
   ['faults.sessionConflict', (v) => typeof v === 'boolean', 'true or false'],
 ]
 

@@ -22,6 +22,7 @@ const env = (name: string): number | undefined => {
 }
 
 const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
+if (tokens.length === 0) refuse('BOX_TOKENS must name at least one token (comma-separated), or be unset for dev-token')
 const minFileSize = env('BOX_MIN_FILE_SIZE')
 const partSize = env('BOX_PART_SIZE')
 const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')

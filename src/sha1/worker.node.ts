@@ -61,7 +61,9 @@ export const workerSha1: Sha1 = {
     // are copied in, instead of once the part is cut.
     allocate: (size) => (size < smallPart ? new Uint8Array(size) : (workersStart(whole), new Uint8Array(new SharedArrayBuffer(size)))),
     file: () => hashFile(whole),
-    pool: (size) => pools.get(size) ?? pools.set(size, []).get(size)!,
+    // Only while the worker runs: its retirement (or death) drops the lists. Where workers cannot
+    // start nothing would, so each chunker keeps its own, freed with it.
+    pool: (size) => (workersStart(whole) ? pools.get(size) ?? pools.set(size, []).get(size)! : []),
     copy: copyInto,
     warm: () => void workersStart(whole),
   },
@@ -234,6 +236,7 @@ const started = (thread: Thread): Worker => {
     // 'error' then 'exit': the second must not touch the worker that may have replaced this one.
     if (thread.worker !== worker) return
     thread.worker = undefined
+    if (thread === whole) pools.clear()
     thread.open = 0
     thread.deaths++
     for (const waiting of thread.pending.values()) waiting.reject(error)

@@ -1,4 +1,6 @@
 /** The emulator in-process: `emulator(options).fetch(request)`, no server (issue #2 public API). */
+import { getEventListeners } from 'node:events'
+import { runInNewContext } from 'node:vm'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { client } from '../../src/Client.ts'
@@ -68,6 +70,26 @@ test('should keep separate state per emulator instance', async () => {
   const s = await created.json()
   assert.is((await b.fetch(new Request(`http://a.test/api/2.0/files/upload_sessions/${s.id}`, { headers: auth }))).status, 404)
   assert.is((await a.fetch(new Request(`http://a.test/api/2.0/files/upload_sessions/${s.id}`, { headers: auth }))).status, 200)
+})
+
+test('should take a body chunk that is a Uint8Array of another realm (a vm context), as fetch does, and leave no listener on the signal', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const text = JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'realm.bin' })
+  const json = (runInNewContext('(s) => Uint8Array.from(s, (c) => c.charCodeAt(0))') as (s: string) => Uint8Array)(text)
+  assert.not.ok(json instanceof Uint8Array, 'a Uint8Array of another realm')
+  const controller = new AbortController()
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, signal: controller.signal, duplex: 'half',
+    body: new ReadableStream({ start: (c) => { c.enqueue(json); c.close() } }),
+  } as RequestInit))
+  assert.is(created.status, 201, await created.clone().text())
+  // An answer given without reading the body (401) leaves nothing listening on the caller's signal either.
+  const refused = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal, duplex: 'half',
+    body: new ReadableStream({ start: (c) => { c.enqueue(json) } }),
+  } as RequestInit))
+  assert.is(refused.status, 401)
+  assert.equal(getEventListeners(controller.signal, 'abort').filter((f) => f.name === 'onAbort').length, 0)
 })
 
 test.run()

@@ -118,7 +118,8 @@ test('should refuse, when made, every option it cannot use, naming it, rather th
     assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name} must be `), `${name}: ${JSON.stringify(options)}`)
   }
   assert.throws(() => emulator({ tokens: ['secret token'] }), (e: unknown) => e instanceof Error && !e.message.includes('secret'), 'a refused token is not printed')
-  // Every documented value still goes.
+  // Every documented value still goes, Infinity as "no limit" or "never" too.
+  emulator({ maxFileSize: Number.POSITIVE_INFINITY, faults: { commitAccepted: Number.POSITIVE_INFINITY, uploadFailedAfterParts: Number.POSITIVE_INFINITY } })
   emulator({
     tokens: ['a', 'b'], partSize: (size) => size, minFileSize: 0, maxFileSize: 10, processingDelayMs: 0.5, sessionTtlMs: 0, storage: 'digest',
     uploadBaseUrl: 'http://box.test/api/2.0', onRequest: () => undefined, folders: 'any', clock: Date.now,
@@ -127,12 +128,18 @@ test('should refuse, when made, every option it cannot use, naming it, rather th
   })
 })
 
-test('should answer a partSize function giving no whole size with a 500 that names it, and store no session', () =>
-  withEmulator({ minFileSize: 1, partSize: () => 0, sessionTtlMs: 1000 }, async (em) => {
-    const r = await call('POST', `${em.url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 10, file_name: uniqueName() } })
+test('should answer a partSize function giving no whole size with a 500 that names it, and store no session', () => {
+  let calls = 0
+  // With sessionConflict, a session stored for the name would make the next creation a 409.
+  return withEmulator({ minFileSize: 1, partSize: () => (calls++ === 0 ? 0 : 1024), faults: { sessionConflict: true } }, async (em) => {
+    const name = uniqueName()
+    const r = await call('POST', `${em.url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 10, file_name: name } })
     assertBoxError(r, 500, 'internal_server_error')
     assert.match(r.json.message, 'partSize(10) must give a whole number of bytes from 1 up, got 0')
-  }))
+    const again = await call('POST', `${em.url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 10, file_name: name } })
+    assert.is(again.status, 201, again.text)
+  })
+})
 
 test('should refuse unit-suffixed numbers and refused settings in the standalone emulator\'s environment, in one line', async () => {
   for (const [value, said] of [['1KiB', 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'], ['0', 'partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0']] as const) {
