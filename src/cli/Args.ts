@@ -195,11 +195,29 @@ export const integer = (flag: string, min: number, max: number) => (text: string
   return n >= min && n <= max ? E.right(n) : E.left(usageError(`--${flag} must be a whole number from ${min} to ${max}, not '${text}'`))
 }
 
-/** Parses an http(s) URL, dropping a trailing slash. */
+/** Parses an http(s) URL, dropping a trailing slash: an API base, so no query or fragment (paths are added to it). */
 export const url = (flag: string) => (text: string): E.Either<UsageError, string> =>
-  /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text)
+  /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text) && !/[?#]/.test(text)
     ? E.right(text.replace(/\/+$/, ''))
-    : E.left(usageError(`--${flag} must be an http(s) URL, not '${text}'`))
+    : E.left(usageError(`--${flag} must be an http(s) URL without a query or fragment, not '${text}'`))
+
+/**
+ * Why Box would refuse a file name, in the words of a usage error, or `undefined` when it takes it
+ * (1 to 255 characters, no slash, backslash or control character, no surrounding spaces, not `.` or `..`).
+ */
+export const nameRefused = (name: string): string | undefined =>
+  name.length === 0 || name.length > 255 ? `must be 1 to 255 characters long (this one has ${name.length})`
+    : /[/\\\u0000-\u001f\u007f]/.test(name) ? `must have no slash, backslash or control character (a line break, a tab), as Box refuses them: ${JSON.stringify(name)}`
+    : name.trim() !== name ? `must not start or end with a space, as Box refuses that: ${JSON.stringify(name)}`
+    : name === '.' || name === '..' ? `cannot be '${name}'`
+    : undefined
+
+/** A token as a header can carry it (trimmed), or why not; never quoted. */
+const usableToken = (flag: string, token: string): E.Either<UsageError, string> =>
+  token.trim() === '' ? E.left(usageError(`${flag} is blank`))
+    // A line break or other control character cannot be sent in a header.
+    : /[\u0000-\u001f\u007f]/.test(token.trim()) ? E.left(usageError(`${flag} has a line break or other control character, which no header can carry`))
+    : E.right(token.trim())
 
 /** An optional flag's parsed value (`undefined` when absent). */
 const optional = <A>(raw: Raw, name: string, parse: (text: string) => E.Either<UsageError, A>): E.Either<UsageError, A | undefined> => {
@@ -217,7 +235,12 @@ const noPositionals = (command: string) => (raw: Raw): E.Either<UsageError, Raw>
 
 /** Decides where an upload goes: a token (flag or env) means a remote server, Box unless a URL is given. */
 export const target = (raw: Raw, env: Env, partSize: number | undefined): E.Either<UsageError, Target> => {
-  const token = text(raw, 'token') ?? (env.BOX_TOKEN || undefined)
+  const flagToken = text(raw, 'token')
+  const given = flagToken !== undefined ? usableToken('--token', flagToken) : env.BOX_TOKEN ? usableToken('BOX_TOKEN', env.BOX_TOKEN) : E.right(undefined)
+  return E.isLeft(given) ? given : where(raw, env, partSize, given.right)
+}
+
+const where = (raw: Raw, env: Env, partSize: number | undefined, token: string | undefined): E.Either<UsageError, Target> => {
   const given = text(raw, 'upload-url') ?? (env.BOX_UPLOAD_URL || undefined)
   const api = text(raw, 'api-url') ?? (env.BOX_API_URL || undefined)
   if (token === undefined && given === undefined) {
@@ -243,9 +266,8 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       if (file === undefined) return E.left(usageError('no file given (box-upload <file>; see box-upload --help)'))
       if (extra !== undefined) return E.left(usageError(`one file at a time (got '${file}' and '${extra}')`))
       const name = text(raw, 'name')
-      if (name !== undefined && (/[/\\]/.test(name) || name.trim() !== name || name === '.' || name === '..')) {
-        return E.left(usageError(`--name must be a plain file name without slashes or surrounding spaces, not '${name}'`))
-      }
+      const badName = name === undefined ? undefined : nameRefused(name)
+      if (badName !== undefined) return E.left(usageError(`--name ${badName}`))
       // A resumed upload goes on as its session was created: its name and folder cannot change.
       const fixed = ['name', 'folder', 'part-size'].filter((flag) => text(raw, flag) !== undefined)
       if (raw.values.resume === true && fixed.length > 0) {

@@ -2,7 +2,8 @@
  * The resume state file written on Ctrl-C: the kept upload session and the file it belongs to
  * (path, size, modification time), plus where it was going. Never the token.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -50,8 +51,19 @@ const stateError = (message: string): StateError => ({ _tag: 'StateError', messa
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** The default state file of an upload: `.box-upload-state.<file name>.json` beside the file. */
-export const pathFor = (file: string): string => join(dirname(file), `.box-upload-state.${basename(file)}.json`)
+/** Longest file name most file systems take, in bytes (NAME_MAX). */
+const nameMax = 255
+
+/**
+ * The default state file of an upload: `.box-upload-state.<file name>.json` beside the file; for a
+ * name too long to fit in one, its first characters and a hash of it (Box takes names of 255).
+ */
+export const pathFor = (file: string): string => {
+  const name = basename(file)
+  const whole = `.box-upload-state.${name}.json`
+  const short = () => `.box-upload-state.${[...name].slice(0, 40).join('')}~${createHash('sha1').update(name).digest('hex').slice(0, 16)}.json`
+  return join(dirname(file), Buffer.byteLength(whole) <= nameMax ? whole : short())
+}
 
 /** Why the file no longer matches the state, or `undefined` when it is the same file. */
 export const changed = (state: State, file: FileInfo): string | undefined =>
@@ -66,27 +78,44 @@ export const decode = (path: string) => (text: string): E.Either<StateError, Sta
     E.tryCatch(() => JSON.parse(text) as unknown, () => stateError(`${path} is not JSON`)),
     E.flatMap((json) => pipe(State.decode(json), E.mapLeft((errors) => stateError(`${path} is not a box-upload state file: ${PathReporter.report(E.left(errors))[0]}`)))),
     E.tap((state) => pipe(fromJSON(state.session), E.mapLeft((error) => stateError(`${path} is not a usable box-upload state file: ${message(error)}`)))),
+    // The session was made for the file's size: another one (an edit) would fail only once parts were sent.
+    E.filterOrElse(
+      (state) => state.session.fileSize === state.file.size,
+      (state) => stateError(`${path} is not a usable box-upload state file: its session is for ${state.session.fileSize} bytes, its file ${state.file.size}`),
+    ),
   )
 
+/** Bytes past which a file is no state file (one is ~1 KB): not read whole to find out. */
+const maxStateBytes = 1024 * 1024
+
 /** Reads and decodes the state file at `path`. */
-export const read = (path: string): TE.TaskEither<StateError, State> =>
-  pipe(
-    TE.tryCatch(
-      () => readFile(path, 'utf8'),
-      (cause) => (cause as { code?: string }).code === 'ENOENT'
-        ? stateError(`nothing to resume: no state file ${path} (it is written when an upload is interrupted with Ctrl-C)`)
-        : stateError(`cannot read the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`),
+export const read = (path: string): TE.TaskEither<StateError, State> => {
+  const unreadable = (cause: unknown): StateError => (cause as { code?: string }).code === 'ENOENT'
+    ? stateError(`nothing to resume: no state file ${path} (it is written when an upload is interrupted with Ctrl-C)`)
+    : stateError(`cannot read the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`)
+  return pipe(
+    TE.tryCatch(() => stat(path), unreadable),
+    TE.filterOrElse(
+      (found) => found.isFile() && found.size <= maxStateBytes,
+      (found) => stateError(`${path} is not a box-upload state file (${found.isFile() ? `${found.size} bytes` : 'not a regular file'})`),
     ),
+    TE.flatMap(() => TE.tryCatch(() => readFile(path, 'utf8'), unreadable)),
     TE.flatMap((text) => TE.fromEither(decode(path)(text))),
   )
+}
 
 /** Writes the state file atomically (temp file + rename), readable by the owner only. */
 export const write = (path: string) => (state: State): TE.TaskEither<StateError, void> => {
-  const temp = `${path}.${process.pid}.tmp`
+  // Named apart from the state file, so that a long one still leaves room for it (NAME_MAX).
+  const temp = join(dirname(path), `.box-upload-state.${process.pid}.tmp`)
   return TE.tryCatch(
     async () => {
       await writeFile(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })
-      await rename(temp, path)
+      // A rename refused (the path is a directory, say) must not leave the temp file, with the session, behind.
+      await rename(temp, path).catch(async (error: unknown) => {
+        await rm(temp, { force: true })
+        throw error
+      })
     },
     (cause) => stateError(`cannot write the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`),
   )

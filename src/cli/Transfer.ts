@@ -4,6 +4,7 @@
  * prints it. Also `box-upload demo`, the same on a generated sample (what `npm start` runs).
  */
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -13,7 +14,7 @@ import { resume } from '../Resume.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable } from '../UploadError.ts'
-import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, usageError } from './Args.ts'
+import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
@@ -52,9 +53,14 @@ export const run = async (command: UploadCommand): Promise<number> => {
   // A resumed upload's session exists already: the server took the file's size when it was created.
   const info = await inspect(command.resume ? 0 : command.minFileSize)(command.file)()
   if (E.isLeft(info)) return fail(USAGE, info.left.message)
+  // Box refuses some names a file system takes (a trailing space, a line break): said now, not after a request.
+  const badName = command.resume || command.name !== undefined ? undefined : nameRefused(info.right.name)
+  if (badName !== undefined) return fail(USAGE, `the file's name ${badName}: give the upload another with --name`)
   const statePath = command.state ?? State.pathFor(info.right.path)
   const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
   if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
+  const occupant = command.resume || command.state === undefined ? undefined : await occupied(statePath, info.right)
+  if (occupant !== undefined) return fail(USAGE, occupant)
   const earlier = command.resume ? undefined : await earlierUpload(statePath)
   // A state given with --state that belongs to another file is that file's only way to resume: not overwritten.
   if (earlier !== undefined && earlier.file.path !== info.right.path && command.state !== undefined) {
@@ -225,7 +231,7 @@ const keptSession = (
   if (E.isLeft(saved)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${saved.left.message}`, error)
   // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
-  const again = `box-upload ${shellQuote(command.file)} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
+  const again = `box-upload ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
   const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
   return failure(command)(
@@ -248,7 +254,7 @@ const finish = async (
   // The upload itself is done: only the check was stopped, and there is no session left to keep.
   if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
   if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left)}`, downloaded.left)
-  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but reading ${info.path} again failed: ${Report.explain(local.left)}`)
+  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id} (committed), but reading ${info.path} again to check it failed (${local.left}): the file was not checked`)
   const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
   if (!agrees(check)) {
     return failure(command)(FAILED, `uploaded as file ${done.file.id}, but the check failed: downloaded SHA-1 ${check.downloaded}, local file ${check.local}, Box confirmed ${check.confirmed ?? 'none'}`)
@@ -311,11 +317,30 @@ const sameOrigin = (a: string, b: string): boolean => {
   }
 }
 
+/**
+ * Why a new upload may not take `--state path`, which an interruption overwrites: it is the file
+ * being uploaded, or a file that is no state file (one of another upload is checked by the caller).
+ */
+const occupied = async (path: string, file: FileInfo): Promise<string | undefined> => {
+  const [found, uploaded] = await Promise.all([stat(path).catch(() => undefined), stat(file.path).catch(() => undefined)])
+  if (found === undefined) return undefined
+  if (uploaded !== undefined && found.dev === uploaded.dev && found.ino === uploaded.ino) {
+    return `--state ${path} is the file being uploaded: an interruption would overwrite it with the state; choose another path`
+  }
+  const state = await State.read(path)()
+  return E.isLeft(state)
+    ? `--state ${path} exists and is not a box-upload state file, which an interruption would overwrite: choose another path, or delete it (${state.left.message})`
+    : undefined
+}
+
 /** The interrupted upload a state file at `path` holds, if it holds a readable one. */
 const earlierUpload = async (path: string): Promise<State.State | undefined> => {
   const state = await State.read(path)()
   return E.isRight(state) ? state.right : undefined
 }
+
+/** A path as a file argument: one that would read as an option (`-x`) or a subcommand (`demo`) is given as `./…`. */
+const asFileArgument = (path: string): string => (/^-|^(emulator|demo|help)$/.test(path) ? `./${path}` : path)
 
 /** Quotes a path for a POSIX shell when it needs it. */
 const shellQuote = (text: string): string => (/^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`)

@@ -30,14 +30,15 @@ export interface VerifyFailed {
 // operations
 
 /** SHA-1 (hex) of a local file. */
-export const sha1OfFile = (path: string): TE.TaskEither<UploadError, string> =>
+export const sha1OfFile = (path: string): TE.TaskEither<string, string> =>
   TE.tryCatch(
     async () => {
       const hash = createHash('sha1')
       for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array)
       return hash.digest('hex')
     },
-    (cause) => networkError('READ', path, cause),
+    // The local file, not the network: why it could not be read (ENOENT when deleted meanwhile, say).
+    (cause) => (cause as { code?: string }).code ?? String(cause),
   )
 
 /** SHA-1 (hex) of the content of file `id`, from `GET {apiUrl}/files/{id}/content`. */

@@ -44,5 +44,23 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
 }
 
+/**
+ * Output that fails (a pipe closed under us, as `| head` does, or a full disk) must not stop an
+ * upload half-way, with no state file: the progress is only shown. A stream without an `'error'`
+ * listener would end the process. A result stdout could not take makes a done upload exit 1.
+ */
+const lost = (stream: NodeJS.WriteStream): (() => string | undefined) => {
+  let failed: string | undefined
+  stream.on('error', (error: NodeJS.ErrnoException) => { failed ??= error.code ?? error.message })
+  return () => failed
+}
+const stdoutLost = lost(process.stdout)
+lost(process.stderr)
+
 // Exit once stdout and stderr are flushed, not with process.exit (which can cut piped output short).
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+// The last write's failure is reported on the next turn: let it come.
+await new Promise((resolve) => setImmediate(resolve))
+const unwritten = stdoutLost()
+if (unwritten !== undefined) process.stderr.write(`box-upload: could not write the result to stdout (${unwritten})\n`)
+process.exitCode = unwritten !== undefined && code === OK ? FAILED : code

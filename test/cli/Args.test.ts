@@ -34,6 +34,9 @@ Parse('should go to Box with a token from the flag or from BOX_TOKEN', () => {
   assert.equal(field('target')(parse({ BOX_TOKEN: 'T' })(['f'])), E.right(box))
   // an empty BOX_TOKEN counts as none
   assert.equal(field('target')(parse({ BOX_TOKEN: '' })(['f'])), E.right({ _tag: 'Embedded' }))
+  // one of spaces is a mistake, said now (it was sent, and refused as a token function's failure); surrounding spaces go
+  assert.equal(parse({ BOX_TOKEN: '  ' })(['f']), E.left(usageError('BOX_TOKEN is blank')))
+  assert.equal(field('target')(parse({ BOX_TOKEN: ' T\n' })(['f'])), E.right(box))
 })
 
 Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with its default token', () => {
@@ -77,10 +80,15 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--folder', 'abc'], "--folder must be a Box folder id (digits), not 'abc'"],
     [['f', '--folder', '1', '--folder', '2'], '--folder given twice'],
     [['f', '--json=yes'], '--json takes no value'],
-    [['f', '--name', 'a/b'], "--name must be a plain file name without slashes or surrounding spaces, not 'a/b'"],
-    [['f', '--name', 'a\\b'], "--name must be a plain file name without slashes or surrounding spaces, not 'a\\b'"],
-    [['f', '--name', ' a.bin'], "--name must be a plain file name without slashes or surrounding spaces, not ' a.bin'"],
-    [['f', '--name', '..'], "--name must be a plain file name without slashes or surrounding spaces, not '..'"],
+    [['f', '--name', 'a/b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a/b"'],
+    [['f', '--name', 'a\\b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\\\b"'],
+    [['f', '--name', 'a\nb'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\nb"'],
+    [['f', '--name', ' a.bin'], '--name must not start or end with a space, as Box refuses that: " a.bin"'],
+    [['f', '--name', 'x'.repeat(256)], '--name must be 1 to 255 characters long (this one has 256)'],
+    [['f', '--name', '..'], "--name cannot be '..'"],
+    [['f', '--token', '  '], '--token is blank'],
+    [['f', '--token', 'abc\ndef'], '--token has a line break or other control character, which no header can carry'],
+    [['f', '--token', 'T', '--upload-url', 'http://h/api/2.0?x=1'], "--upload-url must be an http(s) URL without a query or fragment, not 'http://h/api/2.0?x=1'"],
     [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
     [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
     [['f', '--part-size', '-1'], "--part-size must be a positive number of bytes (like 8MiB), not '-1'"],
@@ -89,7 +97,7 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--resume', '--name', 'b.bin'], '--name cannot be given with --resume: the upload goes on as it started (see its state file)'],
     [['f', '--folder', '1', '--resume', '--part-size', '1MiB'], '--folder, --part-size cannot be given with --resume: the upload goes on as it started (see its state file)'],
     [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
-    [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL, not 'ftp://x'"],
+    [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'"],
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
     [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
     [['emulator', '--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],

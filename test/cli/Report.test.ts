@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { confirmedSha1, explain, json, jsonFailure, text } from '../../src/cli/Report.ts'
 import type { Done } from '../../src/cli/Report.ts'
 import type { BoxFile } from '../../src/BoxFile.ts'
-import { type UploadError, httpError, message, untrustedEndpoint } from '../../src/UploadError.ts'
+import { type UploadError, httpError, message, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
 
 const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
 const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2 }
@@ -37,6 +37,7 @@ const Explain = suite('explain')
 Explain('should give a command-line user advice they can follow, not the client options a program has', () => {
   const cases: ReadonlyArray<readonly [UploadError, string]> = [
     [untrustedEndpoint('https://uploads.elsewhere.example'), 'only to Box, or to --upload-url and --api-url'],
+    [untrustedEndpoint('http://127.0.0.1:8080'), 'The server answered with URLs on http://127.0.0.1:8080: if it is the server you meant, give that host in --upload-url.'],
     [httpError({ status: 302, method: 'PUT', url: 'https://upload.box.com/x' }), 'use the final URL.'],
     [httpError({ status: 401, method: 'PUT', url: 'https://upload.box.com/x' }), '(give it with --token or BOX_TOKEN)'],
     [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/x', code: 'item_name_in_use' }), 'choose another name with --name.'],
@@ -47,6 +48,11 @@ Explain('should give a command-line user advice they can follow, not the client 
     for (const libraryOnly of ['allowedHosts', 'token function', 'new version']) assert.not.match(text, libraryOnly)
     assert.ok(text.startsWith(message(error).slice(0, 30)), 'the rest of the message is the library\'s')
   }
+})
+
+Explain('should say that the file changed while it was read, not ask to declare a size a command-line user never declared', () => {
+  assert.is(explain(sizeMismatch(300, 271, 'too_short')), 'the file changed while it was read: 300 bytes when the upload started, 271 now. Upload it again once nothing writes to it.')
+  assert.is(explain(sizeMismatch(300, 301, 'too_long')), 'the file changed while it was read: 300 bytes when the upload started, more now. Upload it again once nothing writes to it.')
 })
 
 const Json = suite('json')

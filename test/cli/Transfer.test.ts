@@ -6,6 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
+import { openSync } from 'node:fs'
 import { access, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -70,6 +71,22 @@ Embedded('should exit 1 naming Box\'s code and request id when the upload fails'
   assert.is(ran.stdout, '')
   const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
   assert.match(line, /^box-upload: upload failed: Box answered 404 \S+ to POST http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/files\/upload_sessions.*\(request_id \S+\)/)
+})
+
+Embedded('should go on uploading when its stderr pipe closes (| head), and exit 1 when stdout cannot take the result', async () => {
+  const path = join(dir.path, 'piped.bin')
+  await writeFileOf(path, 8 * 1024 * 1024, 19)
+  // The reader of its stderr goes away after the first progress line, as `2>&1 | head -3` does.
+  const upload = start([path, ...small, '--part-size', '128KiB', '--concurrency', '1', '--json'])
+  await until(() => upload.stderr().includes('progress '))
+  upload.child.stderr?.destroy()
+  const ran = await upload.done
+  assert.is(ran.code, 0, ran.stderr)
+  assert.is((JSON.parse(ran.stdout) as { ok: boolean; verified: boolean }).verified, true)
+  // A full disk under stdout: the upload is done, the result lost, and the exit code says so.
+  const full = await run([path, ...small, '--json'], { spawn: { stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'] } })
+  assert.is(full.code, 1, full.stderr)
+  assert.match(full.stderr, 'box-upload: could not write the result to stdout (ENOSPC)')
 })
 
 Embedded('should stop on Ctrl-C and say there is nothing to resume, since its sessions die with it', async () => {
@@ -422,6 +439,76 @@ Remote('should refuse a --state file holding another file\'s interrupted upload 
   assert.match(ran.stderr, `box-upload: ${statePath} holds an interrupted upload of ${a}: resume that one with it, or choose another --state`)
   assert.equal(records, [], 'nothing was sent')
   assert.is(await readFile(statePath, 'utf8'), before, 'a.bin can still be resumed')
+})
+
+Remote('should refuse a --state that is the file uploaded, or a file that is no state file, rather than overwrite it on Ctrl-C', async () => {
+  const path = join(dir.path, 'precious.bin')
+  const notes = join(dir.path, 'notes.txt')
+  await writeFileOf(path, 300 * 1024, 61)
+  await writeFile(notes, 'my precious notes\n')
+  records = []
+  const itself = await run([path, ...remote(), '--state', path])
+  assert.is(itself.code, 2, itself.stderr)
+  assert.match(itself.stderr, `box-upload: --state ${path} is the file being uploaded`)
+  const other = await run([path, ...remote(), '--state', notes])
+  assert.is(other.code, 2, other.stderr)
+  assert.match(other.stderr, `box-upload: --state ${notes} exists and is not a box-upload state file, which an interruption would overwrite`)
+  assert.equal(records, [], 'nothing was sent')
+  assert.is(await readFile(notes, 'utf8'), 'my precious notes\n')
+})
+
+Remote('should refuse a state file whose session is for another size than its file (exit 2), sending nothing', async () => {
+  const { path, upload } = await interrupted('resized.bin', 2, 67)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.resized.bin.json')
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { session: { fileSize: number; totalParts: number; partSize: number } }
+  // A session consistent in itself, for a smaller file: only its parts' ranges would tell, once sent.
+  state.session.fileSize = 3 * 1024 * 1024
+  state.session.totalParts = Math.ceil(state.session.fileSize / state.session.partSize)
+  await writeFile(statePath, JSON.stringify(state), { mode: 0o600 })
+  records = []
+  const ran = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(ran.code, 2, ran.stderr)
+  assert.match(ran.stderr, `${statePath} is not a usable box-upload state file: its session is for ${3 * 1024 * 1024} bytes, its file ${4 * 1024 * 1024}`)
+  assert.equal(records, [], 'nothing was sent: the session is not aborted')
+})
+
+Remote('should write a short state file name for a long file name, and hint ./ for a file named like an option', async () => {
+  const long = join(dir.path, `${'l'.repeat(230)}.bin`)
+  await writeFileOf(long, 4 * 1024 * 1024, 71)
+  const upload = start([long, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  const stopped = await upload.done
+  assert.is(stopped.code, 130, stopped.stderr)
+  const states = (await readdir(dir.path)).filter((name) => name.startsWith('.box-upload-state.l'))
+  assert.is(states.length, 1, states.join(', '))
+  assert.ok(Buffer.byteLength(states[0]!) <= 255, states[0])
+  assert.not.ok((await readdir(dir.path)).some((name) => name.endsWith('.tmp')), 'no temp file left')
+  const resumed = await run([long, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+
+  const dash = join(dir.path, '-dash.bin')
+  await writeFileOf(dash, 4 * 1024 * 1024, 73)
+  records = []
+  const dashed = start([...remote(), '--concurrency', '1', '--', '-dash.bin'], { spawn: { cwd: dir.path } })
+  await until(() => partsStored() >= 2)
+  dashed.child.kill('SIGINT')
+  const hint = await dashed.done
+  assert.is(hint.code, 130, hint.stderr)
+  assert.match(hint.stderr, `Continue with: box-upload ./-dash.bin --resume --upload-url ${box.url}`)
+})
+
+Remote('should refuse a file name Box refuses before any request, and tell the upload\'s own name through --name', async () => {
+  const path = join(dir.path, 'trailing space.bin ')
+  await writeFileOf(path, 1000, 79)
+  records = []
+  const ran = await run([path, ...remote()])
+  assert.is(ran.code, 2, ran.stderr)
+  assert.match(ran.stderr, 'the file\'s name must not start or end with a space, as Box refuses that: "trailing space.bin ": give the upload another with --name')
+  assert.equal(records, [])
+  const renamed = await run([path, ...remote(), '--name', 'trailing space.bin'])
+  assert.is(renamed.code, 0, renamed.stderr)
 })
 
 const Committing = suite('Ctrl-C once every part is uploaded')

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { agrees } from '../../src/cli/Verify.ts'
+import * as E from 'fp-ts/lib/Either.js'
+import { agrees, sha1OfFile } from '../../src/cli/Verify.ts'
 
 const Agrees = suite('agrees')
 
@@ -12,6 +13,10 @@ Agrees('should agree only when the download and the SHA-1 Box confirmed (any cas
   assert.ok(agrees({ local: ours, downloaded: ours, confirmed: undefined }))
   assert.not.ok(agrees({ local: ours, downloaded: other, confirmed: ours }), 'another download')
   assert.not.ok(agrees({ local: ours, downloaded: ours, confirmed: other }), 'another SHA-1 confirmed by Box')
+})
+
+Agrees('should tell a local file that cannot be read again by its error code, not as a network failure', async () => {
+  assert.equal(await sha1OfFile('/nonexistent/box-upload-check.bin')(), E.left('ENOENT'))
 })
 
 Agrees.run()
