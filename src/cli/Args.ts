@@ -102,7 +102,7 @@ Options:
   --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
                        a command line); never written anywhere
   --json               print one JSON object as the result
-  --resume             continue an upload interrupted with Ctrl-C or SIGTERM, from its state file
+  --resume             continue an upload interrupted (Ctrl-C, SIGTERM, SIGHUP), from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
   --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
                        e.g. the url a running 'box-upload emulator' prints
@@ -113,10 +113,10 @@ Options:
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
 
-BYTES accepts a plain number or a unit: 512KiB, 8MiB, 1GiB, 20MB.
+BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
 Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted with Ctrl-C,
-143 stopped by SIGTERM (the session of an upload to Box or a running emulator is kept for --resume,
-unless Ctrl-C came twice).`
+143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after those three the session of an
+upload to Box or a running emulator is kept for --resume, unless Ctrl-C came twice.`
 
 // ---------------------------------------------------------------------------------------------
 // operations

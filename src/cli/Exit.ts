@@ -10,3 +10,5 @@ export const USAGE = 2
 export const INTERRUPTED = 130
 /** Stopped by SIGTERM (128 + 15), like the first Ctrl-C: the session is kept to resume. */
 export const TERMINATED = 143
+/** Stopped by SIGHUP (128 + 1: the terminal closed), like SIGTERM: the session is kept to resume. */
+export const HUNG_UP = 129

@@ -3,24 +3,28 @@
  * (before the upload has stopped, or within a short grace time after) aborts the session instead,
  * a third one exits at once. SIGTERM (what `kill`, systemd, Docker and CI runners send) stops it
  * like the first Ctrl-C; after that it is ignored, so that a supervisor repeating it never aborts
- * the session the user may want to resume. Once every part is uploaded, the first one lets the
+ * the session the user may want to resume. SIGHUP (the terminal closed, an SSH connection lost) does
+ * what SIGTERM does: else a long upload dies with its terminal, with nothing to resume. Once every part is uploaded, the first one lets the
  * commit finish for a few seconds before it stops the upload: a commit cancelled in flight may
  * still have been applied, and then neither the file nor the session would be known.
  */
-import { INTERRUPTED, TERMINATED } from './Exit.ts'
+import { HUNG_UP, INTERRUPTED, TERMINATED } from './Exit.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
 
-/** The SIGINTs (and a SIGTERM) received while an upload runs. */
+/** A signal that stops an upload: Ctrl-C, or one that no keyboard sent. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
+
+/** The SIGINTs (and a SIGTERM or SIGHUP) received while an upload runs. */
 export interface Interrupts {
-  /** Aborted by the first Ctrl-C or SIGTERM. */
+  /** Aborted by the first Ctrl-C, SIGTERM or SIGHUP. */
   readonly signal: AbortSignal
-  /** How many interrupts so far (a SIGTERM counts only as the first). */
+  /** How many interrupts so far (a SIGTERM or SIGHUP counts only as the first). */
   readonly count: () => number
   /** Which signal stopped the upload, once one did. */
-  readonly stoppedBy: () => 'SIGINT' | 'SIGTERM' | undefined
-  /** The exit code of a stopped upload: 130 after Ctrl-C, 143 after SIGTERM (128 + the signal number). */
+  readonly stoppedBy: () => StopSignal | undefined
+  /** The exit code of a stopped upload: 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (128 + the signal number). */
   readonly exitCode: () => number
   /** Whether a second Ctrl-C comes within `ms` (true at once if it already came). */
   readonly second: (ms: number) => Promise<boolean>
@@ -42,17 +46,17 @@ export const COMMIT_GRACE_MS = 5000
 export const interrupts = (say: (text: string) => void, keeping: boolean, task = 'the upload', committing = (): boolean => false): Interrupts => {
   const controller = new AbortController()
   let count = 0
-  let first: 'SIGINT' | 'SIGTERM' | undefined
+  let first: StopSignal | undefined
   let onSecond: (() => void) | undefined
   let grace: ReturnType<typeof setTimeout> | undefined
   const abort = (): void => {
     clearTimeout(grace)
-    controller.abort(new Error(first === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)'))
+    controller.abort(new Error(first === 'SIGINT' ? 'interrupted (Ctrl-C)' : `terminated (${first})`))
   }
-  const stop = (by: 'SIGINT' | 'SIGTERM'): void => {
+  const stop = (by: StopSignal): void => {
     count = 1
     first = by
-    const what = by === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)'
+    const what = by === 'SIGINT' ? 'Interrupted' : `Terminated (${by})`
     const again = keeping ? ' (Ctrl-C again to abort the session instead)' : ''
     if (committing()) {
       say(`${what}: every part is uploaded, so the commit gets up to ${COMMIT_GRACE_MS / 1000} s to finish before ${task} stops${again}…`)
@@ -74,16 +78,17 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
       process.exit(INTERRUPTED)
     }
   }
-  const onTerminate = (): void => {
-    if (count === 0) stop('SIGTERM')
+  const onTerminate = (by: NodeJS.Signals): void => {
+    if (count === 0) stop(by === 'SIGHUP' ? 'SIGHUP' : 'SIGTERM')
   }
   process.on('SIGINT', onInterrupt)
   process.on('SIGTERM', onTerminate)
+  process.on('SIGHUP', onTerminate)
   return {
     signal: controller.signal,
     count: () => count,
     stoppedBy: () => first,
-    exitCode: () => (first === 'SIGTERM' ? TERMINATED : INTERRUPTED),
+    exitCode: () => (first === 'SIGTERM' ? TERMINATED : first === 'SIGHUP' ? HUNG_UP : INTERRUPTED),
     second: (ms) =>
       count >= 2 ? Promise.resolve(true) : new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), ms)
@@ -96,8 +101,9 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
       clearTimeout(grace)
       process.off('SIGINT', onInterrupt)
       process.off('SIGTERM', onTerminate)
-      // After a SIGTERM, later ones are ignored until the process has exited (it is on its way out).
-      if (first === 'SIGTERM') process.on('SIGTERM', ignore)
+      process.off('SIGHUP', onTerminate)
+      // After a SIGTERM or SIGHUP, later ones are ignored until the process has exited (it is on its way out).
+      if (first === 'SIGTERM' || first === 'SIGHUP') for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, ignore)
     },
   }
 }

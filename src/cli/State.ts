@@ -9,7 +9,6 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
-import { PathReporter } from 'io-ts/lib/PathReporter.js'
 import { Session, fromJSON } from '../Session.ts'
 import { message } from '../UploadError.ts'
 import type { FileInfo } from './Input.ts'
@@ -76,7 +75,7 @@ export const changed = (state: State, file: FileInfo): string | undefined =>
 export const decode = (path: string) => (text: string): E.Either<StateError, State> =>
   pipe(
     E.tryCatch(() => JSON.parse(text) as unknown, () => stateError(`${path} is not JSON`)),
-    E.flatMap((json) => pipe(State.decode(json), E.mapLeft((errors) => stateError(`${path} is not a box-upload state file: ${PathReporter.report(E.left(errors))[0]}`)))),
+    E.flatMap((json) => pipe(State.decode(json), E.mapLeft((errors) => stateError(`${path} is not a box-upload state file: ${firstProblem(errors)}`)))),
     E.tap((state) => pipe(fromJSON(state.session), E.mapLeft((error) => stateError(`${path} is not a usable box-upload state file: ${message(error)}`)))),
     // The session was made for the file's size: another one (an edit) would fail only once parts were sent.
     E.filterOrElse(
@@ -87,6 +86,14 @@ export const decode = (path: string) => (text: string): E.Either<StateError, Sta
 
 /** Bytes past which a file is no state file (one is ~1 KB): not read whole to find out. */
 const maxStateBytes = 1024 * 1024
+
+/** The first field that did not decode, by its path (io-ts's own report prints the whole type, ~1 KB). */
+const firstProblem = (errors: t.Errors): string => {
+  const first = errors[0]
+  // Digits are the members of the codec's intersection, not fields (a state file has no arrays).
+  const at = first?.context.map((entry) => entry.key).filter((key) => key !== '' && !/^\d+$/.test(key)).join('.') || 'the whole file'
+  return first?.value === undefined ? `${at} is missing` : `${at} is not valid (${String(JSON.stringify(first.value)).slice(0, 60)})`
+}
 
 /** Reads and decodes the state file at `path`. */
 export const read = (path: string): TE.TaskEither<StateError, State> => {

@@ -173,19 +173,20 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     const kept = error.session ?? session
     if (ctrlC.count() >= 1) {
       const code = ctrlC.exitCode()
-      const terminated = ctrlC.stoppedBy() === 'SIGTERM'
-      const stopped = terminated ? 'terminated (SIGTERM)' : 'interrupted'
+      const by = ctrlC.stoppedBy()
+      const terminated = by === 'SIGTERM' || by === 'SIGHUP'
+      const stopped = terminated ? `terminated (${by})` : 'interrupted'
       if (!keep) return fail(code, `${stopped}. The embedded emulator's sessions end with this process, so there is nothing to resume; to try --resume, run \`box-upload emulator\` in another terminal and upload to it with --upload-url`, error)
       if (kept === undefined) return fail(code, `${stopped} before the upload session was created; nothing to resume`, error)
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
-      // After SIGTERM nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
+      // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
       const saved = await save(command, info, statePath, endpoint, kept, prior)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       await State.remove(statePath)()
-      return fail(code, `${terminated ? 'terminated (SIGTERM), then Ctrl-C' : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
+      return fail(code, `${terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
     }
     if (keep && kept !== undefined) {
       // A refused token (expired, or another user's) is no reason to lose the parts: the session is

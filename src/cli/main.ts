@@ -1,7 +1,7 @@
 /**
  * `box-upload`: the command-line entry. Parses the arguments, runs the command, and exits with
  * 0 (done), 1 (the upload failed), 2 (wrong usage or bad input), 130 (interrupted with Ctrl-C) or
- * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C).
+ * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C) or 129 (SIGHUP: the terminal closed, as SIGTERM).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { parse, usage } from './Args.ts'
@@ -26,13 +26,19 @@ export const run = (command: Command): Promise<number> => {
   }
 }
 
+/** Whether `--json` was asked for, even with a value (refused) but not as a file name after `--`. */
+const wantsJson = (argv: ReadonlyArray<string>): boolean => {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--json' || arg.startsWith('--json='))
+}
+
 /** Parses `argv` (after the program name) and runs it. */
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const command = parse(process.env)(argv)
   if (E.isLeft(command)) {
     process.stderr.write(`box-upload: ${command.left.message}\n`)
     // The arguments did not parse, but a script that asked for JSON still gets its one object.
-    if (argv.includes('--json')) process.stdout.write(`${Report.jsonFailure(USAGE, command.left.message)}\n`)
+    if (wantsJson(argv)) process.stdout.write(`${Report.jsonFailure(USAGE, command.left.message)}\n`)
     return USAGE
   }
   try {

@@ -219,6 +219,20 @@ Remote('should keep the session on SIGTERM like the first Ctrl-C: exit 143, stat
   assert.not.ok(await exists(statePath), 'the state file is gone once done')
 })
 
+Remote('should keep the session on SIGHUP (the terminal closed) as on SIGTERM: exit 129, a state file, then --resume', async () => {
+  const { path, sha1, upload } = await interrupted('hup.bin', 3, 5, 'SIGHUP')
+  // The terminal is gone with the signal: nothing reads the output any more.
+  upload.child.stderr?.destroy()
+  const stopped = await upload.done
+  assert.is(stopped.code, 129, stopped.stderr)
+  const statePath = join(dir.path, '.box-upload-state.hup.bin.json')
+  assert.ok(await exists(statePath), 'the state file is written')
+  assert.ok(records.every((r) => r.method !== 'DELETE'), 'the session is kept')
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is(await downloaded(box, (JSON.parse(resumed.stdout) as { id: string }).id, TOKEN), sha1)
+})
+
 Remote('should refuse to resume when the file changed since', async () => {
   const { path, upload } = await interrupted('changed.bin', 2, 5)
   assert.is((await upload.done).code, 130)

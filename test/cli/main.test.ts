@@ -84,6 +84,11 @@ BadInput('should also print one JSON object with --json', async () => {
   const usage = await run([path, '--json', '--concurrency', '0'])
   assert.is(usage.code, 2)
   assert.equal(JSON.parse(usage.stdout), { ok: false, exitCode: 2, message: "--concurrency must be a whole number from 1 to 64, not '0'" })
+  // --json=1 is refused, and still asks for the object; a file named --json (after --) does not.
+  const valued = await run([path, '--json=1'])
+  assert.equal([valued.code, JSON.parse(valued.stdout)], [2, { ok: false, exitCode: 2, message: '--json takes no value' }])
+  const named = await run(['--', '--json', 'two'])
+  assert.equal([named.code, named.stdout], [2, ''])
 })
 
 const Help = suite('help')
