@@ -47,6 +47,8 @@ export interface EmulatorCommand {
   readonly port: number
   readonly partSize?: number
   readonly minFileSize?: number
+  /** What it keeps of uploaded files: every byte (default), or only their SHA-1s, in constant memory. */
+  readonly storage?: 'memory' | 'digest'
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */
@@ -88,7 +90,7 @@ export const usageError = (message: string): UsageError => ({ _tag: 'UsageError'
 export const usage = `Usage:
   box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]
   box-upload <file> --resume [--token TOKEN] [--upload-url URL] [--json]
-  box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES]
+  box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
   box-upload demo [--size BYTES] [--concurrency N]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
@@ -110,6 +112,8 @@ Options:
   --part-size BYTES    part size of the embedded emulator (default: the emulator's, 8 MiB)
   --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
   --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
+  --storage KIND       (emulator) memory: keep every uploaded byte (default), digest: keep only
+                       SHA-1s, in constant memory (downloads then answer 404)
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
 
@@ -127,7 +131,7 @@ const flags = {
     folder: true, name: true, concurrency: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, help: false,
   },
-  Emulator: { port: true, 'part-size': true, 'min-file-size': true, help: false },
+  Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false },
 } as const
 
@@ -219,6 +223,10 @@ const usableToken = (flag: string, token: string): E.Either<UsageError, string> 
     : /[\u0000-\u001f\u007f]/.test(token.trim()) ? E.left(usageError(`${flag} has a line break or other control character, which no header can carry`))
     : E.right(token.trim())
 
+/** The emulator's storage kind. */
+const storage = (text: string): E.Either<UsageError, 'memory' | 'digest'> =>
+  text === 'memory' || text === 'digest' ? E.right(text) : E.left(usageError(`--storage must be memory or digest, not '${text}'`))
+
 /** An optional flag's parsed value (`undefined` when absent). */
 const optional = <A>(raw: Raw, name: string, parse: (text: string) => E.Either<UsageError, A>): E.Either<UsageError, A | undefined> => {
   const v = raw.values[name]
@@ -306,11 +314,13 @@ const emulator = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
       E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
       E.bind('partSize', () => optional(raw, 'part-size', partSize)),
       E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
-      E.map(({ port, partSize, minFileSize }): Command => ({
+      E.bind('storage', () => optional(raw, 'storage', storage)),
+      E.map(({ port, partSize, minFileSize, storage }): Command => ({
         _tag: 'Emulator',
         port: port ?? 0,
         ...(partSize !== undefined ? { partSize } : {}),
         ...(minFileSize !== undefined ? { minFileSize } : {}),
+        ...(storage !== undefined ? { storage } : {}),
       })),
     )),
   )

@@ -26,6 +26,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     port: command.port,
     ...(command.partSize !== undefined ? { partSize: command.partSize } : {}),
     ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
+    ...(command.storage !== undefined ? { storage: command.storage } : {}),
   }).catch((cause: unknown) => {
     if ((cause as { code?: unknown } | null)?.code !== 'EADDRINUSE') throw cause
     process.stderr.write(`box-upload: port ${command.port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)

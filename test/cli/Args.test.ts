@@ -51,6 +51,7 @@ Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))
   assert.equal(none(['emulator', '--port', '8080', '--part-size', '1MiB', '--min-file-size', '1']),
     E.right({ _tag: 'Emulator', port: 8080, partSize: 1048576, minFileSize: 1 }))
+  assert.equal(none(['emulator', '--storage', 'digest']), E.right({ _tag: 'Emulator', port: 0, storage: 'digest' }))
   assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
   assert.ok(DEMO_SIZE >= 64 * 1024 * 1024, 'npm start uploads at least 64 MiB')
   assert.equal(none(['demo', '--size', '2MB', '--concurrency', '2', '--part-size', '1MiB']),
@@ -101,6 +102,7 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
     [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
     [['emulator', '--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
+    [['emulator', '--storage', 'Memory'], "--storage must be memory or digest, not 'Memory'"],
   ]
   for (const [argv, message] of cases) assert.equal(none(argv), E.left(usageError(message)), argv.join(' '))
 })

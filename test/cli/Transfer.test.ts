@@ -359,6 +359,27 @@ Remote('should upload to a `box-upload emulator` child that prints its URLs', as
   assert.is((await server.done).code, 0, 'the emulator stops cleanly on Ctrl-C')
 })
 
+Remote('should keep only SHA-1s in a `box-upload emulator --storage digest` (constant memory): uploads commit, downloads answer 404', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--part-size', '256KiB', '--storage', 'digest'])
+  try {
+    await until(() => /api url: +\S+/.test(server.stdout()))
+    const uploadUrl = /upload url: +(\S+)/.exec(server.stdout())?.[1] as string
+    const apiUrl = /api url: +(\S+)/.exec(server.stdout())?.[1] as string
+    const path = join(dir.path, 'digest.bin')
+    const sha1 = await writeFileOf(path, 700_000, 13)
+    const ran = await run([path, ...small, '--json', '--upload-url', uploadUrl])
+    assert.is(ran.code, 0, ran.stderr)
+    const result = JSON.parse(ran.stdout) as { id: string; sha1: string }
+    assert.is(result.sha1, sha1)
+    const content = await fetch(`${apiUrl}/files/${result.id}/content`, { headers: { Authorization: 'Bearer dev-token' } })
+    assert.is(content.status, 404)
+    assert.match(await content.text(), 'digest')
+  } finally {
+    server.child.kill('SIGINT')
+  }
+  assert.is((await server.done).code, 0)
+})
+
 Remote('should say so when the emulator\'s port is taken', async () => {
   const port = new URL(box.url).port
   const ran = await run(['emulator', '--port', port])
