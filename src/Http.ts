@@ -115,7 +115,9 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         }
         // Redirects are not followed: a fetch that kept the Authorization header across origins would hand the
         // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
-        return client.fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
+        // Called unbound: a browser's own fetch, passed as the option, refuses another `this` ("Illegal invocation").
+        const { fetch } = client
+        return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
       (cause) => (!carried ? invalidInput(`No header can carry this token: ${String(cause)}`)

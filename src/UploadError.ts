@@ -122,7 +122,7 @@ export const sizeMismatch = (expected: number, actual: number, reason: SizeMisma
 export const digestMismatch = (what: string, expected: string, actual: string): UploadError => ({ _tag: 'DigestMismatch', what, expected, actual })
 
 /** The caller aborted. */
-export const aborted = (reason?: unknown): UploadError => (reason === undefined ? { _tag: 'Aborted' } : { _tag: 'Aborted', reason })
+export const aborted = (reason?: unknown): UploadError => ({ _tag: 'Aborted', ...defined({ reason }) })
 
 /** An endpoint the token may not be sent to; only its origin is kept. */
 export const untrustedEndpoint = (origin: string): UploadError => ({ _tag: 'UntrustedEndpoint', origin })

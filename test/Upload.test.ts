@@ -108,6 +108,23 @@ Upload('should not wait for the source to cancel after a refused creation (a tee
   }
 }))
 
+Upload('should call the fetch option unbound: a browser\'s own fetch, passed as the option, refuses another this', withBox({ partSize: 1024 }, async (box) => {
+  const fileSize = 2500
+  const bytes = bytesOf(fileSize, 5)
+  const these: unknown[] = []
+  // A module is strict code: a plain call has no `this`. The page's fetch (Chromium) throws "Illegal invocation" for any other.
+  const watching = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    these.push(this)
+    return globalThis.fetch(input, init)
+  }
+  for (const fetch of [watching, globalThis.fetch]) {
+    const c = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch })
+    const file = rightOf(await upload(c)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })())
+    sameBytes(await download(box, file.id), bytes)
+  }
+  assert.ok(these.length > 0 && these.every((self) => self === undefined), `fetch was called on ${String(these.find((self) => self !== undefined))}`)
+}))
+
 Upload('should read no further ahead of the confirmed bytes than the parts in flight plus the one being filled', withBox({ partSize: 1024, faults: { latencyMs: 2 } }, async (box) => {
   for (const concurrency of [1, 4]) {
     const fileSize = 40 * 1024
