@@ -211,10 +211,13 @@ export const url = (flag: string) => (text: string): E.Either<UsageError, string
  */
 export const nameRefused = (name: string): string | undefined =>
   name.length === 0 || name.length > 255 ? `must be 1 to 255 characters long (this one has ${name.length})`
-    : /[/\\\u0000-\u001f\u007f]/.test(name) ? `must have no slash, backslash or control character (a line break, a tab), as Box refuses them: ${JSON.stringify(name)}`
-    : name.trim() !== name ? `must not start or end with a space, as Box refuses that: ${JSON.stringify(name)}`
+    : /[/\\\u0000-\u001f\u007f]/.test(name) ? `must have no slash, backslash or control character (a line break, a tab), as Box refuses them: ${shown(name)}`
+    : name.trim() !== name ? `must not start or end with a space, as Box refuses that: ${shown(name)}`
     : name === '.' || name === '..' ? `cannot be '${name}'`
     : undefined
+
+/** A name quoted with its invisible characters written out (JSON leaves DEL as it is). */
+const shown = (name: string): string => JSON.stringify(name).replace(/\u007f/g, '\\u007f')
 
 /** A token as a header can carry it (trimmed), or why not; never quoted. */
 const usableToken = (flag: string, token: string): E.Either<UsageError, string> =>

@@ -10,15 +10,18 @@ import { FAILED, OK } from './Exit.ts'
 // operations
 
 /** What the emulator command prints once it listens: URLs first, so scripts can read them. */
-export const banner = (served: { readonly url: string; readonly apiUrl: string }): string =>
-  [
-    'Box emulator listening (sessions live in this process; Ctrl-C stops it)',
+export const banner = (served: { readonly url: string; readonly apiUrl: string }, storage: 'memory' | 'digest' = 'memory'): string => {
+  // With digest storage downloads answer 404: the check --api-url asks for would fail.
+  const check = storage === 'memory'
+  return [
+    `Box emulator listening (sessions live in this process; Ctrl-C stops it${check ? '' : '; it keeps only SHA-1s, so downloads answer 404'})`,
     `  upload url: ${served.url}`,
     `  api url:    ${served.apiUrl}`,
     '  token:      dev-token',
-    `Upload to it: box-upload <file> --upload-url ${served.url} --api-url ${served.apiUrl}`,
-    `  (or BOX_UPLOAD_URL=${served.url} BOX_API_URL=${served.apiUrl} box-upload <file>)`,
+    `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}`,
+    `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''} box-upload <file>)`,
   ].join('\n')
+}
 
 /** Serves until SIGINT or SIGTERM, then closes the server. Resolves with the exit code. */
 export const run = async (command: EmulatorCommand): Promise<number> => {
@@ -33,7 +36,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     return undefined
   })
   if (served === undefined) return FAILED
-  process.stdout.write(`${banner(served)}\n`)
+  process.stdout.write(`${banner(served, command.storage)}\n`)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)

@@ -94,7 +94,4 @@ export const explain = (error: UploadError): string =>
   // The CLI declares the size the file had when it started: a different count means the file changed.
   error._tag === 'SizeMismatch'
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more' : `${error.actual}`} now. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), message(error)) + (error._tag === 'UntrustedEndpoint'
-      // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse).
-      ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, give that host in --upload-url.`
-      : '')
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), message(error))

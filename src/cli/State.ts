@@ -2,7 +2,7 @@
  * The resume state file written on Ctrl-C: the kept upload session and the file it belongs to
  * (path, size, modification time), plus where it was going. Never the token.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -113,8 +113,9 @@ export const read = (path: string): TE.TaskEither<StateError, State> => {
 
 /** Writes the state file atomically (temp file + rename), readable by the owner only. */
 export const write = (path: string) => (state: State): TE.TaskEither<StateError, void> => {
-  // Named apart from the state file, so that a long one still leaves room for it (NAME_MAX).
-  const temp = join(dirname(path), `.box-upload-state.${process.pid}.tmp`)
+  // Named apart from the state file, so that a long one still leaves room for it (NAME_MAX), and
+  // at random: processes with the same pid (each one the first of its container) may share a directory.
+  const temp = join(dirname(path), `.box-upload-state.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   return TE.tryCatch(
     async () => {
       await writeFile(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })

@@ -205,7 +205,11 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404
       ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error)}${gone}`, error)
+    // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
+    const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
+      ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, give that host in --upload-url.`
+      : ''
+    return fail(FAILED, `upload failed: ${Report.explain(error)}${gone}${elsewhere}`, error)
   } finally {
     ctrlC.dispose()
   }
@@ -324,7 +328,8 @@ const sameOrigin = (a: string, b: string): boolean => {
  */
 const occupied = async (path: string, file: FileInfo): Promise<string | undefined> => {
   const [found, uploaded] = await Promise.all([stat(path).catch(() => undefined), stat(file.path).catch(() => undefined)])
-  if (found === undefined) return undefined
+  // Absent, or empty (a placeholder, as `mktemp` makes): nothing to lose.
+  if (found === undefined || (found.isFile() && found.size === 0)) return undefined
   if (uploaded !== undefined && found.dev === uploaded.dev && found.ino === uploaded.ino) {
     return `--state ${path} is the file being uploaded: an interruption would overwrite it with the state; choose another path`
   }

@@ -8,7 +8,7 @@ import { parse, usage } from './Args.ts'
 import type { Command } from './Args.ts'
 import * as Emulator from './Emulator.ts'
 import * as Report from './Report.ts'
-import { FAILED, OK, USAGE } from './Exit.ts'
+import { FAILED, HUNG_UP, OK, USAGE } from './Exit.ts'
 import * as Transfer from './Transfer.ts'
 
 /** Runs one command; resolves with its exit code. */
@@ -70,3 +70,9 @@ await new Promise((resolve) => setImmediate(resolve))
 const unwritten = stdoutLost()
 if (unwritten !== undefined) process.stderr.write(`box-upload: could not write the result to stdout (${unwritten})\n`)
 process.exitCode = unwritten !== undefined && code === OK ? FAILED : code
+// After a hangup (state written, session kept), the process ends by the signal itself, as a shell
+// expects: Node's own exit would restore the terminal that is gone, and abort on its error (SIGABRT).
+if (code === HUNG_UP) {
+  process.removeAllListeners('SIGHUP')
+  process.kill(process.pid, 'SIGHUP')
+}

@@ -85,6 +85,7 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--name', 'a\\b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\\\b"'],
     [['f', '--name', 'a\nb'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\nb"'],
     [['f', '--name', ' a.bin'], '--name must not start or end with a space, as Box refuses that: " a.bin"'],
+    [['f', '--name', 'a\u007fb'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\u007fb"'],
     [['f', '--name', 'x'.repeat(256)], '--name must be 1 to 255 characters long (this one has 256)'],
     [['f', '--name', '..'], "--name cannot be '..'"],
     [['f', '--token', '  '], '--token is blank'],

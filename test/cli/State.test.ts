@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -64,6 +64,19 @@ File('should round-trip through the file, readable by the owner only, without st
     assert.equal(await remove(path)(), E.right(undefined), 'removing twice is fine')
     const missing = await read(path)()
     assert.ok(E.isLeft(missing) && missing.left.message.startsWith('nothing to resume: no state file'))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+File('should write two state files of one directory at once, each whole (processes of one pid share a directory in containers)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'state-test-'))
+  try {
+    const [a, b] = [join(dir, 'a.json'), join(dir, 'b.json')]
+    const other = { ...state, file: { ...state.file, path: '/data/other.bin' } }
+    assert.equal(await Promise.all([write(a)(state)(), write(b)(other)()]), [E.right(undefined), E.right(undefined)])
+    assert.equal([await read(a)(), await read(b)()], [E.right(state), E.right(other)])
+    assert.equal((await readdir(dir)).sort(), ['a.json', 'b.json'], 'no temp file left')
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
