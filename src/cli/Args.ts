@@ -135,6 +135,10 @@ const flags = {
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false },
 } as const
 
+/** Whether `arg` is an option that takes the next argument as its value (`--name`, not `--name=x`). */
+export const takesValue = (arg: string | undefined): boolean =>
+  arg !== undefined && /^--[^=]+$/.test(arg) && Object.values(flags).some((known) => (known as Readonly<Record<string, boolean>>)[arg.slice(2)] === true)
+
 type Raw = { readonly positionals: ReadonlyArray<string>; readonly values: Readonly<Record<string, string | true>> }
 
 /** Splits argv into positionals and `--flag value` / `--flag=value` pairs, refusing unknown and repeated flags. */

@@ -35,11 +35,19 @@ export interface Interrupts {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
+/**
+ * Whether a SIGHUP came while any `interrupts` listened, whatever it then did (the first signal, or
+ * one after a Ctrl-C or SIGTERM): the terminal is gone, and the process must end by that signal
+ * (main.ts), since Node's exit restores the terminal and aborts (SIGABRT) when it cannot.
+ */
+let hangup = false
+export const hungUp = (): boolean => hangup
+
 /** How long the first interrupt lets a commit in flight finish before it stops the upload, in ms. */
 export const COMMIT_GRACE_MS = 5000
 
 /**
- * Listens for SIGINT and SIGTERM until `dispose`; `say` explains each step; `keeping` tells whether
+ * Listens for SIGINT, SIGTERM and SIGHUP until `dispose`; `say` explains each step; `keeping` tells whether
  * the session is kept on the first one; `task` is what they stop (default the upload);
  * `committing` tells whether every part is uploaded (the commit is on its way).
  */
@@ -79,6 +87,7 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
     }
   }
   const onTerminate = (by: NodeJS.Signals): void => {
+    if (by === 'SIGHUP') hangup = true
     if (count === 0) stop(by === 'SIGHUP' ? 'SIGHUP' : 'SIGTERM')
   }
   process.on('SIGINT', onInterrupt)
@@ -108,4 +117,6 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
   }
 }
 
-const ignore = (): void => undefined
+const ignore = (by: NodeJS.Signals): void => {
+  if (by === 'SIGHUP') hangup = true
+}

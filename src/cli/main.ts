@@ -4,11 +4,12 @@
  * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C) or 129 (SIGHUP: the terminal closed, as SIGTERM).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { parse, usage } from './Args.ts'
+import { parse, takesValue, usage } from './Args.ts'
 import type { Command } from './Args.ts'
 import * as Emulator from './Emulator.ts'
 import * as Report from './Report.ts'
-import { FAILED, HUNG_UP, OK, USAGE } from './Exit.ts'
+import { FAILED, OK, USAGE } from './Exit.ts'
+import { hungUp } from './Interrupts.ts'
 import * as Transfer from './Transfer.ts'
 
 /** Runs one command; resolves with its exit code. */
@@ -26,10 +27,14 @@ export const run = (command: Command): Promise<number> => {
   }
 }
 
-/** Whether `--json` was asked for, even with a value (refused) but not as a file name after `--`. */
+/**
+ * Whether `--json` was asked for, even with a value (refused), but not as a file name after `--`
+ * nor as the value of an option (`--name --json`).
+ */
 const wantsJson = (argv: ReadonlyArray<string>): boolean => {
   const end = argv.indexOf('--')
-  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--json' || arg.startsWith('--json='))
+  const options = end === -1 ? argv : argv.slice(0, end)
+  return options.some((arg, i) => (arg === '--json' || arg.startsWith('--json=')) && !takesValue(options[i - 1]))
 }
 
 /** Parses `argv` (after the program name) and runs it. */
@@ -72,7 +77,12 @@ if (unwritten !== undefined) process.stderr.write(`box-upload: could not write t
 process.exitCode = unwritten !== undefined && code === OK ? FAILED : code
 // After a hangup (state written, session kept), the process ends by the signal itself, as a shell
 // expects: Node's own exit would restore the terminal that is gone, and abort on its error (SIGABRT).
-if (code === HUNG_UP) {
+// What is still queued for a pipe goes first (the signal would drop it), for at most 2 s.
+if (hungUp()) {
+  const until = Date.now() + 2000
+  while ((process.stdout.writableLength > 0 || process.stderr.writableLength > 0) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   process.removeAllListeners('SIGHUP')
   process.kill(process.pid, 'SIGHUP')
 }

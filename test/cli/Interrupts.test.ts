@@ -28,6 +28,31 @@ Interrupts('should ignore a later SIGTERM after a SIGTERM, even once disposed (t
   assert.equal(JSON.parse(out), { aborted: true, count: 1, exitCode: 143 })
 })
 
+Interrupts('should stop on SIGHUP as on SIGTERM (exit code 129), and note a hangup that comes after a Ctrl-C too', async () => {
+  const out = await child(`
+    const { hungUp } = await import('./src/cli/Interrupts.ts')
+    const first = interrupts(() => undefined, true)
+    process.kill(process.pid, 'SIGHUP')
+    await pause(50)
+    const byHangup = { aborted: first.signal.aborted, exitCode: first.exitCode(), hungUp: hungUp() }
+    first.dispose()
+    console.log(JSON.stringify(byHangup))
+  `)
+  assert.equal(JSON.parse(out), { aborted: true, exitCode: 129, hungUp: true })
+  const later = await child(`
+    const { hungUp } = await import('./src/cli/Interrupts.ts')
+    const ctrlC = interrupts(() => undefined, true)
+    process.kill(process.pid, 'SIGINT')
+    await pause(50)
+    const before = hungUp()
+    process.kill(process.pid, 'SIGHUP')
+    await pause(50)
+    ctrlC.dispose()
+    console.log(JSON.stringify({ before, after: hungUp(), exitCode: ctrlC.exitCode() }))
+  `)
+  assert.equal(JSON.parse(later), { before: false, after: true, exitCode: 130 })
+})
+
 Interrupts('should give a commit in flight time to finish on the first Ctrl-C, and stop at once on the second', async () => {
   const out = await child(`
     const said = []

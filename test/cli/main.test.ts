@@ -89,6 +89,9 @@ BadInput('should also print one JSON object with --json', async () => {
   assert.equal([valued.code, JSON.parse(valued.stdout)], [2, { ok: false, exitCode: 2, message: '--json takes no value' }])
   const named = await run(['--', '--json', 'two'])
   assert.equal([named.code, named.stdout], [2, ''])
+  // Nor as the value of an option that takes one.
+  const value = await run([path, '--name', '--json', '--concurrency', '0'])
+  assert.equal([value.code, value.stdout], [2, ''])
 })
 
 const Help = suite('help')
