@@ -86,9 +86,6 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
   return Number.isNaN(date) ? undefined : timerMs(date - now)
 }
 
-/** A URL as errors show it (Client.ts, which shows refused URLs so too). */
-export { stripUrl }
-
 // ---------------------------------------------------------------------------------------------
 // helpers
 
