@@ -203,11 +203,20 @@ export const integer = (flag: string, min: number, max: number) => (text: string
   return n >= min && n <= max ? E.right(n) : E.left(usageError(`--${flag} must be a whole number from ${min} to ${max}, not '${text}'`))
 }
 
-/** Parses an http(s) URL, dropping a trailing slash: an API base, so no query or fragment (paths are added to it). */
-export const url = (flag: string) => (text: string): E.Either<UsageError, string> =>
-  /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text) && !/[?#]/.test(text)
+/**
+ * Parses an http(s) URL, dropping a trailing slash: an API base, so no query or fragment (paths are
+ * added to it). A user or password in it is refused without being repeated: fetch refuses such URLs,
+ * and the password would be printed with every message naming the server.
+ */
+export const url = (flag: string) => (text: string): E.Either<UsageError, string> => {
+  const parsed = URL.canParse(text) ? new URL(text) : undefined
+  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
+    return E.left(usageError(`--${flag} must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN`))
+  }
+  return /^https?:\/\/[^\s/]+/.test(text) && parsed !== undefined && !/[?#]/.test(text)
     ? E.right(text.replace(/\/+$/, ''))
     : E.left(usageError(`--${flag} must be an http(s) URL without a query or fragment, not '${text}'`))
+}
 
 /**
  * Why Box would refuse a file name, in the words of a usage error, or `undefined` when it takes it
