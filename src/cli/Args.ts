@@ -210,7 +210,8 @@ export const integer = (flag: string, min: number, max: number) => (text: string
  */
 export const url = (flag: string) => (text: string): E.Either<UsageError, string> => {
   const parsed = URL.canParse(text) ? new URL(text) : undefined
-  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
+  // Also when it does not parse: an '@' before the path may end a password, which is not to be quoted.
+  if (parsed === undefined ? /^[^/]*\/\/[^/]*@/.test(text) : parsed.username !== '' || parsed.password !== '') {
     return E.left(usageError(`--${flag} must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN`))
   }
   return /^https?:\/\/[^\s/]+/.test(text) && parsed !== undefined && !/[?#]/.test(text)

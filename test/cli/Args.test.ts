@@ -101,6 +101,7 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
     [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'"],
     [['f', '--upload-url', 'http://user:s3cret@h/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    [['f', '--upload-url', 'http://user:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
     [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
     [['emulator', '--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
