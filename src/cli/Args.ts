@@ -234,11 +234,13 @@ export const nameRefused = (name: string): string | undefined =>
 const shown = (name: string): string => JSON.stringify(name).replace(/\u007f/g, '\\u007f')
 
 /** A token as a header can carry it (trimmed), or why not; never quoted. */
-const usableToken = (flag: string, token: string): E.Either<UsageError, string> =>
-  token.trim() === '' ? E.left(usageError(`${flag} is blank`))
+const usableToken = (flag: string, given: string): E.Either<UsageError, string> => {
+  const token = given.trim()
+  return token === '' ? E.left(usageError(`${flag} is blank`))
     // A line break or other control character cannot be sent in a header.
-    : /[\u0000-\u001f\u007f]/.test(token.trim()) ? E.left(usageError(`${flag} has a line break or other control character, which no header can carry`))
-    : E.right(token.trim())
+    : /[\u0000-\u001f\u007f]/.test(token) ? E.left(usageError(`${flag} has a line break or other control character, which no header can carry`))
+    : E.right(token)
+}
 
 /** The emulator's storage kind. */
 const storage = (text: string): E.Either<UsageError, 'memory' | 'digest'> =>

@@ -87,7 +87,7 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
     }
   }
   const onTerminate = (by: NodeJS.Signals): void => {
-    if (by === 'SIGHUP') hangup = true
+    noteHangup(by)
     if (count === 0) stop(by === 'SIGHUP' ? 'SIGHUP' : 'SIGTERM')
   }
   process.on('SIGINT', onInterrupt)
@@ -112,11 +112,12 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
       process.off('SIGTERM', onTerminate)
       process.off('SIGHUP', onTerminate)
       // After a SIGTERM or SIGHUP, later ones are ignored until the process has exited (it is on its way out).
-      if (first === 'SIGTERM' || first === 'SIGHUP') for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, ignore)
+      if (first === 'SIGTERM' || first === 'SIGHUP') for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, noteHangup)
     },
   }
 }
 
-const ignore = (by: NodeJS.Signals): void => {
+/** Notes a hangup (`hungUp`); what else a signal does is its listener's business (after dispose: nothing). */
+const noteHangup = (by: NodeJS.Signals): void => {
   if (by === 'SIGHUP') hangup = true
 }

@@ -59,9 +59,11 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const statePath = command.state ?? State.pathFor(info.right.path)
   const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
   if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
-  const occupant = command.resume || command.state === undefined ? undefined : await occupied(statePath, info.right)
+  // A new upload reads the state file once: an earlier interrupted upload's, or what a --state would overwrite.
+  const stored = command.resume ? undefined : await State.read(statePath)()
+  const occupant = stored === undefined || command.state === undefined ? undefined : await occupied(statePath, info.right, stored)
   if (occupant !== undefined) return fail(USAGE, occupant)
-  const earlier = command.resume ? undefined : await earlierUpload(statePath)
+  const earlier = stored !== undefined && E.isRight(stored) ? stored.right : undefined
   // A state given with --state that belongs to another file is that file's only way to resume: not overwritten.
   if (earlier !== undefined && earlier.file.path !== info.right.path && command.state !== undefined) {
     return fail(USAGE, `${statePath} holds an interrupted upload of ${earlier.file.path}: resume that one with it, or choose another --state`)
@@ -324,25 +326,19 @@ const sameOrigin = (a: string, b: string): boolean => {
 
 /**
  * Why a new upload may not take `--state path`, which an interruption overwrites: it is the file
- * being uploaded, or a file that is no state file (one of another upload is checked by the caller).
+ * being uploaded, or a file that is no state file (`stored`: what reading it gave; one of another
+ * upload is checked by the caller).
  */
-const occupied = async (path: string, file: FileInfo): Promise<string | undefined> => {
+const occupied = async (path: string, file: FileInfo, stored: E.Either<State.StateError, State.State>): Promise<string | undefined> => {
   const [found, uploaded] = await Promise.all([stat(path).catch(() => undefined), stat(file.path).catch(() => undefined)])
   // Absent, or empty (a placeholder, as `mktemp` makes): nothing to lose.
   if (found === undefined || (found.isFile() && found.size === 0)) return undefined
   if (uploaded !== undefined && found.dev === uploaded.dev && found.ino === uploaded.ino) {
     return `--state ${path} is the file being uploaded: an interruption would overwrite it with the state; choose another path`
   }
-  const state = await State.read(path)()
-  return E.isLeft(state)
-    ? `--state ${path} exists and is not a box-upload state file, which an interruption would overwrite: choose another path, or delete it (${state.left.message})`
+  return E.isLeft(stored)
+    ? `--state ${path} exists and is not a box-upload state file, which an interruption would overwrite: choose another path, or delete it (${stored.left.message})`
     : undefined
-}
-
-/** The interrupted upload a state file at `path` holds, if it holds a readable one. */
-const earlierUpload = async (path: string): Promise<State.State | undefined> => {
-  const state = await State.read(path)()
-  return E.isRight(state) ? state.right : undefined
 }
 
 /** A path as a file argument: one that would read as an option (`-x`) or a subcommand (`demo`) is given as `./…`. */

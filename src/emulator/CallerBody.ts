@@ -32,10 +32,11 @@ export const watched = (request: Request): { readonly request: Request; readonly
   const { signal } = request
   let fail: (why: string) => void = () => undefined
   const onAbort = (): void => fail(`the request was aborted mid-body (${describe(signal.reason)})`)
+  const unwatch = (): void => signal.removeEventListener('abort', onAbort)
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       fail = (why) => {
-        signal.removeEventListener('abort', onAbort)
+        unwatch()
         fail = () => undefined
         controller.error(resetError(`the client's request failed mid-body: ${why}`))
         reader.cancel().catch(() => undefined)
@@ -46,7 +47,7 @@ export const watched = (request: Request): { readonly request: Request; readonly
       try {
         const { done, value } = await reader.read()
         if (done) {
-          signal.removeEventListener('abort', onAbort)
+          unwatch()
           return controller.close()
         }
         // By its tag, as fetch checks: a Uint8Array of another realm (a vm context) is bytes too.
@@ -60,11 +61,11 @@ export const watched = (request: Request): { readonly request: Request; readonly
       }
     },
     cancel(reason) {
-      signal.removeEventListener('abort', onAbort)
+      unwatch()
       return reader.cancel(reason)
     },
   }, { highWaterMark: 0 })
   // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it.
   const guarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
-  return { request: guarded, done: () => signal.removeEventListener('abort', onAbort) }
+  return { request: guarded, done: unwatch }
 }

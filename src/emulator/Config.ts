@@ -3,7 +3,7 @@ import type { CommitFault, EmulatorOptions, Storage } from './Options.ts'
 import { hasSubtle, subtle } from './Digest.ts'
 import { plan, retryAfter, uploadFailedAfter, type FaultPlan } from './Faults.ts'
 import { sha1, type Sha1Factory } from './Sha1.ts'
-import { validate } from './Validate.ts'
+import { validate, wholeFrom } from './Validate.ts'
 
 /**
  * SHA-1 of a whole part: with an injected `sha1`, that one; otherwise the platform's
@@ -76,7 +76,7 @@ export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
     partSize: (fileSize) => {
       const chosen = typeof size === 'number' ? size : (size ?? defaultPartSize)(fileSize)
       // A function's mistake fails its request (a 500 naming it), rather than becoming the default.
-      if (!(Number.isSafeInteger(chosen) && chosen >= 1)) throw new TypeError(`partSize(${fileSize}) must give a whole number of bytes from 1 up, got ${chosen}`)
+      if (!wholeFrom(1)(chosen)) throw new TypeError(`partSize(${fileSize}) must give a whole number of bytes from 1 up, got ${chosen}`)
       return chosen
     },
     minFileSize: o.minFileSize ?? 20_000_000,

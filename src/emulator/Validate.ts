@@ -17,7 +17,8 @@ export const maxSessionTtlMs = 100 * 365 * 24 * 3600 * 1000
 
 type Check = (value: unknown) => boolean
 
-const wholeFrom = (least: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= least
+/** A whole number from `least` up (also what a `partSize` function must give: Config.ts). */
+export const wholeFrom = (least: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= least
 /** A whole number from `least` up, or `Infinity` for "no limit" or "never". */
 const wholeOrInfinity = (least: number): Check => (v) => v === Number.POSITIVE_INFINITY || wholeFrom(least)(v)
 const msFromZero: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0
