@@ -12,8 +12,9 @@ import { join } from 'node:path'
 import { root } from './Pack.ts'
 
 const consumer = mkdtempSync(join(tmpdir(), 'box-git-install-'))
+// stderr is kept (not shown): a failure's error quotes it, and a passing run's progress lines are noise.
 const run = (command: string, args: ReadonlyArray<string>): string =>
-  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
 try {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'git-consumer', private: true, type: 'module' }))
