@@ -37,6 +37,13 @@ Parse('should go to Box with a token from the flag or from BOX_TOKEN', () => {
   // one of spaces is a mistake, said now (it was sent, and refused as a token function's failure); surrounding spaces go
   assert.equal(parse({ BOX_TOKEN: '  ' })(['f']), E.left(usageError('BOX_TOKEN is blank')))
   assert.equal(field('target')(parse({ BOX_TOKEN: ' T\n' })(['f'])), E.right(box))
+  // Box's upload API spelled otherwise is still Box (its API base and messages are Box's), a look-alike is not
+  for (const spelled of ['https://UPLOAD.box.com/api/2.0', 'https://upload.box.com:443/api/2.0/', 'HTTPS://upload.BOX.com/api/2.0']) {
+    assert.equal(field('target')(none(['f', '--token', 'T', '--upload-url', spelled])), E.right(box), spelled)
+  }
+  for (const other of ['http://upload.box.com/api/2.0', 'https://upload.box.com:8443/api/2.0', 'https://upload.box.com/api/2.1']) {
+    assert.equal(field('target')(none(['f', '--token', 'T', '--upload-url', other])), E.right({ ...box, uploadUrl: other }), other)
+  }
 })
 
 Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with its default token', () => {
