@@ -11,6 +11,13 @@ import { type UploadError, invalidInput, untrustedEndpoint } from './UploadError
 // model
 
 /** Options of `client`. */
+/**
+ * A `fetch`: a plain call signature rather than `typeof fetch`, which in Bun's types also requires a
+ * `preconnect` property (no wrapper nor the emulator's `fetch` has one), and with the input spelled out
+ * because `RequestInfo` is a DOM name that @types/node does not declare.
+ */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+
 export interface ClientOptions {
   /** An access token, or a function returning one (called again by `refreshToken`, e.g. after a 401). */
   readonly token: string | (() => string | Promise<string>)
@@ -18,8 +25,8 @@ export interface ClientOptions {
   readonly uploadUrl?: string
   /** Base of the API (default `https://api.box.com/2.0`). */
   readonly apiUrl?: string
-  /** The `fetch` to use (default `globalThis.fetch`, else cross-fetch). */
-  readonly fetch?: typeof fetch
+  /** The `fetch` to use (default `globalThis.fetch`, else cross-fetch): any function of fetch's shape, such as the emulator's `fetch`. */
+  readonly fetch?: Fetch
   /**
    * More hosts the token may go to: a host name (`upload-las.app.box.com`, https and default port only;
    * `host:8443` for another port),
@@ -34,7 +41,7 @@ export interface Client {
   readonly uploadUrl: string
   readonly apiUrl: string
   readonly allowedHosts: ReadonlyArray<string>
-  readonly fetch: typeof fetch
+  readonly fetch: Fetch
   /** Whether `refreshToken` can get a new token (the token was given as a function). */
   readonly canRefresh: boolean
   /** The access token; cached after the first call, asked again with `{ refresh: true }` (one refresh at a time). */
@@ -147,7 +154,7 @@ const reason = (cause: unknown): string =>
   typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause)
 
 /** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
-const defaultFetch: typeof fetch = (input, init) =>
+const defaultFetch: Fetch = (input, init) =>
   typeof globalThis.fetch === 'function'
     ? globalThis.fetch(input, init)
     : import('cross-fetch').then((module) => module.default(input, init))

@@ -21,7 +21,7 @@ export interface HttpRequest {
   readonly url: string
   readonly headers?: Readonly<Record<string, string>>
   /** The body; a `ReadableStream` is sent with `duplex: 'half'`. */
-  readonly body?: BodyInit | null
+  readonly body?: RequestInit['body']
   /** A value sent as JSON (with `Content-Type: application/json`) when there is no `body`. */
   readonly json?: unknown
   readonly signal?: AbortSignal

@@ -2,6 +2,6 @@
 
 /** A request body for `bytes`, and the headers it needs. Called once per attempt (a stream is read once). */
 export type PartBody = (bytes: Uint8Array) => {
-  readonly body: BodyInit
+  readonly body: NonNullable<RequestInit['body']>
   readonly headers: Readonly<Record<string, string>>
 }

@@ -24,7 +24,7 @@ export interface Emulator {
    * a body that fails, is locked, or yields something other than bytes, and with the signal's reason
    * once the request's signal aborts.
    */
-  readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+  readonly fetch: (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 }
 
 type Route = (ctx: Ctx, id: string) => Response | Promise<Response>
@@ -140,7 +140,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     if (request.method === 'HEAD') response = await withoutBody(response)
     return withCors(response)
   }
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
     // The adapter's bodies come from its sockets, which it watches itself.
     if (ownsBodies) return answer(request)

@@ -54,28 +54,37 @@ const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray
 /**
  * The package's declarations as a TypeScript user gets them, ESM and CommonJS, under `module` node16 and
  * nodenext, without `skipLibCheck`: a `.d.cts` that re-exported ESM declarations failed under node16 (TS1479).
+ * Also with Node's own types and no DOM lib (declarations naming DOM-only types, `BodyInit` or `RequestInfo`,
+ * failed there), and emitting declarations of values typed by the package (a type it uses but does not export,
+ * such as `chunker`'s, is TS2742 in the user's build).
  */
 const typeCheck = (): void => {
   const use = (load: string) => `${load}
 export const check = async (): Promise<string> => {
-  const box = client({ token: 'dev-token' })
+  const box = client({ token: 'dev-token', fetch: emulator({ minFileSize: 1 }).fetch })
   const failure: UploadError | undefined = undefined as UploadError | undefined
   const tag: string | undefined = failure?._tag
   return typeof upload(box) + typeof emulator + typeof serve + String(tag)
 }
+export const makeChunker = chunker
+export const sessionChunker = (session: Session) => session.chunker
 `
-  writeFileSync(join(consumer, 'types.mts'), use(`import { client, upload, type UploadError } from 'box-chunked-upload'
+  const load = `import { chunker, client, upload, type Session, type UploadError } from 'box-chunked-upload'
 import { emulator } from 'box-chunked-upload/emulator'
-import { serve } from 'box-chunked-upload/emulator/node'`))
-  writeFileSync(join(consumer, 'types.cts'), use(`import { client, upload, type UploadError } from 'box-chunked-upload'
-import { emulator } from 'box-chunked-upload/emulator'
-import { serve } from 'box-chunked-upload/emulator/node'`))
-  for (const module of ['node16', 'nodenext']) {
-    const config = { compilerOptions: { strict: true, module, moduleResolution: module, target: 'es2022', lib: ['es2022', 'dom'], types: ['node'], skipLibCheck: false, noEmit: true }, files: ['types.mts', 'types.cts'] }
-    writeFileSync(join(consumer, `tsconfig.${module}.json`), JSON.stringify(config))
-    run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${module}.json`])
-    console.log(`[package] ok types (ESM and CommonJS, module ${module}, no skipLibCheck)`)
-  }
+import { serve } from 'box-chunked-upload/emulator/node'`
+  writeFileSync(join(consumer, 'types.mts'), use(load))
+  writeFileSync(join(consumer, 'types.cts'), use(load))
+  const configs = [
+    { name: 'module node16', module: 'node16', lib: ['es2022', 'dom'] },
+    { name: 'module nodenext', module: 'nodenext', lib: ['es2022', 'dom'] },
+    { name: "module nodenext, Node's types without the DOM lib", module: 'nodenext', lib: ['es2022'] },
+  ]
+  configs.forEach(({ name, module, lib }, i) => {
+    const compilerOptions = { strict: true, module, moduleResolution: module, target: 'es2022', lib, types: ['node'], skipLibCheck: false, declaration: true, emitDeclarationOnly: true, outDir: `declarations-${i}` }
+    writeFileSync(join(consumer, `tsconfig.${i}.json`), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts'] }))
+    run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${i}.json`])
+    console.log(`[package] ok types (ESM and CommonJS, ${name}, no skipLibCheck, declarations emitted)`)
+  })
 }
 
 const run = (command: string, args: ReadonlyArray<string>): string =>
