@@ -81,16 +81,14 @@ export const fromJSON = (value: unknown): E.Either<UploadError, Session> =>
     E.map(revive),
   )
 
-/** A session from Box's `upload_session` for a file of `fileSize` bytes; `total_parts` must be `ceil(fileSize / part_size)`. */
-export const fromUploadSession = (fileSize: number) => (wire: UploadSession): E.Either<UploadError, Session> => {
+/**
+ * A session from Box's `upload_session` for a file of `fileSize` bytes; `total_parts` must be
+ * `ceil(fileSize / part_size)`, else the error is `mismatch`'s (by default a `DecodeError`: Box's answer is wrong).
+ */
+export const fromUploadSession = (fileSize: number, mismatch = wrongAnswer) => (wire: UploadSession): E.Either<UploadError, Session> => {
   const expected = Math.ceil(fileSize / wire.part_size)
   if (wire.total_parts !== expected) {
-    return E.left(decodeError('upload_session', [{
-      value: wire.total_parts,
-      // Without the answer as `actual`: it could hold the token (an error masks it only when `json` builds it).
-      context: [{ key: '', type: UploadSession }, { key: 'total_parts', type: PositiveInteger, actual: wire.total_parts }],
-      message: `total_parts is ${wire.total_parts} but a file of ${fileSize} bytes in parts of ${wire.part_size} has ${expected}`,
-    }]))
+    return E.left(mismatch(wire.total_parts, `total_parts is ${wire.total_parts} but a file of ${fileSize} bytes in parts of ${wire.part_size} has ${expected}`))
   }
   const endpoints = wire.session_endpoints
   return E.right(revive({
@@ -147,11 +145,10 @@ export const createVersionSession = (client: Client) =>
 /** Reads a session's current state (`GET` its status URL; for a bare id, `{uploadUrl}/files/upload_sessions/{id}`). */
 export const getSession = (client: Client) => (ref: SessionRef, signal?: AbortSignal): TE.TaskEither<UploadError, Session> =>
   pipe(
-    open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal }),
     // Here a total_parts mismatch means the stored file size is wrong, not that Box is: say so.
-    TE.mapError((error) => (isPartsMismatch(error) ? invalidInput(
-      `Upload session ${ref.id} was not started for a file of ${ref.fileSize} bytes (${describeMismatch(error)}): resume with the file and size that started it.`,
-    ) : error)),
+    open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal }, false, (_, why) => invalidInput(
+      `Upload session ${ref.id} was not started for a file of ${ref.fileSize} bytes (${why}): resume with the file and size that started it.`,
+    )),
   )
 
 /** Time allowed to the `DELETE` of a session after a failure, retries included. */
@@ -187,13 +184,13 @@ export const listParts = (client: Client) => (session: Session, signal?: AbortSi
  * must not go to, or a `total_parts` that does not fit the size) is deleted at the trusted upload
  * URL, since nobody else knows its id.
  */
-const open = (client: Client, fileSize: number, req: HttpRequest, created = false): TE.TaskEither<UploadError, Session> =>
+const open = (client: Client, fileSize: number, req: HttpRequest, created = false, mismatch = wrongAnswer): TE.TaskEither<UploadError, Session> =>
   pipe(
     request(client)(req),
     TE.flatMap(json(UploadSession, 'upload_session')),
     TE.flatMap((wire) =>
       pipe(
-        TE.fromEither(pipe(fromUploadSession(fileSize)(wire), E.tap((session) => trustEndpoints(client, session)))),
+        TE.fromEither(pipe(fromUploadSession(fileSize, mismatch)(wire), E.tap((session) => trustEndpoints(client, session)))),
         // At the client's own upload URL: a session's status URL is also its abort URL.
         TE.tapError(() => (created ? discardSession(client)(statusUrl(client, { id: wire.id, fileSize })) : TE.right(undefined))),
       ),
@@ -218,10 +215,14 @@ const validate = (fileSize: number, names: ReadonlyArray<readonly [string, strin
 const statusUrl = (client: Client, ref: SessionRef): string =>
   'endpoints' in ref ? ref.endpoints.status : `${client.uploadUrl}/files/upload_sessions/${encodeURIComponent(ref.id)}`
 
-const isPartsMismatch = (error: UploadError): error is UploadError & { readonly _tag: 'DecodeError' } =>
-  error._tag === 'DecodeError' && error.errors.length === 1 && error.errors[0]?.context[1]?.key === 'total_parts' && error.errors[0].message !== undefined
-
-const describeMismatch = (error: UploadError & { readonly _tag: 'DecodeError' }): string => error.errors[0]?.message ?? ''
+/** A `total_parts` (`value`) that does not fit the file and part sizes, as Box's answer being wrong. */
+const wrongAnswer = (value: number, message: string): UploadError =>
+  decodeError('upload_session', [{
+    value,
+    // Without the answer as `actual`: it could hold the token (an error masks it only when `json` builds it).
+    context: [{ key: '', type: UploadSession }, { key: 'total_parts', type: PositiveInteger, actual: value }],
+    message,
+  }])
 
 interface Paging {
   readonly offset: number

@@ -153,6 +153,9 @@ const sendParts =
   async () => {
     const { signal } = options
     const { session } = job
+    // Aborted while the session was created: nothing is read. A pipe would read once before it sees the
+    // abort, and Node's Readable.toWeb throws an uncaught ERR_INVALID_STATE at a cancel in that tick.
+    if (signal?.aborted === true) return job.source.cancel(signal.reason).catch(() => undefined), E.left(abortedBy(signal))
     const source = stoppable(job.source)
     if (E.isLeft(source)) return source
     const { readable, stop } = source.right
@@ -171,7 +174,8 @@ const sendParts =
     try {
       await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
     } catch (reason) {
-      const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
+      // Not narrowed by the check above: the signal may have fired since.
+      const error = (signal as AbortSignal | undefined)?.aborted === true ? abortedBy(signal as AbortSignal) : (sink.failure() ?? fromPipe(reason))
       stop(error)
       await sink.idle()
       return E.left(error)

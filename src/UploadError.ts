@@ -147,41 +147,19 @@ export const hashError = (cause: unknown): UploadError => ({ _tag: 'HashError', 
 export const mayHaveApplied = (error: UploadError): boolean =>
   error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500 && error.status !== 507)
 
-/** Whether a value is a tagged error (an `UploadError` as this library makes them): what a stream's rejection may carry. */
-export const isUploadError = (u: unknown): u is UploadError =>
-  typeof u === 'object' && u !== null && typeof (u as { readonly _tag?: unknown })._tag === 'string'
+/**
+ * Whether a value is one of this library's errors (what a stream's rejection may carry): an object whose
+ * `_tag` is one of the union's. Other tagged values (an fp-ts `Left` a source errored with, a user's own
+ * error) are not: `message` could not describe them, and an exhaustive `switch` does not expect them.
+ */
+export const isUploadError = (u: unknown): u is UploadError => isRecord(u) && Object.hasOwn(messages, String(u['_tag']))
 
 /** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
 export const isRetryable = (error: UploadError): boolean =>
   mayHaveApplied(error) || (error._tag === 'HttpError' && (error.status === 408 || error.status === 429))
 
 /** A sentence a person can act on: what failed, Box's code and request id, what to do. Never the token. */
-export const message = (error: UploadError): string => {
-  switch (error._tag) {
-    case 'HttpError':
-      return httpMessage(error)
-    case 'DecodeError':
-      return `The ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
-        `if Box sent it, its API changed or a proxy answered; please report this message.`
-    case 'NetworkError':
-      return `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network, proxy or host name, then retry.`
-    case 'SizeMismatch':
-      return sizeMessage(error)
-    case 'DigestMismatch':
-      return `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source during the upload. Upload again from an unchanged source.`
-    case 'Aborted':
-      return error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`
-    case 'UntrustedEndpoint':
-      return `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +
-        `No request was sent; if you trust that host, add it to allowedHosts.`
-    case 'InvalidInput':
-      return error.message
-    case 'SourceError':
-      return `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream, then upload again.`
-    case 'HashError':
-      return `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (and if you passed your own sha1, check it).`
-  }
-}
+export const message = (error: UploadError): string => (messages[error._tag] as (error: UploadError) => string)(error)
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -285,3 +263,25 @@ const causeText = (cause: unknown): string => {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
+
+/** The sentence of each kind of error, by tag (so also the list of the union's tags). Last: it uses the helpers above. */
+const messages: { readonly [Tag in UploadError['_tag']]: (error: Extract<UploadError, { readonly _tag: Tag }>) => string } = {
+  HttpError: httpMessage,
+  DecodeError: (error) =>
+    `The ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
+    `if Box sent it, its API changed or a proxy answered; please report this message.`,
+  NetworkError: (error) =>
+    `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network, proxy or host name, then retry.`,
+  SizeMismatch: sizeMessage,
+  DigestMismatch: (error) =>
+    `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source during the upload. Upload again from an unchanged source.`,
+  Aborted: (error) => (error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`),
+  UntrustedEndpoint: (error) =>
+    `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +
+    `If you trust that host, add it to allowedHosts.`,
+  InvalidInput: (error) => error.message,
+  SourceError: (error) =>
+    `Reading the source failed (${causeText(error.cause)}); nothing was committed. Check the file or stream, then upload again.`,
+  HashError: (error) =>
+    `Computing a SHA-1 failed (${causeText(error.cause)}); nothing was committed. The source is not at fault: upload again (and if you passed your own sha1, check it).`,
+}

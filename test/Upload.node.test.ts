@@ -5,9 +5,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { getEventListeners } from 'node:events'
+import { createReadStream } from 'node:fs'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { partBody as bytesBody } from '../src/body/bytes.ts'
@@ -118,6 +120,31 @@ Shared('should upload a 5 MiB file in 1 MiB parts with the default chunker optio
     { concurrency: 4, retry: fastRetry },
   )()))
   sameBytes(await download(box, file.id), bytes)
+}))
+
+Shared("should end with Aborted and delete the session when aborted during the session's creation, with the README's Readable.toWeb file source (Node threw an uncaught ERR_INVALID_STATE)", withBox({ partSize: MiB, faults: { latencyMs: 400 } }, async (box) => {
+  const fileSize = 3 * MiB
+  const dir = await mkdtemp(join(tmpdir(), 'box-upload-'))
+  const path = join(dir, 'file.bin')
+  await writeFile(path, bytesOf(fileSize, 12))
+  // Node's adapter fills its queue while the session is created, then pauses the file; a read that resumes
+  // it and a cancel in the same tick made its next 'data' enqueue into a closed stream, an uncaught exception.
+  const uncaught: unknown[] = []
+  const record = (error: unknown): void => void uncaught.push(error)
+  process.on('uncaughtException', record)
+  try {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('user stop')), 150)
+    const source = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>
+    const result = await within(10_000, 'upload', upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize }, { signal: controller.signal, retry: fastRetry })())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.equal(uncaught.map(String), [])
+    assert.is(E.isLeft(result) && result.left._tag, 'Aborted')
+    assert.equal(box.records.map((r) => `${r.method} ${r.status}`), ['POST 201', 'DELETE 204'])
+  } finally {
+    process.off('uncaughtException', record)
+    await rm(dir, { recursive: true })
+  }
 }))
 
 Shared('should upload a file read with FileHandle.readableWebStream(), whose chunks are ArrayBuffers in Node 20', withBox({ partSize: MiB }, async (box) => {

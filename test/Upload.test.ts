@@ -8,6 +8,7 @@ import { type Session, createSession } from '../src/Session.ts'
 import type { Sha1 } from '../src/Sha1.ts'
 import { subtlePure } from '../src/sha1/pure.ts'
 import { type UploadFailure, type UploadOptions, transfer, upload, uploadVersion } from '../src/Upload.ts'
+import { message } from '../src/UploadError.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
@@ -294,6 +295,21 @@ BadSource('should fail with a typed error when the source errors', failsWith(500
 }, (error) => {
   assert.is(error._tag, 'SourceError')
   assert.match(error._tag === 'SourceError' ? String(error.cause) : '', 'disk gone')
+}))
+
+BadSource("should fail with a SourceError keeping the value when the source errors with another library's tagged value (an fp-ts Left)", failsWith(5000, () => {
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (sent >= 2000) return controller.error(E.left({ _tag: 'DiskError', path: '/mnt/x' }))
+      controller.enqueue(bytesOf(500, sent))
+      sent += 500
+    },
+  }, { highWaterMark: 0 })
+}, (error) => {
+  assert.is(error._tag, 'SourceError')
+  assert.equal(error._tag === 'SourceError' ? error.cause : undefined, E.left({ _tag: 'DiskError', path: '/mnt/x' }))
+  assert.match(message(error), 'Reading the source failed')
 }))
 
 BadSource('should cancel the parts in flight at once when the source fails, not wait for them to finish', withBox({ partSize: 1024, faults: { probability: 1, kinds: ['slow'], slowMs: 5000 } }, async (box) => {

@@ -3,7 +3,7 @@ import * as t from 'io-ts'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  type UploadError, aborted, decodeError, digestMismatch, errorPath, httpError, invalidInput, isRetryable, message, networkError,
+  type UploadError, aborted, decodeError, digestMismatch, errorPath, httpError, invalidInput, isRetryable, isUploadError, message, networkError,
   sizeMismatch, sourceError, untrustedEndpoint, hashError,
 } from '../src/UploadError.ts'
 import { UploadSession } from '../src/UploadSession.ts'
@@ -46,7 +46,7 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   [sizeMismatch(100, 0, 'empty'), ['empty']],
   [digestMismatch('part 3', 'AAAA', 'BBBB'), ['part 3', 'AAAA', 'BBBB']],
   [aborted('user pressed Ctrl-C'), ['aborted', 'Ctrl-C']],
-  [untrustedEndpoint('https://evil.net'), ['https://evil.net', 'allowedHosts', 'No request was sent']],
+  [untrustedEndpoint('https://evil.net'), ['https://evil.net', 'allowedHosts', 'If you trust that host']],
   [invalidInput('fileSize must be positive'), ['fileSize must be positive']],
   [sourceError(new Error('EIO: i/o error, read')), ['Reading the source failed', 'EIO', 'nothing was committed']],
   [hashError(new Error('a SHA-1 worker thread exited (code 1)')), ['Computing a SHA-1 failed', 'worker thread exited', 'nothing was committed', 'not at fault']],
@@ -91,6 +91,16 @@ Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing el
   assert.not.ok(isRetryable(hashError(new Error('worker gone'))))
 })
 
+const IsUploadError = suite('isUploadError')
+
+IsUploadError("should accept this library's errors, and no other tagged value", () => {
+  for (const [error] of table) assert.ok(isUploadError(error), error._tag)
+  assert.ok(isUploadError(structuredClone(aborted('stop'))), 'a clone from another realm is still one')
+  const others: ReadonlyArray<unknown> = [E.left(1), E.right(1), { _tag: 'None' }, { _tag: 'DiskError' }, { _tag: 'toString' }, { _tag: '__proto__' }, { _tag: 7 }, null, 'HttpError', new Error('x')]
+  for (const other of others) assert.not.ok(isUploadError(other), JSON.stringify(other))
+})
+
 Constructors.run()
 Message.run()
 Retryable.run()
+IsUploadError.run()

@@ -83,7 +83,7 @@ const errorFields = (error: UploadError): Readonly<Record<string, unknown>> =>
 /** The library's advice to a program, and what a command-line user does instead. */
 const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
   [', nor in allowedHosts', ''],
-  ['if you trust that host, add it to allowedHosts.', 'box-upload sends the token only to Box, or to --upload-url and --api-url.'],
+  ['If you trust that host, add it to allowedHosts.', 'box-upload sends the token only to Box, or to --upload-url and --api-url.'],
   [' (add its host to allowedHosts if you trust it)', ''],
   ['(pass a token function to the client so it can refresh)', '(give it with --token or BOX_TOKEN)'],
   ['choose another name, or upload a new version of that file.', 'choose another name with --name.'],
