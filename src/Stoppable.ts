@@ -20,8 +20,8 @@ export interface Stoppable {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** The error for a source somebody else reads already. */
-export const lockedSource: UploadError = invalidInput('The source stream is locked (a reader or a pipe holds it): pass a stream nobody reads yet.')
+/** The error for a source somebody else reads already, or that is no web stream (`null`, a Node stream, `Bun.file()`). */
+export const lockedSource: UploadError = invalidInput('The source must be a web ReadableStream nobody reads yet (no reader or pipe holding it).')
 
 /** Takes hold of `source` (`InvalidInput` when it is locked). Reads nothing until `readable` is read. */
 export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadError, Stoppable> => {

@@ -233,9 +233,10 @@ const cleanUp =
 /** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
 const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reason : sourceError(reason))
 
-/** A locked source or bad options fail before any request (checked when the task runs). */
+/** A source that is locked or no web stream (`null`, a Node stream, `Bun.file()`), or bad options, fail before any request (checked when the task runs). */
 export const startable = (source: ReadableStream<Uint8Array>, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {
-  if (source.locked) return E.left(lockedSource)
+  // `locked` is a boolean on every ReadableStream, of any realm: absent, it is no stream at all.
+  if ((source as ReadableStream<Uint8Array> | null)?.locked !== false) return E.left(lockedSource)
   const { concurrency, retry } = options
   if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))

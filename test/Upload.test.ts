@@ -9,6 +9,7 @@ import type { Sha1 } from '../src/Sha1.ts'
 import { subtlePure } from '../src/sha1/pure.ts'
 import { type UploadFailure, type UploadOptions, transfer, upload, uploadVersion } from '../src/Upload.ts'
 import { message } from '../src/UploadError.ts'
+import { resume } from '../src/Resume.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
@@ -349,9 +350,21 @@ BadSource('should refuse a locked stream before creating any session', withBox({
   const source = sourceOf(bytesOf(100))
   const reader = source.getReader()
   const result = await upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize: 100 })()
-  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && /locked/.test(result.left.message), JSON.stringify(result))
+  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && /nobody reads yet/.test(result.left.message), JSON.stringify(result))
   assert.is(box.sent.length, 0)
   reader.releaseLock()
+}))
+
+BadSource('should refuse a source that is no web stream (null request.body, a Node stream, Bun.file() without .stream()) with an error value, before creating any session', withBox({}, async (box) => {
+  const notStreams: ReadonlyArray<unknown> = [null, undefined, { pipe: () => undefined, on: () => undefined }, new Blob([bytesOf(100)]), (async function* () { yield bytesOf(100) })()]
+  for (const source of notStreams) {
+    const input = { source: source as ReadableStream<Uint8Array>, fileSize: 100 }
+    for (const run of [upload(box.client)({ ...input, folderId: '0', fileName: uniqueName() }), uploadVersion(box.client)({ ...input, fileId: '1' }), resume(box.client)({ ...input, session: 'S1' })]) {
+      const result = await run().catch((error: unknown) => `rejected: ${String(error)}`)
+      assert.ok(typeof result !== 'string' && E.isLeft(result) && result.left._tag === 'InvalidInput' && /web ReadableStream/.test(result.left.message), `${String(source)}: ${JSON.stringify(result)}`)
+    }
+  }
+  assert.is(box.sent.length, 0)
 }))
 
 Upload('should fail fast with the 429 and delete the session when Box asks to wait a day', withBox({ partSize: 1024, faults: { retryAfterSeconds: 86_400, script: [{ part: 1, fault: 'rate_limit' }] } }, async (box) => {
