@@ -74,7 +74,8 @@ export const defaultCommitDeadlineMs = 10 * 60_000
  */
 export const commit =
   (client: Client, session: Session) =>
-  (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => {
+  (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => () => {
+    // Each run has its own deadline and count of 202s, from when it starts.
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
     const retried = retryRequests(client, input.retry, { signal: input.signal })
     let accepted = 0
@@ -124,7 +125,7 @@ export const commit =
             // Whatever the check met, the commit's own error is the one to report (or the caller's abort).
             TE.mapError((met) => (met._tag === 'Aborted' ? met : error)),
           )
-    return pipe(go, TE.orElse(confirm))
+    return pipe(go, TE.orElse(confirm))()
   }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,7 +145,8 @@ export const retry =
           )
         }),
       )
-    return go(0, false)
+    // Built when the task runs: a signal that fired between building and running it is seen.
+    return () => go(0, false)()
   }
 
 /** `retry` for requests of `client`: a 401 is tried once more after asking the token function again (when it is one). */

@@ -315,5 +315,26 @@ Commit('should wait out a 202 without Retry-After under a maxRetryAfterMs below 
   await recorded(box)
   assert.is(commitsSent(box).length, 2)
 }))
+// A TaskEither is a description: what it checks and when its deadline runs are decided when it runs.
+Commit('should send nothing when its signal fired between building the task and running it', withBox({ partSize: 1024 }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const controller = new AbortController()
+  const task = commit(box.client, session)({ parts, digest, retry: fastRetry, signal: controller.signal })
+  controller.abort(new Error('stop'))
+  const result = await task()
+  assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
+  await recorded(box)
+  assert.is(commitsSent(box).length, 0)
+}))
+
+Commit('should start its deadline when it runs, not when it is built, and count its 202s afresh on each run', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const task = commit(box.client, session)({ parts, digest, retry: fastRetry, deadlineMs: 1000 })
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const result = await within(5000, 'commit', task())
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  await recorded(box)
+  assert.equal(commitsSent(box).map((r) => r.status), [202, 201])
+}))
 
 Commit.run()

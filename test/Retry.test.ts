@@ -52,6 +52,16 @@ Retry('should retry 429, 5xx (not 507) and network errors, and never other 4xx',
   }
 })
 
+Retry('should look at its signal when the task runs: fired after building it, no attempt is made', async () => {
+  const controller = new AbortController()
+  const script = scripted<number>([E.right(1)])
+  const task = retry(policy, { signal: controller.signal })(script.attempt)
+  controller.abort(new Error('stop'))
+  const result = await task()
+  assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
+  assert.is(script.calls(), 0)
+})
+
 Retry('should stop at once on a Retry-After longer than maxRetryAfterMs (default 5 minutes), and wait out shorter ones', async () => {
   const table: ReadonlyArray<readonly [RetryPolicy, UploadError, number]> = [
     [policy, status(429, 5 * 60_000 + 1), 1],
