@@ -87,7 +87,15 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
   [' (add its host to allowedHosts if you trust it)', ''],
   ['(pass a token function to the client so it can refresh)', '(give it with --token or BOX_TOKEN)'],
   ['choose another name, or upload a new version of that file.', 'choose another name with --name.'],
+  [', past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).', ' longer than the command waits.'],
 ]
+
+/**
+ * `explain` for a failure whose session is kept for `--resume`, which keeps the name the upload
+ * started with: a file of that name that appeared meanwhile must move, not the upload.
+ */
+export const explainKept = (error: UploadError): string =>
+  explain(error).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.')
 
 /** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have. */
 export const explain = (error: UploadError): string =>

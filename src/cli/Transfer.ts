@@ -131,6 +131,17 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
   let sourceRead = false
   let allParts = false
   const ctrlC = interrupts(say, keep, undefined, () => sourceRead && allParts)
+  // A new upload's state is written as soon as its session exists, so that a kill no handler sees
+  // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
+  // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
+  let early: Promise<E.Either<State.StateError, void>> | undefined
+  const written = async (): Promise<boolean> => early !== undefined && E.isRight(await early)
+  const writeEarly = (s: Session): void => {
+    early = save(command, info, statePath, endpoint, s, prior).then((saved) => {
+      if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
+      return saved
+    })
+  }
   try {
     let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
     const options: UploadOptions = {
@@ -140,7 +151,10 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
         allParts = p.partsUploaded === p.totalParts
         progress.onProgress(p)
       },
-      onSession: (s) => { session = s },
+      onSession: (s) => {
+        session = s
+        if (keep && prior === undefined && !stale) writeEarly(s)
+      },
       keepSessionOnError: keep,
     }
     const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
@@ -153,7 +167,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     progress.finish()
 
     if (E.isRight(result)) {
-      if (prior !== undefined) await State.remove(statePath)()
+      if (prior !== undefined || await written()) await State.remove(statePath)()
       // An earlier interrupted upload of the file is done with: resuming it would upload the file again.
       if (stale) {
         await State.remove(statePath)()
@@ -183,6 +197,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
       // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
+      await early
       const saved = await save(command, info, statePath, endpoint, kept, prior)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
@@ -195,13 +210,17 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       // kept for a resume with the right token (aborting it with the refused one would fail anyway).
       // A 403 for room or size (`storage_limit_exceeded`, `file_size_limit_exceeded`) is not about the token.
       const refused = error._tag === 'HttpError' && (error.status === 401 || (error.status === 403 && !/limit_exceeded$/.test(error.code ?? '')))
-      if (isRetryable(error) || refused) {
+      // Every part uploaded, and the commit still answered 202 (Box processing them) past the wait, or
+      // refused because a file of that name appeared meanwhile: a resume commits without sending a part again.
+      const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')
+      if (isRetryable(error) || refused || atCommit) {
+        await early
         const saved = await save(command, info, statePath, endpoint, kept, prior)
-        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explain(error)}`, error, FAILED, refused)
+        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error)}`, error, FAILED, refused)
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
-      // Only a resumed upload's own state goes: a new upload's failure leaves an earlier one's to resume.
-      if (prior !== undefined) await State.remove(statePath)()
+      // Only this upload's own state goes: a new upload's failure leaves an earlier one's to resume.
+      if (prior !== undefined || await written()) await State.remove(statePath)()
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
     const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404

@@ -686,7 +686,105 @@ Refusals('should leave an earlier interrupted upload\'s state when a new upload 
   }
 })
 
+const Kept = suite('the session kept where a resume can finish it')
+
+/** An emulator of its own for one test, its records, and a temp directory; both closed after `body`. */
+const alone = async (options: Parameters<typeof startEmulator>[0], body: (own: RunningEmulator, seen: Array<RequestRecord>, path: string) => Promise<void>) => {
+  const seen: Array<RequestRecord> = []
+  const own = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, ...options, onRequest: (r) => void seen.push(r) })
+  const temp = await tempDir()
+  try {
+    await body(own, seen, temp.path)
+  } finally {
+    await own.close()
+    await temp.remove()
+  }
+}
+
+Kept('should leave a state file from the session\'s creation, so that an upload killed with SIGKILL can be resumed', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
+  const path = join(folder, 'killed.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 61)
+  const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
+  const statePath = join(folder, '.box-upload-state.killed.bin.json')
+  const first = start([path, ...args, '--concurrency', '1'])
+  await until(() => seen.filter((r) => r.method === 'PUT' && r.status === 200).length >= 3)
+  first.child.kill('SIGKILL')
+  assert.is((await first.done).signal, 'SIGKILL')
+  const stored = seen.filter((r) => r.method === 'PUT' && r.status === 200).length
+  assert.ok(await exists(statePath), 'the state was written when the session was created')
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; resumed: boolean }
+  assert.equal([result.sha1, result.resumed], [sha1, true])
+  assert.is(await downloaded(own, result.id, TOKEN), sha1)
+  // Parts in flight at the kill may be sent again: stored ones are not.
+  assert.ok(seen.filter((r) => r.method === 'PUT' && r.status === 200).length <= 16 + 1, 'parts stored before the kill were not sent again')
+  assert.ok(stored < 16, `killed before the end (${stored} parts stored)`)
+  assert.not.ok(seen.some((r) => r.method === 'DELETE'))
+  assert.not.ok(await exists(statePath), 'the state file is gone once done')
+}))
+
+Kept('should remove the state file it wrote once the upload is committed, or its session deleted after a failure', () => alone({ faults: { uploadFailedAfterParts: 2 } }, async (own, seen, folder) => {
+  const path = join(folder, 'done.bin')
+  await writeFileOf(path, 1024 * 1024, 62)
+  const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
+  const failed = await run([path, ...args])
+  assert.is(failed.code, 1, failed.stderr)
+  assert.ok(seen.some((r) => r.method === 'DELETE'), 'the failed session was deleted')
+  assert.equal((await readdir(folder)).sort(), ['done.bin'], 'no state file, no temp file left')
+}))
+
+Kept('should keep the session and the state when the commit is still answered 202 past its wait, and commit it with --resume', () => alone({ faults: { commitAccepted: 1, retryAfterSeconds: 400 } }, async (own, seen, folder) => {
+  const path = join(folder, 'slow.bin')
+  const sha1 = await writeFileOf(path, 1024 * 1024, 63)
+  const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
+  const first = await run([path, ...args])
+  assert.is(first.code, 1, first.stderr)
+  assert.match(first.stderr, 'Box answered 202')
+  assert.match(first.stderr, 'longer than the command waits')
+  assert.match(first.stderr, 'Continue with: box-upload')
+  assert.not.match(first.stderr, 'keepSessionOnError')
+  assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'every part is uploaded: the session is not deleted')
+  const puts = seen.filter((r) => r.method === 'PUT').length
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
+  assert.is(seen.filter((r) => r.method === 'PUT').length, puts, 'no part sent again')
+}))
+
+Kept('should keep the session when a file of its name appeared before the commit, and say to move that file, not to rename the upload', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
+  const path = join(folder, 'clash.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 64)
+  const other = join(folder, 'other.bin')
+  await writeFileOf(other, 300 * 1024, 65)
+  const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
+  const first = start([path, ...args, '--concurrency', '1'])
+  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  assert.is((await run([other, ...args, '--name', 'clash.bin'])).code, 0)
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, ...small])
+  assert.is(resumed.code, 1, resumed.stderr)
+  assert.match(resumed.stderr, 'item_name_in_use')
+  assert.match(resumed.stderr, 'rename, move or delete that file in Box')
+  assert.not.match(resumed.stderr, 'with --name')
+  assert.match(resumed.stderr, 'Continue with: box-upload')
+  assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'the session is kept')
+  assert.ok(await exists(join(folder, '.box-upload-state.clash.bin.json')))
+}))
+
+Kept('should say at once when the state file cannot be written, and still upload', () => alone({}, async (own, _seen, folder) => {
+  const path = join(folder, 'nowhere.bin')
+  await writeFileOf(path, 600 * 1024, 66)
+  const state = join(folder, 'missing-dir', 'state.json')
+  const ran = await run([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--state', state, ...small])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: cannot write the state file ${state}`)
+  assert.match(ran.stderr, 'if this upload is killed it cannot be resumed (give --state a writable path)')
+}))
+
 Embedded.run()
 Remote.run()
 Committing.run()
 Refusals.run()
+Kept.run()
