@@ -36,7 +36,10 @@ export const Session = t.type({
   expiresAt: t.string,
   endpoints: Endpoints,
 })
-/** A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain data). */
+/**
+ * A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain
+ * data; a spread or a clone drops it, and `revive` gives it back).
+ */
 export type Session = t.TypeOf<typeof Session> & {
   /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
   readonly chunker: {

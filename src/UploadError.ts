@@ -1,6 +1,7 @@
 /**
  * The one closed error union of the library. Plain readonly objects tagged by `_tag`, so they
- * compare in tests and survive `structuredClone` across realms, where `instanceof` does not.
+ * compare in tests and, but for `DecodeError` (whose io-ts errors hold the codecs, functions
+ * included), survive `structuredClone` across realms, where `instanceof` does not.
  * No constructor ever receives the bearer token; `message` never prints one.
  */
 import type * as t from 'io-ts'
