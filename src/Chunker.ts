@@ -21,13 +21,13 @@ export interface ChunkerOptions {
   /** Exact size of the file; a stream with more or fewer bytes fails. */
   readonly fileSize: number
   /** The SHA-1 implementation; defaults to the fastest this runtime has (`defaultSha1`). */
-  readonly sha1?: Sha1
+  readonly sha1?: Sha1 | undefined
   /**
    * How many parts may be cut ahead while the reader waits for one, asked at every cut (default and
    * cap: `sha1.depth`; at least 1). A consumer with few free slots left asks for fewer, so the parts
    * it holds plus those cut ahead stay within its budget.
    */
-  readonly ahead?: () => number
+  readonly ahead?: (() => number) | undefined
   /**
    * Part buffers in shared memory where the SHA-1 implementation hashes them on other threads
    * (`sha1.shared`: Node and Bun), so no part moves between threads; meant for uploads, whose pace
@@ -36,11 +36,11 @@ export interface ChunkerOptions {
    * `SharedArrayBuffer`, which `fetch` and `crypto.subtle` refuse as they are: for consumers that
    * send them as streams (`upload` does). Default `false`.
    */
-  readonly shared?: boolean
+  readonly shared?: boolean | undefined
 }
 
 /** Options of a chunker whose parts are plain `ArrayBuffer` views (no `shared`, or `false`): what `fetch` and `crypto.subtle` take. */
-export type PlainChunkerOptions = ChunkerOptions & { readonly shared?: false }
+export type PlainChunkerOptions = ChunkerOptions & { readonly shared?: false | undefined }
 
 /**
  * Bytes in, parts out. `digest` is the whole file's SHA-1 (base64), resolved once the source has
@@ -56,7 +56,7 @@ export type Chunker<Buffer extends ArrayBufferLike = ArrayBuffer> = TransformStr
  * type it `PlainChunkerOptions` for plain parts.
  */
 export interface MakeChunker<Options> {
-  (options: Options & { readonly shared?: false }): Chunker
+  (options: Options & { readonly shared?: false | undefined }): Chunker
   (options: Options): Chunker<ArrayBufferLike>
 }
 

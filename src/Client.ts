@@ -22,18 +22,18 @@ export interface ClientOptions {
   /** An access token, or a function returning one (called again by `refreshToken`, e.g. after a 401). */
   readonly token: string | (() => string | Promise<string>)
   /** Base of the upload API (default `https://upload.box.com/api/2.0`; for the emulator, its `url`). */
-  readonly uploadUrl?: string
+  readonly uploadUrl?: string | undefined
   /** Base of the API (default `https://api.box.com/2.0`). */
-  readonly apiUrl?: string
+  readonly apiUrl?: string | undefined
   /** The `fetch` to use (default `globalThis.fetch`, else cross-fetch): any function of fetch's shape, such as the emulator's `fetch`. */
-  readonly fetch?: Fetch
+  readonly fetch?: Fetch | undefined
   /**
    * More hosts the token may go to: a host name (`upload-las.app.box.com`, https and default port only;
    * `host:8443` for another port),
    * a wildcard (`*.example.com`: any subdomain, not the apex, https only) or a full origin
    * (`http://127.0.0.1:8080`: exactly that origin, any scheme).
    */
-  readonly allowedHosts?: ReadonlyArray<string>
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
 }
 
 /** What every call needs. The token is not a property: `token()` resolves it (cached). */
@@ -45,7 +45,7 @@ export interface Client {
   /** Whether `refreshToken` can get a new token (the token was given as a function). */
   readonly canRefresh: boolean
   /** The access token; cached after the first call, asked again with `{ refresh: true }` (one refresh at a time). */
-  readonly token: (options?: { readonly refresh?: boolean }) => Promise<string>
+  readonly token: (options?: { readonly refresh?: boolean | undefined }) => Promise<string>
 }
 
 /** Box's upload API. */
@@ -146,7 +146,7 @@ const tokenCache = (token: ClientOptions['token']) => {
     refreshing ??= ask().finally(() => { refreshing = undefined })
     return refreshing
   }
-  return (options?: { readonly refresh?: boolean }): Promise<string> =>
+  return (options?: { readonly refresh?: boolean | undefined }): Promise<string> =>
     options?.refresh === true ? refresh() : (refreshing ?? current ?? ask())
 }
 

@@ -33,15 +33,15 @@ export interface CommitInput {
   /** SHA-1 of the whole file, base64. */
   readonly digest: string
   /** File attributes set with the commit, e.g. `{ content_modified_at, description }`. */
-  readonly attributes?: CommitAttributes
+  readonly attributes?: CommitAttributes | undefined
   /** The file's etag: Box answers 412 if the file changed since (new versions). `null` (`BoxFile.etag` of a file without one) sends none. */
-  readonly ifMatch?: string | null
+  readonly ifMatch?: string | null | undefined
   /** Cancels the request in flight and the waits. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** How each request is retried (default `defaultRetryPolicy`). */
-  readonly retry?: RetryPolicy
+  readonly retry?: RetryPolicy | undefined
   /** How long 202 answers are waited out in all, in ms (default 10 minutes). */
-  readonly deadlineMs?: number
+  readonly deadlineMs?: number | undefined
 }
 
 /**

@@ -19,12 +19,12 @@ import { type UploadError, aborted, decodeError, httpError, invalidInput, networ
 export interface HttpRequest {
   readonly method: string
   readonly url: string
-  readonly headers?: Readonly<Record<string, string>>
+  readonly headers?: Readonly<Record<string, string>> | undefined
   /** The body; a `ReadableStream` is sent with `duplex: 'half'`. */
-  readonly body?: RequestInit['body']
+  readonly body?: RequestInit['body'] | undefined
   /** A value sent as JSON (with `Content-Type: application/json`) when there is no `body`. */
   readonly json?: unknown
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ export interface ParallelSinkOptions {
   /** Tasks running at once (at least 1). */
   readonly concurrency: number
   /** Aborts every task and errors the sink. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

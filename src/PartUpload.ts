@@ -24,9 +24,9 @@ import { UploadPart, UploadedPart } from './UploadPart.ts'
 /** Options of `uploadPart`. */
 export interface PartUploadOptions {
   /** Cancels the request in flight and the waits between tries. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** How the part is retried (default `defaultRetryPolicy`). */
-  readonly retry?: RetryPolicy
+  readonly retry?: RetryPolicy | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

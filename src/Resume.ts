@@ -22,9 +22,9 @@ export interface ResumeInput {
   readonly session: Session | unknown
   readonly source: ReadableStream<Uint8Array>
   /** The file size, required when `session` is an id. */
-  readonly fileSize?: number
+  readonly fileSize?: number | undefined
   /** The file's etag, for a new version: the commit fails with 412 if the file changed (`null` sends none). */
-  readonly ifMatch?: string | null
+  readonly ifMatch?: string | null | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ export interface RetryPolicy {
    * Longest `Retry-After` waited out (default `defaultMaxRetryAfterMs`, 5 minutes). A longer one
    * stops the retries: the result is the error that carried it (Box's status, `code` and wait).
    */
-  readonly maxRetryAfterMs?: number
+  readonly maxRetryAfterMs?: number | undefined
   /** Time allowed to one attempt before it is cancelled and counted as a network error (default: none). */
-  readonly timeoutMs?: number
+  readonly timeoutMs?: number | undefined
 }
 
 /** One attempt of a request, given the signal that cancels it. */
@@ -102,21 +102,21 @@ export const retryAfterTooLong =
 /** What `retry` needs besides the policy. */
 export interface RetryContext {
   /** Stops waits and attempts; once it fires nothing new starts and the result is `Aborted`. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** Gets a fresh token after a 401 (e.g. `refreshToken(client)`); without it a 401 is final. */
-  readonly reauthorize?: TE.TaskEither<UploadError, void>
+  readonly reauthorize?: TE.TaskEither<UploadError, void> | undefined
   /** Source of jitter in [0, 1) (default `Math.random`; tests pass a fixed one). */
-  readonly random?: () => number
+  readonly random?: (() => number) | undefined
   /** Which errors are worth another try (default `isRetryable`). */
-  readonly retryable?: (error: UploadError) => boolean
+  readonly retryable?: ((error: UploadError) => boolean) | undefined
   /**
    * Let an attempt in flight finish when `signal` fires, for up to `graceMs` more (or its timeout);
    * waits and new attempts still stop. For requests whose effect must be known to be undone, like
    * creating a session that an abort must then delete.
    */
-  readonly detached?: boolean
+  readonly detached?: boolean | undefined
   /** How long a detached attempt may still run after `signal` fires (default `defaultGraceMs`, 5 s). */
-  readonly graceMs?: number
+  readonly graceMs?: number | undefined
 }
 
 /** Time a detached attempt keeps after the abort: a session being created answers well within it. */

@@ -43,7 +43,7 @@ export const Session = t.type({
 export type Session = t.TypeOf<typeof Session> & {
   /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
   readonly chunker: {
-    (options?: SessionChunkerOptions & { readonly shared?: false }): Chunker
+    (options?: SessionChunkerOptions & { readonly shared?: false | undefined }): Chunker
     (options?: SessionChunkerOptions): Chunker<ArrayBufferLike>
   }
 }
@@ -121,7 +121,7 @@ export const fromUploadSession = (fileSize: number, mismatch = wrongAnswer) => (
  * pipe(createSession(box)({ folderId: '0', fileName: 'movie.mov', fileSize: 104857600 }), TE.map((s) => s.totalParts))
  */
 export const createSession = (client: Client) =>
-  (input: { readonly folderId: string; readonly fileName: string; readonly fileSize: number; readonly signal?: AbortSignal }): TE.TaskEither<UploadError, Session> =>
+  (input: { readonly folderId: string; readonly fileName: string; readonly fileSize: number; readonly signal?: AbortSignal | undefined }): TE.TaskEither<UploadError, Session> =>
     pipe(
       TE.fromEither(validate(input.fileSize, [['folderId', input.folderId], ['fileName', input.fileName]])),
       TE.flatMap(() => open(client, input.fileSize, {
@@ -134,7 +134,7 @@ export const createSession = (client: Client) =>
 
 /** Creates an upload session for a new version of a file (`POST /files/{fileId}/upload_sessions`), optionally renaming it. */
 export const createVersionSession = (client: Client) =>
-  (input: { readonly fileId: string; readonly fileSize: number; readonly fileName?: string; readonly signal?: AbortSignal }): TE.TaskEither<UploadError, Session> =>
+  (input: { readonly fileId: string; readonly fileSize: number; readonly fileName?: string | undefined; readonly signal?: AbortSignal | undefined }): TE.TaskEither<UploadError, Session> =>
     pipe(
       TE.fromEither(validate(input.fileSize, [['fileId', input.fileId], ...(input.fileName === undefined ? [] : [['fileName', input.fileName] as const])])),
       TE.flatMap(() => open(client, input.fileSize, {

@@ -32,21 +32,21 @@ import type { UploadPart } from './UploadPart.ts'
 /** Options of `upload`, `uploadVersion` and `resume`. */
 export interface UploadOptions {
   /** Parts uploaded at once (default 4; Box recommends 3 to 5). */
-  readonly concurrency?: number
+  readonly concurrency?: number | undefined
   /** Stops reading the source, cancels requests and waits; the session is then deleted (unless kept) and the result is `Aborted`. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** Called at the start and after every part Box confirmed; never goes backwards; the last call covers the whole file. */
-  readonly onProgress?: OnProgress
+  readonly onProgress?: OnProgress | undefined
   /** Called once the session exists, before any part is sent (e.g. to store it for `resume`). */
-  readonly onSession?: (session: Session) => void
+  readonly onSession?: ((session: Session) => void) | undefined
   /** File attributes sent with the commit, e.g. `{ content_modified_at, description }`. */
-  readonly attributes?: CommitAttributes
+  readonly attributes?: CommitAttributes | undefined
   /** Keep the session on failure (the error then carries it, for `resume`) instead of deleting it. */
-  readonly keepSessionOnError?: boolean
+  readonly keepSessionOnError?: boolean | undefined
   /** How every request is retried (default `defaultRetryPolicy`). */
-  readonly retry?: RetryPolicy
+  readonly retry?: RetryPolicy | undefined
   /** How long a commit answered 202 is retried, in ms (default 10 minutes). */
-  readonly commitDeadlineMs?: number
+  readonly commitDeadlineMs?: number | undefined
 }
 
 /** A new file: its bytes, size, name and folder. */
@@ -62,9 +62,9 @@ export interface UploadVersionInput {
   readonly source: ReadableStream<Uint8Array>
   readonly fileId: string
   readonly fileSize: number
-  readonly fileName?: string
+  readonly fileName?: string | undefined
   /** `null` (`BoxFile.etag` of a file without one) sends none. */
-  readonly ifMatch?: string | null
+  readonly ifMatch?: string | null | undefined
 }
 
 /** An upload's error; with `keepSessionOnError`, it carries the session to resume. */
@@ -105,7 +105,7 @@ export interface Transfer {
   readonly session: Session
   readonly source: ReadableStream<Uint8Array>
   readonly stored: ReadonlyArray<UploadPart>
-  readonly ifMatch?: string | null
+  readonly ifMatch?: string | null | undefined
 }
 
 /**
@@ -172,7 +172,7 @@ const sendParts =
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
+      await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal } as StreamPipeOptions)
     } catch (reason) {
       // Not narrowed by the check above: the signal may have fired since.
       const error = (signal as AbortSignal | undefined)?.aborted === true ? abortedBy(signal as AbortSignal) : (sink.failure() ?? fromPipe(reason))

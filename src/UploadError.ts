@@ -108,7 +108,9 @@ export type UploadError =
 // constructors
 
 /** An HTTP error; optional fields that are `undefined` are left out so errors compare as plain objects. */
-export const httpError = (fields: Omit<HttpError, '_tag'>): UploadError => ({ _tag: 'HttpError', ...defined(fields) })
+export const httpError = (
+  fields: Pick<HttpError, 'status' | 'method' | 'url'> & { readonly [K in Exclude<keyof HttpError, '_tag' | 'status' | 'method' | 'url'>]?: HttpError[K] | undefined },
+): UploadError => ({ _tag: 'HttpError', ...defined(fields) }) as HttpError
 
 /** A body that did not decode; `errors` are io-ts's, kept as they are. */
 export const decodeError = (what: string, errors: t.Errors): UploadError => ({ _tag: 'DecodeError', what, errors })

@@ -32,35 +32,35 @@ export type CommitFault =
 /** One scripted fault: the `attempt`-th upload (1-based, default 1) of the part with index `part` (0-based) gets `fault`. */
 export interface ScriptedFault {
   readonly part: number
-  readonly attempt?: number
+  readonly attempt?: number | undefined
   readonly fault: PartFault
 }
 
 /** Seeded, deterministic fault injection: the same seed and the same request sequence give the same faults. */
 export interface Faults {
   /** Seed of the PRNG that draws random faults (default 1). */
-  readonly seed?: number
+  readonly seed?: number | undefined
   /** Probability (0..1) that a part upload gets a random fault drawn from `kinds` (default 0). */
-  readonly probability?: number
+  readonly probability?: number | undefined
   /** The kinds random faults are drawn from (default: all `PartFault`s). */
-  readonly kinds?: ReadonlyArray<PartFault>
+  readonly kinds?: ReadonlyArray<PartFault> | undefined
   /** Exact faults for given parts and attempts, applied before random ones. */
-  readonly script?: ReadonlyArray<ScriptedFault>
+  readonly script?: ReadonlyArray<ScriptedFault> | undefined
   /** Seconds sent in `Retry-After` with 429, 503 and commit 202 (default 1; 0 is allowed for fast tests). */
-  readonly retryAfterSeconds?: number
+  readonly retryAfterSeconds?: number | undefined
   /** Delay of a `slow` fault, in ms (default 200). */
-  readonly slowMs?: number
+  readonly slowMs?: number | undefined
   /** Latency added to every answer, in ms (default 0), e.g. 30 to model a real network in benchmarks. */
-  readonly latencyMs?: number
+  readonly latencyMs?: number | undefined
   /** Commit is answered 202 (with `Retry-After`, empty body) this many times per session before it may succeed (default 0). */
-  readonly commitAccepted?: number
+  readonly commitAccepted?: number | undefined
   /**
    * Faults of the commit requests of every session, in order: the n-th commit request gets the n-th
    * entry (`null`: none), e.g. `['error_after']`. A faulted request of a session already committed
    * gets a 500 (or the reset) instead of the file again; a request due a 202 gets its fault in the
    * 202's place (the 202 counts as given) and commits nothing (default: none).
    */
-  readonly commitFaults?: ReadonlyArray<CommitFault | null>
+  readonly commitFaults?: ReadonlyArray<CommitFault | null> | undefined
   /**
    * Every session becomes unrecoverable once this many of its parts are stored (default: never),
    * as Box's `410 upload_failed` describes (overlapping parts, too many parts; protocol §5): the part
@@ -68,14 +68,14 @@ export interface Faults {
    * the session is answered `410 upload_failed`; `DELETE` still answers 204. A part in flight when
    * the session fails is not stored. 0: sessions are failed from their creation (which answers 201).
    */
-  readonly uploadFailedAfterParts?: number
+  readonly uploadFailedAfterParts?: number | undefined
   /**
    * Creating a session for a file that already has an open session of the same user (the same folder
    * and name, compared as Box compares names, or the same file for a new version) is answered
    * `409 session_conflict` with that session in `context_info.session`, which Box's own web uploader
    * expects (protocol §3.1) though no trigger is documented (default false: every create gets 201).
    */
-  readonly sessionConflict?: boolean
+  readonly sessionConflict?: boolean | undefined
 }
 
 /** What the emulator remembers of a part's bytes. */
@@ -99,38 +99,38 @@ export interface RequestRecord {
 
 export interface EmulatorOptions {
   /** Accepted bearer tokens (default `['dev-token']`). A session may only be used with the token that created it (403 otherwise). */
-  readonly tokens?: ReadonlyArray<string>
+  readonly tokens?: ReadonlyArray<string> | undefined
   /** Part size in bytes, or a function of the file size (default: 8 MiB under 256 MiB, 32 MiB from 256 MiB, growing past 312.5 GiB so that no file has over 10,000 parts; protocol §13). */
-  readonly partSize?: number | ((fileSize: number) => number)
+  readonly partSize?: number | ((fileSize: number) => number) | undefined
   /** Smallest `file_size` a session accepts (default 20,000,000); below it `400 file_size_too_small`. */
-  readonly minFileSize?: number
+  readonly minFileSize?: number | undefined
   /** Largest `file_size` a session accepts (default: no limit); above it `403 file_size_limit_exceeded`. */
-  readonly maxFileSize?: number
+  readonly maxFileSize?: number | undefined
   /** How long each stored part stays "processing" (default 0). A commit while any part is processing gets 202. */
-  readonly processingDelayMs?: number
+  readonly processingDelayMs?: number | undefined
   /** Session lifetime (default 7 days); an expired session answers `410 session_expired`. */
-  readonly sessionTtlMs?: number
+  readonly sessionTtlMs?: number | undefined
   /** `'memory'` (default) or `'digest'`. */
-  readonly storage?: Storage
+  readonly storage?: Storage | undefined
   /** Fault injection (default: none). */
-  readonly faults?: Faults
+  readonly faults?: Faults | undefined
   /**
    * Base URL of the upload API as clients see it, used to build absolute `session_endpoints`
    * (default: taken from each request's origin + `/api/2.0`). The Node adapter sets it.
    */
-  readonly uploadBaseUrl?: string
+  readonly uploadBaseUrl?: string | undefined
   /** Called after every answered request. */
-  readonly onRequest?: (record: RequestRecord) => void
+  readonly onRequest?: ((record: RequestRecord) => void) | undefined
   /**
    * Folder ids that exist besides the root `'0'` (default: none), or `'any'` for every all-digits id.
    * Creating a session in a folder that does not exist answers `404 invalid_parameter`.
    */
-  readonly folders?: ReadonlyArray<string> | 'any'
+  readonly folders?: ReadonlyArray<string> | 'any' | undefined
   /**
    * SHA-1 implementation for the whole-file digest and, when given, for parts (default: the emulator's own
    * pure-TypeScript one for the file, `crypto.subtle` for parts). The Node adapter passes `node:crypto`'s.
    */
-  readonly sha1?: Sha1Factory
+  readonly sha1?: Sha1Factory | undefined
   /** Clock in ms since the epoch (default `Date.now`); tests can move it to expire sessions or finish processing. */
-  readonly clock?: () => number
+  readonly clock?: (() => number) | undefined
 }

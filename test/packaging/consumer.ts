@@ -74,14 +74,30 @@ import { emulator } from 'box-chunked-upload/emulator'
 import { serve } from 'box-chunked-upload/emulator/node'`
   writeFileSync(join(consumer, 'types.mts'), use(load))
   writeFileSync(join(consumer, 'types.cts'), use(load))
+  // Under exactOptionalPropertyTypes, an option typed \`x?: T\` refuses \`undefined\`: what a program forwards (an
+  // env variable, an optional signal, a BoxFile's etag) must still be taken.
+  writeFileSync(join(consumer, 'exact.mts'), `import { client, createSession, resume, upload, uploadVersion, type BoxFile } from 'box-chunked-upload'
+import { emulator } from 'box-chunked-upload/emulator'
+export const forwarded = (file: BoxFile, signal: AbortSignal | undefined, env: Record<string, string | undefined>, source: ReadableStream<Uint8Array>) => {
+  const box = client({ token: 't', uploadUrl: env['BOX_UPLOAD_URL'], apiUrl: env['BOX_API_URL'], fetch: emulator({ minFileSize: env['MIN'] === undefined ? undefined : 1, faults: undefined }).fetch })
+  const options = { signal, concurrency: env['C'] === undefined ? undefined : 2, onProgress: undefined, retry: undefined }
+  return [
+    uploadVersion(box)({ source, fileId: file.id, fileSize: file.size, ifMatch: file.etag, fileName: env['NAME'] }, options),
+    upload(box)({ source, folderId: '0', fileName: 'a', fileSize: 1 }, options),
+    resume(box)({ session: 'S', source, fileSize: undefined, ifMatch: undefined }, options),
+    createSession(box)({ folderId: '0', fileName: 'a', fileSize: 1, signal }),
+  ]
+}
+`)
   const configs = [
     { name: 'module node16', module: 'node16', lib: ['es2022', 'dom'] },
     { name: 'module nodenext', module: 'nodenext', lib: ['es2022', 'dom'] },
     { name: "module nodenext, Node's types without the DOM lib", module: 'nodenext', lib: ['es2022'] },
+    { name: 'module nodenext, exactOptionalPropertyTypes', module: 'nodenext', lib: ['es2022', 'dom'], exact: true },
   ]
-  configs.forEach(({ name, module, lib }, i) => {
-    const compilerOptions = { strict: true, module, moduleResolution: module, target: 'es2022', lib, types: ['node'], skipLibCheck: false, declaration: true, emitDeclarationOnly: true, outDir: `declarations-${i}` }
-    writeFileSync(join(consumer, `tsconfig.${i}.json`), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts'] }))
+  configs.forEach(({ name, module, lib, exact = false }, i) => {
+    const compilerOptions = { strict: true, module, moduleResolution: module, target: 'es2022', lib, types: ['node'], skipLibCheck: false, declaration: true, emitDeclarationOnly: true, outDir: `declarations-${i}`, exactOptionalPropertyTypes: exact, noUncheckedIndexedAccess: exact }
+    writeFileSync(join(consumer, `tsconfig.${i}.json`), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts', ...(exact ? ['exact.mts'] : [])] }))
     run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${i}.json`])
     console.log(`[package] ok types (ESM and CommonJS, ${name}, no skipLibCheck, declarations emitted)`)
   })
