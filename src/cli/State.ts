@@ -98,7 +98,7 @@ const firstProblem = (errors: t.Errors): string => {
 /** Reads and decodes the state file at `path`. */
 export const read = (path: string): TE.TaskEither<StateError, State> => {
   const unreadable = (cause: unknown): StateError => (cause as { code?: string }).code === 'ENOENT'
-    ? stateError(`nothing to resume: no state file ${path} (an upload to Box or a server keeps one from the creation of its session until it ends, and after an interruption)`)
+    ? stateError(`nothing to resume: no state file ${path} (an upload to Box or a server keeps one while its session is open, and after an interruption)`)
     : stateError(`cannot read the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`)
   return pipe(
     TE.tryCatch(() => stat(path), unreadable),

@@ -72,7 +72,7 @@ BadInput('should refuse --resume without a state file', async () => {
   const path = join(dir.path, 'small.bin')
   const state = join(dir.path, '.box-upload-state.small.bin.json')
   assert.is(await refused([path, '--resume', '--min-file-size', '1']),
-    `box-upload: nothing to resume: no state file ${state} (it is written when an upload is interrupted with Ctrl-C)`)
+    `box-upload: nothing to resume: no state file ${state} (an upload to Box or a server keeps one while its session is open, and after an interruption)`)
 })
 
 BadInput('should also print one JSON object with --json', async () => {
