@@ -41,14 +41,17 @@ export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadEr
         else if (result.done) controller.close()
         else controller.enqueue(result.value)
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => stop(reason),
     },
     { highWaterMark: 0 },
   )
   const stop = (reason: unknown): void => {
     if (stopped !== undefined) return
     stopped = { reason }
-    reader.cancel(reason).catch(() => undefined)
+    // A turn later: a cancel in the tick of a read (a pipe aborted as it starts, an abort from a
+    // progress callback) made Node's Readable.toWeb enqueue into a closed stream, an uncaught
+    // ERR_INVALID_STATE. The pending read, if any, ends with the cancel; `pull` then errors.
+    setTimeout(() => void reader.cancel(reason).catch(() => undefined))
   }
   return E.right({ readable, stop })
 }

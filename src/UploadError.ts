@@ -155,7 +155,7 @@ export const mayHaveApplied = (error: UploadError): boolean =>
  * `_tag` is one of the union's. Other tagged values (an fp-ts `Left` a source errored with, a user's own
  * error) are not: `message` could not describe them, and an exhaustive `switch` does not expect them.
  */
-export const isUploadError = (u: unknown): u is UploadError => isRecord(u) && Object.hasOwn(messages, String(u['_tag']))
+export const isUploadError = (u: unknown): u is UploadError => isRecord(u) && typeof u['_tag'] === 'string' && Object.hasOwn(messages, u['_tag'])
 
 /** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
 export const isRetryable = (error: UploadError): boolean =>

@@ -133,14 +133,22 @@ Shared("should end with Aborted and delete the session when aborted during the s
   const record = (error: unknown): void => void uncaught.push(error)
   process.on('uncaughtException', record)
   try {
-    const controller = new AbortController()
-    setTimeout(() => controller.abort(new Error('user stop')), 150)
-    const source = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>
-    const result = await within(10_000, 'upload', upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize }, { signal: controller.signal, retry: fastRetry })())
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    assert.equal(uncaught.map(String), [])
-    assert.is(E.isLeft(result) && result.left._tag, 'Aborted')
-    assert.equal(box.records.map((r) => `${r.method} ${r.status}`), ['POST 201', 'DELETE 204'])
+    // Aborted by a timer while the session is created, then by the first progress call (made as the parts start).
+    for (const when of ['timer', 'progress'] as const) {
+      const controller = new AbortController()
+      const stop = (): void => controller.abort(new Error('user stop'))
+      if (when === 'timer') setTimeout(stop, 150)
+      const source = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>
+      const before = box.records.length
+      const result = await within(10_000, 'upload', upload(box.client)(
+        { source, folderId: '0', fileName: uniqueName(), fileSize },
+        { signal: controller.signal, retry: fastRetry, ...(when === 'progress' ? { onProgress: stop } : {}) },
+      )())
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.equal(uncaught.map(String), [], when)
+      assert.is(E.isLeft(result) && result.left._tag, 'Aborted', when)
+      assert.equal(box.records.slice(before).map((r) => `${r.method} ${r.status}`), ['POST 201', 'DELETE 204'], when)
+    }
   } finally {
     process.off('uncaughtException', record)
     await rm(dir, { recursive: true })

@@ -96,7 +96,7 @@ const IsUploadError = suite('isUploadError')
 IsUploadError("should accept this library's errors, and no other tagged value", () => {
   for (const [error] of table) assert.ok(isUploadError(error), error._tag)
   assert.ok(isUploadError(structuredClone(aborted('stop'))), 'a clone from another realm is still one')
-  const others: ReadonlyArray<unknown> = [E.left(1), E.right(1), { _tag: 'None' }, { _tag: 'DiskError' }, { _tag: 'toString' }, { _tag: '__proto__' }, { _tag: 7 }, null, 'HttpError', new Error('x')]
+  const others: ReadonlyArray<unknown> = [E.left(1), E.right(1), { _tag: 'None' }, { _tag: 'DiskError' }, { _tag: 'toString' }, { _tag: '__proto__' }, { _tag: 7 }, { _tag: ['HttpError'] }, { _tag: Object.create(null) }, null, 'HttpError', new Error('x')]
   for (const other of others) assert.not.ok(isUploadError(other), JSON.stringify(other))
 })
 
