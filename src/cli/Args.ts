@@ -215,18 +215,20 @@ export const url = (flag: string) => (text: string): E.Either<UsageError, string
     return E.left(usageError(`--${flag} must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN`))
   }
   return /^https?:\/\/[^\s/]+/i.test(text) && parsed !== undefined && !/[?#]/.test(text)
-    ? E.right(text.replace(/\/+$/, ''))
+    ? E.right(canonicalUrl(text))
     : E.left(usageError(`--${flag} must be an http(s) URL without a query or fragment, not '${text}'`))
 }
 
 /**
- * Box's upload API however it is written (`https://UPLOAD.box.com:443/api/2.0/`) as `BOX_UPLOAD_URL`, which
- * the rest compares as a string: spelled otherwise, Box counted as another server, with its API base taken to
- * be the upload host and `--upload-url` added to the resume hint.
+ * A URL as the CLI compares and stores it: scheme and host in lower case, no default port, no trailing
+ * slash (`https://UPLOAD.box.com:443/api/2.0/` is `BOX_UPLOAD_URL`). Spelled otherwise, Box counted as
+ * another server (its API base taken to be the upload host), and a resume was refused as going elsewhere
+ * than the state file's URL. Text that is no URL is returned as it is.
  */
-const boxSpelling = (text: string): string => {
+export const canonicalUrl = (text: string): string => {
+  if (!URL.canParse(text)) return text
   const { origin, pathname } = new URL(text)
-  return origin === 'https://upload.box.com' && pathname.replace(/\/+$/, '') === '/api/2.0' ? BOX_UPLOAD_URL : text
+  return `${origin}${pathname}`.replace(/\/+$/, '')
 }
 
 /**
@@ -286,7 +288,6 @@ const where = (raw: Raw, env: Env, partSize: number | undefined, token: string |
   if (partSize !== undefined) return E.left(usageError('--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'))
   return pipe(
     url('upload-url')(given ?? BOX_UPLOAD_URL),
-    E.map(boxSpelling),
     E.flatMap((uploadUrl) => pipe(
       api === undefined ? E.right<UsageError, string | undefined>(undefined) : url('api-url')(api),
       // A running `box-upload emulator` accepts the token `dev-token` by default.

@@ -14,7 +14,7 @@ import { resume } from '../Resume.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable } from '../UploadError.ts'
-import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, nameRefused, usageError } from './Args.ts'
+import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
@@ -322,17 +322,19 @@ const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError
  */
 const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, Target> => {
   const apiUrl = state.apiUrl !== undefined && sameOrigin(state.apiUrl, state.uploadUrl) ? { apiUrl: state.apiUrl } : {}
+  // A state file written before URLs were made canonical may spell its URL otherwise.
+  const stateUrl = canonicalUrl(state.uploadUrl)
   if (given._tag === 'Remote') {
-    return given.uploadUrl === state.uploadUrl
+    return given.uploadUrl === stateUrl
       ? E.right({ ...apiUrl, ...given })
       : E.left(usageError(
-        `the interrupted upload's session is on ${state.uploadUrl}, not ${given.uploadUrl}, where the token goes; ` +
-          `to resume it there, add --upload-url ${state.uploadUrl}`,
+        `the interrupted upload's session is on ${stateUrl}, not ${given.uploadUrl}, where the token goes; ` +
+          `to resume it there, add --upload-url ${stateUrl}`,
       ))
   }
-  return state.uploadUrl === BOX_UPLOAD_URL
+  return stateUrl === BOX_UPLOAD_URL
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
-    : E.right({ _tag: 'Remote', uploadUrl: state.uploadUrl, ...apiUrl, token: EMULATOR_TOKEN })
+    : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...apiUrl, token: EMULATOR_TOKEN })
 }
 
 const sameOrigin = (a: string, b: string): boolean => {

@@ -41,6 +41,8 @@ Parse('should go to Box with a token from the flag or from BOX_TOKEN', () => {
   for (const spelled of ['https://UPLOAD.box.com/api/2.0', 'https://upload.box.com:443/api/2.0/', 'HTTPS://upload.BOX.com/api/2.0']) {
     assert.equal(field('target')(none(['f', '--token', 'T', '--upload-url', spelled])), E.right(box), spelled)
   }
+  // any URL is kept in one spelling (scheme and host in lower case, no default port or trailing slash)
+  assert.equal(field('target')(none(['f', '--upload-url', 'HTTP://LocalHost:80/api/2.0/'])), E.right({ _tag: 'Remote', uploadUrl: 'http://localhost/api/2.0', token: 'dev-token' }))
   for (const other of ['http://upload.box.com/api/2.0', 'https://upload.box.com:8443/api/2.0', 'https://upload.box.com/api/2.1']) {
     assert.equal(field('target')(none(['f', '--token', 'T', '--upload-url', other])), E.right({ ...box, uploadUrl: other }), other)
   }

@@ -773,6 +773,21 @@ Kept('should keep the session when a file of its name appeared before the commit
   assert.ok(await exists(join(folder, '.box-upload-state.clash.bin.json')))
 }))
 
+Kept('should resume a state file whose URL is spelled otherwise than the --upload-url given (upper case, a trailing slash)', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
+  const path = join(folder, 'spelled.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 67)
+  const first = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1'])
+  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  const statePath = join(folder, '.box-upload-state.spelled.bin.json')
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { uploadUrl: string }
+  await writeFile(statePath, JSON.stringify({ ...state, uploadUrl: `${own.url.replace('http://', 'HTTP://')}/` }))
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
+}))
+
 Kept('should say at once when the state file cannot be written, and still upload', () => alone({}, async (own, _seen, folder) => {
   const path = join(folder, 'nowhere.bin')
   await writeFileOf(path, 600 * 1024, 66)
