@@ -10,7 +10,6 @@ import { type UploadError, invalidInput, untrustedEndpoint } from './UploadError
 // ---------------------------------------------------------------------------------------------
 // model
 
-/** Options of `client`. */
 /**
  * A `fetch`: a plain call signature rather than `typeof fetch`, which in Bun's types also requires a
  * `preconnect` property (no wrapper nor the emulator's `fetch` has one), and with the input spelled out
@@ -18,6 +17,7 @@ import { type UploadError, invalidInput, untrustedEndpoint } from './UploadError
  */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 
+/** Options of `client`. */
 export interface ClientOptions {
   /** An access token, or a function returning one (called again by `refreshToken`, e.g. after a 401). */
   readonly token: string | (() => string | Promise<string>)

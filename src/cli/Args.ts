@@ -104,7 +104,7 @@ Options:
   --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
                        a command line); never written anywhere
   --json               print one JSON object as the result
-  --resume             continue an upload interrupted (Ctrl-C, SIGTERM, SIGHUP), from its state file
+  --resume             continue an upload interrupted (Ctrl-C, a signal, a kill) or kept after a failure, from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
   --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
                        e.g. the url a running 'box-upload emulator' prints

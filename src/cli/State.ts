@@ -1,9 +1,11 @@
 /**
- * The resume state file written on Ctrl-C: the kept upload session and the file it belongs to
- * (path, size, modification time), plus where it was going. Never the token.
+ * The resume state file: the upload session and the file it belongs to (path, size, modification
+ * time), where it was going, and which process wrote it. Written when a new upload's session is
+ * created and when one is kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -32,9 +34,33 @@ export const State = t.exact(t.intersection([
     session: Session,
     savedAt: t.string,
   }),
-  t.partial({ apiUrl: t.string }),
+  t.partial({
+    apiUrl: t.string,
+    /** The process that wrote it, so that another can tell an upload still running from one interrupted. */
+    writer: t.exact(t.type({ pid: t.number, host: t.string })),
+  }),
 ]))
 export type State = t.TypeOf<typeof State>
+
+/** This process, as a state file names its writer. */
+export const thisWriter = (): NonNullable<State['writer']> => ({ pid: process.pid, host: hostname() })
+
+/**
+ * The pid of another box-upload on this machine still running the upload `state` holds, or `undefined`
+ * when it is interrupted (its writer is gone, or the state names none). A pid reused since is taken
+ * for the writer: the worst then is a resume refused until that process ends.
+ */
+export const runningElsewhere = (state: State): number | undefined => {
+  const writer = state.writer
+  if (writer === undefined || writer.host !== hostname() || writer.pid === process.pid) return undefined
+  try {
+    process.kill(writer.pid, 0)
+    return writer.pid
+  } catch (error) {
+    // EPERM: it exists, another user's.
+    return (error as { code?: string }).code === 'EPERM' ? writer.pid : undefined
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -132,3 +158,10 @@ export const write = (path: string) => (state: State): TE.TaskEither<StateError,
 /** Deletes the state file; a missing file is fine. */
 export const remove = (path: string): TE.TaskEither<StateError, void> =>
   TE.tryCatch(() => rm(path, { force: true }), (cause) => stateError(`cannot delete the state file ${path}: ${String(cause)}`))
+
+/**
+ * Deletes the state file if it still holds session `id`: another upload of the same file (started
+ * while this one ran) may have written its own there since, which is that one's way back.
+ */
+export const removeIfHolding = (path: string, id: string): Promise<void> =>
+  read(path)().then((state) => (E.isRight(state) && state.right.session.id === id ? remove(path)().then(() => undefined) : undefined))

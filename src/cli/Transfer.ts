@@ -69,7 +69,10 @@ export const run = async (command: UploadCommand): Promise<number> => {
     return fail(USAGE, `${statePath} holds an interrupted upload of ${earlier.file.path}: resume that one with it, or choose another --state`)
   }
   const stale = earlier !== undefined && earlier.file.path === info.right.path
-  if (stale) {
+  const running = stale ? State.runningElsewhere(earlier) : undefined
+  if (running !== undefined) {
+    io.say(`note: ${statePath} belongs to another box-upload of this file, still running (pid ${running}); this is a new upload, and leaves that file alone`)
+  } else if (stale) {
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
@@ -79,7 +82,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right, stale)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? { id: earlier.session.id, running: running !== undefined } : undefined)
   } finally {
     await endpoint.close()
   }
@@ -116,7 +119,10 @@ export const demo = async (command: DemoCommand): Promise<number> => {
  * The upload itself, from the first request to the printed result; `stale` tells that the state
  * file holds an earlier interrupted upload this one replaces.
  */
-const send = async (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined, stale: boolean): Promise<number> => {
+const send = async (
+  command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
+  stale: { readonly id: string; readonly running: boolean } | undefined,
+): Promise<number> => {
   const fail = failure(command)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))
@@ -153,7 +159,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       },
       onSession: (s) => {
         session = s
-        if (keep && prior === undefined && !stale) writeEarly(s)
+        if (keep && prior === undefined && stale === undefined) writeEarly(s)
       },
       keepSessionOnError: keep,
     }
@@ -167,10 +173,11 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
     progress.finish()
 
     if (E.isRight(result)) {
-      if (prior !== undefined || await written()) await State.remove(statePath)()
+      if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload of the file is done with: resuming it would upload the file again.
-      if (stale) {
-        await State.remove(statePath)()
+      // One still running is its process's business.
+      if (stale !== undefined && !stale.running) {
+        await State.removeIfHolding(statePath, stale.id)
         io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
@@ -202,7 +209,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
-      await State.remove(statePath)()
+      await State.removeIfHolding(statePath, kept.id)
       return fail(code, `${terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
     }
     if (keep && kept !== undefined) {
@@ -220,7 +227,7 @@ const send = async (command: UploadCommand, info: FileInfo, statePath: string, e
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       // Only this upload's own state goes: a new upload's failure leaves an earlier one's to resume.
-      if (prior !== undefined || await written()) await State.remove(statePath)()
+      if (prior !== undefined || await written()) await State.removeIfHolding(statePath, kept.id)
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
     const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404
@@ -247,6 +254,7 @@ const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoin
     name: prior?.name ?? command.name ?? info.name,
     session,
     savedAt: new Date().toISOString(),
+    writer: State.thisWriter(),
   })()
 
 /** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
@@ -310,7 +318,11 @@ const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError
     State.read(path),
     TE.flatMap((state) => {
       const why = State.changed(state, info)
-      return why === undefined ? TE.right(state) : TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
+      const running = State.runningElsewhere(state)
+      return why !== undefined ? TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
+        // Both would send the same parts: each refused as the other's in flight, or sent twice.
+        : running !== undefined ? TE.left(usageError(`refusing to resume: the upload in ${path} is still running (box-upload, pid ${running}); wait for it, or stop it (Ctrl-C keeps its session) and resume then`))
+        : TE.right(state)
     }),
   )
 

@@ -788,6 +788,25 @@ Kept('should resume a state file whose URL is spelled otherwise than the --uploa
   assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
 }))
 
+Kept('should leave alone the state file of another upload of the file still running, and refuse to resume it while it runs', () => alone({ faults: { latencyMs: 60 } }, async (own, seen, folder) => {
+  const path = join(folder, 'twice.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 68)
+  const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
+  const statePath = join(folder, '.box-upload-state.twice.bin.json')
+  const first = start([path, ...args, '--concurrency', '1'], { timeoutMs: 60_000 })
+  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+  const firstState = await readFile(statePath, 'utf8')
+  const refused = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, ...small])
+  assert.is(refused.code, 2, refused.stderr)
+  assert.match(refused.stderr, `is still running (box-upload, pid ${first.child.pid})`)
+  const second = await run([path, ...args, '--folder', '0', '--name', 'second.bin'], { timeoutMs: 60_000 })
+  assert.is(second.code, 0, second.stderr)
+  assert.match(second.stderr, `belongs to another box-upload of this file, still running (pid ${first.child.pid})`)
+  assert.is(await readFile(statePath, 'utf8'), firstState, 'the running upload\'s state file is untouched')
+  assert.is((await first.done).code, 0)
+  assert.not.ok(await exists(statePath), 'removed by the upload it belonged to, once done')
+}))
+
 Kept('should say at once when the state file cannot be written, and still upload', () => alone({}, async (own, _seen, folder) => {
   const path = join(folder, 'nowhere.bin')
   await writeFileOf(path, 600 * 1024, 66)
