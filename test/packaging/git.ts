@@ -3,7 +3,8 @@
  * repository, installs its devDependencies and runs `prepare`, then packs the clone. `dist/` is not in git, so
  * without `prepare` building it the install has no code (`ERR_MODULE_NOT_FOUND`, and a `box-upload` that only
  * says to run `npm run build`). This installs the repository's committed HEAD (not uncommitted changes) into a
- * consumer outside it, then imports the package and uploads through its bin.
+ * consumer outside it, then imports the package and uploads through its bin. Not part of `npm test` (npm installs
+ * every dev dependency into the clone, ~700 MB): `npm run check:git-install`, which CI runs.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { root } from './Pack.ts'
 const consumer = mkdtempSync(join(tmpdir(), 'box-git-install-'))
 // stderr is kept (not shown): a failure's error quotes it, and a passing run's progress lines are noise.
 const run = (command: string, args: ReadonlyArray<string>): string =>
-  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5 * 60_000 })
 
 try {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'git-consumer', private: true, type: 'module' }))
