@@ -10,7 +10,7 @@ import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
 import { type Session, fromJSON, getSession, listParts } from './Session.ts'
-import { type UploadFailure, type UploadOptions, startable, transfer } from './Upload.ts'
+import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
 import { type UploadError, invalidInput } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -44,9 +44,11 @@ export const resume =
     pipe(
       startable(input.source, options),
       TE.flatMap(() => sessionOf(client, options)(input)),
+      releasing(input.source),
       TE.flatMap((session) =>
         pipe(
           retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
+          releasing(input.source),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true ? { ...error, session } : error)),
           TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
         ),

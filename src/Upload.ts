@@ -264,6 +264,13 @@ const validPolicy = (policy: RetryPolicy): boolean =>
 const created = (client: Client, options: UploadOptions, source: ReadableStream<Uint8Array>) => (create: (signal: AbortSignal) => TE.TaskEither<UploadError, Session>) =>
   pipe(
     retryRequests(client, options.retry, { signal: options.signal, detached: true })(create),
-    // Not waited for: a cancel may settle late or never (a tee() branch, until the other one is cancelled too).
-    TE.mapError((error) => (error._tag === 'InvalidInput' || source.cancel(error).catch(() => undefined), error)),
+    releasing(source),
   )
+
+/**
+ * On a failure before the parts (no session, or its parts not listed): the source is cancelled, not
+ * read, unless the input was bad (then nothing was sent, and the source stays the caller's). Not
+ * waited for: a cancel may settle late or never (a tee() branch, until the other one is cancelled too).
+ */
+export const releasing = (source: ReadableStream<Uint8Array>) =>
+  TE.mapError((error: UploadError) => (error._tag === 'InvalidInput' || source.cancel(error).catch(() => undefined), error))

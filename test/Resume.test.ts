@@ -139,5 +139,35 @@ Resume('should refuse an id without a file size, and a stored session that is no
   assert.ok(E.isLeft(junk) && junk.left._tag === 'DecodeError')
   assert.is(box.sent.length, 0)
 }))
+Resume("should cancel its source when the session cannot be read or its parts listed (a file stream then closes its file), but not after bad input", withBox({ ...failingPart4, tokens: [TOKEN, 'other-token'] }, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const watched = () => {
+    const seen = { cancelled: [] as unknown[] }
+    const stream = sourceOf(bytes)
+    const reader = stream.getReader()
+    const source = new ReadableStream<Uint8Array>({
+      pull: async (controller) => { const r = await reader.read(); if (r.done) controller.close(); else controller.enqueue(r.value) },
+      cancel: (reason) => { seen.cancelled.push(reason) },
+    }, { highWaterMark: 0 })
+    return { source, seen }
+  }
+  const other = client({ token: 'other-token', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+  const cases = [
+    ['parts not listed (403)', () => resume(other)],
+    ['no such session (404)', () => (input: Parameters<ReturnType<typeof resume>>[0]) => resume(box.client)({ ...input, session: 'NO-SUCH-SESSION', fileSize: bytes.length })],
+  ] as const
+  for (const [what, run] of cases) {
+    const { source, seen } = watched()
+    const result = await run()({ session, source }, { retry: fastRetry })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'HttpError', `${what}: ${JSON.stringify(result)}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.is(seen.cancelled.length, 1, what)
+  }
+  const { source, seen } = watched()
+  const bad = await resume(box.client)({ session: 'ABC', source })()
+  assert.ok(E.isLeft(bad) && bad.left._tag === 'InvalidInput')
+  assert.is(seen.cancelled.length, 0, 'bad input leaves the source as it was')
+  assert.is(await sessionStatus(box, session.id), 200)
+}))
 
 Resume.run()
