@@ -44,7 +44,6 @@ export const resume =
     pipe(
       startable(input.source, options),
       TE.flatMap(() => sessionOf(client, options)(input)),
-      releasing(input.source),
       TE.flatMap((session) =>
         pipe(
           retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
@@ -66,6 +65,7 @@ const sessionOf =
     const id = input.session
     const { fileSize } = input
     if (fileSize === undefined) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
-    return retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal))
+    // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.
+    return pipe(retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal)), releasing(input.source))
   }
 

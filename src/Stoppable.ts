@@ -13,7 +13,10 @@ import { type UploadError, invalidInput } from './UploadError.ts'
 /** The source as a stream the upload owns, and the way to stop it. */
 export interface Stoppable {
   readonly readable: ReadableStream<Uint8Array>
-  /** Cancels the source with `reason` and errors `readable` with it; later calls do nothing. */
+  /**
+   * Cancels the source with `reason` and errors `readable` with it; later calls do nothing. The
+   * source's `cancel` is called a turn of the event loop later (a timer of 0 set after this one runs after it).
+   */
   readonly stop: (reason: unknown) => void
 }
 

@@ -21,7 +21,7 @@ import { type OnProgress, progressCounter, tell } from './Progress.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, createSession, createVersionSession, discardSession } from './Session.ts'
 import { defaultSha1 } from './Sha1.ts'
-import { abortedBy } from './Sleep.ts'
+import { abortedBy, sleep } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
 import { type UploadError, invalidInput, isUploadError, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -153,9 +153,6 @@ const sendParts =
   async () => {
     const { signal } = options
     const { session } = job
-    // Aborted while the session was created: nothing is read. A pipe would read once before it sees the
-    // abort, and Node's Readable.toWeb throws an uncaught ERR_INVALID_STATE at a cancel in that tick.
-    if (signal?.aborted === true) return job.source.cancel(signal.reason).catch(() => undefined), E.left(abortedBy(signal))
     const source = stoppable(job.source)
     if (E.isLeft(source)) return source
     const { readable, stop } = source.right
@@ -174,10 +171,11 @@ const sendParts =
     try {
       await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal } as StreamPipeOptions)
     } catch (reason) {
-      // Not narrowed by the check above: the signal may have fired since.
-      const error = (signal as AbortSignal | undefined)?.aborted === true ? abortedBy(signal as AbortSignal) : (sink.failure() ?? fromPipe(reason))
+      const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
       stop(error)
       await sink.idle()
+      // A turn, so that the source's cancel (set a turn after `stop`) is called: a file stream then closes its file.
+      await sleep(0)()
       return E.left(error)
     } finally {
       signal?.removeEventListener('abort', onAbort)

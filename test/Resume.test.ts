@@ -163,10 +163,13 @@ Resume("should cancel its source when the session cannot be read or its parts li
     await new Promise((resolve) => setTimeout(resolve, 10))
     assert.is(seen.cancelled.length, 1, what)
   }
-  const { source, seen } = watched()
-  const bad = await resume(box.client)({ session: 'ABC', source })()
-  assert.ok(E.isLeft(bad) && bad.left._tag === 'InvalidInput')
-  assert.is(seen.cancelled.length, 0, 'bad input leaves the source as it was')
+  for (const [input, tag] of [[{ session: 'ABC' }, 'InvalidInput'], [{ session: {} }, 'DecodeError'], [{ session: { ...session, totalParts: 99 } }, 'InvalidInput']] as const) {
+    const { source, seen } = watched()
+    const bad = await resume(box.client)({ ...input, source })()
+    assert.ok(E.isLeft(bad) && bad.left._tag === tag, JSON.stringify(bad))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.is(seen.cancelled.length, 0, `bad input (${tag}) leaves the source as it was`)
+  }
   assert.is(await sessionStatus(box, session.id), 200)
 }))
 

@@ -313,6 +313,24 @@ BadSource("should fail with a SourceError keeping the value when the source erro
   assert.match(message(error), 'Reading the source failed')
 }))
 
+BadSource('should have cancelled its source when it settles after a failure, even with the session kept (no DELETE to wait for)', withBox({ partSize: 1024 }, async (box) => {
+  for (const failure of ['abort', 'too long'] as const) {
+    let cancels = 0
+    let sent = 0
+    const source = new ReadableStream<Uint8Array>({
+      pull: (controller) => { controller.enqueue(bytesOf(512, sent)); sent += 512 },
+      cancel: () => { cancels++ },
+    }, { highWaterMark: 0 })
+    const controller = new AbortController()
+    const result = await within(5000, 'upload', upload(box.client)(
+      { source, folderId: '0', fileName: uniqueName(), fileSize: failure === 'abort' ? 20 * 1024 : 3000 },
+      { retry: fastRetry, keepSessionOnError: true, signal: controller.signal, onProgress: (p) => { if (failure === 'abort' && p.partsUploaded >= 1) controller.abort(new Error('stop')) } },
+    )())
+    assert.ok(E.isLeft(result), failure)
+    assert.is(cancels, 1, `${failure}: the source's cancel was called by the time the upload settled`)
+  }
+}))
+
 BadSource('should cancel the parts in flight at once when the source fails, not wait for them to finish', withBox({ partSize: 1024, faults: { probability: 1, kinds: ['slow'], slowMs: 5000 } }, async (box) => {
   // Every part is answered after 5 s (the emulator's close waits for them: longer would slow the
   // suite); the source fails once two of them are on their way.

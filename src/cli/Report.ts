@@ -70,15 +70,16 @@ export const jsonFailure = (exitCode: number, reason: string, error?: UploadErro
     ok: false,
     exitCode,
     message: reason,
-    ...(error === undefined ? {} : { error: errorFields(error) }),
+    // A kept session (a state file) is resumed under the name it started with: its advice says so.
+    ...(error === undefined ? {} : { error: errorFields(error, state === undefined ? explain : explainKept) }),
     ...(state === undefined ? {} : { state }),
   })
 
 /** Box's status, code and request id when the error has them. */
-const errorFields = (error: UploadError): Readonly<Record<string, unknown>> =>
+const errorFields = (error: UploadError, explained: (error: UploadError) => string): Readonly<Record<string, unknown>> =>
   error._tag === 'HttpError'
-    ? { tag: error._tag, status: error.status, code: error.code ?? null, requestId: error.requestId ?? null, message: explain(error) }
-    : { tag: error._tag, message: explain(error) }
+    ? { tag: error._tag, status: error.status, code: error.code ?? null, requestId: error.requestId ?? null, message: explained(error) }
+    : { tag: error._tag, message: explained(error) }
 
 /** The library's advice to a program, and what a command-line user does instead. */
 const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [

@@ -1,11 +1,10 @@
 /**
  * The resume state file: the upload session and the file it belongs to (path, size, modification
- * time), where it was going, and which process wrote it. Written when a new upload's session is
- * created and when one is kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
+ * time), and where it was going. Written when a new upload's session is created and when one is
+ * kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -34,33 +33,9 @@ export const State = t.exact(t.intersection([
     session: Session,
     savedAt: t.string,
   }),
-  t.partial({
-    apiUrl: t.string,
-    /** The process that wrote it, so that another can tell an upload still running from one interrupted. */
-    writer: t.exact(t.type({ pid: t.number, host: t.string })),
-  }),
+  t.partial({ apiUrl: t.string }),
 ]))
 export type State = t.TypeOf<typeof State>
-
-/** This process, as a state file names its writer. */
-export const thisWriter = (): NonNullable<State['writer']> => ({ pid: process.pid, host: hostname() })
-
-/**
- * The pid of another box-upload on this machine still running the upload `state` holds, or `undefined`
- * when it is interrupted (its writer is gone, or the state names none). A pid reused since is taken
- * for the writer: the worst then is a resume refused until that process ends.
- */
-export const runningElsewhere = (state: State): number | undefined => {
-  const writer = state.writer
-  if (writer === undefined || writer.host !== hostname() || writer.pid === process.pid) return undefined
-  try {
-    process.kill(writer.pid, 0)
-    return writer.pid
-  } catch (error) {
-    // EPERM: it exists, another user's.
-    return (error as { code?: string }).code === 'EPERM' ? writer.pid : undefined
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // model

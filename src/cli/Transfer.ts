@@ -69,10 +69,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
     return fail(USAGE, `${statePath} holds an interrupted upload of ${earlier.file.path}: resume that one with it, or choose another --state`)
   }
   const stale = earlier !== undefined && earlier.file.path === info.right.path
-  const running = stale ? State.runningElsewhere(earlier) : undefined
-  if (running !== undefined) {
-    io.say(`note: ${statePath} belongs to another box-upload of this file, still running (pid ${running}); this is a new upload, and leaves that file alone`)
-  } else if (stale) {
+  if (stale) {
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
@@ -82,7 +79,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right, stale ? { id: earlier.session.id, running: running !== undefined } : undefined)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier.session.id : undefined)
   } finally {
     await endpoint.close()
   }
@@ -116,12 +113,12 @@ export const demo = async (command: DemoCommand): Promise<number> => {
 }
 
 /**
- * The upload itself, from the first request to the printed result; `stale` tells that the state
- * file holds an earlier interrupted upload this one replaces.
+ * The upload itself, from the first request to the printed result; `stale` is the session of an
+ * earlier interrupted upload of the file, whose state goes once this one is done.
  */
 const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
-  stale: { readonly id: string; readonly running: boolean } | undefined,
+  stale: string | undefined,
 ): Promise<number> => {
   const fail = failure(command)
   const { client } = endpoint
@@ -175,9 +172,8 @@ const send = async (
     if (E.isRight(result)) {
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload of the file is done with: resuming it would upload the file again.
-      // One still running is its process's business.
-      if (stale !== undefined && !stale.running) {
-        await State.removeIfHolding(statePath, stale.id)
+      if (stale !== undefined) {
+        await State.removeIfHolding(statePath, stale)
         io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
@@ -254,7 +250,6 @@ const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoin
     name: prior?.name ?? command.name ?? info.name,
     session,
     savedAt: new Date().toISOString(),
-    writer: State.thisWriter(),
   })()
 
 /** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
@@ -318,10 +313,7 @@ const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError
     State.read(path),
     TE.flatMap((state) => {
       const why = State.changed(state, info)
-      const running = State.runningElsewhere(state)
       return why !== undefined ? TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
-        // Both would send the same parts: each refused as the other's in flight, or sent twice.
-        : running !== undefined ? TE.left(usageError(`refusing to resume: the upload in ${path} is still running (box-upload, pid ${running}); wait for it, or stop it (Ctrl-C keeps its session) and resume then`))
         : TE.right(state)
     }),
   )

@@ -763,11 +763,14 @@ Kept('should keep the session when a file of its name appeared before the commit
   first.child.kill('SIGINT')
   assert.is((await first.done).code, 130)
   assert.is((await run([other, ...args, '--name', 'clash.bin'])).code, 0)
-  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, ...small])
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
   assert.is(resumed.code, 1, resumed.stderr)
   assert.match(resumed.stderr, 'item_name_in_use')
   assert.match(resumed.stderr, 'rename, move or delete that file in Box')
   assert.not.match(resumed.stderr, 'with --name')
+  const json = JSON.parse(resumed.stdout) as { error: { code: string; message: string } }
+  assert.is(json.error.code, 'item_name_in_use')
+  assert.match(json.error.message, 'rename, move or delete that file in Box')
   assert.match(resumed.stderr, 'Continue with: box-upload')
   assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'the session is kept')
   assert.ok(await exists(join(folder, '.box-upload-state.clash.bin.json')))
@@ -788,23 +791,28 @@ Kept('should resume a state file whose URL is spelled otherwise than the --uploa
   assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
 }))
 
-Kept('should leave alone the state file of another upload of the file still running, and refuse to resume it while it runs', () => alone({ faults: { latencyMs: 60 } }, async (own, seen, folder) => {
+Kept("should remove the state file only while it holds its own session: an upload done after another of the file was kept leaves that one's state", () => alone({ faults: { latencyMs: 60 } }, async (own, seen, folder) => {
   const path = join(folder, 'twice.bin')
-  await writeFileOf(path, 4 * 1024 * 1024, 68)
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 68)
   const args = ['--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, ...small]
   const statePath = join(folder, '.box-upload-state.twice.bin.json')
+  const sessionIn = async () => (JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id
   const first = start([path, ...args, '--concurrency', '1'], { timeoutMs: 60_000 })
   await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
-  const firstState = await readFile(statePath, 'utf8')
-  const refused = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, ...small])
-  assert.is(refused.code, 2, refused.stderr)
-  assert.match(refused.stderr, `is still running (box-upload, pid ${first.child.pid})`)
-  const second = await run([path, ...args, '--folder', '0', '--name', 'second.bin'], { timeoutMs: 60_000 })
-  assert.is(second.code, 0, second.stderr)
-  assert.match(second.stderr, `belongs to another box-upload of this file, still running (pid ${first.child.pid})`)
-  assert.is(await readFile(statePath, 'utf8'), firstState, 'the running upload\'s state file is untouched')
+  const firstSession = await sessionIn()
+  // A second upload of the file, kept by Ctrl-C: its state replaces the first one's.
+  const second = start([path, ...args, '--concurrency', '1', '--name', 'second.bin'], { timeoutMs: 60_000 })
+  await until(() => seen.filter((r) => r.method === 'POST' && r.status === 201).length >= 2)
+  await until(() => second.stderr().includes('progress'))
+  second.child.kill('SIGINT')
+  assert.is((await second.done).code, 130)
+  const secondSession = await sessionIn()
+  assert.is.not(secondSession, firstSession)
   assert.is((await first.done).code, 0)
-  assert.not.ok(await exists(statePath), 'removed by the upload it belonged to, once done')
+  assert.is(await sessionIn(), secondSession, 'the first upload, done, left the state that is not its own')
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small], { timeoutMs: 60_000 })
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.equal(JSON.parse(resumed.stdout).sha1, sha1)
 }))
 
 Kept('should say at once when the state file cannot be written, and still upload', () => alone({}, async (own, _seen, folder) => {
