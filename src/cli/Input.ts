@@ -47,13 +47,14 @@ export const describe = (path: string, cause: unknown): InputError => {
 }
 
 /** The refusal of a file under the chunked minimum, pointing at the right API for it. */
-export const tooSmall = (path: string, size: number, min: number): InputError =>
-  inputError(
+export const tooSmall = (path: string, size: number, min: number): InputError => {
+  const is = `${path} is ${size} byte${size === 1 ? '' : 's'} (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum`
+  return inputError(
     min === BOX_MIN_FILE_SIZE
-      ? `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum of Box's chunked upload; ` +
-        `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`
-      : `${path} is ${size} bytes (${formatBytes(size)}), under the ${min}-byte (${formatBytes(min)}) minimum given with --min-file-size`,
+      ? `${is} of Box's chunked upload; upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`
+      : `${is} given with --min-file-size`,
   )
+}
 
 // ---------------------------------------------------------------------------------------------
 // operations

@@ -55,6 +55,9 @@ BadInput('should refuse a file under the 20 MB chunked minimum, pointing to the 
     `upload it with Box's direct upload (POST https://upload.box.com/api/2.0/files/content) instead`)
   // A minimum the user chose is called theirs, not Box's.
   assert.is(await refused([path, '--min-file-size', '2000']), `box-upload: ${path} is 1000 bytes (1.00 kB), under the 2000-byte (2.00 kB) minimum given with --min-file-size`)
+  const one = join(dir.path, 'one.bin')
+  await writeFile(one, Uint8Array.of(1))
+  assert.is(await refused([one, '--min-file-size', '2']), `box-upload: ${one} is 1 byte (1 B), under the 2-byte (2 B) minimum given with --min-file-size`)
 })
 
 BadInput('should refuse what is not a regular file', async () => {
