@@ -174,7 +174,8 @@ const sendParts =
       const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
       stop(error)
       await sink.idle()
-      // A turn, so that the source's cancel (set a turn after `stop`) is called: a file stream then closes its file.
+      // A turn, so that the source's cancel (set a turn after `stop`) has been called when the upload settles
+      // (a Node file stream then closes its file, asynchronously).
       await sleep(0)()
       return E.left(error)
     } finally {

@@ -65,13 +65,13 @@ export const json = (done: Done): string =>
   })
 
 /** The JSON object of `--json` when the command failed. */
-export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string): string =>
+export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string, kept = state !== undefined): string =>
   JSON.stringify({
     ok: false,
     exitCode,
     message: reason,
-    // A kept session (a state file) is resumed under the name it started with: its advice says so.
-    ...(error === undefined ? {} : { error: errorFields(error, state === undefined ? explain : explainKept) }),
+    // A kept session is resumed under the name it started with: its advice says so.
+    ...(error === undefined ? {} : { error: errorFields(error, kept ? explainKept : explain) }),
     ...(state === undefined ? {} : { state }),
   })
 

@@ -70,6 +70,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   }
   const stale = earlier !== undefined && earlier.file.path === info.right.path
   if (stale) {
+    // It may also be another run still going: a state file cannot tell (give each run its own --state).
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
@@ -257,7 +258,7 @@ const keptSession = (
   command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
   what: string, error: UploadFailure, code: number, refused = false,
 ): number => {
-  if (E.isLeft(saved)) return failure(command)(code, `${what}; the upload session ${session.id} is kept but ${saved.left.message}`, error)
+  if (E.isLeft(saved)) return failure(command)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept but ${saved.left.message}`, error, undefined, true)
   // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
   const again = `box-upload ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
@@ -301,9 +302,9 @@ const print = (command: UploadCommand, done: Report.Done): number => {
 
 /** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code. */
 const failure = (command: { readonly json: boolean }) =>
-  (code: number, reason: string, error?: UploadFailure, state?: string): number => {
+  (code: number, reason: string, error?: UploadFailure, state?: string, kept = state !== undefined): number => {
     io.say(`box-upload: ${reason}`)
-    if (command.json) io.result(Report.jsonFailure(code, reason, error, state))
+    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept))
     return code
   }
 

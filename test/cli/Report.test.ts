@@ -74,6 +74,14 @@ Json('should carry Box\'s status, code and request id on failure', () => {
     error: { tag: 'HttpError', status: 409, code: 'item_name_in_use', requestId: 'r1', message: 'M' },
   })
   assert.match(parsed.error['message'] as string, 'item_name_in_use')
+  // A kept session is resumed under its name, also when its state file could not be written (no state path).
+  for (const [state, kept] of [['/s.json', undefined], [undefined, true]] as const) {
+    const advice = (JSON.parse(jsonFailure(1, 'upload failed', error, state, kept)) as { error: { message: string } }).error.message
+    assert.match(advice, 'rename, move or delete that file in Box')
+    assert.not.match(advice, '--name')
+  }
+  const notKept = (JSON.parse(jsonFailure(1, 'upload failed', error)) as { error: { message: string } }).error.message
+  assert.match(notKept, 'choose another name with --name')
 })
 
 Text.run()
