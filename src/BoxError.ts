@@ -27,9 +27,9 @@ export type OAuthError = t.TypeOf<typeof OAuthError>
 
 /** The parts of an error body an `HttpError` keeps. */
 export interface Details {
-  readonly code?: string | undefined
-  readonly message?: string | undefined
-  readonly requestId?: string | undefined
+  readonly code?: string
+  readonly message?: string
+  readonly requestId?: string
   readonly contextInfo?: unknown
 }
 

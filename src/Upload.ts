@@ -169,7 +169,7 @@ const sendParts =
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal } as StreamPipeOptions)
+      await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
     } catch (reason) {
       const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
       stop(error)

@@ -108,9 +108,7 @@ export type UploadError =
 // constructors
 
 /** An HTTP error; optional fields that are `undefined` are left out so errors compare as plain objects. */
-export const httpError = (
-  fields: Pick<HttpError, 'status' | 'method' | 'url'> & { readonly [K in Exclude<keyof HttpError, '_tag' | 'status' | 'method' | 'url'>]?: HttpError[K] | undefined },
-): UploadError => ({ _tag: 'HttpError', ...defined(fields) }) as HttpError
+export const httpError = (fields: Omit<HttpError, '_tag'>): UploadError => ({ _tag: 'HttpError', ...defined(fields) })
 
 /** A body that did not decode; `errors` are io-ts's, kept as they are. */
 export const decodeError = (what: string, errors: t.Errors): UploadError => ({ _tag: 'DecodeError', what, errors })

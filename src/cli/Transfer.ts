@@ -314,8 +314,7 @@ const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError
     State.read(path),
     TE.flatMap((state) => {
       const why = State.changed(state, info)
-      return why !== undefined ? TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
-        : TE.right(state)
+      return why === undefined ? TE.right(state) : TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
     }),
   )
 
