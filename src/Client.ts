@@ -90,7 +90,9 @@ const tokenFailed = (cause: unknown): UploadError => invalidInput(`The token fun
 export const trust = (client: Client) => (url: string): E.Either<UploadError, URL> => {
   const parsed = parse(url)
   if (parsed === undefined) return E.left(invalidInput(`Not a valid URL: ${stripUrl(url)}`))
-  return trusted(client, parsed) ? E.right(parsed) : E.left(untrustedEndpoint(parsed.origin))
+  // A user or password at a trusted origin: fetch would refuse the request, quoting the whole URL (the password in the error).
+  return !trusted(client, parsed) ? E.left(untrustedEndpoint(parsed.origin))
+    : parsed.username + parsed.password ? E.left(invalidInput(`A URL must hold no user or password: ${stripUrl(url)}`)) : E.right(parsed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ const trusted = (client: Client, url: URL): boolean => {
   const bases = [client.uploadUrl, client.apiUrl].map(parse).filter((base): base is URL => base !== undefined)
   if (bases.some((base) => base.origin === url.origin)) return true
   const secure = url.protocol === 'https:' && url.port === ''
-  if (secure && bases.some(isBox) && isSubdomain(url.hostname, 'box.com')) return true
+  if (secure && bases.some(isBox) && isBox(url)) return true
   return client.allowedHosts.some((entry) => allows(entry, url, secure))
 }
 

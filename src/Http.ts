@@ -9,8 +9,8 @@ import { pipe } from 'fp-ts/lib/function.js'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, stripUrl, trust } from './Client.ts'
-import { timerMs } from './Sleep.ts'
-import { type UploadError, aborted, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
+import { abortedBy, timerMs } from './Sleep.ts'
+import { type UploadError, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -41,7 +41,7 @@ export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<Upl
     TE.flatMap((token) =>
       pipe(
         TE.fromEither(trust(client)(req.url)),
-        TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(aborted(req.signal.reason)) : send(client, { ...req, method }, url, token))),
+        TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(abortedBy(req.signal)) : send(client, { ...req, method }, url, token))),
         // Whatever a server echoed (into a body, a URL, an exception) is masked in the error as a whole.
         TE.mapError((error) => scrub(error, token)),
       ),
@@ -117,8 +117,10 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
-      (cause) => (!carried ? invalidInput(`No header can carry this token: ${String(cause)}`)
-        : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? aborted(req.signal.reason) : networkError(req.method, where, clean(cause, 0))),
+      // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2): no retry can help.
+      // `read` is the cause as it can be read safely (a revoked Proxy thrown is 'unreadable').
+      (cause, read = clean(cause, 0) as Error | undefined) => (!carried || /^(NotCapable|PermissionDenied)$/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
+        : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response)
@@ -132,7 +134,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
 const failure = (method: string, url: string, response: Response): TE.TaskEither<UploadError, Response> =>
   pipe(
     TE.tryCatch(() => response.text(), () => ''),
-    TE.orElse((empty) => TE.right(empty)),
+    TE.orElse(TE.right),
     TE.flatMap((text) => {
       const body = parseBody(text)
       const fromBody = details(body)

@@ -8,10 +8,9 @@
  * stream, which makes a pipe cancel its source. An abort of the caller's signal does the same at
  * once, even while a `write` waits for a slot (a pipe's own abort would wait for that write).
  */
-import * as E from 'fp-ts/lib/Either.js'
+import { abortedBy } from './Sleep.ts'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import { type UploadError, invalidInput } from './UploadError.ts'
-import { abortedBy } from './Sleep.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -50,8 +49,10 @@ export const parallelSink =
   <A>(task: (chunk: A, signal: AbortSignal) => TE.TaskEither<UploadError, unknown>): ParallelSink<A> => {
     const { signal } = options
     const concurrency = Math.max(1, Math.floor(options.concurrency))
-    const tasks = new AbortController()
-    const running = new Set<Promise<void>>()
+    // Each task has a controller of its own: listeners of one shared signal would pass Node's limit
+    // of 10 per EventTarget at concurrency 11 and up (a MaxListenersExceededWarning on stderr).
+    const running = new Map<Promise<void>, AbortController>()
+    const abortTasks = (reason: unknown): void => running.forEach((task) => task.abort(reason))
     let failure: UploadError | undefined
     let controller: WritableStreamDefaultController | undefined
     let upstreamFailed = false
@@ -59,27 +60,28 @@ export const parallelSink =
     const fail = (error: UploadError): void => {
       if (failure !== undefined || upstreamFailed) return
       failure = error
-      tasks.abort(error)
+      abortTasks(error)
       controller?.error(error)
       signal?.removeEventListener('abort', onAbort)
     }
     const onAbort = (): void => fail(abortedBy(signal as AbortSignal))
     const start = (chunk: A): void => {
-      const run: Promise<void> = task(chunk, tasks.signal)().then(
-        (result) => (E.isLeft(result) ? fail(result.left) : undefined),
+      const own = new AbortController()
+      const run: Promise<void> = task(chunk, own.signal)().then(
+        (result) => (result._tag === 'Left' ? fail(result.left) : undefined),
         (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),
       )
       const tracked = run.finally(() => running.delete(tracked))
-      running.add(tracked)
+      running.set(tracked, own)
     }
     const cancel = (reason: unknown): void => {
       upstreamFailed = true
-      tasks.abort(reason)
+      abortTasks(reason)
       // Nothing is left for the caller's signal to stop: a long-lived signal must not keep this sink.
       signal?.removeEventListener('abort', onAbort)
     }
     const idle = async (): Promise<void> => {
-      while (running.size > 0) await Promise.all(running)
+      while (running.size > 0) await Promise.all(running.keys())
     }
 
     // The sink's methods reject with the UploadError value: this is the seam where the stream
@@ -94,7 +96,7 @@ export const parallelSink =
         write: async (chunk) => {
           if (failure !== undefined) throw failure
           start(chunk)
-          while (running.size >= concurrency && failure === undefined) await Promise.race(running)
+          while (running.size >= concurrency && failure === undefined) await Promise.race(running.keys())
           if (failure !== undefined) throw failure
         },
         close: async () => {

@@ -10,7 +10,6 @@
  * asks for a longer wait (a `Retry-After` of a day, or a date far ahead) ends the retries at once
  * with its error, instead of an upload that sleeps silently for that long.
  */
-import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { type Client, refreshToken } from './Client.ts'
@@ -183,7 +182,7 @@ const withTimeout =
           }, timerMs(ms))
     try {
       const result = await attempt(controller.signal)()
-      return expired && result._tag === 'Left' && signal?.aborted !== true ? E.left(timedOut(ms ?? 0, result.left)) : result
+      return expired && result._tag === 'Left' && signal?.aborted !== true ? TE.left(timedOut(ms ?? 0, result.left))() : result
     } finally {
       clearTimeout(timer)
       clearTimeout(grace)

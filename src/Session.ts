@@ -64,7 +64,8 @@ export const listPartsLimit = 1000
 export const revive = (data: t.TypeOf<typeof Session>): Session => {
   const session = { ...data }
   const cut = ((options?: SessionChunkerOptions) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize })) as Session['chunker']
-  Object.defineProperty(session, 'chunker', { value: cut, enumerable: false })
+  // defineProperty's defaults: not enumerable, writable or configurable.
+  Object.defineProperty(session, 'chunker', { value: cut })
   return session as Session
 }
 
@@ -208,7 +209,7 @@ const trustEndpoints = (client: Client, session: Session): E.Either<UploadError,
   E.traverseArray(trust(client))(Object.values(session.endpoints))
 
 const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
-  if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
+  if (!PositiveInteger.is(fileSize)) {
     return E.left(invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
   }
   const empty = names.find(([, value]) => typeof value !== 'string' || value === '')

@@ -25,6 +25,7 @@ import { abortedBy, sleep } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
 import { type UploadError, invalidInput, isUploadError, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
+import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -237,7 +238,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   // `locked` is a boolean on every ReadableStream, of any realm: absent, it is no stream at all.
   if ((source as ReadableStream<Uint8Array> | null)?.locked !== false) return E.left(lockedSource)
   const { concurrency, retry } = options
-  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
+  if (concurrency !== undefined && !PositiveInteger.is(concurrency)) {
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
   if (retry !== undefined && !validPolicy(retry)) {

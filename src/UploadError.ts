@@ -228,13 +228,10 @@ const sizeMessage = (error: SizeMismatch): string => {
 /** The io-ts errors as `path: expected Type, got value`, at most 5 of them. */
 const describeErrors = (errors: t.Errors): string => {
   const lines = errors.slice(0, 5).map((error) => {
-    const path = errorPath(error.context)
     const expected = error.context[error.context.length - 1]?.type.name ?? 'a value'
-    const at = path === '' ? 'the body' : path
-    return error.message !== undefined ? `${at}: ${error.message}` : `${at}: expected ${expected}, got ${show(error.value)}`
+    return `${errorPath(error.context) || 'the body'}: ${error.message ?? `expected ${expected}, got ${show(error.value)}`}`
   })
-  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : ''
-  return lines.join('; ') + more
+  return lines.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '')
 }
 
 /** `session_endpoints.commit`, `entries[3].size`: the member indices of intersections and unions are skipped. */
@@ -276,7 +273,7 @@ const messages: { readonly [Tag in UploadError['_tag']]: (error: Extract<UploadE
   SizeMismatch: sizeMessage,
   DigestMismatch: (error) =>
     `The SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source during the upload. Upload again from an unchanged source.`,
-  Aborted: (error) => (error.reason === undefined ? 'The upload was aborted.' : `The upload was aborted (${causeText(error.reason)}).`),
+  Aborted: (error) => `The upload was aborted${error.reason === undefined ? '' : ` (${causeText(error.reason)})`}.`,
   UntrustedEndpoint: (error) =>
     `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +
     `If you trust that host, add it to allowedHosts.`,

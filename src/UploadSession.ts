@@ -8,19 +8,19 @@ import * as t from 'io-ts'
 // codecs
 
 /** A whole number > 0 (typed `number`: no brand to unwrap). `0`, `1.5` and `"8"` fail. */
-export const PositiveInteger = new t.Type<number, number, unknown>(
+export const PositiveInteger: t.Type<number, number, unknown> = new t.Type(
   'PositiveInteger',
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
-  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u > 0 ? t.success(u) : t.failure(u, c)),
+  (u, c) => (PositiveInteger.is(u) ? t.success(u) : t.failure(u, c)),
   (n) => n,
 )
 export type PositiveInteger = t.TypeOf<typeof PositiveInteger>
 
 /** A whole number ≥ 0. */
-export const NonNegativeInteger = new t.Type<number, number, unknown>(
+export const NonNegativeInteger: t.Type<number, number, unknown> = new t.Type(
   'NonNegativeInteger',
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
-  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? t.success(u) : t.failure(u, c)),
+  (u, c) => (NonNegativeInteger.is(u) ? t.success(u) : t.failure(u, c)),
   (n) => n,
 )
 export type NonNegativeInteger = t.TypeOf<typeof NonNegativeInteger>

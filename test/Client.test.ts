@@ -102,5 +102,15 @@ Trust('should refuse a URL that does not parse', () => {
   assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && !JSON.stringify(result.left).includes('token=x'))
 })
 
+// fetch refuses such a URL with a TypeError quoting it whole: a retried NetworkError with the password in it.
+Trust('should refuse a URL with a user or password as InvalidInput, quoting neither', () => {
+  const box = client({ token: TOKEN, uploadUrl: 'http://user:pass-w0rd@127.0.0.1:4000/api/2.0' })
+  for (const url of ['http://user:pass-w0rd@127.0.0.1:4000/api/2.0/files/upload_sessions', 'http://pass-w0rd@127.0.0.1:4000/api/2.0/x']) {
+    const result = trust(box)(url)
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(result))
+    assert.not.ok(JSON.stringify(result).includes('pass-w0rd'), JSON.stringify(result))
+  }
+})
+
 Client.run()
 Trust.run()

@@ -264,4 +264,19 @@ Shared('should leave no listener on a shared signal after uploads that failed or
   assert.is(getEventListeners(controller.signal, 'abort').length, 0)
 }))
 
+Shared('should not pass Node\'s limit of 10 listeners per signal at concurrency 16 (no MaxListenersExceededWarning)', withBox({ partSize: 1024, faults: { latencyMs: 20 } }, async (box) => {
+  const warnings: Array<string> = []
+  const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`)
+  process.on('warning', onWarning)
+  try {
+    const bytes = bytesOf(40 * 1024, 16)
+    const result = await upload(box.client)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName('many'), fileSize: bytes.length }, { concurrency: 16, retry: fastRetry })()
+    sameBytes(await download(box, rightOf(result).id), bytes)
+    await new Promise((resolve) => setTimeout(resolve, 10)) // warnings are emitted on the next tick
+    assert.equal(warnings.filter((w) => w.startsWith('MaxListeners')), [])
+  } finally {
+    process.off('warning', onWarning)
+  }
+}))
+
 Shared.run()

@@ -184,6 +184,23 @@ Upload('should keep at most concurrency + 1 part buffers alive, even with a hash
   }
 }))
 
+// Deno runs these tests with --allow-net=127.0.0.1 only: `localhost` is a host it refuses to reach (NotCapable).
+// Elsewhere, a fetch that throws the error Deno throws there.
+Upload('should fail at once with InvalidInput, not retry, when the runtime refuses the request (Deno without net permission for the host)', async () => {
+  let calls = 0
+  const refusing = async (): Promise<Response> => {
+    calls++
+    throw Object.assign(new Error('Requires net access to "localhost:8123", run again with the --allow-net flag'), { name: 'NotCapable' })
+  }
+  const box = client({ token: TOKEN, uploadUrl: 'http://localhost:8123/api/2.0', ...('Deno' in globalThis ? {} : { fetch: refusing }) })
+  const started = Date.now()
+  const result = await within(20_000, 'an upload to a forbidden host', upload(box)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: 'f.bin', fileSize: 10 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(result))
+  assert.match(message(result.left), '--allow-net')
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms: retried`)
+  assert.ok(calls <= 1, `fetch called ${calls} times`)
+})
+
 Upload('should send commit attributes', withBox({}, async (box) => {
   const fileSize = 2500
   const file = rightOf(await upload(box.client)(

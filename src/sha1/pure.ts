@@ -32,12 +32,10 @@ export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Arr
     buffered = bytes.length - i
   }
   const digestSync = (): Uint8Array => {
-    const bits = length * 8
     const tail = new Uint8Array((buffered < 56 ? 64 : 128) - buffered)
     tail[0] = 0x80
-    const view = new DataView(tail.buffer)
-    view.setUint32(tail.length - 8, Math.floor(bits / 0x100000000))
-    view.setUint32(tail.length - 4, bits >>> 0)
+    // The length in bits, big-endian in the last 8 bytes.
+    new DataView(tail.buffer).setBigUint64(tail.length - 8, BigInt(length) * 8n)
     update(tail)
     const out = new Uint8Array(20)
     const outView = new DataView(out.buffer)
