@@ -15,13 +15,19 @@ export const BOX_UPLOAD_URL = 'https://upload.box.com/api/2.0'
 /** Box's smallest file for a chunked upload (protocol §6.1: "20 MB", exact bytes as the Android app uses). */
 export const BOX_MIN_FILE_SIZE = 20_000_000
 
+/** Most digits a Box id has (a 64-bit number; the emulator refuses a longer folder id). */
+export const MAX_ID_DIGITS = 20
+
 /** Size of the sample `npm start` uploads when none is given: 64 MiB. */
 export const DEMO_SIZE = 64 * 1024 * 1024
 
 /** Where an upload goes. */
 export type Target =
-  /** An emulator started inside this process on 127.0.0.1 (no token given). */
-  | { readonly _tag: 'Embedded'; readonly partSize?: number }
+  /**
+   * An emulator started inside this process on 127.0.0.1 (no token given). With `--resume`: the
+   * state file's server, with `apiUrl` (an `--api-url` given alone) to download the file back from.
+   */
+  | { readonly _tag: 'Embedded'; readonly partSize?: number; readonly apiUrl?: string }
   /** A running server: Box (`BOX_UPLOAD_URL`) or a `box-upload emulator` (`--upload-url`). */
   | { readonly _tag: 'Remote'; readonly uploadUrl: string; readonly apiUrl?: string; readonly token: string }
 
@@ -89,7 +95,7 @@ export const usageError = (message: string): UsageError => ({ _tag: 'UsageError'
 /** What `--help` prints. */
 export const usage = `Usage:
   box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]
-  box-upload <file> --resume [--token TOKEN] [--upload-url URL] [--json]
+  box-upload <file> --resume [--state PATH] [--token TOKEN] [--upload-url URL] [--api-url URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
   box-upload demo [--size BYTES] [--concurrency N]
 
@@ -118,9 +124,10 @@ Options:
   -h, --help           this text
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
-Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input, 130 interrupted with Ctrl-C,
-143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after those three the session of an
-upload to Box or a running emulator is kept for --resume, unless Ctrl-C came twice.`
+Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input (or the emulator's --port in use),
+130 interrupted with Ctrl-C, 143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after
+those three the session of an upload to Box or a running emulator is kept for --resume, unless
+Ctrl-C came twice. The emulator exits 0 on Ctrl-C or SIGTERM, and ends by SIGHUP (129) on a hangup.`
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -283,7 +290,11 @@ const where = (raw: Raw, env: Env, partSize: number | undefined, token: string |
   const given = text(raw, 'upload-url') ?? (env.BOX_UPLOAD_URL || undefined)
   const api = text(raw, 'api-url') ?? (env.BOX_API_URL || undefined)
   if (token === undefined && given === undefined) {
-    return api === undefined ? E.right({ _tag: 'Embedded', ...(partSize ? { partSize } : {}) }) : E.left(usageError('--api-url needs --upload-url too'))
+    if (api === undefined) return E.right({ _tag: 'Embedded', ...(partSize ? { partSize } : {}) })
+    // A resume goes to the server its state file names (with the emulator's public token): only the check's URL is new.
+    return raw.values.resume === true
+      ? pipe(url('api-url')(api), E.map((apiUrl): Target => ({ _tag: 'Embedded', apiUrl })))
+      : E.left(usageError('--api-url needs --upload-url too'))
   }
   if (partSize !== undefined) return E.left(usageError('--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'))
   return pipe(
@@ -314,6 +325,10 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       }
       const folder = text(raw, 'folder') ?? '0'
       if (!/^\d+$/.test(folder)) return E.left(usageError(`--folder must be a Box folder id (digits), not '${folder}'`))
+      // Ids stay strings (past 2^53 a number would lose digits), but none has more than 20 (2^64 has 20).
+      if (folder.length > MAX_ID_DIGITS) {
+        return E.left(usageError(`--folder must be a Box folder id of at most ${MAX_ID_DIGITS} digits, not '${folder}' (${folder.length} digits)`))
+      }
       return pipe(
         E.Do,
         E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),

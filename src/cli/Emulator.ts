@@ -1,10 +1,12 @@
 /**
  * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
- * told to stop (Ctrl-C or SIGTERM), printing the URLs a client or `box-upload --upload-url` needs.
+ * told to stop (Ctrl-C, SIGTERM, or SIGHUP when its terminal closes), printing the URLs a client or
+ * `box-upload --upload-url` needs.
  */
 import { serve } from '../emulator/node.ts'
 import type { EmulatorCommand } from './Args.ts'
-import { FAILED, OK } from './Exit.ts'
+import { HUNG_UP, OK, USAGE } from './Exit.ts'
+import { noteHangup } from './Interrupts.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -23,7 +25,11 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
   ].join('\n')
 }
 
-/** Serves until SIGINT or SIGTERM, then closes the server. Resolves with the exit code. */
+/**
+ * Serves until SIGINT, SIGTERM or SIGHUP (the terminal closed), then closes the server and its
+ * connections. Resolves with the exit code: 0 once stopped; 129 after a hangup, which main.ts ends by
+ * the signal itself (Node's own exit aborts on a terminal that is gone); 2 when the port cannot be had.
+ */
 export const run = async (command: EmulatorCommand): Promise<number> => {
   const served = await serve({
     port: command.port,
@@ -31,16 +37,33 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
     ...(command.storage !== undefined ? { storage: command.storage } : {}),
   }).catch((cause: unknown) => {
-    if ((cause as { code?: unknown } | null)?.code !== 'EADDRINUSE') throw cause
-    process.stderr.write(`box-upload: port ${command.port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)
+    const code = (cause as { code?: unknown } | null)?.code
+    const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined
+    if (why === undefined) throw cause
+    process.stderr.write(`box-upload: port ${command.port} on 127.0.0.1 ${why}: choose another --port, or 0 for any free port\n`)
     return undefined
   })
-  if (served === undefined) return FAILED
+  // A port that cannot be had is bad input, like anything else refused before anything is served.
+  if (served === undefined) return USAGE
   process.stdout.write(`${banner(served, command.storage)}\n`)
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  const by = await stopSignal()
+  if (by === 'SIGHUP') noteHangup(by)
+  process.stderr.write(`Stopping the emulator (${by})…\n`)
   await served.close()
-  return OK
+  return by === 'SIGHUP' ? HUNG_UP : OK
 }
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** The first of SIGINT, SIGTERM or SIGHUP; its listeners are then removed (a later signal gets Node's default). */
+const stopSignal = (): Promise<(typeof signals)[number]> =>
+  new Promise((resolve) => {
+    const listeners = signals.map((signal) => [signal, () => {
+      for (const [s, l] of listeners) process.off(s, l)
+      resolve(signal)
+    }] as const)
+    for (const [s, l] of listeners) process.on(s, l)
+  })

@@ -4,7 +4,7 @@
 export const OK = 0
 /** The upload (or the check after it) failed. */
 export const FAILED = 1
-/** Wrong usage or bad input: nothing was sent. */
+/** Wrong usage or bad input (also an `emulator --port` in use or not allowed): nothing was sent or served. */
 export const USAGE = 2
 /** Interrupted with Ctrl-C (128 + SIGINT, as shells report it). */
 export const INTERRUPTED = 130

@@ -48,10 +48,14 @@ export const COMMIT_GRACE_MS = 5000
 
 /**
  * Listens for SIGINT, SIGTERM and SIGHUP until `dispose`; `say` explains each step; `keeping` tells whether
- * the session is kept on the first one; `task` is what they stop (default the upload);
- * `committing` tells whether every part is uploaded (the commit is on its way).
+ * the session is kept on the first one (asked when it comes: before the session exists there is none to
+ * keep); `task` is what they stop (default the upload); `committing` tells whether every part is
+ * uploaded (the commit is on its way).
  */
-export const interrupts = (say: (text: string) => void, keeping: boolean, task = 'the upload', committing = (): boolean => false): Interrupts => {
+export const interrupts = (
+  say: (text: string) => void, keeping: boolean | (() => boolean), task = 'the upload', committing = (): boolean => false,
+): Interrupts => {
+  const kept = typeof keeping === 'function' ? keeping : () => keeping
   const controller = new AbortController()
   let count = 0
   let first: StopSignal | undefined
@@ -65,20 +69,21 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
     count = 1
     first = by
     const what = by === 'SIGINT' ? 'Interrupted' : `Terminated (${by})`
-    const again = keeping ? ' (Ctrl-C again to abort the session instead)' : ''
+    const keep = kept()
+    const again = keep ? ' (Ctrl-C again to abort the session instead)' : ''
     if (committing()) {
       say(`${what}: every part is uploaded, so the commit gets up to ${COMMIT_GRACE_MS / 1000} s to finish before ${task} stops${again}…`)
       grace = setTimeout(abort, COMMIT_GRACE_MS)
       return
     }
-    say(keeping ? `${what}: stopping ${task} and keeping its session${again}…` : `${what}: stopping ${task}…`)
+    say(keep ? `${what}: stopping ${task} and keeping its session${again}…` : `${what}: stopping ${task}…`)
     abort()
   }
   const onInterrupt = (): void => {
     if (count === 0) return stop('SIGINT')
     count += 1
     if (count === 2) {
-      if (keeping) say('Aborting the upload session…')
+      if (kept()) say('Aborting the upload session…')
       // A commit given time to finish is stopped now.
       abort()
       onSecond?.()
@@ -118,6 +123,6 @@ export const interrupts = (say: (text: string) => void, keeping: boolean, task =
 }
 
 /** Notes a hangup (`hungUp`); what else a signal does is its listener's business (after dispose: nothing). */
-const noteHangup = (by: NodeJS.Signals): void => {
+export const noteHangup = (by: NodeJS.Signals): void => {
   if (by === 'SIGHUP') hangup = true
 }

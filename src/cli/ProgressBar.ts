@@ -73,12 +73,13 @@ const facts = (p: Shown): ReadonlyArray<string> => [
 
 /**
  * One terminal line of at most `width` columns: a bar, then the facts. The bar shrinks first
- * and disappears on narrow terminals; the percent always stays.
+ * and disappears on narrow terminals; the percent stays while it fits (a wider line would wrap, and
+ * every redraw would leave a line behind).
  */
 export const bar = (width: number) => (p: Shown): string => {
   const text = facts(p).join('  ')
   const room = width - text.length - 4
-  if (room < 10) return text.slice(0, Math.max(4, width - 1))
+  if (room < 10) return width >= 5 ? text.slice(0, width - 1) : [`${percent(p)}%`, `${percent(p)}`].find((short) => short.length <= width) ?? ''
   const cells = Math.min(40, room)
   const full = Math.floor((cells * percent(p)) / 100)
   return `[${'█'.repeat(full)}${'░'.repeat(cells - full)}]  ${text}`

@@ -65,13 +65,13 @@ export const json = (done: Done): string =>
   })
 
 /** The JSON object of `--json` when the command failed. */
-export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string, kept = state !== undefined): string =>
+export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string, kept = state !== undefined, where: Where = 'Box'): string =>
   JSON.stringify({
     ok: false,
     exitCode,
     message: reason,
     // A kept session is resumed under the name it started with: its advice says so.
-    ...(error === undefined ? {} : { error: errorFields(error, kept ? explainKept : explain) }),
+    ...(error === undefined ? {} : { error: errorFields(error, (e) => (kept ? explainKept : explain)(e, where)) }),
     ...(state === undefined ? {} : { state }),
   })
 
@@ -95,12 +95,20 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
  * `explain` for a failure whose session is kept for `--resume`, which keeps the name the upload
  * started with: a file of that name that appeared meanwhile must move, not the upload.
  */
-export const explainKept = (error: UploadError): string =>
-  explain(error).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.')
+export const explainKept = (error: UploadError, where: Where = 'Box'): string =>
+  explain(error, where).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.')
 
-/** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have. */
-export const explain = (error: UploadError): string =>
+/**
+ * The library's advice on a 401, and what it means off Box (`where`): a server such as `box-upload
+ * emulator` has no tokens that expire, only the ones it was started with, and without --token or
+ * BOX_TOKEN the CLI sent the emulator's default one. The token itself is never named.
+ */
+const expired = 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
+const refusedByServer = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with BOX_TOKENS refuses).'
+
+/** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have; `where` the request went. */
+export const explain = (error: UploadError, where: Where = 'Box'): string =>
   // The CLI declares the size the file had when it started: a different count means the file changed.
   error._tag === 'SizeMismatch'
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more' : `${error.actual}`} now. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), message(error))
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer))

@@ -29,11 +29,14 @@ export interface Reporter {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** The `Output` of a Node stream such as `process.stderr`. */
-export const outputOf = (stream: NodeJS.WriteStream): Output => ({
+/**
+ * The `Output` of a Node stream such as `process.stderr`. Its width is the terminal's; when the
+ * terminal reports none (a pseudo-terminal never sized, as `script` makes), `COLUMNS` from `env`, else 80.
+ */
+export const outputOf = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>> = process.env): Output => ({
   write: (text) => void stream.write(text),
   tty: stream.isTTY === true,
-  columns: () => stream.columns || 80,
+  columns: () => stream.columns || columnsOf(env['COLUMNS']) || 80,
   now: () => performance.now(),
 })
 
@@ -66,3 +69,9 @@ export const reporter = (output: Output): Reporter => {
     },
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** A `COLUMNS` value as a width (a positive whole number), or 0. */
+const columnsOf = (text: string | undefined): number => (text !== undefined && /^\d{1,5}$/.test(text.trim()) ? Number(text) : 0)

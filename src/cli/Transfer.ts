@@ -5,10 +5,9 @@
  */
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
 import type { BoxFile } from '../BoxFile.ts'
 import { resume } from '../Resume.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
@@ -16,7 +15,7 @@ import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
-import { EMULATOR_TOKEN, type Endpoint, connect } from './Connect.ts'
+import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
 import { type Interrupts, interrupts } from './Interrupts.ts'
@@ -57,7 +56,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const badName = command.resume || command.name !== undefined ? undefined : nameRefused(info.right.name)
   if (badName !== undefined) return fail(USAGE, `the file's name ${badName}: give the upload another with --name`)
   const statePath = command.state ?? State.pathFor(info.right.path)
-  const prior = command.resume ? await resumable(statePath, info.right)() : E.right(undefined)
+  const prior = command.resume ? await resumable(command, statePath, info.right) : E.right(undefined)
   if (E.isLeft(prior)) return fail(USAGE, prior.left.message)
   // A new upload reads the state file once: an earlier interrupted upload's, or what a --state would overwrite.
   const stored = command.resume ? undefined : await State.read(statePath)()
@@ -121,7 +120,7 @@ const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
   stale: string | undefined,
 ): Promise<number> => {
-  const fail = failure(command)
+  const fail = failure(command, endpoint.where)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))
   const say = (text: string) => {
@@ -134,7 +133,9 @@ const send = async (
   // resume, Box may hold them all from the start, while the file is still read and hashed).
   let sourceRead = false
   let allParts = false
-  const ctrlC = interrupts(say, keep, undefined, () => sourceRead && allParts)
+  // The session, once it exists (a resumed one from the start): only then is there one to keep.
+  let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
+  const ctrlC = interrupts(say, () => keep && session !== undefined, undefined, () => sourceRead && allParts)
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
   // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
@@ -147,7 +148,6 @@ const send = async (
     })
   }
   try {
-    let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,
@@ -220,7 +220,7 @@ const send = async (
       if (isRetryable(error) || refused || atCommit) {
         await early
         const saved = await save(command, info, statePath, endpoint, kept, prior)
-        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error)}`, error, FAILED, refused)
+        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)
       }
       await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       // Only this upload's own state goes: a new upload's failure leaves an earlier one's to resume.
@@ -234,7 +234,7 @@ const send = async (
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
       ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, give that host in --upload-url.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error)}${gone}${elsewhere}`, error)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${gone}${elsewhere}`, error)
   } finally {
     ctrlC.dispose()
   }
@@ -258,13 +258,13 @@ const keptSession = (
   command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
   what: string, error: UploadFailure, code: number, refused = false,
 ): number => {
-  if (E.isLeft(saved)) return failure(command)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept but ${saved.left.message}`, error, undefined, true)
+  if (E.isLeft(saved)) return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept but ${saved.left.message}`, error, undefined, true)
   // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
   const again = `box-upload ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
   const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
-  return failure(command)(
+  return failure(command, endpoint.where)(
     code,
     `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
       `Continue with: ${again}${token}`,
@@ -283,7 +283,7 @@ const finish = async (
   const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
   // The upload itself is done: only the check was stopped, and there is no session left to keep.
   if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
-  if (E.isLeft(downloaded)) return failure(command)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left)}`, downloaded.left)
+  if (E.isLeft(downloaded)) return failure(command, endpoint.where)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left, endpoint.where)}`, downloaded.left)
   if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id} (committed), but reading ${info.path} again to check it failed (${local.left}): the file was not checked`)
   const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
   if (!agrees(check)) {
@@ -300,23 +300,47 @@ const print = (command: UploadCommand, done: Report.Done): number => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code. */
-const failure = (command: { readonly json: boolean }) =>
+/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the request went, if one did. */
+const failure = (command: { readonly json: boolean }, where?: Where) =>
   (code: number, reason: string, error?: UploadFailure, state?: string, kept = state !== undefined): number => {
     io.say(`box-upload: ${reason}`)
-    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept))
+    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept, where))
     return code
   }
 
-/** The state to resume from, refused when the file changed since. */
-const resumable = (path: string, info: FileInfo): TE.TaskEither<State.StateError | UsageError, State.State> =>
-  pipe(
-    State.read(path),
-    TE.flatMap((state) => {
-      const why = State.changed(state, info)
-      return why === undefined ? TE.right(state) : TE.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
-    }),
-  )
+/**
+ * The state to resume from, refused saying what to do instead: when there is none at `path`, when it
+ * is another file's (a wrong `--state`), or when the file changed since.
+ */
+const resumable = async (command: UploadCommand, path: string, info: FileInfo): Promise<E.Either<State.StateError | UsageError, State.State>> => {
+  const own = State.pathFor(info.path)
+  // The file's own state file, when --state names another and it holds a state to resume from.
+  const ownElsewhere = own !== resolve(path) && E.isRight(await State.read(own)())
+  if (!(await exists(path))) {
+    return E.left(usageError(
+      command.state === undefined
+        ? `nothing to resume: no state file ${path} (an upload to Box or a server keeps one there while its session is open, and after an interruption): give the --state the interrupted run was given, if any, or upload without --resume`
+        : `nothing to resume: no state file ${path}: check the --state path${ownElsewhere ? `, or leave it out to resume from ${own}, this file's own state file` : ', or upload without --resume'}`,
+    ))
+  }
+  const state = await State.read(path)()
+  if (E.isLeft(state)) return state
+  const started = state.right.file.path
+  if (started !== info.path) {
+    const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
+    const that = await exists(started)
+      ? `to continue that one: box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
+      : `${started} is not there any more (moved or renamed?): put it back to continue that one`
+    const mine = ownElsewhere ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
+    return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}; ${that}. For ${info.path}, ${mine}.`))
+  }
+  const why = State.changed(state.right, info)
+  return why === undefined ? state : E.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
+}
+
+/** Whether something is at `path` (what cannot be checked counts as there: reading it says why). */
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(() => true, (cause: { readonly code?: string }) => cause.code !== 'ENOENT' && cause.code !== 'ENOTDIR')
 
 /**
  * Where a resumed upload goes: where its session lives. A token given now only goes where it is
@@ -336,9 +360,10 @@ const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, T
           `to resume it there, add --upload-url ${stateUrl}`,
       ))
   }
+  // An --api-url given now is the user's own choice, and only the emulator's public token goes there.
   return stateUrl === BOX_UPLOAD_URL
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
-    : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...apiUrl, token: EMULATOR_TOKEN })
+    : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
 }
 
 const sameOrigin = (a: string, b: string): boolean => {

@@ -56,6 +56,16 @@ Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with
     E.right({ _tag: 'Remote', uploadUrl: 'http://h:1/api/2.0', apiUrl: 'http://h:1/2.0', token: 'X' }))
 })
 
+Parse('should keep a --folder id of up to 20 digits as written, past Number.MAX_SAFE_INTEGER too', () => {
+  for (const id of ['0', '9007199254740993', '18446744073709551615']) assert.equal(field('folderId')(none(['f', '--folder', id])), E.right(id))
+})
+
+Parse('should take --api-url alone with --resume (no token): the upload goes to the state file\'s server, the check to that URL', () => {
+  assert.equal(field('target')(none(['f', '--resume', '--api-url', 'http://127.0.0.1:9/2.0/'])), E.right({ _tag: 'Embedded', apiUrl: 'http://127.0.0.1:9/2.0' }))
+  assert.equal(field('target')(parse({ BOX_API_URL: 'http://h:1/2.0' })(['f', '--resume'])), E.right({ _tag: 'Embedded', apiUrl: 'http://h:1/2.0' }))
+  assert.equal(none(['f', '--resume', '--api-url', 'ftp://x']), E.left(usageError("--api-url must be an http(s) URL without a query or fragment, not 'ftp://x'")))
+})
+
 Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))
   assert.equal(none(['emulator', '--port', '8080', '--part-size', '1MiB', '--min-file-size', '1']),
@@ -88,6 +98,8 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['a', 'b'], "one file at a time (got 'a' and 'b')"],
     [['f', '--folder'], '--folder needs a value'],
     [['f', '--folder', 'abc'], "--folder must be a Box folder id (digits), not 'abc'"],
+    // Past Number.MAX_SAFE_INTEGER is fine (ids stay strings), past 20 digits no Box id goes.
+    [['f', '--folder', '12345678901234567890123'], "--folder must be a Box folder id of at most 20 digits, not '12345678901234567890123' (23 digits)"],
     [['f', '--folder', '1', '--folder', '2'], '--folder given twice'],
     [['f', '--json=yes'], '--json takes no value'],
     [['f', '--name', 'a/b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a/b"'],

@@ -69,10 +69,22 @@ Bar('should draw a bar and every fact within the width', () => {
   const text = bar(100)(at(33_554_432, { partsUploaded: 4 }))
   assert.is(text, `[${'█'.repeat(20)}${'░'.repeat(20)}]   50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8`)
   for (const width of [200, 100, 80, 60, 40, 20, 5]) {
-    assert.ok(bar(width)(at(1_000_000)).length <= Math.max(width, 5), `width ${width}`)
+    assert.ok(bar(width)(at(1_000_000)).length <= width, `width ${width}`)
   }
   assert.ok(bar(80)(at(67_108_864, { partsUploaded: 8 })).includes('100%'))
   assert.ok(bar(20)(at(33_554_432)).includes('50%'), 'the percent stays on narrow terminals')
+})
+
+Bar('should stay within a very narrow width, down to none, keeping the percent while it fits', () => {
+  for (let width = 0; width <= 12; width++) {
+    for (const bytes of [0, 1_000_000, 33_554_432, 67_108_864]) {
+      assert.ok(bar(width)(at(bytes)).length <= width, `width ${width}, ${bytes} bytes: ${JSON.stringify(bar(width)(at(bytes)))}`)
+    }
+  }
+  const table: ReadonlyArray<readonly [number, number, string]> = [
+    [4, 67_108_864, '100%'], [3, 33_554_432, '50%'], [2, 0, '0%'], [2, 33_554_432, '50'], [2, 67_108_864, ''], [0, 0, ''],
+  ]
+  for (const [width, bytes, text] of table) assert.is(bar(width)(at(bytes)), text, `width ${width}`)
 })
 
 Bar('should fill the bar in proportion', () => {

@@ -5,9 +5,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
-import { reporter, type Output } from '../../src/cli/Reporter.ts'
+import { outputOf, reporter, type Output } from '../../src/cli/Reporter.ts'
 import type { Progress } from '../../src/Progress.ts'
-import { BIN, start, tempDir, writeFileOf } from '../helpers/cli.ts'
+import { BIN, cleanEnv, start, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 
 /** A fake output: what was written, and a clock the test moves. */
@@ -84,5 +84,37 @@ Pty('should draw the bar in place with its percent, bytes, speed, ETA and parts,
   }
 })
 
+Pty('should never draw past a very narrow terminal (3 columns): the line would wrap, leaving one per redraw', async () => {
+  const dir = await tempDir()
+  const box = await startEmulator({ minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 } })
+  try {
+    const path = join(dir.path, 'narrow.bin')
+    await writeFileOf(path, 3 * 1024 * 1024, 14)
+    const command = [process.execPath, BIN, path, '--min-file-size', '1', '--concurrency', '1', '--upload-url', box.url, '--api-url', box.apiUrl]
+      .map((arg) => `'${arg}'`).join(' ')
+    const ran = await start(['-qfec', `stty cols 3; ${command} >/dev/null`, '/dev/null'], { command: ['script'], env: cleanEnv({ COLUMNS: '3' }) }).done
+    assert.is(ran.code, 0, ran.stdout)
+    // What follows each carriage return up to the erase: one frame of the bar.
+    const frames = [...ran.stdout.matchAll(/\r([^\r\n]*?)\x1b\[K/g)].map((m) => m[1] as string)
+    assert.ok(frames.length >= 2, JSON.stringify(ran.stdout))
+    assert.ok(frames.every((frame) => frame.length <= 2), `at most 2 columns (the last one left free): ${JSON.stringify(frames)}`)
+    assert.is(frames[0], '0%')
+  } finally {
+    await box.close()
+    await dir.remove()
+  }
+})
+
+const Width = suite('outputOf')
+
+Width('should take the terminal\'s width, else COLUMNS (a pseudo-terminal never sized), else 80', () => {
+  const stream = (columns: number) => ({ isTTY: true, columns, write: () => true }) as unknown as NodeJS.WriteStream
+  assert.is(outputOf(stream(120), { COLUMNS: '3' }).columns(), 120)
+  assert.is(outputOf(stream(0), { COLUMNS: '3' }).columns(), 3)
+  assert.is(outputOf(stream(0), { COLUMNS: ' 40 ' }).columns(), 40)
+  for (const bad of [undefined, '', '0', 'wide', '-3', '1e3']) assert.is(outputOf(stream(0), { COLUMNS: bad }).columns(), 80, String(bad))
+})
+
 Fake.run()
 Pty.run()
+Width.run()

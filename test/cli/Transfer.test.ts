@@ -383,10 +383,11 @@ Remote('should keep only SHA-1s in a `box-upload emulator --storage digest` (con
   assert.is((await server.done).code, 0)
 })
 
-Remote('should say so when the emulator\'s port is taken', async () => {
+Remote('should say so when the emulator\'s port is taken, with exit code 2', async () => {
   const port = new URL(box.url).port
   const ran = await run(['emulator', '--port', port])
-  assert.is(ran.code, 1)
+  // Bad input, like any other refused before anything happens (exit 2, as src/emulator/main.ts does).
+  assert.is(ran.code, 2)
   assert.is(ran.stderr, `box-upload: port ${port} on 127.0.0.1 is in use: choose another --port, or 0 for any free port\n`)
 })
 
@@ -561,6 +562,115 @@ Remote('should refuse a file name Box refuses before any request, and tell the u
   assert.equal(records, [])
   const renamed = await run([path, ...remote(), '--name', 'trailing space.bin'])
   assert.is(renamed.code, 0, renamed.stderr)
+})
+
+Remote('should say which state file to give when --resume gets a wrong --state (missing, or another file\'s), sending nothing', async () => {
+  const { path: other, upload } = await interrupted('other.bin', 2, 61)
+  assert.is((await upload.done).code, 130)
+  const otherState = join(dir.path, '.box-upload-state.other.bin.json')
+  const mine = join(dir.path, 'mine.bin')
+  await writeFileOf(mine, 4 * 1024 * 1024, 62)
+  const nowhere = join(dir.path, 'nowhere.json')
+  const args = ['--upload-url', box.url, '--token', TOKEN]
+  records = []
+  const missing = await run([mine, '--resume', '--state', nowhere, ...args])
+  assert.is(missing.code, 2, missing.stderr)
+  assert.is(missing.stderr, `box-upload: nothing to resume: no state file ${nowhere}: check the --state path, or upload without --resume\n`)
+  const wrong = await run([mine, '--resume', '--state', otherState, ...args])
+  assert.is(wrong.code, 2, wrong.stderr)
+  // That state is still the other file's way back: no "start a new upload", no "the old session expires".
+  assert.is(wrong.stderr, `box-upload: refusing to resume ${mine} with ${otherState}: it holds the interrupted upload of ${other}; ` +
+    `to continue that one: box-upload ${other} --resume --upload-url ${box.url}. For ${mine}, upload it without --resume.\n`)
+  // Once the file has a state of its own, a wrong --state points to it.
+  const own = start([mine, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  own.child.kill('SIGINT')
+  assert.is((await own.done).code, 130)
+  const ownState = join(dir.path, '.box-upload-state.mine.bin.json')
+  records = []
+  const missingAgain = await run([mine, '--resume', '--state', nowhere, ...args])
+  assert.is(missingAgain.stderr, `box-upload: nothing to resume: no state file ${nowhere}: check the --state path, or leave it out to resume from ${ownState}, this file's own state file\n`)
+  const wrongAgain = await run([mine, '--resume', '--state', otherState, ...args])
+  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\n`)
+  assert.equal(records, [], 'nothing was sent')
+  assert.not.match(missing.stderr + wrong.stderr + missingAgain.stderr + wrongAgain.stderr, TOKEN)
+})
+
+Remote('should resume with --api-url alone (no token, no --upload-url): to the state file\'s server, checking the download there', async () => {
+  const path = join(dir.path, 'api-only.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 63)
+  // Without a token: the emulator's public token, which a resume without one sends again.
+  const upload = start([path, '--upload-url', box.url, ...small, '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  assert.is((await upload.done).code, 130)
+  const resumed = await run([path, '--resume', '--api-url', box.apiUrl, '--json'])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { sha1: string; resumed: boolean; verified: boolean | null; uploadUrl: string }
+  assert.equal([result.sha1, result.resumed, result.verified, result.uploadUrl], [sha1, true, true, box.url])
+})
+
+Remote('should stop without "keeping its session" on Ctrl-C or SIGTERM before the session exists', async () => {
+  // A server that never answers: the session is never created.
+  const silent = createServer(() => undefined)
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const uploadUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/2.0`
+  let asked = 0
+  silent.on('request', () => { asked += 1 })
+  try {
+    const path = join(dir.path, 'no-session.bin')
+    await writeFileOf(path, 300_000, 64)
+    for (const [signal, code, what] of [['SIGINT', 130, 'Interrupted'], ['SIGTERM', 143, 'Terminated (SIGTERM)']] as const) {
+      const before = asked
+      const upload = start([path, '--upload-url', uploadUrl, '--token', TOKEN, ...small])
+      await until(() => asked > before)
+      upload.child.kill(signal)
+      const ran = await upload.done
+      assert.is(ran.code, code, ran.stderr)
+      assert.match(ran.stderr, `${what}: stopping the upload…\n`)
+      assert.not.match(ran.stderr, 'keeping its session')
+      assert.not.match(ran.stderr, 'Ctrl-C again to abort the session')
+      assert.match(ran.stderr, 'before the upload session was created; nothing to resume')
+    }
+  } finally {
+    silent.closeAllConnections()
+    await new Promise((resolve) => silent.close(resolve))
+  }
+})
+
+Remote('should say a server (not Box) refused the token, without calling it expired nor printing it', async () => {
+  const strict = await startEmulator({ tokens: ['the-only-token-it-takes'], minFileSize: 1, partSize: 256 * 1024 })
+  try {
+    const path = join(dir.path, 'refused-token.bin')
+    await writeFileOf(path, 300_000, 65)
+    const state = ['--state', join(dir.path, 'refused-token.json')]
+    for (const token of [[], ['--token', TOKEN]]) {
+      const ran = await run([path, '--upload-url', strict.url, ...token, ...small, ...state, '--json'])
+      assert.is(ran.code, 1, ran.stderr)
+      const advice = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with BOX_TOKENS refuses).'
+      assert.match(ran.stderr, `box-upload: upload failed: Box answered 401 unauthorized to POST ${strict.url}/files/upload_sessions`)
+      assert.ok(ran.stderr.endsWith(`${advice}\n`), ran.stderr)
+      assert.is((JSON.parse(ran.stdout) as { error: { message: string } }).error.message.endsWith(advice), true)
+      assert.not.match(ran.stderr, 'invalid or expired')
+      assert.not.match(ran.stderr + ran.stdout, TOKEN)
+      assert.not.match(ran.stderr + ran.stdout, 'dev-token')
+    }
+  } finally {
+    await strict.close()
+  }
+})
+
+Remote('should shut the emulator down on SIGHUP (the terminal closed) as on Ctrl-C, then end by that signal', async () => {
+  const server = start(['emulator'])
+  await until(() => server.stdout().includes('Upload to it:'))
+  const uploadUrl = /upload url: (\S+)/.exec(server.stdout())?.[1] as string
+  server.child.kill('SIGHUP')
+  const ran = await server.done
+  // By the signal itself (129 in a shell), as an upload does after a hangup.
+  assert.equal([ran.code, ran.signal], [null, 'SIGHUP'], ran.stderr)
+  assert.is(ran.stderr, 'Stopping the emulator (SIGHUP)…\n')
+  const refused = await fetch(`${uploadUrl}/files/upload_sessions`, { method: 'POST' }).then(() => false, () => true)
+  assert.ok(refused, 'nothing listens on its port any more')
 })
 
 const Committing = suite('Ctrl-C once every part is uploaded')

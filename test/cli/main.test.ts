@@ -75,7 +75,8 @@ BadInput('should refuse --resume without a state file', async () => {
   const path = join(dir.path, 'small.bin')
   const state = join(dir.path, '.box-upload-state.small.bin.json')
   assert.is(await refused([path, '--resume', '--min-file-size', '1']),
-    `box-upload: nothing to resume: no state file ${state} (an upload to Box or a server keeps one while its session is open, and after an interruption)`)
+    `box-upload: nothing to resume: no state file ${state} (an upload to Box or a server keeps one there while its session is open, and after an interruption): ` +
+      'give the --state the interrupted run was given, if any, or upload without --resume')
 })
 
 BadInput('should also print one JSON object with --json', async () => {
