@@ -164,7 +164,7 @@ export const createForFile = async (ctx: Ctx): Promise<Response> => {
   const folderId = body['folder_id']
   if (folderId === undefined || folderId === null) throw fail(400, 'missing_destination', 'folder_id is required')
   if (typeof folderId !== 'string' || !/^\d{1,20}$/.test(folderId)) {
-    throw fail(400, 'invalid_folder_id', 'folder_id must be a string of digits, e.g. "0"')
+    throw fail(400, 'invalid_folder_id', 'folder_id must be a string of 1 to 20 digits (a 64-bit id), e.g. "0"')
   }
   const fileSize = checkSize(ctx.config, body['file_size'])
   const fileName = checkName(body['file_name'])

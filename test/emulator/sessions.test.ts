@@ -117,6 +117,14 @@ for (const [what, body, code, boxCode] of invalidBodies) {
     }))
 }
 
+test('should refuse a folder_id of 21 digits, saying how many it may have (its digits are not the fault)', () =>
+  withEmulator(SMALL, async (em) => {
+    const r = await createSession(em, { folder_id: '1'.repeat(21), file_size: 100, file_name: uniqueName() })
+    assertBoxError(r, 400, 'invalid_folder_id')
+    assert.match(String((r.json as { message?: unknown }).message), '1 to 20 digits')
+    assert.is((await createSession(em, { folder_id: '1'.repeat(20), file_size: 100, file_name: uniqueName() })).status, 404)
+  }))
+
 test('should refuse an invalid file name with 400 item_name_invalid', () =>
   withEmulator(SMALL, async (em) => {
     // Box's name rules: 1-255 characters, no `/` or `\\`, no control characters, no surrounding spaces, not `.`/`..`.
