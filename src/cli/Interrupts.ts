@@ -13,6 +13,12 @@ import { HUNG_UP, INTERRUPTED, TERMINATED } from './Exit.ts'
 // ---------------------------------------------------------------------------------------------
 // model
 
+/**
+ * Whether the first signal keeps the session: `'pending'` while it is being created (the library gives
+ * that request a few more seconds, and keeps the session it creates).
+ */
+export type Keeping = boolean | 'pending'
+
 /** A signal that stops an upload: Ctrl-C, or one that no keyboard sent. */
 export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
 
@@ -48,12 +54,12 @@ export const COMMIT_GRACE_MS = 5000
 
 /**
  * Listens for SIGINT, SIGTERM and SIGHUP until `dispose`; `say` explains each step; `keeping` tells whether
- * the session is kept on the first one (asked when it comes: before the session exists there is none to
- * keep); `task` is what they stop (default the upload); `committing` tells whether every part is
+ * the session is kept on the first one (asked when it comes: while it is being created, it is kept only if
+ * it comes); `task` is what they stop (default the upload); `committing` tells whether every part is
  * uploaded (the commit is on its way).
  */
 export const interrupts = (
-  say: (text: string) => void, keeping: boolean | (() => boolean), task = 'the upload', committing = (): boolean => false,
+  say: (text: string) => void, keeping: Keeping | (() => Keeping), task = 'the upload', committing = (): boolean => false,
 ): Interrupts => {
   const kept = typeof keeping === 'function' ? keeping : () => keeping
   const controller = new AbortController()
@@ -70,20 +76,22 @@ export const interrupts = (
     first = by
     const what = by === 'SIGINT' ? 'Interrupted' : `Terminated (${by})`
     const keep = kept()
-    const again = keep ? ' (Ctrl-C again to abort the session instead)' : ''
+    const again = keep === false ? '' : ' (Ctrl-C again to abort the session instead)'
     if (committing()) {
       say(`${what}: every part is uploaded, so the commit gets up to ${COMMIT_GRACE_MS / 1000} s to finish before ${task} stops${again}…`)
       grace = setTimeout(abort, COMMIT_GRACE_MS)
       return
     }
-    say(keep ? `${what}: stopping ${task} and keeping its session${again}…` : `${what}: stopping ${task}…`)
+    say(keep === false ? `${what}: stopping ${task}…`
+      : keep === 'pending' ? `${what}: stopping ${task}; the session being created is kept if the server still answers${again}…`
+      : `${what}: stopping ${task} and keeping its session${again}…`)
     abort()
   }
   const onInterrupt = (): void => {
     if (count === 0) return stop('SIGINT')
     count += 1
     if (count === 2) {
-      if (kept()) say('Aborting the upload session…')
+      if (kept() !== false) say('Aborting the upload session…')
       // A commit given time to finish is stopped now.
       abort()
       onSecond?.()

@@ -133,9 +133,10 @@ const send = async (
   // resume, Box may hold them all from the start, while the file is still read and hashed).
   let sourceRead = false
   let allParts = false
-  // The session, once it exists (a resumed one from the start): only then is there one to keep.
+  // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
+  // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
-  const ctrlC = interrupts(say, () => keep && session !== undefined, undefined, () => sourceRead && allParts)
+  const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts)
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
   // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
