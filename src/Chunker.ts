@@ -125,14 +125,9 @@ const turn = (): Promise<void> | undefined => {
 
 
 /** A call of the SHA-1 implementation; its failure (a rejection or a throw) is a `HashError`, not the source's fault. */
-const hashing = <A>(call: () => Promise<A>): Promise<A> => {
-  const failure = (cause: unknown): Promise<never> => Promise.reject(isUploadError(cause) ? cause : hashError(cause))
-  try {
-    return call().catch(failure)
-  } catch (cause) {
-    return failure(cause)
-  }
-}
+const hashing = <A>(call: () => Promise<A>): Promise<A> =>
+  // Called now (an executor runs at once); a throw there rejects the promise, as a rejection it returns does.
+  new Promise<A>((resolve) => resolve(call())).catch((cause: unknown) => Promise.reject(isUploadError(cause) ? cause : hashError(cause)))
 
 /** A chunker that failed before starting: both sides errored, `digest` rejected. */
 const failed = (error: UploadError): Chunker<ArrayBufferLike> => {

@@ -161,8 +161,8 @@ const defaultFetch: Fetch = (input, init) =>
     ? globalThis.fetch(input, init)
     : import('cross-fetch').then((module) => module.default(input, init))
 
-/** A URL as errors show it: origin and path, without user info, query or fragment. */
+/** A URL as errors show it: origin and path, without user info, query or fragment (also when it does not parse). */
 export const stripUrl = (url: string): string => {
   const parsed = parse(url)
-  return parsed === undefined ? url.split(/[?#]/)[0] ?? '' : `${parsed.origin}${parsed.pathname}`
+  return parsed === undefined ? url.replace(/[?#].*|(?<=\/\/)[^/]*@/g, '') : `${parsed.origin}${parsed.pathname}`
 }

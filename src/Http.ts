@@ -117,9 +117,9 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
-      // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2): no retry can help.
+      // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.
       // `read` is the cause as it can be read safely (a revoked Proxy thrown is 'unreadable').
-      (cause, read = clean(cause, 0) as Error | undefined) => (!carried || /^(NotCapable|PermissionDenied)$/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
+      (cause, read = clean(cause, 0) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
         : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {

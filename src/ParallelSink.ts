@@ -67,6 +67,8 @@ export const parallelSink =
     const onAbort = (): void => fail(abortedBy(signal as AbortSignal))
     const start = (chunk: A): void => {
       const own = new AbortController()
+      // After `cancel`, a task still written starts cancelled, as with one shared signal.
+      if (upstreamFailed) own.abort()
       const run: Promise<void> = task(chunk, own.signal)().then(
         (result) => (result._tag === 'Left' ? fail(result.left) : undefined),
         (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),

@@ -19,6 +19,7 @@ const counting = (count: number) => {
 
 const wait = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
+    if (signal.aborted) return resolve()
     const onAbort = (): void => { clearTimeout(timer); resolve() }
     const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
     signal.addEventListener('abort', onAbort, { once: true })
@@ -135,6 +136,17 @@ ParallelSink('should cancel the running tasks on cancel() at once, even while a 
   assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`)
   assert.ok(signals.length === 2 && signals.every((signal) => signal.aborted && signal.reason === 'source broke'), 'every task was cancelled with the reason')
   assert.is(sink.failure(), undefined, 'the failure is the source\'s, not the sink\'s')
+})
+
+ParallelSink('should start a task written after cancel() already cancelled', async () => {
+  const { sink, signals } = waitingSink({ concurrency: 2 })
+  const writer = sink.writable.getWriter()
+  sink.cancel('source broke')
+  const started = Date.now()
+  await writer.write(1)
+  assert.ok(signals.length === 1 && signals[0]!.aborted, 'the task started cancelled')
+  await sink.idle()
+  assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`)
 })
 
 ParallelSink.run()
