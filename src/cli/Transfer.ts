@@ -329,11 +329,12 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
   const started = state.right.file.path
   if (started !== info.path) {
     const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
+    // The command goes last, on a line of its own: no sentence's period to copy with it.
     const that = await exists(started)
-      ? `to continue that one: box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
-      : `${started} is not there any more (moved or renamed?): put it back to continue that one`
+      ? `\nTo continue that one: box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
+      : ` ${started} is not there any more (moved or renamed?): put it back to continue that one.`
     const mine = ownElsewhere ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
-    return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}; ${that}. For ${info.path}, ${mine}.`))
+    return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}. For ${info.path}, ${mine}.${that}`))
   }
   const why = State.changed(state.right, info)
   return why === undefined ? state : E.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))

@@ -579,8 +579,9 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   const wrong = await run([mine, '--resume', '--state', otherState, ...args])
   assert.is(wrong.code, 2, wrong.stderr)
   // That state is still the other file's way back: no "start a new upload", no "the old session expires".
-  assert.is(wrong.stderr, `box-upload: refusing to resume ${mine} with ${otherState}: it holds the interrupted upload of ${other}; ` +
-    `to continue that one: box-upload ${other} --resume --upload-url ${box.url}. For ${mine}, upload it without --resume.\n`)
+  // The command to continue it on a line of its own, last: nothing to copy with it but the command.
+  assert.is(wrong.stderr, `box-upload: refusing to resume ${mine} with ${otherState}: it holds the interrupted upload of ${other}. ` +
+    `For ${mine}, upload it without --resume.\nTo continue that one: box-upload ${other} --resume --upload-url ${box.url}\n`)
   // Once the file has a state of its own, a wrong --state points to it.
   const own = start([mine, ...remote(), '--concurrency', '1'])
   await until(() => partsStored() >= 2)
@@ -591,7 +592,7 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   const missingAgain = await run([mine, '--resume', '--state', nowhere, ...args])
   assert.is(missingAgain.stderr, `box-upload: nothing to resume: no state file ${nowhere}: check the --state path, or leave it out to resume from ${ownState}, this file's own state file\n`)
   const wrongAgain = await run([mine, '--resume', '--state', otherState, ...args])
-  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\n`)
+  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\nTo continue that one: box-upload ${other} --resume --upload-url ${box.url}\n`)
   assert.equal(records, [], 'nothing was sent')
   assert.not.match(missing.stderr + wrong.stderr + missingAgain.stderr + wrongAgain.stderr, TOKEN)
 })
