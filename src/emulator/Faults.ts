@@ -49,6 +49,21 @@ export const retryAfter = (faults: Faults = {}): number => {
 /** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never). */
 export const uploadFailedAfter = (faults: Faults = {}): number => faults.uploadFailedAfterParts ?? Infinity
 
-/** Sleeps `ms` milliseconds (web global `setTimeout`). */
-export const sleep = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+/**
+ * Sleeps `ms` milliseconds (web global `setTimeout`). Once `signal` aborts (its request went away: an
+ * in-process caller's abort, a connection closed, `close()`), the request goes on as it would at a
+ * server (Box may still store a part whose client gave up), but its timer no longer keeps the process
+ * alive: `unref`, where timers have it (Node, Bun).
+ */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  ms > 0
+    ? new Promise((resolve) => {
+      const release = (): void => (timer as { unref?: () => void }).unref?.()
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', release)
+        resolve()
+      }, ms)
+      if (signal?.aborted === true) release()
+      else signal?.addEventListener('abort', release, { once: true })
+    })
+    : Promise.resolve()

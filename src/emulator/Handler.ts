@@ -125,7 +125,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
   }
   const answer = async (request: Request): Promise<Response> => {
     const at = Date.now()
-    await sleep(config.latencyMs)
+    await sleep(config.latencyMs, request.signal)
     let response: Response
     try {
       response = request.method === 'OPTIONS' ? preflight(request) : await route(config, store, apiRoutes, request)

@@ -103,7 +103,7 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
 
   s.uploading.add(index)
   try {
-    if (fault === 'slow') await sleep(config.slowMs)
+    if (fault === 'slow') await sleep(config.slowMs, request.signal)
     const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
     if (body._tag === 'Stopped') throw resetError()
     if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)

@@ -70,8 +70,17 @@ const shown = (path: string, value: unknown): string =>
       : typeof value === 'number' ? String(value)
         : (JSON.stringify(value) ?? String(value)).slice(0, 80)
 
-/** Throws a `TypeError` for the first option that is set (not `undefined`) and unusable. */
+/** Every option's path: a key not among them is a misspelling or in the wrong place (`latencyMs` is a fault). */
+const known = new Set(rules.map(([path]) => path))
+
+/** Throws a `TypeError` for the first option that is unknown, or set (not `undefined`) and unusable. */
 export const validate = (options: EmulatorOptions): void => {
+  for (const [scope, object] of [['', options], ['faults.', options.faults]] as const) {
+    const unknown = Object.keys(typeof object === 'object' && object !== null ? object : {}).find((key) => !known.has(scope + key))
+    if (unknown === undefined) continue
+    const meant = scope === '' && known.has(`faults.${unknown}`) ? `: it is a fault, faults.${unknown}` : ''
+    throw new TypeError(`${scope}${unknown} is not an option of the emulator${meant}`)
+  }
   for (const [path, check, must] of rules) {
     const value = path.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), options)
     if (value !== undefined && !check(value)) throw new TypeError(`${path} must be ${must}, got ${shown(path, value)}`)

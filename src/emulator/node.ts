@@ -125,7 +125,7 @@ const raw = (status: number, reason: string, code: string, message: string, extr
     `Access-Control-Allow-Origin: *\r\n${extra}Connection: close\r\n\r\n${text}`
 }
 
-const toRequest = (origin: string, req: IncomingMessage): Request => {
+const toRequest = (origin: string, req: IncomingMessage, signal: AbortSignal): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   const method = req.method ?? 'GET'
@@ -133,6 +133,7 @@ const toRequest = (origin: string, req: IncomingMessage): Request => {
   return new Request(origin + pathOf(req.url ?? '/'), {
     method,
     headers,
+    signal,
     ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
   } as RequestInit)
 }
@@ -168,12 +169,12 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
  * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
  * await box.close()
  */
-export const serve = async (options: EmulatorOptions & { port?: number; host?: string } = {}): Promise<Served> => {
-  const host = options.host ?? '127.0.0.1'
+export const serve = async ({ port: wanted, host: given, ...options }: EmulatorOptions & { port?: number | undefined; host?: string | undefined } = {}): Promise<Served> => {
+  const host = given ?? '127.0.0.1'
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => resolve())
+    server.listen(wanted ?? 0, host, () => resolve())
   })
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
@@ -218,6 +219,10 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     answering.set(req.socket, { req, res })
+    // The request's signal aborts when its connection closes before the answer is written (the client
+    // went away, or `close()`): the waits of `latencyMs` and `slow` then no longer keep the process alive.
+    const gone = new AbortController()
+    res.once('close', () => { if (!res.writableFinished) gone.abort() })
     // An answer given without reading the whole body (a 401, a refused part) must not leave the
     // rest in a paused socket: the sender could never finish, and its kept-alive connection would
     // serve nothing more. Node's own `_dump` skips a request that was read from, so drain it here.
@@ -230,7 +235,7 @@ export const serve = async (options: EmulatorOptions & { port?: number; host?: s
     Promise.resolve()
       .then(() => {
         const own = refused(req)
-        return own === undefined ? app.fetch(toRequest(origin, req)) : withCors(own)
+        return own === undefined ? app.fetch(toRequest(origin, req, gone.signal)) : withCors(own)
       })
       .then((response) => write(response, res))
       .catch((e: unknown) => {

@@ -3,6 +3,7 @@
  * Box's Java and Python SDKs, proxies) and what a server must still answer (RFC 9110, RFC 9112).
  */
 import { connect } from 'node:net'
+import { runModule } from '../helpers/childModule.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
@@ -162,6 +163,37 @@ test('should record a client that goes away mid-body as a reset (status 0), not 
     assert.equal(put && [put.status, put.code], [0, 'connection_reset'], JSON.stringify(records))
     assert.equal((await listParts(s)).json.entries, [])
   })
+})
+
+// A process that served or called the emulator ends once its requests are gone: a wait of `latencyMs`
+// or of a `slow` part used to keep the process alive for the whole wait after close() or after the
+// caller's abort (node --test, mocha without --exit, plain scripts). The request itself goes on as at
+// a server (Resume.test.ts relies on a part stored after its client gave up).
+test('should leave no timer alive after close() or an aborted in-process request during latencyMs or a slow part', async () => {
+  const script = `
+    import { serve } from './src/emulator/node.ts'
+    import { emulator } from './src/emulator/index.ts'
+    const auth = { authorization: 'Bearer dev-token', 'content-type': 'application/json' }
+    const create = JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'a.bin' })
+    const started = Date.now()
+    const served = await serve({ port: 0, minFileSize: 1, faults: { latencyMs: 60_000 } })
+    const pending = fetch(served.url + '/files/upload_sessions', { method: 'POST', headers: auth, body: create }).then((r) => r.status, () => 'failed')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await served.close()
+    const overHttp = await pending
+    const late = emulator({ minFileSize: 1, faults: { latencyMs: 60_000 } })
+    const inProcess = await late.fetch('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: auth, body: create, signal: AbortSignal.timeout(100) }).then((r) => r.status, (e) => e.name)
+    const slow = emulator({ minFileSize: 1, partSize: 1024, faults: { slowMs: 60_000, script: [{ part: 0, fault: 'slow' }] } })
+    const session = await (await slow.fetch('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: auth, body: create })).json()
+    const part = await slow.fetch(session.session_endpoints.upload_part, {
+      method: 'PUT', body: new Uint8Array(10), signal: AbortSignal.timeout(100),
+      headers: { authorization: 'Bearer dev-token', 'content-range': 'bytes 0-9/10', digest: 'sha=lpTE69ZzpeL9JuSy5k+S6RTr2V8=' },
+    }).then((r) => r.status, (e) => e.name)
+    console.log(JSON.stringify({ overHttp, inProcess, part, ms: Date.now() - started }))
+  `
+  const out = JSON.parse(await runModule(script, 15_000)) as { overHttp: unknown; inProcess: unknown; part: unknown; ms: number }
+  assert.equal([out.overHttp, out.inProcess, out.part], ['failed', 'TimeoutError', 'TimeoutError'])
+  assert.ok(out.ms < 5000, `took ${out.ms} ms`)
 })
 
 test.run()

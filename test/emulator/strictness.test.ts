@@ -100,6 +100,22 @@ test('should keep every file within 10,000 parts by default, and refuse a part s
   assert.throws(() => emulator({ faults: { retryAfterSeconds: 1.5 } }), /retryAfterSeconds must be a whole number/)
 })
 
+// A misplaced or misspelt key was silently ignored: `latencyMs` at the top level (it is a fault) gave no latency.
+test('should refuse an option it does not know, at the top level or in faults, saying where a fault belongs', () => {
+  const refused: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+    [{ latencyMs: 500 }, 'latencyMs is not an option of the emulator: it is a fault, faults.latencyMs'],
+    [{ retryAfterSeconds: 7 }, 'retryAfterSeconds is not an option of the emulator: it is a fault, faults.retryAfterSeconds'],
+    [{ partsize: 1024 }, 'partsize is not an option of the emulator'],
+    [{ faults: { latency: 5 } }, 'faults.latency is not an option of the emulator'],
+    [{ port: 0 }, 'port is not an option of the emulator'],
+  ]
+  for (const [options, said] of refused) {
+    assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message === said, JSON.stringify(options))
+  }
+  // Every known key goes, also set to undefined.
+  emulator({ faults: { latencyMs: 0, slowMs: undefined } })
+})
+
 test('should refuse, when made, every option it cannot use, naming it, rather than a default or a failure at each request', () => {
   const refused: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
     ['tokens', { tokens: 'dev-token' }], ['tokens', { tokens: [] }], ['tokens', { tokens: ['a b'] }],
