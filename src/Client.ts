@@ -164,5 +164,6 @@ const defaultFetch: Fetch = (input, init) =>
 /** A URL as errors show it: origin and path, without user info, query or fragment (also when it does not parse). */
 export const stripUrl = (url: string): string => {
   const parsed = parse(url)
-  return parsed === undefined ? url.replace(/[?#].*|(?<=\/\/)[^/]*@/g, '') : `${parsed.origin}${parsed.pathname}`
+  // Not parsed: what a parser would take for user info cannot be told apart, so all up to the last '@' goes.
+  return parsed === undefined ? url.replace(/[?#][^]*/, '').replace(/[^]*@/, '') : `${parsed.origin}${parsed.pathname}`
 }

@@ -100,12 +100,20 @@ Trust('should not imply *.box.com when neither base URL is Box', () => {
 Trust('should refuse a URL that does not parse, quoting neither its query nor a user or password in it', () => {
   const result = trust(client({ token: TOKEN }))('not a url?token=x')
   assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && !JSON.stringify(result.left).includes('token=x'))
-  // A port out of range: it does not parse, but still names a server, and a password.
-  const bad = 'https://user:s3cret-PW@upload.box.com:99999/api/2.0/files/upload_sessions?q=a@b'
-  const refused = trust(client({ token: TOKEN }))(bad)
-  assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidInput', JSON.stringify(refused))
-  assert.not.ok(/s3cret-PW|user|q=a/.test(JSON.stringify(refused)), JSON.stringify(refused))
-  assert.match(JSON.stringify(refused), 'https://upload.box.com:99999/api/2.0/files/upload_sessions')
+  // A port out of range: it does not parse, but still names a server, and a password (in any of the
+  // spellings a parser would take for user info: a '/' in it, one slash or backslashes after the scheme).
+  for (const bad of [
+    'https://user:s3cret-PW@upload.box.com:99999/api/2.0/files/upload_sessions?q=a@b',
+    'https://user:s3cret/PW@upload.box.com:99999/api/2.0/files/upload_sessions',
+    'https:/user:s3cret-PW@upload.box.com:99999/api/2.0/files/upload_sessions',
+    'https:\\\\user:s3cret-PW@upload.box.com:99999/api/2.0/files/upload_sessions',
+    'https://upload.box.com:99999/api/2.0/files/upload_sessions?token=abc\ns3cret-PW',
+  ]) {
+    const refused = trust(client({ token: TOKEN }))(bad)
+    assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidInput', JSON.stringify(refused))
+    assert.not.ok(/s3cret|user|q=a|token=/.test(JSON.stringify(refused)), JSON.stringify(refused))
+    assert.match(JSON.stringify(refused), 'upload.box.com:99999/api/2.0/files/upload_sessions')
+  }
 })
 
 // fetch refuses such a URL with a TypeError quoting it whole: a retried NetworkError with the password in it.
