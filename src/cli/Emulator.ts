@@ -45,8 +45,10 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
   })
   // A port that cannot be had is bad input, like anything else refused before anything is served.
   if (served === undefined) return USAGE
+  // Listening before the banner: a signal sent as soon as it shows must find the handlers in place.
+  const stopped = stopSignal()
   process.stdout.write(`${banner(served, command.storage)}\n`)
-  const by = await stopSignal()
+  const by = await stopped
   if (by === 'SIGHUP') noteHangup(by)
   process.stderr.write(`Stopping the emulator (${by})…\n`)
   await served.close()

@@ -198,7 +198,8 @@ const send = async (
       const terminated = by === 'SIGTERM' || by === 'SIGHUP'
       const stopped = terminated ? `terminated (${by})` : 'interrupted'
       if (!keep) return fail(code, `${stopped}. The embedded emulator's sessions end with this process, so there is nothing to resume; to try --resume, run \`box-upload emulator\` in another terminal and upload to it with --upload-url`, error)
-      if (kept === undefined) return fail(code, `${stopped} before the upload session was created; nothing to resume`, error)
+      // Also when the creation got no answer within the library's grace: a session made after it is unknown here.
+      if (kept === undefined) return fail(code, `${stopped} before the upload session was created, or before the server answered its creation (a session it makes later expires on its own); nothing to resume`, error)
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
       // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
@@ -331,7 +332,7 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
     const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
     // The command goes last, on a line of its own: no sentence's period to copy with it.
     const that = await exists(started)
-      ? `\nTo continue that one: box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
+      ? `\nTo continue that one (with the token it was started with, if any): box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
       : ` ${started} is not there any more (moved or renamed?): put it back to continue that one.`
     const mine = ownElsewhere ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
     return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}. For ${info.path}, ${mine}.${that}`))

@@ -581,7 +581,7 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   // That state is still the other file's way back: no "start a new upload", no "the old session expires".
   // The command to continue it on a line of its own, last: nothing to copy with it but the command.
   assert.is(wrong.stderr, `box-upload: refusing to resume ${mine} with ${otherState}: it holds the interrupted upload of ${other}. ` +
-    `For ${mine}, upload it without --resume.\nTo continue that one: box-upload ${other} --resume --upload-url ${box.url}\n`)
+    `For ${mine}, upload it without --resume.\nTo continue that one (with the token it was started with, if any): box-upload ${other} --resume --upload-url ${box.url}\n`)
   // Once the file has a state of its own, a wrong --state points to it.
   const own = start([mine, ...remote(), '--concurrency', '1'])
   await until(() => partsStored() >= 2)
@@ -592,7 +592,7 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   const missingAgain = await run([mine, '--resume', '--state', nowhere, ...args])
   assert.is(missingAgain.stderr, `box-upload: nothing to resume: no state file ${nowhere}: check the --state path, or leave it out to resume from ${ownState}, this file's own state file\n`)
   const wrongAgain = await run([mine, '--resume', '--state', otherState, ...args])
-  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\nTo continue that one: box-upload ${other} --resume --upload-url ${box.url}\n`)
+  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\nTo continue that one (with the token it was started with, if any): box-upload ${other} --resume --upload-url ${box.url}\n`)
   assert.equal(records, [], 'nothing was sent')
   assert.not.match(missing.stderr + wrong.stderr + missingAgain.stderr + wrongAgain.stderr, TOKEN)
 })
@@ -631,7 +631,7 @@ Remote('should stop without "keeping its session" on Ctrl-C or SIGTERM before th
       // The library gives the creation a few more seconds: a session that comes is kept, none came here.
       assert.match(ran.stderr, `${what}: stopping the upload; the session being created is kept if the server still answers (Ctrl-C again to abort the session instead)…\n`)
       assert.not.match(ran.stderr, 'keeping its session')
-      assert.match(ran.stderr, 'before the upload session was created; nothing to resume')
+      assert.match(ran.stderr, 'before the upload session was created, or before the server answered its creation (a session it makes later expires on its own); nothing to resume')
     }
   } finally {
     silent.closeAllConnections()
@@ -656,7 +656,8 @@ Remote('should say the session being created is kept when Ctrl-C comes while it 
   })
   await new Promise<void>((resolve) => late.listen(0, '127.0.0.1', resolve))
   const front = `http://127.0.0.1:${(late.address() as AddressInfo).port}`
-  const behind = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${front}/api/2.0` })
+  const seen: Array<RequestRecord> = []
+  const behind = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${front}/api/2.0`, onRequest: (r) => void seen.push(r) })
   target = new URL(behind.url).origin
   try {
     const path = join(dir.path, 'late-session.bin')
@@ -669,6 +670,20 @@ Remote('should say the session being created is kept when Ctrl-C comes while it 
     assert.match(ran.stderr, 'Interrupted: stopping the upload; the session being created is kept if the server still answers (Ctrl-C again to abort the session instead)…')
     assert.match(ran.stderr, /The upload session \w+ is kept on http:\/\/127\.0\.0\.1:\d+\/api\/2\.0/)
     assert.match(ran.stderr, 'Continue with: box-upload')
+    // Ctrl-C again, as the first message offers: the session created meanwhile is deleted.
+    const before = asked
+    const again = start([path, '--upload-url', `${front}/api/2.0`, '--token', TOKEN, ...small, '--state', join(dir.path, 'late-session-2.json')])
+    await until(() => asked > before)
+    again.child.kill('SIGINT')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    again.child.kill('SIGINT')
+    const twice = await again.done
+    assert.is(twice.code, 130, twice.stderr)
+    assert.match(twice.stderr, 'Aborting the upload session…')
+    const created = seen.filter((r) => r.method === 'POST' && r.status === 201).length
+    assert.is(created, 2, 'a session for each run')
+    assert.is(seen.filter((r) => r.method === 'DELETE' && r.status === 204).length, 1, 'the second run deleted its session')
+    assert.not.ok(await exists(join(dir.path, 'late-session-2.json')), 'no state to resume')
   } finally {
     await behind.close()
     late.closeAllConnections()
