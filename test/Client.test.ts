@@ -97,6 +97,15 @@ Trust('should not imply *.box.com when neither base URL is Box', () => {
   assert.equal(trust(box)('https://upload.box.com/api/2.0'), E.left({ _tag: 'UntrustedEndpoint', origin: 'https://upload.box.com' }))
 })
 
+// Every opaque origin is 'null': equal to any other, so a base or an allowed entry with one trusted them all.
+Trust('should trust no URL of an opaque origin (data:, blob:, a custom scheme), even with such a base or allowed entry', () => {
+  const box = client({ token: TOKEN, uploadUrl: 'custom:upload', apiUrl: 'https://api.box.com/2.0', allowedHosts: ['blob:x'] })
+  for (const url of ['evil:steal', 'data:text/plain,hi', 'custom:upload/files']) {
+    assert.equal(trust(box)(url), E.left({ _tag: 'UntrustedEndpoint', origin: 'null' }), url)
+  }
+  assert.ok(E.isRight(trust(box)('https://api.box.com/2.0/files/1')))
+})
+
 Trust('should refuse a URL that does not parse, quoting neither its query nor a user or password in it', () => {
   const result = trust(client({ token: TOKEN }))('not a url?token=x')
   assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && !JSON.stringify(result.left).includes('token=x'))
