@@ -166,6 +166,6 @@ const defaultFetch: Fetch = (input, init) =>
 /** A URL as errors show it: origin and path, without user info, query or fragment (also when it does not parse). */
 export const stripUrl = (url: string): string => {
   const parsed = parse(url)
-  // Not parsed: what a parser would take for user info cannot be told apart, so all up to the last '@' goes.
-  return parsed === undefined ? url.replace(/[?#][^]*/, '').replace(/[^]*@/, '') : `${parsed.origin}${parsed.pathname}`
+  // Not parsed: where user info would end cannot be told (a password may hold '/', '?' or '#'), so none with an '@' is shown.
+  return parsed === undefined ? (url.includes('@') ? '' : url.replace(/[?#][^]*/, '')) : `${parsed.origin}${parsed.pathname}`
 }
