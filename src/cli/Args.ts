@@ -215,15 +215,16 @@ export const integer = (flag: string, min: number, max: number) => (text: string
  * added to it). A user or password in it is refused without being repeated: fetch refuses such URLs,
  * and the password would be printed with every message naming the server.
  */
-export const url = (flag: string) => (text: string): E.Either<UsageError, string> => {
+export const url = (name: string) => (text: string): E.Either<UsageError, string> => {
   const parsed = URL.canParse(text) ? new URL(text) : undefined
-  // Also when it does not parse: an '@' before the path may end a password, which is not to be quoted.
-  if (parsed === undefined ? /^[^/]*\/\/[^/]*@/.test(text) : parsed.username !== '' || parsed.password !== '') {
-    return E.left(usageError(`--${flag} must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN`))
+  // Also when it does not parse: any '@' before a '?' or '#' may end a password (which may itself hold
+  // '/', '?' or '#'), and none is quoted: nor is a query, which may carry a token.
+  if (parsed === undefined ? text.includes('@') : parsed.username !== '' || parsed.password !== '') {
+    return E.left(usageError(`${name} must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN`))
   }
   return /^https?:\/\/[^\s/]+/i.test(text) && parsed !== undefined && !/[?#]/.test(text)
     ? E.right(canonicalUrl(text))
-    : E.left(usageError(`--${flag} must be an http(s) URL without a query or fragment, not '${text}'`))
+    : E.left(usageError(`${name} must be an http(s) URL without a query or fragment, not '${text.replace(/[?#][\s\S]*/, '?…')}'`))
 }
 
 /**
@@ -289,18 +290,21 @@ export const target = (raw: Raw, env: Env, partSize: number | undefined): E.Eith
 const where = (raw: Raw, env: Env, partSize: number | undefined, token: string | undefined): E.Either<UsageError, Target> => {
   const given = text(raw, 'upload-url') ?? (env.BOX_UPLOAD_URL || undefined)
   const api = text(raw, 'api-url') ?? (env.BOX_API_URL || undefined)
+  // Errors name where a URL came from: the flag, or the environment variable (CI settings).
+  const uploadName = text(raw, 'upload-url') === undefined && env.BOX_UPLOAD_URL ? 'BOX_UPLOAD_URL' : '--upload-url'
+  const apiName = text(raw, 'api-url') === undefined && env.BOX_API_URL ? 'BOX_API_URL' : '--api-url'
   if (token === undefined && given === undefined) {
     if (api === undefined) return E.right({ _tag: 'Embedded', ...(partSize ? { partSize } : {}) })
     // A resume goes to the server its state file names (with the emulator's public token): only the check's URL is new.
     return raw.values.resume === true
-      ? pipe(url('api-url')(api), E.map((apiUrl): Target => ({ _tag: 'Embedded', apiUrl })))
+      ? pipe(url(apiName)(api), E.map((apiUrl): Target => ({ _tag: 'Embedded', apiUrl })))
       : E.left(usageError('--api-url needs --upload-url too'))
   }
   if (partSize !== undefined) return E.left(usageError('--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'))
   return pipe(
-    url('upload-url')(given ?? BOX_UPLOAD_URL),
+    url(uploadName)(given ?? BOX_UPLOAD_URL),
     E.flatMap((uploadUrl) => pipe(
-      api === undefined ? E.right<UsageError, string | undefined>(undefined) : url('api-url')(api),
+      api === undefined ? E.right<UsageError, string | undefined>(undefined) : url(apiName)(api),
       // A running `box-upload emulator` accepts the token `dev-token` by default.
       E.map((apiUrl): Target => ({ _tag: 'Remote', uploadUrl, ...(apiUrl ? { apiUrl } : {}), token: token ?? 'dev-token' })),
     )),

@@ -91,7 +91,8 @@ export const interrupts = (
     if (count === 0) return stop('SIGINT')
     count += 1
     if (count === 2) {
-      if (kept() !== false) say('Aborting the upload session…')
+      const keep = kept()
+      if (keep !== false) say(keep === 'pending' ? 'Aborting the session being created, once the server answers its creation…' : 'Aborting the upload session…')
       // A commit given time to finish is stopped now.
       abort()
       onSecond?.()

@@ -332,7 +332,7 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
     const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
     // The command goes last, on a line of its own: no sentence's period to copy with it.
     const that = await exists(started)
-      ? `\nTo continue that one (with the token it was started with, if any): box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
+      ? `\nTo continue that one (with a valid token of the user who started it, if it had one): box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
       : ` ${started} is not there any more (moved or renamed?): put it back to continue that one.`
     const mine = ownElsewhere ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
     return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}. For ${info.path}, ${mine}.${that}`))

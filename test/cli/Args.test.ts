@@ -111,7 +111,7 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--name', '..'], "--name cannot be '..'"],
     [['f', '--token', '  '], '--token is blank'],
     [['f', '--token', 'abc\ndef'], '--token has a line break or other control character, which no header can carry'],
-    [['f', '--token', 'T', '--upload-url', 'http://h/api/2.0?x=1'], "--upload-url must be an http(s) URL without a query or fragment, not 'http://h/api/2.0?x=1'"],
+    [['f', '--token', 'T', '--upload-url', 'http://h/api/2.0?x=1'], "--upload-url must be an http(s) URL without a query or fragment, not 'http://h/api/2.0?…'"],
     [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
     [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
     [['f', '--part-size', '-1'], "--part-size must be a positive number of bytes (like 8MiB), not '-1'"],
@@ -123,12 +123,28 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'"],
     [['f', '--upload-url', 'http://user:s3cret@h/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
     [['f', '--upload-url', 'http://user:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    // Unparsed, a password may hold '/', '?' or '#', or follow one slash or backslashes: never quoted, nor a query.
+    [['f', '--upload-url', 'https://u:s3cret/PW@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    [['f', '--upload-url', 'https:/u:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    [['f', '--upload-url', 'https:\\\\u:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    [['f', '--upload-url', 'https://u:pa#ss@h/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    [['f', '--token', 'T', '--upload-url', 'https://h/api/2.0?access_token=S3CRET'], "--upload-url must be an http(s) URL without a query or fragment, not 'https://h/api/2.0?…'"],
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
     [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
     [['emulator', '--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
     [['emulator', '--storage', 'Memory'], "--storage must be memory or digest, not 'Memory'"],
   ]
   for (const [argv, message] of cases) assert.equal(none(argv), E.left(usageError(message)), argv.join(' '))
+})
+
+// A URL from the environment (a CI setting) is named as such, and never quoted with a password or a query.
+Parse('should name BOX_UPLOAD_URL and BOX_API_URL, not the flags, when the refused URL came from them', () => {
+  assert.equal(parse({ BOX_UPLOAD_URL: 'https://ci:s3cret/PW@h:99999/api/2.0', BOX_TOKEN: 'T' })(['f']),
+    E.left(usageError('BOX_UPLOAD_URL must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN')))
+  assert.equal(parse({ BOX_UPLOAD_URL: 'http://h/api/2.0', BOX_API_URL: 'ftp://h/2.0?t=S3CRET', BOX_TOKEN: 'T' })(['f']),
+    E.left(usageError("BOX_API_URL must be an http(s) URL without a query or fragment, not 'ftp://h/2.0?…'")))
+  assert.equal(parse({ BOX_UPLOAD_URL: 'http://h/api/2.0' })(['f', '--token', 'T', '--upload-url', 'ftp://x']),
+    E.left(usageError("--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'")))
 })
 
 Parse('should take anything after -- as the file', () => {

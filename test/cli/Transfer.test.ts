@@ -581,7 +581,7 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   // That state is still the other file's way back: no "start a new upload", no "the old session expires".
   // The command to continue it on a line of its own, last: nothing to copy with it but the command.
   assert.is(wrong.stderr, `box-upload: refusing to resume ${mine} with ${otherState}: it holds the interrupted upload of ${other}. ` +
-    `For ${mine}, upload it without --resume.\nTo continue that one (with the token it was started with, if any): box-upload ${other} --resume --upload-url ${box.url}\n`)
+    `For ${mine}, upload it without --resume.\nTo continue that one (with a valid token of the user who started it, if it had one): box-upload ${other} --resume --upload-url ${box.url}\n`)
   // Once the file has a state of its own, a wrong --state points to it.
   const own = start([mine, ...remote(), '--concurrency', '1'])
   await until(() => partsStored() >= 2)
@@ -592,7 +592,7 @@ Remote('should say which state file to give when --resume gets a wrong --state (
   const missingAgain = await run([mine, '--resume', '--state', nowhere, ...args])
   assert.is(missingAgain.stderr, `box-upload: nothing to resume: no state file ${nowhere}: check the --state path, or leave it out to resume from ${ownState}, this file's own state file\n`)
   const wrongAgain = await run([mine, '--resume', '--state', otherState, ...args])
-  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\nTo continue that one (with the token it was started with, if any): box-upload ${other} --resume --upload-url ${box.url}\n`)
+  assert.match(wrongAgain.stderr, `. For ${mine}, leave out --state to resume from ${ownState}, this file's own state file.\nTo continue that one (with a valid token of the user who started it, if it had one): box-upload ${other} --resume --upload-url ${box.url}\n`)
   assert.equal(records, [], 'nothing was sent')
   assert.not.match(missing.stderr + wrong.stderr + missingAgain.stderr + wrongAgain.stderr, TOKEN)
 })
@@ -679,7 +679,7 @@ Remote('should say the session being created is kept when Ctrl-C comes while it 
     again.child.kill('SIGINT')
     const twice = await again.done
     assert.is(twice.code, 130, twice.stderr)
-    assert.match(twice.stderr, 'Aborting the upload session…')
+    assert.match(twice.stderr, 'Aborting the session being created, once the server answers its creation…')
     const created = seen.filter((r) => r.method === 'POST' && r.status === 201).length
     assert.is(created, 2, 'a session for each run')
     assert.is(seen.filter((r) => r.method === 'DELETE' && r.status === 204).length, 1, 'the second run deleted its session')
