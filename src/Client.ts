@@ -110,7 +110,7 @@ const parse = (url: string): URL | undefined => {
 
 const trusted = (client: Client, url: URL): boolean => {
   const bases = [client.uploadUrl, client.apiUrl].map(parse).filter((base): base is URL => base !== undefined)
-  // An opaque origin ('null': a data:, blob: or custom-scheme URL) is no server's, and equals every other one.
+  // An opaque origin ('null': a data:, file: or custom-scheme URL) is no server's, and equals every other one.
   if (url.origin === 'null') return false
   if (bases.some((base) => base.origin === url.origin)) return true
   const secure = url.protocol === 'https:' && url.port === ''
