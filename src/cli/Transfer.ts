@@ -316,13 +316,14 @@ const failure = (command: { readonly json: boolean }, where?: Where) =>
  */
 const resumable = async (command: UploadCommand, path: string, info: FileInfo): Promise<E.Either<State.StateError | UsageError, State.State>> => {
   const own = State.pathFor(info.path)
-  // The file's own state file, when --state names another and it holds a state to resume from.
-  const ownElsewhere = own !== resolve(path) && E.isRight(await State.read(own)())
+  // Whether the file's own state file, when --state names another, holds a state to resume from: read
+  // only for the refusals that point to it, not on the way to a resume.
+  const ownElsewhere = async (): Promise<boolean> => own !== resolve(path) && E.isRight(await State.read(own)())
   if (!(await exists(path))) {
     return E.left(usageError(
       command.state === undefined
         ? `nothing to resume: no state file ${path} (an upload to Box or a server keeps one there while its session is open, and after an interruption): give the --state the interrupted run was given, if any, or upload without --resume`
-        : `nothing to resume: no state file ${path}: check the --state path${ownElsewhere ? `, or leave it out to resume from ${own}, this file's own state file` : ', or upload without --resume'}`,
+        : `nothing to resume: no state file ${path}: check the --state path${await ownElsewhere() ? `, or leave it out to resume from ${own}, this file's own state file` : ', or upload without --resume'}`,
     ))
   }
   const state = await State.read(path)()
@@ -334,7 +335,7 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
     const that = await exists(started)
       ? `\nTo continue that one (with a valid token of the user who started it, if it had one): box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
       : ` ${started} is not there any more (moved or renamed?): put it back to continue that one.`
-    const mine = ownElsewhere ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
+    const mine = await ownElsewhere() ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
     return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}. For ${info.path}, ${mine}.${that}`))
   }
   const why = State.changed(state.right, info)
