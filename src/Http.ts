@@ -71,9 +71,12 @@ export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response
   )
 }
 
-/** Reads and drops a response's body (204, 202), so the connection can be reused. */
+/**
+ * Drops a response's body (204, 202) unread: an empty one is already done, and one that is not
+ * (a server sending without end) must not be read into memory. Cancelling it may close the connection.
+ */
 export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
-  TE.tryCatch(async () => { await response.arrayBuffer() }, readFailed(response))
+  TE.tryCatch(async () => { await response.body?.cancel() }, readFailed(response))
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
@@ -105,11 +108,12 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         // go, so it is InvalidInput (masked like any error here), not a network error to retry.
         const headers = new Headers(req.headers)
         headers.set('Authorization', `Bearer ${token}`)
-        carried = true
+        // A body JSON cannot write (a BigInt, a cycle in the attributes) throws here: nothing was sent either.
         if (body === undefined && req.json !== undefined) {
           body = JSON.stringify(req.json)
           if (!headers.has('content-type')) headers.set('Content-Type', 'application/json')
         }
+        carried = true
         // Redirects are not followed: a fetch that kept the Authorization header across origins would hand the
         // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
         // Called unbound: a browser's own fetch, passed as the option, refuses another `this` ("Illegal invocation").

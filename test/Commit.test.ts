@@ -337,4 +337,34 @@ Commit('should start its deadline when it runs, not when it is built, and count 
   assert.equal(commitsSent(box).map((r) => r.status), [202, 201])
 }))
 
+Commit('should fail with InvalidInput, sending nothing and not retrying, on attributes JSON cannot write (a BigInt, a cycle)', withBox({ partSize: 1024 }, async (box) => {
+  const cycle: Record<string, unknown> = {}
+  cycle['self'] = cycle
+  for (const [what, attributes] of [['a BigInt', { x_count: 10n }], ['a cycle', { x_meta: cycle }]] as const) {
+    const { session, parts, digest } = await prepared(box, bytesOf(3000))
+    const before = box.sent.length
+    const result = await within(3000, what, commit(box.client, session)({ parts, digest, attributes, retry: fastRetry })())
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && result.left.message.startsWith('Nothing was sent: TypeError'), `${what}: ${JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`)
+    assert.is(box.sent.length, before, `${what}: requests handed to fetch`)
+  }
+  await recorded(box)
+  assert.is(commitsSent(box).length, 0)
+}))
+
+Commit('should not read the body of a 202 (one without end would fill the memory): the same commit goes again', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  let pulled = 0
+  // Endless as far as the client can tell: it ends after 64 MiB only so that a client reading it fails this test instead of hanging.
+  const endless = () => new ReadableStream<Uint8Array>({ pull: (controller) => { if (++pulled > 64) return controller.close(); controller.enqueue(new Uint8Array(1 << 20)) } }, { highWaterMark: 0 })
+  const box2 = through(box, async (method, url, answer) => {
+    const response = await answer()
+    return isCommit(method, url) && response.status === 202 ? new Response(endless(), { status: 202, headers: response.headers }) : response
+  })
+  const result = await within(3000, 'commit', commit(box2, session)({ parts, digest, retry: fastRetry })())
+  assert.ok(E.isRight(result) && result.right.size === 3000, JSON.stringify(result))
+  assert.ok(pulled <= 2, `${pulled} MiB of the endless body read`)
+  await recorded(box)
+  assert.equal(commitsSent(box).map((r) => r.status), [202, 201])
+}))
+
 Commit.run()
