@@ -3,8 +3,7 @@
  * `request_id`), and the OAuth-style body some 401s carry (`error`, `error_description`).
  * See box-protocol.md §4.5.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts'
+import * as t from './codecs.ts'
 
 // ---------------------------------------------------------------------------------------------
 // codecs
@@ -38,12 +37,10 @@ export interface Details {
 
 /** What a body says about an error: Box's fields, or the OAuth ones; nothing for anything else (an HTML page). */
 export const details = (body: unknown): Details => {
-  const oauth = OAuthError.decode(body)
-  if (E.isRight(oauth)) return { code: oauth.right.error, message: oauth.right.error_description }
+  if (OAuthError.is(body)) return { code: body.error, message: body.error_description }
   // A partial type refuses what is not an object (null, an array, text) as it should.
-  const box = BoxError.decode(body)
-  if (E.isLeft(box)) return {}
-  return { code: box.right.code, message: box.right.message, requestId: box.right.request_id, contextInfo: box.right.context_info }
+  if (!BoxError.is(body)) return {}
+  return { code: body.code, message: body.message, requestId: body.request_id, contextInfo: body.context_info }
 }
 
 /** Details from a `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` header (Box's 401s have no body). */

@@ -2,7 +2,7 @@
  * The file a commit creates, as Box returns it in a `Files` collection (box-protocol.md §4.4):
  * the fields a user needs; every other field of `File--Full` is tolerated and kept.
  */
-import * as t from 'io-ts'
+import * as t from './codecs.ts'
 import { NonNegativeInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
  * that `JSON.stringify(client)` and `console.log(client)` never show it. Also the trust rule that
  * decides which hosts the token may be sent to.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
-import { type UploadError, invalidInput, untrustedEndpoint } from './UploadError.ts'
+import { Either as E, TaskEither as TE } from './fp.ts'
+import { type UploadError, invalidInput, isRecord, untrustedEndpoint } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -155,7 +154,7 @@ const tokenCache = (token: ClientOptions['token']) => {
 }
 
 const reason = (cause: unknown): string =>
-  typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause)
+  isRecord(cause) && 'message' in cause ? String(cause['message']) : String(cause)
 
 /** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
 const defaultFetch: Fetch = (input, init) =>

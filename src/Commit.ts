@@ -11,8 +11,7 @@
  * still open, the commit was not applied and the error stands; gone (404), one of our commits was
  * applied, and the same commit once more fetches the file, which must have our size and SHA-1.
  */
-import { pipe } from 'fp-ts/lib/function.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
+import { TaskEither as TE, pipe } from './fp.ts'
 import { type BoxFile, Files } from './BoxFile.ts'
 import { type Client, stripUrl } from './Client.ts'
 import { discard, json, request, retryAfterMs } from './Http.ts'

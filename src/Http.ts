@@ -3,14 +3,12 @@
  * (before anything is sent), adds `Authorization: Bearer`, and turns every outcome into a value:
  * a 2xx `Response`, or an `UploadError`. `json(codec, what)` decodes a body once, where it arrives.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
+import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, stripUrl, trust } from './Client.ts'
 import { abortedBy, timerMs } from './Sleep.ts'
-import { type UploadError, decodeError, httpError, invalidInput, networkError } from './UploadError.ts'
+import { type UploadError, decodeError, httpError, invalidInput, isRecord, networkError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -176,7 +174,7 @@ const scrub = <A>(value: A, token: string | undefined): A => {
   const text = safeStringify(value) ?? ''
   return masked(text, token) === text ? value : JSON.parse(text, (_, v: unknown) =>
     typeof v === 'string' ? masked(v, token)
-    : typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [masked(k, token), x]))
+    : isRecord(v) && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [masked(k, token), x]))
     : v) as A
 }
 

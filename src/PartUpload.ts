@@ -5,9 +5,7 @@
  * 5xx or a connection reset the stored parts are listed before sending again (box-java-sdk#781),
  * and a `416 range_overlaps_existing_part` whose stored part is ours counts as success.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
+import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import { partBody } from '#partBody'
 import type { Client } from './Client.ts'
 import { json, request } from './Http.ts'

@@ -4,8 +4,7 @@
  * only the missing parts, commit. The parts Box holds are hashed, not sent, and their SHA-1 must
  * equal Box's; the whole-file digest still sees every byte once, in file order (box-python-sdk#495).
  */
-import { pipe } from 'fp-ts/lib/function.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
+import { TaskEither as TE, pipe } from './fp.ts'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'

@@ -10,8 +10,7 @@
  * asks for a longer wait (a `Retry-After` of a day, or a date far ahead) ends the retries at once
  * with its error, instead of an upload that sleeps silently for that long.
  */
-import { pipe } from 'fp-ts/lib/function.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
+import { TaskEither as TE, pipe } from './fp.ts'
 import { type Client, refreshToken } from './Client.ts'
 import { type UploadError, isRetryable, networkError } from './UploadError.ts'
 import { abortedBy, sleep, timerMs } from './Sleep.ts'

@@ -3,10 +3,8 @@
  * and the calls that create, read, list and abort one. Each call is a `TaskEither<UploadError, _>`.
  * See box-protocol.md §3.1–§3.7.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
-import * as t from 'io-ts'
+import { Either as E, TaskEither as TE, pipe } from './fp.ts'
+import * as t from './codecs.ts'
 import { type Chunker, type ChunkerOptions, chunker } from './Chunker.ts'
 import { type Client, trust } from './Client.ts'
 import { type HttpRequest, decode, discard, json, request } from './Http.ts'

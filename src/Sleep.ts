@@ -3,7 +3,7 @@
  * An `AbortSignal` must reach every sleep, not only requests (AWS lib-storage #5109), so that an
  * abort settles the upload promptly whatever it was doing.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import { Either as E } from './fp.ts'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import { type UploadError, aborted } from './UploadError.ts'
 

@@ -4,7 +4,7 @@
  * workerd ignores it while the source's `pull` is pending (measured in Miniflare), and a pipe
  * through a transform only cancels its source when the transform propagates the cancel.
  */
-import * as E from 'fp-ts/lib/Either.js'
+import { Either as E } from './fp.ts'
 import { type UploadError, invalidInput } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------

@@ -8,9 +8,7 @@
  * The whole-file SHA-1 is the chunker's: it sees every byte once, in file order, whatever the
  * order or retries of the part uploads (box-python-sdk#495).
  */
-import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
+import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { type CommitAttributes, commit } from './Commit.ts'
@@ -25,7 +23,7 @@ import { abortedBy, sleep } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
 import { type UploadError, invalidInput, isUploadError, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
-import { PositiveInteger } from './UploadSession.ts'
+import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -251,7 +249,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
 
 const validPolicy = (policy: RetryPolicy): boolean =>
   // A timeout of 0 would end every attempt at once.
-  Number.isSafeInteger(policy.retries) && policy.retries >= 0 && policy.timeoutMs !== 0 &&
+  NonNegativeInteger.is(policy.retries) && policy.timeoutMs !== 0 &&
   [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => Number.isFinite(n) && n >= 0)
 
 /**

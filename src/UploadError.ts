@@ -260,7 +260,7 @@ const causeText = (cause: unknown): string => {
   return String(cause)
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
 
 /** The sentence of each kind of error, by tag (so also the list of the union's tags). Last: it uses the helpers above. */
 const messages: { readonly [Tag in UploadError['_tag']]: (error: Extract<UploadError, { readonly _tag: Tag }>) => string } = {

@@ -2,7 +2,7 @@
  * A stored part as Box describes it (box-protocol.md §4.2, §4.3): the upload-part answer wraps it
  * in `{ part }`, list-parts pages it. The same objects go back, in offset order, in the commit body.
  */
-import * as t from 'io-ts'
+import * as t from './codecs.ts'
 import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * Box's `upload_session` object as it arrives on the wire (box-protocol.md §4.1), and the integer
  * codecs the wire shapes share. `Session` turns it into the library's own plain data.
  */
-import * as t from 'io-ts'
+import * as t from './codecs.ts'
 
 // ---------------------------------------------------------------------------------------------
 // codecs
