@@ -168,8 +168,9 @@ export const abortSession = (client: Client) => (session: Session, signal?: Abor
   deleteAt(client, session.endpoints.abort, signal)
 
 /**
- * Every part Box stored for a session, in offset order: pages of 1000 until `offset + entries ≥ total_count`
- * or an empty page (Box may count expected parts, not stored ones), at most `totalParts + 1` pages.
+ * Every part Box stored for a session, in offset order: pages of 1000 until `offset + entries` reaches
+ * `total_count` or `totalParts`, or an empty page (Box may count expected parts, not stored ones), at
+ * most `totalParts + 1` pages.
  */
 export const listParts = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
   pipe(
@@ -244,7 +245,8 @@ const pages = (client: Client, session: Session, signal: AbortSignal | undefined
       TE.flatMap((answer) => {
         const parts = [...state.parts, ...answer.entries]
         const offset = state.offset + answer.entries.length
-        const done = answer.entries.length === 0 || offset >= answer.total_count || state.left <= 1
+        // A session has totalParts parts at most: a total_count above it (a server counting on) is not followed.
+        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || state.left <= 1
         return done ? TE.right(parts) : page({ offset, parts, left: state.left - 1 })
       }),
     )

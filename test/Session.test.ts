@@ -155,6 +155,25 @@ Get('should list all pages of more than 1000 parts, in order', () => withBox({ p
   assert.ok(pages.every((r) => r.path.includes('limit=1000')))
 }))
 
+// Each page a server answers costs a copy of the parts so far: following a total_count that grows
+// with every page (10 M entries for a 10,000-part session in a review's repro) took minutes and GiBs.
+Get('should stop listing parts once a page reaches the session\'s total_parts, whatever total_count says', () => withBox({}, async (box, em) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
+  const asked: string[] = []
+  const counting = client({
+    token: TOKEN, uploadUrl: em.url, apiUrl: em.apiUrl,
+    fetch: async (input) => {
+      const offset = Number(new URL(String(input)).searchParams.get('offset'))
+      asked.push(String(offset))
+      const entries = Array.from({ length: 1000 }, (_, i) => ({ part_id: `P${offset + i}`, offset: (offset + i) * 1024, size: 1024, sha1: '0'.repeat(40) }))
+      return Response.json({ total_count: offset + 2000, limit: 1000, offset, entries })
+    },
+  })
+  const parts = await right(listParts(counting)(session))
+  assert.equal(asked, ['0'])
+  assert.is(parts.length, 1000)
+}))
+
 const Trust = suite('untrusted endpoints')
 
 Trust('should refuse session endpoints on another host before any request goes there', async () => {
