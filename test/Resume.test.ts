@@ -51,6 +51,34 @@ Resume('should finish a kept session from its JSON, sending only the missing par
   assert.equal(reports.at(-1), { bytesUploaded: fileSize, partsUploaded: session.totalParts, totalParts: session.totalParts, fileSize })
 }))
 
+// A listing may hold anything: parts off this session's part starts, past the file, or of another size.
+Resume('should count progress only for listed parts where this session\'s parts start, at their sizes: it never passes the file', withBox(failingPart4, async (box) => {
+  const listings: ReadonlyArray<readonly [string, (entries: ReadonlyArray<Record<string, unknown>>) => unknown]> = [
+    ['parts off the part starts and past the file', (entries) => [...entries, { part_id: 'X1', offset: 7, size: 100, sha1: 'ab'.repeat(20) }, { part_id: 'X2', offset: 1024 * 1000, size: 1024, sha1: 'cd'.repeat(20) }]],
+    ['a part of a huge size', (entries) => entries.map((entry, i) => (i === 0 ? { ...entry, size: 1e12 } : entry))],
+  ]
+  for (const [what, change] of listings) {
+    const { session, bytes } = await interrupted(box)
+    const listing = client({
+      token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init)
+        if (!String(input).includes('/parts?')) return response
+        const listed = (await response.json()) as Record<string, unknown>
+        return Response.json({ ...listed, entries: change(listed['entries'] as ReadonlyArray<Record<string, unknown>>) })
+      },
+    })
+    const reports: Array<Progress> = []
+    const result = await within(5000, what, resume(listing)({ session, source: sourceOf(bytes) }, { retry: fastRetry, keepSessionOnError: true, onProgress: (p) => reports.push(p) })())
+    assert.ok(reports.length > 0 && reports.every((p) => p.bytesUploaded <= fileSize && p.partsUploaded <= session.totalParts), `${what}: ${JSON.stringify(reports)}`)
+    if (what.startsWith('a part of')) assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', `${what}: ${JSON.stringify(result)}`)
+    else {
+      assert.ok(E.isRight(result), `${what}: ${JSON.stringify(result)}`)
+      assert.equal(reports.at(-1), { bytesUploaded: fileSize, partsUploaded: session.totalParts, totalParts: session.totalParts, fileSize }, what)
+    }
+  }
+}))
+
 Resume('should finish a session known only by its id and file size', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
   const result = await resume(box.client)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
