@@ -17,9 +17,9 @@ import { type Client, stripUrl } from './Client.ts'
 import { discard, json, request, retryAfterMs } from './Http.ts'
 import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import { type Session, getSession } from './Session.ts'
-import { base64ToHex } from './Sha1.ts'
+import { base64ToHex, hexToBase64 } from './sha1/Sha1.ts'
 import { sleep } from './Sleep.ts'
-import { type UploadError, decodeError, httpError, mayHaveApplied } from './UploadError.ts'
+import { type UploadError, decodeError, digestMismatch, httpError, mayHaveApplied } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +99,10 @@ export const commit =
     )
     const go: TE.TaskEither<UploadError, BoxFile> = pipe(
       send,
-      TE.flatMap((answer) => (typeof answer === 'number' ? later(answer) : TE.right(answer))),
+      // A 201 naming a file that is not ours (another size or SHA-1) is no commit of these bytes.
+      TE.flatMap((answer) => (typeof answer === 'number' ? later(answer)
+        : ours(session, input.digest)(answer) ? TE.right(answer)
+        : TE.left(digestMismatch(`the file the commit answered (${answer.size} bytes; ${session.fileSize} sent)`, input.digest, hexToBase64(answer.sha1 ?? ''))))),
     )
     const later = (asked: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
@@ -119,8 +122,8 @@ export const commit =
         ? TE.left(error)
         : pipe(
             gone,
+            // A file that is not ours fails `go`'s own check: the commit's error stands.
             TE.flatMap((applied) => (applied ? go : TE.left(error))),
-            TE.filterOrElse(ours(session, input.digest), () => error),
             // Whatever the check met, the commit's own error is the one to report (or the caller's abort).
             TE.mapError((met) => (met._tag === 'Aborted' ? met : error)),
           )

@@ -367,4 +367,21 @@ Commit('should not read the body of a 202 (one without end would fill the memory
   assert.equal(commitsSent(box).map((r) => r.status), [202, 201])
 }))
 
+Commit('should fail with DigestMismatch on a 201 naming a file of another size or SHA-1', withBox({ partSize: 1024 }, async (box) => {
+  const others: ReadonlyArray<readonly [string, (file: Record<string, unknown>) => unknown]> = [
+    ['another SHA-1', (file) => ({ ...file, sha1: '0'.repeat(40) })],
+    ['another size, no SHA-1', (file) => ({ ...file, size: 1, sha1: undefined })],
+    ['a SHA-1 of 600,000 digits', (file) => ({ ...file, sha1: 'a'.repeat(600_000) })],
+  ]
+  for (const [what, change] of others) {
+    const { session, parts, digest } = await prepared(box, bytesOf(3000))
+    const box2 = through(box, async (method, url, answer) => {
+      const response = await answer()
+      return isCommit(method, url) ? rewritten(response, (body) => ({ ...body, entries: (body['entries'] as Array<Record<string, unknown>>).map(change) })) : response
+    })
+    const result = await within(5000, what, commit(box2, session)({ parts, digest, retry: fastRetry })())
+    assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch' && result.left.expected === digest && result.left.what.includes('3000 sent'), `${what}: ${JSON.stringify(result)}`)
+  }
+}))
+
 Commit.run()

@@ -138,4 +138,5 @@ export const base64ToHex = (base64: string): string => toHex(Uint8Array.from(ato
 
 /** Base64 of a hex digest: Box's echoed `sha1` in the form of the `Digest` header. */
 export const hexToBase64 = (hex: string): string =>
-  toBase64(Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (pair) => parseInt(pair, 16)))
+  // A digest's 40 digits at most: a server's answer may hold any string, and spreading a long one into fromCharCode throws.
+  toBase64(Uint8Array.from(hex.slice(0, 40).match(/[0-9a-f]{2}/gi) ?? [], (pair) => parseInt(pair, 16)))
