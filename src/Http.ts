@@ -60,7 +60,7 @@ export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value:
 export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response: Response): TE.TaskEither<UploadError, A> => {
   const token = sentWith.get(response)?.[0]
   return pipe(
-    TE.tryCatch(() => response.text(), readFailed(response)),
+    TE.tryCatch(() => textOf(response), readFailed(response)),
     TE.flatMap((text) => TE.fromEither(pipe(
       parseJson(text, codec, token),
       E.bimap((errors) => decodeError(what, errors), (value) => scrub(value, token)),
@@ -75,6 +75,24 @@ export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response
  */
 export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
   TE.tryCatch(async () => { await response.body?.cancel() }, readFailed(response))
+
+/**
+ * A body's text, read up to 16 Mi characters (Box's longest answer, a page of 1000 parts, is ~100 KB):
+ * a longer one (a server sending without end) is cancelled and fails like a body cut off, with none of it kept.
+ */
+const textOf = async (response: Response): Promise<string> => {
+  const reader = response.body?.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  for (let read; reader && !(read = await reader.read()).done; ) {
+    text += decoder.decode(read.value, { stream: true })
+    if (text.length > 1 << 24) {
+      await reader.cancel()
+      throw new RangeError('The answer is longer than 16 MiB')
+    }
+  }
+  return text + decoder.decode()
+}
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
@@ -135,7 +153,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
 /** A non-2xx answer as an `HttpError`; a body that is not Box's error (an HTML 502 page) just gives no code. */
 const failure = (method: string, url: string, response: Response): TE.TaskEither<UploadError, Response> =>
   pipe(
-    TE.tryCatch(() => response.text(), () => ''),
+    TE.tryCatch(() => textOf(response), () => ''),
     TE.orElse(TE.right),
     TE.flatMap((text) => {
       const body = parseBody(text)

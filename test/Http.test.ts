@@ -223,6 +223,22 @@ Json('should give a DecodeError naming the field, and one for a body that is not
   assert.equal(await discard(new Response('x'))(), E.right(undefined))
 })
 
+// A server sending without end must not fill the memory: a body is read up to 16 Mi characters.
+Json('should stop reading an answer past 16 MiB, of a 2xx (a NetworkError, none of it kept) and of an error (its status)', async () => {
+  let pulled = 0
+  // Endless as far as the client can tell: it ends after 64 MiB only so that a client reading it all fails this test instead of hanging.
+  const endless = (status: number) => client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:9', fetch: async () => new Response(new ReadableStream<Uint8Array>({
+    pull: (c) => { if (++pulled > 64) return c.close(); c.enqueue(new Uint8Array(1 << 20).fill(32)) },
+  }, { highWaterMark: 0 }), { status }) })
+  const read = await pipe(request(endless(200))({ method: 'GET', url: 'http://127.0.0.1:9/api/x' }), TE.flatMap(json(t.unknown, 'list of parts')))()
+  assert.ok(E.isLeft(read) && read.left._tag === 'NetworkError' && message(read.left).includes('longer than 16 MiB'), JSON.stringify(read).slice(0, 300))
+  assert.ok(pulled <= 18, `${pulled} MiB read of a 2xx`)
+  pulled = 0
+  const refused = await request(endless(500))({ method: 'GET', url: 'http://127.0.0.1:9/api/x' })()
+  assert.ok(E.isLeft(refused) && refused.left._tag === 'HttpError' && refused.left.status === 500, JSON.stringify(refused).slice(0, 300))
+  assert.ok(pulled <= 18, `${pulled} MiB read of a 500`)
+})
+
 const RetryAfter = suite('retryAfterMs')
 
 RetryAfter('should read seconds and HTTP dates, and nothing else', () => {
