@@ -4,6 +4,7 @@
  * kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { realpathSync } from 'node:fs'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -65,9 +66,24 @@ export const pathFor = (file: string): string => {
   return join(dirname(file), Buffer.byteLength(whole) <= nameMax ? whole : short())
 }
 
+/**
+ * Whether two absolute paths name the same file: equal, or once symbolic links are followed. A
+ * directory reached through a link is spelled otherwise by a shell there (Node's working directory
+ * is the physical one), and so is macOS's `/tmp`.
+ */
+export const samePath = (a: string, b: string): boolean => a === b || (real(a) ?? a) === (real(b) ?? b)
+
+const real = (path: string): string | undefined => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return undefined
+  }
+}
+
 /** Why the file no longer matches the state, or `undefined` when it is the same file. */
 export const changed = (state: State, file: FileInfo): string | undefined =>
-  file.path !== state.file.path ? `the state file is for ${state.file.path}, not ${file.path}`
+  !samePath(file.path, state.file.path) ? `the state file is for ${state.file.path}, not ${file.path}`
     : file.size !== state.file.size ? `${file.path} changed size (${state.file.size} bytes when interrupted, ${file.size} now)`
     : file.mtimeMs !== state.file.mtimeMs ? `${file.path} was modified since the upload was interrupted`
     : undefined

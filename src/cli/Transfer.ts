@@ -64,10 +64,10 @@ export const run = async (command: UploadCommand): Promise<number> => {
   if (occupant !== undefined) return fail(USAGE, occupant)
   const earlier = stored !== undefined && E.isRight(stored) ? stored.right : undefined
   // A state given with --state that belongs to another file is that file's only way to resume: not overwritten.
-  if (earlier !== undefined && earlier.file.path !== info.right.path && command.state !== undefined) {
+  if (earlier !== undefined && !State.samePath(earlier.file.path, info.right.path) && command.state !== undefined) {
     return fail(USAGE, `${statePath} holds an interrupted upload of ${earlier.file.path}: resume that one with it, or choose another --state`)
   }
-  const stale = earlier !== undefined && earlier.file.path === info.right.path
+  const stale = earlier !== undefined && State.samePath(earlier.file.path, info.right.path)
   if (stale) {
     // It may also be another run still going: a state file cannot tell (give each run its own --state).
     io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
@@ -79,7 +79,11 @@ export const run = async (command: UploadCommand): Promise<number> => {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier.session.id : undefined)
+    // An earlier interrupted upload of the file to this server is done with once this one is: resuming it
+    // would upload the file there again. One to another server is not, nor by an upload to the embedded
+    // emulator, whose file never leaves this process.
+    const replaced = endpoint.where !== 'embedded emulator' && canonicalUrl(earlier?.uploadUrl ?? '') === endpoint.client.uploadUrl
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? { state: earlier, replaced } : undefined)
   } finally {
     await endpoint.close()
   }
@@ -112,13 +116,16 @@ export const demo = async (command: DemoCommand): Promise<number> => {
   }
 }
 
-/**
- * The upload itself, from the first request to the printed result; `stale` is the session of an
- * earlier interrupted upload of the file, whose state goes once this one is done.
- */
+/** The state of an earlier interrupted upload of the file, found by a new upload of it; `replaced` once this one is done. */
+interface Earlier {
+  readonly state: State.State
+  readonly replaced: boolean
+}
+
+/** The upload itself, from the first request to the printed result. */
 const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
-  stale: string | undefined,
+  earlier: Earlier | undefined,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
   const { client } = endpoint
@@ -158,7 +165,7 @@ const send = async (
       },
       onSession: (s) => {
         session = s
-        if (keep && prior === undefined && stale === undefined) writeEarly(s)
+        if (keep && prior === undefined && earlier === undefined) writeEarly(s)
       },
       keepSessionOnError: keep,
     }
@@ -173,10 +180,11 @@ const send = async (
 
     if (E.isRight(result)) {
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
-      // An earlier interrupted upload of the file is done with: resuming it would upload the file again.
-      if (stale !== undefined) {
-        await State.removeIfHolding(statePath, stale)
+      if (earlier?.replaced === true) {
+        await State.removeIfHolding(statePath, earlier.state.session.id)
         io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
+      } else if (earlier !== undefined) {
+        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.state.uploadUrl}, to finish there with --resume`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
       ctrlC.dispose()
@@ -207,10 +215,16 @@ const send = async (
       const saved = await save(command, info, statePath, endpoint, kept, prior)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
-      await abortSession(client)(kept, AbortSignal.timeout(30_000))()
-      await State.removeIfHolding(statePath, kept.id)
-      return fail(code, `${terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'}: the upload session was aborted, nothing to resume`, error)
+      const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
+      const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      // A session the server may still hold (it could not be reached) stays where a resume finds it.
+      if (E.isLeft(aborted) && !gone(aborted.left)) return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}`, error, code)
+      // The earlier interrupted upload's state, which this one's took the place of, is its way back again.
+      if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
+      else await State.write(statePath)(earlier.state)()
+      return fail(code, `${twice}: the upload session was aborted, nothing to resume${earlier === undefined ? '' : ` (${statePath} holds the earlier interrupted upload again)`}`, error)
     }
+    let unaborted = ''
     if (keep && kept !== undefined) {
       // A refused token (expired, or another user's) is no reason to lose the parts: the session is
       // kept for a resume with the right token (aborting it with the refused one would fail anyway).
@@ -224,19 +238,27 @@ const send = async (
         const saved = await save(command, info, statePath, endpoint, kept, prior)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)
       }
-      await abortSession(client)(kept, AbortSignal.timeout(30_000))()
-      // Only this upload's own state goes: a new upload's failure leaves an earlier one's to resume.
-      if (prior !== undefined || await written()) await State.removeIfHolding(statePath, kept.id)
+      const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      const ownState = prior !== undefined || await written()
+      // Only this upload's own state goes, and only with its session: a new upload's failure leaves an
+      // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
+      if (E.isRight(aborted) || gone(aborted.left)) {
+        if (ownState) await State.removeIfHolding(statePath, kept.id)
+      } else {
+        unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where)}): ` +
+          (ownState ? `${statePath} keeps it, for a --resume once that is mended; else it expires on its own at ${kept.expiresAt}.` : `it expires on its own at ${kept.expiresAt}.`)
+      }
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
-    const gone = prior !== undefined && error._tag === 'HttpError' && error.status === 404
+    const goneNote = prior !== undefined && error._tag === 'HttpError' && error.status === 404
       ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
       : ''
     // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
+    // A resume goes where its session lives (--upload-url as it was): there --api-url names the other host.
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
-      ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, give that host in --upload-url.`
+      ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${gone}${elsewhere}`, error)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${elsewhere}${unaborted}`, error)
   } finally {
     ctrlC.dispose()
   }
@@ -261,8 +283,10 @@ const keptSession = (
   what: string, error: UploadFailure, code: number, refused = false,
 ): number => {
   if (E.isLeft(saved)) return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept but ${saved.left.message}`, error, undefined, true)
-  // Off Box, where the session lives is said again: --resume sends a token only where it is told to.
-  const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}`
+  // Off Box, where the session lives is said again: --resume sends a token only where it is told to. So
+  // is an --api-url on another host, which a resume does not take from the state file.
+  const api = endpoint.apiUrl !== undefined && !sameOrigin(endpoint.apiUrl, endpoint.client.uploadUrl) ? ` --api-url ${shellQuote(endpoint.apiUrl)}` : ''
+  const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}${api}`
   const again = `box-upload ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
   const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
@@ -329,7 +353,7 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
   const state = await State.read(path)()
   if (E.isLeft(state)) return state
   const started = state.right.file.path
-  if (started !== info.path) {
+  if (!State.samePath(started, info.path)) {
     const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
     // The command goes last, on a line of its own: no sentence's period to copy with it.
     const that = await exists(started)
@@ -369,6 +393,9 @@ const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, T
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
     : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
 }
+
+/** Whether an abort's error says the session is gone already (committed, aborted or expired): nothing left to keep. */
+const gone = (error: UploadFailure): boolean => error._tag === 'HttpError' && (error.status === 404 || error.status === 410)
 
 const sameOrigin = (a: string, b: string): boolean => {
   try {

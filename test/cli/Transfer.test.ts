@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { openSync } from 'node:fs'
-import { access, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -726,6 +726,78 @@ Remote('should shut the emulator down on SIGHUP (the terminal closed) as on Ctrl
   assert.ok(refused, 'nothing listens on its port any more')
 })
 
+// An upload of the file to the embedded emulator leaves this machine with nothing: the earlier upload is still to finish.
+Remote('should leave an earlier interrupted upload\'s state when the file is then uploaded elsewhere (the embedded emulator)', async () => {
+  const { path, upload } = await interrupted('elsewhere.bin', 2, 47)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.elsewhere.bin.json')
+  const before = await readFile(statePath, 'utf8')
+  const ran = await run([path, ...small])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url}, to finish there with --resume`)
+  assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+})
+
+Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
+  const { path, upload } = await interrupted('twice-earlier.bin', 2, 48)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.twice-earlier.bin.json')
+  const before = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
+  const stored = partsStored()
+  const second = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= stored + 2)
+  second.child.kill('SIGINT')
+  await until(() => second.stderr().includes('Ctrl-C again to abort'))
+  second.child.kill('SIGINT')
+  const ran = await second.done
+  assert.is(ran.code, 130, ran.stderr)
+  assert.match(ran.stderr, `interrupted twice: the upload session was aborted, nothing to resume (${statePath} holds the earlier interrupted upload again)`)
+  const after = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
+  assert.is(after.session.id, before.session.id)
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+})
+
+// Node's working directory is the physical one: a shell in a linked directory names its files otherwise.
+Remote('should resume a file through its physical path when it was started through a link to its directory', async () => {
+  const real = join(dir.path, 'real-dir')
+  await mkdir(real)
+  await symlink(real, join(dir.path, 'linked-dir'))
+  const viaLink = join(dir.path, 'linked-dir', 'linked.bin')
+  const sha1 = await writeFileOf(viaLink, 4 * 1024 * 1024, 49)
+  const upload = start([viaLink, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  assert.is((await upload.done).code, 130)
+  const resumed = await run([join(real, 'linked.bin'), '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
+})
+
+// The session's URLs are on the --api-url's host: a resume takes no --api-url from the state file, so the advice gives it.
+Remote('should say --api-url in the advice when it is on another host than --upload-url, and keep the state when a resume without it is refused', async () => {
+  const path = join(dir.path, 'api-host.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 50)
+  const localhost = box.url.replace('127.0.0.1', 'localhost')
+  const upload = start([path, '--upload-url', localhost, '--api-url', box.apiUrl, '--token', TOKEN, ...small, '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  const stopped = await upload.done
+  assert.is(stopped.code, 130, stopped.stderr)
+  assert.match(stopped.stderr, `Continue with: box-upload ${path} --resume --upload-url ${localhost} --api-url ${box.apiUrl} (with the same --token or BOX_TOKEN)`)
+  const statePath = join(dir.path, '.box-upload-state.api-host.bin.json')
+  const without = await run([path, '--resume', '--upload-url', localhost, '--token', TOKEN, ...small])
+  assert.is(without.code, 1, without.stderr)
+  assert.match(without.stderr, `The server answered with URLs on ${new URL(box.url).origin}: if it is the server you meant, add --api-url with its API URL on that host`)
+  assert.match(without.stderr, 'could not be aborted either')
+  assert.ok(await exists(statePath), 'nothing was sent: the state stays')
+  const resumed = await run([path, '--resume', '--upload-url', localhost, '--api-url', box.apiUrl, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
+})
+
 const Committing = suite('Ctrl-C once every part is uploaded')
 
 Committing('should let the commit in flight finish, then say the file is committed (no session left to resume)', async () => {
@@ -992,4 +1064,31 @@ Embedded.run()
 Remote.run()
 Committing.run()
 Refusals.run()
+Kept('should keep the session and its state when a second Ctrl-C cannot abort it (the server is gone)', async () => {
+  const seen: Array<RequestRecord> = []
+  const own = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 }, onRequest: (r) => void seen.push(r) })
+  const temp = await tempDir()
+  let closed = false
+  try {
+    const path = join(temp.path, 'unreachable.bin')
+    await writeFileOf(path, 4 * 1024 * 1024, 51)
+    const upload = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1'])
+    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('Ctrl-C again to abort'))
+    await own.close()
+    closed = true
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: interrupted twice, but the upload session could not be aborted: ')
+    assert.match(ran.stderr, `Continue with: box-upload ${path} --resume --upload-url ${own.url}`)
+    assert.ok(await exists(join(temp.path, '.box-upload-state.unreachable.bin.json')), 'the state stays with the session')
+    assert.not.ok(seen.some((r) => r.method === 'DELETE'))
+  } finally {
+    if (!closed) await own.close()
+    await temp.remove()
+  }
+})
+
 Kept.run()
