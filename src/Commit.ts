@@ -17,7 +17,7 @@ import { type Client, stripUrl } from './Client.ts'
 import { discard, json, request, retryAfterMs } from './Http.ts'
 import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
 import { type Session, getSession } from './Session.ts'
-import { base64ToHex, hexToBase64 } from './sha1/Sha1.ts'
+import { hexToBase64 } from './sha1/Sha1.ts'
 import { sleep } from './Sleep.ts'
 import { type UploadError, decodeError, digestMismatch, httpError, mayHaveApplied } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -102,7 +102,7 @@ export const commit =
       // A 201 naming a file that is not ours (another size or SHA-1) is no commit of these bytes.
       TE.flatMap((answer) => (typeof answer === 'number' ? later(answer)
         : ours(session, input.digest)(answer) ? TE.right(answer)
-        : TE.left(digestMismatch(`the file the commit answered (${answer.size} bytes; ${session.fileSize} sent)`, input.digest, hexToBase64(answer.sha1 ?? ''))))),
+        : TE.left(digestMismatch(`the file the commit answered (${answer.size} bytes; ${session.fileSize} sent)`, input.digest, hexToBase64(answer.sha1 ?? 'none'))))),
     )
     const later = (asked: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
@@ -150,11 +150,12 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
     ),
   )
 
-/** Whether a file a repeated commit answered is ours: the session's size and (when Box says) our SHA-1. */
+/** Whether a file a commit answered is ours: the session's size and (when Box says) our SHA-1. */
 const ours =
   (session: Session, digest: string) =>
   (file: BoxFile): boolean =>
-    file.size === session.fileSize && (file.sha1 === undefined || file.sha1.toLowerCase() === base64ToHex(digest))
+    // Compared as base64: a caller's digest that is no base64 is a mismatch, not an exception.
+    file.size === session.fileSize && (file.sha1 === undefined || hexToBase64(file.sha1) === digest)
 
 /** Box still answered 202, and the wait it asked for (`wait` ms) passes the deadline or `maxRetryAfterMs`. */
 const stillProcessing = (session: Session, wait: number): UploadError =>

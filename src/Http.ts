@@ -74,25 +74,31 @@ export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response
  * (a server sending without end) must not be read into memory. Cancelling it may close the connection.
  */
 export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
-  TE.tryCatch(async () => { await response.body?.cancel() }, readFailed(response))
+  TE.tryCatch(async () => { await (webBody(response)?.cancel() ?? response.arrayBuffer()) }, readFailed(response))
 
 /**
- * A body's text, read up to 16 Mi characters (Box's longest answer, a page of 1000 parts, is ~100 KB):
- * a longer one (a server sending without end) is cancelled and fails like a body cut off, with none of it kept.
+ * A body's text, read up to 16 MiB (Box's longest answer, a page of 1000 parts, is ~100 KB): a
+ * longer one (a server sending without end) is cancelled and fails like a body cut off, with none of
+ * it kept. A fetch whose answers have no web stream (whatwg-fetch, cross-fetch's browser fallback, or
+ * node-fetch's Node stream) is read as it reads them.
  */
 const textOf = async (response: Response): Promise<string> => {
-  const reader = response.body?.getReader()
+  const reader = webBody(response)?.getReader()
+  if (reader === undefined) return response.text()
   const decoder = new TextDecoder()
   let text = ''
-  for (let read; reader && !(read = await reader.read()).done; ) {
-    text += decoder.decode(read.value, { stream: true })
-    if (text.length > 1 << 24) {
+  for (let read, size = 0; !(read = await reader.read()).done; text += decoder.decode(read.value, { stream: true })) {
+    if ((size += read.value.byteLength) > 1 << 24) {
       await reader.cancel()
       throw new RangeError('The answer is longer than 16 MiB')
     }
   }
   return text + decoder.decode()
 }
+
+/** The answer's body as a web stream (of any realm), unless it has none (no body, or a fetch of another kind). */
+const webBody = ({ body }: Response): ReadableStream<Uint8Array> | undefined =>
+  typeof body?.getReader === 'function' ? body : undefined
 
 /** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {

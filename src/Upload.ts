@@ -244,6 +244,12 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
+  // Attributes JSON cannot write (a BigInt, a cycle) would fail only the commit, once every part is sent.
+  try {
+    JSON.stringify(options.attributes)
+  } catch (cause) {
+    return E.left(invalidInput(`attributes cannot be sent as JSON: ${String(cause)}`))
+  }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()
   return E.right(undefined)

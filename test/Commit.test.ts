@@ -384,4 +384,17 @@ Commit('should fail with DigestMismatch on a 201 naming a file of another size o
   }
 }))
 
+// Compared without decoding the caller's digest: one that is no base64 gives a Left, not a rejected task.
+Commit('should fail with DigestMismatch, not throw, when the caller\'s digest is no base64 and the file answered is another', withBox({ partSize: 1024 }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  // The emulator refuses such a Digest header: the commit goes out with the real one, as if a server took it.
+  const fixing = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: (input, init) => {
+    const headers = new Headers(init?.headers)
+    if (headers.get('digest') === 'sha=a-_') headers.set('digest', `sha=${digest}`)
+    return fetch(input, { ...init, headers })
+  } })
+  const result = await within(5000, 'commit', commit(fixing, session)({ parts, digest: 'a-_', retry: fastRetry })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', JSON.stringify(result))
+}))
+
 Commit.run()

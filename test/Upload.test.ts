@@ -219,6 +219,30 @@ Upload('should type the dates and description of commit attributes as strings, a
   assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 400 && /content_created_at/.test(result.left.message ?? ''), JSON.stringify(result))
 }))
 
+Upload('should refuse attributes JSON cannot write (a BigInt, a cycle) before any request, not at the commit once every part is sent', withBox({ partSize: 1024 }, async (box) => {
+  const cycle: Record<string, unknown> = {}
+  cycle['self'] = cycle
+  for (const attributes of [{ x_count: 10n }, { x_meta: cycle }]) {
+    const source = sourceOf(bytesOf(3000))
+    const result = await upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize: 3000 }, { retry: fastRetry, attributes })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && result.left.message.startsWith('attributes cannot be sent as JSON: TypeError'), message((result as E.Left<UploadFailure>).left))
+    assert.not.ok(source.locked, 'the source stays the caller\'s')
+  }
+  assert.is(box.sent.length, 0)
+}))
+
+// whatwg-fetch (cross-fetch's browser fallback) gives answers no body; node-fetch gives a Node stream.
+Upload('should read the answers of a fetch whose Responses have no web stream body', withBox({ partSize: 1024 }, async (box) => {
+  for (const [what, body] of [['none', undefined], ['a Node stream', { pipe: () => undefined, on: () => undefined }]] as const) {
+    const other = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: async (input, init) =>
+      Object.defineProperty(await fetch(input, init), 'body', { value: body }) })
+    const bytes = bytesOf(3000)
+    const file = await within(5000, what, upload(other)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: 3000 }, { retry: fastRetry, concurrency: 2 })())
+    assert.ok(E.isRight(file), `${what}: ${JSON.stringify(file)}`)
+    sameBytes(await download(box, file.right.id), bytes)
+  }
+}))
+
 const Version = suite('uploadVersion')
 
 Version('should upload new versions of a file, renamed or not, at several sizes and concurrencies', withBox({ partSize: 1024 }, async (box) => {

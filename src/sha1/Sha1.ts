@@ -136,7 +136,10 @@ export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.t
 /** Hex of a base64 digest, to compare Box's echo with a `Digest` header. */
 export const base64ToHex = (base64: string): string => toHex(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
 
-/** Base64 of a hex digest: Box's echoed `sha1` in the form of the `Digest` header. */
+/**
+ * Base64 of a hex SHA-1: Box's echoed `sha1` in the form of the `Digest` header. A server's answer may
+ * hold any string: what is not 40 hex digits is no SHA-1, and is given as it is (its first 40
+ * characters), never equal to a digest (nor spread whole into `fromCharCode`, which throws for a long one).
+ */
 export const hexToBase64 = (hex: string): string =>
-  // A digest's 40 digits at most: a server's answer may hold any string, and spreading a long one into fromCharCode throws.
-  toBase64(Uint8Array.from(hex.slice(0, 40).match(/[0-9a-f]{2}/gi) ?? [], (pair) => parseInt(pair, 16)))
+  /^[0-9a-f]{40}$/i.test(hex) ? toBase64(Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16))) : hex.slice(0, 40)
