@@ -102,7 +102,7 @@ export const commit =
       // A 201 naming a file that is not ours (another size or SHA-1) is no commit of these bytes.
       TE.flatMap((answer) => (typeof answer === 'number' ? later(answer)
         : ours(session, input.digest)(answer) ? TE.right(answer)
-        : TE.left(digestMismatch(`the file the commit answered (${answer.size} bytes; ${session.fileSize} sent)`, input.digest, hexToBase64(answer.sha1 ?? 'none'))))),
+        : TE.left(digestMismatch(`the file the commit answered (${answer.size} bytes; ${session.fileSize} sent)`, input.digest, hexToBase64(answer.sha1 ?? 'unknown'))))),
     )
     const later = (asked: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
@@ -154,8 +154,9 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
 const ours =
   (session: Session, digest: string) =>
   (file: BoxFile): boolean =>
-    // Compared as base64: a caller's digest that is no base64 is a mismatch, not an exception.
-    file.size === session.fileSize && (file.sha1 === undefined || hexToBase64(file.sha1) === digest)
+    // Compared as base64: a caller's digest that is no base64 is a mismatch, not an exception. Trimmed as
+    // the header carrying it is (a digest from `openssl … | base64` ends with a line break).
+    file.size === session.fileSize && (file.sha1 === undefined || hexToBase64(file.sha1) === digest.trim())
 
 /** Box still answered 202, and the wait it asked for (`wait` ms) passes the deadline or `maxRetryAfterMs`. */
 const stillProcessing = (session: Session, wait: number): UploadError =>

@@ -49,7 +49,11 @@ export interface SizeMismatch {
   readonly reason: 'too_long' | 'too_short' | 'empty'
 }
 
-/** A SHA-1 did not match: Box's echo of a part, a stored part on resume, or the whole file. Digests are base64. */
+/**
+ * A SHA-1 did not match: Box's echo of a part, a stored part on resume, or the whole file. Digests are
+ * base64; an `actual` the server gave that is no SHA-1 (not 40 hex digits) is its text as given (its
+ * first 40 characters), and `unknown` for a committed file without one.
+ */
 export interface DigestMismatch {
   readonly _tag: 'DigestMismatch'
   readonly what: string

@@ -223,7 +223,7 @@ Json('should give a DecodeError naming the field, and one for a body that is not
   assert.equal(await discard(new Response('x'))(), E.right(undefined))
 })
 
-// A server sending without end must not fill the memory: a body is read up to 16 Mi characters.
+// A server sending without end must not fill the memory: a body is read up to 16 MiB.
 Json('should stop reading an answer past 16 MiB, of a 2xx (a NetworkError, none of it kept) and of an error (its status)', async () => {
   let pulled = 0
   // Endless as far as the client can tell: it ends after 64 MiB only so that a client reading it all fails this test instead of hanging.

@@ -232,7 +232,7 @@ Upload('should refuse attributes JSON cannot write (a BigInt, a cycle) before an
 }))
 
 // whatwg-fetch (cross-fetch's browser fallback) gives answers no body; node-fetch gives a Node stream.
-Upload('should read the answers of a fetch whose Responses have no web stream body', withBox({ partSize: 1024 }, async (box) => {
+Upload('should read the answers of a fetch whose Responses have no web stream body (a 202 too)', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (box) => {
   for (const [what, body] of [['none', undefined], ['a Node stream', { pipe: () => undefined, on: () => undefined }]] as const) {
     const other = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: async (input, init) =>
       Object.defineProperty(await fetch(input, init), 'body', { value: body }) })

@@ -75,7 +75,7 @@ export const samePath = (a: string, b: string): boolean => a === b || (real(a) ?
 
 const real = (path: string): string | undefined => {
   try {
-    return realpathSync(path)
+    return realpathSync.native(path)
   } catch {
     return undefined
   }
@@ -154,5 +154,10 @@ export const remove = (path: string): TE.TaskEither<StateError, void> =>
  * Deletes the state file if it still holds session `id`: another upload of the same file (started
  * while this one ran) may have written its own there since, which is that one's way back.
  */
-export const removeIfHolding = (path: string, id: string): Promise<void> =>
-  read(path)().then((state) => (E.isRight(state) && state.right.session.id === id ? remove(path)().then(() => undefined) : undefined))
+export const removeIfHolding = async (path: string, id: string): Promise<void> => {
+  if (await holding(path, id)) await remove(path)()
+}
+
+/** Whether the state file at `path` holds session `id` (what another run wrote there since does not). */
+export const holding = (path: string, id: string): Promise<boolean> =>
+  read(path)().then((state) => E.isRight(state) && state.right.session.id === id)

@@ -79,11 +79,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
-    // An earlier interrupted upload of the file to this server is done with once this one is: resuming it
-    // would upload the file there again. One to another server is not, nor by an upload to the embedded
-    // emulator, whose file never leaves this process.
-    const replaced = endpoint.where !== 'embedded emulator' && canonicalUrl(earlier?.uploadUrl ?? '') === endpoint.client.uploadUrl
-    return await send(command, info.right, statePath, endpoint, prior.right, stale ? { state: earlier, replaced } : undefined)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined)
   } finally {
     await endpoint.close()
   }
@@ -116,16 +112,10 @@ export const demo = async (command: DemoCommand): Promise<number> => {
   }
 }
 
-/** The state of an earlier interrupted upload of the file, found by a new upload of it; `replaced` once this one is done. */
-interface Earlier {
-  readonly state: State.State
-  readonly replaced: boolean
-}
-
 /** The upload itself, from the first request to the printed result. */
 const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
-  earlier: Earlier | undefined,
+  earlier: State.State | undefined,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
   const { client } = endpoint
@@ -180,11 +170,17 @@ const send = async (
 
     if (E.isRight(result)) {
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
-      if (earlier?.replaced === true) {
-        await State.removeIfHolding(statePath, earlier.state.session.id)
+      // An earlier interrupted upload of the file to this server is done with: resuming it would upload the
+      // file there again. One to another server is not, nor by an upload to the embedded emulator, whose
+      // file never left this process. The same server may be named otherwise (localhost, 127.0.0.1): its
+      // sessions' URLs are what it calls itself.
+      const replaced = earlier !== undefined && keep && session !== undefined &&
+        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameOrigin(earlier.session.endpoints.commit, session.endpoints.commit))
+      if (replaced) {
+        await State.removeIfHolding(statePath, earlier.session.id)
         io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
       } else if (earlier !== undefined) {
-        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.state.uploadUrl}, to finish there with --resume`)
+        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl}, to finish there with --resume`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
       ctrlC.dispose()
@@ -219,12 +215,15 @@ const send = async (
       const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
       if (E.isLeft(aborted) && !gone(aborted.left)) return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}`, error, code)
-      // The earlier interrupted upload's state, which this one's took the place of, is its way back again.
+      // The earlier interrupted upload's state, which this one's took the place of, is its way back again
+      // (unless another run wrote the file since, or this one's state was never written there).
+      const putBack = earlier !== undefined && await State.holding(statePath, kept.id) && E.isRight(await State.write(statePath)(earlier)())
       if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
-      else await State.write(statePath)(earlier.state)()
-      return fail(code, `${twice}: the upload session was aborted, nothing to resume${earlier === undefined ? '' : ` (${statePath} holds the earlier interrupted upload again)`}`, error)
+      return fail(code, `${twice}: the upload session was aborted, nothing to resume${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
     }
     let unaborted = ''
+    // Whether a state file still holds the failed upload's session, for a --resume once the failure is mended.
+    let stateKept = false
     if (keep && kept !== undefined) {
       // A refused token (expired, or another user's) is no reason to lose the parts: the session is
       // kept for a resume with the right token (aborting it with the refused one would fail anyway).
@@ -245,12 +244,13 @@ const send = async (
       if (E.isRight(aborted) || gone(aborted.left)) {
         if (ownState) await State.removeIfHolding(statePath, kept.id)
       } else {
+        stateKept = ownState
         unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where)}): ` +
           (ownState ? `${statePath} keeps it, for a --resume once that is mended; else it expires on its own at ${kept.expiresAt}.` : `it expires on its own at ${kept.expiresAt}.`)
       }
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
-    const goneNote = prior !== undefined && error._tag === 'HttpError' && error.status === 404
+    const goneNote = prior !== undefined && !stateKept && error._tag === 'HttpError' && error.status === 404
       ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
       : ''
     // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
@@ -258,7 +258,7 @@ const send = async (
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
       ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${elsewhere}${unaborted}`, error)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
   } finally {
     ctrlC.dispose()
   }

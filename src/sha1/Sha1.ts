@@ -139,7 +139,7 @@ export const base64ToHex = (base64: string): string => toHex(Uint8Array.from(ato
 /**
  * Base64 of a hex SHA-1: Box's echoed `sha1` in the form of the `Digest` header. A server's answer may
  * hold any string: what is not 40 hex digits is no SHA-1, and is given as it is (its first 40
- * characters), never equal to a digest (nor spread whole into `fromCharCode`, which throws for a long one).
+ * characters; never spread whole into `fromCharCode`, which throws for a long one).
  */
 export const hexToBase64 = (hex: string): string =>
   /^[0-9a-f]{40}$/i.test(hex) ? toBase64(Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16))) : hex.slice(0, 40)

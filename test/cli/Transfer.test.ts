@@ -740,6 +740,38 @@ Remote('should leave an earlier interrupted upload\'s state when the file is the
   assert.is(resumed.code, 0, resumed.stderr)
 })
 
+Remote('should leave an earlier interrupted upload\'s state when the file is then uploaded to another server', async () => {
+  const { path, upload } = await interrupted('other-server.bin', 2, 52)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.other-server.bin.json')
+  const before = await readFile(statePath, 'utf8')
+  const other = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024 })
+  try {
+    const ran = await run([path, '--upload-url', other.url, '--token', TOKEN, ...small])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url}, to finish there with --resume`)
+  } finally {
+    await other.close()
+  }
+  assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
+})
+
+// The same server named otherwise (localhost, 127.0.0.1): its sessions' URLs are what it calls itself.
+Remote('should remove an earlier interrupted upload\'s state once the file is uploaded to the same server named otherwise', async () => {
+  const path = join(dir.path, 'renamed-host.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 53)
+  const localhost = box.url.replace('127.0.0.1', 'localhost')
+  const upload = start([path, '--upload-url', localhost, '--api-url', box.apiUrl, '--token', TOKEN, ...small, '--concurrency', '1'])
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.renamed-host.bin.json')
+  const ran = await run([path, ...remote()])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
+  assert.not.ok(await exists(statePath))
+})
+
 Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
   const { path, upload } = await interrupted('twice-earlier.bin', 2, 48)
   assert.is((await upload.done).code, 130)
@@ -788,8 +820,9 @@ Remote('should say --api-url in the advice when it is on another host than --upl
   assert.is(stopped.code, 130, stopped.stderr)
   assert.match(stopped.stderr, `Continue with: box-upload ${path} --resume --upload-url ${localhost} --api-url ${box.apiUrl} (with the same --token or BOX_TOKEN)`)
   const statePath = join(dir.path, '.box-upload-state.api-host.bin.json')
-  const without = await run([path, '--resume', '--upload-url', localhost, '--token', TOKEN, ...small])
+  const without = await run([path, '--resume', '--upload-url', localhost, '--token', TOKEN, '--json', ...small])
   assert.is(without.code, 1, without.stderr)
+  assert.is((JSON.parse(without.stdout) as { state?: string }).state, statePath, 'the JSON names the state kept')
   assert.match(without.stderr, `The server answered with URLs on ${new URL(box.url).origin}: if it is the server you meant, add --api-url with its API URL on that host`)
   assert.match(without.stderr, 'could not be aborted either')
   assert.ok(await exists(statePath), 'nothing was sent: the state stays')
