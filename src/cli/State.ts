@@ -151,12 +151,11 @@ export const remove = (path: string): TE.TaskEither<StateError, void> =>
   TE.tryCatch(() => rm(path, { force: true }), (cause) => stateError(`cannot delete the state file ${path}: ${String(cause)}`))
 
 /**
- * Deletes the state file if it still holds session `id`: another upload of the same file (started
- * while this one ran) may have written its own there since, which is that one's way back.
+ * Deletes the state file if it still holds session `id` (and says whether it did): another upload of
+ * the same file (started while this one ran) may have written its own there since, which is that one's way back.
  */
-export const removeIfHolding = async (path: string, id: string): Promise<void> => {
-  if (await holding(path, id)) await remove(path)()
-}
+export const removeIfHolding = async (path: string, id: string): Promise<boolean> =>
+  await holding(path, id) && E.isRight(await remove(path)())
 
 /** Whether the state file at `path` holds session `id` (what another run wrote there since does not). */
 export const holding = (path: string, id: string): Promise<boolean> =>

@@ -170,17 +170,18 @@ const send = async (
 
     if (E.isRight(result)) {
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
-      // An earlier interrupted upload of the file to this server is done with: resuming it would upload the
-      // file there again. One to another server is not, nor by an upload to the embedded emulator, whose
-      // file never left this process. The same server may be named otherwise (localhost, 127.0.0.1): its
-      // sessions' URLs are what it calls itself.
+      // An earlier interrupted upload of the file to the same folder and name on this server is done with:
+      // resuming it would upload the file there again. One elsewhere is not, nor by an upload to the embedded
+      // emulator, whose file never left this process. The same server may be named otherwise (localhost,
+      // 127.0.0.1): its sessions' URLs, up to their id, are what it calls itself.
       const replaced = earlier !== undefined && keep && session !== undefined &&
-        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameOrigin(earlier.session.endpoints.commit, session.endpoints.commit))
+        earlier.folderId === command.folderId && earlier.name === (command.name ?? info.name) &&
+        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sessionsBase(earlier.session) === sessionsBase(session))
       if (replaced) {
-        await State.removeIfHolding(statePath, earlier.session.id)
-        io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
+        // Said only when done: another run may have written its own state there since, which stays.
+        if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
       } else if (earlier !== undefined) {
-        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl}, to finish there with --resume`)
+        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), to finish there with --resume`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
       ctrlC.dispose()
@@ -392,6 +393,15 @@ const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, T
   return stateUrl === BOX_UPLOAD_URL
     ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
     : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
+}
+
+/** Where a server keeps its sessions, as it says in their URLs (`…/files/upload_sessions/`), or `undefined`. */
+const sessionsBase = (session: { readonly endpoints: { readonly commit: string } }): string | undefined => {
+  try {
+    return new URL('..', session.endpoints.commit).href
+  } catch {
+    return undefined
+  }
 }
 
 /** Whether an abort's error says the session is gone already (committed, aborted or expired): nothing left to keep. */

@@ -439,7 +439,7 @@ Remote('should remove the state of an earlier interrupted upload once a new uplo
   const { path, upload } = await interrupted('stale.bin', 2, 45)
   assert.is((await upload.done).code, 130)
   const statePath = join(dir.path, '.box-upload-state.stale.bin.json')
-  const ran = await run([path, ...remote(), '--name', 'stale-again.bin'])
+  const ran = await run([path, ...remote()])
   assert.is(ran.code, 0, ran.stderr)
   assert.match(ran.stderr, `note: ${statePath} holds an interrupted upload of this file; this starts a new upload`)
   assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
@@ -734,7 +734,7 @@ Remote('should leave an earlier interrupted upload\'s state when the file is the
   const before = await readFile(statePath, 'utf8')
   const ran = await run([path, ...small])
   assert.is(ran.code, 0, ran.stderr)
-  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url}, to finish there with --resume`)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as elsewhere.bin), to finish there with --resume`)
   assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
   const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
   assert.is(resumed.code, 0, resumed.stderr)
@@ -749,7 +749,7 @@ Remote('should leave an earlier interrupted upload\'s state when the file is the
   try {
     const ran = await run([path, '--upload-url', other.url, '--token', TOKEN, ...small])
     assert.is(ran.code, 0, ran.stderr)
-    assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url}, to finish there with --resume`)
+    assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as other-server.bin), to finish there with --resume`)
   } finally {
     await other.close()
   }
@@ -770,6 +770,17 @@ Remote('should remove an earlier interrupted upload\'s state once the file is up
   assert.is(ran.code, 0, ran.stderr)
   assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
   assert.not.ok(await exists(statePath))
+})
+
+Remote('should leave an earlier interrupted upload\'s state when the file is then uploaded under another name on the same server', async () => {
+  const { path, upload } = await interrupted('other-folder.bin', 2, 54)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.other-folder.bin.json')
+  const before = await readFile(statePath, 'utf8')
+  const ran = await run([path, ...remote(), '--name', 'other-name.bin'])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as other-folder.bin), to finish there with --resume`)
+  assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
 })
 
 Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
