@@ -176,7 +176,7 @@ const send = async (
       // 127.0.0.1): its sessions' URLs, up to their id, are what it calls itself.
       const replaced = earlier !== undefined && keep && session !== undefined &&
         earlier.folderId === command.folderId && earlier.name === (command.name ?? info.name) &&
-        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sessionsBase(earlier.session) === sessionsBase(session))
+        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
       if (replaced) {
         // Said only when done: another run may have written its own state there since, which stays.
         if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
@@ -395,8 +395,16 @@ const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, T
     : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
 }
 
-/** Where a server keeps its sessions, as it says in their URLs (`…/files/upload_sessions/`), or `undefined`. */
-const sessionsBase = (session: { readonly endpoints: { readonly commit: string } }): string | undefined => {
+/** A session's endpoints, as the state file keeps them too. */
+type Endpoints = { readonly endpoints: { readonly commit: string } }
+
+/** Whether two sessions live where one server keeps its sessions, as their URLs say (`…/files/upload_sessions/`). */
+const sameSessionsBase = (a: Endpoints, b: Endpoints): boolean => {
+  const base = sessionsBase(a)
+  return base !== undefined && base === sessionsBase(b)
+}
+
+const sessionsBase = (session: Endpoints): string | undefined => {
   try {
     return new URL('..', session.endpoints.commit).href
   } catch {
