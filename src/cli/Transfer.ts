@@ -220,7 +220,10 @@ const send = async (
       // (unless another run wrote the file since, or this one's state was never written there).
       const putBack = earlier !== undefined && await State.holding(statePath, kept.id) && E.isRight(await State.write(statePath)(earlier)())
       if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
-      return fail(code, `${twice}: the upload session was aborted, nothing to resume${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
+      // Gone already (404, 410): aborted or expired, or committed by a commit the Ctrl-C cut off in flight.
+      const outcome = E.isRight(aborted) ? 'the upload session was aborted, nothing to resume'
+        : `the upload session was gone already, nothing to resume (if a commit was under way, it may have gone through: look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId})`
+      return fail(code, `${twice}: ${outcome}${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
     }
     let unaborted = ''
     // Whether a state file still holds the failed upload's session, for a --resume once the failure is mended.

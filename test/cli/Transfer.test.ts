@@ -341,6 +341,20 @@ Remote('should abort the session on a second Ctrl-C', async () => {
   assert.not.ok(await exists(join(dir.path, '.box-upload-state.abort.bin.json')))
 })
 
+// A commit a Ctrl-C cut off in flight may have been applied: a session found gone is not said to be aborted.
+Remote('should say the session was gone already, not aborted, when a second Ctrl-C finds it gone', async () => {
+  const { upload } = await interrupted('gone-already.bin', 2, 55)
+  await until(() => upload.stderr().includes('Ctrl-C again to abort'))
+  const state = JSON.parse(await readFile(join(dir.path, '.box-upload-state.gone-already.bin.json'), 'utf8')) as { session: { id: string } }
+  const deleted = await fetch(`${box.url}/files/upload_sessions/${state.session.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+  assert.is(deleted.status, 204)
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
+  assert.is(ran.code, 130, ran.stderr)
+  assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was gone already, nothing to resume (if a commit was under way, it may have gone through: look for gone-already.bin in folder 0)')
+  assert.not.ok(await exists(join(dir.path, '.box-upload-state.gone-already.bin.json')))
+})
+
 Remote('should upload to a `box-upload emulator` child that prints its URLs', async () => {
   const server = start(['emulator', '--min-file-size', '1', '--part-size', '256KiB'])
   try {
