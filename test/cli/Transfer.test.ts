@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { openSync } from 'node:fs'
+import { openSync, readFileSync } from 'node:fs'
 import { access, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -815,6 +815,29 @@ Remote('should give an earlier interrupted upload its state back when a new uplo
   assert.is(after.session.id, before.session.id)
   const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
   assert.is(resumed.code, 0, resumed.stderr)
+})
+
+// Another run may write its own state there between this run's Ctrl-Cs: that one's way back stays.
+Remote('should not put an earlier upload\'s state back over a state another run wrote after the first Ctrl-C', async () => {
+  const { path, upload } = await interrupted('twice-other-run.bin', 2, 56)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.twice-other-run.bin.json')
+  const earlier = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
+  const stored = partsStored()
+  const second = start([path, ...remote(), '--concurrency', '1'])
+  await until(() => partsStored() >= stored + 2)
+  second.child.kill('SIGINT')
+  // Once this run saved its own session there (read at once: a read still pending must not meet the write below).
+  await until(() => (JSON.parse(readFileSync(statePath, 'utf8')) as { session: { id: string } }).session.id !== earlier.session.id)
+  // A third run's state: the earlier one's, under a session id of its own.
+  const third = { ...earlier, session: { ...earlier.session, id: 'F00D'.repeat(8) } }
+  await writeFile(statePath, JSON.stringify(third))
+  second.child.kill('SIGINT')
+  const ran = await second.done
+  assert.is(ran.code, 130, ran.stderr)
+  assert.match(ran.stderr, 'interrupted twice: the upload session was aborted, nothing to resume')
+  assert.not.match(ran.stderr, 'holds the earlier interrupted upload again')
+  assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, third.session.id)
 })
 
 // Node's working directory is the physical one: a shell in a linked directory names its files otherwise.
