@@ -797,15 +797,21 @@ Remote('should leave an earlier interrupted upload\'s state when the file is the
   assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
 })
 
-Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
-  const { path, upload } = await interrupted('twice-earlier.bin', 2, 48)
+/** An upload of `name` interrupted once, then a new upload of the file given its first Ctrl-C once 2 parts are stored. */
+const earlierThenNew = async (name: string, seed: number) => {
+  const { path, upload } = await interrupted(name, 2, seed)
   assert.is((await upload.done).code, 130)
-  const statePath = join(dir.path, '.box-upload-state.twice-earlier.bin.json')
-  const before = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
+  const statePath = join(dir.path, `.box-upload-state.${name}.json`)
+  const earlier = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
   const stored = partsStored()
   const second = start([path, ...remote(), '--concurrency', '1'])
   await until(() => partsStored() >= stored + 2)
   second.child.kill('SIGINT')
+  return { path, statePath, earlier, second }
+}
+
+Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
+  const { path, statePath, earlier: before, second } = await earlierThenNew('twice-earlier.bin', 48)
   await until(() => second.stderr().includes('Ctrl-C again to abort'))
   second.child.kill('SIGINT')
   const ran = await second.done
@@ -819,14 +825,7 @@ Remote('should give an earlier interrupted upload its state back when a new uplo
 
 // Another run may write its own state there between this run's Ctrl-Cs: that one's way back stays.
 Remote('should not put an earlier upload\'s state back over a state another run wrote after the first Ctrl-C', async () => {
-  const { path, upload } = await interrupted('twice-other-run.bin', 2, 56)
-  assert.is((await upload.done).code, 130)
-  const statePath = join(dir.path, '.box-upload-state.twice-other-run.bin.json')
-  const earlier = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
-  const stored = partsStored()
-  const second = start([path, ...remote(), '--concurrency', '1'])
-  await until(() => partsStored() >= stored + 2)
-  second.child.kill('SIGINT')
+  const { statePath, earlier, second } = await earlierThenNew('twice-other-run.bin', 56)
   // Once this run saved its own session there (read at once: a read still pending must not meet the write below).
   await until(() => (JSON.parse(readFileSync(statePath, 'utf8')) as { session: { id: string } }).session.id !== earlier.session.id)
   // A third run's state: the earlier one's, under a session id of its own.
