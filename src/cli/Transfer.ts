@@ -10,7 +10,7 @@ import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import type { BoxFile } from '../BoxFile.ts'
 import { resume } from '../Resume.ts'
-import { type Session, abortSession, revive } from '../Session.ts'
+import { type Session, abortSession, getSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
@@ -170,17 +170,20 @@ const send = async (
 
     if (E.isRight(result)) {
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
-      // An earlier interrupted upload of the file to the same folder and name on this server is done with:
-      // resuming it would upload the file there again. One elsewhere is not, nor by an upload to the embedded
-      // emulator, whose file never left this process. The same server may be named otherwise (localhost,
-      // 127.0.0.1): its sessions' URLs, up to their id, are what it calls itself.
+      // An earlier interrupted upload of the file to the same folder and name (which Box compares without
+      // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
+      // not, nor by an upload to the embedded emulator, whose file never left this process. The same server
+      // may be named otherwise (localhost, 127.0.0.1): its sessions' URLs, up to their id, are what it calls
+      // itself. And only the same user's: folder 0 is each user's own, and another user's session is not
+      // this token's to read (only a session this token still reads is taken as this user's).
       const replaced = earlier !== undefined && keep && session !== undefined &&
-        earlier.folderId === command.folderId && earlier.name === (command.name ?? info.name) &&
-        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
+        earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
+        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session)) &&
+        E.isRight(await getSession(client)(earlier.session, AbortSignal.timeout(10_000))())
+      // Either note only as the file is: another run may have written its own state there since, which stays.
       if (replaced) {
-        // Said only when done: another run may have written its own state there since, which stays.
         if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
-      } else if (earlier !== undefined) {
+      } else if (earlier !== undefined && await State.holding(statePath, earlier.session.id)) {
         io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), to finish there with --resume`)
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
@@ -197,6 +200,8 @@ const send = async (
     }
     const error: UploadFailure = result.left
     const kept = error.session ?? session
+    // Every part stored and the file read to its end: the commit was on its way when the upload stopped.
+    const committing = sourceRead && allParts
     if (ctrlC.count() >= 1) {
       const code = ctrlC.exitCode()
       const by = ctrlC.stoppedBy()
@@ -220,9 +225,11 @@ const send = async (
       // (unless another run wrote the file since, or this one's state was never written there).
       const putBack = earlier !== undefined && await State.holding(statePath, kept.id) && E.isRight(await State.write(statePath)(earlier)())
       if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
-      // Gone already (404, 410): aborted or expired, or committed by a commit the Ctrl-C cut off in flight.
-      const outcome = E.isRight(aborted) ? 'the upload session was aborted, nothing to resume'
-        : `the upload session was gone already, nothing to resume (if a commit was under way, it may have gone through: look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId})`
+      // A commit the second Ctrl-C cut off in flight may have been applied, whatever the DELETE then met
+      // (a committed session may still answer it 204). Gone already otherwise (404, 410): aborted or expired.
+      const outcome = committing
+        ? `the upload session was ${E.isRight(aborted) ? 'deleted' : 'gone already'}, but its commit was under way and may have gone through: look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
+        : `the upload session was ${E.isRight(aborted) ? 'aborted' : 'gone already (aborted or expired)'}, nothing to resume`
       return fail(code, `${twice}: ${outcome}${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
     }
     let unaborted = ''

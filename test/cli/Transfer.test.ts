@@ -342,7 +342,7 @@ Remote('should abort the session on a second Ctrl-C', async () => {
 })
 
 // A commit a Ctrl-C cut off in flight may have been applied: a session found gone is not said to be aborted.
-Remote('should say the session was gone already, not aborted, when a second Ctrl-C finds it gone', async () => {
+Remote('should say the session was gone already, not that it was aborted, when a second Ctrl-C finds it gone', async () => {
   const { upload } = await interrupted('gone-already.bin', 2, 55)
   await until(() => upload.stderr().includes('Ctrl-C again to abort'))
   const state = JSON.parse(await readFile(join(dir.path, '.box-upload-state.gone-already.bin.json'), 'utf8')) as { session: { id: string } }
@@ -351,7 +351,7 @@ Remote('should say the session was gone already, not aborted, when a second Ctrl
   upload.child.kill('SIGINT')
   const ran = await upload.done
   assert.is(ran.code, 130, ran.stderr)
-  assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was gone already, nothing to resume (if a commit was under way, it may have gone through: look for gone-already.bin in folder 0)')
+  assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was gone already (aborted or expired), nothing to resume')
   assert.not.ok(await exists(join(dir.path, '.box-upload-state.gone-already.bin.json')))
 })
 
@@ -787,13 +787,13 @@ Remote('should remove an earlier interrupted upload\'s state once the file is up
 })
 
 Remote('should leave an earlier interrupted upload\'s state when the file is then uploaded under another name on the same server', async () => {
-  const { path, upload } = await interrupted('other-folder.bin', 2, 54)
+  const { path, upload } = await interrupted('other-name.bin', 2, 54)
   assert.is((await upload.done).code, 130)
-  const statePath = join(dir.path, '.box-upload-state.other-folder.bin.json')
+  const statePath = join(dir.path, '.box-upload-state.other-name.bin.json')
   const before = await readFile(statePath, 'utf8')
-  const ran = await run([path, ...remote(), '--name', 'other-name.bin'])
+  const ran = await run([path, ...remote(), '--name', 'other-name-renamed.bin'])
   assert.is(ran.code, 0, ran.stderr)
-  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as other-folder.bin), to finish there with --resume`)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as other-name.bin), to finish there with --resume`)
   assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
 })
 
@@ -809,6 +809,29 @@ const earlierThenNew = async (name: string, seed: number) => {
   second.child.kill('SIGINT')
   return { path, statePath, earlier, second }
 }
+
+// Folder 0 is each user's own: another user's upload of the file is not this one's to replace.
+Remote('should leave an earlier interrupted upload\'s state when another user uploads the file to the same server', async () => {
+  const { path, upload } = await interrupted('other-user.bin', 2, 57)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.other-user.bin.json')
+  const before = await readFile(statePath, 'utf8')
+  // No token: the emulator's public one, another user of this emulator.
+  const ran = await run([path, '--upload-url', box.url, ...small])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as other-user.bin), to finish there with --resume`)
+  assert.is(await readFile(statePath, 'utf8'), before)
+})
+
+// Box compares names without case: the same name in other case is the same file there.
+Remote('should remove an earlier interrupted upload\'s state once the file is uploaded under its name in other case', async () => {
+  const { path, upload } = await interrupted('case-name.bin', 2, 59)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.case-name.bin.json')
+  const ran = await run([path, ...remote(), '--name', 'CASE-NAME.bin'])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
+})
 
 Remote('should give an earlier interrupted upload its state back when a new upload of the file is stopped with Ctrl-C twice', async () => {
   const { path, statePath, earlier: before, second } = await earlierThenNew('twice-earlier.bin', 48)
@@ -922,6 +945,27 @@ Committing('should stop at once on a resume whose parts Box holds while the file
     assert.is(ran.code, 130, ran.stderr)
     assert.match(ran.stderr, 'Interrupted: stopping the upload and keeping its session')
     assert.not.match(ran.stderr, 'the commit gets up to')
+  } finally {
+    await held.close()
+    await temp.remove()
+  }
+})
+
+// A committed session may still answer the DELETE 204: whether a commit was under way decides what is said.
+Committing('should say a commit a second Ctrl-C cut off may have gone through, and where to look', async () => {
+  const held = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { commitAccepted: 1_000_000, retryAfterSeconds: 60 } })
+  const temp = await tempDir()
+  try {
+    const path = join(temp.path, 'cut-off.bin')
+    await writeFileOf(path, 512 * 1024, 58)
+    const upload = start([path, '--upload-url', held.url, '--token', TOKEN, ...small])
+    await until(() => upload.stderr().includes('progress 100%'))
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('the commit gets up to 5 s to finish'))
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was deleted, but its commit was under way and may have gone through: look for cut-off.bin in folder 0')
   } finally {
     await held.close()
     await temp.remove()
