@@ -174,23 +174,28 @@ const send = async (
       // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
       // not, nor by an upload to the embedded emulator, whose file never left this process. The same server
       // may be named otherwise (localhost, 127.0.0.1): its sessions' URLs, up to their id, are what it calls
-      // itself. And only the same user's: folder 0 is each user's own, and another user's session is not
-      // this token's to read (only a session this token still reads is taken as this user's).
-      const replaced = earlier !== undefined && keep && session !== undefined &&
-        earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
-        (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session)) &&
-        E.isRight(await getSession(client)(earlier.session, AbortSignal.timeout(10_000))())
-      // Either note only as the file is: another run may have written its own state there since, which stays.
-      if (replaced) {
-        if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
-      } else if (earlier !== undefined && await State.holding(statePath, earlier.session.id)) {
-        io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), to finish there with --resume`)
+      // itself. And only the same user's: folder 0 is each user's own, so the earlier session must be one this
+      // token still reads, or one nobody can resume any more (expired). A Ctrl-C cuts the check short.
+      const settleEarlier = async (signal: AbortSignal): Promise<void> => {
+        if (earlier === undefined) return
+        const samePlace = keep && session !== undefined &&
+          earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
+          (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
+        const read = samePlace && !(Date.parse(earlier.session.expiresAt) <= Date.now()) ? await readFor(5_000, signal, (bounded) => getSession(client)(earlier.session, bounded)()) : undefined
+        const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
+        // Either note only as the file is: another run may have written its own state there since, which stays.
+        if (replaced) {
+          if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
+        } else if (await State.holding(statePath, earlier.session.id)) {
+          io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), to finish there with --resume`)
+        }
       }
       // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
       ctrlC.dispose()
       const stopped = ctrlC.count() >= 1 && endpoint.apiUrl !== undefined
       const checking = interrupts(say, false, 'the download check')
       try {
+        await settleEarlier(checking.signal)
         return stopped
           ? failure(command)(ctrlC.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
           : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, checking)
@@ -219,17 +224,22 @@ const send = async (
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
       const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      const lookFor = `look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
-      if (E.isLeft(aborted) && !gone(aborted.left)) return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}`, error, code)
+      if (E.isLeft(aborted) && !gone(aborted.left)) {
+        return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)
+      }
       // The earlier interrupted upload's state, which this one's took the place of, is its way back again
       // (unless another run wrote the file since, or this one's state was never written there).
       const putBack = earlier !== undefined && await State.holding(statePath, kept.id) && E.isRight(await State.write(statePath)(earlier)())
       if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
       // A commit the second Ctrl-C cut off in flight may have been applied, whatever the DELETE then met
       // (a committed session may still answer it 204). Gone already otherwise (404, 410): aborted or expired.
+      // A resumed session found gone may also have been committed by the interrupted run's commit.
       const outcome = committing
-        ? `the upload session was ${E.isRight(aborted) ? 'deleted' : 'gone already'}, but its commit was under way and may have gone through: look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
-        : `the upload session was ${E.isRight(aborted) ? 'aborted' : 'gone already (aborted or expired)'}, nothing to resume`
+        ? `the upload session was ${E.isRight(aborted) ? 'deleted' : 'gone already'}, but its commit was under way and may have gone through: ${lookFor}`
+        : E.isRight(aborted) ? 'the upload session was aborted, nothing to resume'
+        : `the upload session was gone already (aborted or expired${prior === undefined ? '' : `, or committed by the interrupted run: ${lookFor}`}), nothing to resume`
       return fail(code, `${twice}: ${outcome}${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
     }
     let unaborted = ''
@@ -419,6 +429,21 @@ const sessionsBase = (session: Endpoints): string | undefined => {
     return new URL('..', session.endpoints.commit).href
   } catch {
     return undefined
+  }
+}
+
+/** `read` with a signal that aborts after `ms` or with `signal` (AbortSignal.any is Node 20.3 and later). */
+const readFor = async <A>(ms: number, signal: AbortSignal, read: (bounded: AbortSignal) => Promise<A>): Promise<A> => {
+  const bounded = new AbortController()
+  const stop = (): void => bounded.abort()
+  const timer = setTimeout(stop, ms)
+  signal.addEventListener('abort', stop, { once: true })
+  if (signal.aborted) stop()
+  try {
+    return await read(bounded.signal)
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', stop)
   }
 }
 

@@ -344,10 +344,11 @@ Remote('should abort the session on a second Ctrl-C', async () => {
 // A commit a Ctrl-C cut off in flight may have been applied: a session found gone is not said to be aborted.
 Remote('should say the session was gone already, not that it was aborted, when a second Ctrl-C finds it gone', async () => {
   const { upload } = await interrupted('gone-already.bin', 2, 55)
-  await until(() => upload.stderr().includes('Ctrl-C again to abort'))
-  const state = JSON.parse(await readFile(join(dir.path, '.box-upload-state.gone-already.bin.json'), 'utf8')) as { session: { id: string } }
-  const deleted = await fetch(`${box.url}/files/upload_sessions/${state.session.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+  // Deleted at once, from the id its parts were sent to: the second Ctrl-C's window is only 1 s.
+  const id = /upload_sessions\/([0-9A-F]+)/i.exec(records.find((r) => r.method === 'PUT')?.path ?? '')?.[1]
+  const deleted = await fetch(`${box.url}/files/upload_sessions/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
   assert.is(deleted.status, 204)
+  await until(() => upload.stderr().includes('Ctrl-C again to abort'))
   upload.child.kill('SIGINT')
   const ran = await upload.done
   assert.is(ran.code, 130, ran.stderr)
@@ -1213,6 +1214,26 @@ Kept('should keep the session and its state when a second Ctrl-C cannot abort it
     if (!closed) await own.close()
     await temp.remove()
   }
+})
+
+// Nobody can resume an expired session: its state is done with, whoever's it was.
+Kept('should remove an earlier interrupted upload\'s state whose session expired once the file is uploaded there again', async () => {
+  let now = Date.now()
+  await alone({ faults: { latencyMs: 40 }, clock: () => now }, async (own, seen, folder) => {
+    const path = join(folder, 'expired.bin')
+    await writeFileOf(path, 4 * 1024 * 1024, 60)
+    const args = ['--upload-url', own.url, '--token', TOKEN, ...small]
+    const first = start([path, ...args, '--concurrency', '1'])
+    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+    first.child.kill('SIGINT')
+    assert.is((await first.done).code, 130)
+    now += 8 * 24 * 3600_000
+    const statePath = join(folder, '.box-upload-state.expired.bin.json')
+    const ran = await run([path, ...args])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
+    assert.not.ok(await exists(statePath))
+  })
 })
 
 Kept.run()
