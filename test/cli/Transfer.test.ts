@@ -973,6 +973,17 @@ Committing('should say a commit a second Ctrl-C cut off may have gone through, a
   }
 })
 
+/** A 4 MiB file at `path` uploaded to `url` one part at a time, stopped with Ctrl-C once a part is stored (`seen`: the server's records). */
+const interruptedAt = async (url: string, seen: ReadonlyArray<RequestRecord>, path: string, seed: number) => {
+  await writeFileOf(path, 4 * 1024 * 1024, seed)
+  const args = ['--upload-url', url, '--token', TOKEN, ...small]
+  const first = start([path, ...args, '--concurrency', '1'])
+  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  return { path, args }
+}
+
 const Refusals = suite('a 403 that is not about the token')
 
 Refusals('should abort the session on a 403 storage_limit_exceeded at the commit, not keep it for another token', async () => {
@@ -1027,13 +1038,7 @@ Refusals('should leave an earlier interrupted upload\'s state when a new upload 
   const failing = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 60, uploadFailedAfterParts: 2 }, onRequest: (r) => void seen.push(r) })
   const temp = await tempDir()
   try {
-    const path = join(temp.path, 'twice.bin')
-    await writeFileOf(path, 4 * 1024 * 1024, 59)
-    const args = ['--upload-url', failing.url, '--token', TOKEN, ...small]
-    const first = start([path, ...args, '--concurrency', '1'])
-    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
-    first.child.kill('SIGINT')
-    assert.is((await first.done).code, 130)
+    const { path, args } = await interruptedAt(failing.url, seen, join(temp.path, 'twice.bin'), 59)
     const statePath = join(temp.path, '.box-upload-state.twice.bin.json')
     const before = await readFile(statePath, 'utf8')
     const second = await run([path, ...args])
@@ -1220,13 +1225,7 @@ Kept('should keep the session and its state when a second Ctrl-C cannot abort it
 Kept('should remove an earlier interrupted upload\'s state whose session expired once the file is uploaded there again', async () => {
   let now = Date.now()
   await alone({ faults: { latencyMs: 40 }, clock: () => now }, async (own, seen, folder) => {
-    const path = join(folder, 'expired.bin')
-    await writeFileOf(path, 4 * 1024 * 1024, 60)
-    const args = ['--upload-url', own.url, '--token', TOKEN, ...small]
-    const first = start([path, ...args, '--concurrency', '1'])
-    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
-    first.child.kill('SIGINT')
-    assert.is((await first.done).code, 130)
+    const { path, args } = await interruptedAt(own.url, seen, join(folder, 'expired.bin'), 60)
     now += 8 * 24 * 3600_000
     const statePath = join(folder, '.box-upload-state.expired.bin.json')
     const ran = await run([path, ...args])
