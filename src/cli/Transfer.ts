@@ -181,23 +181,26 @@ const send = async (
         const samePlace = keep && session !== undefined &&
           earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
           (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
-        const read = samePlace && !(Date.parse(earlier.session.expiresAt) <= Date.now()) ? await readFor(5_000, signal, (bounded) => getSession(client)(earlier.session, bounded)()) : undefined
+        const expired = Date.parse(earlier.session.expiresAt) <= Date.now()
+        const read = samePlace && !expired ? await readFor(5_000, signal, (bounded) => getSession(client)(earlier.session, bounded)()) : undefined
         const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
         // Either note only as the file is: another run may have written its own state there since, which stays.
         if (replaced) {
-          if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session expires on its own)`)
+          if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session ${expired ? 'had expired' : 'expires on its own'})`)
         } else if (await State.holding(statePath, earlier.session.id)) {
-          io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), to finish there with --resume`)
+          io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
         }
       }
-      // Committed: from here a Ctrl-C stops only the check, and there is no session to keep or abort.
+      // Committed: from here a Ctrl-C stops only the checks, and there is no session to keep or abort.
       ctrlC.dispose()
-      const stopped = ctrlC.count() >= 1 && endpoint.apiUrl !== undefined
+      const settling = interrupts(say, false, "the check of the earlier upload's state")
+      await settleEarlier(settling.signal).finally(settling.dispose)
+      const late = settling.count() >= 1 ? settling : ctrlC
+      const stopped = late.count() >= 1 && endpoint.apiUrl !== undefined
       const checking = interrupts(say, false, 'the download check')
       try {
-        await settleEarlier(checking.signal)
         return stopped
-          ? failure(command)(ctrlC.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
+          ? failure(command)(late.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
           : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, checking)
       } finally {
         checking.dispose()
