@@ -11,6 +11,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { BoxFile } from '../BoxFile.ts'
 import { resume } from '../Resume.ts'
 import { type Session, abortSession, getSession, revive } from '../Session.ts'
+import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
@@ -182,7 +183,10 @@ const send = async (
           earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
           (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
         const expired = Date.parse(earlier.session.expiresAt) <= Date.now()
-        const read = samePlace && !expired ? await readFor(5_000, signal, (bounded) => getSession(client)(earlier.session, bounded)()) : undefined
+        // One try of 5 s at most, cut short by `signal`: the library's own per-attempt timeout.
+        const read = samePlace && !expired
+          ? await retryRequests(client, { ...defaultRetryPolicy, retries: 0, timeoutMs: 5_000 }, { signal })((bounded) => getSession(client)(earlier.session, bounded))()
+          : undefined
         const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
         // Either note only as the file is: another run may have written its own state there since, which stays.
         if (replaced) {
@@ -432,21 +436,6 @@ const sessionsBase = (session: Endpoints): string | undefined => {
     return new URL('..', session.endpoints.commit).href
   } catch {
     return undefined
-  }
-}
-
-/** `read` with a signal that aborts after `ms` or with `signal` (AbortSignal.any is Node 20.3 and later). */
-const readFor = async <A>(ms: number, signal: AbortSignal, read: (bounded: AbortSignal) => Promise<A>): Promise<A> => {
-  const bounded = new AbortController()
-  const stop = (): void => bounded.abort()
-  const timer = setTimeout(stop, ms)
-  signal.addEventListener('abort', stop, { once: true })
-  if (signal.aborted) stop()
-  try {
-    return await read(bounded.signal)
-  } finally {
-    clearTimeout(timer)
-    signal.removeEventListener('abort', stop)
   }
 }
 
