@@ -82,16 +82,25 @@ export const discard = (response: Response): TE.TaskEither<UploadError, void> =>
  * it kept. A fetch whose answers have no web stream (whatwg-fetch, cross-fetch's browser fallback, or
  * node-fetch's Node stream) is read as it reads them.
  */
-const textOf = async (response: Response): Promise<string> => {
+const textOf = async (response: Response, signal = sentWith.get(response)?.[2]): Promise<string> => {
   const reader = webBody(response)?.getReader()
   if (reader === undefined) return response.text()
+  // The request's signal (its attempt's timeout, the caller's abort) ends the read itself: a fetch of
+  // the caller's may leave a stalled body open after it, and the upload would wait on it for ever.
+  const stop = (): void => void reader.cancel().catch(() => undefined)
+  signal?.addEventListener('abort', stop)
   const decoder = new TextDecoder()
   let text = ''
-  for (let read, size = 0; !(read = await reader.read()).done; text += decoder.decode(read.value, { stream: true })) {
-    if ((size += read.value.byteLength) > 1 << 24) {
-      await reader.cancel()
-      throw new RangeError('The answer is longer than 16 MiB')
+  try {
+    for (let read, size = 0; !(read = await reader.read()).done; text += decoder.decode(read.value, { stream: true })) {
+      if ((size += read.value.byteLength) > 1 << 24) {
+        await reader.cancel()
+        throw new RangeError('The answer is longer than 16 MiB')
+      }
     }
+    signal?.throwIfAborted()
+  } finally {
+    signal?.removeEventListener('abort', stop)
   }
   return text + decoder.decode()
 }
@@ -115,7 +124,7 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
 // helpers
 
 /** The token and method each successful response was fetched with, for errors built from its body: masked, naming the request (never exposed). */
-const sentWith = new WeakMap<Response, readonly [token: string, method: string]>()
+const sentWith = new WeakMap<Response, readonly [token: string, method: string, signal?: AbortSignal]>()
 
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)
@@ -149,18 +158,18 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {
-      if (!response.ok) return failure(req.method, where, response)
-      sentWith.set(response, [token, req.method])
+      if (!response.ok) return failure(req.method, where, response, req.signal)
+      sentWith.set(response, [token, req.method, req.signal])
       return TE.right(response)
     }),
   )
 }
 
 /** A non-2xx answer as an `HttpError`; a body that is not Box's error (an HTML 502 page) just gives no code. */
-const failure = (method: string, url: string, response: Response): TE.TaskEither<UploadError, Response> =>
+const failure = (method: string, url: string, response: Response, signal?: AbortSignal): TE.TaskEither<UploadError, Response> =>
   pipe(
-    TE.tryCatch(() => textOf(response), () => ''),
-    TE.orElse(TE.right),
+    // A body that cannot be read is read as empty: the status alone makes the error.
+    TE.fromTask(() => textOf(response, signal).catch(() => '')),
     TE.flatMap((text) => {
       const body = parseBody(text)
       const fromBody = details(body)

@@ -23,8 +23,6 @@ export type OnProgress = (progress: Progress) => void
 export interface ProgressCounter {
   /** Counts one confirmed part of `size` bytes and reports. */
   readonly add: (size: number) => void
-  /** The current numbers. */
-  readonly current: () => Progress
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -34,12 +32,11 @@ export interface ProgressCounter {
 export const progressCounter = (
   totals: { readonly fileSize: number; readonly totalParts: number },
   onProgress: OnProgress | undefined,
-  start: { readonly bytes: number; readonly parts: number } = { bytes: 0, parts: 0 },
+  start: { readonly bytes: number; readonly parts: number },
 ): ProgressCounter => {
   let bytesUploaded = start.bytes
   let partsUploaded = start.parts
-  const current = (): Progress => ({ bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
-  const report = (): void => tell(onProgress, current())
+  const report = (): void => tell(onProgress, { bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
   report()
   return {
     add: (size) => {
@@ -47,7 +44,6 @@ export const progressCounter = (
       partsUploaded += 1
       report()
     },
-    current,
   }
 }
 

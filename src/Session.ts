@@ -146,12 +146,10 @@ export const createVersionSession = (client: Client) =>
 
 /** Reads a session's current state (`GET` its status URL; for a bare id, `{uploadUrl}/files/upload_sessions/{id}`). */
 export const getSession = (client: Client) => (ref: SessionRef, signal?: AbortSignal): TE.TaskEither<UploadError, Session> =>
-  pipe(
-    // Here a total_parts mismatch means the stored file size is wrong, not that Box is: say so.
-    open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal }, false, (_, why) => invalidInput(
-      `Upload session ${ref.id} was not started for a file of ${ref.fileSize} bytes (${why}): resume with the file and size that started it.`,
-    )),
-  )
+  // Here a total_parts mismatch means the stored file size is wrong, not that Box is: say so.
+  open(client, ref.fileSize, { method: 'GET', url: statusUrl(client, ref), signal }, false, (_, why) => invalidInput(
+    `Upload session ${ref.id} was not started for a file of ${ref.fileSize} bytes (${why}): resume with the file and size that started it.`,
+  ))
 
 /** Time allowed to the `DELETE` of a session after a failure, retries included. */
 export const deleteTimeoutMs = 30_000
@@ -187,7 +185,7 @@ export const listParts = (client: Client) => (session: Session, signal?: AbortSi
  * must not go to, or a `total_parts` that does not fit the size) is deleted at the trusted upload
  * URL, since nobody else knows its id.
  */
-const open = (client: Client, fileSize: number, req: HttpRequest, created = false, mismatch = wrongAnswer): TE.TaskEither<UploadError, Session> =>
+const open = (client: Client, fileSize: number, req: HttpRequest, created: boolean, mismatch = wrongAnswer): TE.TaskEither<UploadError, Session> =>
   pipe(
     request(client)(req),
     TE.flatMap(json(UploadSession, 'upload_session')),

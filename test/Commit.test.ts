@@ -230,10 +230,11 @@ Commit('should end with Aborted when aborted during the status check after a 500
 
 /**
  * A client whose first `stalls` commit answers keep their status and headers but send only half their
- * body, then nothing until the request's signal fires (a connection gone quiet mid-body), as a
- * runtime's `fetch` then errors the body stream.
+ * body, then nothing: until the request's signal fires (a connection gone quiet mid-body), as a
+ * runtime's `fetch` then errors the body stream, or for ever (`deaf`: a fetch of the caller's that
+ * leaves the body open after an abort).
  */
-const stallingCommits = (box: TestBox, stalls: number) => {
+const stallingCommits = (box: TestBox, stalls: number, deaf = false) => {
   let left = stalls
   return client({
     token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
@@ -245,7 +246,7 @@ const stallingCommits = (box: TestBox, stalls: number) => {
       const body = new ReadableStream<Uint8Array>({
         start: (controller) => {
           controller.enqueue(new TextEncoder().encode(text.slice(0, text.length >> 1)))
-          signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true })
+          if (!deaf) signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true })
         },
       })
       return new Response(body, { status: response.status, headers: response.headers })
@@ -253,27 +254,34 @@ const stallingCommits = (box: TestBox, stalls: number) => {
   })
 }
 
-Commit('should time out an answer whose body stalls, and commit again: the same file', withBox({ partSize: 1024 }, async (box) => {
-  const bytes = bytesOf(3000)
-  const { session, parts, digest } = await prepared(box, bytes)
-  const result = await within(5000, 'a stalled commit body', commit(stallingCommits(box, 1), session)({ parts, digest, retry: { ...fastRetry, timeoutMs: 300 } })())
-  assert.ok(E.isRight(result), JSON.stringify(result))
-  sameBytes(await download(box, (result as E.Right<BoxFile>).right.id), bytes)
-  await recorded(box)
-  assert.equal(commitsSent(box).map((r) => r.status), [201, 201])
-}))
+for (const deaf of [false, true]) {
+  const by = deaf ? ', from a fetch that leaves the body open after the signal' : ''
+  // Also an error's body (a 500 here), read for its code.
+  for (const faults of [{}, { commitFaults: ['error_before' as const] }]) {
+    const answer = faults.commitFaults ? 'a 500 answer' : 'an answer'
+    Commit(`should time out ${answer} whose body stalls${by}, and commit again: the same file`, withBox({ partSize: 1024, faults }, async (box) => {
+      const bytes = bytesOf(3000)
+      const { session, parts, digest } = await prepared(box, bytes)
+      const result = await within(5000, 'a stalled commit body', commit(stallingCommits(box, 1, deaf), session)({ parts, digest, retry: { ...fastRetry, timeoutMs: 300 } })())
+      assert.ok(E.isRight(result), JSON.stringify(result))
+      sameBytes(await download(box, (result as E.Right<BoxFile>).right.id), bytes)
+      await recorded(box)
+      assert.equal(commitsSent(box).map((r) => r.status), [faults.commitFaults ? 500 : 201, 201])
+    }))
+  }
 
-Commit('should end with Aborted when aborted while an answer\'s body stalls', withBox({ partSize: 1024 }, async (box) => {
-  const bytes = bytesOf(3000)
-  const { session, parts, digest } = await prepared(box, bytes)
-  const controller = new AbortController()
-  setTimeout(() => controller.abort(new Error('user stop')), 200)
-  const started = Date.now()
-  // No timeout in the policy: only the abort can end the read.
-  const result = await within(5000, 'an abort during a stalled commit body', commit(stallingCommits(box, 1), session)({ parts, digest, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, signal: controller.signal })())
-  assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
-  assert.ok(Date.now() - started < 2000, `settled ${Date.now() - started} ms after the start`)
-}))
+  Commit(`should end with Aborted when aborted while an answer's body stalls${by}`, withBox({ partSize: 1024 }, async (box) => {
+    const bytes = bytesOf(3000)
+    const { session, parts, digest } = await prepared(box, bytes)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('user stop')), 200)
+    const started = Date.now()
+    // No timeout in the policy: only the abort can end the read.
+    const result = await within(5000, 'an abort during a stalled commit body', commit(stallingCommits(box, 1, deaf), session)({ parts, digest, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, signal: controller.signal })())
+    assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', JSON.stringify(result))
+    assert.ok(Date.now() - started < 2000, `settled ${Date.now() - started} ms after the start`)
+  }))
+}
 
 Commit('should fail with DecodeError on a 201 whose Files collection is empty', withBox({ partSize: 1024 }, async (box) => {
   const { session, parts, digest } = await prepared(box, bytesOf(3000))
