@@ -32,8 +32,9 @@ export interface ResumeInput {
 /**
  * Finishes an upload from its session. Fails with `DigestMismatch` when a part Box holds differs
  * from the source's bytes at that place. A failure once the parts are listed deletes the session
- * unless `keepSessionOnError`, as `upload` does; when they cannot be listed, the session is left as
- * it was (and carried in the error with `keepSessionOnError`).
+ * unless `keepSessionOnError`, as `upload` does, or the session was given by id (then it is always
+ * kept, and carried in the error); when they cannot be listed, the session is left as it was (and
+ * carried in the error with `keepSessionOnError`).
  * @example
  * resume(box)({ session: JSON.parse(localStorage.getItem('upload')!), source: file.stream() }, { onProgress })
  */
@@ -48,7 +49,9 @@ export const resume =
           retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
           releasing(input.source),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true ? { ...error, session } : error)),
-          TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
+          // By id, the file size is only the caller's word for the session's: a wrong one must not cost the
+          // parts Box holds, so any failure keeps the session (carried in the error), as keepSessionOnError does.
+          TE.flatMap((stored) => transfer(client, typeof input.session === 'string' ? { ...options, keepSessionOnError: true } : options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
         ),
       ),
     )

@@ -5,19 +5,20 @@ import type { BoxFile } from '../src/BoxFile.ts'
 import { client } from '../src/Client.ts'
 import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
-import type { Session } from '../src/Session.ts'
+import { type Session, listParts } from '../src/Session.ts'
 import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
 import { type HttpError, message } from '../src/UploadError.ts'
+import { putParts } from './helpers/sessions.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
 
 const fileSize = 10 * 1024 + 100
 
 /** An upload that fails on part 4 beyond the policy, keeping its session: returns the kept session and the source bytes. */
-const interrupted = async (box: TestBox, seed = 1, fileName = uniqueName('resume')): Promise<{ readonly session: Session; readonly bytes: Uint8Array }> => {
+const interrupted = async (box: TestBox, seed = 1, fileName = uniqueName('resume'), concurrency = 2): Promise<{ readonly session: Session; readonly bytes: Uint8Array }> => {
   const bytes = bytesOf(fileSize, seed)
   const result = await upload(box.client)(
     { source: sourceOf(bytes), folderId: '0', fileName, fileSize },
-    { concurrency: 2, retry: { ...fastRetry, retries: 1 }, keepSessionOnError: true },
+    { concurrency, retry: { ...fastRetry, retries: 1 }, keepSessionOnError: true },
   )()
   assert.ok(E.isLeft(result), JSON.stringify(result))
   const error = (result as E.Left<UploadFailure>).left
@@ -30,7 +31,20 @@ const interrupted = async (box: TestBox, seed = 1, fileName = uniqueName('resume
 
 const failingPart4 = { partSize: 1024, faults: { script: [1, 2].map((attempt) => ({ part: 4, attempt, fault: 'error_before' as const })) } }
 
+const failingLastPart = { partSize: 1024, faults: { script: [1, 2].map((attempt) => ({ part: 10, attempt, fault: 'error_before' as const })) } }
+
 const putsSince = (box: TestBox, from: number) => box.sent.slice(from).filter((r) => r.method === 'PUT').length
+
+/** The bytes as a source that records its cancels. */
+const watchedSource = (bytes: Uint8Array) => {
+  const seen = { cancelled: [] as unknown[] }
+  const reader = sourceOf(bytes).getReader()
+  const source = new ReadableStream<Uint8Array>({
+    pull: async (controller) => { const r = await reader.read(); if (r.done) controller.close(); else controller.enqueue(r.value) },
+    cancel: (reason) => { seen.cancelled.push(reason) },
+  }, { highWaterMark: 0 })
+  return { source, seen }
+}
 
 const Resume = suite('resume')
 
@@ -84,6 +98,44 @@ Resume('should finish a session known only by its id and file size', withBox(fai
   const result = await resume(box.client)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
   assert.ok(E.isRight(result), JSON.stringify(result))
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
+}))
+
+// By id, the file size is only the caller's word, and a wrong one must not cost the parts Box holds.
+Resume('should keep a session resumed by id with a wrong fileSize of the same part count, carry it in the error, and finish it with the right one', withBox(failingPart4, async (box) => {
+  // One part at a time: parts 0 to 3 stored, then the short last part (100 bytes) by hand.
+  const { session, bytes } = await interrupted(box, 1, uniqueName('wrong-size'), 1)
+  await putParts(box.client, session, bytes as Uint8Array<ArrayBuffer>, [10])
+  const listed = await listParts(box.client)(session)()
+  assert.ok(E.isRight(listed) && listed.right.map((p) => p.offset).join() === '0,1024,2048,3072,10240', `stored: ${JSON.stringify(listed)}`)
+  // The same part count (11) either way: a last part of 50 bytes (the one Box holds has 100), or of 150.
+  for (const claimed of [fileSize - 50, fileSize + 50]) {
+    const before = box.sent.length
+    const result = await resume(box.client)({ session: session.id, fileSize: claimed, source: sourceOf(bytes) }, { retry: fastRetry })()
+    assert.ok(E.isLeft(result), `${claimed}: ${JSON.stringify(result)}`)
+    assert.is((result as E.Left<UploadFailure>).left.session?.id, session.id, `${claimed}: the error carries the session`)
+    assert.ok(!box.sent.slice(before).some((r) => r.method === 'DELETE'), `${claimed}: no DELETE`)
+    assert.is(await sessionStatus(box, session.id), 200, `${claimed}: the session is kept`)
+  }
+  const done = await resume(box.client)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
+  assert.ok(E.isRight(done), JSON.stringify(done))
+  if (E.isRight(done)) sameBytes(await download(box, done.right.id), bytes)
+}))
+
+Resume('should keep a session resumed by id when the source has another length than the fileSize given; from a stored session, delete it', withBox(failingLastPart, async (box) => {
+  // Parts 0 to 9 stored, the last one (100 bytes) not: 50 bytes more or fewer keep 11 parts, and fit those stored.
+  const { session, bytes } = await interrupted(box)
+  for (const claimed of [fileSize - 50, fileSize + 50]) {
+    const before = box.sent.length
+    const result = await resume(box.client)({ session: session.id, fileSize: claimed, source: sourceOf(bytes) }, { retry: fastRetry })()
+    assert.ok(E.isLeft(result) && ['SizeMismatch', 'HttpError'].includes(result.left._tag), `${claimed}: ${JSON.stringify(result)}`)
+    assert.is((result as E.Left<UploadFailure>).left.session?.id, session.id, `${claimed}: the error carries the session`)
+    assert.ok(!box.sent.slice(before).some((r) => r.method === 'DELETE'), `${claimed}: no DELETE`)
+    assert.is(await sessionStatus(box, session.id), 200, `${claimed}: the session is kept`)
+  }
+  // From a stored session, the size is the session's own: a source of another length is no upload of it (deleted, as documented).
+  const stored = await resume(box.client)({ session, source: sourceOf(bytes.subarray(0, fileSize - 50)) }, { retry: fastRetry })()
+  assert.ok(E.isLeft(stored) && stored.left._tag === 'SizeMismatch', JSON.stringify(stored))
+  assert.is(await sessionStatus(box, session.id), 404)
 }))
 
 Resume('should go on with the session of a 409 session_conflict: the error carries it, resume by its id commits the file', withBox({ ...failingPart4, faults: { ...failingPart4.faults, sessionConflict: true } }, async (box) => {
@@ -169,30 +221,20 @@ Resume('should refuse an id without a file size, and a stored session that is no
 }))
 Resume("should cancel its source when the session cannot be read or its parts listed (a file stream then closes its file), but not after bad input", withBox({ ...failingPart4, tokens: [TOKEN, 'other-token'] }, async (box) => {
   const { session, bytes } = await interrupted(box)
-  const watched = () => {
-    const seen = { cancelled: [] as unknown[] }
-    const stream = sourceOf(bytes)
-    const reader = stream.getReader()
-    const source = new ReadableStream<Uint8Array>({
-      pull: async (controller) => { const r = await reader.read(); if (r.done) controller.close(); else controller.enqueue(r.value) },
-      cancel: (reason) => { seen.cancelled.push(reason) },
-    }, { highWaterMark: 0 })
-    return { source, seen }
-  }
   const other = client({ token: 'other-token', uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
   const cases = [
     ['parts not listed (403)', () => resume(other)],
     ['no such session (404)', () => (input: Parameters<ReturnType<typeof resume>>[0]) => resume(box.client)({ ...input, session: 'NO-SUCH-SESSION', fileSize: bytes.length })],
   ] as const
   for (const [what, run] of cases) {
-    const { source, seen } = watched()
+    const { source, seen } = watchedSource(bytes)
     const result = await run()({ session, source }, { retry: fastRetry })()
     assert.ok(E.isLeft(result) && result.left._tag === 'HttpError', `${what}: ${JSON.stringify(result)}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
     assert.is(seen.cancelled.length, 1, what)
   }
   for (const [input, tag] of [[{ session: 'ABC' }, 'InvalidInput'], [{ session: {} }, 'DecodeError'], [{ session: { ...session, totalParts: 99 } }, 'InvalidInput']] as const) {
-    const { source, seen } = watched()
+    const { source, seen } = watchedSource(bytes)
     const bad = await resume(box.client)({ ...input, source })()
     assert.ok(E.isLeft(bad) && bad.left._tag === tag, JSON.stringify(bad))
     await new Promise((resolve) => setTimeout(resolve, 10))
