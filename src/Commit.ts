@@ -106,7 +106,8 @@ export const commit =
     )
     const later = (asked: number): TE.TaskEither<UploadError, BoxFile> =>
       // The same limit as every other Retry-After (Retry.ts): a longer wait is reported, not slept.
-      Date.now() + asked > deadline || waitTooLong(input.retry)(asked)
+      // Not `>`: a deadline that is no number (NaN) is past, rather than never reached with no wait either.
+      !(Date.now() + asked <= deadline) || waitTooLong(input.retry)(asked)
         ? TE.left(stillProcessing(session, asked))
         // At least a backoff draw (full jitter, its cap doubling with each 202), up to the deadline: a
         // Retry-After of 0 (or a date already past) would send the same commit as fast as it is answered.

@@ -237,10 +237,12 @@ const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reas
 export const startable = (source: ReadableStream<Uint8Array>, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {
   // `locked` is a boolean on every ReadableStream, of any realm: absent, it is no stream at all.
   if ((source as ReadableStream<Uint8Array> | null)?.locked !== false) return E.left(lockedSource)
-  const { concurrency, retry } = options
+  const { concurrency, retry, commitDeadlineMs = 0 } = options
   if (concurrency !== undefined && !PositiveInteger.is(concurrency)) {
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
+  // NaN (say `Number(process.env.X)` unset) would be no deadline at all, and no wait either: commits sent as fast as Box answers 202.
+  if (!(commitDeadlineMs >= 0)) return E.left(invalidInput(`commitDeadlineMs must be a number of ms from 0 up, got ${String(commitDeadlineMs)}.`))
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
@@ -256,9 +258,9 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
 }
 
 const validPolicy = (policy: RetryPolicy): boolean =>
-  // A timeout of 0 would end every attempt at once.
+  // A timeout of 0 would end every attempt at once. Infinity passes: a wait past what a timer holds counts as that long.
   NonNegativeInteger.is(policy.retries) && policy.timeoutMs !== 0 &&
-  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => Number.isFinite(n) && n >= 0)
+  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && n >= 0)
 
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the

@@ -62,6 +62,15 @@ Commit('should give up on 202 answers at the deadline', withBox({ partSize: 1024
   assert.is(commitsSent(box).length, 1)
 }))
 
+// commit() takes its deadline unchecked: one that is no number (NaN) must not mean "no wait until never".
+Commit('should give up at the first 202 when the deadline is NaN', withBox({ partSize: 1024, faults: { commitAccepted: 100, retryAfterSeconds: 1 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const result = await within(2000, 'commit', commit(box.client, session)({ parts, digest, retry: fastRetry, deadlineMs: Number.NaN })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  await recorded(box)
+  assert.is(commitsSent(box).length, 1)
+}))
+
 // A Retry-After of 0 (or an HTTP date already past, from a server whose clock is behind) asks for no
 // wait: a draw of the policy's backoff (its cap doubling with each 202) still spaces the commits out.
 Commit('should space out commits answered 202 with Retry-After 0 by the backoff, not send them as fast as answered', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {

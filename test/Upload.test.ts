@@ -542,12 +542,23 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
     // A timeout of 0 would end every attempt at once; a number given as text is no number.
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 0 } },
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: '5' as unknown as number } },
+    // NaN (`Number(process.env.X)` unset) would be no deadline, and no wait either.
+    { commitDeadlineMs: Number.NaN }, { commitDeadlineMs: -1 },
   ]
   for (const options of table) {
     const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
     assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(options))
   }
   assert.is(box.sent.length, 0)
+}))
+
+// README: a wait or timeoutMs past what a timer holds counts as that long, Infinity too.
+Upload('should take Infinity in the retry policy and as the commit deadline', withBox({}, async (box) => {
+  const bytes = bytesOf(3000)
+  const retry = { retries: 2, baseDelayMs: 1, maxDelayMs: Infinity, maxRetryAfterMs: Infinity, timeoutMs: Infinity }
+  const result = await upload(box.client)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: bytes.length }, { retry, commitDeadlineMs: Infinity })()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))
 
 Upload.run()
