@@ -110,5 +110,6 @@ const refusedByServer = 'The server did not accept the token: give one it accept
 export const explain = (error: UploadError, where: Where = 'Box'): string =>
   // The CLI declares the size the file had when it started: a different count means the file changed.
   error._tag === 'SizeMismatch'
-    ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more' : `${error.actual}`} now. Upload it again once nothing writes to it.`
+    // Bytes read, not the size now: a file cut short behind the reader ends where the reader was.
+    ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more than that read' : `its end reached after ${error.actual}`}. Upload it again once nothing writes to it.`
     : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer))

@@ -50,8 +50,8 @@ Explain('should give a command-line user advice they can follow, not the client 
 })
 
 Explain('should say that the file changed while it was read, not ask to declare a size a command-line user never declared', () => {
-  assert.is(explain(sizeMismatch(300, 271, 'too_short')), 'the file changed while it was read: 300 bytes when the upload started, 271 now. Upload it again once nothing writes to it.')
-  assert.is(explain(sizeMismatch(300, 301, 'too_long')), 'the file changed while it was read: 300 bytes when the upload started, more now. Upload it again once nothing writes to it.')
+  assert.is(explain(sizeMismatch(300, 271, 'too_short')), 'the file changed while it was read: 300 bytes when the upload started, its end reached after 271. Upload it again once nothing writes to it.')
+  assert.is(explain(sizeMismatch(300, 301, 'too_long')), 'the file changed while it was read: 300 bytes when the upload started, more than that read. Upload it again once nothing writes to it.')
 })
 
 const Json = suite('json')
