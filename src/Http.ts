@@ -124,7 +124,7 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
 // helpers
 
 /** The token and method each successful response was fetched with, for errors built from its body: masked, naming the request (never exposed). */
-const sentWith = new WeakMap<Response, readonly [token: string, method: string, signal?: AbortSignal]>()
+const sentWith = new WeakMap<Response, readonly [token: string, method: string, signal: AbortSignal | undefined, url: string]>()
 
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)
@@ -159,7 +159,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response, req.signal)
-      sentWith.set(response, [token, req.method, req.signal])
+      sentWith.set(response, [token, req.method, req.signal, where])
       return TE.right(response)
     }),
   )
@@ -244,8 +244,9 @@ const clean = (value: unknown, depth: number): unknown => {
 
 /** A response body that could not be read: a network error naming the request (method and URL), its cause `clean`ed and masked. */
 const readFailed = (response: Response) => (cause: unknown): UploadError => {
-  const [token, method = 'GET'] = sentWith.get(response) ?? []
-  return scrub(networkError(method, stripUrl(response.url), clean(cause, 0)), token)
+  // The URL it was sent to: a Response made by hand (a mock, the emulator's fetch) has none of its own.
+  const [token, method = 'GET', , url = stripUrl(response.url)] = sentWith.get(response) ?? []
+  return scrub(networkError(method, url, clean(cause, 0)), token)
 }
 
 const safeStringify = (value: unknown): string | undefined => {

@@ -155,16 +155,17 @@ Request('should name the request that timed out: its method and URL, not a stand
   }
 })
 
-Request('should name the request whose answer broke off while its body was read: its own method, not GET', async () => {
+// A Response made by hand (a mock, the emulator's own fetch) has no URL of its own: the request's is named.
+Request('should name the request whose answer broke off while its body was read: its own method, not GET, and its URL', async () => {
   const broken = client({ token: TOKEN, uploadUrl: 'http://127.0.0.1:9', fetch: async () =>
     new Response(new ReadableStream({ pull: (c) => c.error(new Error('connection reset')) }), { status: 201 }) })
   for (const method of ['POST', 'PUT', 'DELETE']) {
-    const read = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x' }), TE.flatMap(json(t.unknown, 'answer')))()
-    const dropped = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x' }), TE.flatMap(discard))()
+    const read = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x?q=1' }), TE.flatMap(json(t.unknown, 'answer')))()
+    const dropped = await pipe(request(broken)({ method, url: 'http://127.0.0.1:9/api/x?q=1' }), TE.flatMap(discard))()
     for (const result of [read, dropped]) {
       assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
-      assert.is((result.left as NetworkError).method, method)
-      assert.ok(message(result.left).startsWith(`${method} `), message(result.left))
+      assert.equal([(result.left as NetworkError).method, (result.left as NetworkError).url], [method, 'http://127.0.0.1:9/api/x'])
+      assert.ok(message(result.left).startsWith(`${method} http://127.0.0.1:9/api/x got no answer`), message(result.left))
     }
   }
 })
