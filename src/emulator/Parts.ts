@@ -91,6 +91,9 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   }
   if (s.uploading.has(index)) throw fail(409, 'conflict', `Part at offset ${range.first} is being uploaded by another request`)
   const length = request.headers.get('content-length')
+  // No length and no body at all (neither Content-Length nor chunked): Box's 411 (protocol §5). A body of
+  // unknown length (chunked, or a stream in-process) is taken, as Box takes TS-GEN's chunked parts (§3.4).
+  if (length === null && request.body === null) throw fail(411, 'length_required', 'Content-Length header was required, but not provided')
   if (length !== null && Number(length) !== expected) throw sizeMismatch(expected, Number(length), Number(length) > expected)
 
   const attempt = (s.attempts.get(index) ?? 0) + 1

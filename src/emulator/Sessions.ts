@@ -182,7 +182,8 @@ export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Respon
   const body = await readJson(ctx.request)
   const fileSize = checkSize(ctx.config, body['file_size'])
   // Without a new name the file keeps its own, whatever it is at the commit: none is taken now.
-  if (body['file_name'] === undefined) return newSession(ctx, { folderId: file.folderId, fileSize, fileId: file.id })
+  // OAS: "the optional new name"; null is no name given, as absent is (not `missing_file_name`, which only a new file can miss).
+  if (body['file_name'] === undefined || body['file_name'] === null) return newSession(ctx, { folderId: file.folderId, fileSize, fileId: file.id })
   const fileName = checkName(body['file_name'])
   conflict(ctx, file.folderId, fileName, file.id)
   return newSession(ctx, { folderId: file.folderId, fileName, fileSize, fileId: file.id })

@@ -96,6 +96,19 @@ test('should refuse a transfer coding it does not decode with 501, storing nothi
     assert.equal((await listParts(s)).json.entries, [])
   }))
 
+// HTTP/1.1: neither Content-Length nor Transfer-Encoding is no body at all; Box answers such a part 411 (protocol §5).
+test('should answer 411 length_required to a part sent with neither Content-Length nor Transfer-Encoding, storing nothing', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    const text = await exchange(em.url, `PUT ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Range: ${contentRange(0, 1023, 4096)}\r\n` +
+      `Digest: sha=${sha1Base64(bytes)}\r\nConnection: close\r\n\r\n`)
+    assert.equal(statuses(text), ['411'], text.slice(0, 300))
+    assert.match(text, /"code":"length_required"/)
+    assert.equal((await listParts(s)).json.entries, [])
+  }))
+
 test('should survive CONNECTs whose clients reset the connection at once (no uncaught ECONNRESET)', () =>
   withEmulator(SMALL, async (em) => {
     const { hostname, port } = new URL(em.url)

@@ -60,6 +60,20 @@ test('should serve as the client\'s fetch: an upload with no server at all', asy
   assert.instance(bad, TypeError, 'an unreadable URL rejects as fetch does')
 })
 
+test('should answer 411 length_required to a part with no body, and take one of unknown length (a stream)', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ folder_id: '0', file_size: 2000, file_name: 'no-body.bin' }) }))
+  const url: string = (await created.json()).session_endpoints.upload_part
+  const bytes = randomFile(1024)
+  const headers = { ...auth, 'content-range': 'bytes 0-1023/2000', digest: `sha=${sha1Base64(bytes)}` }
+  const none = await box.fetch(new Request(url, { method: 'PUT', headers }))
+  assert.is(none.status, 411)
+  assert.is((await none.json()).code, 'length_required')
+  const stream = new ReadableStream<Uint8Array>({ start: (controller) => { controller.enqueue(bytes); controller.close() } })
+  const streamed = await box.fetch(new Request(url, { method: 'PUT', headers, body: stream, duplex: 'half' } as RequestInit))
+  assert.is(streamed.status, 200, await streamed.clone().text())
+})
+
 test('should keep separate state per emulator instance', async () => {
   const a = emulator({ minFileSize: 1 })
   const b = emulator({ minFileSize: 1 })

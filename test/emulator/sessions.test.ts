@@ -212,6 +212,18 @@ test('should not answer session_conflict for a session past its lifetime', () =>
   })
 })
 
+// OAS: a new version's file_name is "the optional new name": null names none, as absent does.
+test('should open a new-version session whose file_name is null, keeping the file\'s name', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const file = await uploadFile(em, bytes)
+    const v = await createVersionSession(em, file.id, { file_size: bytes.length, file_name: null })
+    assert.is(v.status, 201, v.text)
+    const committed = await commit(v.json, bytes, await uploadAll(v.json, bytes))
+    assert.is(committed.status, 201, committed.text)
+    assert.is(committed.json.entries[0].name, file.name)
+  }))
+
 test('should answer session_conflict to a second new-version session of the same file', () =>
   withEmulator(conflicting, async (em) => {
     const file = await uploadFile(em, randomFile(2000))
