@@ -56,10 +56,11 @@ export const COMMIT_GRACE_MS = 5000
  * Listens for SIGINT, SIGTERM and SIGHUP until `dispose`; `say` explains each step; `keeping` tells whether
  * the session is kept on the first one (asked when it comes: while it is being created, it is kept only if
  * it comes); `task` is what they stop (default the upload); `committing` tells whether every part is
- * uploaded (the commit is on its way).
+ * uploaded (the commit is on its way); `leaving` reports the run's end on a third one, just before the exit.
  */
 export const interrupts = (
   say: (text: string) => void, keeping: Keeping | (() => Keeping), task = 'the upload', committing = (): boolean => false,
+  leaving = (): void => undefined,
 ): Interrupts => {
   const kept = typeof keeping === 'function' ? keeping : () => keeping
   const controller = new AbortController()
@@ -97,6 +98,7 @@ export const interrupts = (
       abort()
       onSecond?.()
     } else {
+      leaving()
       process.exit(INTERRUPTED)
     }
   }

@@ -18,7 +18,7 @@ import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageErro
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
 import { type FileInfo, inspect } from './Input.ts'
-import { FAILED, OK, USAGE } from './Exit.ts'
+import { FAILED, INTERRUPTED, OK, USAGE } from './Exit.ts'
 import { type Interrupts, interrupts } from './Interrupts.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
@@ -134,7 +134,9 @@ const send = async (
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
-  const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts)
+  // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be left.
+  const leaving = (): void => void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${keep ? ' (one left on the server expires on its own; a state file written for it still names it, for --resume)' : ''}`)
+  const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
   // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.

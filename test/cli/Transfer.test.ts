@@ -341,6 +341,30 @@ Remote('should abort the session on a second Ctrl-C', async () => {
   assert.not.ok(await exists(join(dir.path, '.box-upload-state.abort.bin.json')))
 })
 
+// A third Ctrl-C exits at once, without waiting for the session being created: --json still gets its one object.
+Remote('should exit at once on a third Ctrl-C, with the one JSON object --json promises', async () => {
+  const slow = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 3000 } })
+  try {
+    const path = join(dir.path, 'thrice.bin')
+    await writeFileOf(path, 1024 * 1024, 61)
+    const upload = start([path, '--upload-url', slow.url, '--token', TOKEN, '--json', ...small])
+    // The session's creation is on its way (it is answered 3 s later).
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('Interrupted'))
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('Aborting the session being created'))
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string }
+    assert.equal([result.ok, result.exitCode], [false, 130])
+    assert.match(result.message, 'interrupted three times: exited at once')
+  } finally {
+    await slow.close()
+  }
+})
+
 // A commit a Ctrl-C cut off in flight may have been applied: a session found gone is not said to be aborted.
 Remote('should say the session was gone already, not that it was aborted, when a second Ctrl-C finds it gone', async () => {
   const { upload } = await interrupted('gone-already.bin', 2, 55)
