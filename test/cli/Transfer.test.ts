@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
-import { cleanEnv, run, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
+import { cleanEnv, run, type Running, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
 const small = ['--min-file-size', '1']
 const exists = (path: string) => access(path).then(() => true, () => false)
@@ -156,6 +156,16 @@ Remote.before(async () => {
 Remote.before.each(() => { records = [] })
 
 /** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C (or `signal`) once `parts` are stored. */
+/** Ctrl-C, then Ctrl-C again each time stderr shows the next of `cues`; the run's end. */
+const ctrlCs = async (upload: Running, cues: ReadonlyArray<string>) => {
+  upload.child.kill('SIGINT')
+  for (const cue of cues) {
+    await until(() => upload.stderr().includes(cue))
+    upload.child.kill('SIGINT')
+  }
+  return upload.done
+}
+
 const interrupted = async (name: string, parts: number, seed: number, signal: NodeJS.Signals = 'SIGINT') => {
   const path = join(dir.path, name)
   const sha1 = await writeFileOf(path, 4 * 1024 * 1024, seed)
@@ -350,12 +360,7 @@ Remote('should exit at once on a third Ctrl-C, with the one JSON object --json p
     const upload = start([path, '--upload-url', slow.url, '--token', TOKEN, '--json', ...small])
     // The session's creation is on its way (it is answered 3 s later).
     await new Promise((resolve) => setTimeout(resolve, 800))
-    upload.child.kill('SIGINT')
-    await until(() => upload.stderr().includes('Interrupted'))
-    upload.child.kill('SIGINT')
-    await until(() => upload.stderr().includes('Aborting the session being created'))
-    upload.child.kill('SIGINT')
-    const ran = await upload.done
+    const ran = await ctrlCs(upload, ['Interrupted', 'Aborting the session being created'])
     assert.is(ran.code, 130, ran.stderr)
     const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string }
     assert.equal([result.ok, result.exitCode], [false, 130])
@@ -985,10 +990,7 @@ Committing('should say a commit a second Ctrl-C cut off may have gone through, a
     await writeFileOf(path, 512 * 1024, 58)
     const upload = start([path, '--upload-url', held.url, '--token', TOKEN, ...small])
     await until(() => upload.stderr().includes('progress 100%'))
-    upload.child.kill('SIGINT')
-    await until(() => upload.stderr().includes('the commit gets up to 5 s to finish'))
-    upload.child.kill('SIGINT')
-    const ran = await upload.done
+    const ran = await ctrlCs(upload, ['the commit gets up to 5 s to finish'])
     assert.is(ran.code, 130, ran.stderr)
     assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was deleted, but its commit was under way and may have gone through: look for cut-off.bin in folder 0')
   } finally {
