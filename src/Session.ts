@@ -244,7 +244,8 @@ const pages = (client: Client, session: Session, signal: AbortSignal | undefined
         const parts = [...state.parts, ...answer.entries]
         const offset = state.offset + answer.entries.length
         // A session has totalParts parts at most: a total_count above it (a server counting on) is not followed.
-        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || state.left <= 1
+        // Nor an offset past 10000, which Box refuses (400): parts stored beyond are met again when sent (416, taken).
+        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || offset > 1e4 || state.left <= 1
         return done ? TE.right(parts) : page({ offset, parts, left: state.left - 1 })
       }),
     )
