@@ -312,7 +312,10 @@ const keptSession = (
   command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
   what: string, error: UploadFailure, code: number, refused = false,
 ): number => {
-  if (E.isLeft(saved)) return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept but ${saved.left.message}`, error, undefined, true)
+  if (E.isLeft(saved)) {
+    return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept on the server but ${saved.left.message}, so --resume cannot find it ` +
+      `(it expires on its own at ${session.expiresAt}): upload again with --state naming a file in a writable directory`, error, undefined, true)
+  }
   // Off Box, where the session lives is said again: --resume sends a token only where it is told to. So
   // is an --api-url on another host, which a resume does not take from the state file.
   const api = endpoint.apiUrl !== undefined && !sameOrigin(endpoint.apiUrl, endpoint.client.uploadUrl) ? ` --api-url ${shellQuote(endpoint.apiUrl)}` : ''
