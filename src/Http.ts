@@ -88,7 +88,8 @@ const textOf = async (response: Response, signal = sentWith.get(response)?.[2]):
   // The request's signal (its attempt's timeout, the caller's abort) ends the read itself: a fetch of
   // the caller's may leave a stalled body open after it, and the upload would wait on it for ever.
   const stop = (): void => void reader.cancel().catch(() => undefined)
-  signal?.addEventListener('abort', stop)
+  // One that fired already (before this read began, while the fetch ignored it) ends it at once.
+  signal?.aborted ? stop() : signal?.addEventListener('abort', stop)
   const decoder = new TextDecoder()
   let text = ''
   try {

@@ -40,21 +40,24 @@ export interface ResumeInput {
  */
 export const resume =
   (client: Client) =>
-  (input: ResumeInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
-    pipe(
+  (input: ResumeInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> => {
+    // By id, the file size is only the caller's word for the session's: a wrong one must not cost the parts
+    // Box holds, so any failure keeps the session. Nor is it carried in the error: built with that size, a
+    // resume from it would fail again (and delete it); the id the caller has is the way back.
+    const byId = typeof input.session === 'string'
+    return pipe(
       startable(input.source, options),
       TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(
           retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
           releasing(input.source),
-          TE.mapError((error): UploadFailure => (options.keepSessionOnError === true ? { ...error, session } : error)),
-          // By id, the file size is only the caller's word for the session's: a wrong one must not cost the
-          // parts Box holds, so any failure keeps the session (carried in the error), as keepSessionOnError does.
-          TE.flatMap((stored) => transfer(client, typeof input.session === 'string' ? { ...options, keepSessionOnError: true } : options)({ session, source: input.source, stored, ifMatch: input.ifMatch })),
+          TE.mapError((error): UploadFailure => (options.keepSessionOnError === true && !byId ? { ...error, session } : error)),
+          TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch, keep: byId })),
         ),
       ),
     )
+  }
 
 // ---------------------------------------------------------------------------------------------
 // helpers

@@ -167,13 +167,14 @@ export const abortSession = (client: Client) => (session: Session, signal?: Abor
 
 /**
  * Every part Box stored for a session, in offset order: pages of 1000 until `offset + entries` reaches
- * `total_count` or `totalParts`, or an empty page (Box may count expected parts, not stored ones), at
- * most `totalParts + 1` pages.
+ * `total_count` or `totalParts`, or passes 10000 (Box refuses a list offset past it), or an empty page
+ * (Box may count expected parts, not stored ones). Each page that goes on has an entry, so there are at
+ * most `totalParts` of them, whatever the server answers.
  */
 export const listParts = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
   pipe(
     TE.fromEither(trust(client)(session.endpoints.listParts)),
-    TE.flatMap(() => pages(client, session, signal)({ offset: 0, parts: [], left: session.totalParts + 1 })),
+    TE.flatMap(() => pages(client, session, signal)({ offset: 0, parts: [] })),
     TE.map(sortByOffset),
   )
 
@@ -228,8 +229,6 @@ const wrongAnswer = (value: number, message: string): UploadError =>
 interface Paging {
   readonly offset: number
   readonly parts: ReadonlyArray<UploadPart>
-  /** Pages still allowed: the loop is bounded whatever the server answers. */
-  readonly left: number
 }
 
 const pages = (client: Client, session: Session, signal: AbortSignal | undefined) => {
@@ -245,8 +244,8 @@ const pages = (client: Client, session: Session, signal: AbortSignal | undefined
         const offset = state.offset + answer.entries.length
         // A session has totalParts parts at most: a total_count above it (a server counting on) is not followed.
         // Nor an offset past 10000, which Box refuses (400): parts stored beyond are met again when sent (416, taken).
-        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || offset > 1e4 || state.left <= 1
-        return done ? TE.right(parts) : page({ offset, parts, left: state.left - 1 })
+        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || offset > 1e4
+        return done ? TE.right(parts) : page({ offset, parts })
       }),
     )
   }

@@ -105,6 +105,8 @@ export interface Transfer {
   readonly source: ReadableStream<Uint8Array>
   readonly stored: ReadonlyArray<UploadPart>
   readonly ifMatch?: string | null | undefined
+  /** Keep the session on failure, not carried in the error (a resume by id: see there). */
+  readonly keep?: boolean | undefined
 }
 
 /**
@@ -129,7 +131,7 @@ export const transfer =
           deadlineMs: options.commitDeadlineMs,
         }),
       ),
-      TE.orElse(cleanUp(client, options, session)),
+      TE.orElse(job.keep ? TE.left : cleanUp(client, options, session)),
     )
   }
 
@@ -241,8 +243,9 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   if (concurrency !== undefined && !PositiveInteger.is(concurrency)) {
     return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
   }
-  // NaN (say `Number(process.env.X)` unset) would be no deadline at all, and no wait either: commits sent as fast as Box answers 202.
-  if (!(commitDeadlineMs >= 0)) return E.left(invalidInput(`commitDeadlineMs must be a number of ms from 0 up, got ${String(commitDeadlineMs)}.`))
+  // A deadline that is no number (NaN, as `Number(process.env.X)` unset gives; text) would be no deadline at all,
+  // and no wait either: commits sent as fast as Box answers 202.
+  if (!isMs(commitDeadlineMs)) return E.left(invalidInput(`commitDeadlineMs must be ms from 0 up, got ${String(commitDeadlineMs)}.`))
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
@@ -257,10 +260,13 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   return E.right(undefined)
 }
 
+/** A time in ms: a number from 0 up, Infinity included (a wait past what a timer holds counts as that long). */
+const isMs = (n: unknown): boolean => typeof n === 'number' && n >= 0
+
 const validPolicy = (policy: RetryPolicy): boolean =>
-  // A timeout of 0 would end every attempt at once. Infinity passes: a wait past what a timer holds counts as that long.
+  // A timeout of 0 would end every attempt at once.
   NonNegativeInteger.is(policy.retries) && policy.timeoutMs !== 0 &&
-  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every((n) => typeof n === 'number' && n >= 0)
+  [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every(isMs)
 
 /**
  * Creating the session, with the upload's retry policy and signal. An abort does not cancel the

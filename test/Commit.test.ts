@@ -241,9 +241,9 @@ Commit('should end with Aborted when aborted during the status check after a 500
  * A client whose first `stalls` commit answers keep their status and headers but send only half their
  * body, then nothing: until the request's signal fires (a connection gone quiet mid-body), as a
  * runtime's `fetch` then errors the body stream, or for ever (`deaf`: a fetch of the caller's that
- * leaves the body open after an abort).
+ * leaves the body open after an abort; `'late'`: one that also answers only once the signal has fired).
  */
-const stallingCommits = (box: TestBox, stalls: number, deaf = false) => {
+const stallingCommits = (box: TestBox, stalls: number, deaf: boolean | 'late' = false) => {
   let left = stalls
   return client({
     token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
@@ -252,6 +252,7 @@ const stallingCommits = (box: TestBox, stalls: number, deaf = false) => {
       if (!isCommit(init?.method ?? 'GET', String(input)) || left-- <= 0) return response
       const text = await response.text()
       const signal = init?.signal
+      if (deaf === 'late') await new Promise((resolve) => (signal?.aborted === true ? resolve(undefined) : signal?.addEventListener('abort', resolve, { once: true })))
       const body = new ReadableStream<Uint8Array>({
         start: (controller) => {
           controller.enqueue(new TextEncoder().encode(text.slice(0, text.length >> 1)))
@@ -263,8 +264,9 @@ const stallingCommits = (box: TestBox, stalls: number, deaf = false) => {
   })
 }
 
-for (const deaf of [false, true]) {
-  const by = deaf ? ', from a fetch that leaves the body open after the signal' : ''
+for (const deaf of [false, true, 'late'] as const) {
+  const by = deaf === 'late' ? ', from a fetch that answers only after the signal, and leaves the body open'
+    : deaf ? ', from a fetch that leaves the body open after the signal' : ''
   // Also an error's body (a 500 here), read for its code.
   for (const faults of [{}, { commitFaults: ['error_before' as const] }]) {
     const answer = faults.commitFaults ? 'a 500 answer' : 'an answer'

@@ -543,11 +543,11 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 0 } },
     { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: '5' as unknown as number } },
     // NaN (`Number(process.env.X)` unset) would be no deadline, and no wait either.
-    { commitDeadlineMs: Number.NaN }, { commitDeadlineMs: -1 },
+    { commitDeadlineMs: Number.NaN }, { commitDeadlineMs: -1 }, { commitDeadlineMs: '300' as unknown as number }, { commitDeadlineMs: 300n as unknown as number },
   ]
   for (const options of table) {
     const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
-    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(options))
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(options, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
   }
   assert.is(box.sent.length, 0)
 }))

@@ -155,7 +155,6 @@ Remote.before(async () => {
 })
 Remote.before.each(() => { records = [] })
 
-/** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C (or `signal`) once `parts` are stored. */
 /** Ctrl-C, then Ctrl-C again each time stderr shows the next of `cues`; the run's end. */
 const ctrlCs = async (upload: Running, cues: ReadonlyArray<string>) => {
   upload.child.kill('SIGINT')
@@ -166,6 +165,7 @@ const ctrlCs = async (upload: Running, cues: ReadonlyArray<string>) => {
   return upload.done
 }
 
+/** Writes a 16-part file and starts uploading it, one part at a time; sends Ctrl-C (or `signal`) once `parts` are stored. */
 const interrupted = async (name: string, parts: number, seed: number, signal: NodeJS.Signals = 'SIGINT') => {
   const path = join(dir.path, name)
   const sha1 = await writeFileOf(path, 4 * 1024 * 1024, seed)
