@@ -134,17 +134,28 @@ const send = async (
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
+  // Whether the state file names this run's session (the state resumed from, or the early write), known
+  // without reading it: a third Ctrl-C cannot wait.
+  let stateHeld = prior !== undefined
   // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be left.
-  const leaving = (): void => void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${keep ? ' (one left on the server expires on its own; a state file written for it still names it, for --resume)' : ''}`)
+  const leaving = (): void => void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${
+    keep ? ` (one left on the server expires on its own${stateHeld ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, stateHeld ? statePath : undefined)
   const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
   // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
   let early: Promise<E.Either<State.StateError, void>> | undefined
   const written = async (): Promise<boolean> => early !== undefined && E.isRight(await early)
+  // The state of a kept session: written now, or, where that fails, one that names it already (the state
+  // resumed from, or the early write), which a --resume finds as well.
+  const keepState = async (kept: Session): Promise<E.Either<State.StateError, void>> => {
+    const saved = await save(command, info, statePath, endpoint, kept, prior)
+    return E.isLeft(saved) && await State.holding(statePath, kept.id) ? E.right(undefined) : saved
+  }
   const writeEarly = (s: Session): void => {
     early = save(command, info, statePath, endpoint, s, prior).then((saved) => {
       if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
+      else stateHeld = true
       return saved
     })
   }
@@ -199,11 +210,13 @@ const send = async (
       }
       // Committed: from here a Ctrl-C stops only the checks, and there is no session to keep or abort.
       ctrlC.dispose()
-      const settling = interrupts(say, false, "the check of the earlier upload's state")
+      // The file is committed: a third Ctrl-C in what follows still says so, in the one result --json promises.
+      const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
+      const settling = interrupts(say, false, "the check of the earlier upload's state", undefined, leavingCommitted)
       await settleEarlier(settling.signal).finally(settling.dispose)
       const late = settling.count() >= 1 ? settling : ctrlC
       const stopped = late.count() >= 1 && endpoint.apiUrl !== undefined
-      const checking = interrupts(say, false, 'the download check')
+      const checking = interrupts(say, false, 'the download check', undefined, leavingCommitted)
       try {
         return stopped
           ? failure(command)(late.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
@@ -228,7 +241,7 @@ const send = async (
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
       // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
       await early
-      const saved = await save(command, info, statePath, endpoint, kept, prior)
+      const saved = await keepState(kept)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
@@ -264,7 +277,7 @@ const send = async (
       const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')
       if (isRetryable(error) || refused || atCommit) {
         await early
-        const saved = await save(command, info, statePath, endpoint, kept, prior)
+        const saved = await keepState(kept)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)
       }
       const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()

@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { openSync, readFileSync } from 'node:fs'
+import { existsSync, openSync, readFileSync } from 'node:fs'
 import { access, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -365,6 +365,25 @@ Remote('should exit at once on a third Ctrl-C, with the one JSON object --json p
     const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string }
     assert.equal([result.ok, result.exitCode], [false, 130])
     assert.match(result.message, 'interrupted three times: exited at once')
+  } finally {
+    await slow.close()
+  }
+})
+
+Remote('should name the state file in the third Ctrl-C\'s JSON when it holds the session', async () => {
+  const slow = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 2000 } })
+  try {
+    const path = join(dir.path, 'thrice-state.bin')
+    const statePath = join(dir.path, '.box-upload-state.thrice-state.bin.json')
+    await writeFileOf(path, 1024 * 1024, 62)
+    const upload = start([path, '--upload-url', slow.url, '--token', TOKEN, '--json', ...small])
+    // Written as soon as the session exists; its DELETE then takes 2 s, in which the third Ctrl-C comes.
+    await until(() => existsSync(statePath), 15_000)
+    const ran = await ctrlCs(upload, ['Interrupted', 'Aborting the upload session'])
+    assert.is(ran.code, 130, ran.stderr)
+    const result = JSON.parse(ran.stdout) as { ok: boolean; message: string; state?: string }
+    assert.equal([result.ok, result.state], [false, statePath])
+    assert.match(result.message, `${statePath} names it, for --resume`)
   } finally {
     await slow.close()
   }
