@@ -4,7 +4,7 @@
  * kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { realpathSync } from 'node:fs'
+import { realpathSync, rmSync } from 'node:fs'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -135,16 +135,30 @@ export const write = (path: string) => (state: State): TE.TaskEither<StateError,
   const temp = join(dirname(path), `.box-upload-state.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   return TE.tryCatch(
     async () => {
-      await writeFile(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })
-      // A rename refused (the path is a directory, say) must not leave the temp file, with the session, behind.
-      await rename(temp, path).catch(async (error: unknown) => {
-        await rm(temp, { force: true })
-        throw error
-      })
+      writing.add(temp)
+      try {
+        await writeFile(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })
+        // A rename refused (the path is a directory, say) must not leave the temp file, with the session, behind.
+        await rename(temp, path).catch(async (error: unknown) => {
+          await rm(temp, { force: true })
+          throw error
+        })
+      } finally {
+        writing.delete(temp)
+      }
     },
     (cause) => stateError(`cannot write the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`),
   )
 }
+
+/**
+ * Temp files being written: an exit in the middle (a third Ctrl-C exits at once) removes them, rather than
+ * leaving a session's state behind under a name no --resume reads.
+ */
+const writing = new Set<string>()
+process.once('exit', () => {
+  for (const temp of writing) rmSync(temp, { force: true })
+})
 
 /** Deletes the state file; a missing file is fine. */
 export const remove = (path: string): TE.TaskEither<StateError, void> =>

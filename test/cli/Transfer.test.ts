@@ -384,6 +384,8 @@ Remote('should name the state file in the third Ctrl-C\'s JSON when it holds the
     const result = JSON.parse(ran.stdout) as { ok: boolean; message: string; state?: string }
     assert.equal([result.ok, result.state], [false, statePath])
     assert.match(result.message, `${statePath} names it, for --resume`)
+    // The exit may come while the state is written again (the first Ctrl-C writes it): its temp file goes too.
+    assert.not.ok((await readdir(dir.path)).some((name) => name.endsWith('.tmp')), 'no temp file left')
   } finally {
     await slow.close()
   }
