@@ -32,9 +32,10 @@ export interface ResumeInput {
 /**
  * Finishes an upload from its session. Fails with `DigestMismatch` when a part Box holds differs
  * from the source's bytes at that place. A failure once the parts are listed deletes the session
- * unless `keepSessionOnError`, as `upload` does, or the session was given by id (then it is always
- * kept, and carried in the error); when they cannot be listed, the session is left as it was (and
- * carried in the error with `keepSessionOnError`).
+ * unless `keepSessionOnError`, as `upload` does (the error then carries it), or the session was given
+ * by id: then it is always kept, and never carried (made with the caller's size, a resume from it
+ * could fail again): resume by the id again. When the parts cannot be listed, the session is left as
+ * it was (and carried in the error with `keepSessionOnError`, unless given by id).
  * @example
  * resume(box)({ session: JSON.parse(localStorage.getItem('upload')!), source: file.stream() }, { onProgress })
  */

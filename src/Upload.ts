@@ -40,7 +40,7 @@ export interface UploadOptions {
   readonly onSession?: ((session: Session) => void) | undefined
   /** File attributes sent with the commit, e.g. `{ content_modified_at, description }`. */
   readonly attributes?: CommitAttributes | undefined
-  /** Keep the session on failure (the error then carries it, for `resume`) instead of deleting it. */
+  /** Keep the session on failure (the error then carries it, for `resume`) instead of deleting it; a `resume` by id always keeps it, and carries none. */
   readonly keepSessionOnError?: boolean | undefined
   /** How every request is retried (default `defaultRetryPolicy`). */
   readonly retry?: RetryPolicy | undefined
@@ -66,7 +66,7 @@ export interface UploadVersionInput {
   readonly ifMatch?: string | null | undefined
 }
 
-/** An upload's error; with `keepSessionOnError`, it carries the session to resume. */
+/** An upload's error; with `keepSessionOnError`, it carries the session to resume (not for a `resume` by id: see there). */
 export type UploadFailure = UploadError & { readonly session?: Session }
 
 /** Default number of parts in flight. */

@@ -140,6 +140,24 @@ Resume('should keep a session resumed by id when the source has another length t
   assert.is(await sessionStatus(box, session.id), 404)
 }))
 
+// Without keepSessionOnError too: a failure, or an abort, of a resume by id sends no DELETE.
+Resume('should keep a session resumed by id without keepSessionOnError, on a failure and on an abort, then finish it', withBox(failingLastPart, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const before = box.sent.length
+  const failed = await resume(box.client)({ session: session.id, fileSize: fileSize + 50, source: sourceOf(bytes) }, { retry: fastRetry })()
+  assert.ok(E.isLeft(failed) && !('session' in failed.left), JSON.stringify(failed))
+  // Aborted once the parts are listed, while the source is read again.
+  const controller = new AbortController()
+  const source = sourceOf(bytes, { onPull: (offset) => { if (offset > 5000) controller.abort(new Error('stopped by the test')) } })
+  const aborted = await resume(box.client)({ session: session.id, fileSize, source }, { retry: fastRetry, signal: controller.signal })()
+  assert.ok(E.isLeft(aborted) && aborted.left._tag === 'Aborted', JSON.stringify(aborted))
+  assert.ok(!box.sent.slice(before).some((r) => r.method === 'DELETE'), 'no DELETE')
+  assert.is(await sessionStatus(box, session.id), 200)
+  const done = await resume(box.client)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
+  assert.ok(E.isRight(done), JSON.stringify(done))
+  if (E.isRight(done)) sameBytes(await download(box, done.right.id), bytes)
+}))
+
 Resume('should go on with the session of a 409 session_conflict: the error carries it, resume by its id commits the file', withBox({ ...failingPart4, faults: { ...failingPart4.faults, sessionConflict: true } }, async (box) => {
   const fileName = uniqueName('conflict')
   const { session, bytes } = await interrupted(box, 1, fileName)

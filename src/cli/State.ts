@@ -4,8 +4,8 @@
  * kept (Ctrl-C, SIGTERM, a failure worth resuming). Never the token.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { realpathSync, rmSync } from 'node:fs'
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -128,37 +128,25 @@ export const read = (path: string): TE.TaskEither<StateError, State> => {
   )
 }
 
-/** Writes the state file atomically (temp file + rename), readable by the owner only. */
-export const write = (path: string) => (state: State): TE.TaskEither<StateError, void> => {
+/**
+ * Writes the state file atomically (temp file + rename), readable by the owner only. Synchronously: a
+ * state is ~1 KB, and no exit (a third Ctrl-C exits at once) can then come between the two steps and
+ * leave the temp file, with the session's state, beside the file under a name no --resume reads.
+ */
+export const write = (path: string) => (state: State): TE.TaskEither<StateError, void> => async () => {
   // Named apart from the state file, so that a long one still leaves room for it (NAME_MAX), and
   // at random: processes with the same pid (each one the first of its container) may share a directory.
   const temp = join(dirname(path), `.box-upload-state.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  return TE.tryCatch(
-    async () => {
-      writing.add(temp)
-      try {
-        await writeFile(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })
-        // A rename refused (the path is a directory, say) must not leave the temp file, with the session, behind.
-        await rename(temp, path).catch(async (error: unknown) => {
-          await rm(temp, { force: true })
-          throw error
-        })
-      } finally {
-        writing.delete(temp)
-      }
-    },
-    (cause) => stateError(`cannot write the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`),
-  )
+  try {
+    writeFileSync(temp, JSON.stringify(State.encode(state), null, 2) + '\n', { mode: 0o600 })
+    renameSync(temp, path)
+    return E.right(undefined)
+  } catch (cause) {
+    // A write cut short (a full disk) or a rename refused (the path is a directory, say) leaves no temp file either.
+    rmSync(temp, { force: true })
+    return E.left(stateError(`cannot write the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`))
+  }
 }
-
-/**
- * Temp files being written: an exit in the middle (a third Ctrl-C exits at once) removes them, rather than
- * leaving a session's state behind under a name no --resume reads.
- */
-const writing = new Set<string>()
-process.once('exit', () => {
-  for (const temp of writing) rmSync(temp, { force: true })
-})
 
 /** Deletes the state file; a missing file is fine. */
 export const remove = (path: string): TE.TaskEither<StateError, void> =>
@@ -174,3 +162,15 @@ export const removeIfHolding = async (path: string, id: string): Promise<boolean
 /** Whether the state file at `path` holds session `id` (what another run wrote there since does not). */
 export const holding = (path: string, id: string): Promise<boolean> =>
   read(path)().then((state) => E.isRight(state) && state.right.session.id === id)
+
+/** `holding`, at once: for a third Ctrl-C, which exits without waiting. */
+export const holdingNow = (path: string, id: string): boolean => {
+  try {
+    const found = statSync(path)
+    if (!found.isFile() || found.size > maxStateBytes) return false
+    const state = decode(path)(readFileSync(path, 'utf8'))
+    return E.isRight(state) && state.right.session.id === id
+  } catch {
+    return false
+  }
+}

@@ -134,12 +134,13 @@ const send = async (
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
-  // Whether the state file names this run's session (the state resumed from, or the early write), known
-  // without reading it: a third Ctrl-C cannot wait.
-  let stateHeld = prior !== undefined
-  // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be left.
-  const leaving = (): void => void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${
-    keep ? ` (one left on the server expires on its own${stateHeld ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, stateHeld ? statePath : undefined)
+  // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be
+  // left, and the state file when it names the session as it exits (read at once: it cannot wait).
+  const leaving = (): void => {
+    const held = session !== undefined && State.holdingNow(statePath, session.id)
+    void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${
+      keep ? ` (one left on the server expires on its own${held ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, held ? statePath : undefined)
+  }
   const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
@@ -155,7 +156,6 @@ const send = async (
   const writeEarly = (s: Session): void => {
     early = save(command, info, statePath, endpoint, s, prior).then((saved) => {
       if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
-      else stateHeld = true
       return saved
     })
   }
@@ -183,6 +183,11 @@ const send = async (
     progress.finish()
 
     if (E.isRight(result)) {
+      // Committed: from here a Ctrl-C stops only the checks, and there is no session to keep or abort (a third
+      // one, exiting at once, still says the file is committed, in the one result --json promises).
+      ctrlC.dispose()
+      const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
+      const settling = interrupts(say, false, "the check of the earlier upload's state", undefined, leavingCommitted)
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload of the file to the same folder and name (which Box compares without
       // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
@@ -208,11 +213,6 @@ const send = async (
           io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
         }
       }
-      // Committed: from here a Ctrl-C stops only the checks, and there is no session to keep or abort.
-      ctrlC.dispose()
-      // The file is committed: a third Ctrl-C in what follows still says so, in the one result --json promises.
-      const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
-      const settling = interrupts(say, false, "the check of the earlier upload's state", undefined, leavingCommitted)
       await settleEarlier(settling.signal).finally(settling.dispose)
       const late = settling.count() >= 1 ? settling : ctrlC
       const stopped = late.count() >= 1 && endpoint.apiUrl !== undefined

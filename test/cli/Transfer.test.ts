@@ -371,7 +371,18 @@ Remote('should exit at once on a third Ctrl-C, with the one JSON object --json p
 })
 
 Remote('should name the state file in the third Ctrl-C\'s JSON when it holds the session', async () => {
-  const slow = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 2000 } })
+  let created = 0
+  const slow = await startEmulator({
+    tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 2000 },
+    onRequest: (r) => { if (r.method === 'POST' && r.status === 201 && r.path.endsWith('/upload_sessions')) created += 1 },
+  })
+  const sessionIn = (statePath: string): string | undefined => {
+    try {
+      return (JSON.parse(readFileSync(statePath, 'utf8')) as { session: { id: string } }).session.id
+    } catch {
+      return undefined
+    }
+  }
   try {
     const path = join(dir.path, 'thrice-state.bin')
     const statePath = join(dir.path, '.box-upload-state.thrice-state.bin.json')
@@ -384,8 +395,18 @@ Remote('should name the state file in the third Ctrl-C\'s JSON when it holds the
     const result = JSON.parse(ran.stdout) as { ok: boolean; message: string; state?: string }
     assert.equal([result.ok, result.state], [false, statePath])
     assert.match(result.message, `${statePath} names it, for --resume`)
-    // The exit may come while the state is written again (the first Ctrl-C writes it): its temp file goes too.
     assert.not.ok((await readdir(dir.path)).some((name) => name.endsWith('.tmp')), 'no temp file left')
+    // A new upload of the file leaves that state alone until its first Ctrl-C writes its own session there,
+    // which the third one then names (as the state file holds it when it exits).
+    const first = sessionIn(statePath)
+    const again = start([path, '--upload-url', slow.url, '--token', TOKEN, '--json', ...small])
+    await until(() => created === 2, 15_000)
+    again.child.kill('SIGINT')
+    await until(() => sessionIn(statePath) !== first, 15_000)
+    const rerun = await ctrlCs(again, ['Aborting the upload session'])
+    assert.is(rerun.code, 130, rerun.stderr)
+    const rerunResult = JSON.parse(rerun.stdout) as { state?: string }
+    assert.is(rerunResult.state, statePath, rerun.stdout)
   } finally {
     await slow.close()
   }
