@@ -142,8 +142,13 @@ export const write = (path: string) => (state: State): TE.TaskEither<StateError,
     renameSync(temp, path)
     return E.right(undefined)
   } catch (cause) {
-    // A write cut short (a full disk) or a rename refused (the path is a directory, say) leaves no temp file either.
-    rmSync(temp, { force: true })
+    // A write cut short (a full disk) or a rename refused (the path is a directory, say) leaves no temp file
+    // either. Where the directory cannot even be looked into (ENOTDIR, EACCES), there is none to remove.
+    try {
+      rmSync(temp, { force: true })
+    } catch {
+      // Nothing was written there.
+    }
     return E.left(stateError(`cannot write the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`))
   }
 }

@@ -134,9 +134,12 @@ const send = async (
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
+  // Set once a second Ctrl-C's DELETE is answered: its state file is on its way out, nothing left to name.
+  let abortedAlready = false
   // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be
   // left, and the state file when it names the session as it exits (read at once: it cannot wait).
   const leaving = (): void => {
+    if (abortedAlready) return void fail(INTERRUPTED, 'interrupted three times: exited at once; the upload session was aborted (or gone already), nothing to resume')
     const held = session !== undefined && State.holdingNow(statePath, session.id)
     void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${
       keep ? ` (one left on the server expires on its own${held ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, held ? statePath : undefined)
@@ -187,7 +190,7 @@ const send = async (
       // one, exiting at once, still says the file is committed, in the one result --json promises).
       ctrlC.dispose()
       const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
-      const settling = interrupts(say, false, "the check of the earlier upload's state", undefined, leavingCommitted)
+      const settling = interrupts(say, false, earlier === undefined ? 'the clean-up after the commit' : "the check of the earlier upload's state", undefined, leavingCommitted)
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload of the file to the same folder and name (which Box compares without
       // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
@@ -247,6 +250,7 @@ const send = async (
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
       const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       const lookFor = `look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
+      abortedAlready = E.isRight(aborted) || gone(aborted.left)
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
       if (E.isLeft(aborted) && !gone(aborted.left)) {
         return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)

@@ -1251,11 +1251,15 @@ Kept("should remove the state file only while it holds its own session: an uploa
 Kept('should say at once when the state file cannot be written, and still upload', () => alone({}, async (own, _seen, folder) => {
   const path = join(folder, 'nowhere.bin')
   await writeFileOf(path, 600 * 1024, 66)
-  const state = join(folder, 'missing-dir', 'state.json')
-  const ran = await run([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--state', state, ...small])
-  assert.is(ran.code, 0, ran.stderr)
-  assert.match(ran.stderr, `note: cannot write the state file ${state}`)
-  assert.match(ran.stderr, 'if this upload is killed it cannot be resumed (give --state a writable path)')
+  // A directory that is missing, and one that is a file (where even the temp file's removal fails: ENOTDIR).
+  await writeFile(join(folder, 'a-file'), 'x')
+  for (const [state, name] of [[join(folder, 'missing-dir', 'state.json'), 'one.bin'], [join(folder, 'a-file', 'state.json'), 'two.bin']] as const) {
+    const ran = await run([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--state', state, '--name', name, '--json', ...small])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr, `note: cannot write the state file ${state}`)
+    assert.match(ran.stderr, 'if this upload is killed it cannot be resumed (give --state a writable path)')
+    assert.is((JSON.parse(ran.stdout) as { ok: boolean }).ok, true)
+  }
 }))
 
 Embedded.run()
