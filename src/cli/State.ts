@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -112,21 +112,27 @@ const firstProblem = (errors: t.Errors): string => {
   return first?.value === undefined ? `${at} is missing` : `${at} is not valid (${String(JSON.stringify(first.value)).slice(0, 60)})`
 }
 
-/** Reads and decodes the state file at `path`. */
-export const read = (path: string): TE.TaskEither<StateError, State> => {
+/**
+ * Reads and decodes the state file at `path`, at once: a state is ~1 KB, and a third Ctrl-C, which exits
+ * without waiting, reads it too (`holdingNow`).
+ */
+export const readNow = (path: string): E.Either<StateError, State> => {
   const unreadable = (cause: unknown): StateError => (cause as { code?: string }).code === 'ENOENT'
     ? stateError(`nothing to resume: no state file ${path} (an upload to Box or a server keeps one while its session is open, and after an interruption)`)
     : stateError(`cannot read the state file ${path}: ${(cause as { code?: string }).code ?? String(cause)}`)
   return pipe(
-    TE.tryCatch(() => stat(path), unreadable),
-    TE.filterOrElse(
+    E.tryCatch(() => statSync(path), unreadable),
+    E.filterOrElse(
       (found) => found.isFile() && found.size <= maxStateBytes,
       (found) => stateError(`${path} is not a box-upload state file (${found.isFile() ? `${found.size} bytes` : 'not a regular file'})`),
     ),
-    TE.flatMap(() => TE.tryCatch(() => readFile(path, 'utf8'), unreadable)),
-    TE.flatMap((text) => TE.fromEither(decode(path)(text))),
+    E.flatMap(() => E.tryCatch(() => readFileSync(path, 'utf8'), unreadable)),
+    E.flatMap(decode(path)),
   )
 }
+
+/** `readNow` as a task. */
+export const read = (path: string): TE.TaskEither<StateError, State> => async () => readNow(path)
 
 /**
  * Writes the state file atomically (temp file + rename), readable by the owner only. Synchronously: a
@@ -164,18 +170,9 @@ export const remove = (path: string): TE.TaskEither<StateError, void> =>
 export const removeIfHolding = async (path: string, id: string): Promise<boolean> =>
   await holding(path, id) && E.isRight(await remove(path)())
 
-/** Whether the state file at `path` holds session `id` (what another run wrote there since does not). */
-export const holding = (path: string, id: string): Promise<boolean> =>
-  read(path)().then((state) => E.isRight(state) && state.right.session.id === id)
+/** Whether the state file at `path` holds session `id` (what another run wrote there since does not), read at once. */
+export const holdingNow = (path: string, id: string): boolean =>
+  pipe(readNow(path), E.exists((state) => state.session.id === id))
 
-/** `holding`, at once: for a third Ctrl-C, which exits without waiting. */
-export const holdingNow = (path: string, id: string): boolean => {
-  try {
-    const found = statSync(path)
-    if (!found.isFile() || found.size > maxStateBytes) return false
-    const state = decode(path)(readFileSync(path, 'utf8'))
-    return E.isRight(state) && state.right.session.id === id
-  } catch {
-    return false
-  }
-}
+/** `holdingNow` as a promise. */
+export const holding = async (path: string, id: string): Promise<boolean> => holdingNow(path, id)

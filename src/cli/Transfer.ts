@@ -13,7 +13,7 @@ import { resume } from '../Resume.ts'
 import { type Session, abortSession, getSession, revive } from '../Session.ts'
 import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
-import { isRetryable } from '../UploadError.ts'
+import { type UploadError, isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
@@ -250,9 +250,9 @@ const send = async (
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
       const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
       const lookFor = `look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
-      abortedAlready = E.isRight(aborted) || gone(aborted.left)
+      abortedAlready = ended(aborted)
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
-      if (E.isLeft(aborted) && !gone(aborted.left)) {
+      if (E.isLeft(aborted) && !abortedAlready) {
         return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)
       }
       // The earlier interrupted upload's state, which this one's took the place of, is its way back again
@@ -288,13 +288,11 @@ const send = async (
       const ownState = prior !== undefined || await written()
       // Only this upload's own state goes, and only with its session: a new upload's failure leaves an
       // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
-      if (E.isRight(aborted) || gone(aborted.left)) {
-        if (ownState) await State.removeIfHolding(statePath, kept.id)
-      } else {
+      if (E.isLeft(aborted) && !ended(aborted)) {
         stateKept = ownState
         unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where)}): ` +
           (ownState ? `${statePath} keeps it, for a --resume once that is mended; else it expires on its own at ${kept.expiresAt}.` : `it expires on its own at ${kept.expiresAt}.`)
-      }
+      } else if (ownState) await State.removeIfHolding(statePath, kept.id)
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
     const goneNote = prior !== undefined && !stateKept && error._tag === 'HttpError' && error.status === 404
@@ -461,8 +459,9 @@ const sessionsBase = (session: Endpoints): string | undefined => {
   }
 }
 
-/** Whether an abort's error says the session is gone already (committed, aborted or expired): nothing left to keep. */
-const gone = (error: UploadFailure): boolean => error._tag === 'HttpError' && (error.status === 404 || error.status === 410)
+/** Whether an abort ended the session: deleted, or gone already (committed, aborted or expired: 404, 410), nothing left to keep. */
+const ended = (aborted: E.Either<UploadError, void>): boolean =>
+  E.isRight(aborted) || (aborted.left._tag === 'HttpError' && (aborted.left.status === 404 || aborted.left.status === 410))
 
 const sameOrigin = (a: string, b: string): boolean => {
   try {
