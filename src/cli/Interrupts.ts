@@ -57,15 +57,17 @@ export const COMMIT_GRACE_MS = 5000
  * the session is kept on the first one (asked when it comes: while it is being created, it is kept only if
  * it comes); `task` is what they stop (default the upload); `committing` tells whether every part is
  * uploaded (the commit is on its way); `leaving` reports the run's end on a third one, just before the exit.
+ * `after` is the handler this one takes over from (the upload's, once its commit went through in the grace
+ * a first Ctrl-C gave it): its count goes on here, so the third Ctrl-C of the run still exits at once.
  */
 export const interrupts = (
   say: (text: string) => void, keeping: Keeping | (() => Keeping), task = 'the upload', committing = (): boolean => false,
-  leaving = (): void => undefined,
+  leaving = (): void => undefined, after?: Pick<Interrupts, 'count' | 'stoppedBy'>,
 ): Interrupts => {
   const kept = typeof keeping === 'function' ? keeping : () => keeping
   const controller = new AbortController()
-  let count = 0
-  let first: StopSignal | undefined
+  let count = after?.count() ?? 0
+  let first: StopSignal | undefined = after?.stoppedBy()
   let onSecond: (() => void) | undefined
   let grace: ReturnType<typeof setTimeout> | undefined
   const abort = (): void => {

@@ -190,7 +190,7 @@ const send = async (
       // one, exiting at once, still says the file is committed, in the one result --json promises).
       ctrlC.dispose()
       const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
-      const settling = interrupts(say, false, earlier === undefined ? 'the clean-up after the commit' : "the check of the earlier upload's state", undefined, leavingCommitted)
+      const settling = interrupts(say, false, earlier === undefined ? 'the clean-up after the commit' : "the check of the earlier upload's state", undefined, leavingCommitted, ctrlC)
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload of the file to the same folder and name (which Box compares without
       // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
@@ -217,12 +217,12 @@ const send = async (
         }
       }
       await settleEarlier(settling.signal).finally(settling.dispose)
-      const late = settling.count() >= 1 ? settling : ctrlC
-      const stopped = late.count() >= 1 && endpoint.apiUrl !== undefined
-      const checking = interrupts(say, false, 'the download check', undefined, leavingCommitted)
+      // Each handler goes on with the count of the one before it: a Ctrl-C during the commit's grace counts here too.
+      const stopped = settling.count() >= 1 && endpoint.apiUrl !== undefined
+      const checking = interrupts(say, false, 'the download check', undefined, leavingCommitted, settling)
       try {
         return stopped
-          ? failure(command)(late.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
+          ? failure(command)(settling.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
           : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, checking)
       } finally {
         checking.dispose()

@@ -81,4 +81,28 @@ Interrupts('should stop at once when no commit is under way', async () => {
   assert.equal(JSON.parse(out), { aborted: true, reason: 'Error: interrupted (Ctrl-C)' })
 })
 
+Interrupts('should go on counting from the handler it takes over from: after a Ctrl-C in the commit\'s grace, the third of the run exits at once', async () => {
+  const run = child(`
+    const upload = interrupts(() => undefined, true, 'the upload', () => true)
+    process.kill(process.pid, 'SIGINT')
+    await pause(50)
+    // The commit went through within the grace: the next stage takes over.
+    upload.dispose()
+    const check = interrupts(() => undefined, false, 'the download check', undefined, () => console.log('left'), upload)
+    const carried = { count: check.count(), aborted: check.signal.aborted, exitCode: check.exitCode() }
+    process.kill(process.pid, 'SIGINT')
+    await pause(50)
+    console.log(JSON.stringify({ carried, second: { count: check.count(), aborted: check.signal.aborted } }))
+    process.kill(process.pid, 'SIGINT')
+    await pause(1000)
+    console.log('still running')
+  `)
+  const failed = await run.then(() => undefined, (error: unknown) => String(error))
+  assert.ok(failed !== undefined, 'the third Ctrl-C exits')
+  assert.match(failed, 'exited with code 130')
+  const out = failed.slice(failed.indexOf('stdout: ') + 8).trim().split('\n')
+  assert.equal(JSON.parse(out[0] ?? ''), { carried: { count: 1, aborted: false, exitCode: 130 }, second: { count: 2, aborted: true } })
+  assert.equal(out.slice(1), ['left'])
+})
+
 Interrupts.run()
