@@ -5,7 +5,7 @@
  * compiled (a CSP without `wasm-unsafe-eval`).
  */
 import { createSHA1 } from 'hash-wasm'
-import { pureStream } from './pure.ts'
+import { pureHash } from './pure.ts'
 import { combine, subtleDigest, type Sha1, type Sha1Stream } from './Sha1.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -50,10 +50,7 @@ export const hashWasmStream = (): Sha1Stream =>
   whenReady(() =>
     createSHA1().then(
       (h): Incremental => h.init(),
-      (): Incremental => {
-        const p = pureStream()
-        return { update: p.update, digest: () => p.digestSync() }
-      },
+      (): Incremental => pureHash(),
     ),
   )
 

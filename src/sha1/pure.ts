@@ -8,8 +8,8 @@ import { combine, subtleDigest, type Sha1, type Sha1Stream } from './Sha1.ts'
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** An incremental SHA-1, synchronous, in plain TypeScript. */
-export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Array } => {
+/** An incremental SHA-1, synchronous, in plain TypeScript: `digest` gives the 20 bytes at once. */
+export const pureHash = (): { readonly update: (bytes: Uint8Array) => void; readonly digest: () => Uint8Array } => {
   const h = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0])
   const w = new Int32Array(80)
   const block = new Uint8Array(64)
@@ -42,7 +42,13 @@ export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Arr
     h.forEach((word, k) => outView.setInt32(k * 4, word))
     return out
   }
-  return { update, digestSync, digest: () => Promise.resolve().then(digestSync) }
+  return { update, digest: digestSync }
+}
+
+/** The same as a `Sha1Stream`, its digest also at once (`digestSync`). */
+export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Array } => {
+  const hash = pureHash()
+  return { update: hash.update, digestSync: hash.digest, digest: () => Promise.resolve().then(hash.digest) }
 }
 
 // `combine` calls marked pure: a bundle that does not use an implementation drops it.
@@ -62,9 +68,9 @@ export const subtlePure: Sha1 = /* @__PURE__ */ combine({ implementation: 'subtl
 // helpers
 
 const oneShot = (bytes: Uint8Array): Uint8Array => {
-  const s = pureStream()
-  s.update(bytes as Uint8Array<ArrayBuffer>)
-  return s.digestSync()
+  const hash = pureHash()
+  hash.update(bytes)
+  return hash.digest()
 }
 
 /** One 64-byte block at `at` into the state `h`. */
