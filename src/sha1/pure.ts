@@ -97,9 +97,10 @@ const compress = (h: Int32Array, w: Int32Array, bytes: Uint8Array, at: number): 
     b = a
     a = temp
   }
-  h[0] = (h[0]! + a) | 0
-  h[1] = (h[1]! + b) | 0
-  h[2] = (h[2]! + c) | 0
-  h[3] = (h[3]! + d) | 0
-  h[4] = (h[4]! + e) | 0
+  // An Int32Array keeps the sums modulo 2^32, as SHA-1 adds.
+  h[0]! += a
+  h[1]! += b
+  h[2]! += c
+  h[3]! += d
+  h[4]! += e
 }
