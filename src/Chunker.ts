@@ -7,7 +7,7 @@
  * would turn into 128 queued 8 MiB parts. Here a part is only cut when the reader has room for it.
  */
 import { partRange, slices } from './Cut.ts'
-import { contentRange, type Part, type PartRange } from './Part.ts'
+import { contentRange, type Part } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
 import { type UploadError, aborted, hashError, invalidInput, isUploadError, sizeMismatch } from './UploadError.ts'
 
@@ -140,15 +140,6 @@ const failed = (error: UploadError): Chunker<ArrayBufferLike> => {
   }
 }
 
-const makePart = (fileSize: number, range: PartRange, bytes: Uint8Array, sha1: Uint8Array, release: () => void): Part<ArrayBufferLike> => ({
-  ...range,
-  bytes,
-  sha1: toBase64(sha1),
-  sha1Hex: toHex(sha1),
-  contentRange: contentRange(fileSize)(range),
-  release,
-})
-
 /** The working chunker; options already validated. */
 const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, shared = false }: ChunkerOptions): Chunker<ArrayBufferLike> => {
   const sharing = shared ? sha1.shared : undefined
@@ -202,7 +193,14 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   const cutPart = (buffer: Uint8Array, size: number): void => {
     const partRange = range(index++)
     const hashed = hashing(() => file.part(size === buffer.length ? buffer : buffer.subarray(0, size)))
-      .then(({ bytes, sha1 }) => makePart(fileSize, partRange, bytes, sha1, releaser(bytes)))
+      .then(({ bytes, sha1 }): Part<ArrayBufferLike> => ({
+        ...partRange,
+        bytes,
+        sha1: toBase64(sha1),
+        sha1Hex: toHex(sha1),
+        contentRange: contentRange(fileSize)(partRange),
+        release: releaser(bytes),
+      }))
     hashed.catch(fail)
     last = hashed
     ahead.push(hashed)
