@@ -192,7 +192,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
 
   const cutPart = (buffer: Uint8Array, size: number): void => {
     const partRange = range(index++)
-    const hashed = hashing(() => file.part(size === buffer.length ? buffer : buffer.subarray(0, size)))
+    const hashed = hashing(() => file.part(buffer.subarray(0, size)))
       .then(({ bytes, sha1 }): Part<ArrayBufferLike> => ({
         ...partRange,
         bytes,
