@@ -113,7 +113,7 @@ const webBody = ({ body }: Response): ReadableStream<Uint8Array> | undefined =>
 /** `Retry-After` in milliseconds (seconds or an HTTP date; header names are case-insensitive), or undefined. */
 export const retryAfterMs = (headers: Headers, now: number = Date.now()): number | undefined => {
   const value = headers.get('retry-after')?.trim()
-  if (value === undefined || value === '') return undefined
+  if (!value) return undefined
   // Within what a timer can wait (~24.8 days), so the figure is finite (JSON has no Infinity) and slept as it says.
   if (/^\d+(\.\d+)?$/.test(value)) return timerMs(Math.round(Number(value) * 1000))
   // An HTTP date names its day and month; `Date.parse` alone would also take "-1" as a year.
