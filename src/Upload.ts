@@ -120,10 +120,9 @@ export const transfer =
     tell(options.onSession, session)
     return pipe(
       sendParts(client, options)(job),
-      TE.flatMap(({ parts, digest }) =>
+      TE.flatMap((sent) =>
         commit(client, session)({
-          parts,
-          digest,
+          ...sent,
           attributes: options.attributes,
           ifMatch: job.ifMatch,
           signal: options.signal,
