@@ -107,10 +107,7 @@ export const combine = (options: {
   file: () => {
     const whole = options.stream()
     return {
-      part: (bytes) => {
-        const sha1 = options.digest(bytes)
-        return Promise.all([sha1, whole.update(bytes)]).then(([sha1]) => ({ bytes, sha1 }))
-      },
+      part: (bytes) => Promise.all([options.digest(bytes), whole.update(bytes)]).then(([sha1]) => ({ bytes, sha1 })),
       digest: () => whole.digest(),
     }
   },
