@@ -10,7 +10,7 @@
  * asks for a longer wait (a `Retry-After` of a day, or a date far ahead) ends the retries at once
  * with its error, instead of an upload that sleeps silently for that long.
  */
-import { TaskEither as TE, pipe } from './fp.ts'
+import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import { type Client, refreshToken } from './Client.ts'
 import { type UploadError, isRetryable, networkError } from './UploadError.ts'
 import { abortedBy, sleep, timerMs } from './Sleep.ts'
@@ -154,10 +154,6 @@ export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetry
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** The error an attempt cancelled by its own timeout ends with. */
-const timedOut = (ms: number, error: UploadError): UploadError =>
-  error._tag === 'NetworkError' ? error : networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`))
-
 /**
  * Runs one attempt with a signal that fires `graceMs` after `signal` does, or after `ms`. A timeout
  * turns whatever the attempt ended with into a (retryable) network error; the caller's abort does not.
@@ -181,7 +177,10 @@ const withTimeout =
           }, timerMs(ms))
     try {
       const result = await attempt(controller.signal)()
-      return expired && result._tag === 'Left' && signal?.aborted !== true ? TE.left(timedOut(ms ?? 0, result.left))() : result
+      // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
+      return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && signal?.aborted !== true
+        ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
+        : result
     } finally {
       clearTimeout(timer)
       clearTimeout(grace)
