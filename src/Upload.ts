@@ -210,7 +210,7 @@ const partTask =
         ? TE.fromEither(matches(part)(already))
         : pipe(
             uploadPart(client, session, { signal, retry: options.retry })(part),
-            TE.tap((uploaded) => TE.fromIO(() => progress.add(uploaded.size))),
+            TE.tapIO((uploaded) => () => progress.add(uploaded.size)),
           )
     }
     return (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
