@@ -139,7 +139,8 @@ export const createVersionSession = (client: Client) =>
       TE.flatMap(() => open(client, input.fileSize, {
         method: 'POST',
         url: `${client.uploadUrl}/files/${encodeURIComponent(input.fileId)}/upload_sessions`,
-        json: { file_size: input.fileSize, ...(input.fileName === undefined ? {} : { file_name: input.fileName }) },
+        // Without a fileName, JSON leaves file_name out.
+        json: { file_size: input.fileSize, file_name: input.fileName },
         signal: input.signal,
       }, true)),
     )
