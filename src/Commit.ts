@@ -134,10 +134,10 @@ export const commit =
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** The commit body: parts in offset order (the original spec says they MUST be), and the attributes. */
+/** The commit body: parts in offset order (the original spec says they MUST be), and the attributes (left out of the JSON when undefined). */
 const body = (input: CommitInput): unknown => ({
   parts: [...input.parts].sort((a, b) => a.offset - b.offset),
-  ...(input.attributes === undefined ? {} : { attributes: input.attributes }),
+  attributes: input.attributes,
 })
 
 /** The 201's `Files` collection, reduced to its one file. */
