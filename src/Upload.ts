@@ -240,11 +240,11 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   if ((source as ReadableStream<Uint8Array> | null)?.locked !== false) return E.left(lockedSource)
   const { concurrency, retry, commitDeadlineMs = 0 } = options
   if (concurrency !== undefined && !PositiveInteger.is(concurrency)) {
-    return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${String(concurrency)}.`))
+    return E.left(invalidInput(`concurrency must be a whole number of parts from 1 up, got ${shown(concurrency)}.`))
   }
   // A deadline that is no number (NaN, as `Number(process.env.X)` unset gives; text) would be no deadline at all,
   // and no wait either: commits sent as fast as Box answers 202.
-  if (!isMs(commitDeadlineMs)) return E.left(invalidInput(`commitDeadlineMs must be ms from 0 up, got ${String(commitDeadlineMs)}.`))
+  if (!isMs(commitDeadlineMs)) return E.left(invalidInput(`commitDeadlineMs must be ms from 0 up, got ${shown(commitDeadlineMs)}.`))
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
@@ -258,6 +258,9 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   defaultSha1.shared?.warm?.()
   return E.right(undefined)
 }
+
+/** A wrong option's value with its type: text such as '300' (an environment variable) must not read as the number. */
+const shown = (value: unknown): string => `the ${typeof value} ${String(value)}`
 
 /** A time in ms: a number from 0 up, Infinity included (a wait past what a timer holds counts as that long). */
 const isMs = (n: unknown): boolean => typeof n === 'number' && n >= 0

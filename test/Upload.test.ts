@@ -550,6 +550,15 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
     assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(options, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
   }
   assert.is(box.sent.length, 0)
+  // The value is named with its type: text or a BigInt from a configuration must not read as the number it spells.
+  const named = async (options: UploadOptions) => {
+    const result = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, options)()
+    return E.isLeft(result) ? message(result.left) : 'accepted'
+  }
+  assert.match(await named({ commitDeadlineMs: '300' as unknown as number }), 'commitDeadlineMs must be ms from 0 up, got the string 300.')
+  assert.match(await named({ commitDeadlineMs: 300n as unknown as number }), 'got the bigint 300.')
+  assert.match(await named({ concurrency: '4' as unknown as number }), 'concurrency must be a whole number of parts from 1 up, got the string 4.')
+  assert.match(await named({ concurrency: Number.NaN }), 'got the number NaN.')
 }))
 
 // README: a wait or timeoutMs past what a timer holds counts as that long, Infinity too.
