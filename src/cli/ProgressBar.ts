@@ -73,13 +73,19 @@ const facts = (p: Shown): ReadonlyArray<string> => [
 
 /**
  * One terminal line of at most `width` columns: a bar, then the facts. The bar shrinks first
- * and disappears on narrow terminals; the percent stays while it fits (a wider line would wrap, and
- * every redraw would leave a line behind).
+ * and disappears on narrow terminals, then the facts from the last, whole (a number cut short would
+ * mislead); the percent stays while it fits (a wider line would wrap, and every redraw would leave a
+ * line behind).
  */
 export const bar = (width: number) => (p: Shown): string => {
-  const text = facts(p).join('  ')
+  const all = facts(p)
+  const text = all.join('  ')
   const room = width - text.length - 4
-  if (room < 10) return width >= 5 ? text.slice(0, width - 1) : [`${percent(p)}%`, `${percent(p)}`].find((short) => short.length <= width) ?? ''
+  if (room < 10) {
+    // The last column stays free, as on wider lines: a line that fills it makes some terminals wrap.
+    const fitting = all.map((_, n) => all.slice(0, n + 1).join('  ')).filter((line) => line.length < width).pop()
+    return fitting ?? [`${percent(p)}%`, `${percent(p)}`].find((short) => short.length <= width) ?? ''
+  }
   const cells = Math.min(40, room)
   const full = Math.floor((cells * percent(p)) / 100)
   return `[${'█'.repeat(full)}${'░'.repeat(cells - full)}]  ${text}`

@@ -87,6 +87,20 @@ Bar('should stay within a very narrow width, down to none, keeping the percent w
   for (const [width, bytes, text] of table) assert.is(bar(width)(at(bytes)), text, `width ${width}`)
 })
 
+Bar('should drop whole facts from the last on a narrow terminal, never cutting a number short', () => {
+  const p = at(33_554_432, { partsUploaded: 4 })
+  const table: ReadonlyArray<readonly [number, string]> = [
+    [66, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8'],
+    [54, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8'],
+    [53, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01'],
+    [42, ' 50%  33.6 MB/67.1 MB  50.0 MB/s'],
+    [30, ' 50%  33.6 MB/67.1 MB'],
+    [21, ' 50%'],
+    [5, ' 50%'],
+  ]
+  for (const [width, text] of table) assert.is(bar(width)(p), text, `width ${width}`)
+})
+
 Bar('should fill the bar in proportion', () => {
   const full = (p: Shown) => [...bar(100)(p)].filter((c) => c === '█').length
   assert.is(full(at(0)), 0)
