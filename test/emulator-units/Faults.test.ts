@@ -30,6 +30,24 @@ Plan('should draw the same random faults for the same seed', () => {
   assert.ok(faults.every((f) => f === 'rate_limit' || f === 'error_after'))
 })
 
+// Options.ts: scripted faults are "applied before random ones", also when random faults are on.
+Plan('should let a scripted fault win over a random one', () => {
+  const p = plan({ probability: 1, kinds: ['slow'], script: [{ part: 0, fault: 'rate_limit' }] })
+  assert.equal([p(0, 1), p(0, 2), p(1, 1)], ['rate_limit', 'slow', 'slow'])
+})
+
+// Faults.ts: the PRNG is drawn exactly twice per upload (whether, then which), hit or not.
+Plan('should draw the PRNG twice per upload: a hit, then the kind', () => {
+  const kinds = ['rate_limit', 'error_before', 'slow'] as const
+  const p = plan({ seed: 11, probability: 0.5, kinds })
+  const r = mulberry32(11)
+  for (let i = 0; i < 40; i++) {
+    const hit = r() < 0.5
+    const kind = kinds[Math.floor(r() * kinds.length)]
+    assert.is(p(i, 1), hit ? kind : undefined, `upload ${i}`)
+  }
+})
+
 Plan('should inject nothing by default or with probability 0', () => {
   assert.equal(Array.from({ length: 10 }, (_, i) => plan()(i, 1)), Array(10).fill(undefined))
 })

@@ -424,4 +424,33 @@ test('should name the stored part in context_info.stored_part when a commit entr
     assert.equal(assertBoxError(r, 400, 'invalid_parts').context_info.stored_part, parts[1])
   }))
 
+// The 202s of parts still processing are not taken from faults.commitAccepted: those come after.
+test('should give the commitAccepted 202s after those of processing parts, not count one as the other', async () => {
+  let now = Date.parse('2030-01-01T00:00:00Z')
+  await withEmulator({ ...SMALL, processingDelayMs: 60_000, clock: () => now, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (em) => {
+    const bytes = randomFile(2500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assert.is((await commit(s, bytes, parts)).status, 202, 'processing')
+    now += 60_000
+    assert.is((await commit(s, bytes, parts)).status, 202, 'commitAccepted')
+    assert.is((await commit(s, bytes, parts)).status, 201)
+  })
+})
+
+// TS-GEN deletes the session after its commit (§3.6); a retry of the commit that follows still gets the file.
+test('should keep a session committed when it is deleted after its commit: DELETE again 204, commit again 201', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    const c = await commit(s, bytes, parts)
+    assert.is(c.status, 201, c.text)
+    assert.is((await abort(s)).status, 204)
+    assert.is((await abort(s)).status, 204)
+    const again = await commit(s, bytes, parts)
+    assert.is(again.status, 201, again.text)
+    assert.is(again.json.entries[0].id, c.json.entries[0].id)
+  }))
+
 test.run()

@@ -1,7 +1,7 @@
 /** CORS: browser tests call the emulator from another origin (issue #2; runtimes.md). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { SMALL, call, commit, openSession, putPart, randomFile, withEmulator } from '../helpers/box.ts'
+import { SMALL, call, commit, openSession, putPart, randomFile, uploadAll, withEmulator } from '../helpers/box.ts'
 
 const ORIGIN = 'http://localhost:5173'
 
@@ -60,6 +60,28 @@ test('should allow the origin and expose Retry-After on answers, errors included
       const origin = r.headers.get('access-control-allow-origin')
       assert.ok(origin === '*' || origin === ORIGIN, `allow-origin on ${r.status}: ${origin}`)
       assert.ok(listed(r.headers.get('access-control-expose-headers')).includes('retry-after'), `exposes Retry-After on ${r.status}`)
+    }
+  }))
+
+// Cors.ts: requested headers are echoed, so a header the emulator does not list (a new X-Box-* one) passes too.
+test('should allow in a preflight any header it is asked for, beyond the ones it lists', () =>
+  withEmulator(SMALL, async (em) => {
+    const s = await openSession(em, 3000)
+    const headers = ['authorization', 'digest', 'x-box-new-telemetry']
+    assertAllowed(await preflight(s.session_endpoints.upload_part, 'PUT', headers.join(', ')), 'PUT', headers)
+  }))
+
+// A browser reads the ETag for If-Match only when it is exposed: the commit's 201 and GET /files/:id carry it.
+test('should send and expose ETag on the commit answer and on GET /files/:id', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(2000)
+    const s = await openSession(em, bytes.length)
+    const c = await commit(s, bytes, await uploadAll(s, bytes), { headers: { origin: ORIGIN } })
+    assert.is(c.status, 201, c.text)
+    const file = await call('GET', `${em.apiUrl}/files/${c.json.entries[0].id}`, { headers: { origin: ORIGIN } })
+    for (const r of [c, file]) {
+      assert.is(r.headers.get('etag'), `"${c.json.entries[0].etag}"`, `ETag on ${r.status}`)
+      assert.ok(listed(r.headers.get('access-control-expose-headers')).includes('etag'), `exposes ETag on ${r.status}`)
     }
   }))
 

@@ -111,4 +111,16 @@ test('should answer malformed paging parameters with 400', () =>
     }
   }))
 
+// Box's legacy swagger: total_count is "always the number of expected parts" (protocol §3.5), not the parts uploaded so far.
+test('should give total_count = total_parts while parts are still missing', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(3 * 1024 - 7)
+    const s = await openSession(em, bytes.length)
+    assert.is((await putPart(s, bytes, 1)).status, 200)
+    const r = await listParts(s)
+    assert.is(r.status, 200, r.text)
+    assert.is(r.json.entries.length, 1)
+    assert.is(r.json.total_count, s.total_parts)
+  }))
+
 test.run()

@@ -144,6 +144,15 @@ test('should refuse, when made, every option it cannot use, naming it, rather th
   })
 })
 
+// Validate.ts: "a value it cannot use ... throws", rather than being silently replaced (a NaN seed is seed 0 to mulberry32).
+test('should refuse a maxFileSize of 0 (from 1 up) and a seed that is not a finite number', () => {
+  assert.throws(() => emulator({ maxFileSize: 0 }), (e: unknown) => e instanceof TypeError && e.message.startsWith('maxFileSize must be '))
+  for (const seed of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => emulator({ faults: { seed } }), (e: unknown) => e instanceof TypeError && e.message.startsWith('faults.seed must be '), String(seed))
+  }
+  emulator({ maxFileSize: 1, faults: { seed: 0 } })
+})
+
 test('should answer a partSize function giving no whole size with a 500 that names it, and store no session', () => {
   let calls = 0
   // With sessionConflict, a session stored for the name would make the next creation a 409.
