@@ -349,13 +349,14 @@ test('should store only one of two concurrent uploads of the same part; the othe
 
 // The race above depends on timing; a slow first upload makes the second one surely arrive while it is in flight.
 test('should answer 409 conflict to a second upload of a part whose first upload is still in flight, and keep the first', () =>
-  withEmulator({ ...SMALL, faults: { slowMs: 300, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
+  withEmulator({ ...SMALL, faults: { slowMs: 1000, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
     const bytes = randomFile(2048)
     const s = await openSession(em, bytes.length)
     const first = putPart(s, bytes, 0)
     // Handled here too: a failed check below closes the emulator, which fails the first request.
     first.catch(() => undefined)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Well inside the first one's second of delay, with room for a loaded machine to have sent it.
+    await new Promise((resolve) => setTimeout(resolve, 250))
     assertBoxError(await putPart(s, bytes, 0), 409, 'conflict')
     const stored = await first
     assert.is(stored.status, 200, stored.text)
@@ -372,7 +373,7 @@ test('should refuse parts for a committed session with 404 not_found', () =>
   }))
 
 test('should not store a part whose session is aborted while its body is in flight', () =>
-  withEmulator({ ...SMALL, faults: { slowMs: 300, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
+  withEmulator({ ...SMALL, faults: { slowMs: 1000, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
     const bytes = randomFile(2048)
     const s = await openSession(em, bytes.length)
     const inFlight = putPart(s, bytes, 0)
