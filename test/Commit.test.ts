@@ -423,4 +423,15 @@ Commit('should take the file of a digest given with a line break (as `openssl dg
   assert.ok(E.isRight(result) && result.right.size === 3000, JSON.stringify(result))
 }))
 
+// Each 202 doubles the backoff's cap: with a base of 20 ms, about 7 commits in a second; with a cap
+// that never grows (20 ms), about as many as the server answers in that second (dozens).
+Commit('should double the backoff\'s cap with each 202 answered with Retry-After 0', withBox({ partSize: 1024, faults: { commitAccepted: 100_000, retryAfterSeconds: 0 } }, async (box) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const result = await within(4000, 'commit', commit(box.client, session)({ parts, digest, retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 10_000 }, deadlineMs: 1000 })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 202, JSON.stringify(result))
+  await recorded(box)
+  const sent = commitsSent(box).length
+  assert.ok(sent >= 2 && sent < 25, `${sent} commits in 1 s`)
+}))
+
 Commit.run()

@@ -263,4 +263,30 @@ Resume("should cancel its source when the session cannot be read or its parts li
   assert.is(await sessionStatus(box, session.id), 200)
 }))
 
+// By id, the session is built with the caller's file size: a failure never carries it, not even the listing's.
+Resume('should carry no session when the parts of a session resumed by id cannot be listed, even with keepSessionOnError', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const unlisted = client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: async (input, init) => (String(input).includes('/parts?') ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)),
+  })
+  const result = await resume(unlisted)({ session: session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry, keepSessionOnError: true })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError', JSON.stringify(result))
+  assert.is((result as E.Left<UploadFailure>).left.session, undefined)
+  assert.is(await sessionStatus(box, session.id), 200)
+}))
+
+// The listing is a request like any other: one network error is retried, not the end of the resume.
+Resume('should retry the listing of the parts after a network error', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  let refused = 0
+  const flaky = client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: async (input, init) => (String(input).includes('/parts?') && refused++ === 0 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)),
+  })
+  const result = await resume(flaky)({ session, source: sourceOf(bytes) }, { retry: fastRetry })()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
+}))
+
 Resume.run()

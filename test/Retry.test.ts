@@ -191,6 +191,14 @@ Sleep('should wait out a delay past 2^31 - 1 ms (setTimeout\'s range) as ~24.8 d
   }
 })
 
+// The 401's extra try is its own: a 500 after it still gets the policy's retries.
+Retry('should not count the try after a 401 against the retries', async () => {
+  const reauthorize: TE.TaskEither<UploadError, void> = async () => E.right(undefined)
+  const script = scripted([E.left(status(401)), E.left(status(500)), E.right('ok')])
+  assert.equal(await retry({ ...policy, retries: 1 }, { reauthorize })(script.attempt)(), E.right('ok'))
+  assert.is(script.calls(), 3)
+})
+
 Backoff.run()
 Retry.run()
 Sleep.run()

@@ -243,6 +243,23 @@ Upload('should read the answers of a fetch whose Responses have no web stream bo
   }
 }))
 
+// README: "Parts uploaded at once (default 4)". Counted at the client, as the requests go out.
+Upload('should upload 4 parts at once when no concurrency is given', withBox({ partSize: 1024, faults: { latencyMs: 20 } }, async (box) => {
+  let inFlight = 0
+  let most = 0
+  const counting = client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: async (input, init) => {
+      if (init?.method !== 'PUT') return fetch(input, init)
+      most = Math.max(most, ++inFlight)
+      try { return await fetch(input, init) } finally { inFlight-- }
+    },
+  })
+  const bytes = bytesOf(12 * 1024)
+  rightOf(await upload(counting)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: bytes.length }, { retry: fastRetry })())
+  assert.is(most, 4)
+}))
+
 const Version = suite('uploadVersion')
 
 Version('should upload new versions of a file, renamed or not, at several sizes and concurrencies', withBox({ partSize: 1024 }, async (box) => {

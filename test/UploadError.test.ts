@@ -36,6 +36,8 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   [httpError({ status: 404, method: 'GET', url: 'u', code: 'not_found' }), ['404', 'check the id']],
   [httpError({ status: 410, method: 'PUT', url: 'u', code: 'session_expired' }), ['session_expired', 'new upload']],
   [httpError({ status: 429, method: 'PUT', url: 'u', retryAfterMs: 3000 }), ['429', 'wait 3 s']],
+  // A wait of 1.5 s is said as 2 s, never shorter than Box asked.
+  [httpError({ status: 503, method: 'PUT', url: 'u', retryAfterMs: 1500 }), ['503', 'wait 2 s']],
   [httpError({ status: 502, method: 'PUT', url: 'u' }), ['Box answered 502 to PUT u.', 'retry later']],
   [httpError({ status: 400, method: 'POST', url: 'u', code: 'digest_mismatch' }), ['digest_mismatch', 'source changed']],
   [httpError({ status: 416, method: 'PUT', url: 'u', code: 'range_overlaps_existing_part' }), ['already uploaded', 'list']],
