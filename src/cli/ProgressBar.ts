@@ -82,8 +82,7 @@ export const bar = (width: number) => (p: Shown): string => {
   const text = all.join('  ')
   const room = width - text.length - 4
   if (room < 10) {
-    // The last column stays free, as on wider lines: a line that fills it makes some terminals wrap.
-    const fitting = all.map((_, n) => all.slice(0, n + 1).join('  ')).filter((line) => line.length < width).pop()
+    const fitting = all.map((_, n) => all.slice(0, n + 1).join('  ')).filter((line) => line.length <= width).pop()
     return fitting ?? [`${percent(p)}%`, `${percent(p)}`].find((short) => short.length <= width) ?? ''
   }
   const cells = Math.min(40, room)

@@ -88,11 +88,12 @@ Interrupts('should go on counting from the handler it takes over from: after a C
     await pause(50)
     // The commit went through within the grace: the next stage takes over.
     upload.dispose()
-    const check = interrupts(() => undefined, false, 'the download check', undefined, () => console.log('left'), upload)
+    const said = []
+    const check = interrupts((text) => said.push(text), false, 'the download check', undefined, () => console.log('left'), upload)
     const carried = { count: check.count(), aborted: check.signal.aborted, exitCode: check.exitCode() }
     process.kill(process.pid, 'SIGINT')
     await pause(50)
-    console.log(JSON.stringify({ carried, second: { count: check.count(), aborted: check.signal.aborted } }))
+    console.log(JSON.stringify({ carried, second: { count: check.count(), aborted: check.signal.aborted, said } }))
     process.kill(process.pid, 'SIGINT')
     await pause(1000)
     console.log('still running')
@@ -101,7 +102,7 @@ Interrupts('should go on counting from the handler it takes over from: after a C
   assert.ok(failed !== undefined, 'the third Ctrl-C exits')
   assert.match(failed, 'exited with code 130')
   const out = failed.slice(failed.indexOf('stdout: ') + 8).trim().split('\n')
-  assert.equal(JSON.parse(out[0] ?? ''), { carried: { count: 1, aborted: false, exitCode: 130 }, second: { count: 2, aborted: true } })
+  assert.equal(JSON.parse(out[0] ?? ''), { carried: { count: 1, aborted: false, exitCode: 130 }, second: { count: 2, aborted: true, said: ['Interrupted again: stopping the download check…'] } })
   assert.equal(out.slice(1), ['left'])
 })
 

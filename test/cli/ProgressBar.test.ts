@@ -91,12 +91,13 @@ Bar('should drop whole facts from the last on a narrow terminal, never cutting a
   const p = at(33_554_432, { partsUploaded: 4 })
   const table: ReadonlyArray<readonly [number, string]> = [
     [66, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8'],
-    [54, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8'],
-    [53, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01'],
-    [42, ' 50%  33.6 MB/67.1 MB  50.0 MB/s'],
-    [30, ' 50%  33.6 MB/67.1 MB'],
-    [21, ' 50%'],
-    [5, ' 50%'],
+    [53, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01  parts 4/8'],
+    [52, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01'],
+    [42, ' 50%  33.6 MB/67.1 MB  50.0 MB/s  ETA 0:01'],
+    [41, ' 50%  33.6 MB/67.1 MB  50.0 MB/s'],
+    [21, ' 50%  33.6 MB/67.1 MB'],
+    [20, ' 50%'],
+    [4, ' 50%'],
   ]
   for (const [width, text] of table) assert.is(bar(width)(p), text, `width ${width}`)
 })
