@@ -260,7 +260,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
 }
 
 /** A wrong option's value with its type: text such as '300' (an environment variable) must not read as the number. */
-const shown = (value: unknown): string => `the ${typeof value} ${String(value)}`
+const shown = (value: unknown): string => (value === null ? 'null' : `the ${typeof value} ${String(value)}`)
 
 /** A time in ms: a number from 0 up, Infinity included (a wait past what a timer holds counts as that long). */
 const isMs = (n: unknown): boolean => typeof n === 'number' && n >= 0

@@ -576,6 +576,7 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
   assert.match(await named({ commitDeadlineMs: 300n as unknown as number }), 'got the bigint 300.')
   assert.match(await named({ concurrency: '4' as unknown as number }), 'concurrency must be a whole number of parts from 1 up, got the string 4.')
   assert.match(await named({ concurrency: Number.NaN }), 'got the number NaN.')
+  assert.match(await named({ commitDeadlineMs: null as unknown as number }), 'commitDeadlineMs must be ms from 0 up, got null.')
 }))
 
 // README: a wait or timeoutMs past what a timer holds counts as that long, Infinity too.
