@@ -141,12 +141,15 @@ const body = (input: CommitInput): unknown => ({
 })
 
 /** The 201's `Files` collection, reduced to its one file. */
+/** What a 2xx that does not decode is called: the commit was applied, so whoever reads the error must look for the file before uploading again. */
+const answerOfCommit = "commit's 2xx answer (look for the file before uploading again)"
+
 const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
   pipe(
-    json(Files, 'committed file')(response),
+    json(Files, answerOfCommit)(response),
     TE.flatMap((files) =>
       files.entries[0] === undefined
-        ? TE.left(decodeError('committed file', [{ value: files, context: [{ key: 'entries', type: Files, actual: files.entries }], message: 'the Files collection has no entry' }]))
+        ? TE.left(decodeError(answerOfCommit, [{ value: files, context: [{ key: 'entries', type: Files, actual: files.entries }], message: 'the Files collection has no entry' }]))
         : TE.right(files.entries[0]),
     ),
   )

@@ -8,6 +8,7 @@ import type { Part } from '../src/Part.ts'
 import { uploadPart } from '../src/PartUpload.ts'
 import { type Session, createSession, createVersionSession } from '../src/Session.ts'
 import type { UploadPart } from '../src/UploadPart.ts'
+import { message } from '../src/UploadError.ts'
 import { TOKEN, bytesOf, download, fastRetry, sameBytes, sourceOf, type TestBox, withBox, uniqueName, within, eventually, recorded } from './helpers/upload.ts'
 
 /** A session with every part of `bytes` uploaded: what a commit needs. */
@@ -302,6 +303,8 @@ Commit('should fail with DecodeError on a 201 whose Files collection is empty', 
   })
   const result = await commit(box2, session)({ parts, digest, retry: fastRetry })()
   assert.ok(E.isLeft(result) && result.left._tag === 'DecodeError', JSON.stringify(result))
+  // The commit was applied (the emulator holds the file): the message must not read as a failed upload to redo.
+  assert.match(message(result.left), "The commit's 2xx answer (look for the file before uploading again) did not have the expected shape")
 }))
 
 Commit('should wait 3 s after a 202 without Retry-After: past the deadline, it gives up at once', withBox({ partSize: 1024, faults: { commitAccepted: 1 } }, async (box) => {
