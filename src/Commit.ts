@@ -140,10 +140,10 @@ const body = (input: CommitInput): unknown => ({
   attributes: input.attributes,
 })
 
-/** The 201's `Files` collection, reduced to its one file. */
 /** What a 2xx that does not decode is called: the commit was applied, so whoever reads the error must look for the file before uploading again. */
 const answerOfCommit = "commit's 2xx answer (look for the file before uploading again)"
 
+/** The 201's `Files` collection, reduced to its one file. */
 const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
   pipe(
     json(Files, answerOfCommit)(response),
