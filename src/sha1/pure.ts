@@ -31,7 +31,7 @@ export const pureHash = (): { readonly update: (bytes: Uint8Array) => void; read
     block.set(bytes.subarray(i), 0)
     buffered = bytes.length - i
   }
-  const digestSync = (): Uint8Array => {
+  const digest = (): Uint8Array => {
     const tail = new Uint8Array((buffered < 56 ? 64 : 128) - buffered)
     tail[0] = 0x80
     // The length in bits, big-endian in the last 8 bytes.
@@ -42,13 +42,13 @@ export const pureHash = (): { readonly update: (bytes: Uint8Array) => void; read
     h.forEach((word, k) => outView.setInt32(k * 4, word))
     return out
   }
-  return { update, digest: digestSync }
+  return { update, digest }
 }
 
-/** The same as a `Sha1Stream`, its digest also at once (`digestSync`). */
-export const pureStream = (): Sha1Stream & { readonly digestSync: () => Uint8Array } => {
+/** The same as a `Sha1Stream` (its digest a promise); `pureHash` gives it at once. */
+export const pureStream = (): Sha1Stream => {
   const hash = pureHash()
-  return { update: hash.update, digestSync: hash.digest, digest: () => Promise.resolve().then(hash.digest) }
+  return { update: hash.update, digest: () => Promise.resolve().then(hash.digest) }
 }
 
 // `combine` calls marked pure: a bundle that does not use an implementation drops it.
