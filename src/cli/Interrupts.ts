@@ -68,8 +68,8 @@ export const interrupts = (
   const controller = new AbortController()
   let count = after?.count() ?? 0
   let first: StopSignal | undefined = after?.stoppedBy()
-  /** Whether this handler said it stops its task (a count taken over from `after` did not). */
-  let told = false
+  /** Whether the count was taken over from `after`: then this handler never said that it stops its task. */
+  const inherited = count > 0
   let onSecond: (() => void) | undefined
   let grace: ReturnType<typeof setTimeout> | undefined
   const abort = (): void => {
@@ -79,7 +79,6 @@ export const interrupts = (
   const stop = (by: StopSignal): void => {
     count = 1
     first = by
-    told = true
     const what = by === 'SIGINT' ? 'Interrupted' : `Terminated (${by})`
     const keep = kept()
     const again = keep === false ? '' : ' (Ctrl-C again to abort the session instead)'
@@ -99,7 +98,7 @@ export const interrupts = (
     if (count === 2) {
       const keep = kept()
       if (keep !== false) say(keep === 'pending' ? 'Aborting the session being created, once the server answers its creation…' : 'Aborting the upload session…')
-      else if (!told) say(`Interrupted again: stopping ${task}…`)
+      else if (inherited) say(`Interrupted again: stopping ${task}…`)
       // A commit given time to finish is stopped now.
       abort()
       onSecond?.()
