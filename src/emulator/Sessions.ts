@@ -82,11 +82,14 @@ export const sessionJson = (ctx: Ctx, s: Session) => {
   }
 }
 
-/** `item_name_invalid` / `missing_file_name` checks of Box's naming rules; returns the name. */
+/**
+ * `item_name_invalid` / `missing_file_name` checks of Box's naming rules; returns the name. Control
+ * characters are Box's "non-printable ASCII": U+0000-U+001F and DEL (U+007F).
+ */
 export const checkName = (name: unknown): string => {
   if (name === undefined || name === null) throw fail(400, 'missing_file_name', 'file_name is required')
   if (typeof name !== 'string') throw fail(400, 'item_name_invalid', 'file_name must be a string')
-  const bad = name.length === 0 || name.length > 255 || /[/\\\u0000-\u001f]/.test(name) ||
+  const bad = name.length === 0 || name.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(name) ||
     name === '.' || name === '..' || name.trim() !== name
   if (bad) {
     throw fail(400, 'item_name_invalid', 'file_name must be 1-255 characters, without "/", "\\", control characters or surrounding spaces, and not "." or ".."')

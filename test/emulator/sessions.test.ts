@@ -128,7 +128,7 @@ test('should refuse a folder_id of 21 digits, saying how many it may have (its d
 test('should refuse an invalid file name with 400 item_name_invalid', () =>
   withEmulator(SMALL, async (em) => {
     // Box's name rules: 1-255 characters, no `/` or `\\`, no control characters, no surrounding spaces, not `.`/`..`.
-    for (const name of ['', 'a/b.bin', 'a\\b.bin', '.', '..', 'x'.repeat(256), 'trailing ', 'bell\u0007']) {
+    for (const name of ['', 'a/b.bin', 'a\\b.bin', '.', '..', 'x'.repeat(256), 'trailing ', 'bell\u0007', 'del\u007f.bin']) {
       assertBoxError(await createSession(em, { folder_id: '0', file_size: 100, file_name: name }), 400, 'item_name_invalid')
     }
   }))
