@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { client } from '../src/Client.ts'
 import type { Session } from '../src/Session.ts'
 import { type UploadOptions, upload } from '../src/Upload.ts'
 import type { EmulatorOptions } from '../src/emulator/Options.ts'
-import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName } from './helpers/upload.ts'
+import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, within } from './helpers/upload.ts'
 
 /** Resolves once `check` holds, polling (bounded). */
 const until = async (check: () => boolean, ms = 5000): Promise<void> => {
@@ -106,6 +107,46 @@ Abort('should send nothing at all when aborted before it starts', async () => {
     assert.equal(result, E.left({ _tag: 'Aborted', reason: 'too late' }))
     assert.is(box.sent.length, 0)
     assert.is(box.records.length, 0)
+  } finally {
+    await box.close()
+  }
+})
+
+// A token function is the caller's code (README's browser example fetches '/box-token'): one that
+// never answers must not make the upload deaf to its signal, which would then never settle.
+Abort('should settle as Aborted when aborted while the token function has not answered', async () => {
+  const box = await startBox()
+  try {
+    const stalled = client({ token: () => new Promise<string>(() => undefined), uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+    const controller = new AbortController()
+    const running = upload(stalled)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    controller.abort('user stop')
+    // Within the 5 s a session creation in flight is given after an abort (README, Abort), and some.
+    const result = await within(7000, 'the aborted upload', running)
+    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+    assert.is(box.records.length, 0)
+  } finally {
+    await box.close()
+  }
+})
+
+Abort('should settle as Aborted when aborted while the token is being refreshed after a 401', async () => {
+  const box = await startBox()
+  try {
+    let asked = 0
+    // The first token is refused (401); asked again, the token function never answers.
+    const refreshing = client({
+      token: () => (++asked === 1 ? Promise.resolve('expired-token-1234') : new Promise<string>(() => undefined)),
+      uploadUrl: box.emulator.url,
+      apiUrl: box.emulator.apiUrl,
+    })
+    const controller = new AbortController()
+    const running = upload(refreshing)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
+    await until(() => asked === 2 && box.records.some((r) => r.status === 401))
+    controller.abort('user stop')
+    const result = await within(2000, 'the aborted upload', running)
+    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
   } finally {
     await box.close()
   }
