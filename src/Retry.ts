@@ -134,8 +134,9 @@ export const retry =
         signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
         TE.orElse((error): TE.TaskEither<UploadError, A> => {
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
+          // The token function is the caller's: one that never answers must not outlast the signal or the timeout.
           if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
-            return pipe(reauthorize, TE.flatMap(() => go(tries, true)))
+            return pipe(withTimeout(policy.timeoutMs, signal, 0)(() => reauthorize), TE.flatMap(() => go(tries, true)))
           if (!retryable(error) || tries >= policy.retries || retryAfterTooLong(policy)(error)) return TE.left(error)
           return pipe(
             sleep(delayMs(policy, random)(tries, error), signal),
@@ -176,7 +177,12 @@ const withTimeout =
             controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
           }, timerMs(ms))
     try {
-      const result = await attempt(controller.signal)()
+      // Settled by its signal too: an attempt that ignores it (a token function that never answers) is given up.
+      const result = await new Promise<E.Either<UploadError, A>>((resolve, reject) => {
+        // A turn later, so that an attempt that does end on its signal (a fetch) reports it its own way.
+        controller.signal.onabort = () => setTimeout(() => resolve(E.left(abortedBy(controller.signal))))
+        attempt(controller.signal)().then(resolve, reject)
+      })
       // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
       return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && signal?.aborted !== true
         ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
