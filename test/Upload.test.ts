@@ -231,6 +231,21 @@ Upload('should refuse attributes JSON cannot write (a BigInt, a cycle) before an
   assert.is(box.sent.length, 0)
 }))
 
+// A fetch wrapper that forgets its `return` (or a mock) resolves to undefined: the TaskEither must still
+// resolve to a Left, and the failed upload's session must still be deleted.
+Upload('should end with an error value, and delete the session, when the fetch option resolves to no Response', withBox({ partSize: 1024 }, async (box) => {
+  let sessionId: string | undefined
+  const broken = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: (input, init) =>
+    String(input).endsWith('/commit') ? Promise.resolve(undefined as unknown as Response) : fetch(input, init) })
+  const outcome = await within(10_000, 'upload', upload(broken)(
+    { source: sourceOf(bytesOf(3000)), folderId: '0', fileName: uniqueName(), fileSize: 3000 },
+    { retry: fastRetry, onSession: (session) => { sessionId = session.id } },
+  )().then((result) => ({ result }), (thrown: unknown) => ({ thrown })))
+  assert.ok('result' in outcome && E.isLeft(outcome.result), `the task rejected: ${String((outcome as { thrown?: unknown }).thrown)}`)
+  assert.is(await sessionStatus(box, sessionId!), 404, 'the session was deleted')
+  assert.is(commits(box).length, 0)
+}))
+
 // whatwg-fetch (cross-fetch's browser fallback) gives answers no body; node-fetch gives a Node stream.
 Upload('should read the answers of a fetch whose Responses have no web stream body (a 202 too)', withBox({ partSize: 1024, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (box) => {
   for (const [what, body] of [['none', undefined], ['a Node stream', { pipe: () => undefined, on: () => undefined }]] as const) {
