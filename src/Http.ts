@@ -150,7 +150,8 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
         // Called unbound: a browser's own fetch, passed as the option, refuses another `this` ("Illegal invocation").
         const { fetch } = client
-        return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit)
+        // What it resolves to is read here, where a throw is caught: a wrapper that forgot its `return` resolves to undefined.
+        return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit).then((response) => (response.ok, response))
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
       // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.
