@@ -263,6 +263,24 @@ Resume("should cancel its source when the session cannot be read or its parts li
   assert.is(await sessionStatus(box, session.id), 200)
 }))
 
+// README: bad input (`fileSize` among it) "fails before any request and leaves the source as it was". By id,
+// a fileSize that is no whole number (2.5, or the text '10340' of a configuration) fits the session's part
+// count through Math.ceil, so the session is read and its parts listed before the chunker refuses it, and the
+// source is cancelled; the message then says 'got 10340' of a string.
+Resume('should refuse by id a fileSize that is no whole number before any request, leaving the source as it was', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const sentBefore = box.sent.length
+  for (const wrong of [bytes.length - 0.5, String(bytes.length)]) {
+    const { source, seen } = watchedSource(bytes)
+    const result = await resume(box.client)({ session: session.id, fileSize: wrong as number, source }, { retry: fastRetry })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(result))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.is(seen.cancelled.length, 0, `${JSON.stringify(wrong)}: the source is left as it was`)
+    assert.equal(box.sent.slice(sentBefore).map((r) => r.method), [], `${JSON.stringify(wrong)}: nothing sent`)
+  }
+  assert.is(await sessionStatus(box, session.id), 200)
+}))
+
 // By id, the session is built with the caller's file size: a failure never carries it, not even the listing's.
 Resume('should carry no session when the parts of a session resumed by id cannot be listed, even with keepSessionOnError', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
