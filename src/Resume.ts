@@ -11,6 +11,7 @@ import { retryRequests } from './Retry.ts'
 import { type Session, fromJSON, getSession, listParts } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
 import { type UploadError, invalidInput } from './UploadError.ts'
+import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -70,7 +71,8 @@ const sessionOf =
     if (typeof input.session !== 'string') return TE.fromEither(fromJSON(input.session))
     const id = input.session
     const { fileSize } = input
-    if (fileSize === undefined) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
+    // Checked whole here: Math.ceil in getSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
+    if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
     // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.
     return pipe(retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal)), releasing(input.source))
   }
