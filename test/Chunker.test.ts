@@ -8,6 +8,7 @@ import type { Sha1 } from '../src/Sha1.ts'
 import { combine, subtleDigest } from '../src/sha1/Sha1.ts'
 import { pure, pureStream, subtlePure } from '../src/sha1/pure.ts'
 import { bytesOf, chunksOf, counting, run, sourceOf, subtleSha1 } from './helpers/chunking.ts'
+import { within } from './helpers/within.ts'
 
 const Chunker = suite('chunker')
 
@@ -321,6 +322,17 @@ Chunker('should cut no more parts ahead of a waiting reader than its ahead() all
   assert.is(await cutWhileWaiting(() => 2), 1 + 2)
   assert.is(await cutWhileWaiting(() => 0), 1 + 1, 'at least one ahead')
   assert.is(await cutWhileWaiting(() => 9), 1 + 4, 'never more than the depth')
+})
+
+// The option's doc says "at least 1" and Math.max(1, …) makes 0 and -1 one: NaN (a count of free slots
+// computed from an undefined maximum) and undefined went through it, and the chunker stopped after one part.
+Chunker('should cut every part when ahead() gives no number (NaN, undefined), as it does for 0', async () => {
+  const data = bytesOf(5000)
+  for (const ahead of [() => 0, () => Number.NaN, () => undefined as unknown as number]) {
+    const outcome = await within(2000, `ahead ${String(ahead())}`, run(chunker({ partSize: 1024, fileSize: data.length, ahead }), [data]))
+    assert.is(outcome.error, undefined)
+    assert.is(outcome.parts.length, 5, `ahead ${String(ahead())}`)
+  }
 })
 
 Chunker('should not cut a huge chunk into more parts than the reader asked for', async () => {
