@@ -19,7 +19,7 @@ import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy
 import { type Session, getSession } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
 import { sleep } from './Sleep.ts'
-import { type UploadError, decodeError, digestMismatch, httpError, mayHaveApplied } from './UploadError.ts'
+import { type UploadError, decodeError, digestMismatch, hasStatus, httpError, mayHaveApplied } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ export const commit =
     const gone: TE.TaskEither<UploadError, boolean> = pipe(
       retried((signal) => getSession(client)(session, signal)),
       TE.map(() => false),
-      TE.orElse((error) => (error._tag === 'HttpError' && error.status === 404 ? TE.right(true) : TE.left(error))),
+      TE.orElse((error) => (hasStatus(error, 404) ? TE.right(true) : TE.left(error))),
     )
     const confirm = (error: UploadError): TE.TaskEither<UploadError, BoxFile> =>
       !mayHaveApplied(error)

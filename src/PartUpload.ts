@@ -13,7 +13,7 @@ import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { type Session, listParts } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
-import { type UploadError, digestMismatch, isRetryable } from './UploadError.ts'
+import { type UploadError, digestMismatch, hasStatus, isRetryable } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -110,11 +110,11 @@ const recover =
 const mayHaveStored = (error: UploadError): boolean => error._tag === 'NetworkError' || (error._tag === 'HttpError' && error.status >= 500)
 
 /** Box refusing a part because another request is storing the same range. */
-const isConflict = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 409
+const isConflict = (error: UploadError): boolean => hasStatus(error, 409)
 
 /** The stored part of a `416 range_overlaps_existing_part` (`context_info.conflicting_part`). */
 const conflictingPart = (error: UploadError): UploadPart | undefined => {
-  if (error._tag !== 'HttpError' || error.status !== 416 || error.code !== 'range_overlaps_existing_part') return undefined
+  if (!hasStatus(error, 416) || error.code !== 'range_overlaps_existing_part') return undefined
   // Any value but null and undefined has properties to read (a string's `conflicting_part` is undefined).
   const decoded = UploadPart.decode((error.contextInfo as { conflicting_part?: unknown } | undefined)?.conflicting_part)
   return E.isRight(decoded) ? decoded.right : undefined

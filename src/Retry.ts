@@ -12,7 +12,7 @@
  */
 import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import { type Client, refreshToken } from './Client.ts'
-import { type UploadError, isRetryable, networkError } from './UploadError.ts'
+import { type UploadError, hasStatus, isRetryable, networkError } from './UploadError.ts'
 import { abortedBy, sleep, timerMs } from './Sleep.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -62,9 +62,6 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 // ---------------------------------------------------------------------------------------------
 // operations
-
-/** Whether the token was refused: worth one more try with a token asked for again. */
-export const isUnauthorized = (error: UploadError): boolean => error._tag === 'HttpError' && error.status === 401
 
 /**
  * Full-jitter backoff before retry number `attempt` (0-based): uniform in
@@ -134,8 +131,9 @@ export const retry =
         signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
         TE.orElse((error): TE.TaskEither<UploadError, A> => {
           if (signal?.aborted === true) return TE.left(abortedBy(signal))
-          // The token function is the caller's: one that never answers must not outlast the signal or the timeout.
-          if (isUnauthorized(error) && reauthorize !== undefined && !reauthorized)
+          // The token was refused: worth one more try with a token asked for again. The token function is the
+          // caller's: one that never answers must not outlast the signal or the timeout.
+          if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
             return pipe(withTimeout(policy.timeoutMs, signal, 0)(() => reauthorize), TE.flatMap(() => go(tries, true)))
           if (!retryable(error) || tries >= policy.retries || retryAfterTooLong(policy)(error)) return TE.left(error)
           return pipe(

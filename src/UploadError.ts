@@ -161,7 +161,14 @@ export const isUploadError = (u: unknown): u is UploadError => isRecord(u) && ty
 
 /** Whether trying the same request again may succeed: network errors, 408, 429 and 5xx except 507. */
 export const isRetryable = (error: UploadError): boolean =>
-  mayHaveApplied(error) || (error._tag === 'HttpError' && (error.status === 408 || error.status === 429))
+  mayHaveApplied(error) || hasStatus(error, 408) || hasStatus(error, 429)
+
+/**
+ * Whether Box answered with this status. The type says so too, with the status in it: an `HttpError`
+ * with another status is still one where this is false.
+ */
+export const hasStatus = <Status extends number>(error: UploadError, status: Status): error is HttpError & { readonly status: Status } =>
+  error._tag === 'HttpError' && error.status === status
 
 /** A sentence a person can act on: what failed, Box's code and request id, what to do. Never the token. */
 export const message = (error: UploadError): string => (messages[error._tag] as (error: UploadError) => string)(error)
