@@ -10,6 +10,7 @@ import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
 import { type UploadError, aborted, hashError, invalidInput, isUploadError, sizeMismatch } from './UploadError.ts'
+import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -81,12 +82,10 @@ export const chunker = ((options: ChunkerOptions): Chunker<ArrayBufferLike> => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const isSafeSize = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0
-
 const validate = ({ partSize, fileSize }: ChunkerOptions): UploadError | undefined =>
-  !isSafeSize(partSize) ? invalidInput(`partSize must be a positive integer, got ${String(partSize)}`)
+  !PositiveInteger.is(partSize) ? invalidInput(`partSize must be a positive integer, got ${String(partSize)}`)
   : fileSize === 0 ? invalidInput('fileSize is 0: Box upload sessions need at least one byte; upload an empty file with a plain upload')
-  : !isSafeSize(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
+  : !PositiveInteger.is(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
   : undefined
 
 const tagOf = (chunk: unknown): string => Object.prototype.toString.call(chunk).slice(8, -1)
