@@ -95,19 +95,18 @@ export interface SharedParts {
  * A `Sha1` from a whole-file incremental hash and a one-shot part digest, run side by side: the
  * part digest may run on another thread (`crypto.subtle.digest`) while this one feeds the file's.
  */
-export const combine = (options: {
+export const combine = ({ stream, ...named }: {
   readonly implementation: Sha1Implementation
   readonly depth: number
   readonly stream: () => Sha1Stream
   readonly digest: (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
 }): Sha1 => ({
-  implementation: options.implementation,
-  depth: options.depth,
-  digest: options.digest,
+  // The implementation's name, depth and part digest as given.
+  ...named,
   file: () => {
-    const whole = options.stream()
+    const whole = stream()
     return {
-      part: (bytes) => Promise.all([options.digest(bytes), whole.update(bytes)]).then(([sha1]) => ({ bytes, sha1 })),
+      part: (bytes) => Promise.all([named.digest(bytes), whole.update(bytes)]).then(([sha1]) => ({ bytes, sha1 })),
       digest: () => whole.digest(),
     }
   },
