@@ -59,13 +59,11 @@ export const listPartsLimit = 1000
 // constructors
 
 /** Attaches `chunker()` to session data (for example after a spread, which drops it). */
-export const revive = (data: t.TypeOf<typeof Session>): Session => {
-  const session = { ...data }
-  const cut = ((options?: SessionChunkerOptions) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize })) as Session['chunker']
+export const revive = (data: t.TypeOf<typeof Session>): Session =>
   // defineProperty's defaults: not enumerable, writable or configurable.
-  Object.defineProperty(session, 'chunker', { value: cut })
-  return session as Session
-}
+  Object.defineProperty({ ...data }, 'chunker', {
+    value: (options?: SessionChunkerOptions) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize }),
+  }) as Session
 
 /**
  * Reads a stored session (`JSON.parse` of `JSON.stringify(session)`): `DecodeError` if it is not one,
