@@ -277,12 +277,6 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     }, noop)
   }
 
-  const pull = (): void => {
-    hungry = true
-    wakeWriter()
-    deliver()
-  }
-
   const guarded = <A extends unknown[]>(f: (...args: A) => Promise<void>) => (...args: A): Promise<void> =>
     f(...args).then(
       () => (failure === undefined ? undefined : Promise.reject(failure.reason)),
@@ -292,7 +286,11 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   const readable = new ReadableStream<Part<ArrayBufferLike>>(
     {
       start: (controller) => void (readableController = controller),
-      pull,
+      pull: () => {
+        hungry = true
+        wakeWriter()
+        deliver()
+      },
       // A reader cancelling with an error value (say a part's HttpError) keeps it as is; anything else is `Aborted`.
       cancel: (reason) => fail(isUploadError(reason) ? reason : aborted(reason)),
     },
