@@ -168,17 +168,13 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
 }
 
 /** A non-2xx answer as an `HttpError`; a body that is not Box's error (an HTML 502 page) just gives no code. */
-const failure = (method: string, url: string, response: Response, signal?: AbortSignal): TE.TaskEither<UploadError, Response> =>
-  pipe(
-    // A body that cannot be read is read as empty: the status alone makes the error.
-    TE.fromTask(() => textOf(response, signal).catch(() => '')),
-    TE.flatMap((text) => {
-      const body = parseBody(text)
-      const fromBody = details(body)
-      const said: Details = fromBody.code === undefined && response.status === 401 ? fromAuthenticate(response.headers.get('www-authenticate')) : fromBody
-      return TE.left(httpError({ status: response.status, method, url, ...said, retryAfterMs: retryAfterMs(response.headers) }))
-    }),
-  )
+const failure = (method: string, url: string, response: Response, signal?: AbortSignal): TE.TaskEither<UploadError, Response> => () =>
+  // A body that cannot be read is read as empty: the status alone makes the error.
+  textOf(response, signal).catch(() => '').then((text) => {
+    const fromBody = details(parseBody(text))
+    const said: Details = fromBody.code === undefined && response.status === 401 ? fromAuthenticate(response.headers.get('www-authenticate')) : fromBody
+    return E.left(httpError({ status: response.status, method, url, ...said, retryAfterMs: retryAfterMs(response.headers) }))
+  })
 
 const parseBody = (text: string): unknown => {
   try {
