@@ -156,7 +156,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
       // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.
       // `read` is the cause as it can be read safely (a revoked Proxy thrown is 'unreadable').
-      (cause, read = clean(cause, 0) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
+      (cause, read = clean(cause) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
         : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {
@@ -223,7 +223,7 @@ const masked = (text: string, token: string | undefined): string =>
  * same way, a few deep: what `message()` shows, e.g. `fetch failed ECONNREFUSED`), anything else as
  * its JSON. Whatever else an exception holds (symbol keys, maps, hidden properties) is dropped.
  */
-const clean = (value: unknown, depth: number): unknown => {
+const clean = (value: unknown, depth = 0): unknown => {
   try {
     // Not an Error: its JSON (a value JSON cannot hold, or one that throws, is unreadable too).
     if (!(value instanceof Error)) return value === undefined ? value : JSON.parse(JSON.stringify(value))
@@ -244,7 +244,7 @@ const clean = (value: unknown, depth: number): unknown => {
 const readFailed = (response: Response) => (cause: unknown): UploadError => {
   // The URL it was sent to: a Response made by hand (a mock, the emulator's fetch) has none of its own.
   const [token, method = 'GET', , url = stripUrl(response.url)] = sentWith.get(response) ?? []
-  return scrub(networkError(method, url, clean(cause, 0)), token)
+  return scrub(networkError(method, url, clean(cause)), token)
 }
 
 const safeStringify = (value: unknown): string | undefined => {
