@@ -145,12 +145,11 @@ const tokenCache = (token: ClientOptions['token']) => {
     return asked
   }
   let refreshing: Promise<string> | undefined
-  const refresh = (): Promise<string> => {
-    refreshing ??= ask().finally(() => { refreshing = undefined })
-    return refreshing
-  }
   return (options?: { readonly refresh?: boolean | undefined }): Promise<string> =>
-    options?.refresh === true ? refresh() : (refreshing ?? current ?? ask())
+    options?.refresh === true
+      // Callers asking during a refresh share it.
+      ? (refreshing ??= ask().finally(() => { refreshing = undefined }))
+      : (refreshing ?? current ?? ask())
 }
 
 const reason = (cause: unknown): string =>
