@@ -65,17 +65,6 @@ export const parallelSink =
       signal?.removeEventListener('abort', onAbort)
     }
     const onAbort = (): void => fail(abortedBy(signal as AbortSignal))
-    const start = (chunk: A): void => {
-      const own = new AbortController()
-      // After `cancel`, a task still written starts cancelled, as with one shared signal.
-      if (upstreamFailed) own.abort()
-      const run: Promise<void> = task(chunk, own.signal)().then(
-        (result) => (result._tag === 'Left' ? fail(result.left) : undefined),
-        (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),
-      )
-      const tracked = run.finally(() => running.delete(tracked))
-      running.set(tracked, own)
-    }
     const cancel = (reason: unknown): void => {
       upstreamFailed = true
       abortTasks(reason)
@@ -97,7 +86,16 @@ export const parallelSink =
         },
         write: async (chunk) => {
           if (failure !== undefined) throw failure
-          start(chunk)
+          const own = new AbortController()
+          // After `cancel`, a task still written starts cancelled, as with one shared signal.
+          if (upstreamFailed) own.abort()
+          const run: Promise<void> = task(chunk, own.signal)().then(
+            (result) => (result._tag === 'Left' ? fail(result.left) : undefined),
+            (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),
+          )
+          const tracked = run.finally(() => running.delete(tracked))
+          running.set(tracked, own)
+          // Resolved once a slot is free: the pipe's backpressure.
           while (running.size >= concurrency && failure === undefined) await Promise.race(running.keys())
           if (failure !== undefined) throw failure
         },
