@@ -35,6 +35,14 @@ export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadEr
     return E.left(lockedSource)
   }
   let stopped: { readonly reason: unknown } | undefined
+  const stop = (reason: unknown): void => {
+    if (stopped !== undefined) return
+    stopped = { reason }
+    // A turn later: a cancel in the tick of a read (a pipe aborted as it starts, an abort from a
+    // progress callback) made Node's Readable.toWeb enqueue into a closed stream, an uncaught
+    // ERR_INVALID_STATE. The pending read, if any, ends with the cancel; `pull` then errors.
+    setTimeout(() => void reader.cancel(reason).catch(() => undefined))
+  }
   // `pull` rejects when the source errors: that is how a stream reports it, and the pipe turns it back into a value.
   const readable = new ReadableStream<Uint8Array>(
     {
@@ -44,17 +52,9 @@ export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadEr
         else if (result.done) controller.close()
         else controller.enqueue(result.value)
       },
-      cancel: (reason) => stop(reason),
+      cancel: stop,
     },
     { highWaterMark: 0 },
   )
-  const stop = (reason: unknown): void => {
-    if (stopped !== undefined) return
-    stopped = { reason }
-    // A turn later: a cancel in the tick of a read (a pipe aborted as it starts, an abort from a
-    // progress callback) made Node's Readable.toWeb enqueue into a closed stream, an uncaught
-    // ERR_INVALID_STATE. The pending read, if any, ends with the cancel; `pull` then errors.
-    setTimeout(() => void reader.cancel(reason).catch(() => undefined))
-  }
   return E.right({ readable, stop })
 }
