@@ -297,7 +297,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     { highWaterMark: 0 },
   )
   const writable = new WritableStream<Uint8Array>(
-    { write: guarded(write), close: guarded(close), abort: (reason) => fail(reason) },
+    { write: guarded(write), close: guarded(close), abort: fail },
     { highWaterMark: 1 },
   )
   return { readable, writable, digest }
