@@ -121,14 +121,8 @@ export const transfer =
     return pipe(
       sendParts(client, options)(job),
       TE.flatMap((sent) =>
-        commit(client, session)({
-          ...sent,
-          attributes: options.attributes,
-          ifMatch: job.ifMatch,
-          signal: options.signal,
-          retry: options.retry,
-          deadlineMs: options.commitDeadlineMs,
-        }),
+        // The options' attributes, signal and retry, as they are.
+        commit(client, session)({ ...options, ...sent, ifMatch: job.ifMatch, deadlineMs: options.commitDeadlineMs }),
       ),
       TE.orElse(job.keep ? TE.left : cleanUp(client, options, session)),
     )
