@@ -9,7 +9,7 @@
 import { partRange, slices } from './Cut.ts'
 import { contentRange, type Part } from './Part.ts'
 import { defaultSha1, toBase64, toHex, type FileHasher, type Sha1 } from './Sha1.ts'
-import { type UploadError, aborted, hashError, invalidInput, isUploadError, sizeMismatch } from './UploadError.ts'
+import { type UploadError, aborted, hashError, invalidInput, isUploadError, shown, sizeMismatch } from './UploadError.ts'
 import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -83,9 +83,9 @@ export const chunker = ((options: ChunkerOptions): Chunker<ArrayBufferLike> => {
 // helpers
 
 const validate = ({ partSize, fileSize }: ChunkerOptions): UploadError | undefined =>
-  !PositiveInteger.is(partSize) ? invalidInput(`partSize must be a positive integer, got ${String(partSize)}`)
+  !PositiveInteger.is(partSize) ? invalidInput(`partSize must be a positive integer, got ${shown(partSize)}`)
   : fileSize === 0 ? invalidInput('fileSize is 0: Box upload sessions need at least one byte; upload an empty file with a plain upload')
-  : !PositiveInteger.is(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}`)
+  : !PositiveInteger.is(fileSize) ? invalidInput(`fileSize must be a positive integer, got ${shown(fileSize)}`)
   : undefined
 
 const tagOf = (chunk: unknown): string => Object.prototype.toString.call(chunk).slice(8, -1)

@@ -4,7 +4,7 @@
  * decides which hosts the token may be sent to.
  */
 import { Either as E, TaskEither as TE } from './fp.ts'
-import { type UploadError, invalidInput, isRecord, untrustedEndpoint } from './UploadError.ts'
+import { type UploadError, invalidInput, isRecord, shown, untrustedEndpoint } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -152,8 +152,9 @@ const tokenCache = (token: ClientOptions['token']) => {
       : (refreshing ?? current ?? ask())
 }
 
+/** What a token function threw: an error's message, a thrown text as it is, anything else named (see `shown`). */
 const reason = (cause: unknown): string =>
-  isRecord(cause) && 'message' in cause ? String(cause['message']) : String(cause)
+  isRecord(cause) ? (typeof cause['message'] === 'string' ? cause['message'] : shown(cause)) : String(cause)
 
 /** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
 const defaultFetch: Fetch = (input, init) =>

@@ -11,7 +11,7 @@ import { type HttpRequest, decode, discard, json, request } from './Http.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
 import { UploadPart, UploadParts } from './UploadPart.ts'
 import { NonNegativeInteger, PositiveInteger, UploadSession } from './UploadSession.ts'
-import { type UploadError, decodeError, invalidInput } from './UploadError.ts'
+import { type UploadError, decodeError, invalidInput, shown } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model and codec
@@ -201,7 +201,7 @@ const trustEndpoints = (client: Client, session: Session): E.Either<UploadError,
 
 const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
   if (!PositiveInteger.is(fileSize)) {
-    return E.left(invalidInput(`fileSize must be a positive integer, got ${String(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
+    return E.left(invalidInput(`fileSize must be a positive integer, got ${shown(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
   }
   const empty = names.find(([, value]) => typeof value !== 'string' || value === '')
   return empty === undefined ? E.right(undefined) : E.left(invalidInput(`${empty[0]} must be a non-empty string.`))

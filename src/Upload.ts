@@ -21,7 +21,7 @@ import { type Session, createSession, createVersionSession, discardSession } fro
 import { defaultSha1 } from './Sha1.ts'
 import { abortedBy, sleep } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
-import { type UploadError, invalidInput, isUploadError, sizeMismatch, sourceError } from './UploadError.ts'
+import { type UploadError, invalidInput, isUploadError, shown, sizeMismatch, sourceError } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
 
@@ -242,19 +242,17 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   if (retry !== undefined && !validPolicy(retry)) {
     return E.left(invalidInput('retry needs retries (a whole number from 0 up), baseDelayMs, maxDelayMs and maxRetryAfterMs from 0 up, and timeoutMs above 0.'))
   }
-  // Attributes JSON cannot write (a BigInt, a cycle) would fail only the commit, once every part is sent.
+  // Attributes JSON cannot write (a BigInt, a cycle) would fail only the commit, once every part is sent;
+  // so would an invalid Date, which JSON writes as null: its toISOString throws here.
   try {
-    JSON.stringify(options.attributes)
+    JSON.stringify(options.attributes, function (key, value: unknown) { return (this as Record<string, { toISOString?: () => string }>)[key]?.toISOString?.() ?? value })
   } catch (cause) {
-    return E.left(invalidInput(`attributes cannot be sent as JSON: ${String(cause)}`))
+    return E.left(invalidInput(`attributes cannot be sent as JSON: ${cause instanceof Error ? cause : shown(cause)}`))
   }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()
   return E.right(undefined)
 }
-
-/** A wrong option's value with its type: text such as '300' (an environment variable) must not read as the number. */
-const shown = (value: unknown): string => (value === null ? 'null' : `the ${typeof value} ${String(value)}`)
 
 /** A time in ms: a number from 0 up, Infinity included (a wait past what a timer holds counts as that long). */
 const isMs = (n: unknown): boolean => typeof n === 'number' && n >= 0

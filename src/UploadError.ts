@@ -135,6 +135,14 @@ export const untrustedEndpoint = (origin: string): UploadError => ({ _tag: 'Untr
 /** Bad input from the caller. */
 export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidInput', message })
 
+/**
+ * A wrong value as a message names it, with its type: text such as '300' (an environment variable)
+ * must not read as the number. An object is only named: `String` says nothing of one (`2,3`,
+ * `[object Object]`) and throws on one without a prototype, which would reject the task.
+ */
+export const shown = (value: unknown): string =>
+  value === null ? 'null' : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `the ${typeof value} ${String(value)}`
+
 /** The caller's source stream failed while being read. */
 export const sourceError = (cause: unknown): UploadError => ({ _tag: 'SourceError', cause })
 

@@ -136,6 +136,9 @@ const invalid: ReadonlyArray<readonly [string, { partSize: number; fileSize: num
   ['partSize 0', { partSize: 0, fileSize: 10 }, [bytesOf(10)]],
   ['a fractional partSize', { partSize: 1.5, fileSize: 10 }, [bytesOf(10)]],
   ['a NaN partSize', { partSize: NaN, fileSize: 10 }, [bytesOf(10)]],
+  // String cannot write an object without a prototype: chunker() threw that TypeError instead.
+  ['a partSize object without a prototype', { partSize: Object.create(null) as number, fileSize: 10 }, [bytesOf(10)]],
+  ['a fileSize object without a prototype', { partSize: 10, fileSize: Object.create(null) as number }, [bytesOf(10)]],
   ['a string chunk', { partSize: 10, fileSize: 3 }, ['abc']],
   ['an array of numbers', { partSize: 10, fileSize: 3 }, [[1, 2, 3]]],
   ['a Blob chunk', { partSize: 10, fileSize: 3 }, [new Blob(['abc'])]],

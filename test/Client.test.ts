@@ -51,6 +51,17 @@ Client('should turn a failing token function into InvalidInput and not cache the
   assert.equal(await accessToken(box)(), E.right(TOKEN))
 })
 
+// Whatever it throws: an object without a prototype, which String cannot write, must not reject the task.
+Client('should turn a token function throwing a text or any object into InvalidInput naming it', async () => {
+  const cases: ReadonlyArray<readonly [unknown, string]> = [
+    ['vault sealed', '(vault sealed)'], [Object.create(null), '(an object)'], [{ message: Object.create(null) }, '(an object)'], [[1, 2], '(an array)'],
+  ]
+  for (const [thrown, named] of cases) {
+    const result = await accessToken(client({ token: () => { throw thrown } }))().catch((e: unknown) => `rejected: ${e instanceof Error ? e.message : 'other'}`)
+    assert.ok(typeof result !== 'string' && E.isLeft(result) && result.left._tag === 'InvalidInput' && result.left.message.includes(named), JSON.stringify(result))
+  }
+})
+
 Client('should refuse an empty token', async () => {
   const result = await accessToken(client({ token: () => '' }))()
   assert.is(E.isLeft(result) && result.left._tag, 'InvalidInput')

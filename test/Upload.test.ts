@@ -231,6 +231,19 @@ Upload('should refuse attributes JSON cannot write (a BigInt, a cycle) before an
   assert.is(box.sent.length, 0)
 }))
 
+// A Date is the form the README recommends for dates, yet an invalid one (new Date(text) of a text that is
+// no date) is written by JSON as null: Box then refuses the commit, once every part is sent.
+Upload('should refuse an invalid Date in the attributes before any request, not at the commit once every part is sent', withBox({ partSize: 1024 }, async (box) => {
+  const source = sourceOf(bytesOf(3000))
+  const result = await upload(box.client)({ source, folderId: '0', fileName: uniqueName(), fileSize: 3000 }, { retry: fastRetry, attributes: { content_modified_at: new Date('last Tuesday') } })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', E.isLeft(result) ? message(result.left) : 'uploaded')
+  assert.is(box.sent.length, 0, box.sent.map((r) => r.method).join(' '))
+  // A valid Date still goes, as the ISO text JSON writes of it.
+  const dated = await upload(box.client)({ source: sourceOf(bytesOf(3000)), folderId: '0', fileName: uniqueName(), fileSize: 3000 }, { retry: fastRetry, attributes: { content_modified_at: new Date('2024-01-02T03:04:05Z') } })()
+  assert.ok(E.isRight(dated), E.isLeft(dated) ? message(dated.left) : '')
+  assert.is(Date.parse(dated.right.content_modified_at ?? ''), Date.parse('2024-01-02T03:04:05Z'))
+}))
+
 // A fetch wrapper that forgets its `return` (or a mock) resolves to undefined: the TaskEither must still
 // resolve to a Left, and the failed upload's session must still be deleted.
 Upload('should end with an error value, and delete the session, when the fetch option resolves to no Response', withBox({ partSize: 1024 }, async (box) => {
@@ -593,6 +606,14 @@ Upload('should refuse bad options before any request', withBox({}, async (box) =
   assert.match(await named({ concurrency: '4' as unknown as number }), 'concurrency must be a whole number of parts from 1 up, got the string 4.')
   assert.match(await named({ concurrency: Number.NaN }), 'got the number NaN.')
   assert.match(await named({ commitDeadlineMs: null as unknown as number }), 'commitDeadlineMs must be ms from 0 up, got null.')
+  // An object is named, not written: String says '2,3' of an array and throws on an object without a
+  // prototype (from a query-string parser, say), which rejected the task instead of resolving it.
+  assert.match(await named({ concurrency: [2, 3] as unknown as number }), 'got an array.')
+  assert.match(await named({ concurrency: Object.create(null) as number }), 'got an object.')
+  assert.match(await named({ attributes: { description: { toJSON: () => { throw Object.create(null) } } } as unknown as UploadOptions['attributes'] }), 'attributes cannot be sent as JSON: an object')
+  const sized = await upload(box.client)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: Object.create(null) as number })()
+  assert.ok(E.isLeft(sized) && message(sized.left).includes('fileSize must be a positive integer, got an object'), JSON.stringify(sized))
+  assert.is(box.sent.length, 0)
 }))
 
 // README: a wait or timeoutMs past what a timer holds counts as that long, Infinity too.
