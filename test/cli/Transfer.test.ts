@@ -7,13 +7,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { existsSync, openSync, readFileSync } from 'node:fs'
-import { access, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { access, mkdir, open, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
-import { cleanEnv, run, type Running, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
+import { cleanEnv, run, type Running, sha1Of, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
 const small = ['--min-file-size', '1']
 const exists = (path: string) => access(path).then(() => true, () => false)
@@ -971,6 +971,27 @@ Remote('should say --api-url in the advice when it is on another host than --upl
   const resumed = await run([path, '--resume', '--upload-url', localhost, '--api-url', box.apiUrl, '--token', TOKEN, '--json', ...small])
   assert.is(resumed.code, 0, resumed.stderr)
   assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
+})
+
+Remote('should fail, not report a mix of two versions as uploaded, when the file is rewritten in place (same size) while it is read', async () => {
+  // Box (no --api-url: no download check) takes whatever bytes came, with their own SHA-1: a file rewritten
+  // under the reader (a database, a log rotated with `cp`) keeps its size, so only its mtime says it changed.
+  const path = join(dir.path, 'rewritten.bin')
+  const before = await writeFileOf(path, 8 * 1024 * 1024, 61)
+  const upload = start([path, '--upload-url', box.url, '--token', TOKEN, ...small, '--concurrency', '1', '--json'])
+  await until(() => partsStored() >= 2)
+  // Its first bytes are read and sent already, its last ones not yet.
+  const handle = await open(path, 'r+')
+  await handle.write(new Uint8Array(1000).fill(1), 0, 1000, 0)
+  await handle.write(new Uint8Array(1000).fill(2), 0, 1000, 8 * 1024 * 1024 - 1000)
+  await handle.close()
+  const after = await sha1Of(path)
+  const ran = await upload.done
+  const result = JSON.parse(ran.stdout) as { ok: boolean; sha1?: string }
+  assert.ok(result.sha1 === undefined || result.sha1 === before || result.sha1 === after, `committed a file that never existed: ${result.sha1}`)
+  assert.equal([ran.code, result.ok], [1, false], ran.stderr)
+  assert.match(ran.stderr, 'changed while it was read')
+  assert.ok(records.every((r) => !(r.path.endsWith('/commit') && r.status === 201)), 'nothing committed')
 })
 
 const Committing = suite('Ctrl-C once every part is uploaded')
