@@ -177,7 +177,7 @@ const send = async (
       keepSessionOnError: keep,
     }
     const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
-    const source = Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>
+    const source = (Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>).pipeThrough(unchangedWhileRead(info))
     const started = performance.now()
     const result = session === undefined
       ? await upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
@@ -413,6 +413,20 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
   const why = State.changed(state.right, info)
   return why === undefined ? state : E.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
 }
+
+/**
+ * The file's bytes, failing at their end (before the commit) when the file was modified while it was read:
+ * rewritten in place at the same size, only its mtime tells, and Box would commit a mix of both versions.
+ */
+const unchangedWhileRead = (info: FileInfo): TransformStream<Uint8Array, Uint8Array> =>
+  new TransformStream({
+    flush: async () => {
+      const now = await stat(info.path).catch(() => undefined)
+      if (now !== undefined && (Math.floor(now.mtimeMs) !== info.mtimeMs || now.size !== info.size)) {
+        throw new Error('the file changed while it was read: modified since the upload started')
+      }
+    },
+  })
 
 /** Whether something is at `path` (what cannot be checked counts as there: reading it says why). */
 const exists = (path: string): Promise<boolean> =>
