@@ -147,6 +147,11 @@ Parse('should name BOX_UPLOAD_URL and BOX_API_URL, not the flags, when the refus
     E.left(usageError("--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'")))
 })
 
+// A BOX_API_URL exported for other Box tools, and no token: `box-upload f` was refused naming a flag never given.
+Parse('should name BOX_API_URL, not --api-url, when it is given without an upload URL', () => {
+  assert.equal(parse({ BOX_API_URL: 'https://api.box.com/2.0' })(['f']), E.left(usageError('BOX_API_URL needs --upload-url too')))
+})
+
 Parse('should take anything after -- as the file', () => {
   assert.equal(field('file')(none(['--', '--json'])), E.right('--json'))
 })
