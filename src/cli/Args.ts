@@ -298,7 +298,7 @@ const where = (raw: Raw, env: Env, partSize: number | undefined, token: string |
     // A resume goes to the server its state file names (with the emulator's public token): only the check's URL is new.
     return raw.values.resume === true
       ? pipe(url(apiName)(api), E.map((apiUrl): Target => ({ _tag: 'Embedded', apiUrl })))
-      : E.left(usageError('--api-url needs --upload-url too'))
+      : E.left(usageError(`${apiName} needs --upload-url too`))
   }
   if (partSize !== undefined) return E.left(usageError('--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'))
   return pipe(
