@@ -111,6 +111,10 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--name', '..'], "--name cannot be '..'"],
     [['f', '--token', '  '], '--token is blank'],
     [['f', '--token', 'abc\ndef'], '--token has a line break or other control character, which no header can carry'],
+    // Pasted from a rich-text page: curly quotes or a zero-width space (past Latin-1) no header can carry either;
+    // they were sent and failed as 'Cannot convert argument to a ByteString' (exit 1, not naming the token).
+    [['f', '--token', '\u201cabc\u201d'], '--token has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again'],
+    [['f', '--token', 'abc\u200b'], '--token has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again'],
     [['f', '--token', 'T', '--upload-url', 'http://h/api/2.0?x=1'], "--upload-url must be an http(s) URL without a query or fragment, not 'http://h/api/2.0?…'"],
     [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
     [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
