@@ -259,6 +259,8 @@ const usableToken = (flag: string, given: string): E.Either<UsageError, string> 
   return token === '' ? E.left(usageError(`${flag} is blank`))
     // A line break or other control character cannot be sent in a header.
     : /[\u0000-\u001f\u007f]/.test(token) ? E.left(usageError(`${flag} has a line break or other control character, which no header can carry`))
+    // Headers carry Latin-1 only: fetch throws on more, in words that do not name the token.
+    : /[^\u0000-\u00ff]/.test(token) ? E.left(usageError(`${flag} has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again`))
     : E.right(token)
 }
 
