@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ROOT, run, tempDir, viaBin, type StartOptions } from '../helpers/cli.ts'
+import { ROOT, bundled, run, tempDir, viaBin, type StartOptions } from '../helpers/cli.ts'
 
 const BadInput = suite('bad input')
 
@@ -62,6 +62,14 @@ BadInput('should refuse a file under the 20 MB chunked minimum, pointing to the 
 
 BadInput('should refuse what is not a regular file', async () => {
   assert.is(await refused(['/dev/null']), 'box-upload: /dev/null is not a regular file (a device, socket or pipe has no size to declare)')
+})
+
+BadInput('should say a file whose name is not UTF-8 cannot be opened by its name, not that there is no such file', async () => {
+  // A Latin-1 name (an old archive, a Windows zip): Node decodes argv as UTF-8, the byte 0xE9 becomes U+FFFD, and
+  // the path it then opens is another one. The file is there, listed with that name: 'no such file' sends one looking.
+  await writeFile(Buffer.from(`${dir.path}/caf\xe9.bin`, 'latin1'), new Uint8Array(1000))
+  const line = await refused([], { command: ['/bin/sh', '-c', 'exec "$0" "$1" "$(printf "%s/caf\\351.bin" "$2")" --min-file-size 1', process.execPath, bundled(), dir.path] })
+  assert.is(line, `box-upload: no such file: ${dir.path}/caf\ufffd.bin (a name shown with \ufffd is not valid UTF-8, which box-upload cannot open by its name: rename the file)`)
 })
 
 BadInput('should refuse unknown flags and other wrong usage before looking at the file', async () => {
