@@ -37,7 +37,8 @@ const inputError = (message: string): InputError => ({ _tag: 'InputError', messa
 export const describe = (path: string, cause: unknown): InputError => {
   const code = (cause as { code?: unknown } | null)?.code
   switch (code) {
-    case 'ENOENT': return inputError(`no such file: ${path}`)
+    // Node decodes argv as UTF-8: a byte that is not becomes U+FFFD, and the path opened is another one.
+    case 'ENOENT': return inputError(`no such file: ${path}${path.includes('\ufffd') ? ' (a name shown with \ufffd is not valid UTF-8, which box-upload cannot open by its name: rename the file)' : ''}`)
     case 'ENOTDIR': return inputError(`no such file: ${path} (a part of the path is not a directory)`)
     case 'EACCES':
     case 'EPERM': return inputError(`cannot read ${path}: permission denied`)
