@@ -151,7 +151,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         // Called unbound: a browser's own fetch, passed as the option, refuses another `this` ("Illegal invocation").
         const { fetch } = client
         // What it resolves to is read here, where a throw is caught: a wrapper that forgot its `return` resolves to undefined.
-        return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit).then((response) => (response.headers.get, response))
+        return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit).then((response) => (response.headers.get('etag'), response))
       },
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
       // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.

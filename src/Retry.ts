@@ -163,6 +163,7 @@ const withTimeout =
   async () => {
     const controller = new AbortController()
     let grace: ReturnType<typeof setTimeout> | undefined
+    let late: ReturnType<typeof setTimeout> | undefined
     const stop = (): void => controller.abort(signal?.reason)
     const onAbort = (): void => { if (graceMs > 0) grace = setTimeout(stop, graceMs); else stop() }
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -178,7 +179,9 @@ const withTimeout =
       // Settled by its signal too: an attempt that ignores it (a token function that never answers) is given up.
       const result = await new Promise<E.Either<UploadError, A>>((resolve, reject) => {
         // A turn later, so that an attempt that does end on its signal (a fetch) reports it its own way.
-        controller.signal.onabort = () => setTimeout(() => resolve(E.left(abortedBy(controller.signal))))
+        controller.signal.onabort = () => { late = setTimeout(() => resolve(E.left(abortedBy(controller.signal)))) }
+        // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
+        if (signal?.aborted === true) stop()
         attempt(controller.signal)().then(resolve, reject)
       })
       // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
@@ -188,6 +191,7 @@ const withTimeout =
     } finally {
       clearTimeout(timer)
       clearTimeout(grace)
+      clearTimeout(late)
       signal?.removeEventListener('abort', onAbort)
     }
   }

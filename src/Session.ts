@@ -90,7 +90,7 @@ export const fromUploadSession = (fileSize: number, mismatch = wrongAnswer) => (
   if (wire.total_parts !== expected) {
     return E.left(mismatch(wire.total_parts, `total_parts is ${wire.total_parts} but a file of ${fileSize} bytes in parts of ${wire.part_size} has ${expected}`))
   }
-  const { upload_part, list_parts, log_event, ...same } = wire.session_endpoints
+  const endpoints = wire.session_endpoints
   return E.right(revive({
     id: wire.id,
     fileSize,
@@ -98,8 +98,14 @@ export const fromUploadSession = (fileSize: number, mismatch = wrongAnswer) => (
     totalParts: wire.total_parts,
     numPartsProcessed: wire.num_parts_processed,
     expiresAt: wire.session_expires_at,
-    // commit, abort and status are named alike on both sides.
-    endpoints: { ...same, uploadPart: upload_part, listParts: list_parts, ...(log_event === undefined ? {} : { logEvent: log_event }) },
+    endpoints: {
+      uploadPart: endpoints.upload_part,
+      commit: endpoints.commit,
+      abort: endpoints.abort,
+      listParts: endpoints.list_parts,
+      status: endpoints.status,
+      ...(endpoints.log_event === undefined ? {} : { logEvent: endpoints.log_event }),
+    },
   }))
 }
 

@@ -121,8 +121,14 @@ export const transfer =
     return pipe(
       sendParts(client, options)(job),
       TE.flatMap((sent) =>
-        // The options' attributes, signal and retry, as they are.
-        commit(client, session)({ ...options, ...sent, ifMatch: job.ifMatch, deadlineMs: options.commitDeadlineMs }),
+        commit(client, session)({
+          ...sent,
+          attributes: options.attributes,
+          ifMatch: job.ifMatch,
+          signal: options.signal,
+          retry: options.retry,
+          deadlineMs: options.commitDeadlineMs,
+        }),
       ),
       TE.orElse(job.keep ? TE.left : cleanUp(client, options, session)),
     )
@@ -245,7 +251,7 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
   // Attributes JSON cannot write (a BigInt, a cycle) would fail only the commit, once every part is sent;
   // so would an invalid Date, which JSON writes as null: its toISOString throws here.
   try {
-    JSON.stringify(options.attributes, function (key, value: unknown) { return (this as Record<string, { toISOString?: () => string }>)[key]?.toISOString?.() ?? value })
+    JSON.stringify(options.attributes, function (key, value: unknown) { return value === null && this[key] instanceof Date ? this[key].toISOString() : value })
   } catch (cause) {
     return E.left(invalidInput(`attributes cannot be sent as JSON: ${cause instanceof Error ? cause : shown(cause)}`))
   }
