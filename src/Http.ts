@@ -7,7 +7,7 @@ import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, stripUrl, trust } from './Client.ts'
-import { abortedBy, timerMs } from './Sleep.ts'
+import { abortedBy, timerMs, untilAborted } from './Sleep.ts'
 import { type UploadError, decodeError, httpError, invalidInput, isRecord, networkError } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -36,6 +36,7 @@ export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<Upl
   const method = req.method.toUpperCase()
   return pipe(
     accessToken(client),
+    untilAborted(req.signal),
     TE.flatMap((token) =>
       pipe(
         TE.fromEither(trust(client)(req.url)),

@@ -13,7 +13,7 @@
 import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import { type Client, refreshToken } from './Client.ts'
 import { type UploadError, hasStatus, isRetryable, networkError } from './UploadError.ts'
-import { abortedBy, sleep, timerMs } from './Sleep.ts'
+import { abortedBy, sleep, timerMs, untilAborted } from './Sleep.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -134,7 +134,7 @@ export const retry =
           // The token was refused: worth one more try with a token asked for again. The token function is the
           // caller's: one that never answers must not outlast the signal or the timeout.
           if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
-            return pipe(withTimeout(policy.timeoutMs, signal, 0)(() => reauthorize), TE.flatMap(() => go(tries, true)))
+            return pipe(withTimeout(policy.timeoutMs, signal, 0)((within) => untilAborted(within)(reauthorize)), TE.flatMap(() => go(tries, true)))
           if (!retryable(error) || tries >= policy.retries || retryAfterTooLong(policy)(error)) return TE.left(error)
           return pipe(
             sleep(delayMs(policy, random)(tries, error), signal),
@@ -163,7 +163,6 @@ const withTimeout =
   async () => {
     const controller = new AbortController()
     let grace: ReturnType<typeof setTimeout> | undefined
-    let late: ReturnType<typeof setTimeout> | undefined
     const stop = (): void => controller.abort(signal?.reason)
     const onAbort = (): void => { if (graceMs > 0) grace = setTimeout(stop, graceMs); else stop() }
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -176,14 +175,9 @@ const withTimeout =
             controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
           }, timerMs(ms))
     try {
-      // Settled by its signal too: an attempt that ignores it (a token function that never answers) is given up.
-      const result = await new Promise<E.Either<UploadError, A>>((resolve, reject) => {
-        // A turn later, so that an attempt that does end on its signal (a fetch) reports it its own way.
-        controller.signal.onabort = () => { late = setTimeout(() => resolve(E.left(abortedBy(controller.signal)))) }
-        // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
-        if (signal?.aborted === true) stop()
-        attempt(controller.signal)().then(resolve, reject)
-      })
+      // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
+      if (signal?.aborted === true) stop()
+      const result = await attempt(controller.signal)()
       // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
       return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && signal?.aborted !== true
         ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
@@ -191,7 +185,6 @@ const withTimeout =
     } finally {
       clearTimeout(timer)
       clearTimeout(grace)
-      clearTimeout(late)
       signal?.removeEventListener('abort', onAbort)
     }
   }

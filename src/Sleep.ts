@@ -36,3 +36,19 @@ export const sleep = (ms: number, signal?: AbortSignal): TE.TaskEither<UploadErr
     }, timerMs(ms))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
+
+/**
+ * `task`, or `Aborted` as soon as `signal` aborts, whether or not the task listens to it: a wait on
+ * the caller's token function, which no signal reaches and which may never answer. Only there: a
+ * request given up while it still runs could be sent again alongside itself.
+ */
+export const untilAborted = (signal: AbortSignal | undefined) => <A>(task: TE.TaskEither<UploadError, A>): TE.TaskEither<UploadError, A> => () =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve(E.left(abortedBy(signal)))
+    const onAbort = (): void => resolve(E.left(abortedBy(signal as AbortSignal)))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    void task().then((result) => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve(result)
+    })
+  })

@@ -199,6 +199,35 @@ Retry('should not count the try after a 401 against the retries', async () => {
   assert.is(script.calls(), 3)
 })
 
+Retry('a fetch attempt is aborted when the signal aborts right after the retry starts', async () => {
+  const controller = new AbortController()
+  let sent = 0
+  const running = retry({ retries: 0, baseDelayMs: 1, maxDelayMs: 1 }, { signal: controller.signal })((signal) => async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (signal.aborted) return E.left({ _tag: 'Aborted', reason: signal.reason })
+    sent++
+    return E.right('sent')
+  })()
+  controller.abort('stop')
+  assert.equal(await running, E.left({ _tag: 'Aborted', reason: 'stop' }))
+  assert.is(sent, 0)
+})
+
+// a: public retry(): an attempt that does not listen to its signal is now abandoned at the timeout and retried
+// while it still runs: two attempts of the same request at once.
+// Not fixed here (a design choice to make): kept as a record, skipped.
+Retry('a timed-out attempt that ignores its signal is not run again while it is still running', async () => {
+  let running = 0
+  let most = 0
+  await retry({ retries: 2, baseDelayMs: 0, maxDelayMs: 0, timeoutMs: 20 })(() => async () => {
+    most = Math.max(most, ++running)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    running--
+    return E.right('done')
+  })()
+  assert.is(most, 1)
+})
+
 Backoff.run()
 Retry.run()
 Sleep.run()

@@ -259,6 +259,41 @@ Stored('should compose in a pipe', () => withBox({}, async (box) => {
   assert.is(total, 5)
 }))
 
+
+// Box's answer, as a fetch that answers every request with it (h79's review of a byte saving).
+const wire = (origin: string, extra: object = {}) => ({
+  id: 'S1', type: 'upload_session', part_size: 1024, total_parts: 3, num_parts_processed: 0, session_expires_at: '2030-01-01T00:00:00Z',
+  session_endpoints: { ...Object.fromEntries(['upload_part', 'commit', 'abort', 'list_parts', 'status'].map((k) => [k, `${origin}/api/2.0/files/upload_sessions/S1${k === 'commit' ? '/commit' : k === 'list_parts' ? '/parts' : ''}`])), ...extra },
+})
+const answering = (body: object, calls: Array<string> = []) => client({
+  token: TOKEN,
+  fetch: async (input, init) => {
+    calls.push(`${init?.method} ${String(input)}`)
+    return new Response(JSON.stringify(body), { status: 201, headers: { 'content-type': 'application/json' } })
+  },
+})
+
+// 8379299 ("stoppable ... Behaviour unchanged") also rewrote fromUploadSession's endpoints as a rest spread.
+Create('session endpoints keep their key order (what JSON.stringify(session) stores)', async () => {
+  const result = await createSession(answering(wire('https://upload.box.com')))({ folderId: '0', fileName: 'f', fileSize: 2500 })()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.equal(Object.keys((result as E.Right<{ endpoints: object }>).right.endpoints), ['uploadPart', 'commit', 'abort', 'listParts', 'status'])
+})
+
+Create('an extra endpoint Box may add is ignored, not copied into the session (nor checked for trust)', async () => {
+  const calls: Array<string> = []
+  const result = await createSession(answering(wire('https://upload.box.com', { upload_part_v2: 'https://upload-accel.example.net/x' }), calls))({ folderId: '0', fileName: 'f', fileSize: 2500 })()
+  assert.ok(E.isRight(result), `${JSON.stringify(result)} after ${calls.join(', ')}`)
+  assert.not.ok('upload_part_v2' in (result as E.Right<{ endpoints: object }>).right.endpoints)
+})
+
+// b: reading headers.get does not check it is callable: a plain-object headers mock still throws out of the TaskEither.
+Create('a fetch resolving to { ok: false, status: 500, headers: {} } is an error value, not a rejected task', async () => {
+  const mock = client({ token: TOKEN, fetch: (async () => ({ ok: false, status: 500, headers: {} })) as never })
+  const outcome = await createSession(mock)({ folderId: '0', fileName: 'f', fileSize: 2500 }, )().then((result) => ({ result }), (thrown: unknown) => ({ thrown: String(thrown) }))
+  assert.ok('result' in outcome, JSON.stringify(outcome))
+})
+
 Create.run()
 Version.run()
 Get.run()

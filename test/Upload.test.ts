@@ -7,7 +7,7 @@ import type { Progress } from '../src/Progress.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import type { Sha1 } from '../src/Sha1.ts'
 import { subtlePure } from '../src/sha1/pure.ts'
-import { type UploadFailure, type UploadOptions, transfer, upload, uploadVersion } from '../src/Upload.ts'
+import { type UploadFailure, type UploadOptions, startable, transfer, upload, uploadVersion } from '../src/Upload.ts'
 import { message } from '../src/UploadError.ts'
 import { resume } from '../src/Resume.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
@@ -624,6 +624,30 @@ Upload('should take Infinity in the retry policy and as the commit deadline', wi
   assert.ok(E.isRight(result), JSON.stringify(result))
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))
+
+// a73f273: commit now gets { ...options }: own enumerable options only. Options read through a prototype (a class with
+// getters, Object.create(defaults)) still reach the parts (options.signal, options.retry) but no longer the commit.
+Upload('attributes given by an options object with a prototype still reach the commit', withBox({ partSize: 1024 }, async (box) => {
+  const bodies: Array<string> = []
+  const capturing = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: (input, init) => {
+    if (String(input).endsWith('/commit')) bodies.push(String(init?.body))
+    return fetch(input, init)
+  } })
+  const options: UploadOptions = Object.create({ retry: fastRetry, attributes: { content_modified_at: '2020-01-02T03:04:05Z' } })
+  const result = await within(10_000, 'upload', upload(capturing)({ source: sourceOf(bytesOf(3000)), folderId: '0', fileName: uniqueName(), fileSize: 3000 }, options)())
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  assert.ok(bodies[0]?.includes('content_modified_at'), bodies[0])
+}))
+
+// e: the replacer refuses more than invalid Dates: any value with a toISOString property it cannot call, and a Date
+// whose own toJSON writes it fine. Plain JSON.stringify (what the commit sends) takes both.
+Upload('attributes the commit can send are not refused by the invalid-Date check; an invalid Date still is', async () => {
+  const run = (attributes: object) => startable(new ReadableStream(), { attributes } as never)()
+  assert.equal(await run({ tag: { toISOString: 'text' } }), E.right(undefined))
+  assert.equal(await run({ when: Object.assign(new Date(Number.NaN), { toJSON: () => 'unknown' }) }), E.right(undefined))
+  assert.equal(await run({ nested: [{ when: new Date(Number.NaN) }] }), E.left({ _tag: 'InvalidInput', message: 'attributes cannot be sent as JSON: RangeError: Invalid time value' }))
+  assert.equal(await run({ when: new Date(0), n: [1, 'a', null, { x: true }] }), E.right(undefined))
+})
 
 Upload.run()
 Version.run()
