@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { client } from '../src/Client.ts'
 import type { Session } from '../src/Session.ts'
 import { type UploadOptions, upload } from '../src/Upload.ts'
+import { message } from '../src/UploadError.ts'
 import type { EmulatorOptions } from '../src/emulator/Options.ts'
 import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, within } from './helpers/upload.ts'
 
@@ -114,6 +115,19 @@ Abort('should send nothing at all when aborted before it starts', async () => {
 
 // A token function is the caller's code (README's browser example fetches '/box-token'): one that
 // never answers must not make the upload deaf to its signal, which would then never settle.
+// README: the wait for a token function that never answers ends with the request's timeoutMs too, without a signal.
+Abort('should end with a timed-out NetworkError, sending nothing, when the token function never answers and no signal is given', async () => {
+  const box = await startBox()
+  try {
+    const stalled = client({ token: () => new Promise<string>(() => undefined), uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+    const result = await within(5000, 'the upload', upload(stalled)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: { ...fastRetry, retries: 1, timeoutMs: 100 } })())
+    assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError' && message(result.left).includes('timed out'), JSON.stringify(result))
+    assert.is(box.records.length, 0)
+  } finally {
+    await box.close()
+  }
+})
+
 Abort('should settle as Aborted when aborted while the token function has not answered', async () => {
   const box = await startBox()
   try {
