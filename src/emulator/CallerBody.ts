@@ -25,11 +25,10 @@ export const describe = (e: unknown): string => {
  * body) is none of the request's business. Throws a `TypeError` (what `fetch` rejects with) for a
  * body already read or locked.
  */
-export const watched = (request: Request): { readonly request: Request; readonly done: () => void } => {
+export const watched = (request: Request, signal: AbortSignal): { readonly request: Request; readonly done: () => void } => {
   const source = request.body
   if (source === null) return { request, done: () => undefined }
   const reader = source.getReader()
-  const { signal } = request
   let fail: (why: string) => void = () => undefined
   const onAbort = (): void => fail(`the request was aborted mid-body (${describe(signal.reason)})`)
   const unwatch = (): void => signal.removeEventListener('abort', onAbort)

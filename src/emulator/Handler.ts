@@ -146,9 +146,11 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     if (ownsBodies) return answer(request)
     // As fetch does: an aborted signal sends nothing, and a later abort rejects at once, while the
     // emulator, like a server whose client went away, finishes or fails the request on its own.
-    const { signal } = request
+    // The caller's own signal, not the Request's: the one a Request derives from `init.signal` is only
+    // weakly followed (Node's undici), so once collected with its listeners an abort never arrived.
+    const signal = init?.signal ?? request.signal
     if (signal.aborted) throw signal.reason
-    const guarded = watched(request)
+    const guarded = watched(request, signal)
     const answered = answer(guarded.request).finally(guarded.done)
     answered.catch(() => undefined)
     let onAbort = (): void => undefined

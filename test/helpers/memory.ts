@@ -5,11 +5,16 @@ import { runInNewContext } from 'node:vm'
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-/** Bytes held in ArrayBuffers (Buffers, Uint8Arrays) after two full collections. */
-export const retainedArrayBuffers = async (): Promise<number> => {
+/** Two full garbage collections, a turn of the event loop after each. */
+export const collectGarbage = async (): Promise<void> => {
   for (let i = 0; i < 2; i++) {
     gc()
     await new Promise((resolve) => setImmediate(resolve))
   }
+}
+
+/** Bytes held in ArrayBuffers (Buffers, Uint8Arrays) after two full collections. */
+export const retainedArrayBuffers = async (): Promise<number> => {
+  await collectGarbage()
   return process.memoryUsage().arrayBuffers
 }
