@@ -20,6 +20,8 @@ export interface Done {
   readonly check?: Check
   readonly resumed: boolean
   readonly seconds: number
+  /** Bytes this run sent: the file's, less the parts Box held already when it resumed. */
+  readonly sentBytes: number
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -31,7 +33,9 @@ export const confirmedSha1 = (file: BoxFile): string | undefined => file.sha1 ??
 /** The lines for a person. */
 export const text = (done: Done): string => {
   const { file } = done
-  const rate = done.seconds > 0 ? `, ${formatBytes(Math.round(file.size / done.seconds))}/s` : ''
+  // The speed of this run: a resumed upload sent only the parts Box did not hold.
+  const rate = done.seconds > 0 ? `, ${formatBytes(Math.round(done.sentBytes / done.seconds))}/s` : ''
+  const sent = done.sentBytes < file.size ? ` (sent ${formatBytes(done.sentBytes)}: the rest was on Box already)` : ''
   const sha1 = confirmedSha1(file)
   return [
     done.where === 'embedded emulator'
@@ -44,7 +48,7 @@ export const text = (done: Done): string => {
     `  check:    ${done.check !== undefined ? `downloaded back: SHA-1 ${done.check.downloaded} matches the local file`
       : done.where === 'embedded emulator' ? 'not downloaded back (the emulator keeps only digests of files this big; it checked the SHA-1 at commit)'
       : `not downloaded back (${done.where === 'Box' ? 'Box' : 'the server'} checked the SHA-1 at commit)`}`,
-    `  time:     ${done.seconds.toFixed(1)} s${rate}`,
+    `  time:     ${done.seconds.toFixed(1)} s${rate}${sent}`,
   ].join('\n')
 }
 
@@ -62,6 +66,7 @@ export const json = (done: Done): string =>
     verified: done.check === undefined ? null : true,
     resumed: done.resumed,
     seconds: Math.round(done.seconds * 1000) / 1000,
+    sentBytes: done.sentBytes,
   })
 
 /** The JSON object of `--json` when the command failed. */

@@ -131,6 +131,8 @@ const send = async (
   // resume, Box may hold them all from the start, while the file is still read and hashed).
   let sourceRead = false
   let allParts = false
+  // What Box held before this run sent anything: the first progress report counts it (a resume's parts).
+  let heldBytes: number | undefined
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
@@ -167,6 +169,7 @@ const send = async (
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,
       onProgress: (p) => {
+        heldBytes ??= p.bytesUploaded
         allParts = p.partsUploaded === p.totalParts
         progress.onProgress(p)
       },
@@ -223,7 +226,7 @@ const send = async (
       try {
         return stopped
           ? failure(command)(settling.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
-          : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined }, checking)
+          : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined, sentBytes: info.size - (heldBytes ?? 0) }, checking)
       } finally {
         checking.dispose()
       }
@@ -350,7 +353,7 @@ const keptSession = (
 /** After the commit: the download check (when the target allows it), then the result. */
 const finish = async (
   command: UploadCommand, endpoint: Endpoint, info: FileInfo,
-  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean }, ctrlC: Interrupts,
+  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean; readonly sentBytes: number }, ctrlC: Interrupts,
 ): Promise<number> => {
   const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
   if (endpoint.apiUrl === undefined) return print(command, base)

@@ -6,7 +6,7 @@ import type { BoxFile } from '../../src/BoxFile.ts'
 import { type UploadError, httpError, message, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
 
 const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
-const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2 }
+const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2, sentBytes: file.size }
 
 const Text = suite('text')
 
@@ -20,6 +20,11 @@ Text('should name the place, id, name, size, confirmed SHA-1 and speed of an upl
     '  check:    not downloaded back (Box checked the SHA-1 at commit)',
     '  time:     2.0 s, 25.0 MB/s',
   ].join('\n'))
+})
+
+// A resumed run sent only the parts Box did not hold: the whole file over its time would overstate its speed.
+Text('should give a resumed upload the speed of what it sent, and say the rest was on Box already', () => {
+  assert.match(text({ ...toBox, resumed: true, sentBytes: 10_000_000 }), '  time:     2.0 s, 5.00 MB/s (sent 10.0 MB: the rest was on Box already)')
 })
 
 Text('should not credit Box with the check of another server', () => {

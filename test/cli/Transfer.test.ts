@@ -59,7 +59,7 @@ Embedded('should print one JSON object with --json', async () => {
   assert.ok(typeof result['id'] === 'string' && /^\d+$/.test(result['id'] as string))
   assert.equal({ ...result, id: 'ID', seconds: 0 }, {
     ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', where: 'embedded emulator',
-    uploadUrl: result['uploadUrl'], verified: true, resumed: false, seconds: 0,
+    uploadUrl: result['uploadUrl'], verified: true, resumed: false, seconds: 0, sentBytes: 1_500_000,
   })
 })
 
@@ -196,9 +196,11 @@ Remote('should keep the session on Ctrl-C, write a state file without the token,
   // As the hint says: the token again, and the URL the session lives on (the token goes nowhere else).
   const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, '--json', ...small])
   assert.is(resumed.code, 0, resumed.stderr)
-  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean; verified: boolean }
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; size: number; resumed: boolean; verified: boolean; sentBytes: number }
   assert.equal([result.sha1, result.size, result.resumed, result.verified], [sha1, 4 * 1024 * 1024, true, true])
   assert.is(await downloaded(box, result.id, TOKEN), sha1, 'the committed bytes are the file\'s')
+  // What this run sent: the parts Box did not hold (256 KiB each), not the whole file.
+  assert.is(result.sentBytes, (partsStored() - before) * 256 * 1024)
   assert.is(partsStored(), 16, 'every part stored exactly once over both runs')
   assert.ok(records.every((r) => r.status !== 416), 'no part sent twice')
   assert.not.ok(await exists(statePath), 'the state file is gone once done')
