@@ -2,7 +2,7 @@
  * The file to upload, checked before any request: it exists, is a regular file, can be read, and is
  * big enough for Box's chunked upload. Each refusal is an `InputError` with a one-line reason.
  */
-import { open, stat } from 'node:fs/promises'
+import { open, readlink, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -33,12 +33,17 @@ export interface InputError {
 
 const inputError = (message: string): InputError => ({ _tag: 'InputError', message })
 
-/** The one-line reason for a failed `stat`/`open`, from its errno code. */
-export const describe = (path: string, cause: unknown): InputError => {
+/**
+ * The one-line reason for a failed `stat`/`open`, from its errno code; `link`: where `path` points
+ * when it is a symbolic link (`ls` lists a dangling one, so 'no such file' alone would send one looking).
+ */
+export const describe = (path: string, cause: unknown, link?: string): InputError => {
   const code = (cause as { code?: unknown } | null)?.code
   switch (code) {
-    // Node decodes argv as UTF-8: a byte that is not becomes U+FFFD, and the path opened is another one.
-    case 'ENOENT': return inputError(`no such file: ${path}${path.includes('\ufffd') ? ' (a name shown with \ufffd is not valid UTF-8, which box-upload cannot open by its name: rename the file)' : ''}`)
+    case 'ENOENT': return inputError(`no such file: ${path}${link !== undefined ? ` (a symbolic link to ${link}, which does not exist)`
+      // Node decodes argv as UTF-8: a byte that is not becomes U+FFFD, and the path opened is another one.
+      : path.includes('\ufffd') ? ' (a name shown with \ufffd is not valid UTF-8, which box-upload cannot open by its name: rename the file)' : ''}`)
+    case 'ELOOP': return inputError(`cannot read ${path}: its symbolic links point at one another in a loop`)
     case 'ENOTDIR': return inputError(`no such file: ${path} (a part of the path is not a directory)`)
     case 'EACCES':
     case 'EPERM': return inputError(`cannot read ${path}: permission denied`)
@@ -63,7 +68,10 @@ export const tooSmall = (path: string, size: number, min: number): InputError =>
 /** Checks that `path` is a readable regular file of at least `minSize` bytes. */
 export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputError, FileInfo> =>
   pipe(
-    TE.tryCatch(() => stat(path), (cause) => describe(path, cause)),
+    TE.tryCatch(
+      () => stat(path).catch(async (cause: unknown) => { throw describe(path, cause, await readlink(path).catch(() => undefined)) }),
+      (error) => error as InputError,
+    ),
     TE.flatMap((s) =>
       s.isDirectory() ? TE.left(inputError(`${path} is a directory, not a file`))
         : !s.isFile() ? TE.left(inputError(`${path} is not a regular file (a device, socket or pipe has no size to declare)`))

@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ROOT, bundled, run, tempDir, viaBin, type StartOptions } from '../helpers/cli.ts'
 
@@ -35,6 +35,16 @@ const refused = async (args: ReadonlyArray<string>, options: StartOptions = {}):
 BadInput('should refuse a missing file (through the bin too)', async () => {
   assert.is(await refused([join(dir.path, 'nope.bin')]), `box-upload: no such file: ${join(dir.path, 'nope.bin')}`)
   assert.is(await refused([join(dir.path, 'nope.bin')], { command: viaBin }), `box-upload: no such file: ${join(dir.path, 'nope.bin')}`)
+})
+
+BadInput('should say a missing file is a dangling symbolic link, and name a loop of them', async () => {
+  const dangling = join(dir.path, 'dangling.bin')
+  await symlink(join(dir.path, 'gone.bin'), dangling)
+  assert.is(await refused([dangling]), `box-upload: no such file: ${dangling} (a symbolic link to ${join(dir.path, 'gone.bin')}, which does not exist)`)
+  const [a, b] = [join(dir.path, 'loop-a'), join(dir.path, 'loop-b')]
+  await symlink(b, a)
+  await symlink(a, b)
+  assert.is(await refused([a]), `box-upload: cannot read ${a}: its symbolic links point at one another in a loop`)
 })
 
 BadInput('should refuse a directory', async () => {
