@@ -146,9 +146,11 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     if (ownsBodies) return answer(request)
     // As fetch does: an aborted signal sends nothing, and a later abort rejects at once, while the
     // emulator, like a server whose client went away, finishes or fails the request on its own.
-    // The caller's own signal, not the Request's: the one a Request derives from `init.signal` is only
-    // weakly followed (Node's undici), so once collected with its listeners an abort never arrived.
-    const signal = init?.signal ?? request.signal
+    // The caller's own signal, not the one of a Request made here: a signal a Request derives from
+    // `init.signal` or from another Request's is only weakly followed (Node's undici), so once collected
+    // with that Request an abort never arrived. A Request passed in keeps its signal unless `init` has
+    // one (`signal: null` in `init` drops it, as in fetch); it stays referenced until the answer.
+    const signal = init?.signal ?? (input instanceof Request && init?.signal !== null ? input.signal : request.signal)
     if (signal.aborted) throw signal.reason
     const guarded = watched(request, signal)
     const answered = answer(guarded.request).finally(guarded.done)
@@ -158,7 +160,11 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
       onAbort = () => reject(signal.reason)
       signal.addEventListener('abort', onAbort, { once: true })
     })
-    return Promise.race([answered, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+    return Promise.race([answered, aborted]).finally(() => {
+      signal.removeEventListener('abort', onAbort)
+      // Referenced here, a Request passed in lives until the answer, and with it what its signal follows.
+      void input
+    })
   }
   return { fetch }
 }
