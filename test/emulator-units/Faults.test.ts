@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { emulator } from '../../src/emulator/index.ts'
 import { mulberry32, plan, uploadFailedAfter } from '../../src/emulator/Faults.ts'
 
 const Prng = suite('mulberry32')
@@ -61,6 +62,34 @@ Failed('should be never (Infinity) by default, the count given otherwise', () =>
   assert.is(uploadFailedAfter(), Infinity)
 })
 
+const Delays = suite('faults.latencyMs and faults.slowMs')
+
+// A timer holds at most 2^31 - 1 ms (~24.8 days); a longer one fires at once (Node warns with a
+// TimeoutOverflowWarning, browsers say nothing). The options take any finite number of ms, so a delay
+// meant as "no answer comes" (a client's timeout under test) was answered at once instead.
+Delays('should wait out a delay past 2^31 - 1 ms, not answer at once', async () => {
+  const auth = { authorization: 'Bearer dev-token', 'content-type': 'application/json' }
+  const create = JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'a.bin' })
+  const slow = emulator({ minFileSize: 1, partSize: 1024, faults: { slowMs: 2 ** 31, script: [{ part: 0, fault: 'slow' }] } })
+  const session = (await (await slow.fetch('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: auth, body: create })).json()) as
+    { readonly session_endpoints: { readonly upload_part: string } }
+  const late = emulator({ minFileSize: 1, faults: { latencyMs: 2 ** 31 } })
+  // Aborted at the end, so the waits no longer keep the process alive.
+  const controller = new AbortController()
+  const outcome = (sent: Promise<Response>) => sent.then((r) => `answered ${r.status}`, (e: unknown) => (e instanceof Error ? e.message : String(e)))
+  const answers = Promise.all([
+    outcome(late.fetch('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: auth, body: create, signal: controller.signal })),
+    outcome(slow.fetch(session.session_endpoints.upload_part, {
+      method: 'PUT', body: new Uint8Array(10), signal: controller.signal,
+      headers: { authorization: 'Bearer dev-token', 'content-range': 'bytes 0-9/10', digest: 'sha=lpTE69ZzpeL9JuSy5k+S6RTr2V8=' },
+    })),
+  ])
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  controller.abort(new Error('still waiting'))
+  assert.equal(await answers, ['still waiting', 'still waiting'])
+})
+
 Prng.run()
 Plan.run()
 Failed.run()
+Delays.run()
