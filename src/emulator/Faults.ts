@@ -49,8 +49,12 @@ export const retryAfter = (faults: Faults = {}): number => {
 /** Stored parts after which a session fails with `410 upload_failed` (`Infinity`: never). */
 export const uploadFailedAfter = (faults: Faults = {}): number => faults.uploadFailedAfterParts ?? Infinity
 
+/** The longest delay a timer holds (2^31 - 1 ms, ~24.8 days): a longer one would fire at once. */
+const maxTimerMs = 2 ** 31 - 1
+
 /**
- * Sleeps `ms` milliseconds (web global `setTimeout`). Once `signal` aborts (its request went away: an
+ * Sleeps `ms` milliseconds (web global `setTimeout`, in steps a timer holds, so a delay past ~24.8
+ * days is waited out rather than ended at once). Once `signal` aborts (its request went away: an
  * in-process caller's abort, a connection closed, `close()`), the request goes on as it would at a
  * server (Box may still store a part whose client gave up), but its timer no longer keeps the process
  * alive: `unref`, where timers have it (Node, Bun).
@@ -58,12 +62,17 @@ export const uploadFailedAfter = (faults: Faults = {}): number => faults.uploadF
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   ms > 0
     ? new Promise((resolve) => {
+      let timer: unknown
       const release = (): void => (timer as { unref?: () => void }).unref?.()
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', release)
-        resolve()
-      }, ms)
-      if (signal?.aborted === true) release()
-      else signal?.addEventListener('abort', release, { once: true })
+      const wait = (left: number): void => {
+        timer = setTimeout(() => {
+          if (left > maxTimerMs) return wait(left - maxTimerMs)
+          signal?.removeEventListener('abort', release)
+          resolve()
+        }, Math.min(left, maxTimerMs))
+        if (signal?.aborted === true) release()
+      }
+      wait(ms)
+      if (signal?.aborted !== true) signal?.addEventListener('abort', release, { once: true })
     })
     : Promise.resolve()
