@@ -44,6 +44,20 @@ test('should answer a complete request before refusing stray bytes after its bod
     assert.equal((await listParts(s)).json.entries.map((p: { offset: number }) => p.offset), [0])
   }))
 
+// RFC 9112 §9.3.2: a server may work on pipelined requests in parallel only when all are safe. A GET
+// of the parts pipelined after a part's PUT was answered before the part was stored: the PUT's 200
+// came first, then a list without it, which no server that takes its requests in turn gives.
+test('should take pipelined requests in turn: a GET after a PUT on the same connection sees the part', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    const list = `GET ${path}/parts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`
+    const text = await exchange(em.url, Buffer.concat([partRequest(path, bytes, 4096), Buffer.from(list)]))
+    assert.equal(statuses(text), ['200', '200'], text.slice(0, 300))
+    assert.match(text, /"entries":\[\{"part_id"/, 'the list holds the part its PUT was answered 200 for')
+  }))
+
 test('should answer a request with Connection: close and ignore what follows it (RFC 9112 §9.6)', () =>
   withEmulator(SMALL, async (em) => {
     const s = await openSession(em, 4096)
