@@ -190,6 +190,8 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     })
   // The request being answered on each connection: see 'clientError'.
   const answering = new WeakMap<Duplex, { readonly req: IncomingMessage; readonly res: ServerResponse }>()
+  // The answer of the latest request on each connection, which the next one pipelined waits for.
+  const turns = new WeakMap<Duplex, Promise<void>>()
   // A request the parser refuses after a complete one on the same connection (bytes past its body,
   // anything after `Connection: close`, RFC 9112 §9.6) must not lose that one's answer: Node's own
   // handler writes a bare 400 and destroys the socket at once, while the answer is still on its way.
@@ -232,12 +234,16 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
       req.removeAllListeners('data')
       req.resume()
     })
-    // `toRequest` throws on a request line `Request` cannot take (e.g. an absolute-form URL): never a crash.
-    Promise.resolve()
-      .then(() => {
-        const own = refused(req)
-        return own === undefined ? app.fetch(toRequest(origin, req, gone.signal)) : withCors(own)
-      })
+    // Requests pipelined on one connection are taken in turn, each once the one before it is answered:
+    // a server may work on them at once only when all are safe (RFC 9112 §9.3.2), and a GET of the parts
+    // after a PUT must see that part. `toRequest` throws on a request line `Request` cannot take (e.g. an
+    // absolute-form URL): never a crash.
+    const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => {
+      const own = refused(req)
+      return own === undefined ? app.fetch(toRequest(origin, req, gone.signal)) : withCors(own)
+    })
+    turns.set(req.socket, answered.then(() => undefined, () => undefined))
+    answered
       .then((response) => write(response, res))
       .catch((e: unknown) => {
         if (isReset(e)) return void req.socket.destroy()
