@@ -90,6 +90,14 @@ InProcess('should reject with the abort reason at once when the signal aborts mi
   assert.is(again.status, 200, await again.clone().text())
 })
 
+// A client names the request that failed by its answer's url, as fetch gives it (Response made in-process have '').
+InProcess('should give each answer the url of its request, without the fragment, as fetch does', async () => {
+  const box = emulator({ minFileSize: 1 })
+  const url = `${origin}/api/2.0/files/upload_sessions/${'A'.repeat(32)}`
+  assert.is((await box.fetch(`${url}#part`, { headers: auth })).url, url)
+  assert.is((await box.fetch(new Request(url, { headers: auth }))).url, url)
+})
+
 InProcess('should reject a signal already aborted before anything reaches the emulator', async () => {
   const bytes = randomBytes(2000)
   const o = await opened(bytes.length)

@@ -153,7 +153,9 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     const signal = init?.signal ?? (input instanceof Request && init?.signal !== null ? input.signal : request.signal)
     if (signal.aborted) throw signal.reason
     const guarded = watched(request, signal)
-    const answered = answer(guarded.request).finally(guarded.done)
+    // A fetch's answer names the URL it came from (without its fragment); a Response made here has none.
+    const url = request.url.replace(/#.*/s, '')
+    const answered = answer(guarded.request).finally(guarded.done).then((response) => Object.defineProperty(response, 'url', { value: url }))
     answered.catch(() => undefined)
     let onAbort = (): void => undefined
     const aborted = new Promise<never>((_, reject) => {
