@@ -338,6 +338,20 @@ Chunker('should cut every part when ahead() gives no number (NaN, undefined), as
   }
 })
 
+// The README invites `sha1: { ...defaultSha1, depth: 3 }`; a depth of 0 ("cut nothing ahead") or one that is no
+// number (read from an environment variable) left room for no part while the reader waited: after the first
+// part the reader waited for a part and the writer for room, for ever, with no error (upload was spared: it
+// always passes ahead(), which the same Math.max(1, ...) already guarded).
+Chunker('should cut every part with a sha1 whose depth is 0 or no number, without ahead(), as with depth 1', async () => {
+  const data = bytesOf(5000)
+  for (const depth of [0, -1, Number.NaN]) {
+    const outcome = await within(2000, `depth ${depth}`, run(chunker({ partSize: 1024, fileSize: data.length, sha1: { ...subtlePure, depth } }), [data]))
+    assert.is(outcome.error, undefined)
+    assert.is(outcome.parts.length, 5, `depth ${depth}`)
+    assert.is(outcome.digest, await subtleSha1(data))
+  }
+})
+
 Chunker('should not cut a huge chunk into more parts than the reader asked for', async () => {
   const sha1 = counting({ ...subtlePure, depth: 4 })
   const c = chunker({ partSize: 10, fileSize: 1000, sha1 })
