@@ -210,9 +210,10 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
    * Resolves once the next part may be cut: while the reader waits for a part, up to `depth` (or
    * the caller's `ahead()`, if lower) may be ahead (hashing on other threads overlaps the copy);
    * otherwise only when none is, so a slow reader holding `n` parts keeps `n + 1` part buffers
-   * alive, not `n + depth`. An `ahead()` that gives no number (NaN) counts as 1, like 0: NaN would never leave room.
+   * alive, not `n + depth`. An `ahead()` or a `sha1.depth` below 1 or that is no number (NaN) counts as 1: 0 or
+   * NaN would never leave room while the reader waits, and both sides would wait for ever.
    */
-  const depth = (): number => (aheadLimit === undefined ? sha1.depth : Math.max(1, Math.min(sha1.depth, aheadLimit())) || 1)
+  const depth = (): number => Math.max(1, Math.min(sha1.depth, aheadLimit ? aheadLimit() : sha1.depth)) || 1
   const room = (): Promise<void> | undefined =>
     ahead.length < (hungry ? depth() : 1) || failure !== undefined
       ? undefined
