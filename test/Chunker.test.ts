@@ -191,6 +191,26 @@ Chunker('should reject digest with Aborted when the reader cancels', async () =>
   assert.equal(await c.digest.catch((e: unknown) => e), { _tag: 'Aborted', reason: 'stop' })
 })
 
+// A reader that stops (a part's upload failed, a `break` out of `for await`) cancels the chunker's readable. A
+// TransformStream's pipe then cancels the source at once; the chunker's did not while the source was stalled
+// (a network body waiting for its sender, a Worker's request.body): the pipe waited on its read for ever,
+// holding the source (its connection, its file) though nobody would read another part.
+Chunker('should cancel a stalled source when the reader cancels, as a TransformStream does', async () => {
+  let cancelled: unknown
+  let pulls = 0
+  const source = new ReadableStream<Uint8Array>({
+    pull: (controller) => (++pulls === 1 ? controller.enqueue(bytesOf(10)) : new Promise<void>(() => undefined)),
+    cancel: (reason) => { cancelled = reason },
+  }, { highWaterMark: 0 })
+  const c = chunker({ partSize: 10, fileSize: 30 })
+  const reader = source.pipeThrough(c).getReader()
+  assert.is((await reader.read()).value?.index, 0)
+  await reader.cancel('stop')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(cancelled, { _tag: 'Aborted', reason: 'stop' })
+  assert.equal(await c.digest.catch((e: unknown) => e), { _tag: 'Aborted', reason: 'stop' })
+})
+
 Chunker('should keep an error value the reader cancels with, as is', async () => {
   const c = chunker({ partSize: 10, fileSize: 30 })
   const reader = (sourceOf([bytesOf(30)]) as ReadableStream<Uint8Array>).pipeThrough(c).getReader()
