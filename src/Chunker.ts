@@ -159,7 +159,8 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
   let last: Promise<unknown> = Promise.resolve()
   let ended = false
   let failure: { readonly reason: unknown } | undefined
-  let readableController: ReadableStreamDefaultController<Part<ArrayBufferLike>> | undefined
+  /** The readable's controller, then the writable's (each stream's start runs as it is made). */
+  const controllers: Array<ReadableStreamDefaultController<Part<ArrayBufferLike>> | WritableStreamDefaultController> = []
   let wakeWriter = noop
   /** Whether the reader waits for a part (it pulled and got none yet). */
   let hungry = false
@@ -176,7 +177,9 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     failure = { reason }
     file.abandon?.()
     rejectDigest(reason)
-    readableController?.error(reason)
+    // Both sides: a reader that cancels must also stop the pipe into the writable, which would otherwise wait
+    // on a stalled source (a network body) and never cancel it, where a TransformStream's pipe does.
+    controllers.map((controller) => controller.error(reason))
     wakeWriter()
   }
 
@@ -262,8 +265,9 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
    * that has stalled (nothing then holds up a cancel).
    */
   const deliver = (): void => {
-    if (!hungry || delivering || failure !== undefined || readableController === undefined) return
-    const controller = readableController
+    // The readable's start ran when it was made, before any pull or part.
+    const controller = controllers[0] as ReadableStreamDefaultController<Part<ArrayBufferLike>>
+    if (!hungry || delivering || failure !== undefined) return
     const next = ahead.shift()
     if (next === undefined) {
       if (ended) controller.close()
@@ -286,7 +290,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
 
   const readable = new ReadableStream<Part<ArrayBufferLike>>(
     {
-      start: (controller) => void (readableController = controller),
+      start: (controller) => void controllers.push(controller),
       pull: () => {
         hungry = true
         wakeWriter()
@@ -298,7 +302,7 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     { highWaterMark: 0 },
   )
   const writable = new WritableStream<Uint8Array>(
-    { write: guarded(write), close: guarded(close), abort: fail },
+    { start: (controller) => void controllers.push(controller), write: guarded(write), close: guarded(close), abort: fail },
     { highWaterMark: 1 },
   )
   return { readable, writable, digest }

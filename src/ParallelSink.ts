@@ -82,7 +82,7 @@ export const parallelSink =
         start: (c) => {
           controller = c
           if (signal?.aborted === true) onAbort()
-          else signal?.addEventListener('abort', onAbort, { once: true })
+          else signal?.addEventListener('abort', onAbort)
         },
         write: async (chunk) => {
           if (failure !== undefined) throw failure

@@ -165,7 +165,7 @@ const withTimeout =
     let grace: ReturnType<typeof setTimeout> | undefined
     const stop = (): void => controller.abort(signal?.reason)
     const onAbort = (): void => { if (graceMs > 0) grace = setTimeout(stop, graceMs); else stop() }
-    signal?.addEventListener('abort', onAbort, { once: true })
+    signal?.addEventListener('abort', onAbort)
     let expired = false
     const timer =
       ms === undefined

@@ -167,7 +167,7 @@ const sendParts =
     // reaches the sink only once a part has ended (its write waits for a free slot).
     chunker.digest.catch(sink.cancel)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
-    signal?.addEventListener('abort', onAbort, { once: true })
+    signal?.addEventListener('abort', onAbort)
     try {
       await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
     } catch (reason) {
