@@ -67,7 +67,7 @@ Json('should print one object, with the SHA-1 of the file version when the file 
   assert.is(confirmedSha1(versioned), 'cd'.repeat(20))
   assert.equal(JSON.parse(json({ ...toBox, file: versioned, resumed: true, seconds: 1.23456 })), {
     ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', where: 'Box',
-    uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, seconds: 1.235,
+    uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, seconds: 1.235, sentBytes: 50_000_000,
   })
 })
 
