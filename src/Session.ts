@@ -173,7 +173,7 @@ export const abortSession = (client: Client) => (session: Session, signal?: Abor
 export const listParts = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
   pipe(
     TE.fromEither(trust(client)(session.endpoints.listParts)),
-    TE.flatMap(() => pages(client, session, signal)({ offset: 0, parts: [] })),
+    TE.flatMap(() => pages(client, session, signal)),
     TE.map(sortByOffset),
   )
 
@@ -225,30 +225,23 @@ const wrongAnswer = (value: number, message: string): UploadError =>
     message,
   }])
 
-interface Paging {
-  readonly offset: number
-  readonly parts: ReadonlyArray<UploadPart>
-}
-
-const pages = (client: Client, session: Session, signal: AbortSignal | undefined) => {
-  const page = (state: Paging): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
-    const url = new URL(session.endpoints.listParts)
-    url.searchParams.set('offset', String(state.offset))
-    url.searchParams.set('limit', String(listPartsLimit))
-    return pipe(
-      request(client)({ method: 'GET', url: url.href, signal }),
-      TE.flatMap(json(UploadParts, 'list of parts')),
-      TE.flatMap((answer) => {
-        const parts = [...state.parts, ...answer.entries]
-        const offset = state.offset + answer.entries.length
-        // A session has totalParts parts at most: a total_count above it (a server counting on) is not followed.
-        // Nor an offset past 10000, which Box refuses (400): parts stored beyond are met again when sent (416, taken).
-        const done = answer.entries.length === 0 || offset >= Math.min(answer.total_count, session.totalParts) || offset > 1e4
-        return done ? TE.right(parts) : page({ offset, parts })
-      }),
-    )
-  }
-  return page
+/** The pages from `offset` on, after the `parts` of those before. */
+const pages = (client: Client, session: Session, signal: AbortSignal | undefined, offset = 0, parts: ReadonlyArray<UploadPart> = []): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
+  const url = new URL(session.endpoints.listParts)
+  url.searchParams.set('offset', String(offset))
+  url.searchParams.set('limit', String(listPartsLimit))
+  return pipe(
+    request(client)({ method: 'GET', url: url.href, signal }),
+    TE.flatMap(json(UploadParts, 'list of parts')),
+    TE.flatMap((answer) => {
+      const all = [...parts, ...answer.entries]
+      const next = offset + answer.entries.length
+      // A session has totalParts parts at most: a total_count above it (a server counting on) is not followed.
+      // Nor an offset past 10000, which Box refuses (400): parts stored beyond are met again when sent (416, taken).
+      const done = answer.entries.length === 0 || next >= Math.min(answer.total_count, session.totalParts) || next > 1e4
+      return done ? TE.right(all) : pages(client, session, signal, next, all)
+    }),
+  )
 }
 
 /** Parts by offset, one per offset (a page boundary moving under concurrent uploads may repeat one). */
