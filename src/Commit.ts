@@ -112,19 +112,17 @@ export const commit =
         // At least a backoff draw (full jitter, its cap doubling with each 202), up to the deadline: a
         // Retry-After of 0 (or a date already past) would send the same commit as fast as it is answered.
         : pipe(sleep(Math.min(Math.max(asked, backoffMs(input.retry ?? defaultRetryPolicy)(accepted++)), deadline - Date.now()), input.signal), TE.flatMap(() => go))
-    // After a commit that may have been applied: is the session still open (false) or gone (true)?
-    const gone: TE.TaskEither<UploadError, boolean> = pipe(
-      retried((signal) => getSession(client)(session, signal)),
-      TE.map(() => false),
-      TE.orElse((error) => (hasStatus(error, 404) ? TE.right(true) : TE.left(error))),
-    )
+    // After a commit that may have been applied, the session's status decides.
     const confirm = (error: UploadError): TE.TaskEither<UploadError, BoxFile> =>
       !mayHaveApplied(error)
         ? TE.left(error)
         : pipe(
-            gone,
-            // A file that is not ours fails `go`'s own check: the commit's error stands.
-            TE.flatMap((applied) => (applied ? go : TE.left(error))),
+            retried((signal) => getSession(client)(session, signal)),
+            // Still open: the commit was not applied, and its error stands.
+            TE.flatMap(() => TE.left(error)),
+            // Gone (404): one of our commits was applied, and the same commit fetches the file
+            // (one that is not ours fails `go`'s own check).
+            TE.orElse((met) => (hasStatus(met, 404) ? go : TE.left(met))),
             // Whatever the check met, the commit's own error is the one to report (or the caller's abort).
             TE.mapError((met) => (met._tag === 'Aborted' ? met : error)),
           )
