@@ -28,14 +28,16 @@ export interface ProgressCounter {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** A counter for a file of `fileSize` bytes in `totalParts` parts, starting from `start` (parts already stored), reporting to `onProgress`. */
+/**
+ * A counter for a file of `fileSize` bytes in `totalParts` parts, reporting to `onProgress`; it
+ * starts from the bytes and parts already stored (a resumed upload's).
+ */
 export const progressCounter = (
   totals: { readonly fileSize: number; readonly totalParts: number },
   onProgress: OnProgress | undefined,
-  start: { readonly bytes: number; readonly parts: number },
+  bytesUploaded: number,
+  partsUploaded: number,
 ): ProgressCounter => {
-  let bytesUploaded = start.bytes
-  let partsUploaded = start.parts
   const report = (): void => tell(onProgress, { bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
   report()
   return {

@@ -200,10 +200,12 @@ const partTask =
     // Only where a part of this session starts (a listing may hold anything), counted at the size a
     // part there has: one Box holds with another size fails its check, but must not push progress past the file.
     const held = new Map(stored.filter(({ offset }) => offset % session.partSize === 0 && offset < session.fileSize).map((part) => [part.offset, part]))
-    const progress = progressCounter(session, options.onProgress, {
-      bytes: [...held.keys()].reduce((sum, offset) => sum + Math.min(session.partSize, session.fileSize - offset), 0),
-      parts: held.size,
-    })
+    const progress = progressCounter(
+      session,
+      options.onProgress,
+      [...held.keys()].reduce((sum, offset) => sum + Math.min(session.partSize, session.fileSize - offset), 0),
+      held.size,
+    )
     const send = (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
       const already = held.get(part.offset)
       return already !== undefined
