@@ -19,11 +19,8 @@ export interface Progress {
 /** Receives progress reports. */
 export type OnProgress = (progress: Progress) => void
 
-/** Counts confirmed parts and reports them. */
-export interface ProgressCounter {
-  /** Counts one confirmed part of `size` bytes and reports. */
-  readonly add: (size: number) => void
-}
+/** Counts one more confirmed part, of `size` bytes, and reports. */
+export type ProgressCounter = (size: number) => void
 
 // ---------------------------------------------------------------------------------------------
 // constructors
@@ -40,12 +37,10 @@ export const progressCounter = (
 ): ProgressCounter => {
   const report = (): void => tell(onProgress, { bytesUploaded, partsUploaded, totalParts: totals.totalParts, fileSize: totals.fileSize })
   report()
-  return {
-    add: (size) => {
-      bytesUploaded += size
-      partsUploaded += 1
-      report()
-    },
+  return (size) => {
+    bytesUploaded += size
+    partsUploaded += 1
+    report()
   }
 }
 

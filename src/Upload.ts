@@ -200,7 +200,7 @@ const partTask =
     // Only where a part of this session starts (a listing may hold anything), counted at the size a
     // part there has: one Box holds with another size fails its check, but must not push progress past the file.
     const held = new Map(stored.filter(({ offset }) => offset % session.partSize === 0 && offset < session.fileSize).map((part) => [part.offset, part]))
-    const progress = progressCounter(
+    const count = progressCounter(
       session,
       options.onProgress,
       [...held.keys()].reduce((sum, offset) => sum + Math.min(session.partSize, session.fileSize - offset), 0),
@@ -212,7 +212,7 @@ const partTask =
         ? TE.fromEither(matches(part)(already))
         : pipe(
             uploadPart(client, session, { signal, retry: options.retry })(part),
-            TE.tapIO((uploaded) => () => progress.add(uploaded.size)),
+            TE.tapIO((uploaded) => () => count(uploaded.size)),
           )
     }
     return (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
