@@ -193,7 +193,7 @@ const open = (client: Client, fileSize: number, req: HttpRequest, created: boole
       pipe(
         TE.fromEither(pipe(fromUploadSession(fileSize, mismatch)(wire), E.tap((session) => trustEndpoints(client, session)))),
         // At the client's own upload URL: a session's status URL is also its abort URL.
-        TE.tapError(() => (created ? discardSession(client)(statusUrl(client, { id: wire.id, fileSize })) : TE.right(undefined))),
+        TE.tapError(() => (created ? discardSession(client)(statusUrl(client, { id: wire.id })) : TE.right(undefined))),
       ),
     ),
   )
@@ -213,7 +213,7 @@ const validate = (fileSize: number, names: ReadonlyArray<readonly [string, strin
   return empty === undefined ? E.right(undefined) : E.left(invalidInput(`${empty[0]} must be a non-empty string.`))
 }
 
-const statusUrl = (client: Client, ref: SessionRef): string =>
+const statusUrl = (client: Client, ref: Session | { readonly id: string }): string =>
   'endpoints' in ref ? ref.endpoints.status : `${client.uploadUrl}/files/upload_sessions/${encodeURIComponent(ref.id)}`
 
 /** A `total_parts` (`value`) that does not fit the file and part sizes, as Box's answer being wrong. */
