@@ -181,12 +181,16 @@ const sendParts =
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
-    const digest = await chunker.digest.then(E.right, (reason: unknown) => E.left(fromPipe(reason)))
-    if (E.isLeft(digest)) return digest
+    let digest: string
+    try {
+      digest = await chunker.digest
+    } catch (reason) {
+      return E.left(fromPipe(reason))
+    }
     if (confirmed.length !== session.totalParts) {
       return E.left(sizeMismatch(session.fileSize, confirmed.reduce((sum, part) => sum + part.size, 0), 'too_short'))
     }
-    return E.right({ parts: confirmed, digest: digest.right })
+    return E.right({ parts: confirmed, digest })
   }
 
 /**
