@@ -308,6 +308,23 @@ Version('should upload new versions of a file, renamed or not, at several sizes 
   }
 }))
 
+// An etag pasted with curly quotes (as a chat or a word processor writes "1"), or holding a line break, is no
+// header value: it failed only at the commit, after every part was sent, as InvalidInput "Nothing was sent:
+// TypeError: Cannot convert argument to a ByteString...", which is false, and the session and its parts were
+// deleted. Like attributes JSON cannot write, it is bad input, to refuse before any request.
+// SKIPPED: the defect stands. The fix (startable takes the input and tries `new Headers({ 'If-Match': ifMatch })`,
+// InvalidInput "ifMatch cannot be sent in a header: ..." on a throw) costs 31 B gz, past the 12 KB budget.
+Version.skip('should refuse an ifMatch no header can carry before any request, not after sending every part', withBox({ partSize: 1024 }, async (box) => {
+  const first = bytesOf(3000, 1)
+  const original: BoxFile = rightOf(await upload(box.client)({ source: sourceOf(first), folderId: '0', fileName: uniqueName(), fileSize: first.length }, { retry: fastRetry })())
+  for (const ifMatch of [`\u201c${original.etag}\u201d`, `${original.etag}\n${original.etag}`]) {
+    const before = box.sent.length
+    const result = await within(5000, 'uploadVersion', uploadVersion(box.client)({ source: sourceOf(bytesOf(3000, 2)), fileId: original.id, fileSize: 3000, ifMatch }, { retry: fastRetry })())
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(result))
+    assert.equal(box.sent.slice(before).map((r) => r.method), [], `${JSON.stringify(ifMatch)}: nothing sent`)
+  }
+}))
+
 const BadSource = suite('upload from a bad source')
 
 /** Uploads `source` declared as `fileSize` bytes; checks the error's tag, that the session was deleted and nothing committed. */
