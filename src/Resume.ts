@@ -48,7 +48,7 @@ export const resume =
     // resume from it would fail again (and delete it); the id the caller has is the way back.
     const byId = typeof input.session === 'string'
     return pipe(
-      startable(input.source, options),
+      startable(input, options),
       TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(

@@ -84,7 +84,7 @@ export const upload =
   (client: Client) =>
   (input: UploadInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
-      startable(input.source, options),
+      startable(input, options),
       TE.flatMap(() => created(client, options, input.source)((signal) => createSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [] })),
     )
@@ -94,7 +94,7 @@ export const uploadVersion =
   (client: Client) =>
   (input: UploadVersionInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
     pipe(
-      startable(input.source, options),
+      startable(input, options),
       TE.flatMap(() => created(client, options, input.source)((signal) => createVersionSession(client)({ ...input, signal }))),
       TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch: input.ifMatch })),
     )
@@ -240,8 +240,8 @@ const cleanUp =
 /** The pipe's rejection as an UploadError: the chunker's errors are UploadErrors already; anything else came from the source. */
 const fromPipe = (reason: unknown): UploadError => (isUploadError(reason) ? reason : sourceError(reason))
 
-/** A source that is locked or no web stream (`null`, a Node stream, `Bun.file()`), or bad options, fail before any request (checked when the task runs). */
-export const startable = (source: ReadableStream<Uint8Array>, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {
+/** A source that is locked or no web stream (`null`, a Node stream, `Bun.file()`), an `ifMatch` no header carries, or bad options, fail before any request (checked when the task runs). */
+export const startable = ({ source, ifMatch }: { readonly source: ReadableStream<Uint8Array>; readonly ifMatch?: string | null | undefined }, options: UploadOptions): TE.TaskEither<UploadError, void> => async () => {
   // `locked` is a boolean on every ReadableStream, of any realm: absent, it is no stream at all.
   if ((source as ReadableStream<Uint8Array> | null)?.locked !== false) return E.left(lockedSource)
   const { concurrency, retry, commitDeadlineMs = 0 } = options
@@ -260,6 +260,12 @@ export const startable = (source: ReadableStream<Uint8Array>, options: UploadOpt
     JSON.stringify(options.attributes, function (key, value: unknown) { return value === null && this[key] instanceof Date ? this[key].toISOString() : value })
   } catch (cause) {
     return E.left(invalidInput(`attributes cannot be sent as JSON: ${cause instanceof Error ? cause : shown(cause)}`))
+  }
+  // So would an etag no header can carry: pasted with curly quotes (“1”), or holding a line break.
+  try {
+    new Headers({ 'If-Match': ifMatch ?? '' })
+  } catch (cause) {
+    return E.left(invalidInput(`ifMatch cannot be sent in a header: ${cause instanceof Error ? cause : shown(cause)}`))
   }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()
