@@ -8,7 +8,7 @@ import type * as t from 'io-ts'
 import { type Details, details, fromAuthenticate } from './BoxError.ts'
 import { type Client, accessToken, stripUrl, trust } from './Client.ts'
 import { abortedBy, timerMs, untilAborted } from './Sleep.ts'
-import { type UploadError, decodeError, httpError, invalidInput, isRecord, networkError } from './UploadError.ts'
+import { type UploadError, decodeError, httpError, invalidInput, isRecord, networkError, thrown } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -157,7 +157,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
       // A timeout (the attempt's own, a TimeoutError) is no answer: a network error naming the request.
       // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.
       // `read` is the cause as it can be read safely (a revoked Proxy thrown is 'unreadable').
-      (cause, read = clean(cause) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${String(cause)}`)
+      (cause, read = clean(cause) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${thrown(cause)}`)
         : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {

@@ -10,7 +10,7 @@
  */
 import { abortedBy } from './Sleep.ts'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import { type UploadError, invalidInput } from './UploadError.ts'
+import { type UploadError, invalidInput, thrown } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -91,7 +91,7 @@ export const parallelSink =
           if (upstreamFailed) own.abort()
           const run: Promise<void> = task(chunk, own.signal)().then(
             (result) => (result._tag === 'Left' ? fail(result.left) : undefined),
-            (cause: unknown) => fail(invalidInput(`an upload task threw: ${String(cause)}`)),
+            (cause: unknown) => fail(invalidInput(`an upload task threw: ${thrown(cause)}`)),
           )
           const tracked = run.finally(() => running.delete(tracked))
           running.set(tracked, own)

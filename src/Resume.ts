@@ -10,7 +10,7 @@ import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
 import { type Session, fromJSON, getSession, listParts } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
-import { type UploadError, invalidInput } from './UploadError.ts'
+import { type UploadError, invalidInput, shown } from './UploadError.ts'
 import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ const sessionOf =
     const id = input.session
     const { fileSize } = input
     // Checked whole here: Math.ceil in getSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
-    if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput('Resuming from a session id needs the fileSize the session was created with.'))
+    if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput(`Resuming from a session id needs the fileSize the session was created with, got ${shown(fileSize)}.`))
     // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.
     return pipe(retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal)), releasing(input.source))
   }

@@ -21,7 +21,7 @@ import { type Session, createSession, createVersionSession, discardSession } fro
 import { defaultSha1 } from './Sha1.ts'
 import { abortedBy, sleep } from './Sleep.ts'
 import { lockedSource, stoppable } from './Stoppable.ts'
-import { type UploadError, invalidInput, isUploadError, shown, sizeMismatch, sourceError } from './UploadError.ts'
+import { type UploadError, invalidInput, isUploadError, shown, sizeMismatch, sourceError, thrown } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
 import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
 
@@ -259,13 +259,13 @@ export const startable = ({ source, ifMatch }: { readonly source: ReadableStream
   try {
     JSON.stringify(options.attributes, function (key, value: unknown) { return value === null && this[key] instanceof Date ? this[key].toISOString() : value })
   } catch (cause) {
-    return E.left(invalidInput(`attributes cannot be sent as JSON: ${cause instanceof Error ? cause : shown(cause)}`))
+    return E.left(invalidInput(`attributes cannot be sent as JSON: ${thrown(cause)}`))
   }
   // So would an etag no header can carry: pasted with curly quotes (“1”), or holding a line break.
   try {
     new Headers({ 'If-Match': ifMatch ?? '' })
   } catch (cause) {
-    return E.left(invalidInput(`ifMatch cannot be sent in a header: ${cause instanceof Error ? cause : shown(cause)}`))
+    return E.left(invalidInput(`ifMatch cannot be sent in a header: ${thrown(cause)}`))
   }
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()

@@ -141,7 +141,10 @@ export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidI
  * `[object Object]`) and throws on one without a prototype, which would reject the task.
  */
 export const shown = (value: unknown): string =>
-  value === null ? 'null' : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `the ${typeof value} ${String(value)}`
+  value == null ? String(value) : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `the ${typeof value} ${String(value)}`
+
+/** A thrown value in a message: an error as `String` writes it (its name and message), anything else as `shown`. */
+export const thrown = (cause: unknown): string => (cause instanceof Error ? String(cause) : shown(cause))
 
 /** The caller's source stream failed while being read. */
 export const sourceError = (cause: unknown): UploadError => ({ _tag: 'SourceError', cause })

@@ -369,6 +369,10 @@ Commit('should fail with InvalidInput, sending nothing and not retrying, on attr
     assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && result.left.message.startsWith('Nothing was sent: TypeError'), `${what}: ${JSON.stringify(result, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`)
     assert.is(box.sent.length, before, `${what}: requests handed to fetch`)
   }
+  // A toJSON that throws what String cannot write (an object without a prototype) is named, not a rejected task.
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const bare = await commit(box.client, session)({ parts, digest, attributes: { x_meta: { toJSON: () => { throw Object.create(null) } } }, retry: fastRetry })()
+  assert.ok(E.isLeft(bare) && bare.left._tag === 'InvalidInput' && bare.left.message === 'Nothing was sent: an object', JSON.stringify(bare))
   await recorded(box)
   assert.is(commitsSent(box).length, 0)
 }))

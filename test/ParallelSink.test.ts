@@ -84,6 +84,15 @@ ParallelSink('should stop reading, cancel the other tasks and report the first f
   assert.ok(source.pulled() < 12, `pulled ${source.pulled()}`)
 })
 
+// A task that breaks the TaskEither contract and throws: its failure is named, whatever it threw.
+ParallelSink('should fail with InvalidInput naming what a task threw, an Error or an object String cannot write', async () => {
+  for (const [thrown, named] of [[new RangeError('boom'), 'an upload task threw: RangeError: boom'], [Object.create(null), 'an upload task threw: an object']] as const) {
+    const sink = parallelSink({ concurrency: 2 })((): TE.TaskEither<UploadError, void> => () => Promise.reject(thrown))
+    const outcome = await counting(3).stream.pipeTo(sink.writable).then(() => 'resolved', (reason: unknown) => reason)
+    assert.equal(outcome, { _tag: 'InvalidInput', message: named })
+  }
+})
+
 ParallelSink('should abort at once when the signal fires, even while a write waits for a slot', async () => {
   const source = counting(1000)
   const controller = new AbortController()

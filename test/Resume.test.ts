@@ -274,6 +274,8 @@ Resume('should refuse by id a fileSize that is no whole number before any reques
     const { source, seen } = watchedSource(bytes)
     const result = await resume(box.client)({ session: session.id, fileSize: wrong as number, source }, { retry: fastRetry })()
     assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', JSON.stringify(result))
+    // The value is named with its type: the text of a configuration value must not read as the number.
+    assert.ok(result.left.message.endsWith(`, got the ${typeof wrong} ${wrong}.`), result.left.message)
     await new Promise((resolve) => setTimeout(resolve, 10))
     assert.is(seen.cancelled.length, 0, `${JSON.stringify(wrong)}: the source is left as it was`)
     assert.equal(box.sent.slice(sentBefore).map((r) => r.method), [], `${JSON.stringify(wrong)}: nothing sent`)
