@@ -238,10 +238,13 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     // a server may work on them at once only when all are safe (RFC 9112 §9.3.2), and a GET of the parts
     // after a PUT must see that part. `toRequest` throws on a request line `Request` cannot take (e.g. an
     // absolute-form URL): never a crash.
-    const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => {
-      const own = refused(req)
-      return own === undefined ? app.fetch(toRequest(origin, req, gone.signal)) : withCors(own)
-    })
+    // The `Request` (and so its body's listeners) is made now, not at its turn: a pipelined request waits
+    // with its body unread, and a connection closed meanwhile destroys it, its 'close' and 'end' gone by the time
+    // it is read (the handler then waited for ever, its part held).
+    const taken = Promise.resolve().then(() => refused(req) ?? toRequest(origin, req, gone.signal))
+    taken.catch(() => undefined)
+    const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => taken)
+      .then((made) => (made instanceof Request ? app.fetch(made) : withCors(made)))
     turns.set(req.socket, answered.then(() => undefined, () => undefined))
     answered
       .then((response) => write(response, res))
