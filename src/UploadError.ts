@@ -143,8 +143,12 @@ export const invalidInput = (message: string): UploadError => ({ _tag: 'InvalidI
 export const shown = (value: unknown): string =>
   value == null ? String(value) : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `the ${typeof value} ${String(value)}`
 
-/** A thrown value in a message: an error as `String` writes it (its name and message), anything else as `shown`. */
-export const thrown = (cause: unknown): string => (cause instanceof Error ? String(cause) : shown(cause))
+/**
+ * A thrown value in a message: an error by its name and message, anything else as `shown`. Not by
+ * `instanceof Error`: one of another realm (Node's own Headers under Jest's node:vm contexts) is no
+ * instance of this realm's; `Error.prototype.toString` also reads one without a prototype.
+ */
+export const thrown = (cause: unknown): string => (isRecord(cause) && typeof cause['message'] === 'string' ? Error.prototype.toString.call(cause) : shown(cause))
 
 /** The caller's source stream failed while being read. */
 export const sourceError = (cause: unknown): UploadError => ({ _tag: 'SourceError', cause })
