@@ -27,6 +27,12 @@ Text('should give a resumed upload the speed of what it sent, and say the rest w
   assert.match(text({ ...toBox, resumed: true, sentBytes: 10_000_000 }), '  time:     2.0 s, 5.00 MB/s (sent 10.0 MB: the rest was on Box already)')
 })
 
+// h83: a resume after a Ctrl-C during the commit finds every part on Box: it sent nothing, at no speed.
+Text('should not give a speed to a resumed upload that sent nothing, nor call the whole file the rest', () => {
+  const line = text({ ...toBox, resumed: true, sentBytes: 0 }).split('\n').find((l) => l.startsWith('  time:'))
+  assert.is(line, '  time:     2.0 s (nothing sent: every part was on Box already)')
+})
+
 Text('should not credit Box with the check of another server', () => {
   assert.match(text({ ...toBox, where: 'remote server', uploadUrl: 'http://127.0.0.1:8080/api/2.0' }), '  check:    not downloaded back (the server checked the SHA-1 at commit)')
 })
