@@ -34,8 +34,9 @@ export const confirmedSha1 = (file: BoxFile): string | undefined => file.sha1 ??
 export const text = (done: Done): string => {
   const { file } = done
   // The speed of this run: a resumed upload sent only the parts Box did not hold.
-  const rate = done.seconds > 0 ? `, ${formatBytes(Math.round(done.sentBytes / done.seconds))}/s` : ''
-  const sent = done.sentBytes < file.size ? ` (sent ${formatBytes(done.sentBytes)}: the rest was on Box already)` : ''
+  const rate = done.seconds > 0 && done.sentBytes > 0 ? `, ${formatBytes(Math.round(done.sentBytes / done.seconds))}/s` : ''
+  const sent = done.sentBytes === 0 ? ' (nothing sent: every part was on Box already)'
+    : done.sentBytes < file.size ? ` (sent ${formatBytes(done.sentBytes)}: the rest was on Box already)` : ''
   const sha1 = confirmedSha1(file)
   return [
     done.where === 'embedded emulator'
