@@ -113,8 +113,7 @@ const trusted = (client: Client, url: URL): boolean => {
   if (url.origin === 'null') return false
   if (bases.some((base) => base.origin === url.origin)) return true
   const secure = url.protocol === 'https:' && url.port === ''
-  if (secure && bases.some(isBox) && isBox(url)) return true
-  return client.allowedHosts.some((entry) => allows(entry, url, secure))
+  return (secure && bases.some(isBox) && isBox(url)) || client.allowedHosts.some((entry) => allows(entry, url, secure))
 }
 
 const isBox = (url: URL): boolean => url.protocol === 'https:' && isSubdomain(url.hostname, 'box.com')

@@ -660,7 +660,9 @@ Upload('attributes the commit can send are not refused by the invalid-Date check
   const run = (attributes: object) => startable({ source: new ReadableStream() }, { attributes } as never)()
   assert.equal(await run({ tag: { toISOString: 'text' } }), E.right(undefined))
   assert.equal(await run({ when: Object.assign(new Date(Number.NaN), { toJSON: () => 'unknown' }) }), E.right(undefined))
-  assert.equal(await run({ nested: [{ when: new Date(Number.NaN) }] }), E.left({ _tag: 'InvalidInput', message: 'attributes cannot be sent as JSON: RangeError: Invalid time value' }))
+  // The RangeError's own words are the runtime's: 'Invalid time value' in V8, 'Invalid Date' in Bun.
+  const nested = await run({ nested: [{ when: new Date(Number.NaN) }] })
+  assert.ok(E.isLeft(nested) && nested.left._tag === 'InvalidInput' && nested.left.message.startsWith('attributes cannot be sent as JSON: RangeError: Invalid '), JSON.stringify(nested))
   assert.equal(await run({ when: new Date(0), n: [1, 'a', null, { x: true }] }), E.right(undefined))
 })
 
