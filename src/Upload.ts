@@ -261,8 +261,9 @@ export const startable = ({ source, ifMatch }: { readonly source: ReadableStream
   } catch (cause) {
     return E.left(invalidInput(`attributes cannot be sent as JSON: ${thrown(cause)}`))
   }
-  // So would an etag no header can carry (RFC 9110 §5.5: tab, space, visible ASCII and bytes 0x80-0xFF): pasted
-  // with curly quotes (“1”), or holding a line break. Not by Headers: workerd's takes more, and sends it as UTF-8.
+  // So would an etag no header can carry (RFC 9110 §5.5 takes tab and bytes 0x20-0xFF, DEL aside, which this lets
+  // pass): pasted with curly quotes (“1”), or holding a line break. Not by Headers: workerd's takes more, and sends
+  // it as UTF-8. `test` reads null and undefined as those words, which pass.
   if (/[^\t -\xff]/.test(ifMatch as string)) return E.left(invalidInput(`ifMatch cannot be sent as a header: ${shown(ifMatch)}`))
   // The hashing threads start while the session is created (or read): the first part then finds them ready.
   defaultSha1.shared?.warm?.()
