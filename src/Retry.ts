@@ -88,12 +88,6 @@ export const waitTooLong =
   (ms: number): boolean =>
     ms > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
 
-/** Whether `error` carries a `Retry-After` longer than `policy` waits out. */
-export const retryAfterTooLong =
-  (policy: RetryPolicy) =>
-  (error: UploadError): boolean =>
-    error._tag === 'HttpError' && error.retryAfterMs !== undefined && waitTooLong(policy)(error.retryAfterMs)
-
 /** What `retry` needs besides the policy. */
 export interface RetryContext {
   /** Stops waits and attempts; once it fires nothing new starts and the result is `Aborted`. */
@@ -135,7 +129,10 @@ export const retry =
           // caller's: one that never answers must not outlast the signal or the timeout.
           if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
             return pipe(withTimeout(policy.timeoutMs, signal, 0)((within) => untilAborted(within)(reauthorize)), TE.flatMap(() => go(tries, true)))
-          if (!retryable(error) || tries >= policy.retries || retryAfterTooLong(policy)(error)) return TE.left(error)
+          // Final when not worth another try, the retries are spent, or Box asks to wait longer than the policy waits out.
+          if (!retryable(error) || tries >= policy.retries || (error._tag === 'HttpError' && error.retryAfterMs !== undefined && waitTooLong(policy)(error.retryAfterMs))) {
+            return TE.left(error)
+          }
           return pipe(
             sleep(delayMs(policy, random)(tries, error), signal),
             TE.flatMap(() => go(tries + 1, reauthorized)),
