@@ -191,7 +191,8 @@ const open = (client: Client, fileSize: number, req: HttpRequest, created: boole
     TE.flatMap(json(UploadSession, 'upload_session')),
     TE.flatMap((wire) =>
       pipe(
-        TE.fromEither(pipe(fromUploadSession(fileSize, mismatch)(wire), E.tap((session) => trustEndpoints(client, session)))),
+        // A session whose endpoints are on an untrusted host is refused now, rather than at its first part.
+        TE.fromEither(pipe(fromUploadSession(fileSize, mismatch)(wire), E.tap((session) => E.traverseArray(trust(client))(Object.values(session.endpoints))))),
         // At the client's own upload URL: a session's status URL is also its abort URL.
         TE.tapError(() => (created ? discardSession(client)(statusUrl(client, { id: wire.id })) : TE.right(undefined))),
       ),
@@ -200,10 +201,6 @@ const open = (client: Client, fileSize: number, req: HttpRequest, created: boole
 
 const deleteAt = (client: Client, url: string, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
   pipe(request(client)({ method: 'DELETE', url, signal }), TE.flatMap(discard))
-
-/** A session whose endpoints are on an untrusted host is refused now, rather than at its first part. */
-const trustEndpoints = (client: Client, session: Session): E.Either<UploadError, unknown> =>
-  E.traverseArray(trust(client))(Object.values(session.endpoints))
 
 const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
   if (!PositiveInteger.is(fileSize)) {
