@@ -183,9 +183,9 @@ export const listParts = (client: Client) => (session: Session, signal?: AbortSi
 /**
  * Reads a session from `req`'s answer. One just `created` but refused (endpoints on a host the token
  * must not go to, or a `total_parts` that does not fit the size) is deleted at the trusted upload
- * URL, since nobody else knows its id.
+ * URL, since nobody else knows its id. A `total_parts` mismatch is `mismatch`'s (`fromUploadSession`'s default when not given).
  */
-const open = (client: Client, fileSize: number, req: HttpRequest, created: boolean, mismatch = wrongAnswer): TE.TaskEither<UploadError, Session> =>
+const open = (client: Client, fileSize: number, req: HttpRequest, created: boolean, mismatch?: typeof wrongAnswer): TE.TaskEither<UploadError, Session> =>
   pipe(
     request(client)(req),
     TE.flatMap(json(UploadSession, 'upload_session')),
