@@ -117,5 +117,5 @@ const conflictingPart = (error: UploadError): UploadPart | undefined => {
   if (!hasStatus(error, 416) || error.code !== 'range_overlaps_existing_part') return undefined
   // Any value but null and undefined has properties to read (a string's `conflicting_part` is undefined).
   const decoded = UploadPart.decode((error.contextInfo as { conflicting_part?: unknown } | undefined)?.conflicting_part)
-  return E.isRight(decoded) ? decoded.right : undefined
+  return E.isLeft(decoded) ? undefined : decoded.right
 }
