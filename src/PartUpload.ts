@@ -39,12 +39,11 @@ export interface PartUploadOptions {
 export const uploadPart =
   (client: Client, session: Session, options: PartUploadOptions = {}) =>
   (part: Part<ArrayBufferLike>): TE.TaskEither<UploadError, UploadPart> =>
-  () =>
     // A 409 "being uploaded by another request" is retried too: that request is one of ours that got
     // no answer (reset, timeout) or an earlier upload's being resumed, still being stored by Box.
     retryRequests(client, options.retry, { signal: options.signal, retryable: (error) => isRetryable(error) || isConflict(error) })((signal) =>
       pipe(put(client, session)(part, signal), TE.orElse(recover(client, session)(part, signal))),
-    )()
+    )
 
 /** `Right(stored)` when Box's stored part is `part` (same offset, size and SHA-1), else `DigestMismatch`. */
 export const matches =
