@@ -119,7 +119,7 @@ export const defaultGraceMs = 5_000
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
-    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached = false, graceMs = defaultGraceMs } = context
+    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached, graceMs = defaultGraceMs } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
         signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
