@@ -74,11 +74,11 @@ export const fromJSON = (value: unknown): E.Either<UploadError, Session> =>
   pipe(
     value,
     decode(Session, 'stored session'),
-    E.filterOrElse(
-      (s) => s.totalParts === Math.ceil(s.fileSize / s.partSize),
-      (s) => invalidInput(`The stored session's totalParts, partSize and fileSize disagree: it was changed, or mixed up with another.`),
+    E.flatMap((s) =>
+      s.totalParts === Math.ceil(s.fileSize / s.partSize)
+        ? E.right(revive(s))
+        : E.left(invalidInput(`The stored session's totalParts, partSize and fileSize disagree: it was changed, or mixed up with another.`)),
     ),
-    E.map(revive),
   )
 
 /**
