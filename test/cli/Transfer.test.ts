@@ -6,9 +6,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { existsSync, openSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, openSync, readFileSync, renameSync } from 'node:fs'
 import { access, mkdir, open, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
+import { type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
@@ -1075,34 +1076,61 @@ const interruptedAt = async (url: string, seen: ReadonlyArray<RequestRecord>, pa
   return { path, args }
 }
 
+/** What a `proxy` hook sees of a request: its method and path (with the query). */
+type Seen = { readonly method: string; readonly url: string }
+
+/**
+ * An HTTP proxy on 127.0.0.1 forwarding to `target()` (an origin, which may be set once the proxy
+ * listens); `answer` may take a request itself (answering it, or holding it: never answering), and
+ * `rewrite` may change the forwarded answers' bodies.
+ */
+const proxy = async (
+  target: () => string,
+  answer: (request: Seen, response: ServerResponse) => boolean = () => false,
+  rewrite: (body: string) => string = (body) => body,
+) => {
+  const seen: Array<Seen> = []
+  const server = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const asked = { method: request.method ?? 'GET', url: request.url ?? '' }
+      seen.push(asked)
+      if (answer(asked, response)) return
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>
+      void fetch(target() + asked.url, { method: asked.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+        .then(async (forwarded) => {
+          const body = Buffer.from(await forwarded.arrayBuffer())
+          const json = (forwarded.headers.get('content-type') ?? '').includes('json')
+          response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json', ...(forwarded.headers.has('retry-after') ? { 'retry-after': forwarded.headers.get('retry-after') as string } : {}) })
+          response.end(json ? rewrite(body.toString('utf8')) : body)
+        }, () => response.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 const Refusals = suite('a 403 that is not about the token')
 
 Refusals('should abort the session on a 403 storage_limit_exceeded at the commit, not keep it for another token', async () => {
   // The emulator never refuses room mid-session; a proxy in front of it answers the commit so.
   const TOKEN2 = 'room-test-token'
   let target = ''
-  const seen: Array<string> = []
-  const proxy = createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      seen.push(request.method ?? '')
-      if (request.method === 'POST' && request.url?.endsWith('/commit') === true) {
-        response.writeHead(403, { 'content-type': 'application/json' })
-        response.end(JSON.stringify({ type: 'error', status: 403, code: 'storage_limit_exceeded', message: 'Account storage limit reached', request_id: 'room1' }))
-        return
-      }
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>
-      void fetch(target + (request.url ?? ''), { method: request.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
-        .then(async (answer) => {
-          const body = Buffer.from(await answer.arrayBuffer())
-          response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
-          response.end(body)
-        }, () => response.destroy())
-    })
+  const front = await proxy(() => target, (request, response) => {
+    if (request.method !== 'POST' || !request.url.endsWith('/commit')) return false
+    response.writeHead(403, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ type: 'error', status: 403, code: 'storage_limit_exceeded', message: 'Account storage limit reached', request_id: 'room1' }))
+    return true
   })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()))
-  const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  const origin = front.origin
   const behind = await startEmulator({ tokens: [TOKEN2], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${origin}/api/2.0` })
   target = new URL(behind.url).origin
   const temp = await tempDir()
@@ -1113,12 +1141,11 @@ Refusals('should abort the session on a 403 storage_limit_exceeded at the commit
     assert.is(ran.code, 1, ran.stderr)
     assert.match(ran.stderr, 'box-upload: upload failed: Box answered 403 storage_limit_exceeded')
     assert.not.match(ran.stderr, '--resume')
-    assert.ok(seen.includes('DELETE'), 'the session was aborted')
+    assert.ok(front.seen.some((request) => request.method === 'DELETE'), 'the session was aborted')
     assert.not.ok(await exists(join(temp.path, '.box-upload-state.room.bin.json')))
   } finally {
     await behind.close()
-    proxy.closeAllConnections()
-    await new Promise((resolve) => proxy.close(resolve))
+    await front.close()
     await temp.remove()
   }
 })
@@ -1331,3 +1358,216 @@ Kept('should remove an earlier interrupted upload\'s state whose session expired
 })
 
 Kept.run()
+
+const AfterCommit = suite('after the commit: the earlier upload\'s state, the download check')
+
+/**
+ * An emulator behind a proxy that holds (never answers) `GET` of the session `held()` names, and what
+ * the emulator saw; an earlier upload of a 4 MiB file `name` there interrupted once; then `body`.
+ */
+const behindProxy = async (
+  name: string, seed: number,
+  body: (args: ReadonlyArray<string>, path: string, statePath: string, earlier: string, holding: () => boolean) => Promise<void>,
+) => {
+  const seen: Array<RequestRecord> = []
+  let held: string | undefined
+  let holding = false
+  let target = ''
+  const front = await proxy(() => target, (request) => {
+    if (held === undefined || request.method !== 'GET' || request.url !== `/api/2.0/files/upload_sessions/${held}`) return false
+    holding = true
+    return true
+  })
+  const behind = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${front.origin}/api/2.0`, faults: { latencyMs: 40 }, onRequest: (r) => void seen.push(r) })
+  target = new URL(behind.url).origin
+  const temp = await tempDir()
+  try {
+    const { path, args } = await interruptedAt(`${front.origin}/api/2.0`, seen, join(temp.path, name), seed)
+    const statePath = join(temp.path, `.box-upload-state.${name}.json`)
+    held = (JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id
+    await body([...args, '--api-url', `${front.origin}/2.0`], path, statePath, held, () => holding)
+  } finally {
+    await behind.close()
+    await front.close()
+    await temp.remove()
+  }
+}
+
+AfterCommit('should give the check of an earlier upload\'s session 5 s at most, then keep its state', () => behindProxy('bounded.bin', 71, async (args, path, statePath, earlier, holding) => {
+  const upload = start([path, ...args, '--json'], { timeoutMs: 30_000 })
+  await until(holding, 15_000)
+  const asked = Date.now()
+  const ran = await upload.done
+  const waited = Date.now() - asked
+  assert.is(ran.code, 0, ran.stderr)
+  assert.is((JSON.parse(ran.stdout) as { verified: boolean }).verified, true)
+  assert.ok(waited >= 4500 && waited < 15_000, `the check was given its 5 s, no more (${waited} ms)`)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to `)
+  assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, earlier, 'a session that could not be read stays resumable')
+}))
+
+AfterCommit('should cut the check of an earlier upload\'s session short on Ctrl-C: committed, not checked, its state kept', () => behindProxy('cut-short.bin', 72, async (args, path, statePath, earlier, holding) => {
+  const upload = start([path, ...args, '--json'], { timeoutMs: 30_000 })
+  await until(holding, 15_000)
+  const asked = Date.now()
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
+  const waited = Date.now() - asked
+  assert.is(ran.code, 130, ran.stderr)
+  assert.ok(waited < 4000, `stopped at once, not after the check's 5 s (${waited} ms)`)
+  assert.match(ran.stderr, 'Interrupted: stopping the check of the earlier upload\'s state…')
+  assert.match(ran.stderr, /box-upload: uploaded as file \d+ \(committed\), then stopped: the file was not checked/)
+  assert.match((JSON.parse(ran.stdout) as { message: string }).message, 'then stopped: the file was not checked')
+  assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, earlier)
+}))
+
+// The local file is read again for the check, alongside the download: a read that never ends (a hung network
+// mount; here a FIFO put in the file's place once it is committed) holds the check past two Ctrl-Cs.
+AfterCommit('should exit at once on a third Ctrl-C during the download check, saying in the one JSON object that the file is committed but not checked', async () => {
+  const temp = await tempDir()
+  const path = join(temp.path, 'unread.bin')
+  const fifo = join(temp.path, 'fifo')
+  let downloading = false
+  const own = await startEmulator({
+    tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024,
+    onRequest: (r) => {
+      if (r.method === 'POST' && r.path.endsWith('/commit') && r.status === 201) renameSync(fifo, path)
+      if (r.method === 'GET' && r.path.endsWith('/content')) downloading = true
+    },
+  })
+  try {
+    await writeFileOf(path, 600 * 1024, 73)
+    execFileSync('mkfifo', [fifo])
+    const upload = start([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--json', ...small])
+    await until(() => downloading)
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('Interrupted: stopping the download check…'))
+    // The second one says nothing: Ctrl-C until the run ends (a signal sent before the last was taken may merge with it).
+    for (let i = 0; upload.child.exitCode === null && upload.child.signalCode === null && i < 100; i++) {
+      upload.child.kill('SIGINT')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const ran = await upload.done
+    // 130, or the end by SIGINT itself that a shell reports as 130 (not the test's kill when the run times out).
+    assert.ok(ran.code === 130 || (ran.code === null && ran.signal === 'SIGINT'), `${ran.code} ${ran.signal} ${ran.stderr}`)
+    const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string; state?: string }
+    assert.equal([result.ok, result.exitCode, result.state], [false, 130, undefined])
+    assert.match(result.message, /^uploaded as file \d+ \(committed\), then interrupted three times: exited at once, the file not checked$/)
+  } finally {
+    await own.close()
+    await temp.remove()
+  }
+})
+
+AfterCommit.run()
+
+const Places = suite('the second Ctrl-C\'s 410, the folder rule, a proxy, a state file edited by hand')
+
+// An expired session answers every use 410, its DELETE included: gone already, not "could not be aborted".
+Places('should say the session was gone already when a second Ctrl-C\'s DELETE is answered 410 (expired), and drop its state', async () => {
+  let now = Date.now()
+  await alone({ faults: { latencyMs: 40 }, clock: () => now }, async (own, seen, folder) => {
+    const path = join(folder, 'expiring.bin')
+    await writeFileOf(path, 4 * 1024 * 1024, 74)
+    const upload = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1', '--json'])
+    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+    upload.child.kill('SIGINT')
+    await until(() => upload.stderr().includes('Ctrl-C again to abort'))
+    now += 8 * 24 * 3600_000
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.is(ran.code, 130, ran.stderr)
+    assert.ok(seen.some((r) => r.method === 'DELETE' && r.status === 410), 'the DELETE met 410')
+    assert.match(ran.stderr, 'box-upload: interrupted twice: the upload session was gone already (aborted or expired), nothing to resume')
+    assert.not.match(ran.stderr, '--resume')
+    assert.is((JSON.parse(ran.stdout) as { state?: string }).state, undefined)
+    assert.not.ok(await exists(join(folder, '.box-upload-state.expiring.bin.json')), 'nothing left to resume')
+  })
+})
+
+// The folder rule: an earlier interrupted upload is done with only once the file went to the same folder (as the same name, server and user).
+Places('should leave an earlier interrupted upload\'s state when the file is then uploaded into another folder of the same server', () => alone({ faults: { latencyMs: 40 }, folders: ['123'] }, async (own, seen, folder) => {
+  const { path, args } = await interruptedAt(own.url, seen, join(folder, 'other-folder.bin'), 75)
+  const statePath = join(folder, '.box-upload-state.other-folder.bin.json')
+  const before = await readFile(statePath, 'utf8')
+  const ran = await run([path, ...args, '--folder', '123'])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${own.url} (folder 0, as other-folder.bin), to finish there with --resume`)
+  assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
+  const resumed = await run([path, '--resume', ...args])
+  assert.is(resumed.code, 0, resumed.stderr)
+}))
+
+// Behind a proxy, a server may name its sessions on a host of its own, one time or another: the same
+// --upload-url still names the same server, whose sessions' URLs then differ.
+Places('should remove an earlier interrupted upload\'s state once the file is uploaded through the same --upload-url, its sessions now named on another host', async () => {
+  const seen: Array<RequestRecord> = []
+  const own = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 }, onRequest: (r) => void seen.push(r) })
+  const backend = new URL(own.url).origin
+  // First the proxy names the sessions on its own host, then it passes the server's answers as they are.
+  let renaming = true
+  const front = await proxy(() => backend, undefined, (body) => (renaming ? body.split(backend).join(front.origin) : body))
+  const temp = await tempDir()
+  try {
+    const { path, args } = await interruptedAt(`${front.origin}/api/2.0`, seen, join(temp.path, 'proxied.bin'), 76)
+    const statePath = join(temp.path, '.box-upload-state.proxied.bin.json')
+    const earlier = JSON.parse(await readFile(statePath, 'utf8')) as { uploadUrl: string; session: { endpoints: { commit: string } } }
+    assert.ok(earlier.session.endpoints.commit.startsWith(`${front.origin}/`), earlier.session.endpoints.commit)
+    renaming = false
+    // The server's own host is where its sessions now are: --api-url names it, so the token may go there.
+    const ran = await run([path, ...args, '--api-url', own.apiUrl, '--json'])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr, `note: removed ${statePath}, the state of the earlier interrupted upload`)
+    assert.not.ok(await exists(statePath))
+  } finally {
+    await own.close()
+    await front.close()
+    await temp.remove()
+  }
+})
+
+/** The state file at `path` with `edit` applied to its JSON, written back as a hand would. */
+const editState = async (path: string, edit: (state: Record<string, any>) => void): Promise<void> => {
+  const state = JSON.parse(await readFile(path, 'utf8')) as Record<string, any>
+  edit(state)
+  await writeFile(path, JSON.stringify(state, null, 2), { mode: 0o600 })
+}
+
+Places('should refuse a state file whose file size or upload URL was edited (exit 2, nothing sent), and resume one whose session id was', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
+  const { path, args } = await interruptedAt(own.url, seen, join(folder, 'by-hand.bin'), 77)
+  const statePath = join(folder, '.box-upload-state.by-hand.bin.json')
+  const original = await readFile(statePath, 'utf8')
+  const id = (JSON.parse(original) as { session: { id: string } }).session.id
+  const resume = [path, '--resume', ...args, '--json']
+  for (const [edit, refusal] of [
+    [(state: Record<string, any>) => { state['file'].size += 1 }, `${statePath} is not a usable box-upload state file: its session is for ${4 * 1024 * 1024} bytes, its file ${4 * 1024 * 1024 + 1}`],
+    [(state: Record<string, any>) => { state['uploadUrl'] = own.url.replace('/api/2.0', '/other/2.0') }, `the interrupted upload's session is on ${own.url.replace('/api/2.0', '/other/2.0')}, not ${own.url}`],
+  ] as const) {
+    await writeFile(statePath, original, { mode: 0o600 })
+    await editState(statePath, edit)
+    const sent = seen.length
+    const ran = await run(resume)
+    assert.is(ran.code, 2, ran.stderr)
+    assert.match(ran.stderr, refusal)
+    assert.is(seen.length, sent, 'nothing was sent')
+  }
+  await writeFile(statePath, original, { mode: 0o600 })
+  // Fields a resume does not send by: the session's id (its URLs name it), the name and folder (it goes on as it
+  // started), when it was saved. The session is healthy: it is committed, never aborted.
+  await writeFile(statePath, original, { mode: 0o600 })
+  await editState(statePath, (state) => {
+    state['session'].id = 'F00D'.repeat(8)
+    state['name'] = 'edited.bin'
+    state['folderId'] = '999'
+    state['savedAt'] = 'yesterday'
+  })
+  const ran = await run(resume)
+  assert.is(ran.code, 0, ran.stderr)
+  const result = JSON.parse(ran.stdout) as { ok: boolean; name: string; folderId: string; resumed: boolean }
+  assert.equal([result.ok, result.name, result.folderId, result.resumed], [true, 'by-hand.bin', '0', true])
+  assert.ok(seen.some((r) => r.method === 'POST' && r.path === `/api/2.0/files/upload_sessions/${id}/commit` && r.status === 201), 'the session itself was committed')
+  assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'never aborted')
+  assert.not.ok(await exists(statePath), 'done: its state is gone')
+}))
+
+Places.run()
