@@ -104,7 +104,7 @@ export const interrupts = (
       onSecond?.()
     } else {
       leaving()
-      process.exit(INTERRUPTED)
+      exitNow()
     }
   }
   const onTerminate = (by: NodeJS.Signals): void => {
@@ -136,6 +136,19 @@ export const interrupts = (
       if (first === 'SIGTERM' || first === 'SIGHUP') for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, noteHangup)
     },
   }
+}
+
+/**
+ * Exits at once with 130. `process.exit` first waits for the requests in libuv's thread pool, and for ever
+ * for one that never ends (a file opened or read on a hung mount or a FIFO, a DNS lookup that hangs): with
+ * one there, the process ends by SIGINT itself (its default action), which a shell reports as 130 too.
+ */
+const exitNow = (): never => {
+  if (process.getActiveResourcesInfo().some((resource) => /^(FSReq|GetAddrInfo|GetNameInfo)/.test(resource))) {
+    process.removeAllListeners('SIGINT')
+    process.kill(process.pid, 'SIGINT')
+  }
+  return process.exit(INTERRUPTED)
 }
 
 /** Notes a hangup (`hungUp`); what else a signal does is its listener's business (after dispose: nothing). */
