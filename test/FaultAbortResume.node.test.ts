@@ -14,8 +14,11 @@
  * backwards, across a resume too; no more parts in flight than `concurrency`; a resume does not send
  * parts Box held. Node-only by name: over loopback too, and parts of 1 MiB (shared memory, the SHA-1 worker).
  *
- * Explored with ~12,000 runs of other seeds (in-process, loopback, 1 MiB parts, up to 60 parts):
- * the two defects found are pinned by AbortRead.test.ts and CommittedResume.test.ts (skipped until fixed).
+ * Explored with ~17,000 runs of other seeds (in-process; loopback; 1 MiB parts; up to 60 parts; attempts
+ * timed out at 12 ms against slow answers; slow answers of 1.5 s that an abort must cut short, with
+ * `scenarioArb({ longSlow: true })`): the two defects found are pinned by AbortRead.test.ts and
+ * CommittedResume.test.ts (skipped until fixed). A run whose commit Box applied but the client never
+ * learned is not resumed here (that is the second defect).
  */
 import fc from 'fast-check'
 import { suite } from 'uvu'
@@ -51,6 +54,6 @@ FaultAbortResume(`should keep the README's invariants in 250 mixed runs in-proce
 
 FaultAbortResume(`should keep them in 50 runs over loopback (fast-check seed ${SEED})`, property(scenarioArb(), 50, loopback))
 
-FaultAbortResume(`should keep them in 16 runs of 1 MiB parts, in shared memory (fast-check seed ${SEED})`, property(scenarioArb({ min: 1 << 20, max: (1 << 20) + 4096 }, 3), 16))
+FaultAbortResume(`should keep them in 16 runs of 1 MiB parts, in shared memory (fast-check seed ${SEED})`, property(scenarioArb({ partSizes: { min: 1 << 20, max: (1 << 20) + 4096 }, maxParts: 3 }), 16))
 
 FaultAbortResume.run()
