@@ -43,13 +43,18 @@ export const stoppable = (source: ReadableStream<Uint8Array>): E.Either<UploadEr
     // ERR_INVALID_STATE. The pending read, if any, ends with the cancel; `pull` then errors.
     setTimeout(() => void reader.cancel(reason).catch(() => undefined))
   }
+  /** Whether the source was stopped, erroring the stream with the reason if so. */
+  const halted = (controller: ReadableStreamDefaultController<Uint8Array>): boolean =>
+    stopped !== undefined && (controller.error(stopped.reason), true)
   // `pull` rejects when the source errors: that is how a stream reports it, and the pipe turns it back into a value.
   const readable = new ReadableStream<Uint8Array>(
     {
+      // Stopped, the source is read no more: its cancel comes a turn later (above), and a read now would take a chunk.
       pull: async (controller) => {
+        if (halted(controller)) return
         const result = await reader.read()
-        if (stopped !== undefined) controller.error(stopped.reason)
-        else if (result.done) controller.close()
+        if (halted(controller)) return
+        if (result.done) controller.close()
         else controller.enqueue(result.value)
       },
       cancel: stop,

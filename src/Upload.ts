@@ -167,6 +167,8 @@ const sendParts =
     // reaches the sink only once a part has ended (its write waits for a free slot).
     chunker.digest.catch(sink.cancel)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
+    // An abort already made (from a progress call, or while the session was created) fires no listener.
+    if (signal?.aborted === true) onAbort()
     signal?.addEventListener('abort', onAbort)
     try {
       await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })

@@ -53,18 +53,16 @@ const AbortRead = suite('abort stops reading the source (h86)')
 // What holds today: an abort once parts are on their way (here from the third progress call) reads nothing more.
 AbortRead('should read nothing from the source after an abort once parts were sent', () => abortAtProgress(3))
 
-// Defect (library), skipped until fixed (the browser bundle is at its size budget): README Abort: "Abort
-// stops reading the source". An abort that comes before `sendParts` listens to the signal (from the first
-// progress call, made as the parts start; while the session is created; while a resume lists the parts)
-// never calls `stop`: `pipeThrough(chunker)` starts its own pipe, without the signal, and pulls the source once
-// more before the aborted `pipeTo` fails and stops it. Even once `stop` ran, the stoppable's `pull` still
-// calls `reader.read()` (the cancel waits a turn). Fix: in sendParts, `if (signal?.aborted) onAbort()` after
-// adding the listener, and in Stoppable's pull, `if (stopped !== undefined) return controller.error(stopped.reason)`
-// before reading (both are needed: with either alone the three tests below still fail).
-AbortRead.skip('should read nothing from the source after an abort from the first progress call', () => abortAtProgress(1))
+// README Abort: "Abort stops reading the source". An abort that came before `sendParts` listened to the signal
+// (from the first progress call, made as the parts start; while the session is created; while a resume lists the
+// parts) never stopped the source: `pipeThrough(chunker)` starts its own pipe, without the signal, and pulled the
+// source once more before the aborted `pipeTo` failed; and a stopped source's `pull` still read (its cancel waits a
+// turn). Both are mended (sendParts sees an abort already made; Stoppable reads nothing once stopped): each alone
+// left these three failing.
+AbortRead('should read nothing from the source after an abort from the first progress call', () => abortAtProgress(1))
 
-// Defect above, skipped until fixed: the same from the moment the session is being created (the abort lets it finish, README Abort).
-AbortRead.skip('should read nothing from the source after an abort while the session is created', async () => {
+// The same from the moment the session is being created (the abort lets it finish, README Abort).
+AbortRead('should read nothing from the source after an abort while the session is created', async () => {
   const controller = new AbortController()
   const { source, seen } = counted(bytesOf(1000), controller.signal)
   // The session's creation is on its way (20 ms) when the abort comes.
@@ -74,8 +72,8 @@ AbortRead.skip('should read nothing from the source after an abort while the ses
   assert.is(seen.afterAbort, 0, 'pulls after the abort')
 })
 
-// Defect above, skipped until fixed: the same for a resume.
-AbortRead.skip('should read nothing from the source after an abort from the first progress call of a resume', async () => {
+// The same for a resume.
+AbortRead('should read nothing from the source after an abort from the first progress call of a resume', async () => {
   const box = boxOf()
   const bytes = bytesOf(1000)
   const first = new AbortController()

@@ -39,7 +39,7 @@ const loopback: Transport = async (options) => {
 const property = (arb: fc.Arbitrary<Scenario>, runs: number, transport?: Transport) => async (): Promise<void> => {
   const tally = new Map<string, number>()
   await fc.assert(fc.asyncProperty(arb, async (scenario) => {
-    const { problems, path } = await runScenario(scenario, { ...(transport ? { transport } : {}), tolerateEarlyAbortPull: true })
+    const { problems, path } = await runScenario(scenario, transport ? { transport } : {})
     for (const step of path.split(' > ')) tally.set(step.replace(/\(.*$/, ''), (tally.get(step.replace(/\(.*$/, '')) ?? 0) + 1)
     assert.equal(problems, [], `${problems.join('\n')}\nscenario ${JSON.stringify(scenario)}\npath ${path}`)
   }), { seed: SEED, numRuns: runs, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true })

@@ -216,16 +216,11 @@ export interface RunOptions {
   readonly transport?: Transport
   /** Bound of each phase (default 10 s). */
   readonly ms?: number
-  /**
-   * Lets one pull of the source through after an abort that came before the phase sent any part: the
-   * defect test/AbortRead.test.ts pins (skipped until fixed). Without it, any pull after an abort is reported.
-   */
-  readonly tolerateEarlyAbortPull?: boolean
 }
 
 /** Runs a scenario and checks the README's invariants; the README line of each is quoted in its message. */
 export const runScenario = async (s: Scenario, options: RunOptions = {}): Promise<Outcome> => {
-  const { transport = inProcessTransport, ms = 10_000, tolerateEarlyAbortPull = false } = options
+  const { transport = inProcessTransport, ms = 10_000 } = options
   const problems: Array<string> = []
   const path: Array<string> = []
   const target = await transport({
@@ -268,8 +263,7 @@ export const runScenario = async (s: Scenario, options: RunOptions = {}): Promis
     if (progress.some((p) => p.bytesUploaded > p.fileSize || p.partsUploaded > p.totalParts)) problems.push(`${name}: progress past the file: ${JSON.stringify(progress.at(-1))}`)
     // README Abort: "Abort stops reading the source".
     const pulledAfter = seen.pulls.filter((x) => x === 1).length
-    const early = abortedAt !== undefined && !g.sent.slice(0, abortedAt).some((r) => r.phase === name && r.kind === 'part')
-    if (pulledAfter > (tolerateEarlyAbortPull && early ? 1 : 0)) problems.push(`${name}: the source was pulled ${pulledAfter} times after the abort (README Abort: "stops reading the source")`)
+    if (pulledAfter > 0) problems.push(`${name}: the source was pulled ${pulledAfter} times after the abort (README Abort: "stops reading the source")`)
     // README Abort: "cancels the requests in flight and the waits between tries" (the tests ask < 1 s); a session being created gets up to 5 s.
     const creating = abortedAt !== undefined && !g.sent.slice(0, abortedAt).some((r) => r.phase === name && r.kind !== 'create')
     if (settledMs !== undefined && settledMs > (creating ? 5500 : 1000)) problems.push(`${name}: settled ${settledMs} ms after the abort${creating ? ' (while the session was created)' : ''} (README Abort: "cancels the requests in flight")`)
