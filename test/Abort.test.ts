@@ -6,7 +6,7 @@ import type { Session } from '../src/Session.ts'
 import { type UploadOptions, upload } from '../src/Upload.ts'
 import { message } from '../src/UploadError.ts'
 import type { EmulatorOptions } from '../src/emulator/Options.ts'
-import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, within } from './helpers/upload.ts'
+import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, withBox, within } from './helpers/upload.ts'
 
 /** Resolves once `check` holds, polling (bounded). */
 const until = async (check: () => boolean, ms = 5000): Promise<void> => {
@@ -113,57 +113,40 @@ Abort('should send nothing at all when aborted before it starts', async () => {
   }
 })
 
+/** A client of `box` whose token function is `token` (by default one that never answers). */
+const tokenClient = (box: TestBox, token: () => Promise<string> = () => new Promise<string>(() => undefined)) =>
+  client({ token, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
+
+// README: the wait for a token function that never answers ends with the request's timeoutMs too, without a signal.
+Abort('should end with a timed-out NetworkError, sending nothing, when the token function never answers and no signal is given', withBox({}, async (box) => {
+  const result = await within(5000, 'the upload', upload(tokenClient(box))({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: { ...fastRetry, retries: 1, timeoutMs: 100 } })())
+  assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError' && message(result.left).includes('timed out'), JSON.stringify(result))
+  assert.is(box.records.length, 0)
+}))
+
 // A token function is the caller's code (README's browser example fetches '/box-token'): one that
 // never answers must not make the upload deaf to its signal, which would then never settle.
-// README: the wait for a token function that never answers ends with the request's timeoutMs too, without a signal.
-Abort('should end with a timed-out NetworkError, sending nothing, when the token function never answers and no signal is given', async () => {
-  const box = await startBox()
-  try {
-    const stalled = client({ token: () => new Promise<string>(() => undefined), uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
-    const result = await within(5000, 'the upload', upload(stalled)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: { ...fastRetry, retries: 1, timeoutMs: 100 } })())
-    assert.ok(E.isLeft(result) && result.left._tag === 'NetworkError' && message(result.left).includes('timed out'), JSON.stringify(result))
-    assert.is(box.records.length, 0)
-  } finally {
-    await box.close()
-  }
-})
+Abort('should settle as Aborted when aborted while the token function has not answered', withBox({}, async (box) => {
+  const controller = new AbortController()
+  const running = upload(tokenClient(box))({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  controller.abort('user stop')
+  // Within the 5 s a session creation in flight is given after an abort (README, Abort), and some.
+  const result = await within(7000, 'the aborted upload', running)
+  assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+  assert.is(box.records.length, 0)
+}))
 
-Abort('should settle as Aborted when aborted while the token function has not answered', async () => {
-  const box = await startBox()
-  try {
-    const stalled = client({ token: () => new Promise<string>(() => undefined), uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl })
-    const controller = new AbortController()
-    const running = upload(stalled)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    controller.abort('user stop')
-    // Within the 5 s a session creation in flight is given after an abort (README, Abort), and some.
-    const result = await within(7000, 'the aborted upload', running)
-    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
-    assert.is(box.records.length, 0)
-  } finally {
-    await box.close()
-  }
-})
-
-Abort('should settle as Aborted when aborted while the token is being refreshed after a 401', async () => {
-  const box = await startBox()
-  try {
-    let asked = 0
-    // The first token is refused (401); asked again, the token function never answers.
-    const refreshing = client({
-      token: () => (++asked === 1 ? Promise.resolve('expired-token-1234') : new Promise<string>(() => undefined)),
-      uploadUrl: box.emulator.url,
-      apiUrl: box.emulator.apiUrl,
-    })
-    const controller = new AbortController()
-    const running = upload(refreshing)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
-    await until(() => asked === 2 && box.records.some((r) => r.status === 401))
-    controller.abort('user stop')
-    const result = await within(2000, 'the aborted upload', running)
-    assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
-  } finally {
-    await box.close()
-  }
-})
+Abort('should settle as Aborted when aborted while the token is being refreshed after a 401', withBox({}, async (box) => {
+  let asked = 0
+  // The first token is refused (401); asked again, the token function never answers.
+  const refreshing = tokenClient(box, () => (++asked === 1 ? Promise.resolve('expired-token-1234') : new Promise<string>(() => undefined)))
+  const controller = new AbortController()
+  const running = upload(refreshing)({ source: sourceOf(bytesOf(10)), folderId: '0', fileName: uniqueName(), fileSize: 10 }, { retry: fastRetry, signal: controller.signal })()
+  await until(() => asked === 2 && box.records.some((r) => r.status === 401))
+  controller.abort('user stop')
+  const result = await within(2000, 'the aborted upload', running)
+  assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+}))
 
 Abort.run()
