@@ -65,6 +65,13 @@ export const tooSmall = (path: string, size: number, min: number): InputError =>
 // ---------------------------------------------------------------------------------------------
 // operations
 
+/**
+ * What tells a file changed: its size and its mtime in whole ms (floored as the state file keeps it: a
+ * comparison of a floored time with an unfloored one would call every file modified).
+ */
+export const stampOf = (s: { readonly size: number; readonly mtimeMs: number }): Pick<FileInfo, 'size' | 'mtimeMs'> =>
+  ({ size: s.size, mtimeMs: Math.floor(s.mtimeMs) })
+
 /** Checks that `path` is a readable regular file of at least `minSize` bytes. */
 export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputError, FileInfo> =>
   pipe(
@@ -81,6 +88,6 @@ export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputE
     TE.tap(() => TE.tryCatch(() => open(path, 'r').then((handle) => handle.close()), (cause) => describe(path, cause))),
     TE.flatMap((s) =>
       s.size < minSize ? TE.left(tooSmall(path, s.size, minSize))
-        : TE.right({ path: resolve(path), name: basename(path), size: s.size, mtimeMs: Math.floor(s.mtimeMs) }),
+        : TE.right({ path: resolve(path), name: basename(path), ...stampOf(s) }),
     ),
   )

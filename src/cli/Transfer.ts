@@ -17,7 +17,7 @@ import { type UploadError, isRetryable } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
-import { type FileInfo, inspect } from './Input.ts'
+import { type FileInfo, inspect, stampOf } from './Input.ts'
 import { FAILED, INTERRUPTED, OK, USAGE } from './Exit.ts'
 import { type Interrupts, interrupts } from './Interrupts.ts'
 import { formatBytes } from './ProgressBar.ts'
@@ -424,8 +424,8 @@ const resumable = async (command: UploadCommand, path: string, info: FileInfo): 
 const unchangedWhileRead = (info: FileInfo): TransformStream<Uint8Array, Uint8Array> =>
   new TransformStream({
     flush: async () => {
-      const now = await stat(info.path).catch(() => undefined)
-      if (now !== undefined && (Math.floor(now.mtimeMs) !== info.mtimeMs || now.size !== info.size)) {
+      const now = await stat(info.path).then(stampOf, () => undefined)
+      if (now !== undefined && (now.mtimeMs !== info.mtimeMs || now.size !== info.size)) {
         throw new Error('the file changed while it was read: modified since the upload started')
       }
     },
