@@ -10,7 +10,8 @@ import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
 import { type Session, fromJSON, getSession, listParts } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
-import { type UploadError, invalidInput, shown } from './UploadError.ts'
+import { type UploadError, hasStatus, invalidInput, shown } from './UploadError.ts'
+import type { UploadPart } from './UploadPart.ts'
 import { PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -52,7 +53,9 @@ export const resume =
       TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(
-          retryRequests(client, options.retry, { signal: options.signal })((signal) => listParts(client)(session, signal)),
+          retryRequests(client, options.retry, { signal: options.signal })((signal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart> | undefined> => listParts(client)(session, signal)),
+          // Gone (404): aborted, or committed by a commit whose answers the upload never got (see `Transfer.stored`).
+          TE.orElse((error) => (hasStatus(error, 404) ? TE.right(undefined) : TE.left(error))),
           releasing(input.source),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true && !byId ? { ...error, session } : error)),
           TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch, keep: byId })),

@@ -103,7 +103,12 @@ export const uploadVersion =
 export interface Transfer {
   readonly session: Session
   readonly source: ReadableStream<Uint8Array>
-  readonly stored: ReadonlyArray<UploadPart>
+  /**
+   * `undefined` when Box has no session to list parts of (404: a resume after a commit Box applied unseen,
+   * or an aborted session): every part counts as Box's, as cut, and the commit, sent once more, gives the
+   * file only if one of ours was applied and it has the source's size and SHA-1.
+   */
+  readonly stored: ReadonlyArray<UploadPart> | undefined
   readonly ifMatch?: string | null | undefined
   /** Keep the session on failure, not carried in the error (a resume by id: see there). */
   readonly keep?: boolean | undefined
@@ -205,15 +210,16 @@ const partTask =
   ({ session, stored }: Transfer, confirmed: Array<UploadPart>) => {
     // Only where a part of this session starts (a listing may hold anything), counted at the size a
     // part there has: one Box holds with another size fails its check, but must not push progress past the file.
-    const held = new Map(stored.filter(({ offset }) => offset % session.partSize === 0 && offset < session.fileSize).map((part) => [part.offset, part]))
+    const held = new Map(stored?.filter(({ offset }) => offset % session.partSize === 0 && offset < session.fileSize).map((part) => [part.offset, part]))
+    // With no session to list (see `Transfer.stored`), every part is counted as Box's from the start, as when all are listed.
     const count = progressCounter(
       session,
       options.onProgress,
-      [...held.keys()].reduce((sum, offset) => sum + Math.min(session.partSize, session.fileSize - offset), 0),
-      held.size,
+      stored ? [...held.keys()].reduce((sum, offset) => sum + Math.min(session.partSize, session.fileSize - offset), 0) : session.fileSize,
+      stored ? held.size : session.totalParts,
     )
     const send = (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
-      const already = held.get(part.offset)
+      const already = stored ? held.get(part.offset) : { part_id: '', offset: part.offset, size: part.size, sha1: part.sha1Hex }
       return already !== undefined
         ? TE.fromEither(matches(part)(already))
         : pipe(

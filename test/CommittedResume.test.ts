@@ -7,11 +7,9 @@
  * id, and a new upload of the same name meets 409 item_name_in_use. `commit` itself already handles the
  * case (README Retries: "gone (404), the same commit once more returns the file"); `resume` does not.
  *
- * Defect (library): skipped until fixed, since the browser bundle is at its size budget. Suggested fix:
- * on a 404 from the listing, `resume` reads the source through the chunker and sends the commit once
- * (as `commit` does after a 404 status), taking the file only with the source's size and SHA-1; that
- * needs the parts' ids, so a kept failure that came after the commit was sent would carry the parts it
- * committed (`UploadFailure.parts`, and in the session's JSON), or `resume` sends them as the chunker cut them.
+ * Mended: on a 404 from the listing, `resume` counts every part as Box's (as the chunker cuts them from
+ * the source) and sends the commit once more, which gives the file only with the source's size and SHA-1
+ * (`Transfer.stored`); an aborted session's 404 is then the error (Resume.test.ts).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
@@ -67,14 +65,14 @@ CommittedResume('should keep the session in the error when the commit was applie
   assert.ok(!g.sent.some((r) => r.method === 'DELETE'), 'no DELETE: the session is kept')
 })
 
-// Defect: resume takes the committed session's 404 listing as final (see the file's comment). Skipped until fixed.
-CommittedResume.skip('should give the file when the commit was applied but its answers failed beyond the policy', async () => {
+// Was a defect: resume took the committed session's 404 listing as final (see the file's comment).
+CommittedResume('should give the file when the commit was applied but its answers failed beyond the policy', async () => {
   // The commit is applied and answered 500; its status then reads 404 (committed), and the one more commit README promises fails.
   await resumed(await failedUpload({ seed: 1, probability: {}, kinds: ['error_before'], script: [{ kind: 'commit', n: 1, fault: 'error_after' }, { kind: 'commit', n: 2, fault: 'error_before' }] }))
 })
 
-// Defect: the same, from an abort (a Ctrl-C) while the commit Box applied is sent again. Skipped until fixed.
-CommittedResume.skip('should give the file when the upload was aborted after Box applied its commit', async () => {
+// Was a defect: the same, from an abort (a Ctrl-C) while the commit Box applied is sent again.
+CommittedResume('should give the file when the upload was aborted after Box applied its commit', async () => {
   const controller = new AbortController()
   await resumed(await failedUpload(
     { seed: 1, probability: {}, kinds: ['error_before'], script: [{ kind: 'commit', n: 1, fault: 'error_after' }] },

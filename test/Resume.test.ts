@@ -5,7 +5,7 @@ import type { BoxFile } from '../src/BoxFile.ts'
 import { client } from '../src/Client.ts'
 import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
-import { type Session, listParts } from '../src/Session.ts'
+import { type Session, abortSession, listParts } from '../src/Session.ts'
 import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
 import { type HttpError, message } from '../src/UploadError.ts'
 import { putParts } from './helpers/sessions.ts'
@@ -261,6 +261,31 @@ Resume("should cancel its source when the session cannot be read or its parts li
     assert.is(seen.cancelled.length, 0, `bad input (${tag}) leaves the source as it was`)
   }
   assert.is(await sessionStatus(box, session.id), 200)
+}))
+
+// README: a session whose parts Box no longer lists (404) counts every part as Box's; its commit, sent once more,
+// gives the file only if one of ours was applied (CommittedResume.test.ts): an aborted session's 404 is the error.
+Resume("should read the source through, send no part and fail with the commit's 404 when the kept session was aborted", withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  assert.ok(E.isRight(await abortSession(box.client)(session)()), 'aborted')
+  const before = box.sent.length
+  const reports: Array<Progress> = []
+  const { source, seen } = watchedSource(bytes)
+  let pulled = 0
+  const counted = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => { pulled += chunk.length; c.enqueue(chunk) } }))
+  const result = await resume(box.client)({ session, source: counted }, { retry: fastRetry, onProgress: (p) => reports.push(p) })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 404, JSON.stringify(result))
+  assert.ok((result as E.Left<HttpError>).left.url.endsWith('/commit'), 'the error is the commit\'s')
+  assert.is(pulled, bytes.length, 'the source was read through')
+  assert.is(seen.cancelled.length, 0)
+  const sent = box.sent.slice(before).map((r) => r.method)
+  assert.equal(sent.filter((m) => m === 'PUT'), [], 'no part sent')
+  assert.ok(sent.includes('POST'), 'the commit was sent')
+  // From the first call, every part is counted as Box's (never backwards from what the failed upload reported).
+  assert.equal(reports[0], { bytesUploaded: fileSize, partsUploaded: session.totalParts, totalParts: session.totalParts, fileSize })
+  assert.is(reports.length, 1)
+  await recorded(box)
+  assert.is(commits(box).length, 0, 'nothing committed')
 }))
 
 // README: bad input (`fileSize` among it) "fails before any request and leaves the source as it was". By id,
