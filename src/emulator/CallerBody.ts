@@ -20,6 +20,39 @@ export const describe = (e: unknown): string => {
 }
 
 /**
+ * The answer with its body read through a guard: as fetch does, an abort of `signal` after the
+ * answer came errors a body not read to its end with the signal's reason (over HTTP the connection
+ * is dropped), and reading it then rejects.
+ */
+export const abortable = (response: Response, signal: AbortSignal): Response => {
+  const source = response.body
+  if (source === null) return response
+  const reader = source.getReader()
+  let onAbort = (): void => undefined
+  const unwatch = (): void => signal.removeEventListener('abort', onAbort)
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      onAbort = () => {
+        controller.error(signal.reason)
+        reader.cancel(signal.reason).catch(() => undefined)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (!done) return controller.enqueue(value)
+      unwatch()
+      controller.close()
+    },
+    cancel(reason) {
+      unwatch()
+      return reader.cancel(reason)
+    },
+  }, { highWaterMark: 0 })
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
+/**
  * The request with its body read through a guard (or the request itself when it has no body), and
  * `done`, to call once it is answered: an abort after the answer (which may not have read the
  * body) is none of the request's business. Throws a `TypeError` (what `fetch` rejects with) for a

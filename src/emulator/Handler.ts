@@ -3,7 +3,7 @@
  * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
  */
 import { boxError, isFail, toResponse } from './BoxError.ts'
-import { describe, watched } from './CallerBody.ts'
+import { abortable, describe, watched } from './CallerBody.ts'
 import { commit } from './Commit.ts'
 import { config as resolve, type Config } from './Config.ts'
 import { preflight, withCors } from './Cors.ts'
@@ -155,7 +155,8 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     const guarded = watched(request, signal)
     // A fetch's answer names the URL it came from (without its fragment); a Response made here has none.
     const url = request.url.replace(/#.*/s, '')
-    const answered = answer(guarded.request).finally(guarded.done).then((response) => Object.defineProperty(response, 'url', { value: url }))
+    const answered = answer(guarded.request).finally(guarded.done)
+      .then((response) => Object.defineProperty(abortable(response, signal), 'url', { value: url }))
     answered.catch(() => undefined)
     let onAbort = (): void => undefined
     const aborted = new Promise<never>((_, reject) => {

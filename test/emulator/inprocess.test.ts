@@ -144,4 +144,25 @@ test('should take a body chunk that is a Uint8Array of another realm (a vm conte
   assert.equal(getEventListeners(controller.signal, 'abort').filter((f) => f.name === 'onAbort').length, 0)
 })
 
+// Over HTTP an abort after the answer came drops the connection, and a body not read to its end then
+// fails to read, with the signal's reason (Node's fetch); in-process the answer's body went on as if nothing happened.
+test("should fail the read of an answer's body with the signal's reason when it aborts after the answer came, as fetch does", async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const url = 'http://box.test/api/2.0/files/upload_sessions/NO-SUCH-SESSION'
+  const unread = new AbortController()
+  const answer = await box.fetch(url, { headers: auth, signal: unread.signal })
+  assert.ok(answer.body !== null && answer.status >= 400, 'an error answer with a body')
+  unread.abort(new Error('gave up'))
+  const outcome = await answer.text().then(() => 'read', (e: unknown) => e)
+  assert.is(outcome, unread.signal.reason)
+  // Read to its end first, or cancelled, the body leaves nothing listening on the signal, and a later abort changes nothing.
+  const read = new AbortController()
+  const whole = await box.fetch(url, { headers: auth, signal: read.signal })
+  assert.ok((await whole.json() as { readonly type: string }).type === 'error')
+  const cancelled = await box.fetch(url, { headers: auth, signal: read.signal })
+  await cancelled.body?.cancel()
+  assert.equal(getEventListeners(read.signal, 'abort').filter((f) => f.name === 'onAbort').length, 0)
+  read.abort(new Error('too late'))
+})
+
 test.run()
