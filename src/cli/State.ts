@@ -88,6 +88,17 @@ export const changed = (state: State, file: FileInfo): string | undefined =>
     : file.mtimeMs !== state.file.mtimeMs ? `${file.path} was modified since the upload was interrupted`
     : undefined
 
+/**
+ * Why the session the server holds (its status, as `getSession` reads it) is not the one `state` describes, or
+ * `undefined` when it is. Part size and count edited together agree with each other and with the file: only the
+ * server tells, and resumed, the parts would be cut otherwise than it holds them (a digest mismatch, late).
+ */
+export const disagrees = (state: State, server: Pick<Session, 'partSize' | 'totalParts'>): string | undefined => {
+  const { partSize, totalParts } = state.session
+  return partSize === server.partSize && totalParts === server.totalParts ? undefined
+    : `its session is cut into ${totalParts} parts of ${partSize} bytes, the session on the server into ${server.totalParts} of ${server.partSize}`
+}
+
 /** Decodes a state file's text; a session whose sizes disagree (edited, or mixed with another) is refused as the library's `fromJSON` refuses it. */
 export const decode = (path: string) => (text: string): E.Either<StateError, State> =>
   pipe(

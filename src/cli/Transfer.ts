@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import type { BoxFile } from '../BoxFile.ts'
+import type { Client } from '../Client.ts'
 import { resume } from '../Resume.ts'
 import { type Session, abortSession, getSession, revive } from '../Session.ts'
 import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
@@ -165,6 +166,11 @@ const send = async (
     })
   }
   try {
+    if (prior !== undefined && session !== undefined) {
+      const why = await disagreement(client, prior, session, ctrlC.signal)
+      // Refused before the parts are listed: a resume failing on them would abort the session.
+      if (why !== undefined) return fail(USAGE, `${statePath} is not a usable box-upload state file: ${why}`)
+    }
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       signal: ctrlC.signal,
@@ -310,6 +316,16 @@ const send = async (
   } finally {
     ctrlC.dispose()
   }
+}
+
+/**
+ * Why the session on the server is not the one the state file describes (`State.disagrees`, or a part count that
+ * does not fit its file size), from the session's status; `undefined` when it is, and when the status cannot be
+ * read (gone, unreachable, stopped): the resume then meets that when it lists the parts, and goes on as it always did.
+ */
+const disagreement = async (client: Client, state: State.State, session: Session, signal: AbortSignal): Promise<string | undefined> => {
+  const status = await retryRequests(client, defaultRetryPolicy, { signal })((bounded) => getSession(client)(session, bounded))()
+  return E.isRight(status) ? State.disagrees(state, status.right) : status.left._tag === 'InvalidInput' ? status.left.message : undefined
 }
 
 /** Writes the state file of a kept `session`; a resumed one keeps the folder and name it started with (`--resume` takes neither). */

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { changed, decode, pathFor, read, remove, write } from '../../src/cli/State.ts'
+import { changed, decode, disagrees, pathFor, read, remove, write } from '../../src/cli/State.ts'
 import type { State } from '../../src/cli/State.ts'
 
 const state: State = {
@@ -36,6 +36,14 @@ Changed('should accept the same file and name what changed otherwise', () => {
   assert.is(changed(state, { ...same, size: 1 }), '/data/big.bin changed size (30000000 bytes when interrupted, 1 now)')
   assert.is(changed(state, { ...same, mtimeMs: 1 }), '/data/big.bin was modified since the upload was interrupted')
   assert.is(changed(state, { ...same, path: '/other' }), 'the state file is for /data/big.bin, not /other')
+})
+
+const Disagrees = suite('disagrees')
+
+Disagrees('should accept the session the server holds and name the part size and count otherwise', () => {
+  assert.is(disagrees(state, { partSize: 8_388_608, totalParts: 4 }), undefined)
+  // Both edited together, as a hand would keep them in agreement: only the server's session tells.
+  assert.is(disagrees(state, { partSize: 4_194_304, totalParts: 8 }), 'its session is cut into 4 parts of 8388608 bytes, the session on the server into 8 of 4194304')
 })
 
 const Decode = suite('decode')
@@ -84,5 +92,6 @@ File('should write two state files of one directory at once, each whole (process
 
 PathFor.run()
 Changed.run()
+Disagrees.run()
 Decode.run()
 File.run()

@@ -1570,4 +1570,32 @@ Places('should refuse a state file whose file size or upload URL was edited (exi
   assert.not.ok(await exists(statePath), 'done: its state is gone')
 }))
 
+// Part size and count edited together still agree with each other and with the file: only the session on the
+// server tells. Resumed, its parts would be cut otherwise than Box holds them, fail as a digest mismatch, and the
+// failure would abort the healthy session.
+Places('should refuse a state file whose part size and count were edited together, as the session on the server tells (exit 2, only its status read, the session left as it was)', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
+  const { path, args } = await interruptedAt(own.url, seen, join(folder, 'parts.bin'), 78)
+  const statePath = join(folder, '.box-upload-state.parts.bin.json')
+  const original = await readFile(statePath, 'utf8')
+  const id = (JSON.parse(original) as { session: { id: string } }).session.id
+  await editState(statePath, (state) => {
+    state['session'].partSize *= 2
+    state['session'].totalParts = Math.ceil(state['session'].fileSize / state['session'].partSize)
+  })
+  const edited = await readFile(statePath, 'utf8')
+  const sent = seen.length
+  const ran = await run([path, '--resume', ...args, '--json'])
+  assert.is(ran.code, 2, ran.stderr)
+  assert.match(ran.stderr, `box-upload: ${statePath} is not a usable box-upload state file: its session is cut into 8 parts of 524288 bytes, the session on the server into 16 of 262144`)
+  assert.is((JSON.parse(ran.stdout) as { exitCode: number }).exitCode, 2)
+  assert.equal(seen.slice(sent).map((r) => `${r.method} ${r.path}`), [`GET /api/2.0/files/upload_sessions/${id}`], 'nothing sent but the status read')
+  assert.is(await readFile(statePath, 'utf8'), edited, 'the state file is left as it is')
+  // The session is left as it was: the state as written resumes it to the file.
+  await writeFile(statePath, original, { mode: 0o600 })
+  const resumed = await run([path, '--resume', ...args, '--json'])
+  assert.is(resumed.code, 0, resumed.stderr)
+  assert.is((JSON.parse(resumed.stdout) as { resumed: boolean }).resumed, true)
+  assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'never aborted')
+}))
+
 Places.run()
