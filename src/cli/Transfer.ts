@@ -373,7 +373,8 @@ const finish = async (
 ): Promise<number> => {
   const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
   if (endpoint.apiUrl === undefined) return print(command, base)
-  const [local, downloaded] = await Promise.all([sha1OfFile(info.path)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
+  // A Ctrl-C stops both: the file's read as well, or the check would go on to its end.
+  const [local, downloaded] = await Promise.all([sha1OfFile(info.path, ctrlC.signal)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
   // The upload itself is done: only the check was stopped, and there is no session left to keep.
   if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
   if (E.isLeft(downloaded)) return failure(command, endpoint.where)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left, endpoint.where)}`, downloaded.left)

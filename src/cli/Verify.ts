@@ -29,12 +29,15 @@ export interface VerifyFailed {
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** SHA-1 (hex) of a local file. */
-export const sha1OfFile = (path: string): TE.TaskEither<string, string> =>
+/**
+ * SHA-1 (hex) of a local file. `signal` stops the read as soon as the read under way returns (a 512 MiB file
+ * takes seconds; one on a hung mount never returns, and holds it).
+ */
+export const sha1OfFile = (path: string, signal?: AbortSignal): TE.TaskEither<string, string> =>
   TE.tryCatch(
     async () => {
       const hash = createHash('sha1')
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array)
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) })) hash.update(chunk as Uint8Array)
       return hash.digest('hex')
     },
     // The local file, not the network: why it could not be read (ENOENT when deleted meanwhile, say).

@@ -1421,11 +1421,14 @@ AfterCommit('should cut the check of an earlier upload\'s session short on Ctrl-
   assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, earlier)
 }))
 
-// The local file is read again for the check, alongside the download: a read that never ends (a hung network
-// mount; here a FIFO put in the file's place once it is committed) holds the check past two Ctrl-Cs.
-AfterCommit('should exit at once on a third Ctrl-C during the download check, saying in the one JSON object that the file is committed but not checked', async () => {
+/**
+ * A 600 KiB file `name` uploaded with `--json` to an emulator of its own that puts a FIFO in the file's place once
+ * it is committed: the check's second read of the file then lasts as the test likes. `body` gets the run, the
+ * file's path, and whether the download (which comes with that read) has begun.
+ */
+const fifoAtCommit = async (name: string, seed: number, body: (upload: Running, path: string, downloading: () => boolean) => Promise<void>) => {
   const temp = await tempDir()
-  const path = join(temp.path, 'unread.bin')
+  const path = join(temp.path, name)
   const fifo = join(temp.path, 'fifo')
   let downloading = false
   const own = await startEmulator({
@@ -1436,28 +1439,64 @@ AfterCommit('should exit at once on a third Ctrl-C during the download check, sa
     },
   })
   try {
-    await writeFileOf(path, 600 * 1024, 73)
+    await writeFileOf(path, 600 * 1024, seed)
     execFileSync('mkfifo', [fifo])
-    const upload = start([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--json', ...small])
-    await until(() => downloading)
-    upload.child.kill('SIGINT')
-    await until(() => upload.stderr().includes('Interrupted: stopping the download check…'))
-    // The second one says nothing: Ctrl-C until the run ends (a signal sent before the last was taken may merge with it).
-    for (let i = 0; upload.child.exitCode === null && upload.child.signalCode === null && i < 100; i++) {
-      upload.child.kill('SIGINT')
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    const ran = await upload.done
-    // 130, or the end by SIGINT itself that a shell reports as 130 (not the test's kill when the run times out).
-    assert.ok(ran.code === 130 || (ran.code === null && ran.signal === 'SIGINT'), `${ran.code} ${ran.signal} ${ran.stderr}`)
-    const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string; state?: string }
-    assert.equal([result.ok, result.exitCode, result.state], [false, 130, undefined])
-    assert.match(result.message, /^uploaded as file \d+ \(committed\), then interrupted three times: exited at once, the file not checked$/)
+    await body(start([path, '--upload-url', own.url, '--api-url', own.apiUrl, '--token', TOKEN, '--json', ...small]), path, () => downloading)
   } finally {
     await own.close()
     await temp.remove()
   }
-})
+}
+
+// The local file is read again for the check, alongside the download: the first Ctrl-C stops that read too. Here
+// the FIFO is fed a little at a time for as long as it is read: read to its end, it would never end.
+AfterCommit('should stop reading the local file again on the first Ctrl-C during the download check: exit 130 at once, committed, not checked', () => fifoAtCommit('fed.bin', 79, async (upload, path, downloading) => {
+  await until(downloading)
+  // The check opens the FIFO to read it: opened to write as well, it is fed.
+  const writer = await open(path, 'w')
+  let feeding = true
+  let fed = 0
+  const feed = (async () => {
+    while (feeding) {
+      // Once the reader is gone: EPIPE.
+      fed += (await writer.write(new Uint8Array(4096)).catch(() => ({ bytesWritten: 0 }))).bytesWritten
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  try {
+    await until(() => fed > 0)
+    const asked = Date.now()
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    const waited = Date.now() - asked
+    assert.is(ran.code, 130, ran.stderr)
+    assert.ok(waited < 3000, `stopped at once, not when the file's read ends (${waited} ms)`)
+    assert.match(ran.stderr, 'Interrupted: stopping the download check…')
+    assert.match((JSON.parse(ran.stdout) as { message: string }).message, /^uploaded as file \d+ \(committed\), then stopped: the download check did not end, so the file was not checked$/)
+  } finally {
+    feeding = false
+    await feed
+    await writer.close()
+  }
+}))
+
+// A read that never ends (a hung network mount; here the FIFO, never fed) holds the check past two Ctrl-Cs.
+AfterCommit('should exit at once on a third Ctrl-C during the download check, saying in the one JSON object that the file is committed but not checked', () => fifoAtCommit('unread.bin', 73, async (upload, _path, downloading) => {
+  await until(downloading)
+  upload.child.kill('SIGINT')
+  await until(() => upload.stderr().includes('Interrupted: stopping the download check…'))
+  // The second one says nothing: Ctrl-C until the run ends (a signal sent before the last was taken may merge with it).
+  for (let i = 0; upload.child.exitCode === null && upload.child.signalCode === null && i < 100; i++) {
+    upload.child.kill('SIGINT')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const ran = await upload.done
+  // 130, or the end by SIGINT itself that a shell reports as 130 (not the test's kill when the run times out).
+  assert.ok(ran.code === 130 || (ran.code === null && ran.signal === 'SIGINT'), `${ran.code} ${ran.signal} ${ran.stderr}`)
+  const result = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; message: string; state?: string }
+  assert.equal([result.ok, result.exitCode, result.state], [false, 130, undefined])
+  assert.match(result.message, /^uploaded as file \d+ \(committed\), then interrupted three times: exited at once, the file not checked$/)
+}))
 
 AfterCommit.run()
 

@@ -19,4 +19,13 @@ Agrees('should tell a local file that cannot be read again by its error code, no
   assert.equal(await sha1OfFile('/nonexistent/box-upload-check.bin')(), E.left('ENOENT'))
 })
 
+const Sha1OfFile = suite('sha1OfFile')
+
+Sha1OfFile('should stop reading on its signal, not at the file\'s end (here /dev/zero, which has none)', async () => {
+  const late = new Promise<string>((resolve) => setTimeout(() => resolve('still reading after 2 s'), 2000).unref())
+  const hashed = await Promise.race([sha1OfFile('/dev/zero', AbortSignal.timeout(50))(), late])
+  assert.equal(hashed, E.left('ABORT_ERR'))
+})
+
 Agrees.run()
+Sha1OfFile.run()
