@@ -1,7 +1,7 @@
 /**
  * Ctrl-C during an upload: the first one stops it (keeping the session to resume), a second one
- * (before the upload has stopped, or within a short grace time after) aborts the session instead,
- * a third one exits at once. SIGTERM (what `kill`, systemd, Docker and CI runners send) stops it
+ * (before the upload has stopped, or within a short grace time after) aborts the session instead
+ * (where none is kept, it says that its task is still stopping), a third one exits at once. SIGTERM (what `kill`, systemd, Docker and CI runners send) stops it
  * like the first Ctrl-C; after that it is ignored, so that a supervisor repeating it never aborts
  * the session the user may want to resume. SIGHUP (the terminal closed, an SSH connection lost) does
  * what SIGTERM does: else a long upload dies with its terminal, with nothing to resume. Once every part is uploaded, the first one lets the
@@ -97,8 +97,12 @@ export const interrupts = (
     count += 1
     if (count === 2) {
       const keep = kept()
+      // With no session to abort, it stops what the first left running: a commit given time to finish, or, taken
+      // over from the stage before, the task; else its task is stopping already, which is said all the same.
       if (keep !== false) say(keep === 'pending' ? 'Aborting the session being created, once the server answers its creation…' : 'Aborting the upload session…')
       else if (inherited) say(`Interrupted again: stopping ${task}…`)
+      else if (!controller.signal.aborted) say(`Interrupted again: stopping ${task} now, without waiting for the commit…`)
+      else say(`Interrupted again: still stopping ${task} (Ctrl-C once more to exit at once)…`)
       // A commit given time to finish is stopped now.
       abort()
       onSecond?.()

@@ -81,6 +81,29 @@ Interrupts('should stop at once when no commit is under way', async () => {
   assert.equal(JSON.parse(out), { aborted: true, reason: 'Error: interrupted (Ctrl-C)' })
 })
 
+Interrupts('should say what a second Ctrl-C does where no session is kept: still stopping, or cutting a commit\'s time short', async () => {
+  // After each Ctrl-C, what was said and whether the task was stopped by then.
+  const out = await child(`
+    const said = []
+    for (const [task, committing] of [['the download check', false], ['the upload', true]]) {
+      const ctrlC = interrupts((text) => said.push(text), false, task, () => committing)
+      for (const _ of [1, 2]) {
+        process.kill(process.pid, 'SIGINT')
+        await pause(50)
+        said.push(ctrlC.signal.aborted ? 'stopped' : 'held')
+      }
+      ctrlC.dispose()
+    }
+    console.log(JSON.stringify(said))
+  `)
+  assert.equal(JSON.parse(out), [
+    'Interrupted: stopping the download check…', 'stopped',
+    'Interrupted again: still stopping the download check (Ctrl-C once more to exit at once)…', 'stopped',
+    'Interrupted: every part is uploaded, so the commit gets up to 5 s to finish before the upload stops…', 'held',
+    'Interrupted again: stopping the upload now, without waiting for the commit…', 'stopped',
+  ])
+})
+
 Interrupts('should go on counting from the handler it takes over from: after a Ctrl-C in the commit\'s grace, the third of the run exits at once', async () => {
   const run = child(`
     const upload = interrupts(() => undefined, true, 'the upload', () => true)

@@ -1485,7 +1485,9 @@ AfterCommit('should exit at once on a third Ctrl-C during the download check, sa
   await until(downloading)
   upload.child.kill('SIGINT')
   await until(() => upload.stderr().includes('Interrupted: stopping the download check…'))
-  // The second one says nothing: Ctrl-C until the run ends (a signal sent before the last was taken may merge with it).
+  upload.child.kill('SIGINT')
+  await until(() => upload.stderr().includes('Interrupted again: still stopping the download check (Ctrl-C once more to exit at once)…'))
+  // Ctrl-C until the run ends (a signal sent before the last was taken may merge with it).
   for (let i = 0; upload.child.exitCode === null && upload.child.signalCode === null && i < 100; i++) {
     upload.child.kill('SIGINT')
     await new Promise((resolve) => setTimeout(resolve, 100))
