@@ -206,11 +206,8 @@ const advice = (error: HttpError): string => {
   switch (error.code) {
     case 'file_size_too_small':
       return 'Chunked upload is only for files of 20 MB or more: upload a smaller file in one request instead.'
-    case 'item_name_in_use': {
-      const id = conflictId(error.contextInfo)
-      const which = id === undefined ? 'a file' : `file ${id}`
-      return `The folder already has ${which} with that name: choose another name, or upload a new version of that file.`
-    }
+    case 'item_name_in_use':
+      return `The folder already has ${conflictingFile(error.contextInfo)} with that name: choose another name, or upload a new version of that file.`
     case 'digest_mismatch':
       return 'The bytes Box received do not match their SHA-1: the source changed during the upload, or its size differs from the declared size. Upload again from an unchanged source.'
     case 'range_overlaps_existing_part':
@@ -234,10 +231,11 @@ const advice = (error: HttpError): string => {
   return status === 202 ? retry.trim() : `Check the request's parameters.${retry}`
 }
 
-const conflictId = (contextInfo: unknown): string | undefined => {
+/** The file holding the name, as the message names it: `file 123` when Box's `context_info` gives its id, else `a file`. */
+const conflictingFile = (contextInfo: unknown): string => {
   const conflicts = isRecord(contextInfo) ? contextInfo['conflicts'] : undefined
   const first = Array.isArray(conflicts) ? conflicts[0] : conflicts
-  return isRecord(first) && typeof first['id'] === 'string' ? first['id'] : undefined
+  return isRecord(first) && typeof first['id'] === 'string' ? `file ${first['id']}` : 'a file'
 }
 
 const sizeMessage = (error: SizeMismatch): string => {
