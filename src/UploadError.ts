@@ -194,12 +194,9 @@ export const message = (error: UploadError): string => (messages[error._tag] as 
 const defined = <A extends object>(fields: A): A =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as A
 
-const httpMessage = (error: HttpError): string => {
-  const code = error.code === undefined ? '' : ` ${error.code}`
-  const said = error.message === undefined ? '' : `: "${error.message}"`
-  const id = error.requestId === undefined ? '' : ` (request_id ${error.requestId})`
-  return `Box answered ${error.status}${code} to ${error.method} ${error.url}${said}${id}. ${advice(error)}`
-}
+const httpMessage = (error: HttpError): string =>
+  `Box answered ${error.status}${error.code === undefined ? '' : ` ${error.code}`} to ${error.method} ${error.url}` +
+  `${error.message === undefined ? '' : `: "${error.message}"`}${error.requestId === undefined ? '' : ` (request_id ${error.requestId})`}. ${advice(error)}`
 
 const advice = (error: HttpError): string => {
   const retry = error.retryAfterMs === undefined ? '' : ` Box asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
