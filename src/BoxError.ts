@@ -44,8 +44,7 @@ export const details = (body: unknown): Details => {
 }
 
 /** Details from a `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` header (Box's 401s have no body). */
-export const fromAuthenticate = (header: string | null): Details => {
-  const code = /error="([^"]*)"/.exec(header ?? '')?.[1]
-  const message = /error_description="([^"]*)"/.exec(header ?? '')?.[1]
-  return { code, message }
-}
+export const fromAuthenticate = (header: string | null): Details => ({
+  code: /error="([^"]*)"/.exec(header ?? '')?.[1],
+  message: /error_description="([^"]*)"/.exec(header ?? '')?.[1],
+})
