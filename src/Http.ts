@@ -191,8 +191,11 @@ const parseJson = (text: string, codec: t.Decoder<unknown, unknown>, token?: str
     return E.right(JSON.parse(text))
   } catch {
     text = masked(text, token)
-    const message = `the body is not JSON: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}`
-    return E.left([{ value: text, context: [{ key: '', type: codec as t.Decoder<unknown, unknown> & t.Type<unknown>, actual: text }], message }])
+    return E.left([{
+      value: text,
+      context: [{ key: '', type: codec as t.Decoder<unknown, unknown> & t.Type<unknown>, actual: text }],
+      message: `the body is not JSON: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}`,
+    }])
   }
 }
 
