@@ -112,5 +112,7 @@ export const parallelSink =
       },
       { highWaterMark: 1 },
     )
-    return { writable, failure: () => failure, idle, free: () => Math.max(0, concurrency - running.size), cancel }
+    // `free` is never below 0: the stream calls `write` one chunk at a time, and each returns only once a slot
+    // is free (or the sink failed, and no write comes after), so a task is only ever added into a free slot.
+    return { writable, failure: () => failure, idle, free: () => concurrency - running.size, cancel }
   }
