@@ -282,8 +282,9 @@ const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, sh
     }, noop)
   }
 
-  const guarded = <A extends unknown[]>(f: (...args: A) => Promise<void>) => (...args: A): Promise<void> =>
-    f(...args).then(
+  // `write` takes the chunk (not the controller the stream passes after it); `close`, nothing.
+  const guarded = (f: (chunk?: unknown) => Promise<void>) => (chunk?: unknown): Promise<void> =>
+    f(chunk).then(
       () => (failure === undefined ? undefined : Promise.reject(failure.reason)),
       (error: unknown) => (fail(error), Promise.reject(error)),
     )
