@@ -118,7 +118,7 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
   // Within what a timer can wait (~24.8 days), so the figure is finite (JSON has no Infinity) and slept as it says.
   if (/^\d+(\.\d+)?$/.test(value)) return timerMs(Math.round(Number(value) * 1000))
   // An HTTP date names its day and month; `Date.parse` alone would also take "-1" as a year.
-  const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN
+  const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : NaN
   return Number.isNaN(date) ? undefined : timerMs(date - now)
 }
 
