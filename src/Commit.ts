@@ -78,27 +78,26 @@ export const commit =
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
     const retried = retryRequests(client, input.retry, { signal: input.signal })
     let accepted = 0
-    // The answer's body is read within the attempt, so its timeout and the caller's abort cover
-    // it too: a 201 whose body stalls is a network error retried, not an upload that never ends.
-    const send = retried((signal) =>
-      pipe(
-        request(client)({
-          method: 'POST',
-          url: session.endpoints.commit,
-          headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch == null ? {} : { 'If-Match': input.ifMatch }) },
-          json: body(input),
-          signal,
-        }),
-        TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
-          response.status === 202
-            // Without Box's own wait, the default one, cut to what the policy waits out (maxRetryAfterMs judges only Box's).
-            ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? Math.min(defaultAcceptedWaitMs, input.retry?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)))
-            : committed(response),
+    const go: TE.TaskEither<UploadError, BoxFile> = pipe(
+      // The answer's body is read within the attempt, so its timeout and the caller's abort cover
+      // it too: a 201 whose body stalls is a network error retried, not an upload that never ends.
+      retried((signal) =>
+        pipe(
+          request(client)({
+            method: 'POST',
+            url: session.endpoints.commit,
+            headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch == null ? {} : { 'If-Match': input.ifMatch }) },
+            json: body(input),
+            signal,
+          }),
+          TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
+            response.status === 202
+              // Without Box's own wait, the default one, cut to what the policy waits out (maxRetryAfterMs judges only Box's).
+              ? pipe(discard(response), TE.map(() => retryAfterMs(response.headers) ?? Math.min(defaultAcceptedWaitMs, input.retry?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)))
+              : committed(response),
+          ),
         ),
       ),
-    )
-    const go: TE.TaskEither<UploadError, BoxFile> = pipe(
-      send,
       // A 201 naming a file that is not ours (another size or SHA-1) is no commit of these bytes.
       TE.flatMap((answer) => (typeof answer === 'number' ? later(answer)
         : ours(session, input.digest)(answer) ? TE.right(answer)
