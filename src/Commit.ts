@@ -87,7 +87,8 @@ export const commit =
             method: 'POST',
             url: session.endpoints.commit,
             headers: { Digest: `sha=${input.digest}`, ...(input.ifMatch == null ? {} : { 'If-Match': input.ifMatch }) },
-            json: body(input),
+            // The body: parts in offset order (the original spec says they MUST be), and the attributes (left out of the JSON when undefined).
+            json: { parts: [...input.parts].sort((a, b) => a.offset - b.offset), attributes: input.attributes },
             signal,
           }),
           TE.flatMap((response): TE.TaskEither<UploadError, Answer> =>
@@ -130,12 +131,6 @@ export const commit =
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** The commit body: parts in offset order (the original spec says they MUST be), and the attributes (left out of the JSON when undefined). */
-const body = (input: CommitInput): unknown => ({
-  parts: [...input.parts].sort((a, b) => a.offset - b.offset),
-  attributes: input.attributes,
-})
 
 /** What a 2xx that does not decode is called: the commit was applied, so whoever reads the error must look for the file before uploading again. */
 const answerOfCommit = "commit's 2xx answer (look for the file before uploading again)"
