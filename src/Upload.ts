@@ -188,6 +188,8 @@ const sendParts =
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
+    // The pipe resolved, yet the chunker may have failed: workerd's pipeTo can resolve though its sink
+    // failed (h87: 16 Resume tests fail there without this catch, e.g. a part of a huge size's DigestMismatch).
     let digest: string
     try {
       digest = await chunker.digest
