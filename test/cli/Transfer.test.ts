@@ -7,12 +7,17 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { existsSync, openSync, readFileSync, renameSync } from 'node:fs'
+import { createReadStream, existsSync, openSync, readFileSync, renameSync } from 'node:fs'
 import { access, mkdir, open, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import * as E from 'fp-ts/lib/Either.js'
+import type { BoxFile } from '../../src/BoxFile.ts'
+import { client } from '../../src/Client.ts'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { resume } from '../../src/Resume.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
 import { cleanEnv, run, type Running, sha1Of, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
@@ -1356,6 +1361,32 @@ Kept('should remove an earlier interrupted upload\'s state whose session expired
     assert.not.ok(await exists(statePath))
   })
 })
+
+// README: "A resume whose session is gone (404) ends with the file when the commit Box applied was its own": here the
+// interrupted upload's session is committed behind the CLI's back (as when a commit went through but its answers were
+// lost), by the library's resume with the same bytes; --resume then meets a session gone (its status and parts 404).
+Kept('should end a --resume with the file when the session\'s commit was applied though the interrupted upload never learned it', () => alone({}, async (own, seen, folder) => {
+  const path = join(folder, 'applied.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 62)
+  const first = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1'])
+  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+  first.child.kill('SIGINT')
+  assert.is((await first.done).code, 130)
+  const statePath = join(folder, '.box-upload-state.applied.bin.json')
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { readonly session: unknown }
+  const box = client({ token: TOKEN, uploadUrl: own.url, apiUrl: own.apiUrl })
+  const committed = await resume(box)({ session: state.session, source: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array> })()
+  assert.ok(E.isRight(committed), JSON.stringify(committed))
+  const before = seen.length
+  const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string }
+  assert.equal([result.id, result.sha1], [(committed as E.Right<BoxFile>).right.id, sha1])
+  const sent = seen.slice(before).map((r) => `${r.method} ${r.status}`)
+  assert.not.ok(sent.some((r) => r.startsWith('PUT')), `no part sent: ${sent.join(', ')}`)
+  assert.ok(sent.includes('POST 201'), `the commit sent once more gave the file: ${sent.join(', ')}`)
+  assert.not.ok(await exists(statePath), 'the state file is removed')
+}))
 
 Kept.run()
 
