@@ -43,7 +43,7 @@ const property = (arb: fc.Arbitrary<Scenario>, runs: number, transport?: Transpo
     const { problems, path } = await runScenario(scenario, transport ? { transport } : {})
     for (const step of path.split(' > ')) tally.set(step.replace(/\(.*$/, ''), (tally.get(step.replace(/\(.*$/, '')) ?? 0) + 1)
     assert.equal(problems, [], `${problems.join('\n')}\nscenario ${JSON.stringify(scenario)}\npath ${path}`)
-  }), { seed: SEED, numRuns: runs, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true })
+  }), { seed: SEED, numRuns: runs, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true, includeErrorInReport: true })
     .catch((e: unknown) => { throw new Error(`fast-check seed ${SEED}: ${e instanceof Error ? e.message : String(e)}`) })
   // The runs must have met what they are for: aborts, failures, resumes and successes.
   for (const step of ['upload:ok', 'upload:Aborted', 'resume:ok']) assert.ok((tally.get(step) ?? 0) > 0, `no run ended ${step}: ${JSON.stringify([...tally])}`)

@@ -315,7 +315,9 @@ export const runScenario = async (s: Scenario, options: RunOptions = {}): Promis
     if (!carried && (error as UploadFailure).session !== undefined) problems.push(`${name}: resumed by id, yet the error carries a session (README: "Its error carries no session")`)
     if (carried && (error as UploadFailure).session === undefined) problems.push(`${name}: kept (keepSessionOnError) but the error (${error._tag}) carries no session (README: "\`UploadFailure\` = an \`UploadError\`, plus \`session\` when kept")`)
     if (inPhase.some((r) => r.method === 'DELETE')) problems.push(`${name}: kept, yet a DELETE was sent`)
-    return true
+    // README: a session Box no longer lists is resumed from the session or its JSON; "By id, the session cannot be read
+    // either, and its 404 is the error at once": a committed one is not resumed by id.
+    return !(committed && s.resumeBy === 'id')
   }
 
   try {
