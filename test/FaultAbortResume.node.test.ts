@@ -18,7 +18,8 @@
  * timed out at 12 ms against slow answers; slow answers of 1.5 s that an abort must cut short, with
  * `scenarioArb({ longSlow: true })`): the two defects found are pinned by AbortRead.test.ts and
  * CommittedResume.test.ts, both mended. A run whose commit Box applied but the client never learned is
- * resumed like any kept session: the fault-free resume must then give the file.
+ * resumed like any kept session (from the session or its JSON; by id its read answers 404, README): the
+ * fault-free resume must then give the file.
  */
 import fc from 'fast-check'
 import { suite } from 'uvu'
