@@ -1072,13 +1072,13 @@ Committing('should say a commit a second Ctrl-C cut off may have gone through, a
 
 /** A 4 MiB file at `path` uploaded to `url` one part at a time, stopped with Ctrl-C once a part is stored (`seen`: the server's records). */
 const interruptedAt = async (url: string, seen: ReadonlyArray<RequestRecord>, path: string, seed: number) => {
-  await writeFileOf(path, 4 * 1024 * 1024, seed)
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, seed)
   const args = ['--upload-url', url, '--token', TOKEN, ...small]
   const first = start([path, ...args, '--concurrency', '1'])
   await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
   first.child.kill('SIGINT')
   assert.is((await first.done).code, 130)
-  return { path, args }
+  return { path, args, sha1 }
 }
 
 /** What a `proxy` hook sees of a request: its method and path (with the query). */
@@ -1265,12 +1265,7 @@ Kept('should keep the session when a file of its name appeared before the commit
 }))
 
 Kept('should resume a state file whose URL is spelled otherwise than the --upload-url given (upper case, a trailing slash)', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
-  const path = join(folder, 'spelled.bin')
-  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 67)
-  const first = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1'])
-  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
-  first.child.kill('SIGINT')
-  assert.is((await first.done).code, 130)
+  const { path, sha1 } = await interruptedAt(own.url, seen, join(folder, 'spelled.bin'), 67)
   const statePath = join(folder, '.box-upload-state.spelled.bin.json')
   const state = JSON.parse(await readFile(statePath, 'utf8')) as { uploadUrl: string }
   await writeFile(statePath, JSON.stringify({ ...state, uploadUrl: `${own.url.replace('http://', 'HTTP://')}/` }))
@@ -1366,12 +1361,7 @@ Kept('should remove an earlier interrupted upload\'s state whose session expired
 // interrupted upload's session is committed behind the CLI's back (as when a commit went through but its answers were
 // lost), by the library's resume with the same bytes; --resume then meets a session gone (its status and parts 404).
 Kept('should end a --resume with the file when the session\'s commit was applied though the interrupted upload never learned it', () => alone({}, async (own, seen, folder) => {
-  const path = join(folder, 'applied.bin')
-  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 62)
-  const first = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1'])
-  await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
-  first.child.kill('SIGINT')
-  assert.is((await first.done).code, 130)
+  const { path, sha1 } = await interruptedAt(own.url, seen, join(folder, 'applied.bin'), 62)
   const statePath = join(folder, '.box-upload-state.applied.bin.json')
   const state = JSON.parse(await readFile(statePath, 'utf8')) as { readonly session: unknown }
   const box = client({ token: TOKEN, uploadUrl: own.url, apiUrl: own.apiUrl })
