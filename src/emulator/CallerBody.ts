@@ -55,19 +55,24 @@ export const abortable = (response: Response, signal: AbortSignal): Response => 
 /**
  * The request with its body read through a guard (or the request itself when it has no body), and
  * `done`, to call once it is answered: an abort after the answer (which may not have read the
- * body) is none of the request's business. Throws a `TypeError` (what `fetch` rejects with) for a
- * body already read or locked.
+ * body) is none of the request's business, and a body the answer left unread is cancelled, so the
+ * caller's stream is not left locked for ever (over HTTP, the adapter reads such a body out or
+ * drops the connection; either way the caller's fetch lets go of it). Throws a `TypeError` (what
+ * `fetch` rejects with) for a body already read or locked.
  */
 export const watched = (request: Request, signal: AbortSignal): { readonly request: Request; readonly done: () => void } => {
   const source = request.body
   if (source === null) return { request, done: () => undefined }
   const reader = source.getReader()
+  /** Whether the caller's stream is over: read to its end, failed or cancelled. */
+  let ended = false
   let fail: (why: string) => void = () => undefined
   const onAbort = (): void => fail(`the request was aborted mid-body (${describe(signal.reason)})`)
   const unwatch = (): void => signal.removeEventListener('abort', onAbort)
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       fail = (why) => {
+        ended = true
         unwatch()
         fail = () => undefined
         controller.error(resetError(`the client's request failed mid-body: ${why}`))
@@ -79,6 +84,7 @@ export const watched = (request: Request, signal: AbortSignal): { readonly reque
       try {
         const { done, value } = await reader.read()
         if (done) {
+          ended = true
           unwatch()
           return controller.close()
         }
@@ -93,11 +99,18 @@ export const watched = (request: Request, signal: AbortSignal): { readonly reque
       }
     },
     cancel(reason) {
+      ended = true
       unwatch()
       return reader.cancel(reason)
     },
   }, { highWaterMark: 0 })
+  const done = (): void => {
+    unwatch()
+    if (ended) return
+    ended = true
+    reader.cancel(new TypeError('the emulator answered without reading the rest of the request body')).catch(() => undefined)
+  }
   // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it.
   const guarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
-  return { request: guarded, done: unwatch }
+  return { request: guarded, done }
 }

@@ -112,6 +112,56 @@ test("should hash a part that arrived ahead of the file's prefix as it was sent,
   assert.is(committed.status, 201, await committed.clone().text())
 })
 
+// Over HTTP the caller's fetch lets go of a body the server answered without reading (the adapter reads it
+// out or drops the connection); in-process it must not stay locked and unread, holding what feeds it.
+test('should cancel a body stream it answered without reading to its end (a 416 before the body, a 401, a reset half-way)', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024, faults: { script: [{ part: 1, fault: 'reset' }] } })
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ folder_id: '0', file_size: 2048, file_name: 'unread.bin' }) }))
+  const url: string = (await created.json()).session_endpoints.upload_part
+  const bytes = randomFile(1024)
+  /** A body of 1024 bytes in 16 pulls, which records how far it was read and why it was cancelled. */
+  const tracked = () => {
+    const seen = { pulls: 0, cancelled: undefined as unknown }
+    const stream = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        controller.enqueue(bytes.slice(seen.pulls * 64, ++seen.pulls * 64))
+        if (seen.pulls === 16) controller.close()
+      },
+      cancel: (reason) => { seen.cancelled = reason ?? 'no reason' },
+    }, { highWaterMark: 0 })
+    return { seen, stream }
+  }
+  const put = (stream: ReadableStream<Uint8Array>, headers: Record<string, string>) =>
+    box.fetch(new Request(url, { method: 'PUT', headers: { 'content-range': 'bytes 1024-2047/2048', digest: `sha=${sha1Base64(bytes)}`, ...headers }, body: stream, duplex: 'half' } as RequestInit))
+  const settled = async (seen: { readonly cancelled: unknown }) => {
+    for (let i = 0; i < 50 && seen.cancelled === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 2))
+    return seen.cancelled
+  }
+
+  const badRange = tracked()
+  const refused = await put(badRange.stream, { ...auth, 'content-range': 'bytes 1-1024/2048' })
+  assert.is(refused.status, 416)
+  assert.instance(await settled(badRange.seen), TypeError, 'the body of a 416 answered before it is cancelled')
+  assert.ok(badRange.seen.pulls < 16, `read ${badRange.seen.pulls} of 16 chunks`)
+
+  const noToken = tracked()
+  const unauthorized = await put(noToken.stream, {})
+  assert.is(unauthorized.status, 401)
+  assert.instance(await settled(noToken.seen), TypeError, 'the body of a 401 is cancelled')
+
+  const reset = tracked()
+  const failed = await put(reset.stream, auth).then(() => undefined, (e: unknown) => e)
+  assert.instance(failed, TypeError, 'the reset fault rejects as fetch does')
+  assert.ok(await settled(reset.seen) !== undefined, 'a body the reset fault stopped reading half-way is cancelled')
+  assert.ok(reset.seen.pulls < 16, `read ${reset.seen.pulls} of 16 chunks`)
+
+  const whole = tracked()
+  const stored = await put(whole.stream, auth)
+  assert.is(stored.status, 200, await stored.clone().text())
+  assert.is(whole.seen.pulls, 16)
+  assert.is(await settled(whole.seen), undefined, 'a body read to its end is not cancelled')
+})
+
 test('should keep separate state per emulator instance', async () => {
   const a = emulator({ minFileSize: 1 })
   const b = emulator({ minFileSize: 1 })
