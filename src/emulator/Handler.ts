@@ -22,10 +22,26 @@ export interface Emulator {
    * Answers one request, like `fetch` (a `Request`, or a URL and its init), so it can be injected
    * as a client's `fetch`. Rejects, as `fetch` does, with a `TypeError` for the `reset` fault and for
    * a body that fails, is locked, or yields something other than bytes, and with the signal's reason
-   * once the request's signal aborts.
+   * once the request's signal aborts. It is also a server's handler as it is (`Deno.serve(box.fetch)`,
+   * `Bun.serve({ fetch: box.fetch })`, `export default { fetch: box.fetch }` in a Worker): a second
+   * argument with no `RequestInit` member is what a server passes after the request (Deno's `info`,
+   * Bun's `server`, a Worker's `env`), and is ignored.
    */
-  readonly fetch: (input: Request | string | URL, init?: RequestInit) => Promise<Response>
+  readonly fetch: (input: Request | string | URL, init?: RequestInit | ServerContext) => Promise<Response>
 }
+
+/** What a server passes its handler after the request: Deno's `info`, Bun's `server`, a Worker's `env`. */
+export type ServerContext = object
+
+/** `RequestInit`'s members (the Fetch standard's, and `duplex`). */
+const initMembers = ['body', 'cache', 'credentials', 'duplex', 'headers', 'integrity', 'keepalive', 'method', 'mode', 'priority', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'window']
+
+/**
+ * The second argument as a `RequestInit`, or `undefined` when it is a server's context: given to
+ * `new Request`, Bun's `server` (its `url` member, which Bun's Request reads) turns the request into a `GET /`.
+ */
+const asInit = (second: RequestInit | ServerContext | undefined): RequestInit | undefined =>
+  typeof second === 'object' && second !== null && initMembers.some((member) => member in second) ? second : undefined
 
 type Route = (ctx: Ctx, id: string) => Response | Promise<Response>
 
@@ -140,7 +156,8 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     if (request.method === 'HEAD') response = await withoutBody(response)
     return withCors(response)
   }
-  const fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+  const fetch = async (input: Request | string | URL, second?: RequestInit | ServerContext): Promise<Response> => {
+    const init = asInit(second)
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
     // The adapter's bodies come from its sockets, which it watches itself.
     if (ownsBodies) return answer(request)
