@@ -139,7 +139,7 @@ const parseAttributes = (attributes: unknown): Attributes => {
 }
 
 const filesCollection = (ctx: Ctx, f: StoredFile): Response =>
-  json(201, { total_count: 1, entries: [fileFull(ctx.config, f)] }, { etag: `"${f.etag}"` })
+  json(201, { total_count: 1, entries: [fileFull(f)] }, { etag: `"${f.etag}"` })
 
 /** Creates the file, or the new version of the session's file, from the session's parts. */
 const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes): StoredFile => {
@@ -149,7 +149,7 @@ const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes):
   const existing = s.fileId ? store.files.get(s.fileId) : undefined
   const f: StoredFile = existing ?? {
     id: String(store.nextFileId++), name: s.fileName ?? '', folderId: s.folderId, size: s.fileSize, sha1, etag: 0,
-    versionId: String(store.nextVersionId++), ownerToken: s.token, createdAt: now, modifiedAt: now,
+    versionId: String(store.nextVersionId++), owner: s.user, createdAt: now, modifiedAt: now,
     contentCreatedAt: null, contentModifiedAt: null, description: '',
   }
   if (existing) {
@@ -219,7 +219,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     const [exp, act] = [claimed.base64, toBase64(actual)]
     throw fail(400, 'digest_mismatch', `File digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
   }
-  const clash = s.fileName === undefined ? undefined : fileNamed(store, s.token, s.folderId, s.fileName)
+  const clash = s.fileName === undefined ? undefined : fileNamed(store, s.user, s.folderId, s.fileName)
   if (clash && clash.id !== s.fileId) {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(clash) })
   }

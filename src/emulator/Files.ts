@@ -6,12 +6,7 @@ import { fail } from './BoxError.ts'
 import type { Config } from './Config.ts'
 import { isoDate, json } from './Http.ts'
 import { ownFile, type Store, type StoredFile } from './Store.ts'
-
-/** The user a token stands for: one user per configured token, ids from 10001. */
-export const userOf = (config: Config, token: string) => {
-  const n = config.tokens.indexOf(token) + 1
-  return { type: 'user' as const, id: String(10000 + n), name: `Emulator User ${n}`, login: `user${n}@example.com` }
-}
+import { userJson } from './Users.ts'
 
 const folderMini = (id: string) => ({ type: 'folder' as const, id, sequence_id: null, etag: null, name: id === '0' ? 'All Files' : `Folder ${id}` })
 
@@ -27,8 +22,8 @@ export const fileMini = (f: StoredFile) => ({
 })
 
 /** The full file object (`File--Full`). */
-export const fileFull = (config: Config, f: StoredFile) => {
-  const user = userOf(config, f.ownerToken)
+export const fileFull = (f: StoredFile) => {
+  const user = userJson(f.owner)
   const dot = f.name.lastIndexOf('.')
   return {
     ...fileMini(f),
@@ -54,24 +49,24 @@ export const fileFull = (config: Config, f: StoredFile) => {
   }
 }
 
-const findFile = (store: Store, token: string, id: string): StoredFile => {
-  const f = ownFile(store, token, id)
+const findFile = (store: Store, user: number, id: string): StoredFile => {
+  const f = ownFile(store, user, id)
   if (!f) throw fail(404, 'not_found', `File ${id.slice(0, 64)} not found`)
   return f
 }
 
 /** `GET /2.0/files/:id`. */
-export const getFile = (config: Config, store: Store, token: string, id: string): Response => {
-  const f = findFile(store, token, id)
-  return json(200, fileFull(config, f), { etag: `"${f.etag}"` })
+export const getFile = (store: Store, user: number, id: string): Response => {
+  const f = findFile(store, user, id)
+  return json(200, fileFull(f), { etag: `"${f.etag}"` })
 }
 
 /**
  * `GET /2.0/files/:id/content`: the bytes ('memory' storage); 404 in 'digest' storage, which keeps none.
  * In-process the reader gets copies: the stored chunks themselves would let it change the file.
  */
-export const getContent = (config: Config, store: Store, token: string, id: string): Response => {
-  const f = findFile(store, token, id)
+export const getContent = (config: Config, store: Store, user: number, id: string): Response => {
+  const f = findFile(store, user, id)
   const content = f.content
   if (!content) throw fail(404, 'not_found', `The emulator keeps no bytes in 'digest' storage (file ${id})`)
   let i = 0

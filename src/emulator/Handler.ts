@@ -15,8 +15,9 @@ import { listParts, uploadPart } from './Parts.ts'
 import { isReset } from './Reset.ts'
 import { abort, createForFile, createForVersion, log, status, type Ctx } from './Sessions.ts'
 import { empty, type Store } from './Store.ts'
+import { rotate } from './Users.ts'
 
-/** A running emulator: a fetch-shaped handler. */
+/** A running emulator: a fetch-shaped handler, and the replacement of an access token by a new one. */
 export interface Emulator {
   /**
    * Answers one request, like `fetch` (a `Request`, or a URL and its init), so it can be injected
@@ -28,6 +29,17 @@ export interface Emulator {
    * Bun's `server`, a Worker's `env`), and is ignored.
    */
   readonly fetch: (input: Request | string | URL, init?: RequestInit | ServerContext) => Promise<Response>
+  /**
+   * Replaces the access token `old` with `fresh`, as when Box's hourly access token expires and the
+   * client gets a new one for the same user: from then on `old` is answered `401 unauthorized` with
+   * `WWW-Authenticate: Bearer realm="Service", error="invalid_token"`, like any unknown token, and
+   * `fresh` is the user `old` was (its sessions, files and names). Requests already past the token
+   * check finish as that user. Throws a `TypeError` when `old` is not accepted now, or `fresh` is
+   * empty, has a space, or is accepted already.
+   * @example
+   * box.rotateToken('dev-token', 'dev-token-2')
+   */
+  readonly rotateToken: (old: string, fresh: string) => void
 }
 
 /** What a server passes its handler after the request: Deno's `info`, Bun's `server`, a Worker's `env`. */
@@ -57,8 +69,8 @@ const UPLOAD_ROUTES: ReadonlyArray<readonly [RegExp, Readonly<Record<string, Rou
 
 /** API base routes (`/2.0`): what tests use to check results. */
 const api = (config: Config, store: Store): ReadonlyArray<readonly [RegExp, Readonly<Record<string, Route>>]> => [
-  [/^\/files\/([^/]+)$/, { GET: (ctx, id) => getFile(config, store, ctx.token, id) }],
-  [/^\/files\/([^/]+)\/content$/, { GET: (ctx, id) => getContent(config, store, ctx.token, id) }],
+  [/^\/files\/([^/]+)$/, { GET: (ctx, id) => getFile(store, ctx.user, id) }],
+  [/^\/files\/([^/]+)\/content$/, { GET: (ctx, id) => getContent(config, store, ctx.user, id) }],
 ]
 
 const safeDecode = (segment: string): string => {
@@ -91,13 +103,14 @@ const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof 
     return toResponse(boxError(405, 'method_not_allowed', `${request.method} is not allowed here; use ${allow}`, undefined, { allow }))
   }
   const token = bearer(request)
-  if (token === undefined || !config.tokens.includes(token)) {
+  const user = token === undefined ? undefined : store.users.get(token)
+  if (user === undefined) {
     // Without credentials, no error code (RFC 6750 §3.1): there was no token to be invalid.
     return toResponse(boxError(401, 'unauthorized', token === undefined ? 'Authorization: Bearer <token> is required' : 'The access token is not valid',
       undefined, { 'www-authenticate': token === undefined ? 'Bearer realm="Service"' : 'Bearer realm="Service", error="invalid_token"' }))
   }
   const uploadBase = config.uploadBaseUrl ?? `${url.origin}/api/2.0`
-  return handler({ config, store, request, token, uploadBase }, found.id)
+  return handler({ config, store, request, user, uploadBase }, found.id)
 }
 
 /** A HEAD's answer: GET's status and headers, with the length its body has, and no body. */
@@ -129,7 +142,7 @@ export const emulator = (options: EmulatorOptions = {}): Emulator => makeEmulato
  */
 export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emulator => {
   const config = resolve(options, ownsBodies)
-  const store = empty()
+  const store = empty(config.tokens)
   const apiRoutes = api(config, store)
   const record = (request: Request, status: number, at: number, code?: string) => {
     const url = new URL(request.url)
@@ -186,5 +199,5 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
       void input
     })
   }
-  return { fetch }
+  return { fetch, rotateToken: rotate(store.users) }
 }

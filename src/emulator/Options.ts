@@ -98,7 +98,10 @@ export interface RequestRecord {
 }
 
 export interface EmulatorOptions {
-  /** Accepted bearer tokens (default `['dev-token']`). A session may only be used with the token that created it (403 otherwise). */
+  /**
+   * Accepted bearer tokens (default `['dev-token']`), one user each. A session may only be used by the user
+   * whose token created it (403 otherwise); `rotateToken` gives a user a new token in place of its own.
+   */
   readonly tokens?: ReadonlyArray<string> | undefined
   /** Part size in bytes, or a function of the file size (default: 8 MiB under 256 MiB, 32 MiB from 256 MiB, growing past 312.5 GiB so that no file has over 10,000 parts; protocol §13). */
   readonly partSize?: number | ((fileSize: number) => number) | undefined

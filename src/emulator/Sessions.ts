@@ -8,12 +8,12 @@ import { isoDate, json, readJson } from './Http.ts'
 import { fileMini } from './Files.ts'
 import { fileNamed, ownFile, randomHex, wholeHash, type Session, type Store } from './Store.ts'
 
-/** What a route gets: configuration, state, the request, its token and the upload base URL. */
+/** What a route gets: configuration, state, the request, the user its token stands for and the upload base URL. */
 export interface Ctx {
   readonly config: Config
   readonly store: Store
   readonly request: Request
-  readonly token: string
+  readonly user: number
   readonly uploadBase: string
 }
 
@@ -42,7 +42,7 @@ export const refuseExpired = (ctx: Ctx, s: Session): void => {
 
 /**
  * Finds the session a URL names: `400 invalid_upload_session_id` when malformed, `404 not_found`
- * when unknown or aborted (or committed, unless `also` has it), `403 forbidden` for another token,
+ * when unknown or aborted (or committed, unless `also` has it), `403 forbidden` for another user,
  * `410 upload_failed` when failed (unless `also` has it), `410 session_expired` past its lifetime.
  */
 export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed' | 'failed'> = []): Session => {
@@ -51,7 +51,7 @@ export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed
   if (!s || s.state === 'aborted' || (s.state === 'committed' && !also.includes('committed'))) {
     throw fail(404, 'not_found', `Upload session ${id} not found`)
   }
-  if (s.token !== ctx.token) throw fail(403, 'forbidden', 'This upload session belongs to another user')
+  if (s.user !== ctx.user) throw fail(403, 'forbidden', 'This upload session belongs to another user')
   // Past its lifetime a session is expired, whether it had failed or not.
   refuseExpired(ctx, s)
   if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
@@ -114,7 +114,7 @@ const checkSize = (config: Config, size: unknown): number => {
 }
 
 const conflict = (ctx: Ctx, folderId: string, name: string, exceptFileId?: string): void => {
-  const existing = fileNamed(ctx.store, ctx.token, folderId, name)
+  const existing = fileNamed(ctx.store, ctx.user, folderId, name)
   if (existing && existing.id !== exceptFileId) {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(existing) })
   }
@@ -129,7 +129,7 @@ const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName?: string
     const sameFile = target.fileId !== undefined
       ? s.fileId === target.fileId
       : s.fileId === undefined && s.folderId === target.folderId && s.fileName?.toLowerCase() === name
-    if (sameFile && s.state === 'open' && s.token === ctx.token && now < s.expiresAt) {
+    if (sameFile && s.state === 'open' && s.user === ctx.user && now < s.expiresAt) {
       throw fail(409, 'session_conflict', `An upload session for this file is already open: ${s.id}`, { session: sessionJson(ctx, s) })
     }
   }
@@ -142,7 +142,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
   const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
     id: randomHex(16),
-    token: ctx.token,
+    user: ctx.user,
     ...fields,
     partSize,
     totalParts: Math.ceil(fields.fileSize / partSize),
@@ -180,7 +180,7 @@ export const createForFile = async (ctx: Ctx): Promise<Response> => {
 
 /** `POST /files/:id/upload_sessions`: a session for a new version of a committed file. */
 export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Response> => {
-  const file = ownFile(ctx.store, ctx.token, fileId)
+  const file = ownFile(ctx.store, ctx.user, fileId)
   if (!file) throw fail(404, 'not_found', `File ${fileId.slice(0, 64)} not found`)
   const body = await readJson(ctx.request)
   const fileSize = checkSize(ctx.config, body['file_size'])

@@ -4,6 +4,7 @@
  * change them only in synchronous stretches (no `await` between a check and the update it guards).
  */
 import { toHex, type Sha1, type Sha1Factory } from './Sha1.ts'
+import { users, type Users } from './Users.ts'
 
 /** Bytes as the chunks they arrived in. */
 export type Chunks = ReadonlyArray<Uint8Array>
@@ -33,7 +34,8 @@ export interface WholeHash {
 /** An upload session. */
 export interface Session {
   readonly id: string
-  readonly token: string
+  /** The user who created it (Users.ts), whatever token that user has now. */
+  readonly user: number
   /** The file a new-version session updates (`POST /files/:id/upload_sessions`). */
   readonly fileId?: string
   readonly folderId: string
@@ -74,7 +76,8 @@ export interface StoredFile {
   sha1: string
   etag: number
   versionId: string
-  readonly ownerToken: string
+  /** The user who committed it first (Users.ts). */
+  readonly owner: number
   readonly createdAt: number
   modifiedAt: number
   contentCreatedAt: string | null
@@ -86,14 +89,16 @@ export interface StoredFile {
 
 /** All state of one emulator. */
 export interface Store {
+  /** Who each accepted token stands for: `rotateToken` changes it. */
+  readonly users: Users
   readonly sessions: Map<string, Session>
   readonly files: Map<string, StoredFile>
   nextFileId: number
   nextVersionId: number
 }
 
-/** An empty store. */
-export const empty = (): Store => ({ sessions: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+/** An empty store, with a user for each of `tokens`. */
+export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
 
 /** A new whole-file hash. */
 export const wholeHash = (sha1: Sha1Factory): WholeHash => ({ next: 0, hasher: sha1(), pending: new Map() })
@@ -127,20 +132,20 @@ export const wholeDigest = (whole: WholeHash, fileSize: number): Uint8Array | un
 export const randomHex = (bytes: number): string => toHex(crypto.getRandomValues(new Uint8Array(bytes))).toUpperCase()
 
 /**
- * A file of the user `token` stands for in `folderId` whose name equals `name` (Box compares names
- * case-insensitively). Each token is a user with a folder tree of its own: folder `"0"` is every
- * user's own root, so another user's file never clashes.
+ * A file of `user` in `folderId` whose name equals `name` (Box compares names case-insensitively).
+ * Each user has a folder tree of its own: folder `"0"` is every user's own root, so another user's
+ * file never clashes.
  */
-export const fileNamed = (store: Store, token: string, folderId: string, name: string): StoredFile | undefined => {
+export const fileNamed = (store: Store, user: number, folderId: string, name: string): StoredFile | undefined => {
   const wanted = name.toLowerCase()
-  for (const f of store.files.values()) if (f.ownerToken === token && f.folderId === folderId && f.name.toLowerCase() === wanted) return f
+  for (const f of store.files.values()) if (f.owner === user && f.folderId === folderId && f.name.toLowerCase() === wanted) return f
   return undefined
 }
 
-/** The file `id` if the user `token` stands for owns it: another user's file is not found, as in Box. */
-export const ownFile = (store: Store, token: string, id: string): StoredFile | undefined => {
+/** The file `id` if `user` owns it: another user's file is not found, as in Box. */
+export const ownFile = (store: Store, user: number, id: string): StoredFile | undefined => {
   const f = store.files.get(id)
-  return f?.ownerToken === token ? f : undefined
+  return f?.owner === user ? f : undefined
 }
 
 /** Parts of a session in offset order. */

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
 import { withCors } from './Cors.ts'
-import { makeEmulator } from './Handler.ts'
+import { makeEmulator, type Emulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isReset, resetError } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
@@ -22,6 +22,8 @@ export interface Served {
   readonly apiUrl: string
   /** Stops listening and closes every connection, keep-alive ones included. */
   readonly close: () => Promise<void>
+  /** Replaces the access token `old` with `fresh` for the same user: see `Emulator.rotateToken`. */
+  readonly rotateToken: Emulator['rotateToken']
 }
 
 /** `node:crypto`'s SHA-1 behind the emulator's `Sha1` interface. */
@@ -259,6 +261,7 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
   return {
     url: `${origin}/api/2.0`,
     apiUrl: `${origin}/2.0`,
+    rotateToken: app.rotateToken,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()
