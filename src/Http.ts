@@ -40,7 +40,7 @@ export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<Upl
     TE.flatMap((token) =>
       pipe(
         TE.fromEither(trust(client)(req.url)),
-        TE.flatMap((url) => (req.signal?.aborted === true ? TE.left(abortedBy(req.signal)) : send(client, { ...req, method }, url, token))),
+        TE.flatMap((url) => (req.signal?.aborted ? TE.left(abortedBy(req.signal)) : send(client, { ...req, method }, url, token))),
         // Whatever a server echoed (into a body, a URL, an exception) is masked in the error as a whole.
         TE.mapError((error) => scrub(error, token)),
       ),
@@ -158,7 +158,7 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
       // Deno without net permission for the host (NotCapable; PermissionDenied before Deno 2; matched loosely, for bytes): no retry can help.
       // `read` is the cause as it can be read safely (a revoked Proxy thrown is 'unreadable').
       (cause, read = clean(cause) as Error | undefined) => (!carried || /Capable|Permission/.test(String(read?.name)) ? invalidInput(`Nothing was sent: ${thrown(cause)}`)
-        : req.signal?.aborted === true && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
+        : req.signal?.aborted && req.signal.reason?.name !== 'TimeoutError' ? abortedBy(req.signal) : networkError(req.method, where, read)),
     ),
     TE.flatMap((response) => {
       if (!response.ok) return failure(req.method, where, response, req.signal)

@@ -81,7 +81,7 @@ export const parallelSink =
       {
         start: (c) => {
           controller = c
-          if (signal?.aborted === true) onAbort()
+          if (signal?.aborted) onAbort()
           else signal?.addEventListener('abort', onAbort)
         },
         write: async (chunk) => {

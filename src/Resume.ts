@@ -72,8 +72,7 @@ const sessionOf =
   (client: Client, options: UploadOptions) =>
   (input: ResumeInput): TE.TaskEither<UploadError, Session> => {
     if (typeof input.session !== 'string') return TE.fromEither(fromJSON(input.session))
-    const id = input.session
-    const { fileSize } = input
+    const { session: id, fileSize } = input
     // Checked whole here: Math.ceil in getSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
     if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput(`Resuming from a session id needs the fileSize the session was created with, got ${shown(fileSize)}.`))
     // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.

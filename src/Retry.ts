@@ -122,9 +122,9 @@ export const retry =
     const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached, graceMs = defaultGraceMs } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
-        signal?.aborted === true ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
+        signal?.aborted ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
         TE.orElse((error): TE.TaskEither<UploadError, A> => {
-          if (signal?.aborted === true) return TE.left(abortedBy(signal))
+          if (signal?.aborted) return TE.left(abortedBy(signal))
           // The token was refused: worth one more try with a token asked for again. The token function is the
           // caller's: one that never answers must not outlast the signal or the timeout.
           if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
@@ -173,10 +173,10 @@ const withTimeout =
           }, timerMs(ms))
     try {
       // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
-      if (signal?.aborted === true) stop()
+      if (signal?.aborted) stop()
       const result = await attempt(controller.signal)()
       // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
-      return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && signal?.aborted !== true
+      return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && !signal?.aborted
         ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
         : result
     } finally {

@@ -225,8 +225,8 @@ const wrongAnswer = (value: number, message: string): UploadError =>
 /** The pages from `offset` on, after the `parts` of those before. */
 const pages = (client: Client, session: Session, signal: AbortSignal | undefined, offset = 0, parts: ReadonlyArray<UploadPart> = []): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
   const url = new URL(session.endpoints.listParts)
-  url.searchParams.set('offset', String(offset))
-  url.searchParams.set('limit', String(listPartsLimit))
+  url.searchParams.set('offset', `${offset}`)
+  url.searchParams.set('limit', `${listPartsLimit}`)
   return pipe(
     request(client)({ method: 'GET', url: url.href, signal }),
     TE.flatMap(json(UploadParts, 'list of parts')),

@@ -25,7 +25,7 @@ export const abortedBy = (signal: AbortSignal): UploadError => aborted(signal.re
 /** Waits `ms` milliseconds; an abort of `signal` ends the wait at once with `Aborted`. */
 export const sleep = (ms: number, signal?: AbortSignal): TE.TaskEither<UploadError, void> => () =>
   new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve(E.left(abortedBy(signal)))
+    if (signal?.aborted) return resolve(E.left(abortedBy(signal)))
     const onAbort = (): void => {
       clearTimeout(timer)
       resolve(E.left(abortedBy(signal as AbortSignal)))
@@ -44,7 +44,7 @@ export const sleep = (ms: number, signal?: AbortSignal): TE.TaskEither<UploadErr
  */
 export const untilAborted = (signal: AbortSignal | undefined) => <A>(task: TE.TaskEither<UploadError, A>): TE.TaskEither<UploadError, A> => () =>
   new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve(E.left(abortedBy(signal)))
+    if (signal?.aborted) return resolve(E.left(abortedBy(signal)))
     const onAbort = (): void => resolve(E.left(abortedBy(signal as AbortSignal)))
     signal?.addEventListener('abort', onAbort, { once: true })
     void task().then((result) => {

@@ -173,12 +173,12 @@ const sendParts =
     chunker.digest.catch(sink.cancel)
     const onAbort = (): void => stop(abortedBy(signal as AbortSignal))
     // An abort already made (from a progress call, or while the session was created) fires no listener.
-    if (signal?.aborted === true) onAbort()
+    if (signal?.aborted) onAbort()
     signal?.addEventListener('abort', onAbort)
     try {
       await readable.pipeThrough(chunker).pipeTo(sink.writable, { signal })
     } catch (reason) {
-      const error = signal?.aborted === true ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
+      const error = signal?.aborted ? abortedBy(signal) : (sink.failure() ?? fromPipe(reason))
       stop(error)
       await sink.idle()
       // A turn, so that the source's cancel (set a turn after `stop`) has been called when the upload settles
