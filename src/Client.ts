@@ -43,8 +43,11 @@ export interface Client {
   readonly fetch: Fetch
   /** Whether `refreshToken` can get a new token (the token was given as a function). */
   readonly canRefresh: boolean
-  /** The access token; cached after the first call, asked again with `{ refresh: true }` (one refresh at a time). */
-  readonly token: (options?: { readonly refresh?: boolean | undefined }) => Promise<string>
+  /**
+   * The access token; cached after the first call, asked again with `{ refresh: true }` (one refresh at a
+   * time), or with `{ refresh: token }` only while `token` is the current one (a refresh since replaced it).
+   */
+  readonly token: (options?: { readonly refresh?: boolean | string | undefined }) => Promise<string>
 }
 
 /** Box's upload API. */
@@ -72,8 +75,12 @@ export const client = (options: ClientOptions): Client => ({
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** The access token, or `InvalidInput` when the token function fails or gives no token. */
-export const accessToken = (client: Client): TE.TaskEither<UploadError, string> => TE.tryCatch(() => client.token(), tokenFailed)
+/**
+ * The access token, or `InvalidInput` when the token function fails or gives no token; with `refresh`, asked
+ * again as `Client.token` says (`true`, or the token a request was refused with).
+ */
+export const accessToken = (client: Client, refresh?: boolean | string): TE.TaskEither<UploadError, string> =>
+  TE.tryCatch(() => client.token({ refresh }), tokenFailed)
 
 /** Asks the token function again (after a 401); concurrent calls share one refresh. Does nothing for a string token. */
 export const refreshToken = (client: Client): TE.TaskEither<UploadError, void> =>
@@ -127,28 +134,29 @@ const allows = (entry: string, url: URL, secure: boolean): boolean => {
   return entry.startsWith('*.') ? isSubdomain(url.hostname, entry.slice(2)) : url.hostname === entry
 }
 
-/** Caches the token; a refresh in flight is shared; a failed call is not cached. */
+/**
+ * Caches the token. The token function is asked on the first call, after a call that failed (nothing
+ * is cached then), on `refresh: true`, and on `refresh` with the token given last; one call at a time,
+ * shared by every caller meanwhile. A refresh for a token the last one replaced gives the last one.
+ */
 const tokenCache = (token: ClientOptions['token']) => {
-  let current: Promise<string> | undefined
+  // The token given last; none while the token function is asked, nor after it failed.
+  let given: string | undefined
+  let asking: Promise<string> | undefined
   const ask = (): Promise<string> => {
-    const asked = Promise.resolve()
+    given = undefined
+    return (asking = Promise.resolve()
       .then(() => (typeof token === 'function' ? token() : token))
       .then((value) => {
         // A header's value loses its outer whitespace (a token file's newline): trimmed here, the token masked is the one sent.
         const trimmed = typeof value === 'string' ? value.trim() : ''
         if (trimmed === '') throw new TypeError('it gave no token (an empty string or not a string)')
-        return trimmed
+        return (given = trimmed)
       })
-    current = asked
-    asked.catch(() => { if (current === asked) current = undefined })
-    return asked
+      .finally(() => { asking = undefined }))
   }
-  let refreshing: Promise<string> | undefined
-  return (options?: { readonly refresh?: boolean | undefined }): Promise<string> =>
-    options?.refresh === true
-      // Callers asking during a refresh share it.
-      ? (refreshing ??= ask().finally(() => { refreshing = undefined }))
-      : (refreshing ?? current ?? ask())
+  return ({ refresh }: { readonly refresh?: boolean | string | undefined } = {}): Promise<string> =>
+    asking ?? (given === undefined || refresh === true || refresh === given ? ask() : Promise.resolve(given))
 }
 
 /** What a token function threw: an error's message, a thrown text as it is, anything else named (see `shown`). */

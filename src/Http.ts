@@ -41,12 +41,21 @@ export const request = (client: Client) => (req: HttpRequest): TE.TaskEither<Upl
       pipe(
         TE.fromEither(trust(client)(req.url)),
         TE.flatMap((url) => (req.signal?.aborted ? TE.left(abortedBy(req.signal)) : send(client, { ...req, method }, url, token))),
-        // Whatever a server echoed (into a body, a URL, an exception) is masked in the error as a whole.
-        TE.mapError((error) => scrub(error, token)),
+        // Whatever a server echoed (into a body, a URL, an exception) is masked in the error as a whole;
+        // the token the request carried is kept beside it, for `reauthorize`.
+        TE.mapError((error) => (failedWith.set(error = scrub(error, token), token), error)),
       ),
     ),
   )
 }
+
+/**
+ * After a 401: asks the token function again, unless the refused request carried a token that another
+ * request's refresh has replaced since; then the retry takes the current one as it is. With 4 parts in
+ * flight when a token expires, 4 come back 401, and Box's refresh tokens are single-use.
+ */
+export const reauthorize = (client: Client) => (refused: UploadError): Promise<E.Either<UploadError, string>> =>
+  accessToken(client, failedWith.get(refused) ?? true)()
 
 /** Decodes a value: `DecodeError` (keeping io-ts's errors, with the path to each bad field) when it has another shape. */
 export const decode = <A>(codec: t.Decoder<unknown, A>, what: string) => (value: unknown): E.Either<UploadError, A> =>
@@ -127,6 +136,9 @@ export const retryAfterMs = (headers: Headers, now: number = Date.now()): number
 
 /** The token and method each successful response was fetched with, for errors built from its body: masked, naming the request (never exposed). */
 const sentWith = new WeakMap<Response, readonly [token: string, method: string, signal: AbortSignal | undefined, url: string]>()
+
+/** The token each failed request carried, for `reauthorize` (never exposed, nor in the error). */
+const failedWith = new WeakMap<UploadError, string>()
 
 const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.TaskEither<UploadError, Response> => {
   const where = stripUrl(url.href)

@@ -11,7 +11,8 @@
  * with its error, instead of an upload that sleeps silently for that long.
  */
 import { Either as E, TaskEither as TE, pipe } from './fp.ts'
-import { type Client, refreshToken } from './Client.ts'
+import type { Client } from './Client.ts'
+import { reauthorize } from './Http.ts'
 import { type UploadError, hasStatus, isRetryable, networkError } from './UploadError.ts'
 import { abortedBy, sleep, timerMs, untilAborted } from './Sleep.ts'
 
@@ -92,8 +93,12 @@ export const waitTooLong =
 export interface RetryContext {
   /** Stops waits and attempts; once it fires nothing new starts and the result is `Aborted`. */
   readonly signal?: AbortSignal | undefined
-  /** Gets a fresh token after a 401 (e.g. `refreshToken(client)`); without it a 401 is final. */
-  readonly reauthorize?: TE.TaskEither<UploadError, void> | undefined
+  /**
+   * Gets a fresh token after a 401 (e.g. `refreshToken(client)`); without it a 401 is final. A task, called
+   * with the 401 it answers: `retryRequests` passes one that asks the token function only when the refused
+   * request carried the current token.
+   */
+  readonly reauthorize?: ((refused: UploadError) => ReturnType<TE.TaskEither<UploadError, unknown>>) | undefined
   /** Source of jitter in [0, 1) (default `Math.random`; tests pass a fixed one). */
   readonly random?: (() => number) | undefined
   /** Which errors are worth another try (default `isRetryable`). */
@@ -128,7 +133,7 @@ export const retry =
           // The token was refused: worth one more try with a token asked for again. The token function is the
           // caller's: one that never answers must not outlast the signal or the timeout.
           if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
-            return pipe(withTimeout(policy.timeoutMs, signal, 0)((within) => untilAborted(within)(reauthorize)), TE.flatMap(() => go(tries, true)))
+            return pipe(withTimeout(policy.timeoutMs, signal, 0)((within) => untilAborted(within)(() => reauthorize(error))), TE.flatMap(() => go(tries, true)))
           // Final when not worth another try, the retries are spent, or Box asks to wait longer than the policy waits out.
           if (!retryable(error) || tries >= policy.retries || (error._tag === 'HttpError' && error.retryAfterMs !== undefined && waitTooLong(policy)(error.retryAfterMs))) {
             return TE.left(error)
@@ -143,9 +148,12 @@ export const retry =
     return () => go(0, false)()
   }
 
-/** `retry` for requests of `client`: a 401 is tried once more after asking the token function again (when it is one). */
+/**
+ * `retry` for requests of `client`: a 401 is tried once more with a new token from the token function (when it
+ * is one), or at once with the current one when the refused request carried a token a refresh replaced since.
+ */
 export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, context: Omit<RetryContext, 'reauthorize'> = {}) =>
-  retry(policy, { ...context, reauthorize: client.canRefresh ? refreshToken(client) : undefined })
+  retry(policy, { ...context, reauthorize: client.canRefresh ? reauthorize(client) : undefined })
 
 // ---------------------------------------------------------------------------------------------
 // helpers

@@ -51,6 +51,40 @@ Client('should turn a failing token function into InvalidInput and not cache the
   assert.equal(await accessToken(box)(), E.right(TOKEN))
 })
 
+Client('should ask again on a refresh for the token given last, and give the current one for a token a refresh replaced', async () => {
+  let calls = 0
+  const box = client({ token: async () => `token-${++calls}` })
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+  // A request refused with token-1: the first refresh asks, the others (sent with token-1 too) get token-2.
+  assert.equal(await Promise.all([accessToken(box, 'token-1')(), accessToken(box, 'token-1')()]), [E.right('token-2'), E.right('token-2')])
+  assert.equal(await accessToken(box, 'token-1')(), E.right('token-2'))
+  assert.is(calls, 2)
+  // token-2 refused: asked again; `true` always asks.
+  assert.equal(await accessToken(box, 'token-2')(), E.right('token-3'))
+  assert.equal(await accessToken(box, true)(), E.right('token-4'))
+  assert.is(calls, 4)
+})
+
+Client('should ask again after a refresh that failed, whatever token the next call names, not give the token it replaced', async () => {
+  let calls = 0
+  const box = client({ token: async () => { if (++calls === 2) throw new Error('refresh token already used'); return `token-${calls}` } })
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+  const refused = await accessToken(box, 'token-1')()
+  assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidInput' && refused.left.message.includes('refresh token already used'), JSON.stringify(refused))
+  assert.equal(await accessToken(box, 'token-0')(), E.right('token-3'))
+  assert.equal(await accessToken(box)(), E.right('token-3'))
+  assert.is(calls, 3)
+})
+
+// An empty answer fails like a throw: the token it would replace is not given again.
+Client('should ask again after a token function gave no token on a refresh', async () => {
+  let calls = 0
+  const box = client({ token: () => (++calls === 2 ? '  ' : `token-${calls}`) })
+  assert.equal(await accessToken(box)(), E.right('token-1'))
+  assert.is(E.isLeft(await accessToken(box, true)()), true)
+  assert.equal(await accessToken(box)(), E.right('token-3'))
+})
+
 // Whatever it throws: an object without a prototype, which String cannot write, must not reject the task.
 Client('should turn a token function throwing a text or any object into InvalidInput naming it', async () => {
   const cases: ReadonlyArray<readonly [unknown, string]> = [

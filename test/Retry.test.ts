@@ -100,6 +100,15 @@ Retry('should retry a 401 once after reauthorizing, and only when it can', async
   assert.is(refreshed, 2)
 })
 
+Retry('should call reauthorize with the 401 it answers (a task taking no argument still works)', async () => {
+  const refused = status(401)
+  const seen: Array<UploadError> = []
+  const reauthorize = (error: UploadError): Promise<E.Either<UploadError, void>> => { seen.push(error); return Promise.resolve(E.right(undefined)) }
+  const script = scripted([E.left(refused), E.right('ok')])
+  assert.equal(await retry(policy, { reauthorize })(script.attempt)(), E.right('ok'))
+  assert.ok(seen.length === 1 && seen[0] === refused)
+})
+
 Retry('should end a wait between tries at once when aborted', async () => {
   const controller = new AbortController()
   const script = scripted<string>([E.left(status(503, 60_000))])

@@ -10,6 +10,8 @@ import { subtlePure } from '../src/sha1/pure.ts'
 import { type UploadFailure, type UploadOptions, startable, transfer, upload, uploadVersion } from '../src/Upload.ts'
 import { message } from '../src/UploadError.ts'
 import { resume } from '../src/Resume.ts'
+import { emulator } from '../src/emulator/index.ts'
+import type { RequestRecord } from '../src/emulator/Options.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, recorded, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const rightOf = <A>(result: E.Either<unknown, A>): A => {
@@ -273,6 +275,43 @@ Upload('should read the answers of a fetch whose Responses have no web stream bo
 
 // README: "Parts uploaded at once (default 4)". Counted at the client, as the requests go out; each answer takes 100 ms,
 // so on a loaded machine too the four are in flight together.
+// Box's access tokens last an hour: one may expire while several parts are in flight, which all come back
+// 401. Its refresh tokens are single-use, so a token function that refreshes at every call fails when asked
+// twice: the first 401 refreshes, and the others, sent with the token that refresh replaced, only retry.
+Upload('should go on with its session when the token expires with parts in flight, asking the token function once more', async () => {
+  const records: Array<RequestRecord> = []
+  const box = emulator({ minFileSize: 1, partSize: 1024, tokens: ['first-token'], onRequest: (record) => records.push(record) })
+  let asked = 0
+  const token = async (): Promise<string> => {
+    if (++asked > 2) throw new Error('refresh token already used')
+    return asked === 1 ? 'first-token' : 'second-token'
+  }
+  // The first 4 parts are held until all are in flight; then the token expires and the first part goes on
+  // alone. The others go on once a request carries the new token: its refresh is over by then.
+  const held: Array<() => void> = []
+  const holding: typeof fetch = async (input, init) => {
+    const authorization = new Headers(init?.headers).get('authorization')
+    if (init?.method === 'PUT' && authorization === 'Bearer first-token') {
+      await new Promise<void>((release) => {
+        held.push(release)
+        if (held.length < 4) return
+        box.rotateToken('first-token', 'second-token')
+        held.shift()!()
+      })
+    } else if (authorization === 'Bearer second-token') held.splice(0).forEach((release) => release())
+    return box.fetch(input, init)
+  }
+  const uploading = client({ token, uploadUrl: 'http://box.test/api/2.0', apiUrl: 'http://box.test/2.0', fetch: holding })
+  const bytes = bytesOf(6000)
+  const file = rightOf(await within(10_000, 'the upload', upload(uploading)(
+    { source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: bytes.length }, { concurrency: 4, retry: fastRetry })()))
+  assert.is(asked, 2, 'the first token and one refresh')
+  assert.equal(records.filter((r) => r.status === 401).map((r) => r.method), ['PUT', 'PUT', 'PUT', 'PUT'])
+  assert.is(records.filter((r) => r.method === 'POST' && r.path.endsWith('/upload_sessions')).length, 1, 'one session')
+  const content = await box.fetch(`http://box.test/2.0/files/${file.id}/content`, { headers: { authorization: 'Bearer second-token' } })
+  sameBytes(new Uint8Array(await content.arrayBuffer()), bytes)
+})
+
 Upload('should upload 4 parts at once when no concurrency is given', withBox({ partSize: 1024, faults: { latencyMs: 100 } }, async (box) => {
   let inFlight = 0
   let most = 0
