@@ -1,5 +1,5 @@
 /**
- * esbuild bundles of the test files for runtimes that cannot load TypeScript sources themselves (Chromium,
+ * esbuild bundles of the test files for runtimes that cannot load TypeScript sources themselves (browsers,
  * workerd): one ESM file whose entry's default export is `main(files)` of Page.ts or Worker.ts, each file
  * a dynamic import, so nothing in it runs before uvu is set up. The emulator's Node adapter is swapped for RemoteServe.ts where the test
  * helper imports it; everything else, the hasher routing by `conditions` included, resolves as it would for
@@ -30,23 +30,20 @@ export interface BundleOptions {
   readonly conditions: ReadonlyArray<string>
 }
 
-/** One ESM file for a browser-like host from a source text (resolved from the root). */
-const bundleSource = async (contents: string, loader: 'ts' | 'js', conditions: ReadonlyArray<string>, plugin: Plugin): Promise<string> => {
-  const result = await build({
-    stdin: { contents, resolveDir: root, loader, sourcefile: `entry.${loader}` },
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: [...conditions],
-    plugins: [plugin],
-    logLevel: 'warning',
-  })
+const common = { bundle: true, write: false, platform: 'browser', target: 'es2022', logLevel: 'warning' } as const
+
+const text = (result: { readonly outputFiles: ReadonlyArray<{ readonly text: string }> }): string => {
   const [output] = result.outputFiles
   if (output === undefined) throw new Error('esbuild produced no output')
   return output.text
 }
+
+/** One ESM file for a browser-like host from a source text (resolved from the root). */
+const bundleSource = async (contents: string, loader: 'ts' | 'js', conditions: ReadonlyArray<string>, plugin: Plugin): Promise<string> =>
+  text(await build({ ...common, stdin: { contents, resolveDir: root, loader, sourcefile: `entry.${loader}` }, format: 'esm', conditions: [...conditions], plugins: [plugin] }))
+
+/** A classic script (not a module, so a page runs it before its modules) from a file relative to the root. */
+export const bundleScript = async (file: string): Promise<string> => text(await build({ ...common, entryPoints: [resolve(root, file)], format: 'iife' }))
 
 /** The test files' bundle (ESM source text). */
 export const bundle = ({ files, entry, conditions }: BundleOptions): Promise<string> => {

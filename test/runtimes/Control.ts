@@ -1,12 +1,14 @@
 /**
- * The Node side of the Chromium and workerd runs: a small HTTP server on 127.0.0.1 that serves the test page
- * and starts emulators on demand for code that cannot open a port itself (a page, a Worker).
+ * The Node side of the browser and workerd runs: a small HTTP server on 127.0.0.1 that serves the test page,
+ * collects what the page prints, and starts emulators on demand for code that cannot open a port itself (a
+ * page, a Worker).
  *
  *   POST   /emulators              RemoteOptions -> RemoteEmulator   (starts `serve` from the Node adapter;
  *                                   with records or a clock wanted, behind the proxy of Records.ts)
  *   GET    /emulators/:id/records?from=N[&clock=T] -> long poll: acks N, takes the caller's clock, answers the
  *                                   request records from index N on
  *   DELETE /emulators/:id          closes it
+ *   POST   /output                 text the page printed (PageOutput.ts), handed to `print` in order of arrival
  *   GET    /<path>                 a static asset given at start (the page, the bundle)
  *
  * Every emulator still open when the control server closes is closed with it.
@@ -39,8 +41,8 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** Starts the control server with the given static assets (path -> content). */
-export const startControl = async (assets: Readonly<Record<string, Asset>> = {}): Promise<Control> => {
+/** Starts the control server with the given static assets (path -> content); `print` gets the page's output. */
+export const startControl = async (assets: Readonly<Record<string, Asset>> = {}, print: (text: string) => void = () => undefined): Promise<Control> => {
   interface Running {
     readonly served: Served
     readonly log: Records
@@ -58,6 +60,10 @@ export const startControl = async (assets: Readonly<Record<string, Asset>> = {})
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const [, first, id, sub] = url.pathname.split('/')
     if (req.method === 'OPTIONS') return { status: 204 }
+    if (first === 'output' && req.method === 'POST') {
+      print(await readBody(req))
+      return { status: 204 }
+    }
     if (first === 'emulators' && req.method === 'POST' && id === undefined) {
       const remote = JSON.parse(await readBody(req)) as RemoteOptions
       const log = records(remote.clock)

@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path'
 import { serve, type Served } from '../../src/emulator/node.ts'
 import { installPacked } from '../packaging/Pack.ts'
 import { bundleExample, root } from './Bundle.ts'
-import { bun, deno, denoRun, exec, inChromium, inWorkerd, type Echo, type Run } from './Hosts.ts'
+import { chromium, type Browser } from './Browsers.ts'
+import { bun, deno, denoRun, exec, inBrowser, inWorkerd, type Echo, type Run } from './Hosts.ts'
 
 export type ExampleKind = 'node' | 'deno' | 'bun' | 'browser' | 'worker'
 
@@ -61,9 +62,15 @@ interface Setup {
   readonly bytes: Uint8Array<ArrayBuffer>
 }
 
+/** Where an example runs, when its kind leaves a choice: which Node binary, which browser (Chromium unless said). */
+export interface Host {
+  readonly node?: string
+  readonly browser?: Browser
+}
+
 /** How each kind runs its example. */
-const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, node: string) => Promise<Run>>> = {
-  node: ({ code, dir, fixture, library }, echo, node) => {
+const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, host: Host) => Promise<Run>>> = {
+  node: ({ code, dir, fixture, library }, echo, { node = process.execPath }) => {
     const file = join(dir, 'upload.mjs')
     writeFileSync(file, importing(code, library))
     return exec(node, [file, fixture], echo, { BOX_TOKEN: token })
@@ -78,22 +85,18 @@ const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, node: str
     writeFileSync(file, importing(code, library))
     return exec(bun, ['run', file, fixture], echo, { BOX_TOKEN: token })
   },
-  browser: async ({ code, fixture, library }, echo) => {
+  browser: async ({ code, fixture, library }, echo, { browser = chromium }) => {
     const script = code.match(/<script type="module">([\s\S]*?)<\/script>/)?.[1]
     if (script === undefined) throw new Error('the browser example has no <script type="module">')
     const html = code.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="/example.js"></script>')
-    return inChromium({
+    return inBrowser(browser, {
+      html,
       assets: {
-        '/': { type: 'text/html', body: `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">\n${html}` },
         '/example.js': { type: 'text/javascript', body: await bundleExample(script, library, ['browser']) },
         '/box-token': { type: 'text/plain', body: token },
       },
-      act: async (page) => {
-        await page.waitForFunction(() => document.querySelector('#file') !== null)
-        // Module scripts run after parsing: wait until the example's listener can be there, then pick the file.
-        await page.waitForLoadState('load')
-        await page.setInputFiles('#file', fixture)
-      },
+      // The tab has loaded, so the example's module has run and its listener is there.
+      act: (tab) => tab.pickFile('#file', fixture),
       until: (output) => /as file \S+/.test(output),
       timeoutMs: exampleTimeoutMs,
     }, echo)
@@ -110,7 +113,7 @@ const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, node: str
 const fileId = (output: string): string | undefined => output.match(/as file (\S+)/)?.[1] ?? output.match(/"id":"([^"]+)","type":"file"/)?.[1] ?? output.match(/"type":"file","id":"([^"]+)"/)?.[1]
 
 /** Runs the README example of `kind`; resolves to its problems (none when the committed bytes equal the file). */
-export const runExample = async (kind: ExampleKind, echo: Echo, node = process.execPath): Promise<ReadonlyArray<string>> => {
+export const runExample = async (kind: ExampleKind, echo: Echo, host: Host = {}): Promise<ReadonlyArray<string>> => {
   const code = readmeExamples().get(kind)
   if (code === undefined) return [`README has no "<!-- example: ${kind} -->" block`]
   installPackage()
@@ -122,7 +125,7 @@ export const runExample = async (kind: ExampleKind, echo: Echo, node = process.e
     writeFileSync(fixture, bytes)
     const wrapper = join(dir, 'box-chunked-upload.mjs')
     writeFileSync(wrapper, library(emulator))
-    const run = await runners[kind]({ code, dir, fixture, library: wrapper, bytes }, echo, node)
+    const run = await runners[kind]({ code, dir, fixture, library: wrapper, bytes }, echo, host)
     const id = fileId(run.output)
     if (run.exitCode !== 0 || id === undefined) return [`README example "${kind}" failed (exit ${run.exitCode}): ${run.output.slice(-400)}`]
     const response = await fetch(`${emulator.apiUrl}/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } })

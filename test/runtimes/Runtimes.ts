@@ -1,11 +1,13 @@
 /**
- * The six runtimes: how each runs the portable test files, which SHA-1 implementation it must report, and
+ * The runtimes: how each runs the portable test files, which SHA-1 implementation it must report, and
  * which README example it runs. Processes (Node 20, Node 22, Deno, Bun) run the TypeScript sources through
- * uvu.ts; Chromium and workerd run an esbuild bundle and reach emulators through the control server.
+ * uvu.ts; browsers (Chromium) and workerd run an esbuild bundle and reach emulators through the control
+ * server.
  */
 import { bundle } from './Bundle.ts'
 import { runExample, type ExampleKind } from './Examples.ts'
-import { bun, deno, denoRun, exec, inChromium, inWorkerd, installNode22, node22, type Echo, type Run } from './Hosts.ts'
+import { chromium, type Browser } from './Browsers.ts'
+import { bun, deno, denoRun, exec, inBrowser, inWorkerd, installNode22, node22, type Echo, type Run } from './Hosts.ts'
 import { DONE } from './uvuQueue.ts'
 
 export interface Runtime {
@@ -23,7 +25,7 @@ const uvu = 'test/runtimes/uvu.ts'
 
 const inProcess = (name: string, kind: ExampleKind, command: () => Promise<readonly [string, ReadonlyArray<string>]>): Runtime => ({
   name,
-  example: async (echo) => runExample(kind, echo, (await command())[0]),
+  example: async (echo) => runExample(kind, echo, { node: (await command())[0] }),
   expectSha1: nodeCrypto,
   run: async (files, echo) => {
     const [cmd, args] = await command()
@@ -31,19 +33,23 @@ const inProcess = (name: string, kind: ExampleKind, command: () => Promise<reado
   },
 })
 
-const page = (code: string) => ({
-  assets: {
-    '/': {
-      type: 'text/html',
-      body: `<!doctype html><meta charset="utf-8"><title>box-chunked-upload tests</title><link rel="icon" href="data:,">
+/** The test page: its module runs the bundle; a failure to load it is an unhandled rejection, which PageOutput.ts reports. */
+const testPage = (code: string) => ({
+  html: `<title>box-chunked-upload tests</title>
 <script type="module">
-import run from './bundle.js'
-run(location.origin).catch((error) => console.log('[runtimes] crashed: ' + (error && error.stack || error)))
+import('./bundle.js').then((bundle) => bundle.default(location.origin))
 </script>`,
-    },
-    '/bundle.js': { type: 'text/javascript', body: code },
-  },
+  assets: { '/bundle.js': { type: 'text/javascript', body: code } },
   until: (output: string) => output.includes(DONE),
+})
+
+/** A browser runs the bundle of Page.ts, and the README's browser example. */
+const inPage = (browser: Browser): Runtime => ({
+  name: browser.name,
+  example: (echo) => runExample('browser', echo, { browser }),
+  // No native incremental SHA-1 in browsers: hash-wasm, or the pure TypeScript one.
+  expectSha1: (implementation) => implementation.includes('hash-wasm') || implementation.includes('pure'),
+  run: async (files, echo) => inBrowser(browser, testPage(await bundle({ files, entry: 'test/runtimes/Page.ts', conditions: ['browser'] })), echo),
 })
 
 export const runtimes: ReadonlyArray<Runtime> = [
@@ -54,13 +60,7 @@ export const runtimes: ReadonlyArray<Runtime> = [
   }),
   inProcess('deno', 'deno', async () => [deno, denoRun()]),
   inProcess('bun', 'bun', async () => [bun, ['run']]),
-  {
-    name: 'chromium',
-    example: (echo) => runExample('browser', echo),
-    // No native incremental SHA-1 in browsers: hash-wasm, or the pure TypeScript one.
-    expectSha1: (implementation) => implementation.includes('hash-wasm') || implementation.includes('pure'),
-    run: async (files, echo) => inChromium(page(await bundle({ files, entry: 'test/runtimes/Page.ts', conditions: ['browser'] })), echo),
-  },
+  inPage(chromium),
   {
     name: 'workerd',
     example: (echo) => runExample('worker', echo),

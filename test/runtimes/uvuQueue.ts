@@ -2,7 +2,7 @@
  * uvu's CLI protocol without the CLI: with `UVU_DEFER` set, `test.run()` only queues a suite into
  * `UVU_QUEUE[UVU_INDEX]`, and `exec()` runs the queues in order and prints the `Total:`/`Passed:` summary
  * that the runtime runner reads (uvu has no exit code in a page or a Worker). Web globals only: this file is
- * bundled into the Chromium page and the workerd Worker too.
+ * bundled into the browser page and the workerd Worker too.
  */
 
 import { sha1Implementation } from '../../src/Sha1.ts'
