@@ -18,6 +18,14 @@ const InProcess = suite('emulator in-process')
 const origin = 'http://box.test'
 const auth = { authorization: 'Bearer dev-token' }
 
+/**
+ * Tests of a body that fails, stalls or is held half-way need a Request that carries a stream: Firefox's takes a
+ * stream given as a body for its text (`[object ReadableStream]`, with a text/plain type), as its fetch sends it
+ * (Firefox streams no request body), so there they cannot happen and are skipped.
+ */
+const streamBodies = !new Request(origin, { method: 'POST', body: new ReadableStream(), duplex: 'half' } as RequestInit).headers.has('content-type')
+const WithStreamBody = streamBodies ? InProcess : InProcess.skip
+
 interface Opened {
   readonly box: ReturnType<typeof emulator>
   readonly log: RequestRecord[]
@@ -58,7 +66,7 @@ const bodyOf = (head: Uint8Array, then: (controller: ReadableStreamDefaultContro
 
 const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(() => assert.unreachable('answered'), (e: unknown) => e)
 
-InProcess('should reject like fetch when the body fails half-way, record a reset, and take the part again at once', async () => {
+WithStreamBody('should reject like fetch when the body fails half-way, record a reset, and take the part again at once', async () => {
   const bytes = randomBytes(2000)
   const o = await opened(bytes.length)
   const failing = bodyOf(bytes.slice(0, 500), (c) => c.error(new Error('disk read failed')))
@@ -71,7 +79,7 @@ InProcess('should reject like fetch when the body fails half-way, record a reset
   assert.is(again.status, 200, await again.clone().text())
 })
 
-InProcess('should reject with the abort reason at once when the signal aborts mid-body, and not hold the part', async () => {
+WithStreamBody('should reject with the abort reason at once when the signal aborts mid-body, and not hold the part', async () => {
   const bytes = randomBytes(2000)
   const o = await opened(bytes.length)
   const controller = new AbortController()
@@ -107,7 +115,7 @@ InProcess('should reject a signal already aborted before anything reaches the em
   assert.is(o.log.length, before, 'nothing was recorded')
 })
 
-InProcess('should reject a body chunk that is not bytes, or an error without a prototype, with a TypeError and no 500', async () => {
+WithStreamBody('should reject a body chunk that is not bytes, or an error without a prototype, with a TypeError and no 500', async () => {
   const bytes = randomBytes(2000)
   const o = await opened(bytes.length)
   const text = bodyOf(bytes.slice(0, 10), (c) => c.enqueue('not bytes'))
@@ -118,7 +126,7 @@ InProcess('should reject a body chunk that is not bytes, or an error without a p
   assert.is((await putFirst(o, bytes, bytes.slice(0, 1024))).status, 200)
 })
 
-InProcess('should check If-Match again after reading a commit body: a version committed meanwhile makes it 412', async () => {
+WithStreamBody('should check If-Match again after reading a commit body: a version committed meanwhile makes it 412', async () => {
   const o = await opened(10)
   const box = o.box
   const post = (url: string, body: BodyInit, headers: Record<string, string>) =>

@@ -53,6 +53,22 @@ export const abortable = (response: Response, signal: AbortSignal): Response => 
 }
 
 /**
+ * Firefox's Request has no `body` (Mozilla bug 1387483; it also takes a stream given as a body for its text,
+ * as its fetch sends it): there, the body is its bytes, read whole when the handler first reads. A GET or a
+ * HEAD has none; any other request has one, empty when none was given (as Deno's server hands over).
+ */
+const wholeBody = (request: Request): ReadableStream<Uint8Array> | null =>
+  request.method === 'GET' || request.method === 'HEAD'
+    ? null
+    : new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const bytes = new Uint8Array(await request.arrayBuffer())
+        if (bytes.length > 0) controller.enqueue(bytes)
+        controller.close()
+      },
+    })
+
+/**
  * The request with its body read through a guard (or the request itself when it has no body), and
  * `done`, to call once it is answered: an abort after the answer (which may not have read the
  * body) is none of the request's business, and a body the answer left unread is cancelled, so the
@@ -61,7 +77,8 @@ export const abortable = (response: Response, signal: AbortSignal): Response => 
  * `fetch` rejects with) for a body already read or locked.
  */
 export const watched = (request: Request, signal: AbortSignal): { readonly request: Request; readonly done: () => void } => {
-  const source = request.body
+  const noBodyStream = request.body === undefined
+  const source = noBodyStream ? wholeBody(request) : request.body
   if (source === null) return { request, done: () => undefined }
   const reader = source.getReader()
   /** Whether the caller's stream is over: read to its end, failed or cancelled. */
@@ -110,7 +127,10 @@ export const watched = (request: Request, signal: AbortSignal): { readonly reque
     ended = true
     reader.cancel(new TypeError('the emulator answered without reading the rest of the request body')).catch(() => undefined)
   }
-  // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it.
-  const guarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
+  // `duplex` is needed for a stream body (Node, Chromium); older lib typings do not know it. Where a Request
+  // has no body stream (Firefox), the guarded body is the new Request's own `body`, which the handler reads.
+  const guarded = noBodyStream
+    ? Object.defineProperty(new Request(request.url, { method: request.method, headers: request.headers, signal }), 'body', { value: body })
+    : new Request(request.url, { method: request.method, headers: request.headers, body, signal, duplex: 'half' } as RequestInit)
   return { request: guarded, done }
 }
