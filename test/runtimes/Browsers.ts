@@ -2,8 +2,11 @@
  * The browsers the tests run in, each from Debian's package and driven through the few steps the runner needs:
  * start headless on a fresh profile with one tab, load a page, pick a file in an `<input type=file>`, close.
  * What a page prints reaches the runner through the control server (PageOutput.ts), not through the driver.
- * Chromium is driven by playwright-core over CDP.
+ * Chromium is driven by playwright-core over CDP; Firefox by puppeteer-core over WebDriver BiDi (playwright
+ * drives only its own patched Firefox builds, which cannot be downloaded here).
  */
+import type { ElementHandle } from 'puppeteer-core'
+
 /** One tab of a running browser. */
 export interface Tab {
   /** Loads `url`; resolves once it has loaded (its module scripts have run). */
@@ -40,5 +43,21 @@ export const chromium = debian('chromium', 'chromium', 'CHROMIUM_PATH', '/usr/bi
     goto: async (url) => void (await page.goto(url)),
     pickFile: (selector, path) => page.setInputFiles(selector, path),
     close: () => context.close(),
+  }
+})
+
+export const firefox = debian('firefox', 'firefox-esr', 'FIREFOX_PATH', '/usr/bin/firefox-esr', async (executable, profile) => {
+  const { default: puppeteer } = await import('puppeteer-core')
+  // puppeteer's Firefox preferences already turn off updates, telemetry and other background traffic.
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: executable, headless: true, userDataDir: profile })
+  const page = (await browser.pages())[0] ?? (await browser.newPage())
+  return {
+    goto: async (url) => void (await page.goto(url)),
+    pickFile: async (selector, path) => {
+      const input = (await page.waitForSelector(selector)) as ElementHandle<HTMLInputElement> | null
+      if (input === null) throw new Error(`no ${selector} in the page`)
+      await input.uploadFile(path)
+    },
+    close: () => browser.close(),
   }
 })
