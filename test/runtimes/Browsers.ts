@@ -3,9 +3,11 @@
  * start headless on a fresh profile with one tab, load a page, pick a file in an `<input type=file>`, close.
  * What a page prints reaches the runner through the control server (PageOutput.ts), not through the driver.
  * Chromium is driven by playwright-core over CDP; Firefox by puppeteer-core over WebDriver BiDi (playwright
- * drives only its own patched Firefox builds, which cannot be downloaded here).
+ * drives only its own patched Firefox builds, which cannot be downloaded here); WebKit by WebKitGTK's own
+ * WebDriver (WebKit.ts).
  */
 import type { ElementHandle } from 'puppeteer-core'
+import { openWebKit } from './WebKit.ts'
 
 /** One tab of a running browser. */
 export interface Tab {
@@ -61,3 +63,5 @@ export const firefox = debian('firefox', 'firefox-esr', 'FIREFOX_PATH', '/usr/bi
     close: () => browser.close(),
   }
 })
+
+export const webkit = debian('webkit', 'webkit2gtk-driver xvfb', 'WEBKIT_DRIVER_PATH', '/usr/bin/WebKitWebDriver', openWebKit)

@@ -1,12 +1,12 @@
 /**
  * The runtimes: how each runs the portable test files, which SHA-1 implementation it must report, and
  * which README example it runs. Processes (Node 20, Node 22, Deno, Bun) run the TypeScript sources through
- * uvu.ts; browsers (Chromium, Firefox) and workerd run an esbuild bundle and reach emulators through the control
+ * uvu.ts; browsers (Chromium, Firefox, WebKit) and workerd run an esbuild bundle and reach emulators through the control
  * server.
  */
 import { bundle } from './Bundle.ts'
 import { runExample, type ExampleKind } from './Examples.ts'
-import { chromium, firefox, type Browser } from './Browsers.ts'
+import { chromium, firefox, webkit, type Browser } from './Browsers.ts'
 import { bun, deno, denoRun, exec, inBrowser, inWorkerd, installNode22, node22, type Echo, type Run } from './Hosts.ts'
 import { DONE } from './uvuQueue.ts'
 
@@ -62,6 +62,7 @@ export const runtimes: ReadonlyArray<Runtime> = [
   inProcess('bun', 'bun', async () => [bun, ['run']]),
   inPage(chromium),
   inPage(firefox),
+  inPage(webkit),
   {
     name: 'workerd',
     example: (echo) => runExample('worker', echo),
