@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { type ProxyEnv, type Proxies, proxies } from './Proxy.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -45,6 +46,8 @@ export interface UploadCommand {
   /** Files smaller than this are refused before any request (default `BOX_MIN_FILE_SIZE`). */
   readonly minFileSize: number
   readonly target: Target
+  /** The HTTP proxies (`--proxy`, HTTPS_PROXY, …); none when absent. Loopback never goes through one. */
+  readonly proxies?: Proxies
 }
 
 /** Serve the emulator until killed. */
@@ -80,7 +83,7 @@ export interface UsageError {
 }
 
 /** The environment variables the CLI reads. */
-export interface Env {
+export interface Env extends ProxyEnv {
   readonly BOX_TOKEN?: string
   readonly BOX_UPLOAD_URL?: string
   readonly BOX_API_URL?: string
@@ -94,8 +97,8 @@ export const usageError = (message: string): UsageError => ({ _tag: 'UsageError'
 
 /** What `--help` prints. */
 export const usage = `Usage:
-  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]
-  box-upload <file> --resume [--state PATH] [--token TOKEN] [--upload-url URL] [--api-url URL] [--json]
+  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--proxy URL] [--json]
+  box-upload <file> --resume [--state PATH] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
   box-upload demo [--size BYTES] [--concurrency N]
 
@@ -115,6 +118,10 @@ Options:
   --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
                        e.g. the url a running 'box-upload emulator' prints
   --api-url URL        API base to download the file back from and check it (default: $BOX_API_URL)
+  --proxy URL          HTTP proxy for every request, http://[user:password@]host:port (default:
+                       $HTTPS_PROXY for https URLs, $HTTP_PROXY for http ones and for https ones
+                       without $HTTPS_PROXY; lowercase forms first); hosts in $NO_PROXY go direct,
+                       and so does loopback always (127.0.0.1, ::1, localhost: the embedded emulator)
   --part-size BYTES    part size of the embedded emulator (default: the emulator's, 8 MiB)
   --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
   --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
@@ -136,7 +143,7 @@ Ctrl-C came twice. The emulator exits 0 on Ctrl-C or SIGTERM, and ends by SIGHUP
 const flags = {
   Upload: {
     folder: true, name: true, concurrency: true, token: true, json: false, resume: false, state: true,
-    'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, help: false,
+    'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false,
   },
   Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false },
@@ -341,7 +348,12 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
         E.bind('partSize', () => optional(raw, 'part-size', partSize)),
         E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
         E.bind('target', ({ partSize }) => target(raw, env, partSize)),
-        E.map(({ concurrency, minFileSize, target }): Command => ({
+        // The embedded emulator is on loopback: a proxy variable it never uses is not checked (--proxy is).
+        E.bind('proxies', ({ target }) => pipe(
+          proxies(text(raw, 'proxy'), target._tag === 'Embedded' && raw.values.resume !== true ? {} : env),
+          E.mapLeft(usageError),
+        )),
+        E.map(({ concurrency, minFileSize, target, proxies }): Command => ({
           _tag: 'Upload',
           file,
           folderId: folder,
@@ -352,6 +364,7 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
           ...(text(raw, 'state') !== undefined ? { state: text(raw, 'state') } : {}),
           minFileSize: minFileSize ?? BOX_MIN_FILE_SIZE,
           target,
+          ...(proxies.http !== undefined || proxies.https !== undefined ? { proxies } : {}),
         })),
       )
     }),

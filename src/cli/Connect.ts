@@ -6,6 +6,8 @@ import { type Client, client } from '../Client.ts'
 import { serve } from '../emulator/node.ts'
 import { BOX_UPLOAD_URL } from './Args.ts'
 import type { Target } from './Args.ts'
+import type { Proxies } from './Proxy.ts'
+import { proxied } from './ProxyFetch.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -19,7 +21,7 @@ export interface Endpoint {
   readonly where: Where
   /** Where to download the committed file from to check it, when that is possible. */
   readonly apiUrl?: string
-  /** Stops the embedded emulator (nothing for a remote target). */
+  /** Stops the embedded emulator, or closes the connections kept to a proxy. */
   readonly close: () => Promise<void>
 }
 
@@ -35,17 +37,21 @@ export const EMULATOR_TOKEN = 'dev-token'
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** Connects to `target` for a file of `fileSize` bytes; the embedded emulator refuses files under `minFileSize`, as the CLI does. */
-export const connect = async (target: Target, minFileSize: number, fileSize: number): Promise<Endpoint> => {
+/**
+ * Connects to `target` for a file of `fileSize` bytes, through `proxies` when they apply; the embedded
+ * emulator (on loopback: never through a proxy) refuses files under `minFileSize`, as the CLI does.
+ */
+export const connect = async (target: Target, minFileSize: number, fileSize: number, proxies?: Proxies): Promise<Endpoint> => {
   if (target._tag === 'Remote') {
     // Off Box, the API base is the server's own too: left to its default (Box's), it would make the
     // client trust every https *.box.com host with the token, which the user never named.
     const apiUrl = target.apiUrl ?? (target.uploadUrl === BOX_UPLOAD_URL ? undefined : target.uploadUrl)
+    const through = proxies === undefined ? undefined : proxied(proxies)
     return {
-      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}) }),
+      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), ...(through ? { fetch: through.fetch } : {}) }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
-      close: async () => undefined,
+      close: through?.close ?? (async () => undefined),
     }
   }
   const inMemory = fileSize <= EMBEDDED_MEMORY_LIMIT

@@ -76,7 +76,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
   if (E.isLeft(target)) return fail(USAGE, target.left.message)
-  const endpoint = await connect(target.right, command.minFileSize, info.right.size)
+  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies)
   try {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`

@@ -121,7 +121,8 @@ const Help = suite('help')
 Help('should print the usage and exit 0, through the bin', async () => {
   const ran = await run(['--help'], { command: viaBin })
   assert.is(ran.code, 0)
-  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--json]'), ran.stdout)
+  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--proxy URL] [--json]'), ran.stdout)
+  assert.match(ran.stdout, /--proxy URL +HTTP proxy for every request[^]*\$HTTPS_PROXY[^]*\$HTTP_PROXY[^]*\$NO_PROXY go direct,\n +and so does loopback always/)
   assert.ok(ran.stdout.includes('Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input'))
 })
 

@@ -28,7 +28,10 @@ export const bundled = (): string => {
   chmodSync(dir, 0o755)
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   const outfile = join(dir, 'cli.mjs')
-  buildSync({ entryPoints: [join(ROOT, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'es2022', outfile, logLevel: 'warning' })
+  // Unlike dist/cli.js (dependencies external), this bundles undici, CommonJS that requires Node's modules:
+  // an ES module has no `require` unless it makes one.
+  const banner = { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+  buildSync({ entryPoints: [join(ROOT, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'es2022', outfile, logLevel: 'warning', banner })
   bundle = outfile
   return outfile
 }
