@@ -88,7 +88,7 @@ export const proxyFor = (settings: Proxies) => (url: URL): Proxy | undefined => 
  * loopback: `localhost` and its subdomains (RFC 6761), 127.0.0.0/8, `::1`, and 127.x mapped to IPv6.
  */
 export const isLoopback = (hostname: string): boolean => {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')
+  const host = bareHost(hostname).replace(/\.$/, '')
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' ||
     /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:(127\.|7f[\da-f]{2}:)/.test(host)
 }
@@ -99,8 +99,8 @@ export const isLoopback = (hostname: string): boolean => {
  * gives one (`host:8080`, `[::1]:8080`). As undici and curl read it; address ranges (CIDR) are not read.
  */
 export const noProxyMatches = (noProxy: string, url: URL): boolean => {
-  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1')
-  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
+  const host = bareHost(url.hostname)
+  const port = portOf(url)
   return noProxy.split(/[,\s]+/).some((entry) => {
     if (entry === '*') return true
     const [, name = entry, entryPort] = /^\[(.*)\](?::(\d+))?$/.exec(entry) ?? /^([^:]*):(\d+)$/.exec(entry) ?? []
@@ -108,6 +108,12 @@ export const noProxyMatches = (noProxy: string, url: URL): boolean => {
     return bare !== '' && (entryPort === undefined || entryPort === port) && (host === bare || host.endsWith(`.${bare}`))
   })
 }
+
+/** A URL's port: the one it names, else its scheme's (443 for https, 80 for http). */
+export const portOf = (url: URL): string => url.port || (url.protocol === 'https:' ? '443' : '80')
+
+/** A host name as compared here: lowercase, an IPv6 address without its brackets. */
+const bareHost = (hostname: string): string => hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1')
 
 /** A proxy URL as it may be shown: scheme, host and port, never its user or password. */
 export const shownProxy = (proxy: Proxy): string => {

@@ -6,7 +6,7 @@
  * password, and carry neither.
  */
 import type { Fetch } from '../Client.ts'
-import { type Proxies, type Proxy, maskProxySecrets, proxyFor, shownProxy } from './Proxy.ts'
+import { type Proxies, type Proxy, maskProxySecrets, portOf, proxyFor, shownProxy } from './Proxy.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -87,7 +87,7 @@ const closedTunnelFails = (undici: Undici) => (origin: URL, options: object): In
 const failure = (proxy: Proxy, url: URL, cause: unknown): Error => {
   const mask = maskProxySecrets(proxy)
   const chain = causes(cause)
-  const target = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+  const target = `${url.hostname}:${portOf(url)}`
   const status = chain.map((e) => /Proxy response \((\d{3})\)/.exec(e.message)?.[1]).find((s) => s !== undefined)
   const closed = chain.find((e) => e.code === 'UND_ERR_PRX_CONN')
   const last = chain.at(-1)
