@@ -4,6 +4,7 @@
  * settings are parsed from the flag and the environment, and `proxyFor` decides for one URL. Loopback
  * destinations never go through a proxy, which would reach its own machine's loopback, not this one's.
  */
+import { BlockList, isIP } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -95,18 +96,46 @@ export const isLoopback = (hostname: string): boolean => {
 
 /**
  * Whether NO_PROXY names the URL's host: `*` names every host; an entry (commas or spaces between them)
- * names its host and the host's subdomains (a leading `.` or `*.` changes nothing), on any port unless it
- * gives one (`host:8080`, `[::1]:8080`). As undici and curl read it; address ranges (CIDR) are not read.
+ * names a host name and its subdomains (a leading `.` or `*.` changes nothing), or an IP address (`10.1.2.3`,
+ * `fd00::5`, `[fd00::5]`) or range (`10.0.0.0/8`, `fd00::/8`, as curl reads since 7.86; undici does not) that
+ * holds a host written as an address; on any port unless it gives one (`host:8080`, `[::1]:8080`). A host name
+ * is never looked up to compare it with addresses (as in curl), and an address host never matches names.
  */
 export const noProxyMatches = (noProxy: string, url: URL): boolean => {
   const host = bareHost(url.hostname)
   const port = portOf(url)
+  const version = isIP(host)
   return noProxy.split(/[,\s]+/).some((entry) => {
     if (entry === '*') return true
     const [, name = entry, entryPort] = /^\[(.*)\](?::(\d+))?$/.exec(entry) ?? /^([^:]*):(\d+)$/.exec(entry) ?? []
-    const bare = name.toLowerCase().replace(/^\*?\./, '')
-    return bare !== '' && (entryPort === undefined || entryPort === port) && (host === bare || host.endsWith(`.${bare}`))
+    if (entryPort !== undefined && entryPort !== port) return false
+    return version === 0 ? namesHost(name, host) : holdsAddress(name, host, version)
   })
+}
+
+/** Whether a NO_PROXY entry that is a name names `host` or one of its subdomains. */
+const namesHost = (name: string, host: string): boolean => {
+  const bare = name.toLowerCase().replace(/^\*?\./, '')
+  return bare !== '' && (host === bare || host.endsWith(`.${bare}`))
+}
+
+/**
+ * Whether a NO_PROXY entry that is an address or a range holds the address `host` (IP version `version`),
+ * compared as numbers, so that `fd00:0:0:0:0:0:0:5` holds `fd00::5`. A prefix counts as in CIDR (`/0`: every
+ * address of its version; curl reads `/0` as the address alone). An entry that is neither (`10.0.0.0/33`,
+ * `10.0.0.0/x`, a name) holds nothing, as an unknown name would. An IPv4 entry holds an IPv4 address mapped to
+ * IPv6 (`[::ffff:10.1.2.3]`, the same destination, as isLoopback takes it; curl does not), an IPv6 entry never an
+ * IPv4 host (Node's and Bun's BlockList count `::/0` as holding every IPv4 address, Deno's does not).
+ */
+const holdsAddress = (entry: string, host: string, version: number): boolean => {
+  const [, address = '', prefix] = /^([^/]*)(?:\/(\d{1,3}))?$/.exec(entry) ?? []
+  const family = isIP(address)
+  const bits = family === 4 ? 32 : 128
+  const length = prefix === undefined ? bits : Number(prefix)
+  if (family === 0 || length > bits || family > version) return false
+  const range = new BlockList()
+  range.addSubnet(address, length, family === 4 ? 'ipv4' : 'ipv6')
+  return range.check(host, version === 4 ? 'ipv4' : 'ipv6')
 }
 
 /** A URL's port: the one it names, else its scheme's (443 for https, 80 for http). */

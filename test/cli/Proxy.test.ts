@@ -75,7 +75,7 @@ Route('should never proxy loopback, whatever NO_PROXY says', () => {
   for (const host of ['128.0.0.1', '10.0.0.1', 'localhost.example.com', 'mylocalhost', '[::2]', '192.0.2.2', 'box.test']) assert.not.ok(isLoopback(host), host)
 })
 
-Route('should read NO_PROXY as curl and undici do', () => {
+Route('should read NO_PROXY as curl does: names (as undici too), and IP addresses and CIDR ranges for hosts written as addresses', () => {
   const table: ReadonlyArray<readonly [string, string, boolean]> = [
     ['box.com', 'https://upload.box.com/', true],
     ['box.com', 'https://box.com/', true],
@@ -93,8 +93,78 @@ Route('should read NO_PROXY as curl and undici do', () => {
     ['fd00::1', 'http://[fd00::1]/', true],
     ['', 'https://upload.box.com/', false],
     [' , ', 'https://upload.box.com/', false],
+    // IPv4 ranges, and their edges
+    ['10.0.0.0/8', 'http://10.1.2.3:8080/', true],
+    ['10.0.0.0/8', 'http://10.0.0.0/', true],
+    ['10.0.0.0/8', 'http://10.255.255.255/', true],
+    ['10.0.0.0/8', 'http://9.255.255.255/', false],
+    ['10.0.0.0/8', 'http://11.0.0.0/', false],
+    ['192.168.1.0/24', 'http://192.168.1.255/', true],
+    ['192.168.1.0/24', 'http://192.168.2.0/', false],
+    ['172.16.0.0/12', 'http://172.31.255.255/', true],
+    ['172.16.0.0/12', 'http://172.32.0.0/', false],
+    ['10.9.9.9/8', 'http://10.200.0.1/', true], // the host bits of the entry count for nothing, as in curl
+    ['10.1.2.3/32', 'http://10.1.2.3/', true],
+    ['10.1.2.3/32', 'http://10.1.2.4/', false],
+    ['0.0.0.0/0', 'http://203.0.113.9/', true],
+    ['0.0.0.0/0', 'http://[2001:db8::1]/', false],
+    ['example.org 192.168.1.0/24, fd00::/8', 'https://192.168.1.20/', true],
+    // IPv6 ranges, and their edges
+    ['fd00::/8', 'http://[fd00::5]/', true],
+    ['fd00::/8', 'http://[fd00::]/', true],
+    ['fd00::/8', 'http://[fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/', true],
+    ['fd00::/8', 'http://[fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/', false],
+    ['fd00::/8', 'http://[fe00::]/', false],
+    ['FD00::/8', 'http://[fd00::5]/', true],
+    ['2001:db8::/33', 'http://[2001:db8:7fff:ffff::1]/', true],
+    ['2001:db8::/33', 'http://[2001:db8:8000::]/', false],
+    ['2001:db8::1/128', 'http://[2001:db8::1]/', true],
+    ['2001:db8::1/128', 'http://[2001:db8::2]/', false],
+    ['::/0', 'http://[2001:db8::1]/', true],
+    ['::/0', 'http://10.1.2.3/', false], // an IPv6 range never holds an IPv4 host
+    // one address, however it is written
+    ['10.1.2.3', 'http://10.1.2.3/', true],
+    ['10.1.2.3', 'http://10.1.2.4/', false],
+    ['fd00:0:0:0:0:0:0:5', 'http://[fd00::5]/', true],
+    ['fd00::5', 'http://[FD00:0000:0:0:0:0:0:5]/', true],
+    ['[FD00:0::5]', 'http://[fd00::5]/', true],
+    ['fd00::5', 'http://[fd00::6]/', false],
+    // with a port
+    ['[fd00:0:0:0:0:0:0:5]:8080', 'http://[fd00::5]:8080/', true],
+    ['[fd00:0:0:0:0:0:0:5]:8080', 'http://[fd00::5]/', false],
+    ['10.1.2.3:8080', 'http://10.1.2.3:8080/', true],
+    ['10.0.0.0/8:8080', 'http://10.1.2.3:8080/', true],
+    ['10.0.0.0/8:8080', 'http://10.1.2.3/', false],
+    // an IPv4 address mapped to IPv6 is the same destination: an IPv4 range holds it (curl compares it with IPv6 entries only)
+    ['10.0.0.0/8', 'http://[::ffff:10.1.2.3]/', true],
+    ['10.1.2.3', 'http://[::ffff:a01:203]/', true],
+    ['10.0.0.0/8', 'http://[::ffff:11.1.2.3]/', false],
+    ['::ffff:0:0/96', 'http://[::ffff:10.1.2.3]/', true],
+    // malformed ranges are ignored, as unknown names are; the next entry still counts
+    ['10.0.0.0/33', 'http://10.1.2.3/', false],
+    ['10.0.0.0/x', 'http://10.0.0.0/', false],
+    ['10.0.0.0/', 'http://10.0.0.0/', false],
+    ['10.0.0.0/-1', 'http://10.0.0.0/', false],
+    ['10.0.0.0/8/8', 'http://10.0.0.0/', false],
+    ['fd00::/129', 'http://[fd00::5]/', false],
+    ['10.0.0.0/33 10.1.2.3', 'http://10.1.2.3/', true],
+    // a name is never looked up, nor compared with addresses; an address host is never a name's subdomain
+    ['10.0.0.0/8', 'http://10.corp.example/', false],
+    ['10.0.0.0/8', 'http://10.1.2.3.nip.io/', false],
+    ['10.1.2.3', 'http://10.1.2.3.nip.io/', false],
+    ['1.2.3', 'http://10.1.2.3/', false],
+    ['.2.3', 'http://10.1.2.3/', false],
+    ['*.3', 'http://10.1.2.3/', false],
   ]
   for (const [noProxy, url, expected] of table) assert.is(noProxyMatches(noProxy, new URL(url)), expected, `${noProxy} ${url}`)
+})
+
+Route('should send a host in a NO_PROXY address range direct, as the variable gives it, and others through the proxy', () => {
+  const settings = proxies(undefined, { HTTP_PROXY: 'http://h:1', NO_PROXY: '10.0.0.0/8,fd00::/8,192.168.1.0/24' })
+  assert.ok(E.isRight(settings))
+  const via = proxyFor(E.isRight(settings) ? settings.right : { noProxy: '' })
+  for (const url of ['http://10.1.2.3:8080/api/2.0', 'http://[fd00::5]/api/2.0', 'https://192.168.1.7/', 'http://[fd00:0:0:0:0:0:0:5]/']) assert.is(via(new URL(url)), undefined, url)
+  for (const url of ['http://192.168.2.7/', 'https://11.1.2.3/', 'http://[fe00::5]/', 'https://upload.box.com/']) assert.equal(via(new URL(url)), { url: 'http://h:1/', from: 'HTTP_PROXY' }, url)
 })
 
 const Secrets = suite('proxy secrets')

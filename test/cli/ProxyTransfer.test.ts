@@ -117,6 +117,34 @@ Proxied('should go direct to a host NO_PROXY lists (the proxy asked nothing), al
   }
 })
 
+Proxied('should go direct to an address in a NO_PROXY range (0.0.0.0: not loopback to box-upload, this machine to Linux), through the proxy without it', async () => {
+  // An IP address that box-upload does not take for loopback, yet reaches the emulator on 127.0.0.1 directly:
+  // Linux connects 0.0.0.0 to 127.0.0.1 (an interface's own address would need a server listening beyond
+  // 127.0.0.1). The proxy knows the emulator under that address too.
+  // The session is made at 0.0.0.0; its parts go to the emulator's endpoints on 127.0.0.1, the --api-url
+  // host (so the token may go there), loopback: direct either way.
+  const local = await startEmulator({ minFileSize: 1 })
+  const port = Number(new URL(local.url).port)
+  const through = await startConnectProxy({ hosts: { [`0.0.0.0:${port}`]: port } })
+  try {
+    const path = join(dir.path, 'range.bin')
+    const sha1 = await writeFileOf(path, 300_000, 9)
+    for (const [noProxy, tunnels] of [['10.0.0.0/8', [`0.0.0.0:${port}`]], ['10.0.0.0/8, 0.0.0.0/8', []]] as const) {
+      const before = through.targets.length
+      const ran = await run([path, ...small, '--name', `${noProxy.length}.bin`, '--upload-url', `http://0.0.0.0:${port}/api/2.0`, '--api-url', local.apiUrl], {
+        env: env({ HTTP_PROXY: through.url, NO_PROXY: noProxy }),
+        timeoutMs: 60_000,
+      })
+      assert.is(ran.code, 0, ran.stderr)
+      assert.match(ran.stdout, `  check:    downloaded back: SHA-1 ${sha1} matches the local file\n`)
+      assert.equal([...new Set(through.targets.slice(before))], tunnels, noProxy)
+    }
+  } finally {
+    await through.close()
+    await local.close()
+  }
+})
+
 Proxied('should never send loopback through the proxy: the embedded emulator (no token) and a server on 127.0.0.1, whatever the variables say (other loopback names: Proxy.test.ts)', async () => {
   const path = join(dir.path, 'loopback.bin')
   await writeFileOf(path, 300_000, 6)
