@@ -8,21 +8,11 @@ import * as t from './codecs.ts'
 // codecs
 
 /** A whole number > 0 (typed `number`: no brand to unwrap). `0`, `1.5` and `"8"` fail. */
-export const PositiveInteger: t.Type<number, number, unknown> = new t.Type(
-  'PositiveInteger',
-  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
-  (u, c) => (PositiveInteger.is(u) ? t.success(u) : t.failure(u, c)),
-  (n) => n,
-)
+export const PositiveInteger: t.Type<number, number, unknown> = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, 'PositiveInteger')
 export type PositiveInteger = t.TypeOf<typeof PositiveInteger>
 
 /** A whole number ≥ 0. */
-export const NonNegativeInteger: t.Type<number, number, unknown> = new t.Type(
-  'NonNegativeInteger',
-  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
-  (u, c) => (NonNegativeInteger.is(u) ? t.success(u) : t.failure(u, c)),
-  (n) => n,
-)
+export const NonNegativeInteger: t.Type<number, number, unknown> = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'NonNegativeInteger')
 export type NonNegativeInteger = t.TypeOf<typeof NonNegativeInteger>
 
 /** The absolute URLs of a session's operations (`upload_part`, `abort` and `status` are the same URL). `log_event` is optional. */

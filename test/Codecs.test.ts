@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert'
 import { BoxError, details } from '../src/BoxError.ts'
 import { BoxFile, Files } from '../src/BoxFile.ts'
 import { UploadedPart, UploadPart, UploadParts } from '../src/UploadPart.ts'
-import { UploadSession } from '../src/UploadSession.ts'
+import { NonNegativeInteger, PositiveInteger, UploadSession } from '../src/UploadSession.ts'
 import { decodeError, message } from '../src/UploadError.ts'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
@@ -86,6 +86,21 @@ Rules('should accept nulls where Box sends them and keep extra file fields', () 
 // Box's count of a session with no part stored yet is 0: a resume right after the session was made lists it.
 Rules('should decode a page of parts with a total_count of 0 and no entries', () => {
   assert.equal(UploadParts.decode({ total_count: 0, entries: [] }), E.right({ total_count: 0, entries: [] }))
+})
+
+// Whole decode results, errors included (value, context, message), as DecodeError keeps and `message` prints them.
+Rules('should decode safe whole numbers only, from 1 up (PositiveInteger) and from 0 up (NonNegativeInteger)', () => {
+  const values: ReadonlyArray<unknown> = [1, 7, 2 ** 53 - 1, 0, -0, -1, 1.5, 2 ** 53, Infinity, NaN, '8', null, undefined, [3], { n: 3 }]
+  for (const [codec, min] of [[PositiveInteger, 1], [NonNegativeInteger, 0]] as const) {
+    for (const value of values) {
+      const whole = typeof value === 'number' && Number.isSafeInteger(value) && value >= min
+      const expected = whole ? E.right(value) : E.left([{ value, context: [{ key: '', type: codec, actual: value }], message: undefined }])
+      assert.equal(codec.decode(value), expected, `${codec.name} ${String(value)}`)
+      assert.is(codec.is(value), whole, `${codec.name}.is ${String(value)}`)
+    }
+    assert.is(codec.encode(5), 5)
+  }
+  assert.equal([PositiveInteger.name, NonNegativeInteger.name], ['PositiveInteger', 'NonNegativeInteger'])
 })
 
 const Errors = suite('BoxError.details')
