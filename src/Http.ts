@@ -163,6 +163,9 @@ const send = (client: Client, req: HttpRequest, url: URL, token: string): TE.Tas
         // token to a host the trust rule never saw. A 3xx is an HttpError like any other non-2xx.
         // Called unbound: a browser's own fetch, passed as the option, refuses another `this` ("Illegal invocation").
         const { fetch } = client
+        // An abort that came before this request went out (while its attempt was scheduled) sends nothing,
+        // whatever `fetch` the client has: rejected as fetch rejects an aborted signal.
+        req.signal?.throwIfAborted()
         // What it resolves to is read here, where a throw is caught: a wrapper that forgot its `return` resolves to undefined.
         return fetch(url.href, { method: req.method, headers, body, signal: req.signal, redirect: 'manual', ...(stream ? { duplex: 'half' } : {}) } as RequestInit).then((response) => (response.headers.get('etag'), response))
       },
