@@ -17,7 +17,8 @@
  * Explored with ~17,000 runs of other seeds (in-process; loopback; 1 MiB parts; up to 60 parts; attempts
  * timed out at 12 ms against slow answers; slow answers of 1.5 s that an abort must cut short, with
  * `scenarioArb({ longSlow: true })`): the two defects found are pinned by AbortRead.test.ts and
- * CommittedResume.test.ts, both mended. A run whose commit Box applied but the client never learned is
+ * CommittedResume.test.ts, both mended. 18 more seeds on 2026-11-30 (~5,700 runs) found a third, a part
+ * handed to fetch after the abort (FAR_SEED=778008), pinned by AbortHandOver.test.ts and mended. A run whose commit Box applied but the client never learned is
  * resumed like any kept session (from the session or its JSON; by id its read answers 404, README): the
  * fault-free resume must then give the file.
  */
