@@ -265,20 +265,20 @@ const betweenTurns = async (fileSize: number, chunks: ReadonlyArray<number>): Pr
 
 const hasImmediate = typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
 
-Chunker(`should let the event loop turn every 4 MiB copied from a source that answers at once (${hasImmediate ? 'setImmediate' : 'no setImmediate here: not checked'})`, async () => {
+Chunker(`should let the event loop turn every 1 MiB copied from a source that answers at once (${hasImmediate ? 'setImmediate' : 'no setImmediate here: not checked'})`, async () => {
   if (!hasImmediate) return
   const { bytes } = await betweenTurns(16 * 1048576, [1048576])
   const moving = bytes.filter((gap) => gap > 0).map((gap) => gap / 1048576)
-  // 4 MiB between turns, plus the chunks the pipe reads ahead of the copy.
-  assert.ok(Math.max(...bytes) <= 6 * 1024 * 1024, `MiB copied between turns (turns without copying left out): ${moving.join(' ')}`)
+  // 1 MiB between turns, plus the chunks the pipe reads ahead of the copy.
+  assert.ok(Math.max(...bytes) <= 3 * 1024 * 1024, `MiB copied between turns (turns without copying left out): ${moving.join(' ')}`)
 })
 
-// A CSV written row by row, in memory: 1 MiB of 16-byte chunks and empty ones in turn never reaches 4 MiB
+// A CSV written row by row, in memory: 1 MiB of 16-byte chunks and empty ones in turn never reaches 1 MiB
 // between turns, yet its 131,072 chunks held the loop for ~0.5 s (~4 µs each); each chunk now counts 1 KiB more.
-Chunker(`should let the event loop turn every ~4,000 chunks of a source of tiny chunks that answers at once (${hasImmediate ? 'setImmediate' : 'not checked here'})`, async () => {
+Chunker(`should let the event loop turn every ~1,000 chunks of a source of tiny chunks that answers at once (${hasImmediate ? 'setImmediate' : 'not checked here'})`, async () => {
   if (!hasImmediate) return
   const { chunks } = await betweenTurns(1048576, [16, 0])
-  assert.ok(Math.max(...chunks) <= 6000, `chunks read between turns: ${chunks.filter((gap) => gap > 0).join(' ')}`)
+  assert.ok(Math.max(...chunks) <= 1500, `chunks read between turns: ${chunks.filter((gap) => gap > 0).join(' ')}`)
 })
 
 /** `pure`, except that `failing` decides how its calls fail: part `n` (from 0), or the whole-file digest. */
