@@ -122,7 +122,8 @@ Options:
                        $HTTPS_PROXY for https URLs, $HTTP_PROXY for http ones and for https ones
                        without $HTTPS_PROXY; lowercase forms first); hosts in $NO_PROXY go direct,
                        and so does loopback always (127.0.0.1, ::1, localhost: the embedded emulator)
-  --part-size BYTES    part size of the embedded emulator (default: the emulator's, 8 MiB)
+  --part-size BYTES    part size of the embedded emulator (default: the emulator's, as Box's: 8 MiB
+                       under 256 MiB, 32 MiB from 256 MiB, more past 312.5 GiB to stay within 10,000 parts)
   --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
   --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
   --storage KIND       (emulator) memory: keep every uploaded byte (default), digest: keep only
