@@ -18,7 +18,10 @@
  * timed out at 12 ms against slow answers; slow answers of 1.5 s that an abort must cut short, with
  * `scenarioArb({ longSlow: true })`): the two defects found are pinned by AbortRead.test.ts and
  * CommittedResume.test.ts, both mended. 18 more seeds on 2026-11-30 (~5,700 runs) found a third, a part
- * handed to fetch after the abort (FAR_SEED=778008), pinned by AbortHandOver.test.ts and mended. A run whose commit Box applied but the client never learned is
+ * handed to fetch after the abort (FAR_SEED=778008), pinned by AbortHandOver.test.ts and mended, and a fourth, tiny
+ * chunks from memory holding the event loop (FAR_SEED=779017), pinned by Chunker.test.ts and mended. Since both
+ * mends, ~35,000 runs of other seeds found nothing: ~18,400 that day (wide mixes, up to 60 parts, `longSlow`), then
+ * 30 seeds (780101-780130) of 400 in-process runs, 120 over loopback and 30 of 1 MiB parts each. A run whose commit Box applied but the client never learned is
  * resumed like any kept session (from the session or its JSON; by id its read answers 404, README): the
  * fault-free resume must then give the file.
  */
