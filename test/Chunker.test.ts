@@ -273,8 +273,8 @@ Chunker(`should let the event loop turn every 1 MiB copied from a source that an
   assert.ok(Math.max(...bytes) <= 3 * 1024 * 1024, `MiB copied between turns (turns without copying left out): ${moving.join(' ')}`)
 })
 
-// A CSV written row by row, in memory: 1 MiB of 16-byte chunks and empty ones in turn never reaches 1 MiB
-// between turns, yet its 131,072 chunks held the loop for ~0.5 s (~4 µs each); each chunk now counts 1 KiB more.
+// A CSV written row by row, in memory: 1 MiB of 16-byte chunks and empty ones in turn reaches 1 MiB copied only at
+// its end, and its 131,072 chunks held the loop for ~0.5 s (~4 µs each); each chunk now counts 1 KiB more.
 Chunker(`should let the event loop turn every ~1,000 chunks of a source of tiny chunks that answers at once (${hasImmediate ? 'setImmediate' : 'not checked here'})`, async () => {
   if (!hasImmediate) return
   const { chunks } = await betweenTurns(1048576, [16, 0])
