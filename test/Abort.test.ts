@@ -6,7 +6,7 @@ import type { Session } from '../src/Session.ts'
 import { type UploadOptions, upload } from '../src/Upload.ts'
 import { message } from '../src/UploadError.ts'
 import type { EmulatorOptions } from '../src/emulator/Options.ts'
-import { bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, withBox, within } from './helpers/upload.ts'
+import { TOKEN, bytesOf, commits, fastRetry, sessionStatus, sourceOf, startBox, type TestBox, uniqueName, withBox, within } from './helpers/upload.ts'
 
 /** Resolves once `check` holds, polling (bounded). */
 const until = async (check: () => boolean, ms = 5000): Promise<void> => {
@@ -147,6 +147,44 @@ Abort('should settle as Aborted when aborted while the token is being refreshed 
   controller.abort('user stop')
   const result = await within(2000, 'the aborted upload', running)
   assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+}))
+
+/** A source that gives `head` and then never another byte (a network body that stalled). */
+const stalled = (head: Uint8Array): ReadableStream<Uint8Array> => {
+  let given = false
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => (given ? new Promise<void>(() => undefined) : ((given = true), controller.enqueue(head))),
+  }, { highWaterMark: 0 })
+}
+
+// README Abort: the task settles once the session's DELETE is answered, so the caller knows the session is gone.
+Abort('should settle once the DELETE after the abort is answered, not before', withBox({ partSize: 1024 }, async (box) => {
+  const deleteMs = 300
+  let deleteAnswered = 0
+  // The emulator's fetch, with the DELETE's answer held back (a slow Box).
+  const slowDelete: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init)
+    if (init?.method !== 'DELETE') return response
+    await new Promise((resolve) => setTimeout(resolve, deleteMs))
+    deleteAnswered = Date.now()
+    return response
+  }
+  const slow = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: slowDelete })
+  const fileSize = 8 * 1024
+  const controller = new AbortController()
+  let session: Session | undefined
+  const running = upload(slow)(
+    { source: stalled(bytesOf(fileSize).slice(0, 4096)), folderId: '0', fileName: uniqueName('abort-delete'), fileSize },
+    { concurrency: 2, retry: fastRetry, signal: controller.signal, onSession: (s) => { session = s } },
+  )()
+  await until(() => session !== undefined && box.records.some((r) => r.method === 'PUT' && r.status === 200))
+  controller.abort('user stop')
+  const result = await within(5000, 'the aborted upload', running)
+  const settled = Date.now()
+  assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+  assert.ok(deleteAnswered > 0, 'settled before the DELETE was answered')
+  assert.ok(settled >= deleteAnswered, `settled ${deleteAnswered - settled} ms before the DELETE was answered`)
+  assert.is(await sessionStatus(box, session!.id), 404)
 }))
 
 Abort.run()
