@@ -61,6 +61,20 @@ const abortWhen = async (
 
 const puts = (box: TestBox, status: number) => box.records.filter((r) => r.method === 'PUT' && r.status === status).length
 
+/** A source that gives the first `head` bytes of `bytes`, 512 at a time, then waits for bytes that never come (a network body that stalled). */
+const stallsAfter = (bytes: Uint8Array, head: number, onCancel = (): void => undefined): ReadableStream<Uint8Array> => {
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (sent >= head) return new Promise<void>(() => undefined)
+      controller.enqueue(bytes.slice(sent, sent + 512))
+      sent += 512
+      return undefined
+    },
+    cancel: onCancel,
+  }, { highWaterMark: 0 })
+}
+
 const Abort = suite('abort')
 
 Abort('should let the session creation in flight finish, then delete the session', async () => {
@@ -68,22 +82,8 @@ Abort('should let the session creation in flight finish, then delete the session
 })
 
 Abort('should stop reading the source when aborted while it waits for bytes', async () => {
-  const bytes = bytesOf(20 * 1024)
   let cancelled = false
-  let sent = 0
-  // Gives 5 KiB, then waits for bytes that never come.
-  const stalling = () => new ReadableStream<Uint8Array>({
-    pull: (controller) => {
-      if (sent < 5 * 1024) {
-        controller.enqueue(bytes.slice(sent, sent + 512))
-        sent += 512
-        return undefined
-      }
-      return new Promise<void>(() => undefined)
-    },
-    cancel: () => { cancelled = true },
-  }, { highWaterMark: 0 })
-  await abortWhen({}, (box) => puts(box, 200) >= 5, stalling)
+  await abortWhen({}, (box) => puts(box, 200) >= 5, (bytes) => stallsAfter(bytes, 5 * 1024, () => { cancelled = true }))
   assert.ok(cancelled, 'the source was cancelled')
 })
 
@@ -149,14 +149,6 @@ Abort('should settle as Aborted when aborted while the token is being refreshed 
   assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
 }))
 
-/** A source that gives `head` and then never another byte (a network body that stalled). */
-const stalled = (head: Uint8Array): ReadableStream<Uint8Array> => {
-  let given = false
-  return new ReadableStream<Uint8Array>({
-    pull: (controller) => (given ? new Promise<void>(() => undefined) : ((given = true), controller.enqueue(head))),
-  }, { highWaterMark: 0 })
-}
-
 // README Abort: the task settles once the session's DELETE is answered, so the caller knows the session is gone.
 Abort('should settle once the DELETE after the abort is answered, not before', withBox({ partSize: 1024 }, async (box) => {
   const deleteMs = 300
@@ -174,7 +166,7 @@ Abort('should settle once the DELETE after the abort is answered, not before', w
   const controller = new AbortController()
   let session: Session | undefined
   const running = upload(slow)(
-    { source: stalled(bytesOf(fileSize).slice(0, 4096)), folderId: '0', fileName: uniqueName('abort-delete'), fileSize },
+    { source: stallsAfter(bytesOf(fileSize), 4096), folderId: '0', fileName: uniqueName('abort-delete'), fileSize },
     { concurrency: 2, retry: fastRetry, signal: controller.signal, onSession: (s) => { session = s } },
   )()
   await until(() => session !== undefined && box.records.some((r) => r.method === 'PUT' && r.status === 200))
