@@ -73,8 +73,13 @@ export interface HelpCommand {
   readonly _tag: 'Help'
 }
 
+/** Print the package's version (`--version`, `-v`). */
+export interface VersionCommand {
+  readonly _tag: 'Version'
+}
+
 /** Everything `box-upload` can be asked to do. */
-export type Command = UploadCommand | EmulatorCommand | DemoCommand | HelpCommand
+export type Command = UploadCommand | EmulatorCommand | DemoCommand | HelpCommand | VersionCommand
 
 /** Wrong usage: exit code 2 and this one-line reason. */
 export interface UsageError {
@@ -130,6 +135,7 @@ Options:
                        SHA-1s, in constant memory (downloads then answer 404)
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
+  -v, --version        the version of box-upload
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
 Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input (or the emulator's --port in use),
@@ -144,15 +150,18 @@ Ctrl-C came twice. The emulator exits 0 on Ctrl-C or SIGTERM, and ends by SIGHUP
 const flags = {
   Upload: {
     folder: true, name: true, concurrency: true, token: true, json: false, resume: false, state: true,
-    'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false,
+    'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
   },
-  Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false },
-  Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false },
+  Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false, version: false },
+  Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false, version: false },
 } as const
 
 /** Whether `arg` is an option that takes the next argument as its value (`--name`, not `--name=x`). */
 export const takesValue = (arg: string | undefined): boolean =>
   arg !== undefined && /^--[^=]+$/.test(arg) && Object.values(flags).some((known) => (known as Readonly<Record<string, boolean>>)[arg.slice(2)] === true)
+
+/** The one-letter forms of flags. */
+const shortFlags: Readonly<Record<string, string>> = { '-h': 'help', '-v': 'version' }
 
 type Raw = { readonly positionals: ReadonlyArray<string>; readonly values: Readonly<Record<string, string | true>> }
 
@@ -171,9 +180,10 @@ export const split = (known: Readonly<Record<string, boolean>>) => (argv: Readon
       continue
     }
     const eq = arg.indexOf('=')
-    const name = arg === '-h' ? 'help' : arg.slice(2, eq === -1 ? undefined : eq)
+    const short = Object.hasOwn(shortFlags, arg) ? shortFlags[arg] : undefined
+    const name = short ?? arg.slice(2, eq === -1 ? undefined : eq)
     const takesValue = Object.hasOwn(known, name) ? known[name] : undefined
-    if ((!arg.startsWith('--') && arg !== '-h') || takesValue === undefined) return E.left(usageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)} (see box-upload --help)`))
+    if ((!arg.startsWith('--') && short === undefined) || takesValue === undefined) return E.left(usageError(`unknown option ${eq === -1 ? arg : arg.slice(0, eq)} (see box-upload --help)`))
     if (Object.hasOwn(values, name)) return E.left(usageError(`--${name} given twice`))
     if (!takesValue) {
       if (eq !== -1) return E.left(usageError(`--${name} takes no value`))
@@ -321,11 +331,16 @@ const where = (raw: Raw, env: Env, partSize: number | undefined, token: string |
   )
 }
 
+/** `--help` or `--version`, which any command takes in place of its work (help first, when both are given). */
+const asked = (raw: Raw): E.Either<UsageError, Command> | undefined =>
+  raw.values.help ? E.right({ _tag: 'Help' }) : raw.values.version ? E.right({ _tag: 'Version' }) : undefined
+
 const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Command> =>
   pipe(
     split(flags.Upload)(argv),
     E.flatMap((raw) => {
-      if (raw.values.help) return E.right<UsageError, Command>({ _tag: 'Help' })
+      const info = asked(raw)
+      if (info !== undefined) return info
       const [file, extra] = raw.positionals
       if (file === undefined) return E.left(usageError('no file given (box-upload <file>; see box-upload --help)'))
       if (extra !== undefined) return E.left(usageError(`one file at a time (got '${file}' and '${extra}')`))
@@ -375,7 +390,7 @@ const emulator = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
   pipe(
     split(flags.Emulator)(argv),
     E.flatMap(noPositionals('emulator')),
-    E.flatMap((raw) => raw.values.help ? E.right<UsageError, Command>({ _tag: 'Help' }) : pipe(
+    E.flatMap((raw) => asked(raw) ?? pipe(
       E.Do,
       E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
       E.bind('partSize', () => optional(raw, 'part-size', partSize)),
@@ -395,7 +410,7 @@ const demo = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
   pipe(
     split(flags.Demo)(argv),
     E.flatMap(noPositionals('demo')),
-    E.flatMap((raw) => raw.values.help ? E.right<UsageError, Command>({ _tag: 'Help' }) : pipe(
+    E.flatMap((raw) => asked(raw) ?? pipe(
       E.Do,
       E.bind('size', () => optional(raw, 'size', bytes('size'))),
       E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),

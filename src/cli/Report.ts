@@ -110,7 +110,7 @@ export const explainKept = (error: UploadError, where: Where = 'Box'): string =>
  * BOX_TOKEN the CLI sent the emulator's default one. The token itself is never named.
  */
 const expired = 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
-const refusedByServer = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with BOX_TOKENS refuses).'
+const refusedByServer = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with other tokens refuses: the tokens option of serve, or BOX_TOKENS in a checkout).'
 
 /** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have; `where` the request went. */
 export const explain = (error: UploadError, where: Where = 'Box'): string =>

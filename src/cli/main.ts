@@ -11,12 +11,17 @@ import * as Report from './Report.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
 import { hungUp } from './Interrupts.ts'
 import * as Transfer from './Transfer.ts'
+// Bundled into dist/cli.js by esbuild; read by tsx in a checkout.
+import packageJson from '../../package.json' with { type: 'json' }
 
 /** Runs one command; resolves with its exit code. */
 export const run = (command: Command): Promise<number> => {
   switch (command._tag) {
     case 'Help':
       process.stdout.write(`${usage}\n`)
+      return Promise.resolve(OK)
+    case 'Version':
+      process.stdout.write(`box-upload ${packageJson.version}\n`)
       return Promise.resolve(OK)
     case 'Emulator':
       return Emulator.run(command)

@@ -85,6 +85,16 @@ Parse('should answer help', () => {
   }
 })
 
+Parse('should answer the version, in any command, help first when both are asked', () => {
+  for (const argv of [['--version'], ['-v'], ['f', '--version'], ['emulator', '-v'], ['demo', '--version'], ['f', '--resume', '-v']]) {
+    assert.equal(none(argv), E.right({ _tag: 'Version' }), argv.join(' '))
+  }
+  assert.equal(none(['-v', '-h']), E.right({ _tag: 'Help' }))
+  assert.equal(none(['f', '--version=1']), E.left({ _tag: 'UsageError', message: '--version takes no value' }))
+  assert.equal(none(['f', '-V']), E.left({ _tag: 'UsageError', message: 'unknown option -V (see box-upload --help)' }))
+  assert.ok(usage.includes('\n  -v, --version        the version of box-upload\n'), usage)
+})
+
 // The help named only the small files' 8 MiB, where the benchmark's 1 GiB (and `npm start`'s demo above 256 MiB) get 32.
 Parse("should give the embedded emulator's default part sizes in the help as the emulator has them", () => {
   const MiB = 1024 * 1024

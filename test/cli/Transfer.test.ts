@@ -794,7 +794,7 @@ Remote('should say a server (not Box) refused the token, without calling it expi
     for (const token of [[], ['--token', TOKEN]]) {
       const ran = await run([path, '--upload-url', strict.url, ...token, ...small, ...state, '--json'])
       assert.is(ran.code, 1, ran.stderr)
-      const advice = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with BOX_TOKENS refuses).'
+      const advice = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with other tokens refuses: the tokens option of serve, or BOX_TOKENS in a checkout).'
       assert.match(ran.stderr, `box-upload: upload failed: Box answered 401 unauthorized to POST ${strict.url}/files/upload_sessions`)
       assert.ok(ran.stderr.endsWith(`${advice}\n`), ran.stderr)
       assert.is((JSON.parse(ran.stdout) as { error: { message: string } }).error.message.endsWith(advice), true)

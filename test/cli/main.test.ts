@@ -126,6 +126,14 @@ Help('should print the usage and exit 0, through the bin', async () => {
   assert.ok(ran.stdout.includes('Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input'))
 })
 
+Help('should print the version of package.json and exit 0, through the bin', async () => {
+  const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  for (const flag of ['--version', '-v']) {
+    const ran = await run([flag], { command: viaBin })
+    assert.equal([ran.code, ran.stdout, ran.stderr], [0, `box-upload ${version}\n`, ''], flag)
+  }
+})
+
 BadInput.run()
 const Package = suite('package.json')
 

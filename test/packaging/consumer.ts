@@ -6,7 +6,7 @@
  */
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { installPacked, root } from './Pack.ts'
 
@@ -129,6 +129,10 @@ try {
   const cli = JSON.parse(run(process.execPath, [bin, 'sample.bin', '--min-file-size', '1', '--part-size', '64KiB', '--json'])) as { ok?: boolean; verified?: boolean; size?: number }
   if (cli.ok !== true || cli.verified !== true || cli.size !== 300_000) throw new Error(`the packaged box-upload did not upload and verify: ${JSON.stringify(cli)}`)
   console.log('[package] ok box-upload bin (dist/cli.js) uploaded and verified 300000 bytes')
+  // Its version is package.json's, bundled into dist/cli.js.
+  const version = run(process.execPath, [bin, '--version'])
+  const expected = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
+  if (version !== `box-upload ${expected}\n`) throw new Error(`the packaged box-upload --version printed ${JSON.stringify(version)}`)
   const browser = await bundled(['browser'])
   const workerd = await bundled(['workerd', 'worker', 'browser'])
   console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
