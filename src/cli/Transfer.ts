@@ -341,6 +341,12 @@ const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoin
     savedAt: new Date().toISOString(),
   })()
 
+/**
+ * The command as the user ran it: under npx (npm sets `npm_command` to `exec`) a bare `box-upload` is on
+ * the PATH only of npx's own shell, so the hint says `npx box-upload`.
+ */
+const invokedAs = (env: NodeJS.ProcessEnv): string => (env['npm_command'] === 'exec' ? 'npx box-upload' : 'box-upload')
+
 /** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
 const keptSession = (
   command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
@@ -354,7 +360,7 @@ const keptSession = (
   // is an --api-url on another host, which a resume does not take from the state file.
   const api = endpoint.apiUrl !== undefined && !sameOrigin(endpoint.apiUrl, endpoint.client.uploadUrl) ? ` --api-url ${shellQuote(endpoint.apiUrl)}` : ''
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}${api}`
-  const again = `box-upload ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
+  const again = `${invokedAs(process.env)} ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
   const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
   return failure(command, endpoint.where)(

@@ -646,6 +646,20 @@ Remote('should write a short state file name for a long file name, and hint ./ f
   assert.match(hint.stderr, `Continue with: box-upload ./-dash.bin --resume --upload-url ${box.url}`)
 })
 
+// A new user ran `npx box-upload`, which a bare `box-upload` is not (h96): npx's own shell has it on its PATH, theirs does not.
+Remote('should say to continue with npx box-upload when run through npx', async () => {
+  const path = join(dir.path, 'npx.bin')
+  await writeFileOf(path, 4 * 1024 * 1024, 74)
+  const upload = start([path, ...remote(), '--concurrency', '1'], { env: cleanEnv({ npm_command: 'exec' }) })
+  await until(() => partsStored() >= 2)
+  upload.child.kill('SIGINT')
+  const stopped = await upload.done
+  assert.is(stopped.code, 130, stopped.stderr)
+  assert.match(stopped.stderr, `Continue with: npx box-upload ${path} --resume --upload-url ${box.url}`)
+  const resumed = await run([path, '--resume', '--upload-url', box.url, '--token', TOKEN, ...small])
+  assert.is(resumed.code, 0, resumed.stderr)
+})
+
 Remote('should refuse a file name Box refuses before any request, and tell the upload\'s own name through --name', async () => {
   const path = join(dir.path, 'trailing space.bin ')
   await writeFileOf(path, 1000, 79)
