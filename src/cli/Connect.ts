@@ -21,6 +21,8 @@ export interface Endpoint {
   readonly where: Where
   /** Where to download the committed file from to check it, when that is possible. */
   readonly apiUrl?: string
+  /** Through a proxy: fires when it refused the credentials (407), its reason the refused request's error (`Proxied.refused`). */
+  readonly refused?: AbortSignal
   /** Stops the embedded emulator, or closes the connections kept to a proxy. */
   readonly close: () => Promise<void>
 }
@@ -51,6 +53,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
       client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), ...(through ? { fetch: through.fetch } : {}) }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
+      ...(through ? { refused: through.refused } : {}),
       close: through?.close ?? (async () => undefined),
     }
   }

@@ -14,7 +14,7 @@ import { resume } from '../Resume.ts'
 import { type Session, abortSession, getSession, revive } from '../Session.ts'
 import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
-import { type UploadError, isRetryable } from '../UploadError.ts'
+import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
 import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
 import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
@@ -148,6 +148,10 @@ const send = async (
       keep ? ` (one left on the server expires on its own${held ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, held ? statePath : undefined)
   }
   const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
+  // The upload also stops at once when a proxy refuses the credentials (407): each retry would be refused too,
+  // one more failed login each, and a few in a row may lock the user's account. (AbortSignal.any: Node 20.3,
+  // and a proxy needs undici, 20.18.1.)
+  const signal = endpoint.refused === undefined ? ctrlC.signal : AbortSignal.any([ctrlC.signal, endpoint.refused])
   // A new upload's state is written as soon as its session exists, so that a kill no handler sees
   // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
   // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
@@ -167,13 +171,13 @@ const send = async (
   }
   try {
     if (prior !== undefined && session !== undefined) {
-      const why = await disagreement(client, prior, session, ctrlC.signal)
+      const why = await disagreement(client, prior, session, signal)
       // Refused before the parts are listed: a resume failing on them would abort the session.
       if (why !== undefined) return fail(USAGE, `${statePath} is not a usable box-upload state file: ${why}`)
     }
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
-      signal: ctrlC.signal,
+      signal,
       onProgress: (p) => {
         heldBytes ??= p.bytesUploaded
         allParts = p.partsUploaded === p.totalParts
@@ -237,8 +241,10 @@ const send = async (
         checking.dispose()
       }
     }
-    const error: UploadFailure = result.left
-    const kept = error.session ?? session
+    // Stopped by a proxy's refusal, the upload failed as the refused request did: a network error, its session
+    // kept for a --resume once the credentials are mended.
+    const error: UploadFailure = refusedRequest(endpoint, result.left) ?? result.left
+    const kept = result.left.session ?? session
     // Every part stored and the file read to its end: the commit was on its way when the upload stopped.
     const committing = sourceRead && allParts
     if (ctrlC.count() >= 1) {
@@ -498,6 +504,10 @@ const sessionsBase = (session: Endpoints): string | undefined => {
     return undefined
   }
 }
+
+/** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
+const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
+  error._tag === 'Aborted' && endpoint.refused?.aborted && error.reason === endpoint.refused.reason && isUploadError(error.reason) ? error.reason : undefined
 
 /** Whether an abort ended the session: deleted, or gone already (committed, aborted or expired: 404, 410), nothing left to keep. */
 const ended = (aborted: E.Either<UploadError, void>): boolean =>

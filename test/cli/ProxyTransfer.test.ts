@@ -7,6 +7,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type RunningEmulator, startEmulator } from '../helpers/emulator.ts'
 import { type ConnectProxy, startConnectProxy } from '../helpers/connectProxy.ts'
@@ -169,24 +170,89 @@ Proxied('should never send loopback through the proxy: the embedded emulator (no
   }
 })
 
-Proxied('should fail clearly, naming the proxy without its password nor the token, when the proxy answers 407', async () => {
+Proxied('should ask a proxy that answers 407 once, and fail at once and clearly, naming the proxy without its password nor the token', async () => {
   const path = join(dir.path, 'refused.bin')
   await writeFileOf(path, 1000, 7)
   let ran = { code: -1 as number | null, stdout: '', stderr: '' }
+  let ended = 0
+  const refusedBefore = proxy.refusedAt.length
   const seen = await connects(async () => {
     ran = await run([path, ...small, '--upload-url', 'http://box.test/api/2.0', '--json'], {
       env: env({ BOX_TOKEN: TOKEN, HTTP_PROXY: proxy.urlWith(USER, `${PASSWORD}-wrong`) }),
       timeoutMs: 90_000,
     })
+    ended = performance.now()
   })
   assert.is(ran.code, 1, ran.stderr)
-  // The library's retries of a network error (1 + 5), each a new tunnel, then the end.
-  assert.ok(seen.length >= 1 && seen.length <= 6, `CONNECTs: ${seen.length}`)
+  // One CONNECT: each other would be one more failed login for the directory behind the proxy, which may lock the account.
+  assert.equal(seen, ['box.test:80'])
+  // And no wait: the library's 5 retries of a network error slept 0-15 s (7.75 s on average). A bound for a loaded machine.
+  const refusedAt = proxy.refusedAt.slice(refusedBefore)
+  assert.is(refusedAt.length, 1)
+  assert.ok(ended - (refusedAt[0] ?? 0) < 3_000, `exited ${Math.round(ended - (refusedAt[0] ?? 0))} ms after the 407`)
   const { origin } = new URL(proxy.url)
   assert.match(ran.stderr, `box-upload: upload failed: POST http://box.test/api/2.0/files/upload_sessions got no answer (through the proxy ${origin} (HTTP_PROXY): it answered 407 Proxy Authentication Required to CONNECT box.test:80: check the user and password in HTTP_PROXY)`)
-  const json = JSON.parse(ran.stdout) as { readonly message: string }
+  const json = JSON.parse(ran.stdout) as { readonly message: string; readonly error: { readonly tag: string }; readonly state?: string }
   assert.match(json.message, 'it answered 407 Proxy Authentication Required')
+  assert.is(json.error.tag, 'NetworkError')
+  assert.is(json.state, undefined)
   assert.equal(leaks(ran.stdout + ran.stderr), [])
+})
+
+Proxied('should keep the session when the proxy refuses a tunnel mid-upload (its password changed), asking once, and resume it with the new password (once each with the old)', async () => {
+  // The emulator's session endpoints name another host (parts.box.test, the --api-url host, so the token may go
+  // there): the first part needs a tunnel of its own, the proxy's second, which it refuses once its first is open.
+  const parts = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: 'http://parts.box.test/api/2.0' })
+  const port = Number(new URL(parts.url).port)
+  const changed = `${PASSWORD}-changed`
+  const changing = await startConnectProxy({
+    hosts: { 'box.test:80': port, 'parts.box.test:80': port },
+    credentials: `${USER}:${PASSWORD}`,
+    newCredentials: { afterTunnels: 1, credentials: `${USER}:${changed}` },
+  })
+  try {
+    const path = join(dir.path, 'changed.bin')
+    const sha1 = await writeFileOf(path, 1_000_000, 10)
+    const state = join(dir.path, 'changed.state.json')
+    const where = ['--upload-url', 'http://box.test/api/2.0', '--api-url', 'http://parts.box.test/2.0', '--state', state]
+    const first = await run([path, ...small, '--concurrency', '1', ...where, '--json'], {
+      env: env({ BOX_TOKEN: TOKEN, HTTP_PROXY: changing.urlWith(USER, PASSWORD) }),
+      timeoutMs: 90_000,
+    })
+    assert.is(first.code, 1, first.stderr)
+    // The session's tunnel, then the parts' one, refused and not asked again (nor for a DELETE of the session).
+    assert.equal(changing.targets, ['box.test:80', 'parts.box.test:80'])
+    assert.is(changing.refusedAt.length, 1)
+    const { origin } = new URL(changing.url)
+    assert.match(first.stderr, `box-upload: upload failed: PUT http://parts.box.test/api/2.0/files/upload_sessions/`)
+    assert.match(first.stderr, ` got no answer (through the proxy ${origin} (HTTP_PROXY): it answered 407 Proxy Authentication Required to CONNECT parts.box.test:80: check the user and password in HTTP_PROXY)`)
+    assert.match(first.stderr, `Continue with: box-upload ${path} --resume ${where.join(' ')}`)
+    const json = JSON.parse(first.stdout) as { readonly error: { readonly tag: string }; readonly state?: string }
+    assert.is(json.error.tag, 'NetworkError')
+    assert.is(json.state, state)
+    assert.equal(leaks(first.stdout + first.stderr + await readFile(state, 'utf8')), [])
+
+    // A resume with the old password: its first request (the session's status) refused, and nothing more.
+    const before = changing.targets.length
+    const stale = await run([path, '--resume', ...where], { env: env({ BOX_TOKEN: TOKEN, HTTP_PROXY: changing.urlWith(USER, PASSWORD) }), timeoutMs: 90_000 })
+    const staleEnded = performance.now()
+    assert.is(stale.code, 1, stale.stderr)
+    assert.equal(changing.targets.slice(before), ['parts.box.test:80'])
+    assert.ok(staleEnded - (changing.refusedAt[1] ?? 0) < 3_000, `exited ${Math.round(staleEnded - (changing.refusedAt[1] ?? 0))} ms after the 407`)
+    assert.match(stale.stderr, 'it answered 407 Proxy Authentication Required to CONNECT parts.box.test:80: check the user and password in HTTP_PROXY)')
+    assert.match(stale.stderr, `Continue with: box-upload ${path} --resume ${where.join(' ')}`)
+    assert.equal(leaks(stale.stdout + stale.stderr), [])
+
+    const resumed = await run([path, '--resume', ...where], { env: env({ BOX_TOKEN: TOKEN, HTTP_PROXY: changing.urlWith(USER, changed) }), timeoutMs: 90_000 })
+    assert.is(resumed.code, 0, resumed.stderr)
+    assert.match(resumed.stdout, '(resumed)')
+    assert.match(resumed.stdout, `  check:    downloaded back: SHA-1 ${sha1} matches the local file\n`)
+    assert.is(changing.refusedAt.length, 2)
+    assert.equal(leaks(resumed.stdout + resumed.stderr), [])
+  } finally {
+    await changing.close()
+    await parts.close()
+  }
 })
 
 Proxied('should fail clearly, after a bounded number of tries, when the proxy closes the connection it is asked to tunnel', async () => {
