@@ -83,11 +83,11 @@ export const delayMs =
   (attempt: number, error: UploadError): number =>
     Math.max((error as { readonly retryAfterMs?: number }).retryAfterMs ?? 0, backoffMs(policy, random)(attempt))
 
-/** Whether a server-requested wait of `ms` is longer than `policy` waits out (`maxRetryAfterMs`). */
+/** Whether a server-requested wait of `ms` (none asked: `undefined`) is longer than `policy` waits out (`maxRetryAfterMs`). */
 export const waitTooLong =
   (policy: RetryPolicy | undefined) =>
-  (ms: number): boolean =>
-    ms > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
+  (ms: number | undefined): boolean =>
+    ms !== undefined && ms > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
 
 /** What `retry` needs besides the policy. */
 export interface RetryContext {
@@ -135,7 +135,8 @@ export const retry =
           if (hasStatus(error, 401) && reauthorize !== undefined && !reauthorized)
             return pipe(withTimeout(policy.timeoutMs, signal, 0)((within) => untilAborted(within)(() => reauthorize(error))), TE.flatMap(() => go(tries, true)))
           // Final when not worth another try, the retries are spent, or Box asks to wait longer than the policy waits out.
-          if (!retryable(error) || tries >= policy.retries || (error._tag === 'HttpError' && error.retryAfterMs !== undefined && waitTooLong(policy)(error.retryAfterMs))) {
+          // Only an HttpError carries a retryAfterMs.
+          if (!retryable(error) || tries >= policy.retries || waitTooLong(policy)((error as { readonly retryAfterMs?: number }).retryAfterMs)) {
             return TE.left(error)
           }
           return pipe(
