@@ -72,9 +72,8 @@ export const json = <A>(codec: t.Decoder<unknown, A>, what: string) => (response
   return pipe(
     TE.tryCatch(() => textOf(response), readFailed(response)),
     TE.flatMap((text) => TE.fromEither(pipe(
-      parseJson(text, codec, token),
-      E.bimap((errors) => decodeError(what, errors), (value) => scrub(value, token)),
-      E.flatMap(decode(codec, what)),
+      parseJson(text, codec, what, token),
+      E.flatMap((value) => decode(codec, what)(scrub(value, token))),
     ))),
   )
 }
@@ -200,17 +199,17 @@ const parseBody = (text: string): unknown => {
   }
 }
 
-/** The body parsed as JSON, or io-ts-shaped errors saying it is not JSON (masked before it is cut short, so no part of the token shows). */
-const parseJson = (text: string, codec: t.Decoder<unknown, unknown>, token?: string): E.Either<t.Errors, unknown> => {
+/** The body parsed as JSON, or a `DecodeError` saying it is not JSON (masked before it is cut short, so no part of the token shows). */
+const parseJson = (text: string, codec: t.Decoder<unknown, unknown>, what: string, token?: string): E.Either<UploadError, unknown> => {
   try {
     return E.right(JSON.parse(text))
   } catch {
     text = masked(text, token)
-    return E.left([{
+    return E.left(decodeError(what, [{
       value: text,
       context: [{ key: '', type: codec as t.Decoder<unknown, unknown> & t.Type<unknown>, actual: text }],
       message: `the body is not JSON: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}`,
-    }])
+    }]))
   }
 }
 
