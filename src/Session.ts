@@ -120,7 +120,7 @@ export const fromUploadSession = (fileSize: number, mismatch = wrongAnswer) => (
 export const createSession = (client: Client) =>
   (input: { readonly folderId: string; readonly fileName: string; readonly fileSize: number; readonly signal?: AbortSignal | undefined }): TE.TaskEither<UploadError, Session> =>
     pipe(
-      TE.fromEither(validate(input.fileSize, [['folderId', input.folderId], ['fileName', input.fileName]])),
+      TE.fromEither(validate(input.fileSize, { folderId: input.folderId, fileName: input.fileName })),
       TE.flatMap(() => open(client, input.fileSize, {
         method: 'POST',
         url: `${client.uploadUrl}/files/upload_sessions`,
@@ -133,7 +133,7 @@ export const createSession = (client: Client) =>
 export const createVersionSession = (client: Client) =>
   (input: { readonly fileId: string; readonly fileSize: number; readonly fileName?: string | undefined; readonly signal?: AbortSignal | undefined }): TE.TaskEither<UploadError, Session> =>
     pipe(
-      TE.fromEither(validate(input.fileSize, [['fileId', input.fileId], ...(input.fileName === undefined ? [] : [['fileName', input.fileName] as const])])),
+      TE.fromEither(validate(input.fileSize, { fileId: input.fileId, ...(input.fileName === undefined ? {} : { fileName: input.fileName }) })),
       TE.flatMap(() => open(client, input.fileSize, {
         method: 'POST',
         url: `${client.uploadUrl}/files/${encodeURIComponent(input.fileId)}/upload_sessions`,
@@ -202,11 +202,11 @@ const open = (client: Client, fileSize: number, req: HttpRequest, created: boole
 const deleteAt = (client: Client, url: string, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
   pipe(request(client)({ method: 'DELETE', url, signal }), TE.flatMap(discard))
 
-const validate = (fileSize: number, names: ReadonlyArray<readonly [string, string]>): E.Either<UploadError, void> => {
+const validate = (fileSize: number, names: Readonly<Record<string, string>>): E.Either<UploadError, void> => {
   if (!PositiveInteger.is(fileSize)) {
     return E.left(invalidInput(`fileSize must be a positive integer, got ${shown(fileSize)}: Box's chunked upload needs a non-empty file of known size.`))
   }
-  const empty = names.find(([, value]) => typeof value !== 'string' || value === '')
+  const empty = Object.entries(names).find(([, value]) => typeof value !== 'string' || value === '')
   return empty === undefined ? E.right(undefined) : E.left(invalidInput(`${empty[0]} must be a non-empty string.`))
 }
 
