@@ -83,21 +83,13 @@ export const defaultConcurrency = 4
 export const upload =
   (client: Client) =>
   (input: UploadInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
-    pipe(
-      startable(input, options),
-      TE.flatMap(() => created(client, options, input.source)((signal) => createSession(client)({ ...input, signal }))),
-      TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [] })),
-    )
+    started(client, options, input, createSession(client))
 
 /** Uploads a new version of a file. */
 export const uploadVersion =
   (client: Client) =>
   (input: UploadVersionInput, options: UploadOptions = {}): TE.TaskEither<UploadFailure, BoxFile> =>
-    pipe(
-      startable(input, options),
-      TE.flatMap(() => created(client, options, input.source)((signal) => createVersionSession(client)({ ...input, signal }))),
-      TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch: input.ifMatch })),
-    )
+    started(client, options, input, createVersionSession(client), input.ifMatch)
 
 /** What `transfer` needs: the session, the source from its first byte, and the parts Box already holds. */
 export interface Transfer {
@@ -289,16 +281,24 @@ const validPolicy = (policy: RetryPolicy): boolean =>
   [policy.baseDelayMs, policy.maxDelayMs, policy.maxRetryAfterMs ?? 0, policy.timeoutMs ?? 0].every(isMs)
 
 /**
- * Creating the session, with the upload's retry policy and signal. An abort does not cancel the
- * request in flight: a session Box created must be known, so that it gets deleted (the abort then
- * ends the upload before any part goes out). If it fails, the source is cancelled, as after any
+ * `upload` and `uploadVersion` once `create` names the session's kind: creates it, with the upload's retry
+ * policy and signal, then sends the parts and commits (with `ifMatch`: `upload` gives none). An abort does not
+ * cancel the creating request in flight: a session Box created must be known, so that it gets deleted (the
+ * abort then ends the upload before any part goes out). If it fails, the source is cancelled, as after any
  * later failure: a file's stream then closes its file (else each refused upload kept one open).
  * Bad input (a size, a name, a token function that fails) sent nothing: the source stays the caller's.
  */
-const created = (client: Client, options: UploadOptions, source: ReadableStream<Uint8Array>) => (create: (signal: AbortSignal) => TE.TaskEither<UploadError, Session>) =>
+const started = <Input extends UploadInput | UploadVersionInput>(
+  client: Client,
+  options: UploadOptions,
+  input: Input,
+  create: (input: Input & { readonly signal: AbortSignal }) => TE.TaskEither<UploadError, Session>,
+  ifMatch?: string | null,
+): TE.TaskEither<UploadFailure, BoxFile> =>
   pipe(
-    retryRequests(client, options.retry, { signal: options.signal, detached: true })(create),
-    releasing(source),
+    startable(input, options),
+    TE.flatMap(() => pipe(retryRequests(client, options.retry, { signal: options.signal, detached: true })((signal) => create({ ...input, signal })), releasing(input.source))),
+    TE.flatMap((session) => transfer(client, options)({ session, source: input.source, stored: [], ifMatch })),
   )
 
 /**
