@@ -218,7 +218,7 @@ const partTask =
         ? TE.fromEither(matches(part)(already))
         : pipe(
             uploadPart(client, session, { signal, retry: options.retry })(part),
-            TE.tapIO((uploaded) => () => count(uploaded.size)),
+            TE.map((uploaded) => (count(uploaded.size), uploaded)),
           )
     }
     return (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, void> =>
