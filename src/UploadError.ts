@@ -230,10 +230,14 @@ const advice = (error: HttpError): string => {
 
 /** The file holding the name, as the message names it: `file 123` when Box's `context_info` gives its id, else `a file`. */
 const conflictingFile = (contextInfo: unknown): string => {
-  const conflicts = isRecord(contextInfo) ? contextInfo['conflicts'] : undefined
-  const first = Array.isArray(conflicts) ? conflicts[0] : conflicts
-  return isRecord(first) && typeof first['id'] === 'string' ? `file ${first['id']}` : 'a file'
+  // JSON from Box: a value that is no object (text, a number) has no `conflicts` or `id` either.
+  const conflicts = (contextInfo as Conflict | undefined)?.conflicts
+  const id = ((Array.isArray(conflicts) ? conflicts[0] : conflicts) as Conflict | undefined)?.id
+  return typeof id === 'string' ? `file ${id}` : 'a file'
 }
+
+/** What `context_info` may hold after a 409 `item_name_in_use`: the file (or files) with the name. */
+type Conflict = { readonly conflicts?: unknown; readonly id?: unknown } | null
 
 const sizeMessage = (error: SizeMismatch): string => {
   switch (error.reason) {
