@@ -151,7 +151,7 @@ const failed = (error: UploadError): Chunker<ArrayBufferLike> => {
 }
 
 /** The working chunker; options already validated. */
-const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, shared = false }: ChunkerOptions): Chunker<ArrayBufferLike> => {
+const cutting = ({ partSize, fileSize, sha1 = defaultSha1, ahead: aheadLimit, shared }: ChunkerOptions): Chunker<ArrayBufferLike> => {
   const sharing = shared ? sha1.shared : undefined
   // Without `sharing`, `allocate` makes plain buffers only: what `sha1.file()` takes.
   const file: FileHasher<ArrayBufferLike> = sharing?.file() ?? (sha1.file() as FileHasher<ArrayBufferLike>)
