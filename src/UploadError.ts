@@ -252,10 +252,8 @@ const sizeMessage = (error: SizeMismatch): string => {
 
 /** The io-ts errors as `path: expected Type, got value`, at most 5 of them. */
 const describeErrors = (errors: t.Errors): string => {
-  const lines = errors.slice(0, 5).map((error) => {
-    const expected = error.context[error.context.length - 1]?.type.name ?? 'a value'
-    return `${errorPath(error.context) || 'the body'}: ${error.message ?? `expected ${expected}, got ${show(error.value)}`}`
-  })
+  const lines = errors.slice(0, 5).map((error) =>
+    `${errorPath(error.context) || 'the body'}: ${error.message ?? `expected ${error.context[error.context.length - 1]?.type.name ?? 'a value'}, got ${show(error.value)}`}`)
   return lines.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '')
 }
 
