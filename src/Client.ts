@@ -173,5 +173,5 @@ const defaultFetch: Fetch = (input, init) =>
 export const stripUrl = (url: string): string => {
   const parsed = parse(url)
   // Not parsed: where user info would end cannot be told (a password may hold '/', '?' or '#'), so none with an '@' is shown.
-  return parsed === undefined ? (url.includes('@') ? '' : url.replace(/[?#][^]*/, '')) : `${parsed.origin}${parsed.pathname}`
+  return parsed === undefined ? (url.includes('@') ? '' : url.replace(/[?#][^]*/, '')) : parsed.origin + parsed.pathname
 }

@@ -278,7 +278,7 @@ const causeText = (cause: unknown): string => {
   if (isRecord(cause) && typeof cause['message'] === 'string') {
     const inner = cause['cause']
     const code = isRecord(inner) && typeof inner['code'] === 'string' ? ` ${inner['code']}` : ''
-    return `${cause['message']}${code}`
+    return cause['message'] + code
   }
   return String(cause)
 }
