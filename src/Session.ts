@@ -158,7 +158,7 @@ export const deleteTimeoutMs = 30_000
  * `deleteTimeoutMs` in all. Never fails: the failure that led here is the one to report.
  */
 export const discardSession = (client: Client, policy?: RetryPolicy) => (url: string): TE.TaskEither<never, void> =>
-  TE.orElseW(() => TE.right(undefined))(retryRequests(client, policy, { signal: AbortSignal.timeout(deleteTimeoutMs) })((signal) => deleteAt(client, url, signal)))
+  TE.orElse(() => TE.right<never, void>(undefined))(retryRequests(client, policy, { signal: AbortSignal.timeout(deleteTimeoutMs) })((signal) => deleteAt(client, url, signal)))
 
 /** Discards a session and its parts (`DELETE` its abort URL). */
 export const abortSession = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
