@@ -73,6 +73,9 @@ const sessionOf =
   (input: ResumeInput): TE.TaskEither<UploadError, Session> => {
     if (typeof input.session !== 'string') return TE.fromEither(fromJSON(input.session))
     const { session: id, fileSize } = input
+    // The text of a stored session (JSON.parse forgotten) is no id, Box's being hex: taken for one, it was refused for
+    // want of a fileSize, or sent percent-encoded in a GET that Box answers 400.
+    if (/^\s*{/.test(id)) return TE.left(invalidInput('The session is JSON text, not an id: pass JSON.parse(text) of a stored session.'))
     // Checked whole here: Math.ceil in getSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
     if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput(`Resuming from a session id needs the fileSize the session was created with, got ${shown(fileSize)}.`))
     // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.

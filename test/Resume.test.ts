@@ -308,6 +308,30 @@ Resume('should refuse by id a fileSize that is no whole number before any reques
   assert.is(await sessionStatus(box, session.id), 200)
 }))
 
+// A new user's slip (h98): the stored text handed over as it was read, JSON.parse forgotten. Taken for an id, it
+// was refused for want of a fileSize ('needs the fileSize', which misleads), or, with one, sent percent-encoded in
+// a GET that Box answers 400. Box's ids are hex: text starting with '{' is none, and is refused before any request.
+Resume('should refuse a stored session\'s JSON text (JSON.parse forgotten) before any request, saying to parse it, leaving the source as it was', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const sentBefore = box.sent.length
+  const text = JSON.stringify(session)
+  for (const [what, input] of [
+    ['the text alone', { session: text }],
+    ['the text and its fileSize', { session: text, fileSize: bytes.length }],
+    ['the text as a file holds it, after a line break', { session: `\n${text}\n`, fileSize: bytes.length }],
+  ] as const) {
+    const { source, seen } = watchedSource(bytes)
+    const result = await resume(box.client)({ ...input, source }, { retry: fastRetry })()
+    assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput', `${what}: ${JSON.stringify(result)}`)
+    assert.match(message(result.left), 'pass JSON.parse(text)', what)
+    assert.not.match(message(result.left), 'needs the fileSize', what)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.is(seen.cancelled.length, 0, `${what}: the source is left as it was`)
+    assert.equal(box.sent.slice(sentBefore).map((r) => r.method), [], `${what}: nothing sent`)
+  }
+  assert.is(await sessionStatus(box, session.id), 200)
+}))
+
 // By id, the session is built with the caller's file size: a failure never carries it, not even the listing's.
 Resume('should carry no session when the parts of a session resumed by id cannot be listed, even with keepSessionOnError', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
