@@ -288,9 +288,11 @@ export const isRecord = (value: unknown): value is Record<string, unknown> => ty
 /** The sentence of each kind of error, by tag (so also the list of the union's tags). Last: it uses the helpers above. */
 const messages: { readonly [Tag in UploadError['_tag']]: (error: Extract<UploadError, { readonly _tag: Tag }>) => string } = {
   HttpError: httpMessage,
+  // fromJSON's (and so resume's) 'stored session' is the caller's data, not Box's answer.
   DecodeError: (error) =>
     `The ${error.what} did not have the expected shape (${describeErrors(error.errors)}): ` +
-    `if Box sent it, its API changed or a proxy answered; please report this message.`,
+    (error.what === 'stored session' ? 'you passed it, not Box: pass JSON.parse(text) of a stored session.'
+      : 'if Box sent it, its API changed or a proxy answered; please report this message.'),
   NetworkError: (error) =>
     `${error.method} ${error.url} got no answer (${causeText(error.cause)}). Check the network, proxy or host name, then retry.`,
   SizeMismatch: sizeMessage,

@@ -237,6 +237,8 @@ Resume('should refuse an id without a file size, and a stored session that is no
   assert.ok(E.isLeft(byId) && byId.left._tag === 'InvalidInput')
   const junk = await resume(box.client)({ session: { id: 'ABC' }, source: sourceOf(bytesOf(10)) })()
   assert.ok(E.isLeft(junk) && junk.left._tag === 'DecodeError')
+  // The caller's data, not Box's answer (h98): what to pass, not 'please report'.
+  assert.ok(E.isLeft(junk) && message(junk.left).endsWith('pass JSON.parse(text) of a stored session.'), JSON.stringify(junk))
   assert.is(box.sent.length, 0)
 }))
 Resume("should cancel its source when the session cannot be read or its parts listed (a file stream then closes its file), but not after bad input", withBox({ ...failingPart4, tokens: [TOKEN, 'other-token'] }, async (box) => {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { type Client, client } from '../src/Client.ts'
 import type { Part } from '../src/Part.ts'
 import { abortSession, createSession, createVersionSession, fromJSON, getSession, listParts, revive } from '../src/Session.ts'
-import { message } from '../src/UploadError.ts'
+import { decodeError, message } from '../src/UploadError.ts'
 import type { EmulatorOptions, RequestRecord } from '../src/emulator/Options.ts'
 import { type RunningEmulator, startEmulator } from './helpers/emulator.ts'
 import { eventually } from './helpers/upload.ts'
@@ -242,6 +242,20 @@ Stored('should refuse stored data that is not a session, naming the field', () =
   // Stored here, not sent by Box: the message must not say it was Box's answer.
   assert.ok(E.isLeft(error) && message(error.left).startsWith('The stored session did not have the expected shape'), E.isLeft(error) ? message(error.left) : '')
   assert.ok(E.isLeft(fromJSON(null)))
+})
+
+// h98: a new user with a stored session of the wrong shape was told to report Box's API change.
+Stored('should say a stored session of the wrong shape is the caller\'s, not Box\'s, and what to pass; Box\'s answers keep their advice', () => {
+  for (const value of [{ id: 'abc' }, null, '{"id":"abc"}']) {
+    const error = fromJSON(value)
+    assert.ok(E.isLeft(error) && error.left._tag === 'DecodeError', JSON.stringify(value))
+    if (E.isLeft(error)) {
+      assert.not.match(message(error.left), /if Box sent it|please report/, JSON.stringify(value))
+      assert.ok(message(error.left).endsWith('you passed it, not Box: pass JSON.parse(text) of a stored session.'), message(error.left))
+    }
+  }
+  const fromBox = decodeError('upload_session', [])
+  assert.ok(message(fromBox).endsWith('if Box sent it, its API changed or a proxy answered; please report this message.'), message(fromBox))
 })
 
 Stored('should refuse a stored session whose sizes disagree, before its parts are cut wrong', () => withBox({}, async (box) => {
