@@ -174,7 +174,10 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
  */
 export const serve = async ({ port: wanted, host: given, ...options }: EmulatorOptions & { port?: number | undefined; host?: string | undefined } = {}): Promise<Served> => {
   const host = given ?? '127.0.0.1'
-  const server = createServer()
+  // No limit on how long a request's body takes to arrive (Node's own is 5 minutes, then 408): Box takes a part as
+  // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt). The
+  // headers keep Node's 60 s.
+  const server = createServer({ requestTimeout: 0 })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(wanted ?? 0, host, () => resolve())
