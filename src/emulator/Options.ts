@@ -119,7 +119,8 @@ export interface EmulatorOptions {
   readonly faults?: Faults | undefined
   /**
    * Base URL of the upload API as clients see it, used to build absolute `session_endpoints`
-   * (default: taken from each request's origin + `/api/2.0`). The Node adapter sets it.
+   * (default: taken from each request's origin + `/api/2.0`). The Node adapter sets it to its listen
+   * address, unless that is every interface (0.0.0.0, ::): then each request's Host names it.
    */
   readonly uploadBaseUrl?: string | undefined
   /** Called after every answered request. */

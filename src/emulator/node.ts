@@ -1,22 +1,27 @@
 /**
- * Node adapter: serves the emulator over HTTP/1.1 with `node:http` on 127.0.0.1, using
+ * Node adapter: serves the emulator over HTTP/1.1 with `node:http` on 127.0.0.1 (by default), using
  * `node:crypto`'s SHA-1 for speed. Part bodies are streamed to the handler (chunked transfer
  * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body. A
  * body answered before it was read whole is drained, so its connection serves the next request.
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { networkInterfaces } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
 import { withCors } from './Cors.ts'
 import { makeEmulator, type Emulator } from './Handler.ts'
 import type { EmulatorOptions } from './Options.ts'
+import { isUnspecified, originOf } from './Origin.ts'
 import { isReset, resetError } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
 
 /** A running emulator over HTTP. */
 export interface Served {
-  /** Upload API base, e.g. `http://127.0.0.1:PORT/api/2.0` (like `https://upload.box.com/api/2.0`). */
+  /**
+   * Upload API base, e.g. `http://127.0.0.1:PORT/api/2.0` (like `https://upload.box.com/api/2.0`). On
+   * every interface (`0.0.0.0`, `::`), it names the loopback address that reaches the server.
+   */
   readonly url: string
   /** API base, e.g. `http://127.0.0.1:PORT/2.0` (like `https://api.box.com/2.0`). */
   readonly apiUrl: string
@@ -127,6 +132,30 @@ const raw = (status: number, reason: string, code: string, message: string, extr
     `Access-Control-Allow-Origin: *\r\n${extra}Connection: close\r\n\r\n${text}`
 }
 
+/**
+ * The authority a request names: its target's when that is in absolute form (RFC 9112 §3.2.2: the Host
+ * header is then ignored), else its Host header; none when it has no Host or more than one (RFC 9112 §3.2).
+ */
+const authorityOf = (req: IncomingMessage): string | undefined => {
+  const target = req.url ?? '/'
+  if (!target.startsWith('/')) return URL.canParse(target) ? new URL(target).host : undefined
+  const hosts = req.headersDistinct['host']
+  return hosts?.length === 1 ? hosts[0] : undefined
+}
+
+/**
+ * The loopback address that reaches a server bound to the unspecified `address`: `::1` for `::` where
+ * the machine has it (on a system whose `::` takes no IPv4, 127.0.0.1 would not connect), else 127.0.0.1
+ * (a container without IPv6 still binds `::`, taking IPv4 only). `networkInterfaces` throws where the
+ * system will not list them (Android): then 127.0.0.1, which a dual-stack `::` takes.
+ */
+const loopbackFor = (address: string): string => {
+  try {
+    if (address === '::' && Object.values(networkInterfaces()).some((nets) => nets?.some((net) => net.address === '::1'))) return '[::1]'
+  } catch {}
+  return '127.0.0.1'
+}
+
 const toRequest = (origin: string, req: IncomingMessage, signal: AbortSignal): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
@@ -167,6 +196,14 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
 
 /**
  * Starts the emulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks).
+ *
+ * On a specific `host`, `session_endpoints` and `url` name that host. On every interface (`0.0.0.0`,
+ * `::` or another spelling of them), `session_endpoints` name the host and port each request's client
+ * used (its Host header, or its target in absolute form), so that a client on another machine or in a
+ * container can reach them; a request without a usable one (HTTP/1.0 without Host, more than one Host,
+ * or one that is not a plain `host[:port]`: a path, userinfo, spaces, a bad port) gets the loopback
+ * address `url` names: 127.0.0.1, or ::1 for `::` where the machine has it. A given `uploadBaseUrl`
+ * wins over all of this.
  * @example
  * const box = await serve({ port: 0, minFileSize: 1 })
  * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
@@ -184,11 +221,16 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
   })
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  // The address bound, not the one given: every spelling of "every interface" (`0`, `::0`, '') is one of a few.
+  const everywhere = typeof address === 'object' && address !== null && isUnspecified(address.address)
+  const origin = `http://${everywhere ? loopbackFor(address.address) : host.includes(':') ? `[${host}]` : host}:${port}`
+  // On every interface the listen address names no host a client can use: each request's origin is the one
+  // its client named, and the handler builds `session_endpoints` on it. On a specific address, Host is not trusted.
+  const originFor = everywhere ? (req: IncomingMessage) => originOf(authorityOf(req)) ?? origin : () => origin
   // Socket chunks are fresh buffers nobody else holds: the emulator may keep them without copying.
   // Options it refuses must not leave a server listening with nothing to answer (nor its port taken).
   const app = await Promise.resolve()
-    .then(() => makeEmulator({ sha1: nodeSha1, uploadBaseUrl: `${origin}/api/2.0`, ...options }, true))
+    .then(() => makeEmulator({ sha1: nodeSha1, ...(everywhere ? {} : { uploadBaseUrl: `${origin}/api/2.0` }), ...options }, true))
     .catch(async (error: unknown) => {
       await new Promise((resolve) => server.close(resolve))
       throw error
@@ -246,7 +288,7 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     // The `Request` (and so its body's listeners) is made now, not at its turn: a pipelined request waits
     // with its body unread, and a connection closed meanwhile destroys it, its 'close' and 'end' gone by the time
     // it is read (the handler then waited for ever, its part held).
-    const taken = Promise.resolve().then(() => refused(req) ?? toRequest(origin, req, gone.signal))
+    const taken = Promise.resolve().then(() => refused(req) ?? toRequest(originFor(req), req, gone.signal))
     taken.catch(() => undefined)
     const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => taken)
       .then((made) => (made instanceof Request ? app.fetch(made) : withCors(made)))

@@ -8,19 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { SMALL, TOKEN, contentRange, listParts, openSession, randomFile, sha1Base64, uploadFile, withEmulator } from '../helpers/box.ts'
-
-/** Writes `bytes` on a fresh connection and resolves to everything the server sent until it closed (or `ms` passed). */
-const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect(Number(port), hostname)
-    let text = ''
-    const timer = setTimeout(() => { socket.destroy(); resolve(text) }, ms)
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
-    socket.on('close', () => { clearTimeout(timer); resolve(text) })
-    socket.on('error', (e) => { clearTimeout(timer); reject(e) })
-    socket.end(typeof bytes === 'string' ? bytes : Buffer.from(bytes))
-  })
+import { exchange } from '../helpers/rawHttp.ts'
 
 /** The status lines of every answer in `text`, in order. */
 const statuses = (text: string): ReadonlyArray<string> => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]!)

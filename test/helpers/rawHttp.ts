@@ -1,9 +1,10 @@
 /**
  * Requests `fetch` cannot make: bodies streamed with `node:http`, sent with
  * `Transfer-Encoding: chunked` (no Content-Length), as Box's SDK does on Node (protocol §3.4, §10.6),
- * and bodies the server may refuse before they are all sent.
+ * bodies the server may refuse before they are all sent, and raw bytes on a socket (`exchange`).
  */
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import type { Json } from './box.ts'
 
 export interface StreamedReply {
@@ -94,3 +95,20 @@ export const repeatedChunks = function* (size: number, n: number): Iterable<Uint
 export const sliced = function* (bytes: Uint8Array, size: number): Iterable<Uint8Array> {
   for (let o = 0; o < bytes.length; o += size) yield bytes.subarray(o, Math.min(bytes.length, o + size))
 }
+
+/**
+ * Writes `bytes` on a fresh connection to `url`'s host and port and resolves to everything the server
+ * sent until it closed (or `ms` passed): requests no HTTP client sends (a malformed Host, none at all).
+ */
+export const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    // An IPv6 host is bracketed in a URL, not in a socket address.
+    const socket = connect(Number(port), hostname.replace(/^\[(.*)\]$/, '$1'))
+    let text = ''
+    const timer = setTimeout(() => { socket.destroy(); resolve(text) }, ms)
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+    socket.on('close', () => { clearTimeout(timer); resolve(text) })
+    socket.on('error', (e) => { clearTimeout(timer); reject(e) })
+    socket.end(typeof bytes === 'string' ? bytes : Buffer.from(bytes))
+  })
