@@ -87,7 +87,8 @@ export const delayMs =
 export const waitTooLong =
   (policy: RetryPolicy | undefined) =>
   (ms: number | undefined): boolean =>
-    ms !== undefined && ms > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
+    // `undefined > n` is false for every n, as no wait asked is never too long.
+    (ms as number) > (policy?.maxRetryAfterMs ?? defaultMaxRetryAfterMs)
 
 /** What `retry` needs besides the policy. */
 export interface RetryContext {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type RetryPolicy, backoffMs, delayMs, retry } from '../src/Retry.ts'
+import { type RetryPolicy, backoffMs, delayMs, retry, waitTooLong } from '../src/Retry.ts'
 import { sleep } from '../src/Sleep.ts'
 import { type UploadError, aborted, httpError, networkError } from '../src/UploadError.ts'
 import { within } from './helpers/upload.ts'
@@ -34,6 +34,19 @@ Backoff('should wait the longer of the server Retry-After and the backoff', () =
   assert.is(delayMs(policy, () => 0.5)(0, status(429, 0)), 1)
   assert.is(delayMs(policy, () => 0.999)(2, status(429, 1)), 7)
   assert.is(delayMs(policy, () => 0.5)(2, status(503)), 4)
+})
+
+const TooLong = suite('waitTooLong')
+
+// No wait asked (undefined) is never too long, whatever the policy's limit, even one no validation let through.
+TooLong('should say a wait is too long only when Box asked for one past maxRetryAfterMs', () => {
+  const cases: ReadonlyArray<readonly [number | undefined, number | undefined, boolean]> = [
+    [undefined, undefined, false], [undefined, 0, false], [undefined, -1, false], [undefined, Number.NaN, false], [undefined, -Infinity, false],
+    [300_000, undefined, false], [300_001, undefined, true], [1, 0, true], [0, 0, false], [5, Number.NaN, false], [Infinity, 1e12, true],
+  ]
+  for (const [ms, maxRetryAfterMs, expected] of cases) {
+    assert.is(waitTooLong(maxRetryAfterMs === undefined ? policy : { ...policy, maxRetryAfterMs })(ms), expected, `${ms} against ${maxRetryAfterMs}`)
+  }
 })
 
 const Retry = suite('retry')
@@ -238,5 +251,6 @@ Retry('a timed-out attempt that ignores its signal is not run again while it is 
 })
 
 Backoff.run()
+TooLong.run()
 Retry.run()
 Sleep.run()
