@@ -7,8 +7,8 @@ import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
 import { type Session, abortSession, listParts } from '../src/Session.ts'
 import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
-import { type HttpError, message } from '../src/UploadError.ts'
-import { putParts } from './helpers/sessions.ts'
+import { type DigestMismatch, type HttpError, message } from '../src/UploadError.ts'
+import { putParts, sha1Base64 } from './helpers/sessions.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, type TestBox, uniqueName, withBox, within, recorded } from './helpers/upload.ts'
 
 const fileSize = 10 * 1024 + 100
@@ -182,6 +182,20 @@ Resume('should fail with DigestMismatch when the source differs from the parts B
   assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', JSON.stringify(result))
   assert.is(await sessionStatus(box, session.id), 404)
   assert.is(commits(box).length, 0)
+}))
+
+// Its message names the digests as the fields hold them, base64, and says so: Box's sha1 and sha1sum show hex.
+Resume('should say that the SHA-1s of a DigestMismatch from a changed source are base64: the source\'s part and Box\'s', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const changed = bytesOf(fileSize, 2)
+  const result = await resume(box.client)({ session, source: sourceOf(changed) }, { retry: fastRetry })()
+  assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch', JSON.stringify(result))
+  const error = (result as E.Left<UploadFailure>).left as DigestMismatch
+  const index = Number(/^part (\d+) /.exec(error.what)?.[1])
+  const at = (from: Uint8Array) => from.slice(index * 1024, (index + 1) * 1024)
+  const text = message(error)
+  assert.ok(text.startsWith(`The base64 SHA-1 of part ${index} `), text)
+  assert.ok(text.includes(`is ${await sha1Base64(at(bytes))} but ${await sha1Base64(at(changed))} was expected`), text)
 }))
 
 // A resume that cannot even list the parts (here: the session is another user's) has nothing of
