@@ -1,6 +1,7 @@
 /**
  * The file to upload, checked before any request: it exists, is a regular file, can be read, and is
- * big enough for Box's chunked upload. Each refusal is an `InputError` with a one-line reason.
+ * big enough for Box's chunked upload. Each refusal is an `InputError` with a one-line reason. And
+ * checked again once it is read: unchanged meanwhile.
  */
 import { open, readlink, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
@@ -91,3 +92,17 @@ export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputE
         : TE.right({ path: resolve(path), name: basename(path), ...stampOf(s) }),
     ),
   )
+
+/**
+ * The file's bytes, failing at their end (before the commit) when the file was modified while it was read:
+ * rewritten in place at the same size, only its mtime tells, and Box would commit a mix of both versions.
+ */
+export const unchangedWhileRead = (info: FileInfo): TransformStream<Uint8Array, Uint8Array> =>
+  new TransformStream({
+    flush: async () => {
+      const now = await stat(info.path).then(stampOf, () => undefined)
+      if (now !== undefined && (now.mtimeMs !== info.mtimeMs || now.size !== info.size)) {
+        throw new Error('the file changed while it was read: modified since the upload started')
+      }
+    },
+  })

@@ -4,46 +4,34 @@
  * prints it. Also `box-upload demo`, the same on a generated sample (what `npm start` runs).
  */
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
-import type { BoxFile } from '../BoxFile.ts'
-import type { Client } from '../Client.ts'
 import { resume } from '../Resume.ts'
-import { type Session, abortSession, getSession, revive } from '../Session.ts'
-import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
+import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
-import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, canonicalUrl, nameRefused, usageError } from './Args.ts'
-import type { DemoCommand, Target, UploadCommand, UsageError } from './Args.ts'
-import { EMULATOR_TOKEN, type Endpoint, type Where, connect } from './Connect.ts'
-import { type FileInfo, inspect, stampOf } from './Input.ts'
-import { FAILED, INTERRUPTED, OK, USAGE } from './Exit.ts'
-import { type Interrupts, interrupts } from './Interrupts.ts'
+import { BOX_MIN_FILE_SIZE, nameRefused } from './Args.ts'
+import type { DemoCommand, UploadCommand } from './Args.ts'
+import { type Endpoint, connect } from './Connect.ts'
+import { settleEarlier } from './EarlierUpload.ts'
+import { FAILED, INTERRUPTED, USAGE } from './Exit.ts'
+import { finish } from './Finish.ts'
+import { type FileInfo, inspect, unchangedWhileRead } from './Input.ts'
+import { interrupts } from './Interrupts.ts'
+import { keptSession, save } from './KeptSession.ts'
+import { failure, io } from './Output.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
 import { outputOf, reporter } from './Reporter.ts'
 import { make } from './Sample.ts'
 import * as State from './State.ts'
-import { agrees, sha1OfDownload, sha1OfFile } from './Verify.ts'
+import { disagreement, occupied, resumable, resumeTarget } from './StateChecks.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
 
 /** How long after the upload stopped a second Ctrl-C still aborts the session, in ms. */
 export const SECOND_CTRL_C_MS = 1000
-
-/** Writes to the terminal: `say` for notes on stderr, `result` for the outcome on stdout. */
-interface Io {
-  readonly say: (text: string) => void
-  readonly result: (text: string) => void
-}
-
-const io: Io = {
-  say: (text) => void process.stderr.write(`${text}\n`),
-  result: (text) => void process.stdout.write(`${text}\n`),
-}
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -205,31 +193,10 @@ const send = async (
       const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
       const settling = interrupts(say, false, earlier === undefined ? 'the clean-up after the commit' : "the check of the earlier upload's state", undefined, leavingCommitted, ctrlC)
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
-      // An earlier interrupted upload of the file to the same folder and name (which Box compares without
-      // case) on this server is done with: resuming it would upload the file there again. One elsewhere is
-      // not, nor by an upload to the embedded emulator, whose file never left this process. The same server
-      // may be named otherwise (localhost, 127.0.0.1): its sessions' URLs, up to their id, are what it calls
-      // itself. And only the same user's: folder 0 is each user's own, so the earlier session must be one this
-      // token still reads, or one nobody can resume any more (expired). A Ctrl-C cuts the check short.
-      const settleEarlier = async (signal: AbortSignal): Promise<void> => {
-        if (earlier === undefined) return
-        const samePlace = keep && session !== undefined &&
-          earlier.folderId === command.folderId && earlier.name.toLowerCase() === (command.name ?? info.name).toLowerCase() &&
-          (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
-        const expired = Date.parse(earlier.session.expiresAt) <= Date.now()
-        // One try of 5 s at most, cut short by `signal`: the library's own per-attempt timeout.
-        const read = samePlace && !expired
-          ? await retryRequests(client, { ...defaultRetryPolicy, retries: 0, timeoutMs: 5_000 }, { signal })((bounded) => getSession(client)(earlier.session, bounded))()
-          : undefined
-        const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
-        // Either note only as the file is: another run may have written its own state there since, which stays.
-        if (replaced) {
-          if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session ${expired ? 'had expired' : 'expires on its own'})`)
-        } else if (await State.holding(statePath, earlier.session.id)) {
-          io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
-        }
-      }
-      await settleEarlier(settling.signal).finally(settling.dispose)
+      // An earlier interrupted upload this one replaced is done with; an upload to the embedded emulator
+      // replaces none (its file never left this process), so it names no session there.
+      const committed = { folderId: command.folderId, name: command.name ?? info.name, session: keep ? session : undefined }
+      await settleEarlier(client, statePath, earlier, committed)(settling.signal).finally(settling.dispose)
       // Each handler goes on with the count of the one before it: a Ctrl-C during the commit's grace counts here too.
       const stopped = settling.count() >= 1 && endpoint.apiUrl !== undefined
       const checking = interrupts(say, false, 'the download check', undefined, leavingCommitted, settling)
@@ -324,186 +291,8 @@ const send = async (
   }
 }
 
-/**
- * Why the session on the server is not the one the state file describes (`State.disagrees`, or a part count that
- * does not fit its file size), from the session's status; `undefined` when it is, and when the status cannot be
- * read (gone, unreachable, stopped): the resume then meets that when it lists the parts, and goes on as it always did.
- */
-const disagreement = async (client: Client, state: State.State, session: Session, signal: AbortSignal): Promise<string | undefined> => {
-  const status = await retryRequests(client, defaultRetryPolicy, { signal })((bounded) => getSession(client)(session, bounded))()
-  return E.isRight(status) ? State.disagrees(state, status.right) : status.left._tag === 'InvalidInput' ? status.left.message : undefined
-}
-
-/** Writes the state file of a kept `session`; a resumed one keeps the folder and name it started with (`--resume` takes neither). */
-const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, prior: State.State | undefined): Promise<E.Either<State.StateError, void>> =>
-  State.write(statePath)({
-    version: 1,
-    file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
-    uploadUrl: endpoint.client.uploadUrl,
-    ...(endpoint.apiUrl !== undefined ? { apiUrl: endpoint.apiUrl } : {}),
-    folderId: prior?.folderId ?? command.folderId,
-    name: prior?.name ?? command.name ?? info.name,
-    session,
-    savedAt: new Date().toISOString(),
-  })()
-
-/**
- * The command as the user ran it: under npx (npm sets `npm_command` to `exec`) a bare `box-upload` is on
- * the PATH only of npx's own shell, so the hint says `npx box-upload`.
- */
-const invokedAs = (env: NodeJS.ProcessEnv): string => (env['npm_command'] === 'exec' ? 'npx box-upload' : 'box-upload')
-
-/** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
-const keptSession = (
-  command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
-  what: string, error: UploadFailure, code: number, refused = false,
-): number => {
-  if (E.isLeft(saved)) {
-    return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept on the server but ${saved.left.message}, so --resume cannot find it ` +
-      `(it expires on its own at ${session.expiresAt}): upload again with --state naming a file in a writable directory`, error, undefined, true)
-  }
-  // Off Box, where the session lives is said again: --resume sends a token only where it is told to. So
-  // is an --api-url on another host, which a resume does not take from the state file.
-  const api = endpoint.apiUrl !== undefined && !sameOrigin(endpoint.apiUrl, endpoint.client.uploadUrl) ? ` --api-url ${shellQuote(endpoint.apiUrl)}` : ''
-  const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}${api}`
-  const again = `${invokedAs(process.env)} ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
-  const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
-  const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
-  return failure(command, endpoint.where)(
-    code,
-    `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
-      `Continue with: ${again}${token}`,
-    error,
-    statePath,
-  )
-}
-
-/** After the commit: the download check (when the target allows it), then the result. */
-const finish = async (
-  command: UploadCommand, endpoint: Endpoint, info: FileInfo,
-  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean; readonly sentBytes: number }, ctrlC: Interrupts,
-): Promise<number> => {
-  const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
-  if (endpoint.apiUrl === undefined) return print(command, base)
-  // A Ctrl-C stops both: the file's read as well, or the check would go on to its end.
-  const [local, downloaded] = await Promise.all([sha1OfFile(info.path, ctrlC.signal)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
-  // The upload itself is done: only the check was stopped, and there is no session left to keep.
-  if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
-  if (E.isLeft(downloaded)) return failure(command, endpoint.where)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left, endpoint.where)}`, downloaded.left)
-  if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id} (committed), but reading ${info.path} again to check it failed (${local.left}): the file was not checked`)
-  const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
-  if (!agrees(check)) {
-    return failure(command)(FAILED, `uploaded as file ${done.file.id}, but the check failed: downloaded SHA-1 ${check.downloaded}, local file ${check.local}, Box confirmed ${check.confirmed ?? 'none'}`)
-  }
-  return print(command, { ...base, check })
-}
-
-const print = (command: UploadCommand, done: Report.Done): number => {
-  io.result(command.json ? Report.json(done) : Report.text(done))
-  return OK
-}
-
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the request went, if one did. */
-const failure = (command: { readonly json: boolean }, where?: Where) =>
-  (code: number, reason: string, error?: UploadFailure, state?: string, kept = state !== undefined): number => {
-    io.say(`box-upload: ${reason}`)
-    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept, where))
-    return code
-  }
-
-/**
- * The state to resume from, refused saying what to do instead: when there is none at `path`, when it
- * is another file's (a wrong `--state`), or when the file changed since.
- */
-const resumable = async (command: UploadCommand, path: string, info: FileInfo): Promise<E.Either<State.StateError | UsageError, State.State>> => {
-  const own = State.pathFor(info.path)
-  // Whether the file's own state file, when --state names another, holds a state to resume from: read
-  // only for the refusals that point to it, not on the way to a resume.
-  const ownElsewhere = async (): Promise<boolean> => own !== resolve(path) && E.isRight(await State.read(own)())
-  if (!(await exists(path))) {
-    return E.left(usageError(
-      command.state === undefined
-        ? `nothing to resume: no state file ${path} (an upload to Box or a server keeps one there while its session is open, and after an interruption): give the --state the interrupted run was given, if any, or upload without --resume`
-        : `nothing to resume: no state file ${path}: check the --state path${await ownElsewhere() ? `, or leave it out to resume from ${own}, this file's own state file` : ', or upload without --resume'}`,
-    ))
-  }
-  const state = await State.read(path)()
-  if (E.isLeft(state)) return state
-  const started = state.right.file.path
-  if (!State.samePath(started, info.path)) {
-    const where = canonicalUrl(state.right.uploadUrl) === BOX_UPLOAD_URL ? '' : ` --upload-url ${shellQuote(canonicalUrl(state.right.uploadUrl))}`
-    // The command goes last, on a line of its own: no sentence's period to copy with it.
-    const that = await exists(started)
-      ? `\nTo continue that one (with a valid token of the user who started it, if it had one): box-upload ${shellQuote(asFileArgument(started))} --resume${State.pathFor(started) === resolve(path) ? '' : ` --state ${shellQuote(path)}`}${where}`
-      : ` ${started} is not there any more (moved or renamed?): put it back to continue that one.`
-    const mine = await ownElsewhere() ? `leave out --state to resume from ${own}, this file's own state file` : 'upload it without --resume'
-    return E.left(usageError(`refusing to resume ${info.path} with ${path}: it holds the interrupted upload of ${started}. For ${info.path}, ${mine}.${that}`))
-  }
-  const why = State.changed(state.right, info)
-  return why === undefined ? state : E.left(usageError(`refusing to resume: ${why}. Start a new upload without --resume (the old session expires on its own).`))
-}
-
-/**
- * The file's bytes, failing at their end (before the commit) when the file was modified while it was read:
- * rewritten in place at the same size, only its mtime tells, and Box would commit a mix of both versions.
- */
-const unchangedWhileRead = (info: FileInfo): TransformStream<Uint8Array, Uint8Array> =>
-  new TransformStream({
-    flush: async () => {
-      const now = await stat(info.path).then(stampOf, () => undefined)
-      if (now !== undefined && (now.mtimeMs !== info.mtimeMs || now.size !== info.size)) {
-        throw new Error('the file changed while it was read: modified since the upload started')
-      }
-    },
-  })
-
-/** Whether something is at `path` (what cannot be checked counts as there: reading it says why). */
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(() => true, (cause: { readonly code?: string }) => cause.code !== 'ENOENT' && cause.code !== 'ENOTDIR')
-
-/**
- * Where a resumed upload goes: where its session lives. A token given now only goes where it is
- * pointed now (Box by default, or --upload-url), never to a host a state file names, which anyone
- * who can write that file could choose: a session elsewhere is refused, saying how to resume it.
- * Without a token, the emulator's public token goes to the session's emulator.
- */
-const resumeTarget = (state: State.State, given: Target): E.Either<UsageError, Target> => {
-  const apiUrl = state.apiUrl !== undefined && sameOrigin(state.apiUrl, state.uploadUrl) ? { apiUrl: state.apiUrl } : {}
-  // A state file written before URLs were made canonical may spell its URL otherwise.
-  const stateUrl = canonicalUrl(state.uploadUrl)
-  if (given._tag === 'Remote') {
-    return given.uploadUrl === stateUrl
-      ? E.right({ ...apiUrl, ...given })
-      : E.left(usageError(
-        `the interrupted upload's session is on ${stateUrl}, not ${given.uploadUrl}, where the token goes; ` +
-          `to resume it there, add --upload-url ${stateUrl}`,
-      ))
-  }
-  // An --api-url given now is the user's own choice, and only the emulator's public token goes there.
-  return stateUrl === BOX_UPLOAD_URL
-    ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
-    : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
-}
-
-/** A session's endpoints, as the state file keeps them too. */
-type Endpoints = { readonly endpoints: { readonly commit: string } }
-
-/** Whether two sessions live where one server keeps its sessions, as their URLs say (`…/files/upload_sessions/`). */
-const sameSessionsBase = (a: Endpoints, b: Endpoints): boolean => {
-  const base = sessionsBase(a)
-  return base !== undefined && base === sessionsBase(b)
-}
-
-const sessionsBase = (session: Endpoints): string | undefined => {
-  try {
-    return new URL('..', session.endpoints.commit).href
-  } catch {
-    return undefined
-  }
-}
 
 /** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
 const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
@@ -512,34 +301,3 @@ const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | u
 /** Whether an abort ended the session: deleted, or gone already (committed, aborted or expired: 404, 410), nothing left to keep. */
 const ended = (aborted: E.Either<UploadError, void>): boolean =>
   E.isRight(aborted) || (aborted.left._tag === 'HttpError' && (aborted.left.status === 404 || aborted.left.status === 410))
-
-const sameOrigin = (a: string, b: string): boolean => {
-  try {
-    return new URL(a).origin === new URL(b).origin
-  } catch {
-    return false
-  }
-}
-
-/**
- * Why a new upload may not take `--state path`, which an interruption overwrites: it is the file
- * being uploaded, or a file that is no state file (`stored`: what reading it gave; one of another
- * upload is checked by the caller).
- */
-const occupied = async (path: string, file: FileInfo, stored: E.Either<State.StateError, State.State>): Promise<string | undefined> => {
-  const [found, uploaded] = await Promise.all([stat(path).catch(() => undefined), stat(file.path).catch(() => undefined)])
-  // Absent, or empty (a placeholder, as `mktemp` makes): nothing to lose.
-  if (found === undefined || (found.isFile() && found.size === 0)) return undefined
-  if (uploaded !== undefined && found.dev === uploaded.dev && found.ino === uploaded.ino) {
-    return `--state ${path} is the file being uploaded: an interruption would overwrite it with the state; choose another path`
-  }
-  return E.isLeft(stored)
-    ? `--state ${path} exists and is not a box-upload state file, which an interruption would overwrite: choose another path, or delete it (${stored.left.message})`
-    : undefined
-}
-
-/** A path as a file argument: one that would read as an option (`-x`) or a subcommand (`demo`) is given as `./…`. */
-const asFileArgument = (path: string): string => (/^-|^(emulator|demo|help)$/.test(path) ? `./${path}` : path)
-
-/** Quotes a path for a POSIX shell when it needs it. */
-const shellQuote = (text: string): string => (/^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`)

@@ -56,7 +56,7 @@ export interface Running {
 /** An environment without the variables that would send uploads elsewhere. */
 export const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
   const env = { ...process.env }
-  // npm_command: tests run through npx would otherwise see `npx box-upload` in the hints (see Transfer.ts's invokedAs).
+  // npm_command: tests run through npx would otherwise see `npx box-upload` in the hints (see ShellCommand.ts's invokedAs).
   for (const name of ['BOX_TOKEN', 'BOX_UPLOAD_URL', 'BOX_API_URL', 'npm_command']) delete env[name]
   return { ...env, NO_COLOR: '1', ...extra }
 }

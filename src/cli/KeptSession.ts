@@ -1,0 +1,55 @@
+/**
+ * An upload session kept on the server when an upload stops (interrupted, or failed in a way a
+ * resume can mend): its state file written for `--resume`, and the message saying how to continue.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Session } from '../Session.ts'
+import type { UploadFailure } from '../Upload.ts'
+import type { UploadCommand } from './Args.ts'
+import { EMULATOR_TOKEN, type Endpoint } from './Connect.ts'
+import type { FileInfo } from './Input.ts'
+import { failure } from './Output.ts'
+import { sameOrigin } from './SameServer.ts'
+import { asFileArgument, invokedAs, shellQuote } from './ShellCommand.ts'
+import * as State from './State.ts'
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Writes the state file of a kept `session`; a resumed one keeps the folder and name it started with (`--resume` takes neither). */
+export const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, prior: State.State | undefined): Promise<E.Either<State.StateError, void>> =>
+  State.write(statePath)({
+    version: 1,
+    file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
+    uploadUrl: endpoint.client.uploadUrl,
+    ...(endpoint.apiUrl !== undefined ? { apiUrl: endpoint.apiUrl } : {}),
+    folderId: prior?.folderId ?? command.folderId,
+    name: prior?.name ?? command.name ?? info.name,
+    session,
+    savedAt: new Date().toISOString(),
+  })()
+
+/** Says that `session` is kept (or could not be recorded) and how to continue; `refused`: with another token than the one Box refused. */
+export const keptSession = (
+  command: UploadCommand, statePath: string, endpoint: Endpoint, session: Session, saved: E.Either<State.StateError, void>,
+  what: string, error: UploadFailure, code: number, refused = false,
+): number => {
+  if (E.isLeft(saved)) {
+    return failure(command, endpoint.where)(code, `${what.replace(/\.$/, '')}; the upload session ${session.id} is kept on the server but ${saved.left.message}, so --resume cannot find it ` +
+      `(it expires on its own at ${session.expiresAt}): upload again with --state naming a file in a writable directory`, error, undefined, true)
+  }
+  // Off Box, where the session lives is said again: --resume sends a token only where it is told to. So
+  // is an --api-url on another host, which a resume does not take from the state file.
+  const api = endpoint.apiUrl !== undefined && !sameOrigin(endpoint.apiUrl, endpoint.client.uploadUrl) ? ` --api-url ${shellQuote(endpoint.apiUrl)}` : ''
+  const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}${api}`
+  const again = `${invokedAs(process.env)} ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
+  const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
+  const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
+  return failure(command, endpoint.where)(
+    code,
+    `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +
+      `Continue with: ${again}${token}`,
+    error,
+    statePath,
+  )
+}

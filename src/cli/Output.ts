@@ -1,0 +1,35 @@
+/**
+ * What `box-upload <file>` writes to the terminal: notes on stderr, the outcome on stdout, and a
+ * failure as both (one line on stderr, plus the JSON object with `--json`).
+ */
+import type { UploadFailure } from '../Upload.ts'
+import type { Where } from './Connect.ts'
+import * as Report from './Report.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Writes to the terminal: `say` for notes on stderr, `result` for the outcome on stdout. */
+export interface Io {
+  readonly say: (text: string) => void
+  readonly result: (text: string) => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+export const io: Io = {
+  say: (text) => void process.stderr.write(`${text}\n`),
+  result: (text) => void process.stdout.write(`${text}\n`),
+}
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the request went, if one did. */
+export const failure = (command: { readonly json: boolean }, where?: Where) =>
+  (code: number, reason: string, error?: UploadFailure, state?: string, kept = state !== undefined): number => {
+    io.say(`box-upload: ${reason}`)
+    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept, where))
+    return code
+  }
