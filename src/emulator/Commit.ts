@@ -16,9 +16,9 @@ import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
 import type { CommitFault } from './Options.ts'
 import { resetError } from './Reset.ts'
-import { openSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
+import { findSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
-import { fileNamed, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
+import { end, fileNamed, isLive, partsInOrder, wholeDigest, type Session, type StoredFile } from './Store.ts'
 
 const invalidParts = (message: string, context?: Record<string, unknown>) => fail(400, 'invalid_parts', message, context)
 
@@ -173,16 +173,17 @@ const faulted = (fault: CommitFault, applied: boolean): Fail | TypeError =>
 /** `POST /files/upload_sessions/:id/commit`. */
 export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const { request, config, store } = ctx
-  const s = openSession(ctx, id, ['committed'])
-  const fault = config.commitFaults[s.commits++] ?? null
-  const committed = () => {
+  const found = findSession(ctx, id, ['committed'])
+  const fault = config.commitFaults[found.commits++] ?? null
+  const committed = (fileId: string) => {
     if (fault !== null) throw faulted(fault, true)
-    return filesCollection(ctx, store.files.get(s.committedFileId!)!)
+    return filesCollection(ctx, store.files.get(fileId)!)
   }
-  if (s.state === 'committed') {
+  if (!isLive(found)) {
     await request.body?.cancel().catch(() => undefined)
-    return committed()
+    return committed(found.committedFileId)
   }
+  const s = found
   if (fault === 'error_before') throw faulted(fault, false)
   const preconditions = () => checkPreconditions(request, s.fileId ? store.files.get(s.fileId) : undefined)
   preconditions()
@@ -196,7 +197,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const body = await readJson(request)
   // The body read awaited: another request may have committed or aborted the session meanwhile.
   const state = s.state as Session['state']
-  if (state === 'committed') return committed()
+  if (state === 'committed') return committed(s.committedFileId!)
   if (state === 'aborted') throw fail(404, 'not_found', `Upload session ${s.id} not found`)
   if (state === 'failed') throw uploadFailed(ctx, s)
   refuseExpired(ctx, s)
@@ -224,9 +225,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     throw fail(409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: fileMini(clash) })
   }
   const f = commitFile(ctx, s, toHex(actual), attributes)
-  s.state = 'committed'
   s.committedFileId = f.id
-  s.parts.clear()
-  s.whole.pending.clear()
-  return committed()
+  end(store, s, { state: 'committed', user: s.user, committedFileId: f.id, commits: s.commits })
+  return committed(f.id)
 }

@@ -6,7 +6,7 @@ import { fail } from './BoxError.ts'
 import type { Config } from './Config.ts'
 import { isoDate, json, readJson } from './Http.ts'
 import { fileMini } from './Files.ts'
-import { fileNamed, ownFile, randomHex, wholeHash, type Session, type Store } from './Store.ts'
+import { end, fileNamed, isLive, ownFile, randomHex, wholeHash, type Ended, type Session, type Store } from './Store.ts'
 
 /** What a route gets: configuration, state, the request, the user its token stands for and the upload base URL. */
 export interface Ctx {
@@ -24,37 +24,49 @@ export const uploadFailed = (ctx: Ctx, s: Session) =>
   fail(410, 'upload_failed', `Upload session ${s.id} is in an unrecoverable state (injected fault: faults.uploadFailedAfterParts = ${ctx.config.uploadFailedAfterParts}); delete it and start a new upload`)
 
 /**
- * Marks an open (or failed) session past its lifetime `expired` and drops its parts: nothing can use
- * them any more, and a long-running emulator would otherwise hold their bytes for good.
+ * Ends a session (open or failed) past its lifetime as `expired`: nothing can use its parts any
+ * more, and a long-running emulator would otherwise hold their bytes for good.
  */
 const expireIfDue = (ctx: Ctx, s: Session): void => {
   if ((s.state !== 'open' && s.state !== 'failed') || ctx.config.clock() < s.expiresAt) return
-  s.state = 'expired'
-  s.parts.clear()
-  s.whole.pending.clear()
+  end(ctx.store, s, { state: 'expired', user: s.user })
 }
 
 /** `410 session_expired` for any use of a session past its lifetime, `DELETE` included (also after an `await`). */
 export const refuseExpired = (ctx: Ctx, s: Session): void => {
   expireIfDue(ctx, s)
-  if (s.state === 'expired') throw fail(410, 'session_expired', `Upload session ${s.id} has expired`)
+  if (s.state === 'expired') throw expired(s.id)
 }
+
+const expired = (id: string) => fail(410, 'session_expired', `Upload session ${id} has expired`)
 
 /**
  * Finds the session a URL names: `400 invalid_upload_session_id` when malformed, `404 not_found`
  * when unknown or aborted (or committed, unless `also` has it), `403 forbidden` for another user,
- * `410 upload_failed` when failed (unless `also` has it), `410 session_expired` past its lifetime.
+ * `410 session_expired` past its lifetime, `410 upload_failed` when failed (unless `also` has it).
+ * A committed session is what is kept of it.
  */
-export const openSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed' | 'failed'> = []): Session => {
+export const findSession = (ctx: Ctx, id: string, also: ReadonlyArray<'committed' | 'failed'> = []): Session | Extract<Ended, { state: 'committed' }> => {
   if (!SESSION_ID.test(id)) throw fail(400, 'invalid_upload_session_id', `"${id.slice(0, 64)}" is not an upload session id`)
-  const s = ctx.store.sessions.get(id.toUpperCase())
-  if (!s || s.state === 'aborted' || (s.state === 'committed' && !also.includes('committed'))) {
-    throw fail(404, 'not_found', `Upload session ${id} not found`)
-  }
+  const key = id.toUpperCase()
+  const s = ctx.store.sessions.get(key) ?? ctx.store.ended.get(key)
+  if (!s || (s.state === 'committed' && !also.includes('committed'))) throw fail(404, 'not_found', `Upload session ${id} not found`)
   if (s.user !== ctx.user) throw fail(403, 'forbidden', 'This upload session belongs to another user')
+  if (!isLive(s)) {
+    if (s.state === 'expired') throw expired(key)
+    return s
+  }
   // Past its lifetime a session is expired, whether it had failed or not.
   refuseExpired(ctx, s)
   if (s.state === 'failed' && !also.includes('failed')) throw uploadFailed(ctx, s)
+  return s
+}
+
+/** The open session a URL names (status, a part, list parts), with `findSession`'s answers otherwise. */
+export const openSession = (ctx: Ctx, id: string): Session => {
+  const s = findSession(ctx, id)
+  // Unreachable: a committed session is not found here.
+  if (!isLive(s)) throw fail(404, 'not_found', `Upload session ${id} not found`)
   return s
 }
 
@@ -197,18 +209,14 @@ export const status = (ctx: Ctx, id: string): Response => json(200, sessionJson(
 
 /** `DELETE /files/upload_sessions/:id`: 204, also after a commit (gotcha 17) or a failure; the parts are dropped. */
 export const abort = (ctx: Ctx, id: string): Response => {
-  const s = openSession(ctx, id, ['committed', 'failed'])
-  if (s.state !== 'committed') {
-    s.state = 'aborted'
-    s.parts.clear()
-    s.whole.pending.clear()
-  }
+  const s = findSession(ctx, id, ['committed', 'failed'])
+  if (isLive(s)) end(ctx.store, s, undefined)
   return new Response(null, { status: 204 })
 }
 
 /** `POST /files/upload_sessions/:id/log`: telemetry of Box's web uploader (which logs failures too), accepted and ignored. */
 export const log = async (ctx: Ctx, id: string): Promise<Response> => {
-  openSession(ctx, id, ['committed', 'failed'])
+  findSession(ctx, id, ['committed', 'failed'])
   await ctx.request.body?.cancel().catch(() => undefined)
   return json(200, {})
 }

@@ -1,7 +1,8 @@
 /**
- * The emulator's state: upload sessions with their parts, committed files, and the running
- * whole-file SHA-1 of each session. Plain mutable records owned by one emulator instance; routes
- * change them only in synchronous stretches (no `await` between a check and the update it guards).
+ * The emulator's state: upload sessions with their parts and the running whole-file SHA-1 of each,
+ * what is kept of sessions that ended, and committed files. Plain mutable records owned by one
+ * emulator instance; routes change them only in synchronous stretches (no `await` between a check
+ * and the update it guards).
  */
 import { toHex, type Sha1, type Sha1Factory } from './Sha1.ts'
 import { users, type Users } from './Users.ts'
@@ -67,6 +68,17 @@ export interface Session {
   committedFileId?: string
 }
 
+/**
+ * What is kept of a session that ended, in its place: what its answers need (a commit again gives
+ * the file, with `commits` counting on for `faults.commitFaults`; any use of an expired one is 410),
+ * not its parts, their bytes, its hasher or its fault counters, which a long-running emulator would
+ * otherwise hold for every upload it ever saw (~3 KB of heap each, past the bytes). An aborted
+ * session keeps nothing: Box answers it `404` as it does an unknown one.
+ */
+export type Ended =
+  | { readonly state: 'committed'; readonly user: number; readonly committedFileId: string; commits: number }
+  | { readonly state: 'expired'; readonly user: number }
+
 /** A committed file (current version only). */
 export interface StoredFile {
   readonly id: string
@@ -91,14 +103,38 @@ export interface StoredFile {
 export interface Store {
   /** Who each accepted token stands for: `rotateToken` changes it. */
   readonly users: Users
+  /** Open sessions, and failed ones until deleted or expired, by id. */
   readonly sessions: Map<string, Session>
+  /** What is kept of committed and expired sessions, by id. */
+  readonly ended: Map<string, Ended>
   readonly files: Map<string, StoredFile>
   nextFileId: number
   nextVersionId: number
 }
 
 /** An empty store, with a user for each of `tokens`. */
-export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), ended: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+
+/** Whether a session record is a session still taking parts, not what is kept of one that ended. */
+export const isLive = (s: Session | Ended): s is Session => 'parts' in s
+
+/**
+ * Ends a session: requests still working on it see its new state, and the store keeps `kept` in its
+ * place (nothing for an aborted one), so the session, with its parts and hasher, is let go of once
+ * they finish. Its parts are dropped at once, for those requests may take a while.
+ */
+export const end = (store: Store, s: Session, kept: Ended | undefined): void => {
+  s.state = kept?.state ?? 'aborted'
+  dropParts(s)
+  store.sessions.delete(s.id)
+  if (kept) store.ended.set(s.id, kept)
+}
+
+/** Drops a session's parts and any bytes waiting for the whole-file hash: nothing can use them any more. */
+export const dropParts = (s: Session): void => {
+  s.parts.clear()
+  s.whole.pending.clear()
+}
 
 /** A new whole-file hash. */
 export const wholeHash = (sha1: Sha1Factory): WholeHash => ({ next: 0, hasher: sha1(), pending: new Map() })
