@@ -17,7 +17,7 @@ import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
 import { openSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
-import { absorb, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
+import { absorb, dropParts, partsInOrder, randomHex, waits, type Chunks, type Session, type StoredPart } from './Store.ts'
 
 /** The `UploadPart` JSON of a stored part. */
 export const partJson = (p: StoredPart) => ({ part_id: p.part_id, offset: p.offset, size: p.size, sha1: p.sha1 })
@@ -120,7 +120,11 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
     refuseExpired(ctx, s)
     if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
     const part = store(ctx, s, range, body.chunks, body.length, sha1)
-    if (s.parts.size >= config.uploadFailedAfterParts) s.state = 'failed'
+    if (s.parts.size >= config.uploadFailedAfterParts) {
+      s.state = 'failed'
+      // Every use of it but DELETE and log is 410 from now on: nothing reads its parts again.
+      dropParts(s)
+    }
     if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
     return json(200, { part: partJson(part) })
   } finally {

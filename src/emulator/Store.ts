@@ -61,7 +61,7 @@ export interface Session {
   /** Commit requests answered so far (the index into `faults.commitFaults`). */
   commits: number
   /**
-   * `failed`: unrecoverable (`faults.uploadFailedAfterParts`), answered `410 upload_failed` except by `DELETE` and log.
+   * `failed`: unrecoverable (`faults.uploadFailedAfterParts`), answered `410 upload_failed` except by `DELETE` and log; its parts are dropped.
    * `expired`: past its lifetime, answered `410 session_expired`; its parts' bytes are dropped.
    */
   state: 'open' | 'committed' | 'aborted' | 'failed' | 'expired'

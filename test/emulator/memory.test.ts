@@ -75,4 +75,21 @@ test('should keep an open session whole (the measure above works)', async () => 
     assert.is(await tracked.alive(), 1)
   })
 })
+
+test("should drop a failed session's parts when it fails (faults.uploadFailedAfterParts): only DELETE and log answer for it", () =>
+  withEmulator({ minFileSize: 1, partSize: 4 * MiB, storage: 'memory', faults: { uploadFailedAfterParts: 6 } }, async (em) => {
+    const bytes = randomFile(28 * MiB)
+    const s = await openSession(em, bytes.length)
+    const before = await retainedArrayBuffers()
+    for (let i = 0; i < 5; i++) assert.is((await putPart(s, bytes, i)).status, 200)
+    const held = (await retainedArrayBuffers()) - before
+    assert.ok(held >= 16 * MiB, `an open session holds its parts: ${(held / MiB).toFixed(1)} MiB (the measure works)`)
+    assert.is((await putPart(s, bytes, 5)).status, 200)
+    assertBoxError(await status(s), 410, 'upload_failed')
+    const left = (await retainedArrayBuffers()) - before
+    assert.ok(left < 8 * MiB, `the failed session still holds ${(left / MiB).toFixed(1)} MiB`)
+    assertBoxError(await call('GET', s.session_endpoints.list_parts), 410, 'upload_failed')
+    assert.is((await abort(s)).status, 204)
+  }))
+
 test.run()
