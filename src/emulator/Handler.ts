@@ -1,6 +1,7 @@
 /**
  * The emulator as one web handler, `Request -> Promise<Response>`: routing, bearer-token check,
- * latency, request records, CORS, and a guard that turns any failure into a Box-shaped answer.
+ * latency, the sweep of expired sessions, request records, CORS, and a guard that turns any
+ * failure into a Box-shaped answer.
  */
 import { boxError, isFail, toResponse } from './BoxError.ts'
 import { abortable, describe, watched } from './CallerBody.ts'
@@ -13,7 +14,7 @@ import { bearer } from './Http.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { listParts, uploadPart } from './Parts.ts'
 import { isReset } from './Reset.ts'
-import { abort, createForFile, createForVersion, log, status, type Ctx } from './Sessions.ts'
+import { abort, createForFile, createForVersion, log, status, sweepExpired, type Ctx } from './Sessions.ts'
 import { empty, type Store } from './Store.ts'
 import { rotate } from './Users.ts'
 
@@ -157,6 +158,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     await sleep(config.latencyMs, request.signal)
     let response: Response
     try {
+      sweepExpired(config, store)
       response = request.method === 'OPTIONS' ? preflight(request) : await route(config, store, apiRoutes, request)
     } catch (e) {
       if (isReset(e)) {

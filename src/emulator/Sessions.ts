@@ -27,15 +27,31 @@ export const uploadFailed = (ctx: Ctx, s: Session) =>
  * Ends a session (open or failed) past its lifetime as `expired`: nothing can use its parts any
  * more, and a long-running emulator would otherwise hold their bytes for good.
  */
-const expireIfDue = (ctx: Ctx, s: Session): void => {
-  if ((s.state !== 'open' && s.state !== 'failed') || ctx.config.clock() < s.expiresAt) return
-  end(ctx.store, s, { state: 'expired', user: s.user })
+const expireIfDue = (store: Store, now: number, s: Session): void => {
+  if ((s.state !== 'open' && s.state !== 'failed') || now < s.expiresAt) return
+  end(store, s, { state: 'expired', user: s.user })
 }
 
 /** `410 session_expired` for any use of a session past its lifetime, `DELETE` included (also after an `await`). */
 export const refuseExpired = (ctx: Ctx, s: Session): void => {
-  expireIfDue(ctx, s)
+  expireIfDue(ctx.store, ctx.config.clock(), s)
   if (s.state === 'expired') throw expired(s.id)
+}
+
+/**
+ * Expires every session past its lifetime, at the first request (of any kind) once the earliest is due:
+ * sessions nobody asks about again (abandoned, or their client gone) would otherwise keep their
+ * parts. Until one is due a request costs one comparison, not a walk over the sessions.
+ */
+export const sweepExpired = (config: Config, store: Store): void => {
+  const now = config.clock()
+  if (!(now >= store.nextExpiry)) return
+  let next = Infinity
+  for (const s of store.sessions.values()) {
+    expireIfDue(store, now, s)
+    if (s.state !== 'expired') next = Math.min(next, s.expiresAt)
+  }
+  store.nextExpiry = next
 }
 
 const expired = (id: string) => fail(410, 'session_expired', `Upload session ${id} has expired`)
@@ -148,8 +164,6 @@ const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName?: string
 }
 
 const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fileSize: number; fileId?: string }): Response => {
-  // Sessions nobody uses again would keep their parts: each new one frees those past their lifetime.
-  for (const other of ctx.store.sessions.values()) expireIfDue(ctx, other)
   sessionConflict(ctx, fields)
   const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
@@ -170,6 +184,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
   // Its answer first: a session whose answer cannot be built (a clock giving NaN) is not kept.
   const answer = json(201, sessionJson(ctx, s))
   ctx.store.sessions.set(s.id, s)
+  ctx.store.nextExpiry = Math.min(ctx.store.nextExpiry, s.expiresAt)
   return answer
 }
 

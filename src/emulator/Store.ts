@@ -108,12 +108,14 @@ export interface Store {
   /** What is kept of committed and expired sessions, by id. */
   readonly ended: Map<string, Ended>
   readonly files: Map<string, StoredFile>
+  /** When the earliest of `sessions` expires, or before (`Infinity`: none open): the next sweep is due then. */
+  nextExpiry: number
   nextFileId: number
   nextVersionId: number
 }
 
 /** An empty store, with a user for each of `tokens`. */
-export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), ended: new Map(), files: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), ended: new Map(), files: new Map(), nextExpiry: Infinity, nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
 
 /** Whether a session record is a session still taking parts, not what is kept of one that ended. */
 export const isLive = (s: Session | Ended): s is Session => 'parts' in s

@@ -92,4 +92,26 @@ test("should drop a failed session's parts when it fails (faults.uploadFailedAft
     assert.is((await abort(s)).status, 204)
   }))
 
+
+test('should drop the parts of sessions past their lifetime at the next request of any kind, not only at a session creation', async () => {
+  let now = Date.parse('2030-01-01T00:00:00Z')
+  await withEmulator({ minFileSize: 1, partSize: 4 * MiB, storage: 'memory', sessionTtlMs: 1000, clock: () => now }, async (em) => {
+    const bytes = randomFile(24 * MiB)
+    const before = await retainedArrayBuffers()
+    // Abandoned half-way and whole: never committed nor deleted, nor asked about again.
+    const half = await openSession(em, bytes.length)
+    for (let i = 0; i < 3; i++) assert.is((await putPart(half, bytes, i)).status, 200)
+    const whole = await openSession(em, bytes.length)
+    await uploadAll(whole, bytes)
+    const held = (await retainedArrayBuffers()) - before
+    assert.ok(held >= 32 * MiB, `the parts are held while the sessions live: ${(held / MiB).toFixed(1)} MiB (the measure works)`)
+    now += 1000
+    // A request about something else: a file that does not exist.
+    assertBoxError(await call('GET', `${em.apiUrl}/files/1`), 404, 'not_found')
+    const left = (await retainedArrayBuffers()) - before
+    assert.ok(left < 8 * MiB, `expired sessions still hold ${(left / MiB).toFixed(1)} MiB`)
+    for (const s of [half, whole]) assertBoxError(await status(s), 410, 'session_expired')
+  })
+})
+
 test.run()
