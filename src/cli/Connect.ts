@@ -4,10 +4,9 @@
  */
 import { type Client, client } from '../Client.ts'
 import { serve } from '../emulator/node.ts'
-import { BOX_UPLOAD_URL } from './Args.ts'
-import type { Target } from './Args.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
+import { BOX_UPLOAD_URL, type Target } from './Target.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model

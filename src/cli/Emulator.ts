@@ -4,7 +4,7 @@
  * `box-upload --upload-url` needs.
  */
 import { serve } from '../emulator/node.ts'
-import type { EmulatorCommand } from './Args.ts'
+import type { EmulatorCommand } from './Command.ts'
 import { HUNG_UP, OK, USAGE } from './Exit.ts'
 import { noteHangup } from './Interrupts.ts'
 

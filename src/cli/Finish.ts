@@ -4,7 +4,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { BoxFile } from '../BoxFile.ts'
-import type { UploadCommand } from './Args.ts'
+import type { UploadCommand } from './Command.ts'
 import type { Endpoint } from './Connect.ts'
 import { FAILED, OK } from './Exit.ts'
 import type { FileInfo } from './Input.ts'

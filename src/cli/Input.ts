@@ -7,7 +7,7 @@ import { open, readlink, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { BOX_MIN_FILE_SIZE } from './Args.ts'
+import { BOX_MIN_FILE_SIZE } from './Command.ts'
 import { formatBytes } from './ProgressBar.ts'
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Session } from '../Session.ts'
 import type { UploadFailure } from '../Upload.ts'
-import type { UploadCommand } from './Args.ts'
+import type { UploadCommand } from './Command.ts'
 import { EMULATOR_TOKEN, type Endpoint } from './Connect.ts'
 import type { FileInfo } from './Input.ts'
 import { failure } from './Output.ts'

@@ -10,13 +10,15 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Client } from '../Client.ts'
 import { type Session, getSession } from '../Session.ts'
 import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
-import { BOX_UPLOAD_URL, canonicalUrl, usageError } from './Args.ts'
-import type { Target, UploadCommand, UsageError } from './Args.ts'
+import type { UploadCommand } from './Command.ts'
 import { EMULATOR_TOKEN } from './Connect.ts'
+import { canonicalUrl } from './FlagValues.ts'
 import type { FileInfo } from './Input.ts'
 import { sameOrigin } from './SameServer.ts'
 import { asFileArgument, shellQuote } from './ShellCommand.ts'
 import * as State from './State.ts'
+import { BOX_UPLOAD_URL, type Target } from './Target.ts'
+import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations

@@ -4,13 +4,14 @@
  * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C) or 129 (SIGHUP: the terminal closed, as SIGTERM).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { parse, takesValue, usage } from './Args.ts'
-import type { Command } from './Args.ts'
+import { parse, takesValue } from './Args.ts'
+import type { Command } from './Command.ts'
 import * as Emulator from './Emulator.ts'
 import * as Report from './Report.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
 import { hungUp } from './Interrupts.ts'
 import * as Transfer from './Transfer.ts'
+import { usage } from './Usage.ts'
 // Bundled into dist/cli.js by esbuild; read by tsx in a checkout.
 import packageJson from '../../package.json' with { type: 'json' }
 

@@ -1,8 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Command } from '../../src/cli/Args.ts'
-import { BOX_MIN_FILE_SIZE, BOX_UPLOAD_URL, DEMO_SIZE, bytes, parse, usage, usageError } from '../../src/cli/Args.ts'
+import { parse } from '../../src/cli/Args.ts'
+import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE } from '../../src/cli/Command.ts'
+import { bytes } from '../../src/cli/FlagValues.ts'
+import { BOX_UPLOAD_URL } from '../../src/cli/Target.ts'
+import { usage } from '../../src/cli/Usage.ts'
+import { usageError } from '../../src/cli/UsageError.ts'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
 
 const none = parse({})

@@ -2,7 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { isLoopback, maskProxySecrets, noProxyMatches, proxies, proxyFor, proxyUrl, shownProxy } from '../../src/cli/Proxy.ts'
-import { parse, usageError } from '../../src/cli/Args.ts'
+import { parse } from '../../src/cli/Args.ts'
+import { usageError } from '../../src/cli/UsageError.ts'
 
 const Settings = suite('proxies')
 

@@ -1,0 +1,64 @@
+/** What `box-upload` can be asked to do: the `Command` values `Args.parse` makes of a command line. */
+import type { Proxies } from './Proxy.ts'
+import type { Target } from './Target.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/** Box's smallest file for a chunked upload (protocol §6.1: "20 MB", exact bytes as the Android app uses). */
+export const BOX_MIN_FILE_SIZE = 20_000_000
+
+/** Most digits a Box id has (a 64-bit number; the emulator refuses a longer folder id). */
+export const MAX_ID_DIGITS = 20
+
+/** Size of the sample `npm start` uploads when none is given: 64 MiB. */
+export const DEMO_SIZE = 64 * 1024 * 1024
+
+/** Upload (or, with `resume`, continue uploading) one file. */
+export interface UploadCommand {
+  readonly _tag: 'Upload'
+  readonly file: string
+  readonly folderId: string
+  readonly name?: string
+  readonly concurrency?: number
+  readonly json: boolean
+  readonly resume: boolean
+  /** The resume state file; default: beside the file (see `State.pathFor`). */
+  readonly state?: string
+  /** Files smaller than this are refused before any request (default `BOX_MIN_FILE_SIZE`). */
+  readonly minFileSize: number
+  readonly target: Target
+  /** The HTTP proxies (`--proxy`, HTTPS_PROXY, …); none when absent. Loopback never goes through one. */
+  readonly proxies?: Proxies
+}
+
+/** Serve the emulator until killed. */
+export interface EmulatorCommand {
+  readonly _tag: 'Emulator'
+  readonly port: number
+  readonly partSize?: number
+  readonly minFileSize?: number
+  /** What it keeps of uploaded files: every byte (default), or only their SHA-1s, in constant memory. */
+  readonly storage?: 'memory' | 'digest'
+}
+
+/** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */
+export interface DemoCommand {
+  readonly _tag: 'Demo'
+  readonly size: number
+  readonly concurrency?: number
+  readonly partSize?: number
+  readonly json: boolean
+}
+
+export interface HelpCommand {
+  readonly _tag: 'Help'
+}
+
+/** Print the package's version (`--version`, `-v`). */
+export interface VersionCommand {
+  readonly _tag: 'Version'
+}
+
+/** Everything `box-upload` can be asked to do. */
+export type Command = UploadCommand | EmulatorCommand | DemoCommand | HelpCommand | VersionCommand

@@ -1,0 +1,46 @@
+/** The text `box-upload --help` prints: every command and flag, the byte units and the exit codes. */
+import { BOX_MIN_FILE_SIZE, DEMO_SIZE } from './Command.ts'
+import { BOX_UPLOAD_URL } from './Target.ts'
+
+/** What `--help` prints. */
+export const usage = `Usage:
+  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--proxy URL] [--json]
+  box-upload <file> --resume [--state PATH] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
+  box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
+  box-upload demo [--size BYTES] [--concurrency N]
+
+Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
+Without a token (--token or BOX_TOKEN) it uploads to a Box emulator started in this process,
+downloads the file back and checks its SHA-1.
+
+Options:
+  --folder ID          Box folder to upload into (default 0, the root)
+  --name NAME          file name in Box (default: the file's own name)
+  --concurrency N      parts uploaded at the same time (1-64)
+  --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
+                       a command line); never written anywhere
+  --json               print one JSON object as the result
+  --resume             continue an upload interrupted (Ctrl-C, a signal, a kill) or kept after a failure, from its state file
+  --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
+  --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),
+                       e.g. the url a running 'box-upload emulator' prints
+  --api-url URL        API base to download the file back from and check it (default: $BOX_API_URL)
+  --proxy URL          HTTP proxy for every request, http://[user:password@]host:port (default:
+                       $HTTPS_PROXY for https URLs, $HTTP_PROXY for http ones and for https ones
+                       without $HTTPS_PROXY; lowercase forms first); hosts in $NO_PROXY go direct,
+                       and so does loopback always (127.0.0.1, ::1, localhost: the embedded emulator)
+  --part-size BYTES    part size of the embedded emulator (default: the emulator's, as Box's: 8 MiB
+                       under 256 MiB, 32 MiB from 256 MiB, more past 312.5 GiB to stay within 10,000 parts)
+  --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
+  --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
+  --storage KIND       (emulator) memory: keep every uploaded byte (default), digest: keep only
+                       SHA-1s, in constant memory (downloads then answer 404)
+  --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
+  -h, --help           this text
+  -v, --version        the version of box-upload
+
+BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
+Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input (or the emulator's --port in use),
+130 interrupted with Ctrl-C, 143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after
+those three the session of an upload to Box or a running emulator is kept for --resume, unless
+Ctrl-C came twice. The emulator exits 0 on Ctrl-C or SIGTERM, and ends by SIGHUP (129) on a hangup.`
