@@ -90,44 +90,48 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
     }),
   )
 
-const emulator = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
-  pipe(
-    split(flags.Emulator)(argv),
-    E.flatMap(noPositionals('emulator')),
-    E.flatMap((raw) => asked(raw) ?? pipe(
-      E.Do,
-      E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
-      E.bind('partSize', () => optional(raw, 'part-size', partSize)),
-      E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
-      E.bind('storage', () => optional(raw, 'storage', storage)),
-      E.map(({ port, partSize, minFileSize, storage }): Command => ({
-        _tag: 'Emulator',
-        port: port ?? 0,
-        ...(partSize !== undefined ? { partSize } : {}),
-        ...(minFileSize !== undefined ? { minFileSize } : {}),
-        ...(storage !== undefined ? { storage } : {}),
-      })),
-    )),
-  )
+/**
+ * A subcommand that takes no file (`emulator`, `demo`): its own flags, then `--help` or `--version`
+ * if asked, else the command `fromFlags` makes of them. A file given is refused first, even with `--help`.
+ */
+const withoutFile = (name: string, known: Readonly<Record<string, boolean>>, fromFlags: (raw: Raw) => E.Either<UsageError, Command>) =>
+  (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
+    pipe(
+      split(known)(argv),
+      E.flatMap(noPositionals(name)),
+      E.flatMap((raw) => asked(raw) ?? fromFlags(raw)),
+    )
 
-const demo = (argv: ReadonlyArray<string>): E.Either<UsageError, Command> =>
+const emulator = withoutFile('emulator', flags.Emulator, (raw) =>
   pipe(
-    split(flags.Demo)(argv),
-    E.flatMap(noPositionals('demo')),
-    E.flatMap((raw) => asked(raw) ?? pipe(
-      E.Do,
-      E.bind('size', () => optional(raw, 'size', bytes('size'))),
-      E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
-      E.bind('partSize', () => optional(raw, 'part-size', partSize)),
-      E.map(({ size, concurrency, partSize }): Command => ({
-        _tag: 'Demo',
-        size: size ?? DEMO_SIZE,
-        ...(concurrency !== undefined ? { concurrency } : {}),
-        ...(partSize !== undefined ? { partSize } : {}),
-        json: raw.values.json === true,
-      })),
-    )),
-  )
+    E.Do,
+    E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
+    E.bind('partSize', () => optional(raw, 'part-size', partSize)),
+    E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
+    E.bind('storage', () => optional(raw, 'storage', storage)),
+    E.map(({ port, partSize, minFileSize, storage }): Command => ({
+      _tag: 'Emulator',
+      port: port ?? 0,
+      ...(partSize !== undefined ? { partSize } : {}),
+      ...(minFileSize !== undefined ? { minFileSize } : {}),
+      ...(storage !== undefined ? { storage } : {}),
+    })),
+  ))
+
+const demo = withoutFile('demo', flags.Demo, (raw) =>
+  pipe(
+    E.Do,
+    E.bind('size', () => optional(raw, 'size', bytes('size'))),
+    E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
+    E.bind('partSize', () => optional(raw, 'part-size', partSize)),
+    E.map(({ size, concurrency, partSize }): Command => ({
+      _tag: 'Demo',
+      size: size ?? DEMO_SIZE,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(partSize !== undefined ? { partSize } : {}),
+      json: raw.values.json === true,
+    })),
+  ))
 
 /**
  * Parses the arguments after `box-upload` (and the environment) into a `Command`.
