@@ -49,9 +49,11 @@ export interface CommitInput {
  * which the JSON body writes so.
  */
 export type CommitAttributes = Readonly<{
-  content_modified_at?: string | Date
-  content_created_at?: string | Date
-  description?: string
+  // `| undefined`: a key left undefined is left out of the JSON body, so code under
+  // exactOptionalPropertyTypes may pass what it has (an optional description, an `Option` made undefined).
+  content_modified_at?: string | Date | undefined
+  content_created_at?: string | Date | undefined
+  description?: string | undefined
 }> & Readonly<Record<string, unknown>>
 
 /** A commit's answer: the file (201), or the wait in ms a 202 asked for. */

@@ -213,6 +213,19 @@ Upload('should send commit attributes', withBox({}, async (box) => {
   assert.is(file.content_modified_at !== undefined && file.content_modified_at !== null && Date.parse(file.content_modified_at), Date.parse('2024-01-02T03:04:05Z'))
 }))
 
+// README: a key left undefined is left out, so code under exactOptionalPropertyTypes passes what it has (the type
+// check of that is test/packaging/consumer.ts); the commit must neither carry nor be refused for it.
+Upload('should leave attributes given as undefined out of the commit', withBox({}, async (box) => {
+  const fileSize = 2500
+  const description: string | undefined = undefined
+  const file = rightOf(await upload(box.client)(
+    { source: sourceOf(bytesOf(fileSize)), folderId: '0', fileName: uniqueName(), fileSize },
+    { retry: fastRetry, attributes: { description, content_modified_at: undefined, content_created_at: '2024-01-02T03:04:05Z' } },
+  )())
+  assert.is(file.description ?? '', '')
+  assert.is(file.content_created_at !== undefined && file.content_created_at !== null && Date.parse(file.content_created_at), Date.parse('2024-01-02T03:04:05Z'))
+}))
+
 Upload('should type the dates and description of commit attributes as strings, as Box takes them', withBox({}, async (box) => {
   const fileSize = 2500
   // @ts-expect-error a date is an RFC 3339 string, not milliseconds: Box refuses it, and only at the commit

@@ -76,7 +76,7 @@ import { serve } from 'box-chunked-upload/emulator/node'`
   writeFileSync(join(consumer, 'types.cts'), use(load))
   // Under exactOptionalPropertyTypes, an option typed \`x?: T\` refuses \`undefined\`: what a program forwards (an
   // env variable, an optional signal, a BoxFile's etag) must still be taken.
-  writeFileSync(join(consumer, 'exact.mts'), `import { client, createSession, resume, upload, uploadVersion, type BoxFile } from 'box-chunked-upload'
+  writeFileSync(join(consumer, 'exact.mts'), `import { client, commit, createSession, resume, upload, uploadVersion, type BoxFile, type Session, type UploadPart } from 'box-chunked-upload'
 import { emulator } from 'box-chunked-upload/emulator'
 export const forwarded = (file: BoxFile, signal: AbortSignal | undefined, env: Record<string, string | undefined>, source: ReadableStream<Uint8Array>) => {
   const box = client({ token: 't', uploadUrl: env['BOX_UPLOAD_URL'], apiUrl: env['BOX_API_URL'], fetch: emulator({ minFileSize: env['MIN'] === undefined ? undefined : 1, faults: undefined }).fetch })
@@ -88,6 +88,11 @@ export const forwarded = (file: BoxFile, signal: AbortSignal | undefined, env: R
     createSession(box)({ folderId: '0', fileName: 'a', fileSize: 1, signal }),
   ]
 }
+// Commit attributes a program has or not (a description from an env variable, an Option made undefined).
+export const attributes = (box: ReturnType<typeof client>, session: Session, parts: ReadonlyArray<UploadPart>, source: ReadableStream<Uint8Array>, env: Record<string, string | undefined>, modified: Date | undefined) => [
+  upload(box)({ source, folderId: '0', fileName: 'a', fileSize: 1 }, { attributes: { description: env['DESCRIPTION'], content_modified_at: modified, content_created_at: env['CREATED'] } }),
+  commit(box, session)({ parts, digest: 'x', attributes: { description: env['DESCRIPTION'] } }),
+]
 `)
   const configs = [
     { name: 'module node16', module: 'node16', lib: ['es2022', 'dom'] },
