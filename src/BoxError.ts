@@ -18,7 +18,9 @@ export const BoxError = t.partial({
   help_url: t.string,
   request_id: t.string,
 })
-export type BoxError = t.TypeOf<typeof BoxError>
+// An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
+// spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
+export interface BoxError extends t.TypeOf<typeof BoxError> {}
 
 /** The OAuth-style error body (`{ error, error_description }`). */
 export const OAuthError = t.intersection([t.type({ error: t.string }), t.partial({ error_description: t.string })])

@@ -26,8 +26,10 @@ export const BoxFile = t.intersection([
     content_modified_at: nullable(t.string),
   }),
 ])
-export type BoxFile = t.TypeOf<typeof BoxFile>
+// An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
+// spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
+export interface BoxFile extends t.TypeOf<typeof BoxFile> {}
 
 /** The commit's answer: `{ total_count, entries: [file] }`. */
 export const Files = t.type({ total_count: NonNegativeInteger, entries: t.readonlyArray(BoxFile) })
-export type Files = t.TypeOf<typeof Files>
+export interface Files extends t.TypeOf<typeof Files> {}

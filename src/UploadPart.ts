@@ -15,15 +15,17 @@ export const UploadPart = t.exact(t.type({
   size: PositiveInteger,
   sha1: t.string,
 }))
-export type UploadPart = t.TypeOf<typeof UploadPart>
+// An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
+// spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
+export interface UploadPart extends t.TypeOf<typeof UploadPart> {}
 
 /** The answer to an upload-part `PUT`: `{ part: UploadPart }`. */
 export const UploadedPart = t.type({ part: UploadPart })
-export type UploadedPart = t.TypeOf<typeof UploadedPart>
+export interface UploadedPart extends t.TypeOf<typeof UploadedPart> {}
 
 /** One page of list-parts. `offset`/`limit` are echoed by Box but not relied on. */
 export const UploadParts = t.intersection([
   t.type({ total_count: NonNegativeInteger, entries: t.readonlyArray(UploadPart) }),
   t.partial({ offset: NonNegativeInteger, limit: NonNegativeInteger }),
 ])
-export type UploadParts = t.TypeOf<typeof UploadParts>
+export interface UploadParts extends t.TypeOf<typeof UploadParts> {}

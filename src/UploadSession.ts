@@ -20,7 +20,9 @@ export const SessionEndpoints = t.intersection([
   t.type({ upload_part: t.string, commit: t.string, abort: t.string, list_parts: t.string, status: t.string }),
   t.partial({ log_event: t.string }),
 ])
-export type SessionEndpoints = t.TypeOf<typeof SessionEndpoints>
+// An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
+// spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
+export interface SessionEndpoints extends t.TypeOf<typeof SessionEndpoints> {}
 
 /** Box's `upload_session`. Extra fields are tolerated; `type` is not required (nothing depends on it). */
 export const UploadSession = t.type({
@@ -31,4 +33,4 @@ export const UploadSession = t.type({
   session_expires_at: t.string,
   session_endpoints: SessionEndpoints,
 })
-export type UploadSession = t.TypeOf<typeof UploadSession>
+export interface UploadSession extends t.TypeOf<typeof UploadSession> {}

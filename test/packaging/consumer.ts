@@ -94,6 +94,18 @@ export const attributes = (box: ReturnType<typeof client>, session: Session, par
   commit(box, session)({ parts, digest: 'x', attributes: { description: env['DESCRIPTION'] } }),
 ]
 `)
+  // Values a user's pipeline infers from the package: their emitted declarations (and hovers) must name BoxFile and
+  // UploadPart, as its signatures do, not spell out every field of the codec's type.
+  writeFileSync(join(consumer, 'names.mts'), `import { client, listParts, upload, uploadVersion, type Session } from 'box-chunked-upload'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+const box = client({ token: 't' })
+export const newVersion = (source: ReadableStream<Uint8Array>) => pipe(
+  upload(box)({ source, folderId: '0', fileName: 'a', fileSize: 1 }),
+  TE.flatMap((file) => uploadVersion(box)({ source, fileId: file.id, fileSize: file.size, ifMatch: file.etag ?? null })),
+)
+export const laterParts = (session: Session) => pipe(listParts(box)(session), TE.map((parts) => parts.filter((part) => part.offset > 0)))
+`)
   const configs = [
     { name: 'module node16', module: 'node16', lib: ['es2022', 'dom'] },
     { name: 'module nodenext', module: 'nodenext', lib: ['es2022', 'dom'] },
@@ -102,8 +114,12 @@ export const attributes = (box: ReturnType<typeof client>, session: Session, par
   ]
   configs.forEach(({ name, module, lib, exact = false }, i) => {
     const compilerOptions = { strict: true, module, moduleResolution: module, target: 'es2022', lib, types: ['node'], skipLibCheck: false, declaration: true, emitDeclarationOnly: true, outDir: `declarations-${i}`, exactOptionalPropertyTypes: exact, noUncheckedIndexedAccess: exact }
-    writeFileSync(join(consumer, `tsconfig.${i}.json`), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts', ...(exact ? ['exact.mts'] : [])] }))
+    writeFileSync(join(consumer, `tsconfig.${i}.json`), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts', 'names.mts', ...(exact ? ['exact.mts'] : [])] }))
     run(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${i}.json`])
+    const names = readFileSync(join(consumer, `declarations-${i}`, 'names.d.mts'), 'utf8')
+    if (!/TaskEither<[^<>]*UploadFailure, [^<>]*BoxFile>/.test(names) || !/TaskEither<[^<>]*UploadError, [^<>]*UploadPart\[\]>/.test(names) || /content_modified_at|part_id/.test(names)) {
+      throw new Error(`a user's declarations spell out the package's types instead of naming them (${name}):\n${names}`)
+    }
     console.log(`[package] ok types (ESM and CommonJS, ${name}, no skipLibCheck, declarations emitted)`)
   })
 }
