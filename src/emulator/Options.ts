@@ -97,6 +97,7 @@ export interface RequestRecord {
   readonly at: number
 }
 
+/** Options of `emulator` and `serve`: every one optional, and checked when the emulator is made (a value it cannot use, or a key it does not know, throws a `TypeError` naming it). */
 export interface EmulatorOptions {
   /**
    * Accepted bearer tokens (default `['dev-token']`), one user each. A session may only be used by the user
