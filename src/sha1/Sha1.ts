@@ -40,7 +40,7 @@ export interface FileHasher<Buffer extends ArrayBufferLike = ArrayBuffer> {
   /** The whole-file SHA-1, after every `part` resolved. */
   readonly digest: () => Promise<Uint8Array>
   /** Frees what the whole-file hash holds (a worker's hash context) when the file will never be finished. */
-  readonly abandon?: () => void
+  readonly abandon?: (() => void) | undefined
 }
 
 /** A SHA-1 implementation, as the chunker uses it. */
@@ -53,7 +53,7 @@ export interface Sha1 {
   /** SHA-1 of some bytes, in one go. */
   readonly digest: (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
   /** Part buffers in shared memory, where this implementation hashes on other threads (see `SharedParts`). */
-  readonly shared?: SharedParts
+  readonly shared?: SharedParts | undefined
 }
 
 /**
@@ -73,19 +73,19 @@ export interface SharedParts {
    * it. Under Node a hashing thread keeps memory it was sent alive until its heap is collected,
    * which it seldom is: fresh buffers for each upload would pile up while uploads follow each other.
    */
-  readonly pool?: (size: number) => Uint8Array[]
+  readonly pool?: ((size: number) => Uint8Array[]) | undefined
   /** Starts hashing a new file whose parts are in buffers from `allocate`. */
   readonly file: () => FileHasher<ArrayBufferLike>
   /**
    * Copies `source` into a buffer from `allocate` at `at`, as `target.set(source, at)` does but
    * faster where the runtime's own copy into shared memory is slow (V8's: see `copyInto`).
    */
-  readonly copy?: (target: Uint8Array, at: number, source: Uint8Array) => void
+  readonly copy?: ((target: Uint8Array, at: number, source: Uint8Array) => void) | undefined
   /**
    * Starts the hashing threads now, ahead of the first part: `upload` calls it before it creates
    * the session, so that a thread's start (~40 ms under Node) overlaps that request.
    */
-  readonly warm?: () => void
+  readonly warm?: (() => void) | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ import { serve } from 'box-chunked-upload/emulator/node'`
   writeFileSync(join(consumer, 'types.cts'), use(load))
   // Under exactOptionalPropertyTypes, an option typed \`x?: T\` refuses \`undefined\`: what a program forwards (an
   // env variable, an optional signal, a BoxFile's etag) must still be taken.
-  writeFileSync(join(consumer, 'exact.mts'), `import { client, commit, createSession, resume, upload, uploadVersion, type BoxFile, type Session, type UploadPart } from 'box-chunked-upload'
+  writeFileSync(join(consumer, 'exact.mts'), `import { chunker, client, commit, createSession, defaultSha1, resume, upload, uploadVersion, type BoxFile, type FileHasher, type Session, type Sha1, type UploadPart } from 'box-chunked-upload'
 import { emulator } from 'box-chunked-upload/emulator'
 export const forwarded = (file: BoxFile, signal: AbortSignal | undefined, env: Record<string, string | undefined>, source: ReadableStream<Uint8Array>) => {
   const box = client({ token: 't', uploadUrl: env['BOX_UPLOAD_URL'], apiUrl: env['BOX_API_URL'], fetch: emulator({ minFileSize: env['MIN'] === undefined ? undefined : 1, faults: undefined }).fetch })
@@ -93,6 +93,12 @@ export const attributes = (box: ReturnType<typeof client>, session: Session, par
   upload(box)({ source, folderId: '0', fileName: 'a', fileSize: 1 }, { attributes: { description: env['DESCRIPTION'], content_modified_at: modified, content_created_at: env['CREATED'] } }),
   commit(box, session)({ parts, digest: 'x', attributes: { description: env['DESCRIPTION'] } }),
 ]
+// A SHA-1 of one's own for the chunker, its optional members forwarded (shared parts turned off, no abandon).
+export const hashing = (env: Record<string, string | undefined>, abandon: (() => void) | undefined) => {
+  const shared = env['SHARED'] === undefined ? undefined : defaultSha1.shared && { ...defaultSha1.shared, pool: undefined, copy: undefined, warm: undefined }
+  const sha1: Sha1 = { ...defaultSha1, shared, file: (): FileHasher => ({ ...defaultSha1.file(), abandon }) }
+  return chunker({ partSize: 1024, fileSize: 1, sha1 })
+}
 `)
   // Values a user's pipeline infers from the package: their emitted declarations (and hovers) must name BoxFile and
   // UploadPart, as its signatures do, not spell out every field of the codec's type.
