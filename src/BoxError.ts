@@ -46,7 +46,8 @@ export const details = (body: unknown): Details => {
 }
 
 /** Details from a `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` header (Box's 401s have no body). */
+// No header (null) reads as the text 'null' (exec converts its argument), which matches neither pattern: no `?? ''` needed.
 export const fromAuthenticate = (header: string | null): Details => ({
-  code: /error="([^"]*)"/.exec(header ?? '')?.[1],
-  message: /error_description="([^"]*)"/.exec(header ?? '')?.[1],
+  code: /error="([^"]*)"/.exec(header as string)?.[1],
+  message: /error_description="([^"]*)"/.exec(header as string)?.[1],
 })

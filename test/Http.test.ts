@@ -70,13 +70,18 @@ Request('should read OAuth-style bodies and WWW-Authenticate on a 401', async ()
   let n = 0
   const server = await fixedServer(() => (++n === 1
     ? { status: 401, body: JSON.stringify({ error: 'invalid_grant', error_description: 'expired' }) }
-    : { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' } }))
+    : n === 2
+      ? { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid."' } }
+      : { status: 401 }))
   try {
     const call = request(client({ token: TOKEN, uploadUrl: server.origin }))({ method: 'GET', url: `${server.origin}/x` })
     const first = await call()
     const second = await call()
+    // Neither a body nor the header: no code or message, not words read from a missing header.
+    const third = await call()
     assert.ok(E.isLeft(first) && first.left._tag === 'HttpError' && first.left.code === 'invalid_grant' && first.left.message === 'expired')
     assert.ok(E.isLeft(second) && second.left._tag === 'HttpError' && second.left.code === 'invalid_token')
+    assert.equal(third, E.left({ _tag: 'HttpError', status: 401, method: 'GET', url: `${server.origin}/x` }))
   } finally {
     await server.close()
   }
