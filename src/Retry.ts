@@ -79,7 +79,8 @@ export const backoffMs =
  * otherwise spend every retry at once.
  */
 export const delayMs =
-  (policy: RetryPolicy, random: () => number = Math.random) =>
+  // No random given (here or in retry's context) is backoffMs's own default, Math.random.
+  (policy: RetryPolicy, random?: () => number) =>
   (attempt: number, error: UploadError): number =>
     Math.max((error as { readonly retryAfterMs?: number }).retryAfterMs ?? 0, backoffMs(policy, random)(attempt))
 
@@ -125,7 +126,7 @@ export const defaultGraceMs = 5_000
 export const retry =
   (policy: RetryPolicy, context: RetryContext = {}) =>
   <A>(attempt: Attempt<A>): TE.TaskEither<UploadError, A> => {
-    const { signal, reauthorize, random = Math.random, retryable = isRetryable, detached, graceMs = defaultGraceMs } = context
+    const { signal, reauthorize, random, retryable = isRetryable, detached, graceMs = defaultGraceMs } = context
     const go = (tries: number, reauthorized: boolean): TE.TaskEither<UploadError, A> =>
       pipe(
         signal?.aborted ? TE.left(abortedBy(signal)) : withTimeout(policy.timeoutMs, signal, detached ? graceMs : 0)(attempt),
