@@ -155,7 +155,8 @@ export const retry =
  * `retry` for requests of `client`: a 401 is tried once more with a new token from the token function (when it
  * is one), or at once with the current one when the refused request carried a token a refresh replaced since.
  */
-export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, context: Omit<RetryContext, 'reauthorize'> = {}) =>
+export const retryRequests = (client: Client, policy: RetryPolicy = defaultRetryPolicy, context?: Omit<RetryContext, 'reauthorize'>) =>
+  // No context spreads as an empty one ({ ...undefined } is {}).
   retry(policy, { ...context, reauthorize: client.canRefresh ? reauthorize(client) : undefined })
 
 // ---------------------------------------------------------------------------------------------
