@@ -115,15 +115,16 @@ const parse = (url: string): URL | undefined => {
 }
 
 const trusted = (client: Client, url: URL): boolean => {
-  const bases = [client.uploadUrl, client.apiUrl].map(parse).filter((base): base is URL => base !== undefined)
+  // One that does not parse (undefined) is no origin: it matches no URL, and is no Box host.
+  const bases = [client.uploadUrl, client.apiUrl].map(parse)
   // An opaque origin ('null': a data:, file: or custom-scheme URL) is no server's, and equals every other one.
   if (url.origin === 'null') return false
-  if (bases.some((base) => base.origin === url.origin)) return true
+  if (bases.some((base) => base?.origin === url.origin)) return true
   const secure = url.protocol === 'https:' && url.port === ''
   return (secure && bases.some(isBox) && isBox(url)) || client.allowedHosts.some((entry) => allows(entry, url, secure))
 }
 
-const isBox = (url: URL): boolean => url.protocol === 'https:' && isSubdomain(url.hostname, 'box.com')
+const isBox = (url: URL | undefined): boolean => url?.protocol === 'https:' && isSubdomain(url.hostname, 'box.com')
 
 const isSubdomain = (hostname: string, domain: string): boolean => hostname.endsWith(`.${domain}`)
 

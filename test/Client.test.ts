@@ -151,6 +151,17 @@ Trust('should trust no URL of an opaque origin (data:, blob:, a custom scheme), 
   assert.ok(E.isRight(trust(box)('https://api.box.com/2.0/files/1')))
 })
 
+// A base URL that does not parse is no origin: it trusts nothing, and the other base still decides.
+Trust('should trust nothing by a base URL that does not parse, and go by the other one', () => {
+  const withBox = client({ token: TOKEN, uploadUrl: 'not a url', apiUrl: 'https://api.box.com/2.0' })
+  assert.ok(E.isRight(trust(withBox)('https://api.box.com/2.0/files/1')))
+  assert.ok(E.isRight(trust(withBox)('https://upload.box.com/api/2.0/files/upload_sessions/1')))
+  assert.equal(trust(withBox)('https://example.com/x'), E.left({ _tag: 'UntrustedEndpoint', origin: 'https://example.com' }))
+  const neither = client({ token: TOKEN, uploadUrl: 'not a url', apiUrl: 'http://127.0.0.1:4000/2.0' })
+  assert.ok(E.isRight(trust(neither)('http://127.0.0.1:4000/2.0/files/1')))
+  assert.equal(trust(neither)('https://upload.box.com/api/2.0'), E.left({ _tag: 'UntrustedEndpoint', origin: 'https://upload.box.com' }))
+})
+
 Trust('should refuse a URL that does not parse, quoting neither its query nor a user or password in it', () => {
   const result = trust(client({ token: TOKEN }))('not a url?token=x')
   assert.ok(E.isLeft(result) && result.left._tag === 'InvalidInput' && !JSON.stringify(result.left).includes('token=x'))
