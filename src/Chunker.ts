@@ -130,7 +130,8 @@ const chunkWeight = 1024
  */
 const turn = (): Promise<void> | undefined => {
   const immediate = (globalThis as { readonly setImmediate?: (callback: () => void) => unknown }).setImmediate
-  return immediate === undefined ? undefined : new Promise<void>((resolve) => void immediate(resolve))
+  // setImmediate is the executor itself: at the next turn it calls resolve (with reject as its argument, a value nobody reads).
+  return immediate === undefined ? undefined : new Promise<void>(immediate)
 }
 
 
