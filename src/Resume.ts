@@ -8,7 +8,7 @@ import { TaskEither as TE, pipe } from './fp.ts'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
-import { type Session, fromJSON, getSession, listParts } from './Session.ts'
+import { type Session, abortSession, fromJSON, getSession, listParts } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
 import { type UploadError, hasStatus, invalidInput, shown } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -37,7 +37,8 @@ export interface ResumeInput {
  * unless `keepSessionOnError`, as `upload` does (the error then carries it), or the session was given
  * by id: then it is always kept, and never carried (made with the caller's size, a resume from it
  * could fail again): resume by the id again. When the parts cannot be listed, the session is left as
- * it was (and carried in the error with `keepSessionOnError`, unless given by id).
+ * it was (and carried in the error with `keepSessionOnError`, unless given by id); a listing's 404 is followed by
+ * the session's DELETE, which finds it gone already (aborted: 404, the error; committed: 204, and resume goes on).
  * @example
  * resume(box)({ session: JSON.parse(localStorage.getItem('upload')!), source: file.stream() }, { onProgress })
  */
@@ -53,9 +54,17 @@ export const resume =
       TE.flatMap(() => sessionOf(client, options)(input)),
       TE.flatMap((session) =>
         pipe(
-          retryRequests(client, options.retry, { signal: options.signal })((signal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart> | undefined> => listParts(client)(session, signal)),
-          // Gone (404): aborted, or committed by a commit whose answers the upload never got (see `Transfer.stored`).
-          TE.orElse((error) => (hasStatus(error, 404) ? TE.right(undefined) : TE.left(error))),
+          retryRequests(client, options.retry, { signal: options.signal })((signal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart> | undefined> =>
+            pipe(
+              listParts(client)(session, signal),
+              // Gone (404): aborted, or committed by a commit whose answers the upload never got (see `Transfer.stored`).
+              // Its DELETE tells which before the source is read: Box answers a committed session's 204 (protocol
+              // gotcha 17, §13), and resume goes on; an aborted one's 404 (§13), which is then the error at once,
+              // where reading a source of gigabytes to send a commit bound to fail took minutes. It deletes nothing
+              // that was not gone: a session still open lists its parts (the DELETE has the listing's token and access).
+              // In the attempt, so a DELETE without an answer (5xx, network) is retried, listing first.
+              TE.orElse((error) => (hasStatus(error, 404) ? (abortSession(client)(session, signal) as TE.TaskEither<UploadError, undefined>) : TE.left(error))),
+            )),
           releasing(input.source),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true && !byId ? { ...error, session } : error)),
           TE.flatMap((stored) => transfer(client, options)({ session, source: input.source, stored, ifMatch: input.ifMatch, keep: byId })),

@@ -96,8 +96,8 @@ export interface Transfer {
   readonly session: Session
   readonly source: ReadableStream<Uint8Array>
   /**
-   * `undefined` when Box has no session to list parts of (404: a resume after a commit Box applied unseen,
-   * or an aborted session): every part counts as Box's, as cut, and the commit, sent once more, gives the
+   * `undefined` when Box has no session to list parts of (404) but answers its DELETE (a resume after a commit
+   * Box applied unseen): every part counts as Box's, as cut, and the commit, sent once more, gives the
    * file only if one of ours was applied and it has the source's size and SHA-1.
    */
   readonly stored: ReadonlyArray<UploadPart> | undefined

@@ -7,9 +7,10 @@
  * id, and a new upload of the same name meets 409 item_name_in_use. `commit` itself already handles the
  * case (README Retries: "gone (404), the same commit once more returns the file"); `resume` does not.
  *
- * Mended: on a 404 from the listing, `resume` counts every part as Box's (as the chunker cuts them from
- * the source) and sends the commit once more, which gives the file only with the source's size and SHA-1
- * (`Transfer.stored`); an aborted session's 404 is then the error (Resume.test.ts).
+ * Mended: on a 404 from the listing, `resume` sends the session's DELETE, which a committed session answers
+ * 204 (an aborted one 404, the error at once: Resume.test.ts), then counts every part as Box's (as the chunker
+ * cuts them from the source) and sends the commit once more, which gives the file only with the source's size
+ * and SHA-1 (`Transfer.stored`).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
