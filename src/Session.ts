@@ -23,7 +23,7 @@ export const Endpoints = t.intersection([
 ])
 export type Endpoints = t.TypeOf<typeof Endpoints>
 
-/** The stored form of a session: what `JSON.stringify(session)` writes and `fromJSON` reads back. */
+/** The codec of a stored session: what `JSON.stringify(session)` writes and `fromJSON` reads back. */
 export const Session = t.type({
   id: t.string,
   fileSize: PositiveInteger,
@@ -35,10 +35,18 @@ export const Session = t.type({
   endpoints: Endpoints,
 })
 /**
+ * A stored session: a session's data without `chunker()`, what `JSON.stringify(session)` writes, the `Session`
+ * codec decodes, and `revive` and `fromJSON` turn back into a `Session`.
+ */
+// An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
+// spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
+export interface StoredSession extends t.TypeOf<typeof Session> {}
+
+/**
  * A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain
  * data; a spread or a clone drops it, and `revive` gives it back).
  */
-export type Session = t.TypeOf<typeof Session> & {
+export interface Session extends StoredSession {
   /** A chunker cutting the file into this session's parts: `chunker({ partSize, fileSize, ...options })`. */
   readonly chunker: {
     (options?: SessionChunkerOptions & { readonly shared?: false | undefined }): Chunker
@@ -59,7 +67,7 @@ export const listPartsLimit = 1000
 // constructors
 
 /** Attaches `chunker()` to session data (for example after a spread, which drops it). */
-export const revive = (data: t.TypeOf<typeof Session>): Session =>
+export const revive = (data: StoredSession): Session =>
   // defineProperty's defaults: not enumerable, writable or configurable.
   Object.defineProperty({ ...data }, 'chunker', {
     value: (options?: SessionChunkerOptions) => chunker({ ...options, partSize: data.partSize, fileSize: data.fileSize }),

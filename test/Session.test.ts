@@ -5,7 +5,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Client, client } from '../src/Client.ts'
 import type { Part } from '../src/Part.ts'
-import { abortSession, createSession, createVersionSession, fromJSON, getSession, listParts, revive } from '../src/Session.ts'
+import { Session, abortSession, createSession, createVersionSession, fromJSON, getSession, listParts, revive } from '../src/Session.ts'
+import type { StoredSession } from '../src/index.ts'
 import { decodeError, message } from '../src/UploadError.ts'
 import type { EmulatorOptions, RequestRecord } from '../src/emulator/Options.ts'
 import { type RunningEmulator, startEmulator } from './helpers/emulator.ts'
@@ -234,6 +235,17 @@ Stored('should survive JSON.stringify and structuredClone, and get its chunker b
   assert.ok(typeof revive({ ...session }).chunker === 'function')
   const resumed = E.isRight(back) ? await right(getSession(box)(back.right)) : undefined
   assert.is(resumed?.id, session.id)
+}))
+
+// h108: a user storing sessions (a database column, localStorage) had no exported type for them: the codec's data is
+// no Session (it has no chunker), so `const s: Session = Session.decode(data).right` fails to compile.
+Stored('should name the stored form: what JSON.stringify writes, the codec decodes, and revive takes', () => withBox({}, async (box) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2048 }))
+  const kept: StoredSession = session
+  const decoded = Session.decode(JSON.parse(JSON.stringify(kept)))
+  assert.ok(E.isRight(decoded))
+  const data: StoredSession | undefined = E.isRight(decoded) ? decoded.right : undefined
+  assert.equal(data && revive(data), session)
 }))
 
 Stored('should refuse stored data that is not a session, naming the field', () => {
