@@ -4,6 +4,7 @@
  * See box-protocol.md §4.5.
  */
 import * as t from './codecs.ts'
+import type { Immutable } from './Readonly.ts'
 
 // ---------------------------------------------------------------------------------------------
 // codecs
@@ -20,11 +21,11 @@ export const BoxError = t.partial({
 })
 // An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
 // spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
-export interface BoxError extends t.TypeOf<typeof BoxError> {}
+export interface BoxError extends Immutable<t.TypeOf<typeof BoxError>> {}
 
 /** The OAuth-style error body (`{ error, error_description }`). */
 export const OAuthError = t.intersection([t.type({ error: t.string }), t.partial({ error_description: t.string })])
-export type OAuthError = t.TypeOf<typeof OAuthError>
+export type OAuthError = Immutable<t.TypeOf<typeof OAuthError>>
 
 /** The parts of an error body an `HttpError` keeps. */
 export interface Details {

@@ -3,6 +3,7 @@
  * the fields a user needs; every other field of `File--Full` is tolerated and kept.
  */
 import * as t from './codecs.ts'
+import type { Immutable } from './Readonly.ts'
 import { NonNegativeInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -28,8 +29,8 @@ export const BoxFile = t.intersection([
 ])
 // An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
 // spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
-export interface BoxFile extends t.TypeOf<typeof BoxFile> {}
+export interface BoxFile extends Immutable<t.TypeOf<typeof BoxFile>> {}
 
 /** The commit's answer: `{ total_count, entries: [file] }`. */
 export const Files = t.type({ total_count: NonNegativeInteger, entries: t.readonlyArray(BoxFile) })
-export interface Files extends t.TypeOf<typeof Files> {}
+export interface Files extends Immutable<t.TypeOf<typeof Files>> {}

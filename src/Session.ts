@@ -5,6 +5,7 @@
  */
 import { Either as E, TaskEither as TE, pipe } from './fp.ts'
 import * as t from './codecs.ts'
+import type { Immutable } from './Readonly.ts'
 import { type Chunker, type ChunkerOptions, chunker } from './Chunker.ts'
 import { type Client, trust } from './Client.ts'
 import { type HttpRequest, decode, discard, json, request } from './Http.ts'
@@ -21,7 +22,7 @@ export const Endpoints = t.intersection([
   t.type({ uploadPart: t.string, commit: t.string, abort: t.string, listParts: t.string, status: t.string }),
   t.partial({ logEvent: t.string }),
 ])
-export type Endpoints = t.TypeOf<typeof Endpoints>
+export type Endpoints = Immutable<t.TypeOf<typeof Endpoints>>
 
 /** The codec of a stored session: what `JSON.stringify(session)` writes and `fromJSON` reads back. */
 export const Session = t.type({
@@ -40,7 +41,7 @@ export const Session = t.type({
  */
 // An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
 // spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
-export interface StoredSession extends t.TypeOf<typeof Session> {}
+export interface StoredSession extends Immutable<t.TypeOf<typeof Session>> {}
 
 /**
  * A session: its data, plus `chunker()` (not enumerable, so JSON, `structuredClone` and equality see plain

@@ -3,6 +3,7 @@
  * in `{ part }`, list-parts pages it. The same objects go back, in offset order, in the commit body.
  */
 import * as t from './codecs.ts'
+import type { Immutable } from './Readonly.ts'
 import { NonNegativeInteger, PositiveInteger } from './UploadSession.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -17,15 +18,15 @@ export const UploadPart = t.exact(t.type({
 }))
 // An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
 // spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
-export interface UploadPart extends t.TypeOf<typeof UploadPart> {}
+export interface UploadPart extends Immutable<t.TypeOf<typeof UploadPart>> {}
 
 /** The answer to an upload-part `PUT`: `{ part: UploadPart }`. */
 export const UploadedPart = t.type({ part: UploadPart })
-export interface UploadedPart extends t.TypeOf<typeof UploadedPart> {}
+export interface UploadedPart extends Immutable<t.TypeOf<typeof UploadedPart>> {}
 
 /** One page of list-parts. `offset`/`limit` are echoed by Box but not relied on. */
 export const UploadParts = t.intersection([
   t.type({ total_count: NonNegativeInteger, entries: t.readonlyArray(UploadPart) }),
   t.partial({ offset: NonNegativeInteger, limit: NonNegativeInteger }),
 ])
-export interface UploadParts extends t.TypeOf<typeof UploadParts> {}
+export interface UploadParts extends Immutable<t.TypeOf<typeof UploadParts>> {}

@@ -3,6 +3,7 @@
  * codecs the wire shapes share. `Session` turns it into the library's own plain data.
  */
 import * as t from './codecs.ts'
+import type { Immutable } from './Readonly.ts'
 
 // ---------------------------------------------------------------------------------------------
 // codecs
@@ -22,7 +23,7 @@ export const SessionEndpoints = t.intersection([
 ])
 // An interface, not a type alias, so that hovers and a user's emitted declarations name it instead of
 // spelling out its fields (a `t.TypeOf` alias is expanded wherever inference carries it).
-export interface SessionEndpoints extends t.TypeOf<typeof SessionEndpoints> {}
+export interface SessionEndpoints extends Immutable<t.TypeOf<typeof SessionEndpoints>> {}
 
 /** Box's `upload_session`. Extra fields are tolerated; `type` is not required (nothing depends on it). */
 export const UploadSession = t.type({
@@ -33,4 +34,4 @@ export const UploadSession = t.type({
   session_expires_at: t.string,
   session_endpoints: SessionEndpoints,
 })
-export interface UploadSession extends t.TypeOf<typeof UploadSession> {}
+export interface UploadSession extends Immutable<t.TypeOf<typeof UploadSession>> {}

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert'
 import { BoxError, details } from '../src/BoxError.ts'
 import { BoxFile, Files } from '../src/BoxFile.ts'
 import { UploadedPart, UploadPart, UploadParts } from '../src/UploadPart.ts'
-import { NonNegativeInteger, PositiveInteger, UploadSession } from '../src/UploadSession.ts'
+import { NonNegativeInteger, PositiveInteger, SessionEndpoints, UploadSession } from '../src/UploadSession.ts'
 import { decodeError, message } from '../src/UploadError.ts'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
@@ -101,6 +101,49 @@ Rules('should decode safe whole numbers only, from 1 up (PositiveInteger) and fr
     assert.is(codec.encode(5), 5)
   }
   assert.equal([PositiveInteger.name, NonNegativeInteger.name], ['PositiveInteger', 'NonNegativeInteger'])
+})
+
+/** The decoded value, typed as the codec's own type (the test fails when it does not decode). */
+const decoded = <A>(result: E.Either<t.Errors, A>): A => {
+  assert.ok(E.isRight(result))
+  return (result as E.Right<A>).right
+}
+
+// h108: the data the library hands out is typed readonly, at every depth (io-ts's t.type types every field mutable),
+// and what a codec decodes, mutable, still fits its name's type. Each assignment in `changes` (never called) must
+// stay a type error: a @ts-expect-error with no error under it fails the type check.
+Rules('should type the data of each codec readonly at every depth, and take what the codec decodes', () => {
+  const file: BoxFile = decoded(BoxFile.decode({ id: '1', type: 'file', name: 'a', size: 3, parent: { id: '0' }, file_version: { id: 'v' } }))
+  const files: Files = decoded(Files.decode({ total_count: 1, entries: [file] }))
+  const stored: UploadPart = decoded(UploadPart.decode(part))
+  const uploaded: UploadedPart = decoded(UploadedPart.decode({ part }))
+  const page: UploadParts = decoded(UploadParts.decode({ total_count: 1, entries: [part] }))
+  const wire: UploadSession = decoded(UploadSession.decode(exampleOf(schemas['UploadSession']!)))
+  const endpoints: SessionEndpoints = wire.session_endpoints
+  const body: BoxError = decoded(BoxError.decode({ code: 'x' }))
+  const changes = (): void => {
+    // @ts-expect-error a file's fields are Box's answer, read-only
+    file.size = 0
+    // @ts-expect-error nested objects too
+    file.parent!.id = '1'
+    // @ts-expect-error nested objects too
+    file.file_version!.id = 'v2'
+    // @ts-expect-error the files of a commit's answer too
+    files.entries[0]!.name = 'b'
+    // @ts-expect-error a stored part, which goes back in the commit as it is
+    stored.offset = 0
+    // @ts-expect-error the answer to a part
+    uploaded.part = stored
+    // @ts-expect-error a page of parts
+    page.total_count = 0
+    // @ts-expect-error Box's upload_session
+    wire.part_size = 1
+    // @ts-expect-error its endpoints
+    endpoints.upload_part = ''
+    // @ts-expect-error Box's error body
+    body.code = 'y'
+  }
+  assert.is(typeof changes, 'function')
 })
 
 const Errors = suite('BoxError.details')

@@ -248,6 +248,27 @@ Stored('should name the stored form: what JSON.stringify writes, the codec decod
   assert.equal(data && revive(data), session)
 }))
 
+// h108: `session.fileSize = 1` compiled, and put the data out of step with the session's chunker. The session and its
+// stored form are readonly, endpoints included; each assignment in `changes` (never called) must stay a type error.
+Stored('should type a session and its stored form readonly, endpoints included', () => withBox({}, async (box) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2048 }))
+  const stored: StoredSession = JSON.parse(JSON.stringify(session))
+  const changes = (): void => {
+    // @ts-expect-error the chunker cuts parts of the session's fileSize and partSize
+    session.fileSize = 1
+    // @ts-expect-error
+    session.partSize = 1
+    // @ts-expect-error the endpoints were checked for trust when the session was made
+    session.endpoints.uploadPart = 'https://elsewhere.example'
+    // @ts-expect-error the stored form too
+    stored.totalParts = 1
+    // @ts-expect-error
+    stored.endpoints.commit = ''
+  }
+  assert.is(typeof changes, 'function')
+  assert.equal(revive(stored), session)
+}))
+
 Stored('should refuse stored data that is not a session, naming the field', () => {
   const error = fromJSON({ id: 'x', fileSize: 10, partSize: 'big' })
   assert.ok(E.isLeft(error) && error.left._tag === 'DecodeError' && message(error.left).includes('partSize'))
