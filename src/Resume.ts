@@ -8,7 +8,7 @@ import { TaskEither as TE, pipe } from './fp.ts'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
-import { type Session, abortSession, fromJSON, getSession, listParts } from './Session.ts'
+import { type Session, type StoredSession, abortSession, fromJSON, getSession, listParts } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
 import { type UploadError, hasStatus, invalidInput, shown } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -19,8 +19,11 @@ import { PositiveInteger } from './UploadSession.ts'
 
 /** What to resume: a session (as stored: `JSON.parse(JSON.stringify(session))` is fine) or its id, and the source from its first byte. */
 export interface ResumeInput {
-  /** A `Session`, its JSON form, or a session id (then `fileSize` is needed too). */
-  readonly session: Session | unknown
+  /**
+   * A `Session`, its stored form (`JSON.parse` of it: still checked, as `fromJSON` does), or a session id (then
+   * `fileSize` is needed too). A value typed `unknown` goes through `fromJSON` first.
+   */
+  readonly session: Session | StoredSession | string
   readonly source: ReadableStream<Uint8Array>
   /** The file size, required when `session` is an id. */
   readonly fileSize?: number | undefined

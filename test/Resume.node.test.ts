@@ -9,7 +9,7 @@ import type { BoxFile } from '../src/BoxFile.ts'
 import { client } from '../src/Client.ts'
 import { emulator } from '../src/emulator/index.ts'
 import { resume } from '../src/Resume.ts'
-import { createSession } from '../src/Session.ts'
+import { type StoredSession, createSession } from '../src/Session.ts'
 import { putParts, right } from './helpers/sessions.ts'
 import { bytesOf, download, fastRetry, sameBytes, sourceOf, withBox, within } from './helpers/upload.ts'
 
@@ -38,7 +38,7 @@ Killed('should commit the source after the uploading process was killed (SIGKILL
     const partsBefore = stored()
     assert.ok(partsBefore < 61, `${partsBefore} parts stored before the kill`)
 
-    const session: unknown = JSON.parse(readFileSync(sessionFile, 'utf8'))
+    const session: StoredSession = JSON.parse(readFileSync(sessionFile, 'utf8'))
     const bytes = bytesOf(fileSize, seed)
     const result = await within(20_000, 'resume', resume(box.client)({ session, source: sourceOf(bytes) }, { retry: fastRetry, concurrency: 4 })())
     assert.ok(E.isRight(result), JSON.stringify(result))

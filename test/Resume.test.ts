@@ -1,11 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { BoxFile } from '../src/BoxFile.ts'
 import { client } from '../src/Client.ts'
 import type { Progress } from '../src/Progress.ts'
 import { resume } from '../src/Resume.ts'
-import { type Session, abortSession, listParts } from '../src/Session.ts'
+import { type Session, type StoredSession, abortSession, fromJSON, listParts } from '../src/Session.ts'
 import { type UploadFailure, upload, uploadVersion } from '../src/Upload.ts'
 import { type DigestMismatch, type HttpError, message } from '../src/UploadError.ts'
 import { putParts, sha1Base64 } from './helpers/sessions.ts'
@@ -171,7 +173,8 @@ Resume('should go on with the session of a 409 session_conflict: the error carri
   // Not retried, and the session that is not this upload's own is left alone.
   assert.equal(box.sent.slice(before).map((r) => r.method), ['POST'])
   assert.ok(message(error).includes('contextInfo.session.id'), message(error))
-  const result = await resume(box.client)({ session: id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
+  // As the README writes it: contextInfo is unknown, and resume takes a string id.
+  const result = await resume(box.client)({ session: (error.contextInfo as { session: { id: string } }).session.id, fileSize, source: sourceOf(bytes) }, { retry: fastRetry })()
   assert.ok(E.isRight(result), JSON.stringify(result))
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))
@@ -246,10 +249,37 @@ Resume('should wait out a part the failed upload left still being stored (409), 
   assert.ok(box.records.some((r) => r.method === 'PUT' && r.status === 409), 'the resume met the part still being stored')
 }))
 
+// h108: ResumeInput.session was typed `Session | unknown`, which is unknown: a number, a BoxFile or a session not awaited
+// compiled. It takes a session, its stored form or an id; JSON.parse's any still compiles (and is checked), and a value
+// typed unknown goes through fromJSON first. Each call in `wrong` (never called) must stay a type error.
+Resume('should type what it resumes: a session, its stored form or an id; unknown data through fromJSON first', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  const file: BoxFile = { id: '1', type: 'file', name: 'a', size: bytes.length }
+  const value: unknown = JSON.parse(JSON.stringify(session))
+  const stored: StoredSession = JSON.parse(JSON.stringify(session))
+  const source = sourceOf(bytes)
+  const wrong = () => [
+    // @ts-expect-error data typed unknown: fromJSON checks it and gives the Session
+    resume(box.client)({ session: value, source }),
+    // @ts-expect-error a session not awaited
+    resume(box.client)({ session: Promise.resolve(session), source }),
+    // @ts-expect-error a file is no session
+    resume(box.client)({ session: file, source }),
+    // @ts-expect-error nor a number
+    resume(box.client)({ session: 42, source }),
+  ]
+  const right = () => [resume(box.client)({ session, source }), resume(box.client)({ session: stored, source }), resume(box.client)({ session: session.id, fileSize, source })]
+  assert.equal([typeof wrong, typeof right], ['function', 'function'])
+  const result = await pipe(TE.fromEither(fromJSON(value)), TE.flatMap((checked) => resume(box.client)({ session: checked, source }, { retry: fastRetry })))()
+  assert.ok(E.isRight(result), JSON.stringify(result))
+  if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
+}))
+
 Resume('should refuse an id without a file size, and a stored session that is not one', withBox({}, async (box) => {
   const byId = await resume(box.client)({ session: 'ABC', source: sourceOf(bytesOf(10)) })()
   assert.ok(E.isLeft(byId) && byId.left._tag === 'InvalidInput')
-  const junk = await resume(box.client)({ session: { id: 'ABC' }, source: sourceOf(bytesOf(10)) })()
+  // Stored data of the wrong shape, as JSON.parse (typed any) reads it: the type check lets it through, resume does not.
+  const junk = await resume(box.client)({ session: JSON.parse('{"id":"ABC"}'), source: sourceOf(bytesOf(10)) })()
   assert.ok(E.isLeft(junk) && junk.left._tag === 'DecodeError')
   // The caller's data, not Box's answer (h98): what to pass, not 'please report'.
   assert.ok(E.isLeft(junk) && message(junk.left).endsWith('pass JSON.parse(text) of a stored session.'), JSON.stringify(junk))
@@ -269,7 +299,7 @@ Resume("should cancel its source when the session cannot be read or its parts li
     await new Promise((resolve) => setTimeout(resolve, 10))
     assert.is(seen.cancelled.length, 1, what)
   }
-  for (const [input, tag] of [[{ session: 'ABC' }, 'InvalidInput'], [{ session: {} }, 'DecodeError'], [{ session: { ...session, totalParts: 99 } }, 'InvalidInput']] as const) {
+  for (const [input, tag] of [[{ session: 'ABC' }, 'InvalidInput'], [{ session: JSON.parse('{}') }, 'DecodeError'], [{ session: { ...session, totalParts: 99 } }, 'InvalidInput']] as const) {
     const { source, seen } = watchedSource(bytes)
     const bad = await resume(box.client)({ ...input, source })()
     assert.ok(E.isLeft(bad) && bad.left._tag === tag, JSON.stringify(bad))

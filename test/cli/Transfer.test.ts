@@ -18,6 +18,7 @@ import type { BoxFile } from '../../src/BoxFile.ts'
 import { client } from '../../src/Client.ts'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { resume } from '../../src/Resume.ts'
+import type { StoredSession } from '../../src/Session.ts'
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.ts'
 import { cleanEnv, run, type Running, sha1Of, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 
@@ -1377,7 +1378,7 @@ Kept('should remove an earlier interrupted upload\'s state whose session expired
 Kept('should end a --resume with the file when the session\'s commit was applied though the interrupted upload never learned it', () => alone({}, async (own, seen, folder) => {
   const { path, sha1 } = await interruptedAt(own.url, seen, join(folder, 'applied.bin'), 62)
   const statePath = join(folder, '.box-upload-state.applied.bin.json')
-  const state = JSON.parse(await readFile(statePath, 'utf8')) as { readonly session: unknown }
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { readonly session: StoredSession }
   const box = client({ token: TOKEN, uploadUrl: own.url, apiUrl: own.apiUrl })
   const committed = await resume(box)({ session: state.session, source: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array> })()
   assert.ok(E.isRight(committed), JSON.stringify(committed))

@@ -102,7 +102,7 @@ export const hashing = (env: Record<string, string | undefined>, abandon: (() =>
 `)
   // Values a user's pipeline infers from the package: their emitted declarations (and hovers) must name BoxFile and
   // UploadPart, as its signatures do, not spell out every field of the codec's type.
-  writeFileSync(join(consumer, 'names.mts'), `import { client, listParts, upload, uploadVersion, type Session } from 'box-chunked-upload'
+  writeFileSync(join(consumer, 'names.mts'), `import { client, fromJSON, listParts, resume, revive, upload, uploadVersion, type Session, type StoredSession } from 'box-chunked-upload'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 const box = client({ token: 't' })
@@ -111,6 +111,13 @@ export const newVersion = (source: ReadableStream<Uint8Array>) => pipe(
   TE.flatMap((file) => uploadVersion(box)({ source, fileId: file.id, fileSize: file.size, ifMatch: file.etag ?? null })),
 )
 export const laterParts = (session: Session) => pipe(listParts(box)(session), TE.map((parts) => parts.filter((part) => part.offset > 0)))
+// A stored session (README): as JSON.parse reads it, kept typed StoredSession, or typed unknown and checked by fromJSON.
+export const resumed = (text: string, kept: StoredSession, value: unknown, source: ReadableStream<Uint8Array>) => [
+  resume(box)({ session: JSON.parse(text), source }),
+  resume(box)({ session: kept, source }),
+  resume(box)({ session: revive(kept), source }),
+  pipe(TE.fromEither(fromJSON(value)), TE.flatMap((session) => resume(box)({ session, source }))),
+]
 `)
   const configs = [
     { name: 'module node16', module: 'node16', lib: ['es2022', 'dom'] },
