@@ -9,12 +9,13 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { serve, type Served } from '../../src/emulator/node.ts'
 import { installPacked } from '../packaging/Pack.ts'
 import { bundleExample, root } from './Bundle.ts'
 import { chromium, type Browser } from './Browsers.ts'
 import { bun, deno, denoRun, exec, inBrowser, inWorkerd, type Echo, type Run } from './Hosts.ts'
+import { viteBuild } from './ViteBuild.ts'
 
 export type ExampleKind = 'node' | 'deno' | 'bun' | 'browser' | 'worker'
 
@@ -62,10 +63,14 @@ interface Setup {
   readonly bytes: Uint8Array<ArrayBuffer>
 }
 
-/** Where an example runs, when its kind leaves a choice: which Node binary, which browser (Chromium unless said). */
+/**
+ * Where an example runs, when its kind leaves a choice: which Node binary, which browser (Chromium unless said),
+ * and for a browser which bundler makes the page (esbuild through Bundle.ts unless said, or a `vite build`).
+ */
 export interface Host {
   readonly node?: string
   readonly browser?: Browser
+  readonly bundler?: 'esbuild' | 'vite'
 }
 
 /** How each kind runs its example. */
@@ -85,16 +90,18 @@ const runners: Readonly<Record<ExampleKind, (setup: Setup, echo: Echo, host: Hos
     writeFileSync(file, importing(code, library))
     return exec(bun, ['run', file, fixture], echo, { BOX_TOKEN: token })
   },
-  browser: async ({ code, fixture, library }, echo, { browser = chromium }) => {
+  browser: async ({ code, dir, fixture, library }, echo, { browser = chromium, bundler = 'esbuild' }) => {
     const script = code.match(/<script type="module">([\s\S]*?)<\/script>/)?.[1]
     if (script === undefined) throw new Error('the browser example has no <script type="module">')
-    const html = code.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="/example.js"></script>')
+    const html = code.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="./example.js"></script>')
+    const page = bundler === 'vite'
+      ? await viteBuild(dir, html, importing(script, `./${basename(library)}`))
+      : { html, assets: { '/example.js': { type: 'text/javascript', body: await bundleExample(script, library, ['browser']) } }, problems: [] }
+    if (page.problems.length > 0) return { output: page.problems.join('\n'), exitCode: 1 }
+    if ('gzipped' in page) echo(`\n[runtimes] vite build: ${page.gzipped} bytes of JavaScript gzipped loaded by the page\n`)
     return inBrowser(browser, {
-      html,
-      assets: {
-        '/example.js': { type: 'text/javascript', body: await bundleExample(script, library, ['browser']) },
-        '/box-token': { type: 'text/plain', body: token },
-      },
+      html: page.html,
+      assets: { ...page.assets, '/box-token': { type: 'text/plain', body: token } },
       // The tab has loaded, so the example's module has run and its listener is there.
       act: (tab) => tab.pickFile('#file', fixture),
       until: (output) => /as file \S+/.test(output),

@@ -43,10 +43,17 @@ import('./bundle.js').then((bundle) => bundle.default(location.origin))
   until: (output: string) => output.includes(DONE),
 })
 
-/** A browser runs the bundle of Page.ts, and the README's browser example. */
-const inPage = (browser: Browser): Runtime => ({
+/**
+ * A browser runs the bundle of Page.ts, and the README's browser example, bundled by each of `bundlers` (the
+ * esbuild call of Bundle.ts; Chromium also runs a `vite build` of it, so a real bundler's resolution is tested).
+ */
+const inPage = (browser: Browser, bundlers: ReadonlyArray<'esbuild' | 'vite'> = ['esbuild']): Runtime => ({
   name: browser.name,
-  example: (echo) => runExample('browser', echo, { browser }),
+  example: async (echo) => {
+    const problems: Array<string> = []
+    for (const bundler of bundlers) problems.push(...(await runExample('browser', echo, { browser, bundler })).map((problem) => `${bundler}: ${problem}`))
+    return problems
+  },
   // No native incremental SHA-1 in browsers: hash-wasm, or the pure TypeScript one.
   expectSha1: (implementation) => implementation.includes('hash-wasm') || implementation.includes('pure'),
   run: async (files, echo) => inBrowser(browser, testPage(await bundle({ files, entry: 'test/runtimes/Page.ts', conditions: ['browser'] })), echo),
@@ -60,7 +67,7 @@ export const runtimes: ReadonlyArray<Runtime> = [
   }),
   inProcess('deno', 'deno', async () => [deno, denoRun()]),
   inProcess('bun', 'bun', async () => [bun, ['run']]),
-  inPage(chromium),
+  inPage(chromium, ['esbuild', 'vite']),
   inPage(firefox),
   inPage(webkit),
   {
