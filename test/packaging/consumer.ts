@@ -36,7 +36,10 @@ const cjs = `const { client, message, sha1Implementation, upload } = require('bo
 const { serve } = require('box-chunked-upload/emulator/node')
 if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw new Error('no emulator()')`
 
-/** What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle. */
+/**
+ * What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle, and any module of
+ * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` entry imports `fp-ts/es6`).
+ */
 const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
   const result = await build({
     stdin: { contents: `export { upload, sha1Implementation } from 'box-chunked-upload'`, resolveDir: consumer, loader: 'js' },
@@ -45,10 +48,12 @@ const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray
     format: 'esm',
     platform: 'browser',
     conditions: [...conditions],
+    metafile: true,
     logLevel: 'error',
   })
   const text = result.outputFiles[0]?.text ?? ''
-  return ['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`))
+  const commonJs = Object.keys(result.metafile.inputs).filter((path) => path.includes('fp-ts/lib/')).map((path) => path.replace(/^.*fp-ts\/lib\//, 'fp-ts/lib/'))
+  return [...['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`)), ...commonJs]
 }
 
 /**
@@ -170,7 +175,7 @@ try {
   const browser = await bundled(['browser'])
   const workerd = await bundled(['workerd', 'worker', 'browser'])
   console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
-  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1 from the package conditions')
+  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS), from the package conditions')
 } finally {
   rmSync(consumer, { recursive: true, force: true })
 }

@@ -2,7 +2,8 @@
  * The README's browser example as a web developer ships it: a production `vite build` of its page, with the
  * package resolved by Vite itself (its `browser` and `import` conditions, its own pre-bundling rules, Rollup's
  * tree-shaking), not by the esbuild call of Bundle.ts. What Vite warns about fails the example: a `node:` module
- * reaching the browser graph is only a warning there ("externalized for browser compatibility").
+ * reaching the browser graph is only a warning there ("externalized for browser compatibility"). So does fp-ts's
+ * CommonJS build in the bundle (its modules whole, not tree-shaken), found through Vite's source map.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -43,6 +44,10 @@ export const viteBuild = async (dir: string, html: string, script: string): Prom
     if (found !== null) problems.push(`the browser bundle holds ${what} (${found[0]})`)
   }
   if (!code.join('\n').includes('subtle+hash-wasm')) problems.push('the browser bundle has not the browser SHA-1 (subtle+hash-wasm)')
+  // fp-ts's CommonJS build cannot be tree-shaken: each of its modules would ship whole (build.mjs, fpTsEs6).
+  const sources = loaded.flatMap((src) => (JSON.parse(String(assets[`${src}.map`]?.body ?? '{"sources":[]}')) as { sources: ReadonlyArray<string> }).sources)
+  const commonJs = sources.filter((source) => source.includes('/fp-ts/lib/')).map((source) => source.replace(/^.*\/fp-ts\//, 'fp-ts/'))
+  if (commonJs.length > 0) problems.push(`the browser bundle holds fp-ts's CommonJS build, which no bundler tree-shakes: ${commonJs.join(', ')}`)
   const body = page.replace(/<script type="module" crossorigin src="[^"]+"><\/script>/g, '').replace(/^[\s\S]*<body>|<\/body>[\s\S]*$/g, '')
   return {
     html: `${body}\n${loaded.map((src) => `<script type="module" src="${src}"></script>`).join('\n')}`,
