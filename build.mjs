@@ -37,11 +37,13 @@ const route = {
 }
 
 /**
- * For bundlers (`exports["."].import.browser`): the same ESM bundle with fp-ts from its ES module build,
- * `fp-ts/es6/*`, which bundlers tree-shake and which io-ts's own ES build (its `module` field) imports too.
- * `fp-ts/lib/*`, what Node's ESM needs (fp-ts has no `exports` map and its es6 files are no valid Node ESM),
- * is CommonJS: every bundler ships each of its modules whole, beside io-ts's es6 copies (about 15 KB gzipped
- * of a 41 KB upload app).
+ * For bundlers building for browsers (`exports["."].import.browser.module`): the same ESM bundle with fp-ts from
+ * its ES module build, `fp-ts/es6/*`, which bundlers tree-shake and which io-ts's own ES build (its `module` field)
+ * imports too. `fp-ts/lib/*`, what Node's ESM needs (fp-ts has no `exports` map), is CommonJS: every bundler ships
+ * each of its modules whole, beside io-ts's es6 copies (about 15 KB gzipped of a 41 KB upload app). Node cannot
+ * load fp-ts/es6, hence `module` (set by Vite, webpack, Rollup's node-resolve and esbuild, not by Node) under
+ * `browser`: a test runner that loads the package in Node with the `browser` condition alone (Vitest's
+ * `resolve.conditions: ['browser']` under jsdom, Jest, `node --conditions=browser`) gets dist/index.js.
  */
 const fpTsEs6 = {
   name: 'fp-ts-es6',

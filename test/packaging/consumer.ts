@@ -38,16 +38,18 @@ if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw
 
 /**
  * What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle, and any module of
- * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` entry imports `fp-ts/es6`).
+ * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` + `module` entry imports `fp-ts/es6`).
+ * Without `conditions`, esbuild's defaults for the browser platform: `browser`, `module`, `import`, `default` (any
+ * given, even none, drop `module`).
  */
-const bundled = async (conditions: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
+const bundled = async (conditions?: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
   const result = await build({
     stdin: { contents: `export { upload, sha1Implementation } from 'box-chunked-upload'`, resolveDir: consumer, loader: 'js' },
     bundle: true,
     write: false,
     format: 'esm',
     platform: 'browser',
-    conditions: [...conditions],
+    ...(conditions === undefined ? {} : { conditions: [...conditions] }),
     metafile: true,
     logLevel: 'error',
   })
@@ -155,6 +157,9 @@ try {
   const lines = [
     run(process.execPath, ['smoke.mjs']),
     run(process.execPath, ['smoke.cjs']),
+    // Node with the `browser` condition, as a test runner under jsdom may load the package (Vitest's
+    // resolve.conditions, Jest): it must not reach dist/index.browser.js, whose fp-ts/es6 Node cannot load.
+    run(process.execPath, ['--conditions=browser', 'smoke.mjs']).replace('node esm', 'node esm --conditions=browser'),
     run(resolve(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${root}`, 'deno.mjs']),
     run(resolve(root, 'node_modules/.bin/bun'), ['run', 'bun.mjs']),
   ]
@@ -172,10 +177,10 @@ try {
   const version = run(process.execPath, [bin, '--version'])
   const expected = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
   if (version !== `box-upload ${expected}\n`) throw new Error(`the packaged box-upload --version printed ${JSON.stringify(version)}`)
-  const browser = await bundled(['browser'])
+  const browser = await bundled()
   const workerd = await bundled(['workerd', 'worker', 'browser'])
-  console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd.join(', ')}`)
-  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS), from the package conditions')
+  console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd[0]}`)
+  if (browser.join() !== 'subtle+hash-wasm' || workerd[0] !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS) for browsers, from the package conditions')
 } finally {
   rmSync(consumer, { recursive: true, force: true })
 }
