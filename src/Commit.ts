@@ -16,7 +16,7 @@ import { type BoxFile, Files } from './BoxFile.ts'
 import { type Client, stripUrl } from './Client.ts'
 import { discard, json, request, retryAfterMs } from './Http.ts'
 import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
-import { type Session, getSession } from './Session.ts'
+import { type StoredSession, getSession } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
 import { sleep } from './Sleep.ts'
 import { type UploadError, decodeError, digestMismatch, hasStatus, httpError, mayHaveApplied } from './UploadError.ts'
@@ -74,7 +74,7 @@ export const defaultCommitDeadlineMs = 10 * 60_000
  * pipe(commit(box, session)({ parts, digest: await chunker.digest }), TE.map((file) => file.id))
  */
 export const commit =
-  (client: Client, session: Session) =>
+  (client: Client, session: StoredSession) =>
   (input: CommitInput): TE.TaskEither<UploadError, BoxFile> => () => {
     // Each run has its own deadline and count of 202s, from when it starts.
     const deadline = Date.now() + (input.deadlineMs ?? defaultCommitDeadlineMs)
@@ -150,14 +150,14 @@ const committed = (response: Response): TE.TaskEither<UploadError, BoxFile> =>
 
 /** Whether a file a commit answered is ours: the session's size and (when Box says) our SHA-1. */
 const ours =
-  (session: Session, digest: string) =>
+  (session: StoredSession, digest: string) =>
   (file: BoxFile): boolean =>
     // Compared as base64: a caller's digest that is no base64 is a mismatch, not an exception. Trimmed as
     // the header carrying it is (a digest from `openssl … | base64` ends with a line break).
     file.size === session.fileSize && (file.sha1 === undefined || hexToBase64(file.sha1) === digest.trim())
 
 /** Box still answered 202, and the wait it asked for (`wait` ms) passes the deadline or `maxRetryAfterMs`. */
-const stillProcessing = (session: Session, wait: number): UploadError =>
+const stillProcessing = (session: StoredSession, wait: number): UploadError =>
   httpError({
     status: 202,
     method: 'POST',

@@ -11,7 +11,7 @@ import type { Client } from './Client.ts'
 import { json, request } from './Http.ts'
 import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
-import { type Session, listParts } from './Session.ts'
+import { type StoredSession, listParts } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
 import { type UploadError, digestMismatch, hasStatus, isRetryable } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
@@ -37,7 +37,7 @@ export interface PartUploadOptions {
  * pipe(parts, TE.traverseSeqArray(uploadPart(box, session)))
  */
 export const uploadPart =
-  (client: Client, session: Session, options: PartUploadOptions = {}) =>
+  (client: Client, session: StoredSession, options: PartUploadOptions = {}) =>
   (part: Part<ArrayBufferLike>): TE.TaskEither<UploadError, UploadPart> =>
     // A 409 "being uploaded by another request" is retried too: that request is one of ours that got
     // no answer (reset, timeout) or an earlier upload's being resumed, still being stored by Box.
@@ -64,7 +64,7 @@ export const matches =
 
 /** One `PUT` of the part, and the check of Box's echo. */
 const put =
-  (client: Client, session: Session) =>
+  (client: Client, session: StoredSession) =>
   (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
     // The bytes themselves, except where the runtime's fetch streams a body without copying it
     // (Node, see src/body/stream.ts): browsers refuse streaming bodies over HTTP/1.1.
@@ -89,7 +89,7 @@ const put =
 
 /** After a failed attempt: success if Box turns out to hold our part, else the attempt's error. */
 const recover =
-  (client: Client, session: Session) =>
+  (client: Client, session: StoredSession) =>
   (part: Part<ArrayBufferLike>, signal: AbortSignal) =>
   (error: UploadError): TE.TaskEither<UploadError, UploadPart> => {
     const conflicting = conflictingPart(error)

@@ -59,7 +59,7 @@ export interface Session extends StoredSession {
 export type SessionChunkerOptions = Omit<ChunkerOptions, 'partSize' | 'fileSize'>
 
 /** Which session `getSession` reads: a session, or a stored id with its file size. */
-export type SessionRef = Session | { readonly id: string; readonly fileSize: number }
+export type SessionRef = StoredSession | { readonly id: string; readonly fileSize: number }
 
 /** Parts asked per list-parts page (Box's maximum). */
 export const listPartsLimit = 1000
@@ -170,7 +170,7 @@ export const discardSession = (client: Client, policy?: RetryPolicy) => (url: st
   TE.orElse(() => TE.right<never, void>(undefined))(retryRequests(client, policy, { signal: AbortSignal.timeout(deleteTimeoutMs) })((signal) => deleteAt(client, url, signal)))
 
 /** Discards a session and its parts (`DELETE` its abort URL). */
-export const abortSession = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
+export const abortSession = (client: Client) => (session: StoredSession, signal?: AbortSignal): TE.TaskEither<UploadError, void> =>
   deleteAt(client, session.endpoints.abort, signal)
 
 /**
@@ -179,7 +179,7 @@ export const abortSession = (client: Client) => (session: Session, signal?: Abor
  * (Box may count expected parts, not stored ones). Each page that goes on has an entry, so there are at
  * most `totalParts` of them, whatever the server answers.
  */
-export const listParts = (client: Client) => (session: Session, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
+export const listParts = (client: Client) => (session: StoredSession, signal?: AbortSignal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> =>
   pipe(
     TE.fromEither(trust(client)(session.endpoints.listParts)),
     TE.flatMap(() => pages(client, session, signal)),
@@ -232,7 +232,7 @@ const wrongAnswer = (value: number, message: string): UploadError =>
   }])
 
 /** The pages from `offset` on, after the `parts` of those before. */
-const pages = (client: Client, session: Session, signal: AbortSignal | undefined, offset = 0, parts: ReadonlyArray<UploadPart> = []): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
+const pages = (client: Client, session: StoredSession, signal: AbortSignal | undefined, offset = 0, parts: ReadonlyArray<UploadPart> = []): TE.TaskEither<UploadError, ReadonlyArray<UploadPart>> => {
   const url = new URL(session.endpoints.listParts)
   url.searchParams.set('offset', `${offset}`)
   url.searchParams.set('limit', `${listPartsLimit}`)

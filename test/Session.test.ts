@@ -7,6 +7,8 @@ import { type Client, client } from '../src/Client.ts'
 import type { Part } from '../src/Part.ts'
 import { Session, abortSession, createSession, createVersionSession, fromJSON, getSession, listParts, revive } from '../src/Session.ts'
 import type { StoredSession } from '../src/index.ts'
+import { commit } from '../src/Commit.ts'
+import { uploadPart } from '../src/PartUpload.ts'
 import { decodeError, message } from '../src/UploadError.ts'
 import type { EmulatorOptions, RequestRecord } from '../src/emulator/Options.ts'
 import { type RunningEmulator, startEmulator } from './helpers/emulator.ts'
@@ -267,6 +269,23 @@ Stored('should type a session and its stored form readonly, endpoints included',
   }
   assert.is(typeof changes, 'function')
   assert.equal(revive(stored), session)
+}))
+
+// h105: the manual flow's functions read only a session's data, yet took a Session: a stored session (from a
+// database, JSON.parse of it typed StoredSession) needed revive() first to compile. They take its stored form.
+Stored('should run the manual flow on a stored session: parts, listing, commit, DELETE', () => withBox({}, async (box) => {
+  const bytes = randomBytes(2500)
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: bytes.length }))
+  const stored: StoredSession = JSON.parse(JSON.stringify(session))
+  const chunker = session.chunker()
+  const parts: Part[] = []
+  await new Blob([bytes]).stream().pipeThrough(chunker).pipeTo(new WritableStream({ write: (part) => void parts.push(part) }))
+  const uploaded = []
+  for (const part of parts) uploaded.push(await right(uploadPart(box, stored)(part)))
+  assert.equal((await right(listParts(box)(stored))).map((part) => part.offset), [0, 1024, 2048])
+  const file = await right(commit(box, stored)({ parts: uploaded, digest: await chunker.digest }))
+  assert.is(file.sha1, await sha1Hex(bytes))
+  await right(abortSession(box)(stored))
 }))
 
 Stored('should refuse stored data that is not a session, naming the field', () => {
