@@ -37,7 +37,8 @@ const route = {
 }
 
 /**
- * For bundlers building for browsers (`exports["."].import.browser.module`): the same ESM bundle with fp-ts from
+ * For bundlers building for browsers (`exports["."].import.browser.module`) or Workers (`exports["."].import.workerd`:
+ * Wrangler's esbuild gets `workerd`, `worker`, `browser` and no `module`): the same ESM bundle with fp-ts from
  * its ES module build, `fp-ts/es6/*`, which bundlers tree-shake and which io-ts's own ES build (its `module` field)
  * imports too. `fp-ts/lib/*`, what Node's ESM needs (fp-ts has no `exports` map), is CommonJS: every bundler ships
  * each of its modules whole, beside io-ts's es6 copies (about 15 KB gzipped of a 41 KB upload app). Node cannot

@@ -40,7 +40,7 @@ if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw
  * What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle, and any module of
  * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` + `module` entry imports `fp-ts/es6`).
  * Without `conditions`, esbuild's defaults for the browser platform: `browser`, `module`, `import`, `default` (any
- * given, even none, drop `module`).
+ * given, even none, drop `module`: Wrangler gives its own, so a Worker's bundle gets no `module` condition).
  */
 const bundled = async (conditions?: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
   const result = await build({
@@ -178,9 +178,12 @@ try {
   const expected = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
   if (version !== `box-upload ${expected}\n`) throw new Error(`the packaged box-upload --version printed ${JSON.stringify(version)}`)
   const browser = await bundled()
+  // Wrangler's own esbuild options (wrangler 4.164 `bundleWorker`): these conditions, no `platform` (so esbuild's
+  // browser defaults, `mainFields` browser, module, main: io-ts's ES build, importing fp-ts/es6), and no `module`
+  // condition. The package's `workerd` entry keeps fp-ts/lib out; without it, the Worker held both fp-ts builds.
   const workerd = await bundled(['workerd', 'worker', 'browser'])
-  console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd: ${workerd[0]}`)
-  if (browser.join() !== 'subtle+hash-wasm' || workerd[0] !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS) for browsers, from the package conditions')
+  console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd (as Wrangler): ${workerd.join(', ')}`)
+  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS) for browsers or Workers, from the package conditions')
 } finally {
   rmSync(consumer, { recursive: true, force: true })
 }
