@@ -22,7 +22,7 @@ export interface HttpError {
   /**
    * Box's `context_info`, as it came (its shape varies, so check before reading): after `409 item_name_in_use`,
    * `conflicts` is the file holding the name (`conflicts.id`; Box's API reference types it as a list, so take
-   * `conflicts[0]` when it is one), whose new version `uploadVersion` uploads; after `409 session_conflict`,
+   * `conflicts[0]` when it is one: `conflictingFileId` reads either), whose new version `uploadVersion` uploads; after `409 session_conflict`,
    * `session` is the open session, which `resume` takes by its `id`.
    */
   readonly contextInfo?: unknown

@@ -1,0 +1,32 @@
+/**
+ * Box's `409 item_name_in_use`: a file in the folder already holds the name. Its id, to upload a new version of
+ * that file instead (a module of its own, so that a bundle that never reads it keeps its size).
+ */
+import type { UploadError } from './UploadError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * The id of the file holding the name after Box's `409 item_name_in_use` (`contextInfo.conflicts`, one object or
+ * a list, as Box's samples and its API reference disagree), to upload a new version of it with `uploadVersion`;
+ * `undefined` for any other error.
+ * @example
+ * TE.orElse((error) => {
+ *   const fileId = conflictingFileId(error)
+ *   return fileId === undefined ? TE.left(error) : uploadVersion(box)({ source: file.stream(), fileId, fileSize: file.size })
+ * })
+ */
+export const conflictingFileId = (error: UploadError): string | undefined => {
+  if (error._tag !== 'HttpError' || error.code !== 'item_name_in_use') return undefined
+  // JSON from Box: a value that is no object (text, a number) has no `conflicts` or `id` either.
+  const conflicts = (error.contextInfo as Conflict)?.conflicts
+  const id = ((Array.isArray(conflicts) ? conflicts[0] : conflicts) as Conflict)?.id
+  return typeof id === 'string' ? id : undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** What `context_info` may hold after a 409 `item_name_in_use`: the file (or files) with the name. */
+type Conflict = { readonly conflicts?: unknown; readonly id?: unknown } | null | undefined
