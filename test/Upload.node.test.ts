@@ -91,6 +91,32 @@ Shared('should reuse shared part buffers across uploads that follow each other, 
   assert.ok(kinds.length >= 1 && kinds.length <= concurrency + 1, `${kinds.length} part buffers allocated over 6 uploads at concurrency ${concurrency}`)
 }))
 
+Shared('should keep to a few sizes of shared part buffers while uploads of files smaller than a part, each of its own size, follow each other', withBox({ partSize: 8 * MiB }, async (box) => {
+  // Such a file's buffer has the file's size, which no later file reuses, and the worker keeps every shared
+  // buffer it was sent alive until it stops: a busy server piled up one per file (200 of ~3 MiB: +690 MiB).
+  // A file held open in the worker keeps it from stopping between uploads (which would free them anyway).
+  const shared = defaultSha1.shared
+  if (shared === undefined) return assert.unreachable('the Node SHA-1 offers shared part buffers')
+  const holder = shared.file()
+  await holder.part(new Uint8Array(MiB))
+  const kinds: Array<string> = []
+  for (let k = 0; k < 20; k++) {
+    const fileSize = MiB + 10_000 + 4096 * k
+    const bytes = bytesOf(fileSize, 40 + k)
+    const created = rightOf(await createSession(box.client)({ folderId: '0', fileName: uniqueName(), fileSize })())
+    const session = { ...created }
+    Object.defineProperty(session, 'chunker', { value: ((options) => created.chunker({ ...options, sha1: noting(kinds) })) as Session['chunker'] })
+    const file = rightOf(await within(20_000, 'upload', transfer(box.client, { concurrency: 2, retry: fastRetry })(
+      { session: session as Session, source: sourceOf(bytes, { maxChunk: 100_000 }), stored: [] },
+    )()))
+    sameBytes(await download(box, file.id), bytes, `file ${k}`)
+  }
+  await holder.digest()
+  assert.is(kinds.length, 20, 'one part buffer per file')
+  const inShared = kinds.filter((kind) => kind === '[object SharedArrayBuffer]').length
+  assert.ok(inShared <= 16, `${inShared} of 20 part buffers in shared memory, each of another size`)
+}))
+
 Shared('should leave no unhandled rejection when async onProgress and onSession reject (Node would end the process)', withBox({ partSize: 1024 }, async (box) => {
   const unhandled: unknown[] = []
   const record = (reason: unknown): void => void unhandled.push(reason)
