@@ -1,0 +1,48 @@
+/**
+ * A plain HTTP proxy in front of an emulator, for the CLI's tests of what the emulator itself never does:
+ * a refusal at one step, an answer that never comes, sessions named on another host.
+ */
+import { type ServerResponse, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** What a `proxy` hook sees of a request: its method and path (with the query). */
+export type Seen = { readonly method: string; readonly url: string }
+
+/**
+ * An HTTP proxy on 127.0.0.1 forwarding to `target()` (an origin, which may be set once the proxy
+ * listens); `answer` may take a request itself (answering it, or holding it: never answering), and
+ * `rewrite` may change the forwarded answers' bodies.
+ */
+export const proxy = async (
+  target: () => string,
+  answer: (request: Seen, response: ServerResponse) => boolean = () => false,
+  rewrite: (body: string) => string = (body) => body,
+) => {
+  const seen: Array<Seen> = []
+  const server = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const asked = { method: request.method ?? 'GET', url: request.url ?? '' }
+      seen.push(asked)
+      if (answer(asked, response)) return
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>
+      void fetch(target() + asked.url, { method: asked.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+        .then(async (forwarded) => {
+          const body = Buffer.from(await forwarded.arrayBuffer())
+          const json = (forwarded.headers.get('content-type') ?? '').includes('json')
+          response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json', ...(forwarded.headers.has('retry-after') ? { 'retry-after': forwarded.headers.get('retry-after') as string } : {}) })
+          response.end(json ? rewrite(body.toString('utf8')) : body)
+        }, () => response.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
