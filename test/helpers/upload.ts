@@ -3,6 +3,7 @@
  * it, sources with random chunking, and reading back what Box committed. Web APIs only (no
  * `node:*`), so the test files using it run in every runtime.
  */
+import * as E from 'fp-ts/lib/Either.js'
 import * as assert from 'uvu/assert'
 import { type Client, client } from '../../src/Client.ts'
 import { mulberry32 } from '../../src/emulator/Faults.ts'
@@ -106,6 +107,12 @@ export const sameBytes = (actual: Uint8Array, expected: Uint8Array, what = 'byte
   assert.is(actual.length, expected.length, `${what}: length`)
   const first = actual.findIndex((byte, i) => byte !== expected[i])
   assert.is(first, -1, `${what}: first difference at byte ${first}`)
+}
+
+/** The value of a Right; fails the test with the Left otherwise. */
+export const rightOf = <A>(result: E.Either<unknown, A>): A => {
+  if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
+  return (result as E.Right<A>).right
 }
 
 /** The status of a session's status URL now (404 once deleted). */
