@@ -18,14 +18,9 @@ import { type Session, createSession } from '../src/Session.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { transfer, upload } from '../src/Upload.ts'
 import { runModule } from './helpers/childModule.ts'
-import { bytesOf, commits, download, fastRetry, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+import { bytesOf, commits, download, fastRetry, rightOf, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const Shared = suite('upload from shared memory (node)')
-
-const rightOf = <A>(result: E.Either<unknown, A>): A => {
-  if (E.isLeft(result)) assert.unreachable(`expected success, got ${JSON.stringify(result.left)}`)
-  return (result as E.Right<A>).right
-}
 
 const MiB = 1024 * 1024
 

@@ -229,8 +229,6 @@ Upload('should read the answers of a fetch whose Responses have no web stream bo
   }
 }))
 
-// README: "Parts uploaded at once (default 4)". Counted at the client, as the requests go out; each answer takes 100 ms,
-// so on a loaded machine too the four are in flight together.
 // Box's access tokens last an hour: one may expire while several parts are in flight, which all come back
 // 401. Its refresh tokens are single-use, so a token function that refreshes at every call fails when asked
 // twice: the first 401 refreshes, and the others, sent with the token that refresh replaced, only retry.
@@ -268,6 +266,8 @@ Upload('should go on with its session when the token expires with parts in fligh
   sameBytes(new Uint8Array(await content.arrayBuffer()), bytes)
 })
 
+// README: "Parts uploaded at once (default 4)". Counted at the client, as the requests go out; each answer takes 100 ms,
+// so on a loaded machine too the four are in flight together.
 Upload('should upload 4 parts at once when no concurrency is given', withBox({ partSize: 1024, faults: { latencyMs: 100 } }, async (box) => {
   let inFlight = 0
   let most = 0
