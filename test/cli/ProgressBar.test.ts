@@ -115,6 +115,14 @@ Line('should write a plain line for logs', () => {
   assert.is(line(at(0, { rate: undefined })), 'progress   0%  0 B/67.1 MB  -- MB/s  ETA --:--  parts 0/8')
 })
 
+// Past 4 GiB (2^32 bytes) nothing wraps: a 5 GiB file in 32 MiB parts, 4 GiB + 32 MiB of it confirmed.
+Line('should write the numbers of a file past 4 GiB', () => {
+  const big = { bytesUploaded: 2 ** 32 + 2 ** 25, fileSize: 5 * 2 ** 30, partsUploaded: 129, totalParts: 160, rate: 300_000_000 }
+  assert.is(line(big), 'progress  80%  4.33 GB/5.37 GB  300 MB/s  ETA 0:04  parts 129/160')
+  assert.is(bar(120)(big), `[${'█'.repeat(32)}${'░'.repeat(8)}]   80%  4.33 GB/5.37 GB  300 MB/s  ETA 0:04  parts 129/160`)
+  assert.is(line({ ...big, rate: 1_000_000 }), 'progress  80%  4.33 GB/5.37 GB  1.00 MB/s  ETA 17:21  parts 129/160')
+})
+
 Line('should mark 0%, each new tenth and 100% as milestones', () => {
   assert.ok(isMilestone(undefined, at(0)))
   assert.not.ok(isMilestone(at(0), at(6_000_000)))
