@@ -59,8 +59,8 @@ const installNode = async (folder: string, spec: string, echo: Echo): Promise<st
   return node
 }
 
-/** Installs the Node 22 binary. */
-export const installNode22 = (echo: Echo): Promise<string> => installNode('node22', '22', echo)
+/** Installs the newest Node `major` release the registry has (`node22`, `node24`…), in a folder named after the major. */
+export const installNodeMajor = (major: number, echo: Echo): Promise<string> => installNode(`node${major}`, String(major), echo)
 
 /** The version a `>=X.Y.Z` range (npm's `engines` form; `>=X` is X.0.0) starts at; anything else throws. */
 export const floorOf = (range: string): string => {

@@ -1,13 +1,13 @@
 /**
  * The runtimes: how each runs the portable test files, which SHA-1 implementation it must report, and
- * which README example it runs. Processes (Node 20, Node 22, `node-min`: the oldest Node package.json's engines
+ * which README example it runs. Processes (Node 20, 22, 24 and 26, `node-min`: the oldest Node package.json's engines
  * allows, Deno, Bun) run the TypeScript sources through uvu.ts; browsers (Chromium, Firefox, WebKit) and workerd
  * run an esbuild bundle and reach emulators through the control server.
  */
 import { bundle } from './Bundle.ts'
 import { runExample, type ExampleKind } from './Examples.ts'
 import { chromium, firefox, webkit, type Browser } from './Browsers.ts'
-import { bun, deno, denoRun, exec, inBrowser, inWorkerd, installNode22, installNodeMin, type Echo, type Run } from './Hosts.ts'
+import { bun, deno, denoRun, exec, inBrowser, inWorkerd, installNodeMajor, installNodeMin, type Echo, type Run } from './Hosts.ts'
 import { DONE } from './uvuQueue.ts'
 
 export interface Runtime {
@@ -61,7 +61,8 @@ const inPage = (browser: Browser, bundlers: ReadonlyArray<'esbuild' | 'vite'> = 
 
 export const runtimes: ReadonlyArray<Runtime> = [
   inProcess('node20', 'node', async () => [process.execPath, ['--import', 'tsx']]),
-  inProcess('node22', 'node', async () => [await installNode22(() => undefined), ['--import', 'tsx']]),
+  // Maintenance (22) and the LTS lines users run (24; 26, active LTS since October 2026), from the registry.
+  ...[22, 24, 26].map((major) => inProcess(`node${major}`, 'node', async () => [await installNodeMajor(major, () => undefined), ['--import', 'tsx']])),
   // The oldest Node package.json's engines claims (tsx's --import needs 20.6 or later).
   inProcess('node-min', 'node', async () => [await installNodeMin(() => undefined), ['--import', 'tsx']]),
   inProcess('deno', 'deno', async () => [deno, denoRun()]),

@@ -1,5 +1,5 @@
 /**
- * `npm run test:runtimes [-- name… --only=REGEX]`: runs the portable test files unmodified in Node 20, Node 22, the
+ * `npm run test:runtimes [-- name… --only=REGEX]`: runs the portable test files unmodified in Node 20, 22, 24 and 26, the
  * oldest Node package.json's engines allows (`node-min`), Deno, Bun, Chromium, Firefox, WebKit and workerd, one
  * runtime after the other (the machine has 2 cores), and fails when any runtime fails, runs zero tests, prints no
  * uvu summary, or reports a SHA-1 implementation other than the intended one.
