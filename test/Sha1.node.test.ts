@@ -276,6 +276,12 @@ Sha1('should agree with node:crypto on random data and random part sizes (fast-c
   )
 })
 
+/**
+ * The permission model's flag, by what this Node knows: `--permission` since 22.13 (nodejs/node#56201), and the only
+ * one from 24 on (#56240 dropped `--experimental-permission`); Node 20 knows only `--experimental-permission`.
+ */
+const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission'
+
 Sha1('should share part buffers between chunkers only while a worker runs: none where worker threads are refused', async () => {
   // Only a worker's retirement empties the process-wide lists: where none can start (Node's permission
   // model without --allow-worker), a list kept them for the life of the process.
@@ -296,7 +302,7 @@ process.exit(0)`,
     })
     const kept = (flags: ReadonlyArray<string>): string => execFileSync(process.execPath, [...flags, script], { encoding: 'utf8', timeout: 20_000 }).trim()
     assert.is(kept([]), '1', 'with a worker running, the next chunker of that size finds the buffer')
-    assert.is(kept(['--experimental-permission', '--allow-fs-read=*', '--no-warnings']), '0', 'with worker threads refused, nothing is shared (nor kept)')
+    assert.is(kept([permission, '--allow-fs-read=*', '--no-warnings']), '0', 'with worker threads refused, nothing is shared (nor kept)')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
