@@ -67,20 +67,20 @@ const put =
   (client: Client, session: StoredSession) =>
   (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
     // The bytes themselves, except where the runtime's fetch streams a body without copying it
-    // (Node, see src/body/stream.ts): browsers refuse streaming bodies over HTTP/1.1.
-    const { body, headers } = partBody(part.bytes)
+    // (Node, see src/body/stream.ts, whose signal also ends a stalled body): browsers refuse
+    // streaming bodies over HTTP/1.1. Its body and signal go to the request as they are.
+    const sent = partBody(part, signal)
     return pipe(
       request(client)({
+        ...sent,
         method: 'PUT',
         url: session.endpoints.uploadPart,
         headers: {
-          ...headers,
+          ...sent.headers,
           'Content-Type': 'application/octet-stream',
           'Content-Range': part.contentRange,
           Digest: `sha=${part.sha1}`,
         },
-        body,
-        signal,
       }),
       TE.flatMap(json(UploadedPart, 'uploaded part')),
       TE.flatMap(({ part: echoed }) => TE.fromEither(matches(part)(echoed))),

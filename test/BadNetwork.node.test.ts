@@ -7,6 +7,7 @@
  * the proxy: its `uploadUrl` and `apiUrl`, and the `session_endpoints` (the emulator's `uploadBaseUrl`), name
  * the proxy. Downloads and session checks go to the emulator directly. Seeds are printed on failure.
  */
+import { Agent, fetch as undiciFetch } from 'undici'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Client, client } from '../src/Client.ts'
@@ -14,7 +15,8 @@ import type { RequestRecord } from '../src/emulator/Options.ts'
 import type { Progress } from '../src/Progress.ts'
 import type { RetryPolicy } from '../src/Retry.ts'
 import { upload } from '../src/Upload.ts'
-import { isUploadError } from '../src/UploadError.ts'
+import { isRetryable, isUploadError, message } from '../src/UploadError.ts'
+import { setStallMs } from '../src/body/stream.ts'
 import { type FaultyLinkOptions, type LinkedEmulator, startLinkedEmulator } from './helpers/faultyLink.ts'
 import { TOKEN, bytesOf, sourceOf } from './helpers/upload.ts'
 import { within } from './helpers/within.ts'
@@ -221,6 +223,90 @@ Stalls('should fail with 409 conflict, its session deleted, when the dead link n
   )())
   assert.is(result._tag === 'Left' && result.left._tag === 'HttpError' ? `${result.left.status} ${result.left.code}` : JSON.stringify(result), '409 conflict')
   assert.is(await sessionStatus(box, sessionId ?? ''), 404)
+}))
+
+/** Runs `run` with the body's stall limit set to `ms` (a dead link is then noticed in `ms`, not a minute). */
+const withStallMs = (ms: number, run: () => Promise<void>) => async (): Promise<void> => {
+  const was = setStallMs(ms)
+  try {
+    await run()
+  } finally {
+    setStallMs(was)
+  }
+}
+
+// Parts of 16 MiB: the sockets on either side of the proxy hold 4-6 MiB of a stalled body on loopback, and
+// the stall is noticed only once they are full (until then the connection takes every chunk).
+const bigPart = 16 * 1024 * 1024
+// A timeout no run of these tests reaches: only the stall limit can end the stalled attempt in time.
+const noTimeout: RetryPolicy = { ...stallRetry, timeoutMs: 120_000 }
+
+Stalls('should end an attempt whose body stalls on a dead link at the stall limit, not timeoutMs, and commit the file once the link comes back', withStallMs(500, withLinked(bigPart, stalledOnce('up', 1_000_000), async (box) => {
+  const fileSize = bigPart + 1_000_003
+  const bytes = bytesOf(fileSize, 13)
+  // As above: the retries meet the server still reading the stalled body (409) until the link comes back.
+  onAnswer(box, (r) => { if (r.status === 409) box.link.release() })
+  const result = await within(20_000, 'the upload', upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: 'stalled-body.bin', fileSize },
+    { concurrency: 2, retry: noTimeout },
+  )())
+  assert.is(result._tag, 'Right', JSON.stringify(result))
+  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  assert.ok(box.link.records().some((r) => r.fired.some((f) => f.startsWith('stall up'))), 'a body stalled')
+  assert.ok(box.records.some((r) => r.status === 409 && r.code === 'conflict'), 'a retry met the stalled request')
+})))
+
+Stalls('should fail with a retryable NetworkError naming the stalled part when no retry is left, its session deleted', withStallMs(500, withLinked(bigPart, stalledOnce('up', 1_000_000), async (box) => {
+  let sessionId: string | undefined
+  const fileSize = bigPart + 1_000_003
+  const result = await within(20_000, 'the upload', upload(box.client)(
+    { source: sourceOf(bytesOf(fileSize, 14)), folderId: '0', fileName: 'stalled-body-final.bin', fileSize },
+    { concurrency: 1, retry: { ...noTimeout, retries: 0 }, onSession: (s) => { sessionId = s.id } },
+  )())
+  assert.is(result._tag, 'Left', JSON.stringify(result))
+  if (result._tag === 'Left') {
+    assert.is(result.left._tag, 'NetworkError', JSON.stringify(result.left))
+    assert.ok(isRetryable(result.left))
+    assert.match(message(result.left), `part 0 (bytes 0-${bigPart - 1}/${fileSize}) stalled: the connection took under 256 KiB of it in 0.5 s`)
+  }
+  assert.is(await sessionStatus(box, sessionId ?? ''), 404)
+})))
+
+Stalls('should not take a slow but live link for a stalled body (each chunk within the limit, retries 0)', withStallMs(1000, withLinked(bigPart, { plan: () => ({ throttle: 4 * 1024 * 1024 }) }, async (box) => {
+  // 4 MiB/s: a 256 KiB chunk every 1/16 s at most, a 16th of the limit, once the sockets are full (after 4-6 MiB).
+  const fileSize = bigPart + 5
+  const bytes = bytesOf(fileSize, 15)
+  const result = await within(20_000, 'the upload', upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: 'slow-live.bin', fileSize },
+    { concurrency: 1, retry: { ...noTimeout, retries: 0 } },
+  )())
+  assert.is(result._tag, 'Right', JSON.stringify(result))
+  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+})))
+
+Stalls('should not time a part body queued behind another request in undici\'s pool (the tee pulls its first chunk at once)', withStallMs(300, async () => {
+  // One connection for both parts: the second part's request waits for the first one's answer, held 5 × the limit.
+  const box = await startLinkedEmulator({ minFileSize: 1, partSize: 1024 * 1024, faults: { script: [{ part: 0, fault: 'slow' }], slowMs: 1500 } }, {})
+  const dispatcher = new Agent({ connections: 1 })
+  try {
+    const pooled = client({
+      token: TOKEN,
+      uploadUrl: box.uploadUrl,
+      apiUrl: box.apiUrl,
+      fetch: (url, init) => undiciFetch(String(url), { ...init, dispatcher } as object) as unknown as Promise<Response>,
+    })
+    const fileSize = 2 * 1024 * 1024
+    const bytes = bytesOf(fileSize, 16)
+    const result = await within(20_000, 'the upload', upload(pooled)(
+      { source: sourceOf(bytes), folderId: '0', fileName: 'queued.bin', fileSize },
+      { concurrency: 2, retry: { ...noTimeout, retries: 0 } },
+    )())
+    assert.is(result._tag, 'Right', JSON.stringify(result))
+    assert.is(count(box.records, 'PUT', 200), 2)
+  } finally {
+    await dispatcher.close()
+    await box.close()
+  }
 }))
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { partBody as bytesBody } from '../src/body/bytes.ts'
 import { partBody as streamBody } from '../src/body/stream.ts'
+import type { Part } from '../src/Part.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { transfer, upload } from '../src/Upload.ts'
@@ -23,6 +24,10 @@ import { bytesOf, commits, download, fastRetry, rightOf, sameBytes, sessionStatu
 const Shared = suite('upload from shared memory (node)')
 
 const MiB = 1024 * 1024
+
+/** A part of `bytes` alone, for the body variants (which read its bytes, index and range). */
+const partOf = (bytes: Uint8Array<ArrayBufferLike>): Part<ArrayBufferLike> =>
+  ({ index: 0, offset: 0, end: bytes.length - 1, size: bytes.length, bytes, sha1: '', sha1Hex: '', contentRange: `bytes 0-${bytes.length - 1}/${bytes.length}`, release: () => undefined })
 
 /** The default SHA-1, noting the kind of every part buffer the chunker allocates, and the bytes it copies in with `shared.copy`. */
 const noting = (kinds: Array<string>, copied = { bytes: 0 }): Sha1 => {
@@ -198,15 +203,16 @@ Shared('should upload a file read with FileHandle.readableWebStream(), whose chu
 Shared('should give fetch a plain copy of a shared view as a byte-array body, and the view itself as a stream body', async () => {
   const view = new Uint8Array(new SharedArrayBuffer(64)).subarray(8, 40)
   view.set(Array.from({ length: 32 }, (_, i) => i + 1))
-  const { body } = bytesBody(view)
+  const { signal } = new AbortController()
+  const { body } = bytesBody(partOf(view), signal)
   assert.ok(body instanceof Uint8Array && body.buffer instanceof ArrayBuffer, 'a plain buffer')
   assert.equal(Array.from(body as Uint8Array), Array.from(view))
   // fetch refuses shared memory as a byte-array body; the copy goes through.
   assert.is(await new Response(body).arrayBuffer().then((b) => b.byteLength), 32)
   const plain = new Uint8Array(8)
-  assert.ok(bytesBody(plain).body === plain, 'a plain buffer is not copied')
-  const streamed = streamBody(view)
-  assert.is(streamed.headers['Content-Length'], '32')
+  assert.ok(bytesBody(partOf(plain), signal).body === plain, 'a plain buffer is not copied')
+  const streamed = streamBody(partOf(view), signal)
+  assert.is(streamed.headers?.['Content-Length'], '32')
   const read = await new Response(streamed.body).arrayBuffer()
   assert.equal(Array.from(new Uint8Array(read)), Array.from(view))
 })

@@ -6,8 +6,9 @@ import type { PartBody } from './PartBody.ts'
 
 /**
  * The bytes themselves (the runtime's fetch copies them, as the Fetch standard says); a view of
- * shared memory, which `fetch` refuses, is copied into a plain buffer first.
+ * shared memory, which `fetch` refuses, is copied into a plain buffer first. Sent with the attempt's
+ * signal as it is: `fetch` reports no upload progress here, so only the retry policy's `timeoutMs` ends a stalled body.
  */
-export const partBody: PartBody = (bytes) => ({ body: isPlain(bytes) ? bytes : new Uint8Array(bytes), headers: {} })
+export const partBody: PartBody = ({ bytes }, signal) => ({ body: isPlain(bytes) ? bytes : new Uint8Array(bytes), signal })
 
 const isPlain = (bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> => bytes.buffer instanceof ArrayBuffer
