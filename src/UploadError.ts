@@ -305,7 +305,7 @@ const messages: { readonly [Tag in UploadError['_tag']]: (error: Extract<UploadE
   SizeMismatch: sizeMessage,
   // Base64, as the fields hold them (Box's sha1 and sha1sum show hex): said, so that nobody compares the two forms.
   DigestMismatch: (error) =>
-    `The base64 SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source during the upload. Upload again from an unchanged source.`,
+    `The base64 SHA-1 of ${error.what} is ${error.actual} but ${error.expected} was expected: the bytes changed in transit, or the source since the upload started. Upload again from an unchanged source.`,
   Aborted: (error) => `The upload was aborted${error.reason === undefined ? '' : ` (${causeText(error.reason)})`}.`,
   UntrustedEndpoint: (error) =>
     `Refused to send the access token to ${error.origin}: not the upload or API host, nor in allowedHosts. ` +

@@ -187,7 +187,8 @@ Resume('should fail with DigestMismatch when the source differs from the parts B
   assert.is(commits(box).length, 0)
 }))
 
-// Its message names the digests as the fields hold them, base64, and says so: Box's sha1 and sha1sum show hex.
+// Its message names the digests as the fields hold them, base64, and says so: Box's sha1 and sha1sum show hex. And
+// it names a source changed since the upload started, which a resume given another file is (not only during it).
 Resume('should say that the SHA-1s of a DigestMismatch from a changed source are base64: the source\'s part and Box\'s', withBox(failingPart4, async (box) => {
   const { session, bytes } = await interrupted(box)
   const changed = bytesOf(fileSize, 2)
@@ -199,6 +200,7 @@ Resume('should say that the SHA-1s of a DigestMismatch from a changed source are
   const text = message(error)
   assert.ok(text.startsWith(`The base64 SHA-1 of part ${index} `), text)
   assert.ok(text.includes(`is ${await sha1Base64(at(bytes))} but ${await sha1Base64(at(changed))} was expected`), text)
+  assert.ok(text.includes('or the source since the upload started'), text)
 }))
 
 // A resume that cannot even list the parts (here: the session is another user's) has nothing of
