@@ -267,13 +267,13 @@ Stalls('should fail with a retryable NetworkError naming the stalled part when n
   if (result._tag === 'Left') {
     assert.is(result.left._tag, 'NetworkError', JSON.stringify(result.left))
     assert.ok(isRetryable(result.left))
-    assert.match(message(result.left), `part 0 (bytes 0-${bigPart - 1}/${fileSize}) stalled: the connection took under 256 KiB of it in 0.5 s`)
+    assert.match(message(result.left), `part 0 (bytes 0-${bigPart - 1}/${fileSize}) stalled: the connection took under 1 MiB of it in 0.5 s`)
   }
   assert.is(await sessionStatus(box, sessionId ?? ''), 404)
 })))
 
 Stalls('should not take a slow but live link for a stalled body (each chunk within the limit, retries 0)', withStallMs(1000, withLinked(bigPart, { plan: () => ({ throttle: 4 * 1024 * 1024 }) }, async (box) => {
-  // 4 MiB/s: a 256 KiB chunk every 1/16 s at most, a 16th of the limit, once the sockets are full (after 4-6 MiB).
+  // 4 MiB/s: a 1 MiB chunk every 1/4 s at most, a 4th of the limit, once the sockets are full (after 4-6 MiB).
   const fileSize = bigPart + 5
   const bytes = bytesOf(fileSize, 15)
   const result = await within(20_000, 'the upload', upload(box.client)(
