@@ -33,7 +33,9 @@ const unfinished = (output: string): ReadonlyArray<string> => {
 
 const main = (): void => {
   const args = process.argv.length > 2 ? process.argv.slice(2) : ['test', '\\.test\\.ts$']
-  const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'] })
+  // Node's own fetch dispatcher first, whichever test file imports the undici package (test/helpers/nodeDispatcher.ts).
+  const preload = ['--import', 'tsx', '--import', './test/helpers/nodeDispatcher.ts']
+  const child = spawn(process.execPath, [...preload, 'node_modules/uvu/bin.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'] })
   let output = ''
   // Decoded as a stream: uvu's • and ✘ may fall across two chunks.
   child.stdout.setEncoding('utf8')
