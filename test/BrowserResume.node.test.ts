@@ -8,7 +8,6 @@
  * during the commit. Chromium's network emulation throttles what the page sends, so that parts are in flight, half
  * sent, when the page goes. Skipped where Chromium is not installed (`/usr/bin/chromium`, or CHROMIUM_PATH).
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -20,6 +19,7 @@ import * as assert from 'uvu/assert'
 import type { EmulatorOptions, RequestRecord } from '../src/emulator/Options.ts'
 import { serve } from '../src/emulator/node.ts'
 import type { Job, Outcome, PageEvent } from './fixtures/resume-page.ts'
+import { sha1Hex } from './helpers/box.ts'
 import { bytesOf, sameBytes } from './helpers/upload.ts'
 import { within } from './helpers/within.ts'
 
@@ -196,8 +196,6 @@ const held = async (box: Box, id: string): Promise<ReadonlyArray<Held>> => {
   assert.is(answer.status, 200, 'the session lists its parts')
   return ((await answer.json()) as { readonly entries: ReadonlyArray<Held> }).entries
 }
-
-const sha1Hex = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex')
 
 /** Each part Box holds is whole and holds the source's bytes at its place. */
 const wholeAndRight = (parts: ReadonlyArray<Held>, bytes: Uint8Array): void => {
