@@ -4,7 +4,7 @@
  * decides which hosts the token may be sent to.
  */
 import { Either as E, TaskEither as TE } from './fp.ts'
-import { type UploadError, invalidInput, isRecord, shown, untrustedEndpoint } from './UploadError.ts'
+import { type UploadError, causeText, invalidInput, untrustedEndpoint } from './UploadError.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -87,7 +87,7 @@ export const refreshToken = (client: Client): TE.TaskEither<UploadError, void> =
   TE.tryCatch(async () => { await client.token({ refresh: true }) }, tokenFailed)
 
 /** The token function threw or gave no token (asked first, or again after a 401). */
-const tokenFailed = (cause: unknown): UploadError => invalidInput(`The token function failed (${reason(cause)}): fix the token provider given to client().`)
+const tokenFailed = (cause: unknown): UploadError => invalidInput(`The token function failed (${causeText(cause)}): fix the token provider given to client().`)
 
 /**
  * Whether the token may be sent to `url`: the origins of `uploadUrl` and `apiUrl`, any https `*.box.com`
@@ -159,10 +159,6 @@ const tokenCache = (token: ClientOptions['token']) => {
   return ({ refresh }: { readonly refresh?: boolean | string | undefined } = {}): Promise<string> =>
     asking ?? (given === undefined || refresh === true || refresh === given ? ask() : Promise.resolve(given))
 }
-
-/** What a token function threw: an error's message, a thrown text as it is, anything else named (see `shown`). */
-const reason = (cause: unknown): string =>
-  isRecord(cause) ? (typeof cause['message'] === 'string' ? cause['message'] : shown(cause)) : String(cause)
 
 /** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
 const defaultFetch: Fetch = (input, init) =>

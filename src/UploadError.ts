@@ -281,13 +281,17 @@ const show = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-const causeText = (cause: unknown): string => {
+/**
+ * A cause in a message: an error's message (and its cause's `code`, such as undici's `ECONNREFUSED`), a
+ * thrown text as it is, any other object named (see `shown`: `String` would throw on one without a prototype).
+ */
+export const causeText = (cause: unknown): string => {
   if (isRecord(cause) && typeof cause['message'] === 'string') {
     const inner = cause['cause']
     const code = isRecord(inner) && typeof inner['code'] === 'string' ? ` ${inner['code']}` : ''
     return cause['message'] + code
   }
-  return String(cause)
+  return isRecord(cause) ? shown(cause) : String(cause)
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null

@@ -81,6 +81,14 @@ Message('should not advise checking the parameters for a commit still answered 2
   assert.match(message(httpError({ status: 400, method: 'POST', url: 'u' })), 'Check the request\'s parameters.')
 })
 
+Message('should name a cause that is an object without a message, one without a prototype too (String would throw on it), and take a thrown text as it is', () => {
+  for (const make of [networkError.bind(null, 'PUT', 'u'), sourceError, hashError, aborted]) {
+    assert.match(message(make(Object.create(null))), '(an object)')
+    assert.match(message(make([1, 2])), '(an array)')
+    assert.match(message(make('socket hang up')), '(socket hang up)')
+  }
+})
+
 const Retryable = suite('isRetryable')
 
 Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing else', () => {
