@@ -42,7 +42,7 @@ export const uploadPart =
     // A 409 "being uploaded by another request" is retried too: that request is one of ours that got
     // no answer (reset, timeout) or an earlier upload's being resumed, still being stored by Box.
     retryRequests(client, options.retry, { signal: options.signal, retryable: (error) => isRetryable(error) || isConflict(error) })((signal) =>
-      pipe(put(client, session)(part, signal), TE.orElse(recover(client, session)(part, signal))),
+      pipe(put(client, session)(part, signal, options.signal), TE.orElse(recover(client, session)(part, signal))),
     )
 
 /** `Right(stored)` when Box's stored part is `part` (same offset, size and SHA-1), else `DigestMismatch`. */
@@ -65,11 +65,11 @@ export const matches =
 /** One `PUT` of the part, and the check of Box's echo. */
 const put =
   (client: Client, session: StoredSession) =>
-  (part: Part<ArrayBufferLike>, signal: AbortSignal): TE.TaskEither<UploadError, UploadPart> => {
+  (part: Part<ArrayBufferLike>, signal: AbortSignal, caller: AbortSignal | undefined): TE.TaskEither<UploadError, UploadPart> => {
     // The bytes themselves, except where the runtime's fetch streams a body without copying it
     // (Node, see src/body/stream.ts, whose signal also ends a stalled body): browsers refuse
     // streaming bodies over HTTP/1.1. Its body and signal go to the request as they are.
-    const sent = partBody(part, signal)
+    const sent = partBody(part, signal, caller)
     return pipe(
       request(client)({
         ...sent,

@@ -197,3 +197,10 @@ const withTimeout =
       signal?.removeEventListener('abort', onAbort)
     }
   }
+
+/**
+ * Whether an attempt's signal fired because its `timeoutMs` ran out (`withTimeout`'s reason), not because of
+ * the caller's abort (whose reason it passes on as it is): Node's part body tells them apart (src/body/stream.ts).
+ */
+export const isAttemptTimeout = (reason: unknown): boolean =>
+  reason instanceof DOMException && reason.name === 'TimeoutError' && reason.message.startsWith('no answer within ')

@@ -336,6 +336,44 @@ Slow('should finish through a 3 MB/s link with 1 MiB parts, progress monotonic, 
   assert.is(progress[0]?.bytesUploaded, 0)
 }))
 
+Slow('should not cut off parts that take longer than timeoutMs to send on a slow but live link (4 parts of 16 MiB at once on a 16 MiB/s link, timeoutMs 2 s, no retries)', withLinked(bigPart, { bandwidth: bigPart }, async (box) => {
+  // Each part gets a 4th of the link: ~4 s to send, twice timeoutMs. Cut off at 2 s, every try would meet the same.
+  const fileSize = 4 * bigPart
+  const bytes = bytesOf(fileSize, 17)
+  const started = performance.now()
+  const result = await within(30_000, 'the upload', upload(box.client)(
+    { source: sourceOf(bytes), folderId: '0', fileName: 'slow-parts.bin', fileSize },
+    { concurrency: 4, retry: { ...noTimeout, retries: 0, timeoutMs: 2000 } },
+  )())
+  const took = performance.now() - started
+  assert.is(result._tag, 'Right', JSON.stringify(result))
+  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  // The link's pace: 64 MiB at 16 MiB/s, so the parts did take longer than timeoutMs.
+  assert.ok(took >= 3900, `took ${took} ms`)
+  assert.is(count(box.records, 'PUT', 200), 4)
+  assert.is(box.records.filter((r) => r.method === 'PUT').length, 4, 'no part sent twice')
+}))
+
+Slow('should still end an attempt whose answer does not come, timeoutMs after its body was sent (not timeoutMs after it started)', withLinked(bigPart, {
+  plan: () => ({ throttle: 8 * 1024 * 1024, stall: { direction: 'down', afterBytes: 0, after: 'PUT ' } }),
+}, async (box) => {
+  // A 16 MiB part at 8 MiB/s: 2 s to send, of which the sockets can hide at most 6 MiB (0.75 s).
+  let sessionId: string | undefined
+  const started = performance.now()
+  const result = await within(30_000, 'the upload', upload(box.client)(
+    { source: sourceOf(bytesOf(bigPart, 18)), folderId: '0', fileName: 'answer-lost.bin', fileSize: bigPart },
+    { concurrency: 1, retry: { ...noTimeout, retries: 0, timeoutMs: 1000 }, onSession: (s) => { sessionId = s.id } },
+  )())
+  const took = performance.now() - started
+  assert.is(result._tag, 'Left', JSON.stringify(result))
+  if (result._tag === 'Left') assert.match(message(result.left), 'no answer within 1000 ms')
+  // 1.25 s to send at least, then the 1 s the answer gets: cut off at timeoutMs from the start, it took ~1 s.
+  assert.ok(took >= 2200, `took ${took} ms`)
+  assert.ok(took < 15_000, `took ${took} ms`)
+  box.link.release()
+  assert.is(await sessionStatus(box, sessionId ?? ''), 404)
+}))
+
 // ---------------------------------------------------------------------------------------------
 
 const HalfClosed = suite('connections half-closed')

@@ -14,20 +14,15 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { partBody as bytesBody } from '../src/body/bytes.ts'
 import { partBody as streamBody } from '../src/body/stream.ts'
-import type { Part } from '../src/Part.ts'
 import { type Session, createSession } from '../src/Session.ts'
 import { defaultSha1, type Sha1 } from '../src/Sha1.ts'
 import { transfer, upload } from '../src/Upload.ts'
 import { runModule } from './helpers/childModule.ts'
-import { bytesOf, commits, download, fastRetry, rightOf, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
+import { bytesOf, commits, download, fastRetry, partOf, rightOf, sameBytes, sessionStatus, sourceOf, uniqueName, withBox, within } from './helpers/upload.ts'
 
 const Shared = suite('upload from shared memory (node)')
 
 const MiB = 1024 * 1024
-
-/** A part of `bytes` alone, for the body variants (which read its bytes, index and range). */
-const partOf = (bytes: Uint8Array<ArrayBufferLike>): Part<ArrayBufferLike> =>
-  ({ index: 0, offset: 0, end: bytes.length - 1, size: bytes.length, bytes, sha1: '', sha1Hex: '', contentRange: `bytes 0-${bytes.length - 1}/${bytes.length}`, release: () => undefined })
 
 /** The default SHA-1, noting the kind of every part buffer the chunker allocates, and the bytes it copies in with `shared.copy`. */
 const noting = (kinds: Array<string>, copied = { bytes: 0 }): Sha1 => {

@@ -13,8 +13,11 @@
  * the request is aborted with a `TimeoutError`, which the attempt ends with at once as a retryable
  * `NetworkError`, instead of holding its slot until the retry policy's `timeoutMs`. Erroring the
  * stream alone would not do: undici does not read it while it waits for `drain`, so the body comes
- * with a signal of its own.
+ * with a signal of its own. That signal also holds the attempt's `timeoutMs` while the connection takes
+ * the body, and gives the answer the timeout's length from the body's end (see `watchSending`): a slow
+ * link is not a dead one.
  */
+import { isAttemptTimeout } from '../Retry.ts'
 import type { PartBody } from './PartBody.ts'
 
 /**
@@ -38,44 +41,95 @@ export const setStallMs = (ms: number): number => {
 }
 
 /** The part as a stream of 1 MiB views, its length, and a signal that also fires when the body stalls. */
-export const partBody: PartBody = ({ bytes, index, contentRange }, signal) => {
-  const sending = new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
+export const partBody: PartBody = ({ bytes, index, contentRange }, signal, caller) => {
+  const watch = watchSending(signal, caller, `part ${index} (${contentRange})`)
   let at = 0
-  let pulls = 0
-  // The attempt's abort (its timeout, the caller's abort) goes to the request as it is, and ends the timer:
-  // fetch cancels only its own branch of the tee (see the pull), which does not reach this stream.
-  const stop = (): void => {
-    clearTimeout(timer)
-    sending.abort(signal.reason)
-  }
-  if (signal.aborted) stop()
-  else signal.addEventListener('abort', stop, { once: true })
   return {
     body: new ReadableStream<Uint8Array>(
       {
         pull: (controller) => {
-          clearTimeout(timer)
-          if (at >= bytes.byteLength) return controller.close()
+          if (at >= bytes.byteLength) {
+            watch.sent()
+            return controller.close()
+          }
           controller.enqueue(bytes.subarray(at, (at += chunkBytes)))
-          // The first pull is not timed: fetch tees the body (it keeps a clone of the request, as the Fetch
-          // standard says: undici's cloneRequest), and the tee pulls a chunk at once, before a connection is
-          // there (undici's pool may queue the request); the second pull comes when undici reads that chunk
-          // to send it. The last chunk's write is not timed either: after the close nothing is pulled.
-          if (++pulls > 1) timer = unref(setTimeout(stalled, stallMs))
+          watch.pulled()
         },
       },
       // Nothing pulled at creation (the default high-water mark of 1 would pull a chunk at once): only reads pull.
       { highWaterMark: 0 },
     ),
     headers: { 'Content-Length': String(bytes.byteLength) },
-    signal: sending.signal,
+    signal: watch.signal,
   }
+}
 
+/**
+ * The signal a part's request is sent with, and what the body tells it. Its own scope, apart from the
+ * body's: its timers may outlive the request (nothing says when undici is done with a body it stopped
+ * reading after a reset), and a closure holds every variable its scope shares with other closures, so
+ * here they hold no bytes of the part.
+ *
+ * - The caller's abort, and the stall of the body (no chunk taken for `stallMs`), end the request at once.
+ * - The attempt's `timeoutMs` (`isAttemptTimeout`) ends it at once if its body was not being sent yet (a
+ *   request waiting for a connection). Once the connection takes the body, sending is watched by the
+ *   stall check alone, and the answer gets the timeout's length from the body's end: a part on a slow but
+ *   live link (4 parts of 32 MiB, each at a 4th of a 200 KB/s link, need 11 minutes) is not cut off at
+ *   each try, which no retry could mend, and a part sent in 9 of the 10 minutes still gets 10 for its answer.
+ *   The attempt's signal has then fired (with the timeout) and cannot pass on the caller's abort: the
+ *   `caller`'s own signal is followed until the request ends here (or, when its answer came first, until
+ *   that timer fires: nothing says when fetch is done, and a listener is all it holds).
+ */
+const watchSending = (signal: AbortSignal, caller: AbortSignal | undefined, part: string) => {
+  const sending = new AbortController()
+  const started = Date.now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let pulls = 0
+  let sentAt: number | undefined
+  /** The attempt's timeout, held until the body is sent, and its length. */
+  let timeout: { readonly reason: unknown; readonly ms: number } | undefined
+  const end = (reason: unknown): void => {
+    clearTimeout(timer)
+    caller?.removeEventListener('abort', onCallerAbort)
+    sending.abort(reason)
+  }
+  const onCallerAbort = (): void => end(caller?.reason)
+  const endAfter = (ms: number, reason: () => unknown): void => {
+    clearTimeout(timer)
+    timer = unref(setTimeout(() => end(reason()), ms))
+  }
+  const onAbort = (): void => {
+    const reason: unknown = signal.reason
+    if (!isAttemptTimeout(reason) || pulls < 2) return end(reason)
+    if (caller?.aborted) return onCallerAbort()
+    caller?.addEventListener('abort', onCallerAbort, { once: true })
+    const ms = Date.now() - started
+    if (sentAt === undefined) timeout = { reason, ms }
+    else endAfter(sentAt + ms - Date.now(), () => reason)
+  }
   // Only the request is aborted (undici then drops the body): erroring the stream as well ended the test
   // process in Node 20 with that error unhandled, somewhere in fetch's handling of the body.
-  function stalled(): void {
-    sending.abort(new DOMException(`part ${index} (${contentRange}) stalled: the connection took under 1 MiB of it in ${stallMs / 1000} s`, 'TimeoutError'))
+  const stalled = (): DOMException => new DOMException(`${part} stalled: the connection took under 1 MiB of it in ${stallMs / 1000} s`, 'TimeoutError')
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: sending.signal,
+    /**
+     * A chunk was handed on. The first pull is not timed: fetch tees the body (it keeps a clone of the
+     * request, as the Fetch standard says: undici's cloneRequest), and the tee pulls a chunk at once, before
+     * a connection is there (undici's pool may queue the request); the second pull comes when undici reads
+     * that chunk to send it.
+     */
+    pulled: (): void => {
+      if (++pulls > 1) endAfter(stallMs, stalled)
+    },
+    /** The last chunk was handed on (its write is not timed: after the close nothing is pulled). */
+    sent: (): void => {
+      pulls++
+      sentAt = Date.now()
+      clearTimeout(timer)
+      if (timeout !== undefined) endAfter(timeout.ms, () => timeout?.reason)
+    },
   }
 }
 

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { type Client, client } from '../../src/Client.ts'
 import { mulberry32 } from '../../src/emulator/Faults.ts'
 import type { EmulatorOptions, RequestRecord } from '../../src/emulator/Options.ts'
+import type { Part } from '../../src/Part.ts'
 import type { RetryPolicy } from '../../src/Retry.ts'
 import { type RunningEmulator, startEmulator } from './emulator.ts'
 
@@ -141,5 +142,9 @@ export const eventually = async (check: () => boolean, ms = 2000): Promise<void>
 
 /** Waits (bounded) until the emulator recorded as many requests as the client sent. */
 export const recorded = (box: TestBox): Promise<void> => eventually(() => box.records.length >= box.sent.length)
+
+/** A part of `bytes` alone, for the body variants (which read its bytes, index and range). */
+export const partOf = (bytes: Uint8Array<ArrayBufferLike>): Part<ArrayBufferLike> =>
+  ({ index: 0, offset: 0, end: bytes.length - 1, size: bytes.length, bytes, sha1: '', sha1Hex: '', contentRange: `bytes 0-${bytes.length - 1}/${bytes.length}`, release: () => undefined })
 
 export { within } from './within.ts'
