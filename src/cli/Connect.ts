@@ -2,10 +2,11 @@
  * Where an upload goes, made concrete: a `Client` for Box, for a running emulator, or for an
  * emulator started in this process on 127.0.0.1 (the default without a token).
  */
-import { type Client, client } from '../Client.ts'
+import { type Client, type Fetch, client } from '../Client.ts'
 import { serve } from '../emulator/node.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
+import { sending } from './Sending.ts'
 import { BOX_UPLOAD_URL, type Target } from './Target.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -22,6 +23,8 @@ export interface Endpoint {
   readonly apiUrl?: string
   /** Through a proxy: fires when it refused the credentials (407), its reason the refused request's error (`Proxied.refused`). */
   readonly refused?: AbortSignal
+  /** Bytes of part bodies sent and not yet answered (`Sending.inFlight`): the progress bar between parts. */
+  readonly inFlight: () => number
   /** Stops the embedded emulator, or closes the connections kept to a proxy. */
   readonly close: () => Promise<void>
 }
@@ -48,11 +51,13 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     // client trust every https *.box.com host with the token, which the user never named.
     const apiUrl = target.apiUrl ?? (target.uploadUrl === BOX_UPLOAD_URL ? undefined : target.uploadUrl)
     const through = proxies === undefined ? undefined : proxied(proxies)
+    const counting = sending(through?.fetch ?? globalFetch)
     return {
-      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), ...(through ? { fetch: through.fetch } : {}) }),
+      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
       ...(through ? { refused: through.refused } : {}),
+      inFlight: counting.inFlight,
       close: through?.close ?? (async () => undefined),
     }
   }
@@ -64,10 +69,15 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     storage: inMemory ? 'memory' : 'digest',
     ...(target.partSize !== undefined ? { partSize: target.partSize } : {}),
   })
+  const counting = sending(globalFetch)
   return {
-    client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl }),
+    client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl, fetch: counting.fetch }),
     where: 'embedded emulator',
     ...(inMemory ? { apiUrl: served.apiUrl } : {}),
+    inFlight: counting.inFlight,
     close: served.close,
   }
 }
+
+/** Node's own fetch, looked up at each call as the client's default is. */
+const globalFetch: Fetch = (input, init) => globalThis.fetch(input, init)

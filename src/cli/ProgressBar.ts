@@ -8,7 +8,7 @@ import type { Progress } from '../Progress.ts'
 // ---------------------------------------------------------------------------------------------
 // model
 
-/** What is shown: the pipeline's latest report (bytes and parts Box confirmed) and the recent speed. */
+/** What is shown: the pipeline's latest report (parts Box confirmed; bytes those, or more as parts are sent) and the recent speed. */
 export interface Shown extends Progress {
   /** Recent speed in bytes per second, `undefined` until it is known. */
   readonly rate: number | undefined

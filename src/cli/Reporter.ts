@@ -1,6 +1,7 @@
 /**
  * Shows progress reports as they arrive: a bar redrawn in place on a terminal (at most ten times a
- * second, and always at 100%), or plain milestone lines when the output is a file or a pipe.
+ * second, and always at 100%), or plain milestone lines when the output is a file or a pipe. Between
+ * the parts Box confirms, the bytes its connections took of the parts in flight move it on.
  */
 import type { Progress } from '../Progress.ts'
 import { bar, isMilestone, line, rate, sample } from './ProgressBar.ts'
@@ -23,6 +24,13 @@ export interface Output {
 /** Receives the pipeline's reports; `finish` ends the bar's line. */
 export interface Reporter {
   readonly onProgress: (progress: Progress) => void
+  /**
+   * Bytes of the parts in flight sent so far (`Endpoint.inFlight`): shown on top of the confirmed ones, so
+   * that the bar, its speed and ETA move while parts are being sent. What is shown never goes back (a part
+   * sent again is counted anew from its start: the bar waits for it to pass what it showed), and reaches
+   * 100% only once Box confirmed every part; `parts n/m` counts confirmed parts only.
+   */
+  readonly onSending: (bytes: number) => void
   readonly finish: () => void
 }
 
@@ -46,22 +54,35 @@ export const reporter = (output: Output): Reporter => {
   let last: Shown | undefined
   let drawnAt = -Infinity
   let open = false
+  let confirmed: Progress | undefined
   const done = (p: Shown) => p.bytesUploaded >= p.fileSize
+  const show = (progress: Progress): void => {
+    const now = output.now()
+    speed = sample(5000)(now, progress.bytesUploaded)(speed)
+    const shown: Shown = { ...progress, rate: rate(speed) }
+    if (output.tty) {
+      if (now - drawnAt >= 100 || done(shown) || last === undefined) {
+        output.write(`\r${bar(output.columns() - 1)(shown)}\x1b[K`)
+        drawnAt = now
+        open = true
+      }
+    } else if (isMilestone(last, shown)) {
+      output.write(`${line(shown)}\n`)
+    }
+    last = shown
+  }
+  // Bytes shown never go back: a report of confirmed bytes may come behind what was shown as sent.
+  const atLeastShown = (bytes: number): number => Math.max(bytes, last?.bytesUploaded ?? 0)
   return {
     onProgress: (progress) => {
-      const now = output.now()
-      speed = sample(5000)(now, progress.bytesUploaded)(speed)
-      const shown: Shown = { ...progress, rate: rate(speed) }
-      if (output.tty) {
-        if (now - drawnAt >= 100 || done(shown) || last === undefined) {
-          output.write(`\r${bar(output.columns() - 1)(shown)}\x1b[K`)
-          drawnAt = now
-          open = true
-        }
-      } else if (isMilestone(last, shown)) {
-        output.write(`${line(shown)}\n`)
-      }
-      last = shown
+      confirmed = progress
+      show({ ...progress, bytesUploaded: atLeastShown(progress.bytesUploaded) })
+    },
+    onSending: (bytes) => {
+      if (confirmed === undefined) return
+      // Under 100% until Box confirmed every part: the bytes sent may be all there are while the last answer is awaited.
+      const ahead = Math.min(confirmed.bytesUploaded + bytes, confirmed.fileSize - 1)
+      if (ahead > atLeastShown(0)) show({ ...confirmed, bytesUploaded: ahead })
     },
     finish: () => {
       if (open) output.write('\n')

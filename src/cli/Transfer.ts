@@ -180,9 +180,12 @@ const send = async (
     const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
     const source = (Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>).pipeThrough(unchangedWhileRead(info))
     const started = performance.now()
-    const result = session === undefined
-      ? await upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
-      : await resume(client)({ session, source }, options)()
+    // Between the parts Box confirms, what the connections took of the parts in flight moves the bar.
+    const sending = setInterval(() => progress.onSending(endpoint.inFlight()), 200)
+    const result = await (session === undefined
+      ? upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
+      : resume(client)({ session, source }, options)()
+    ).finally(() => clearInterval(sending))
     const seconds = (performance.now() - started) / 1000
     progress.finish()
 

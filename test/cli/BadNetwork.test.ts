@@ -36,4 +36,26 @@ Cli('should upload and check the file when the answer to each connection\'s firs
   }
 })
 
+Cli('should move its progress on while the parts are being sent on a slow link, before Box confirms any', async () => {
+  // Two parts of 16 MiB at once on an 8 MiB/s link: ~4 s before the first is confirmed. Until now the lines
+  // said 0% all that while (fetch reports no upload progress), then 50% and 100%.
+  const partSize = 16 * 1024 * 1024
+  const box = await startLinkedEmulator({ minFileSize: 1, partSize }, { bandwidth: partSize / 2 })
+  try {
+    const path = join(dir.path, 'slow.bin')
+    const sha1 = await writeFileOf(path, 2 * partSize, 4)
+    const ran = await run([path, '--upload-url', box.uploadUrl, '--api-url', box.direct.apiUrl, '--token', 'dev-token', '--min-file-size', '1'], { timeoutMs: 60_000 })
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stdout, `  SHA-1:    ${sha1} (confirmed by Box)\n`)
+    const lines = ran.stderr.split('\n').filter((l) => l.startsWith('progress'))
+    const beforeAnyPart = lines.filter((l) => /^progress\s+[1-9]\d?%.*parts 0\/2$/.test(l))
+    assert.ok(beforeAnyPart.length >= 2, `progress lines:\n${lines.join('\n')}`)
+    assert.match(lines.at(-1) ?? '', /^progress 100%.*parts 2\/2$/)
+    const percents = lines.map((l) => Number(/(\d+)%/.exec(l)?.[1]))
+    assert.equal(percents, [...percents].sort((a, b) => a - b), 'never backwards')
+  } finally {
+    await box.close()
+  }
+})
+
 Cli.run()

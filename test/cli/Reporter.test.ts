@@ -56,6 +56,47 @@ Fake('should write plain lines at 0%, each tenth and 100% off a terminal', () =>
   assert.ok(written.at(-1)?.startsWith('progress 100%'))
 })
 
+Fake('should move the bar on with the bytes sent between confirmed parts, never back, and keep parts and 100% for what Box confirmed', () => {
+  const { output, written, tick } = fake(true)
+  const r = reporter(output)
+  r.onSending(5_000_000) // before the first report: nothing to add to yet
+  const steps: ReadonlyArray<() => void> = [
+    () => r.onProgress(at(0)),
+    () => r.onSending(1_500_000),
+    () => r.onSending(1_000_000), // less than shown (a part sent again from its start): nothing drawn
+    () => r.onProgress(at(1)), // 1 MB confirmed, 1.5 MB shown: the bytes stay, the parts move
+    () => r.onSending(500_000), // 1 MB + 0.5 MB: no more than shown
+    () => r.onSending(20_000_000), // all sent, the last answer awaited: 99%
+    () => r.onProgress(at(10)),
+  ]
+  for (const step of steps) {
+    step()
+    tick(200)
+  }
+  const facts = written.map((w) => w.replace(/^\r\[[█░]*\]\s+/, '').replace(/\x1b\[K$/, ''))
+  assert.equal(facts.map((f) => f.split('  ').filter((x) => !x.includes('/s') && !x.startsWith('ETA')).join(' | ')), [
+    '0% | 0 B/10.0 MB | parts 0/10',
+    '15% | 1.50 MB/10.0 MB | parts 0/10',
+    '15% | 1.50 MB/10.0 MB | parts 1/10',
+    '99% | 10.00 MB/10.0 MB | parts 1/10',
+    '100% | 10.0 MB/10.0 MB | parts 10/10',
+  ])
+})
+
+Fake('should write plain milestone lines for bytes sent as for bytes confirmed off a terminal', () => {
+  const { output, written, tick } = fake(false)
+  const r = reporter(output)
+  r.onProgress(at(0))
+  for (const sent of [1_500_000, 3_200_000, 6_000_000]) {
+    tick(200)
+    r.onSending(sent)
+  }
+  tick(200)
+  r.onProgress(at(10))
+  assert.equal(written.map((w) => w.slice(0, 13)), ['progress   0%', 'progress  15%', 'progress  32%', 'progress  60%', 'progress 100%'])
+  assert.match(written[2] as string, 'parts 0/10')
+})
+
 const Pty = suite('progress bar in a pseudo-terminal')
 
 Pty('should draw the bar in place with its percent, bytes, speed, ETA and parts, ending at 100%', async () => {
