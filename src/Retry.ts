@@ -187,8 +187,10 @@ const withTimeout =
       // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
       if (signal?.aborted) stop()
       const result = await attempt(controller.signal)()
-      // A timeout turns whatever the attempt ended with into a network error, unless it was one already.
-      return expired && result._tag === 'Left' && result.left._tag !== 'NetworkError' && !signal?.aborted
+      // An attempt that stopped for the timeout as for an abort (a wait, the token function) ends as a timed-out
+      // network error. Any other error stands: a request ends a timeout as a network error already, and
+      // Node's part body may hold the timeout while its body is sent (src/body/stream.ts), then get Box's answer.
+      return expired && result._tag === 'Left' && result.left._tag === 'Aborted' && !signal?.aborted
         ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
         : result
     } finally {

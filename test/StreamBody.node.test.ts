@@ -5,10 +5,11 @@
  * the body's end), with the caller's abort (at once), and that its timers keep no bytes of the part.
  */
 import { getEventListeners } from 'node:events'
+import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type RetryPolicy, isAttemptTimeout, retry } from '../src/Retry.ts'
-import { type UploadError, networkError } from '../src/UploadError.ts'
+import { type UploadError, httpError, networkError } from '../src/UploadError.ts'
 import { partBody } from '../src/body/stream.ts'
 import { collectGarbage } from './helpers/memory.ts'
 import { partOf, within } from './helpers/upload.ts'
@@ -70,6 +71,19 @@ Body('should hold the attempt\'s timeout while the connection takes the body, th
   const answerGot = performance.now() - sentAt
   // The timeout's length, measured from the attempt's start to its firing: ~100 ms (timers fire no sooner).
   assert.ok(answerGot >= 90, `the answer got ${answerGot} ms after the body's end`)
+})
+
+Body('should end the attempt with Box\'s answer when it comes after a held timeout (a refusal stays a refusal, not a timeout)', async () => {
+  const refused = httpError({ status: 400, method: 'PUT', url: 'http://upload', code: 'digest_mismatch' })
+  const result = await retry(policy(100))((signal) => async () => {
+    const { body } = partBody(partOf(new Uint8Array(3 * MiB + 5)), signal)
+    const reader = (body as ReadableStream<Uint8Array>).getReader()
+    await readChunks(reader, 2)
+    await pause(200)
+    while (!(await reader.read()).done);
+    return E.left(refused)
+  })()
+  assert.equal(result, E.left(refused))
 })
 
 Body('should end the request at the attempt\'s timeout when its body was not being sent yet (waiting for a connection)', async () => {
