@@ -1,6 +1,6 @@
 /** box-chunked-upload: uploads to Box's chunked upload API (upload sessions). Re-exports only. */
 export type { UploadError, HttpError, DecodeError, NetworkError, SizeMismatch, DigestMismatch, Aborted, UntrustedEndpoint, InvalidInput, SourceError, HashError } from './UploadError.ts'
-export { message, isRetryable, isUploadError } from './UploadError.ts'
+export { message, isRetryable, isUploadError, hasStatus } from './UploadError.ts'
 export { conflictingFileId } from './NameInUse.ts'
 export type { Client, ClientOptions, Fetch } from './Client.ts'
 export { client, refreshToken, trust, defaultUploadUrl, defaultApiUrl } from './Client.ts'

@@ -7,6 +7,7 @@ import {
   sizeMismatch, sourceError, untrustedEndpoint, hashError,
 } from '../src/UploadError.ts'
 import { UploadSession } from '../src/UploadSession.ts'
+import * as exported from '../src/index.ts'
 
 const errorsOf = (codec: t.Decoder<unknown, unknown>, value: unknown): t.Errors => {
   const result = codec.decode(value)
@@ -99,6 +100,19 @@ Retryable('should retry network errors, 408, 429 and 5xx but 507, and nothing el
   assert.not.ok(isRetryable(untrustedEndpoint('https://evil.net')))
   assert.not.ok(isRetryable(sourceError(new Error('EIO'))))
   assert.not.ok(isRetryable(hashError(new Error('worker gone'))))
+})
+
+Retryable('should tell Box\'s status with hasStatus, exported by the package, narrowing the type to an HttpError of it', () => {
+  const errors: ReadonlyArray<UploadError> = [httpError({ status: 409, method: 'POST', url: 'u', code: 'item_name_in_use' }), httpError({ status: 404, method: 'GET', url: 'u' }), networkError('PUT', 'u', 'reset')]
+  const conflicts = errors.filter((e) => exported.hasStatus(e, 409))
+  assert.equal(conflicts.map((e) => e._tag), ['HttpError'])
+  const [first] = errors
+  if (first !== undefined && exported.hasStatus(first, 409)) {
+    // Narrowed: `code` is read with no check of the tag, and the status is typed 409.
+    const status: 409 = first.status
+    assert.is(`${status} ${first.code}`, '409 item_name_in_use')
+  } else assert.unreachable('a 409')
+  assert.not.ok(exported.hasStatus(networkError('PUT', 'u', 'reset'), 409))
 })
 
 const IsUploadError = suite('isUploadError')
