@@ -118,4 +118,14 @@ export const explain = (error: UploadError, where: Where = 'Box'): string =>
   error._tag === 'SizeMismatch'
     // Bytes read, not the size now: a file cut short behind the reader ends where the reader was.
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more than that read' : `its end reached after ${error.actual}`}. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer))
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer)) + slowLinkAdvice(error)
+
+/**
+ * After a part body stalled (src/body/stream.ts: its connection took under 1 MiB in 2 minutes), the one thing
+ * a command-line user can change: the parts in flight share the link, so one at a time gets all of it (a link
+ * of 20 KB/s is a dead one for 4 parts at once, and a slow but live one for a single part).
+ */
+const slowLinkAdvice = (error: UploadError): string =>
+  error._tag === 'NetworkError' && /stalled: the connection took under/.test(String((error.cause as { message?: unknown } | null)?.message))
+    ? ' On a slow link, send one part at a time: --concurrency 1.'
+    : ''

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { confirmedSha1, explain, json, jsonFailure, text } from '../../src/cli/Report.ts'
 import type { Done } from '../../src/cli/Report.ts'
 import type { BoxFile } from '../../src/BoxFile.ts'
-import { type UploadError, httpError, message, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
+import { type UploadError, httpError, message, networkError, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
 
 const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
 const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2, sentBytes: file.size }
@@ -44,6 +44,14 @@ Text('should say loudly that the embedded emulator was used', () => {
 })
 
 const Explain = suite('explain')
+
+Explain('should advise one part at a time after a part body stalled (the parts in flight share the link), and only then', () => {
+  const stalled = networkError('PUT', 'https://upload.box.com/api/2.0/files/upload_sessions/S', new DOMException('part 3 (bytes 100663296-134217727/500000000) stalled: the connection took under 1 MiB of it in 120 s', 'TimeoutError'))
+  assert.ok(explain(stalled).endsWith('then retry. On a slow link, send one part at a time: --concurrency 1.'), explain(stalled))
+  const timedOut = networkError('PUT', 'https://upload.box.com/api/2.0/files/upload_sessions/S', new DOMException('no answer within 600000 ms', 'TimeoutError'))
+  assert.not.match(explain(timedOut), '--concurrency')
+  assert.not.match(explain(networkError('PUT', 'u', null)), '--concurrency')
+})
 
 Explain('should give a command-line user advice they can follow, not the client options a program has', () => {
   const cases: ReadonlyArray<readonly [UploadError, string]> = [
