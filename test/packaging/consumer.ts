@@ -37,8 +37,10 @@ const { serve } = require('box-chunked-upload/emulator/node')
 if (typeof require('box-chunked-upload/emulator').emulator !== 'function') throw new Error('no emulator()')`
 
 /**
- * What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle, and any module of
- * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` + `module` entry imports `fp-ts/es6`).
+ * What a user's bundler makes of the package for a platform: the SHA-1 variants in the bundle, any module of
+ * fp-ts's CommonJS build in it (bundlers ship those whole; the `browser` + `module` entry imports `fp-ts/es6`), and
+ * the fetch fallback (cross-fetch, whose browser ponyfill is whatwg-fetch), named with how it is imported: a bundler
+ * that splits chunks makes a dynamic import a lazy one.
  * Without `conditions`, esbuild's defaults for the browser platform: `browser`, `module`, `import`, `default` (any
  * given, even none, drop `module`: Wrangler gives its own, so a Worker's bundle gets no `module` condition).
  */
@@ -54,8 +56,12 @@ const bundled = async (conditions?: ReadonlyArray<string>): Promise<ReadonlyArra
     logLevel: 'error',
   })
   const text = result.outputFiles[0]?.text ?? ''
-  const commonJs = Object.keys(result.metafile.inputs).filter((path) => path.includes('fp-ts/lib/')).map((path) => path.replace(/^.*fp-ts\/lib\//, 'fp-ts/lib/'))
-  return [...['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`)), ...commonJs]
+  const { inputs } = result.metafile
+  const commonJs = Object.keys(inputs).filter((path) => path.includes('fp-ts/lib/')).map((path) => path.replace(/^.*fp-ts\/lib\//, 'fp-ts/lib/'))
+  const fetchFallback = /node_modules\/(cross-fetch|whatwg-fetch)\//
+  const imports = Object.values(inputs).flatMap((input) => input.imports).filter((imported) => fetchFallback.test(imported.path))
+  const fallback = imports.length === 0 ? [] : [`cross-fetch (${[...new Set(imports.map((imported) => imported.kind))].join(', ')})`]
+  return [...['node:crypto', 'subtle+digest-stream', 'subtle+hash-wasm'].filter((name) => text.includes(`"${name}`)), ...commonJs, ...fallback]
 }
 
 /**
@@ -180,10 +186,14 @@ try {
   const browser = await bundled()
   // Wrangler's own esbuild options (wrangler 4.164 `bundleWorker`): these conditions, no `platform` (so esbuild's
   // browser defaults, `mainFields` browser, module, main: io-ts's ES build, importing fp-ts/es6), and no `module`
-  // condition. The package's `workerd` entry keeps fp-ts/lib out; without it, the Worker held both fp-ts builds.
+  // condition. The package's `workerd` entry keeps fp-ts/lib out; without it, the Worker held both fp-ts builds. It
+  // also has no cross-fetch (workerd always has fetch), which Wrangler, splitting no chunks, put into every Worker;
+  // browsers keep it, behind the dynamic import that a bundler splitting chunks loads only where fetch is missing.
   const workerd = await bundled(['workerd', 'worker', 'browser'])
   console.log(`[package] bundled for browsers: ${browser.join(', ')}; for workerd (as Wrangler): ${workerd.join(', ')}`)
-  if (browser.join() !== 'subtle+hash-wasm' || workerd.join() !== 'subtle+digest-stream') throw new Error('a bundler does not get the intended SHA-1, or gets fp-ts/lib (CommonJS) for browsers or Workers, from the package conditions')
+  if (browser.join() !== 'subtle+hash-wasm,cross-fetch (dynamic-import)' || workerd.join() !== 'subtle+digest-stream') {
+    throw new Error('a bundler does not get the intended SHA-1, gets fp-ts/lib (CommonJS) for browsers or Workers, gets cross-fetch for Workers, or gets it other than lazily for browsers, from the package conditions')
+  }
 } finally {
   rmSync(consumer, { recursive: true, force: true })
 }
