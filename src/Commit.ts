@@ -16,7 +16,7 @@ import { type BoxFile, Files } from './BoxFile.ts'
 import { type Client, stripUrl } from './Client.ts'
 import { discard, json, request, retryAfterMs } from './Http.ts'
 import { type RetryPolicy, backoffMs, defaultMaxRetryAfterMs, defaultRetryPolicy, retryRequests, waitTooLong } from './Retry.ts'
-import { type StoredSession, getSession } from './Session.ts'
+import { type StoredSession, readSession } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
 import { sleep } from './Sleep.ts'
 import { type UploadError, decodeError, digestMismatch, hasStatus, httpError, mayHaveApplied } from './UploadError.ts'
@@ -119,7 +119,7 @@ export const commit =
       !mayHaveApplied(error)
         ? TE.left(error)
         : pipe(
-            retried((signal) => getSession(client)(session, signal)),
+            retried((signal) => readSession(client, session, signal)),
             // Still open: the commit was not applied, and its error stands.
             TE.flatMap(() => TE.left(error)),
             // Gone (404): one of our commits was applied, and the same commit fetches the file

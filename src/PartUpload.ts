@@ -11,7 +11,7 @@ import type { Client } from './Client.ts'
 import { json, request } from './Http.ts'
 import type { Part } from './Part.ts'
 import { type RetryPolicy, retryRequests } from './Retry.ts'
-import { type StoredSession, listParts } from './Session.ts'
+import { type StoredSession, readParts } from './Session.ts'
 import { hexToBase64 } from './sha1/Sha1.ts'
 import { type UploadError, digestMismatch, hasStatus, isRetryable } from './UploadError.ts'
 import { UploadPart, UploadedPart } from './UploadPart.ts'
@@ -96,7 +96,7 @@ const recover =
     if (conflicting !== undefined) return TE.fromEither(pipe(matches(part)(conflicting), E.mapLeft(() => error)))
     if (!(mayHaveStored(error) || isConflict(error)) || signal.aborted) return TE.left(error)
     return pipe(
-      listParts(client)(session, signal),
+      readParts(client, session, signal),
       TE.mapError(() => error),
       TE.flatMap((stored) => {
         const ours = stored.find((p) => p.offset === part.offset)

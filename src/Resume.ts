@@ -8,7 +8,7 @@ import { TaskEither as TE, pipe } from './fp.ts'
 import type { BoxFile } from './BoxFile.ts'
 import type { Client } from './Client.ts'
 import { retryRequests } from './Retry.ts'
-import { type Session, type StoredSession, abortSession, fromJSON, getSession, listParts } from './Session.ts'
+import { type Session, type StoredSession, deleteSession, fromJSON, readParts, readSession } from './Session.ts'
 import { type UploadFailure, type UploadOptions, releasing, startable, transfer } from './Upload.ts'
 import { type UploadError, hasStatus, invalidInput, shown } from './UploadError.ts'
 import type { UploadPart } from './UploadPart.ts'
@@ -59,14 +59,14 @@ export const resume =
         pipe(
           retryRequests(client, options.retry, { signal: options.signal })((signal): TE.TaskEither<UploadError, ReadonlyArray<UploadPart> | undefined> =>
             pipe(
-              listParts(client)(session, signal),
+              readParts(client, session, signal),
               // Gone (404): aborted, or committed by a commit whose answers the upload never got (see `Transfer.stored`).
               // Its DELETE tells which before the source is read: Box answers a committed session's 204 (protocol
               // gotcha 17, §13), and resume goes on; an aborted one's 404 (§13), which is then the error at once,
               // where reading a source of gigabytes to send a commit bound to fail took minutes. It deletes nothing
               // that was not gone: a session still open lists its parts (the DELETE has the listing's token and access).
               // In the attempt, so a DELETE without an answer (5xx, network) is retried, listing first.
-              TE.orElse((error) => (hasStatus(error, 404) ? (abortSession(client)(session, signal) as TE.TaskEither<UploadError, undefined>) : TE.left(error))),
+              TE.orElse((error) => (hasStatus(error, 404) ? (deleteSession(client, session, signal) as TE.TaskEither<UploadError, undefined>) : TE.left(error))),
             )),
           releasing(input.source),
           TE.mapError((error): UploadFailure => (options.keepSessionOnError === true && !byId ? { ...error, session } : error)),
@@ -88,9 +88,9 @@ const sessionOf =
     // The text of a stored session (JSON.parse forgotten) is no id, Box's being hex: taken for one, it was refused for
     // want of a fileSize, or sent percent-encoded in a GET that Box answers 400.
     if (/^\s*{/.test(id)) return TE.left(invalidInput('The session is JSON text, not an id: pass JSON.parse(text) of a stored session.'))
-    // Checked whole here: Math.ceil in getSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
+    // Checked whole here: Math.ceil in readSession's part count would let 2.5 or '2500' through to the chunker, after the requests.
     if (!PositiveInteger.is(fileSize)) return TE.left(invalidInput(`Resuming from a session id needs the fileSize the session was created with, got ${shown(fileSize)}.`))
     // A stored session that does not decode is bad input, which leaves the source alone; Box's refusal does not.
-    return pipe(retryRequests(client, options.retry, { signal: options.signal })((signal) => getSession(client)({ id, fileSize }, signal)), releasing(input.source))
+    return pipe(retryRequests(client, options.retry, { signal: options.signal })((signal) => readSession(client, { id, fileSize }, signal)), releasing(input.source))
   }
 

@@ -132,6 +132,30 @@ Get('should answer 403 forbidden to another user of the session', () => withBox(
   }
 }))
 
+// The returned functions take one argument: given straight to `map`, the index is no signal (it made the task reject).
+Get('should resolve when given straight to map, the index and array ignored', () => withBox({}, async (box) => {
+  const create = () => right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
+  const sessions = [await create(), await create()]
+  const read = await Promise.all([sessions[0]!, { id: sessions[1]!.id, fileSize: 2500 }].map(getSession(box)).map((task) => task()))
+  assert.equal(read.map(E.map((s) => [s.id, s.totalParts])), sessions.map((s) => E.right([s.id, 3])))
+  const listed = await Promise.all(sessions.map(listParts(box)).map((task) => task()))
+  assert.equal(listed, [E.right([]), E.right([])])
+  const aborted = await Promise.all(sessions.map(abortSession(box)).map((task) => task()))
+  assert.equal(aborted, [E.right(undefined), E.right(undefined)])
+}))
+
+Get('should end as Aborted, sending nothing, with an aborted signal in the options', () => withBox({}, async (box, _em, log) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
+  const signal = AbortSignal.abort('stop')
+  const before = log.length
+  const results = [await getSession(box, { signal })(session)(), await listParts(box, { signal })(session)(), await abortSession(box, { signal })(session)()]
+  assert.equal(results, [E.left({ _tag: 'Aborted', reason: 'stop' }), E.left({ _tag: 'Aborted', reason: 'stop' }), E.left({ _tag: 'Aborted', reason: 'stop' })])
+  assert.equal(log.slice(before), [])
+  // Without one, the same calls are sent: the session is still there.
+  assert.equal((await right(getSession(box, {})(session))).id, session.id)
+  assert.equal(await right(abortSession(box, { signal: undefined })(session)), undefined)
+}))
+
 Get('should map an expired session to 410 session_expired and a malformed id to 400 invalid_upload_session_id', async () => {
   let now = Date.now()
   await withBox({ sessionTtlMs: 1000, clock: () => now }, async (box) => {

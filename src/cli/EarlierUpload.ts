@@ -45,7 +45,7 @@ export const settleEarlier = (client: Client, statePath: string, earlier: State.
     const expired = Date.parse(earlier.session.expiresAt) <= Date.now()
     // One try of 5 s at most, cut short by `signal`: the library's own per-attempt timeout.
     const read = samePlace && !expired
-      ? await retryRequests(client, { ...defaultRetryPolicy, retries: 0, timeoutMs: 5_000 }, { signal })((bounded) => getSession(client)(earlier.session, bounded))()
+      ? await retryRequests(client, { ...defaultRetryPolicy, retries: 0, timeoutMs: 5_000 }, { signal })((bounded) => getSession(client, { signal: bounded })(earlier.session))()
       : undefined
     const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
     // Either note only as the file is: another run may have written its own state there since, which stays.

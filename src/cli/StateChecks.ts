@@ -85,7 +85,7 @@ export const resumeTarget = (state: State.State, given: Target): E.Either<UsageE
  * read (gone, unreachable, stopped): the resume then meets that when it lists the parts, and goes on as it always did.
  */
 export const disagreement = async (client: Client, state: State.State, session: Session, signal: AbortSignal): Promise<string | undefined> => {
-  const status = await retryRequests(client, defaultRetryPolicy, { signal })((bounded) => getSession(client)(session, bounded))()
+  const status = await retryRequests(client, defaultRetryPolicy, { signal })((bounded) => getSession(client, { signal: bounded })(session))()
   return E.isRight(status) ? State.disagrees(state, status.right) : status.left._tag === 'InvalidInput' ? status.left.message : undefined
 }
 

@@ -233,7 +233,7 @@ const send = async (
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
-      const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
       const lookFor = `look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
       abortedAlready = ended(aborted)
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
@@ -269,7 +269,7 @@ const send = async (
         const saved = await keepState(kept)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)
       }
-      const aborted = await abortSession(client)(kept, AbortSignal.timeout(30_000))()
+      const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
       const ownState = prior !== undefined || await written()
       // Only this upload's own state goes, and only with its session: a new upload's failure leaves an
       // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
