@@ -3,8 +3,9 @@
  * (undici) sends it as is, without the copy it makes of a byte-array body (the Fetch standard copies
  * `BufferSource` bodies). With `concurrency` parts in flight that copy doubles their memory, and the
  * copies stay until a GC, so this keeps memory at (concurrency + 1) × part size: the views share the
- * part's buffer. Chosen by the `node` condition of `#partBody`; the body goes out with a
- * Content-Length, not chunked.
+ * part's buffer. Chosen by the `node` and `bun` conditions of `#partBody` (Bun's fetch refuses shared
+ * memory in a byte-array body, and reads a stream as the socket takes it, as undici does); the body goes out
+ * with a Content-Length, not chunked.
  *
  * The stream is pulled one chunk at a time (one ahead of undici's reads, through the tee fetch makes:
  * see `pull`), and undici reads the next chunk only once the socket has taken the last one (`writeIterable` waits for `drain`), so the time between pulls is how long the
