@@ -86,13 +86,11 @@ export const proxyFor = (settings: Proxies) => (url: URL): Proxy | undefined => 
 
 /**
  * Whether a host (as `URL.hostname` gives it: IPv4 in dotted form, IPv6 in brackets) is this machine's
- * loopback: `localhost` and its subdomains (RFC 6761), 127.0.0.0/8, `::1`, and 127.x mapped to IPv6; and
- * the unspecified addresses `0.0.0.0` and `::`, at which a connection reaches this machine (Linux and macOS
- * connect there to the loopback; through a proxy it would reach the proxy's own machine).
+ * loopback: `localhost` and its subdomains (RFC 6761), 127.0.0.0/8, `::1`, and 127.x mapped to IPv6.
  */
 export const isLoopback = (hostname: string): boolean => {
   const host = bareHost(hostname).replace(/\.$/, '')
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || host === '::' ||
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' ||
     /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:(127\.|7f[\da-f]{2}:)/.test(host)
 }
 
