@@ -3,6 +3,8 @@ export type { UploadError, HttpError, DecodeError, NetworkError, SizeMismatch, D
 export { message, isRetryable, isUploadError, hasStatus } from './UploadError.ts'
 export { conflictingFileId } from './NameInUse.ts'
 export type { Client, ClientOptions, Fetch } from './Client.ts'
+export type { CountingFetch } from './CountingFetch.ts'
+export { countingFetch } from './CountingFetch.ts'
 export { client, refreshToken, trust, defaultUploadUrl, defaultApiUrl } from './Client.ts'
 export type { HttpRequest } from './Http.ts'
 export { request, json, decode, retryAfterMs } from './Http.ts'

@@ -3,10 +3,10 @@
  * emulator started in this process on 127.0.0.1 (the default without a token).
  */
 import { type Client, type Fetch, client } from '../Client.ts'
+import { countingFetch } from '../CountingFetch.ts'
 import { serve } from '../emulator/node.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
-import { sending } from './Sending.ts'
 import { BOX_UPLOAD_URL, type Target } from './Target.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -23,7 +23,7 @@ export interface Endpoint {
   readonly apiUrl?: string
   /** Through a proxy: fires when it refused the credentials (407), its reason the refused request's error (`Proxied.refused`). */
   readonly refused?: AbortSignal
-  /** Bytes of part bodies sent and not yet answered (`Sending.inFlight`): the progress bar between parts. */
+  /** Bytes of part bodies sent and not yet answered (`CountingFetch.inFlight`): the progress bar between parts. */
   readonly inFlight: () => number
   /** Stops the embedded emulator, or closes the connections kept to a proxy. */
   readonly close: () => Promise<void>
@@ -51,7 +51,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     // client trust every https *.box.com host with the token, which the user never named.
     const apiUrl = target.apiUrl ?? (target.uploadUrl === BOX_UPLOAD_URL ? undefined : target.uploadUrl)
     const through = proxies === undefined ? undefined : proxied(proxies)
-    const counting = sending(through?.fetch ?? globalFetch)
+    const counting = countingFetch(through?.fetch ?? globalFetch)
     return {
       client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
@@ -69,7 +69,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     storage: inMemory ? 'memory' : 'digest',
     ...(target.partSize !== undefined ? { partSize: target.partSize } : {}),
   })
-  const counting = sending(globalFetch)
+  const counting = countingFetch(globalFetch)
   return {
     client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl, fetch: counting.fetch }),
     where: 'embedded emulator',

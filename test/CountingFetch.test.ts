@@ -1,13 +1,14 @@
 /**
- * The CLI's counting fetch (src/cli/Sending.ts): what the part bodies in flight gave their connections,
- * read through a fake fetch that reads the body a chunk at a time as undici does.
+ * The counting fetch (src/CountingFetch.ts, exported; box-upload's bar uses it): what the part bodies in
+ * flight gave their connections, read through a fake fetch that reads the body a chunk at a time as
+ * undici does. Web APIs only: it runs in every runtime.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { sending } from '../../src/cli/Sending.ts'
-import type { Fetch } from '../../src/Client.ts'
+import type { Fetch } from '../src/Client.ts'
+import { countingFetch } from '../src/index.ts'
 
-const Sending = suite('sending: bytes of bodies in flight')
+const Counting = suite('countingFetch: bytes of bodies in flight')
 
 /** A body of `chunks` chunks of `size` bytes (byte i of chunk k is k), counting its pulls. */
 const bodyOf = (chunks: number, size: number) => {
@@ -42,9 +43,9 @@ const steppedFetch = () => {
   }
 }
 
-Sending('should count a stream body as it is read, pass its chunks on as they are and read nothing ahead, and forget it once answered', async () => {
+Counting('should count a stream body as it is read, pass its chunks on as they are and read nothing ahead, and forget it once answered', async () => {
   const link = steppedFetch()
-  const counting = sending(link.fetch)
+  const counting = countingFetch(link.fetch)
   const body = bodyOf(3, 1000)
   const answered = counting.fetch('http://x/part', { method: 'PUT', body: body.stream, duplex: 'half' } as RequestInit)
   assert.is(counting.inFlight(), 0)
@@ -61,11 +62,11 @@ Sending('should count a stream body as it is read, pass its chunks on as they ar
   assert.is(counting.inFlight(), 0)
 })
 
-Sending('should forget a failed request\'s count too (its part is sent again from the start), and add up requests in flight', async () => {
+Counting('should forget a failed request\'s count too (its part is sent again from the start), and add up requests in flight', async () => {
   const first = steppedFetch()
   const second = steppedFetch()
   let which = 0
-  const counting = sending((input, init) => (which++ === 0 ? first : second).fetch(input, init))
+  const counting = countingFetch((input, init) => (which++ === 0 ? first : second).fetch(input, init))
   const failed = counting.fetch('http://x/1', { method: 'PUT', body: bodyOf(2, 700).stream } as RequestInit).catch((e: unknown) => e)
   void counting.fetch('http://x/2', { method: 'PUT', body: bodyOf(2, 500).stream } as RequestInit).catch(() => undefined)
   await first.read()
@@ -78,9 +79,9 @@ Sending('should forget a failed request\'s count too (its part is sent again fro
   second.settle(new Response('{}'))
 })
 
-Sending('should hand a body that is no stream (JSON, bytes) to fetch as it is, counting nothing', async () => {
+Counting('should hand a body that is no stream (JSON, bytes) to fetch as it is, counting nothing', async () => {
   const seen: Array<RequestInit | undefined> = []
-  const counting = sending(async (_input, init) => { seen.push(init); return new Response('{}') })
+  const counting = countingFetch(async (_input, init) => { seen.push(init); return new Response('{}') })
   const init: RequestInit = { method: 'POST', body: '{"parts":[]}' }
   await counting.fetch('http://x/commit', init)
   await counting.fetch('http://x/part', { method: 'PUT', body: new Uint8Array(10) })
@@ -89,4 +90,4 @@ Sending('should hand a body that is no stream (JSON, bytes) to fetch as it is, c
   assert.is(counting.inFlight(), 0)
 })
 
-Sending.run()
+Counting.run()

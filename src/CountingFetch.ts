@@ -1,18 +1,18 @@
 /**
  * How much of the part bodies in flight the connections have taken: `fetch` reports no upload progress,
- * and Box confirms a part only once all of it is stored, so with 32 MiB parts on a slow uplink the bar
- * would sit still for minutes between parts. In Node a part's body is a stream that undici reads a 1 MiB
- * chunk at a time, each once the socket took the one before (src/body/stream.ts): counting the chunks as
- * they are read tells how far each request got. Bodies that are not streams (JSON, and every body under
- * Deno and Bun, which send parts as bytes) go through untouched and count nothing.
+ * and Box confirms a part only once all of it is stored, so with 32 MiB parts on a slow uplink `onProgress`
+ * (and `box-upload`'s bar) would sit still for minutes between parts. In Node and Bun a part's body is a
+ * stream that their fetch reads a 1 MiB chunk at a time, each once the socket took the one before
+ * (src/body/stream.ts): counting the chunks as they are read tells how far each request got. Bodies that are
+ * not streams (JSON, and the parts of Deno and browsers, which are bytes) go through untouched and count nothing.
  */
-import type { Fetch } from '../Client.ts'
+import type { Fetch } from './Client.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
 
 /** A `fetch` that counts what its stream bodies gave, and the count for the requests not yet answered. */
-export interface Sending {
+export interface CountingFetch {
   readonly fetch: Fetch
   /**
    * Bytes of stream bodies read so far by requests still waiting for their answer: a request's count
@@ -25,8 +25,15 @@ export interface Sending {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-/** Counts the stream bodies that `fetch` sends. */
-export const sending = (fetch: Fetch): Sending => {
+/**
+ * Counts the stream bodies that `fetch` sends: give the client its `fetch`, and add `inFlight()` to the last
+ * progress report's `bytesUploaded` to show bytes sent between confirmed parts.
+ * @example
+ * const counting = countingFetch(globalThis.fetch)
+ * const box = client({ token, fetch: counting.fetch })
+ * setInterval(() => show(confirmed + counting.inFlight()), 200)
+ */
+export const countingFetch = (fetch: Fetch): CountingFetch => {
   const counts = new Set<{ bytes: number }>()
   return {
     fetch: (input, init) => {
