@@ -67,7 +67,7 @@ const put =
   (client: Client, session: StoredSession) =>
   (part: Part<ArrayBufferLike>, signal: AbortSignal, caller: AbortSignal | undefined): TE.TaskEither<UploadError, UploadPart> => {
     // The bytes themselves, except where the runtime's fetch streams a body without copying it
-    // (Node, see src/body/stream.ts, whose signal also ends a stalled body): browsers refuse
+    // (Node and Bun, see src/body/stream.ts, whose signal also ends a stalled body): browsers refuse
     // streaming bodies over HTTP/1.1. Its body and signal go to the request as they are.
     const sent = partBody(part, signal, caller)
     return pipe(

@@ -189,7 +189,7 @@ const withTimeout =
       const result = await attempt(controller.signal)()
       // An attempt that stopped for the timeout as for an abort (a wait, the token function) ends as a timed-out
       // network error. Any other error stands: a request ends a timeout as a network error already, and
-      // Node's part body may hold the timeout while its body is sent (src/body/stream.ts), then get Box's answer.
+      // Node's and Bun's part body may hold the timeout while it is sent (src/body/stream.ts), then get Box's answer.
       return expired && result._tag === 'Left' && result.left._tag === 'Aborted' && !signal?.aborted
         ? E.left(networkError('request', '(timed out)', new Error(`no answer within ${ms} ms`)))
         : result
@@ -202,7 +202,7 @@ const withTimeout =
 
 /**
  * Whether an attempt's signal fired because its `timeoutMs` ran out (`withTimeout`'s reason), not because of
- * the caller's abort (whose reason it passes on as it is): Node's part body tells them apart (src/body/stream.ts).
+ * the caller's abort (whose reason it passes on as it is): Node's and Bun's part body tells them apart (src/body/stream.ts).
  */
 export const isAttemptTimeout = (reason: unknown): boolean =>
   reason instanceof DOMException && reason.name === 'TimeoutError' && reason.message.startsWith('no answer within ')
