@@ -161,7 +161,7 @@ const tokenCache = (token: ClientOptions['token']) => {
 }
 
 /** `globalThis.fetch` when the runtime has one (looked up at call time), else cross-fetch. */
-const defaultFetch: Fetch = (input, init) =>
+export const defaultFetch: Fetch = (input, init) =>
   typeof globalThis.fetch === 'function'
     ? globalThis.fetch(input, init)
     : import('cross-fetch').then((module) => module.default(input, init))

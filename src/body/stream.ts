@@ -34,6 +34,9 @@ const chunkBytes = 1024 * 1024
 /** Longest wait for the connection to take a chunk before the body counts as stalled: 2 minutes. */
 let stallMs = 120_000
 
+/** What a stalled part's error says after naming the part: `box-upload` tells it by this to advise fewer parts at once. */
+export const stalledPhrase = 'stalled: the connection took under 1 MiB of it'
+
 /** Sets `stallMs` (for tests, which cannot wait minutes for a dead link) and returns the one it replaces. */
 export const setStallMs = (ms: number): number => {
   const was = stallMs
@@ -110,7 +113,7 @@ const watchSending = (signal: AbortSignal, caller: AbortSignal | undefined, part
   }
   // Only the request is aborted (undici then drops the body): erroring the stream as well ended the test
   // process in Node 20 with that error unhandled, somewhere in fetch's handling of the body.
-  const stalled = (): DOMException => new DOMException(`${part} stalled: the connection took under 1 MiB of it in ${stallMs / 1000} s`, 'TimeoutError')
+  const stalled = (): DOMException => new DOMException(`${part} ${stalledPhrase} in ${stallMs / 1000} s`, 'TimeoutError')
   if (signal.aborted) onAbort()
   else signal.addEventListener('abort', onAbort, { once: true })
   return {

@@ -2,7 +2,7 @@
  * Where an upload goes, made concrete: a `Client` for Box, for a running emulator, or for an
  * emulator started in this process on 127.0.0.1 (the default without a token).
  */
-import { type Client, type Fetch, client } from '../Client.ts'
+import { type Client, client, defaultFetch } from '../Client.ts'
 import { countingFetch } from '../CountingFetch.ts'
 import { serve } from '../emulator/node.ts'
 import type { Proxies } from './Proxy.ts'
@@ -51,7 +51,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     // client trust every https *.box.com host with the token, which the user never named.
     const apiUrl = target.apiUrl ?? (target.uploadUrl === BOX_UPLOAD_URL ? undefined : target.uploadUrl)
     const through = proxies === undefined ? undefined : proxied(proxies)
-    const counting = countingFetch(through?.fetch ?? globalFetch)
+    const counting = countingFetch(through?.fetch ?? defaultFetch)
     return {
       client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
@@ -69,7 +69,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     storage: inMemory ? 'memory' : 'digest',
     ...(target.partSize !== undefined ? { partSize: target.partSize } : {}),
   })
-  const counting = countingFetch(globalFetch)
+  const counting = countingFetch(defaultFetch)
   return {
     client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl, fetch: counting.fetch }),
     where: 'embedded emulator',
@@ -78,6 +78,3 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     close: served.close,
   }
 }
-
-/** Node's own fetch, looked up at each call as the client's default is. */
-const globalFetch: Fetch = (input, init) => globalThis.fetch(input, init)

@@ -4,6 +4,7 @@
  */
 import type { BoxFile } from '../BoxFile.ts'
 import { type UploadError, message } from '../UploadError.ts'
+import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
 import { formatBytes } from './ProgressBar.ts'
 import type { Check } from './Verify.ts'
@@ -126,6 +127,6 @@ export const explain = (error: UploadError, where: Where = 'Box'): string =>
  * of 20 KB/s is a dead one for 4 parts at once, and a slow but live one for a single part).
  */
 const slowLinkAdvice = (error: UploadError): string =>
-  error._tag === 'NetworkError' && /stalled: the connection took under/.test(String((error.cause as { message?: unknown } | null)?.message))
+  error._tag === 'NetworkError' && String((error.cause as { message?: unknown } | null)?.message).includes(stalledPhrase)
     ? ' On a slow link, send one part at a time: --concurrency 1.'
     : ''
