@@ -17,7 +17,7 @@ import type { RetryPolicy } from '../src/Retry.ts'
 import { upload } from '../src/Upload.ts'
 import { isRetryable, isUploadError, message } from '../src/UploadError.ts'
 import { setStallMs } from '../src/body/stream.ts'
-import { type FaultyLinkOptions, type LinkedEmulator, startLinkedEmulator } from './helpers/faultyLink.ts'
+import { type FaultyLinkOptions, type LinkedEmulator, once, startLinkedEmulator } from './helpers/faultyLink.ts'
 import { TOKEN, bytesOf, sourceOf } from './helpers/upload.ts'
 import { within } from './helpers/within.ts'
 
@@ -401,12 +401,6 @@ HalfClosed('should fail with the server\'s 400 when a FIN reaches the server mid
   assert.is(result._tag === 'Left' && result.left._tag === 'HttpError' ? `${result.left.status} ${result.left.code}` : JSON.stringify(result), '400 bad_request')
   assert.is(await sessionStatus(box, sessionId ?? ''), 404)
 }))
-
-/** An `onlyIf` that holds the first time it is asked. */
-function once(): () => boolean {
-  let first = true
-  return () => (first ? ((first = false), true) : false)
-}
 
 
 Cuts.run()

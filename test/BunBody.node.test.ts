@@ -8,15 +8,15 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { startLinkedEmulator } from './helpers/faultyLink.ts'
+import { once, startLinkedEmulator } from './helpers/faultyLink.ts'
 import { ROOT } from './helpers/cli.ts'
 
 const BunBody = suite('Bun: part bodies as streams')
 
 BunBody('should end an attempt whose body stalls on a dead link at the stall limit under Bun (with bytes, only its timeoutMs would)', async () => {
-  let first = true
+  const first = once()
   const box = await startLinkedEmulator({ minFileSize: 1, partSize: 16 * 1024 * 1024 }, {
-    plan: () => ({ stall: { direction: 'up', afterBytes: 1_000_000, after: 'PUT ', onlyIf: () => (first ? !(first = false) : false) } }),
+    plan: () => ({ stall: { direction: 'up', afterBytes: 1_000_000, after: 'PUT ', onlyIf: first } }),
   })
   try {
     const output = await new Promise<string>((resolve, reject) => {

@@ -11,13 +11,12 @@ import * as assert from 'uvu/assert'
 import { type RetryPolicy, isAttemptTimeout, retry } from '../src/Retry.ts'
 import { type UploadError, httpError, networkError } from '../src/UploadError.ts'
 import { partBody } from '../src/body/stream.ts'
+import { sleep } from './helpers/box.ts'
 import { collectGarbage } from './helpers/memory.ts'
 import { partOf, within } from './helpers/upload.ts'
 
 const MiB = 1024 * 1024
 const Body = suite('Node part body: its signal')
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** When `signal` fires (performance.now()), or never within `ms`. */
 const firedAt = (signal: AbortSignal, ms = 5000): Promise<number> =>
@@ -54,7 +53,7 @@ Body('should hold the attempt\'s timeout while the connection takes the body, th
     const reader = (body as ReadableStream<Uint8Array>).getReader()
     // The tee's read, then the connection's first: sending has begun.
     await readChunks(reader, 2)
-    await pause(250)
+    await sleep(250)
     heldPastTimeout = !signal.aborted
     await readChunks(reader, 2)
     assert.is((await reader.read()).done, true)
@@ -79,7 +78,7 @@ Body('should end the attempt with Box\'s answer when it comes after a held timeo
     const { body } = partBody(partOf(new Uint8Array(3 * MiB + 5)), signal)
     const reader = (body as ReadableStream<Uint8Array>).getReader()
     await readChunks(reader, 2)
-    await pause(200)
+    await sleep(200)
     while (!(await reader.read()).done);
     return E.left(refused)
   })()
@@ -104,7 +103,7 @@ Body('should end a request whose body is being sent at once on the caller\'s abo
     let lag = Infinity
     await attempt(100, async ({ body, signal }) => {
       await readChunks((body as ReadableStream<Uint8Array>).getReader(), 2)
-      await pause(abortAfterMs)
+      await sleep(abortAfterMs)
       const abortedAt = performance.now()
       caller.abort(new Error('stop'))
       lag = (await firedAt(signal)) - abortedAt

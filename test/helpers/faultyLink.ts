@@ -259,6 +259,12 @@ const drained = (socket: Socket): Promise<void> => new Promise((resolve) => {
 
 const pause = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
 
+/** An `onlyIf` that holds the first time it is asked (a fault on the first connection that reaches it only). */
+export const once = (): (() => boolean) => {
+  let first = true
+  return () => (first ? ((first = false), true) : false)
+}
+
 /** The emulator behind a faulty link: its client's URLs name the link, and so do its `session_endpoints`. */
 export interface LinkedEmulator {
   readonly link: FaultyLink
