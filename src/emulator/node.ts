@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
 import { withCors } from './Cors.ts'
 import { makeEmulator, type Emulator } from './Handler.ts'
+import { hostProblem } from './Host.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isUnspecified, originOf } from './Origin.ts'
 import { isReset, resetError } from './Reset.ts'
@@ -133,8 +134,16 @@ const raw = (status: number, reason: string, code: string, message: string, extr
 }
 
 /**
+ * What is wrong with a request's Host (RFC 9112 §3.2), checked before anything else, in absolute form too
+ * (whose Host is then ignored, but must still be sent, and be valid): only before HTTP/1.1 may it be left out.
+ */
+const wrongHost = (req: IncomingMessage): string | undefined =>
+  hostProblem(req.rawHeaders, req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1))
+
+/**
  * The authority a request names: its target's when that is in absolute form (RFC 9112 §3.2.2: the Host
- * header is then ignored), else its Host header; none when it has no Host or more than one (RFC 9112 §3.2).
+ * header is then ignored), else its Host header; none when it has no Host (HTTP/1.0) or more than one
+ * (refused before: `wrongHost`).
  */
 const authorityOf = (req: IncomingMessage): string | undefined => {
   const target = req.url ?? '/'
@@ -200,10 +209,11 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
  * On a specific `host`, `session_endpoints` and `url` name that host. On every interface (`0.0.0.0`,
  * `::` or another spelling of them), `session_endpoints` name the host and port each request's client
  * used (its Host header, or its target in absolute form), so that a client on another machine or in a
- * container can reach them; a request without a usable one (HTTP/1.0 without Host, more than one Host,
- * or one that is not a plain `host[:port]`: a path, userinfo, spaces, a bad port) gets the loopback
- * address `url` names: 127.0.0.1, or ::1 for `::` where the machine has it. A given `uploadBaseUrl`
- * wins over all of this.
+ * container can reach them; a request without a usable one (HTTP/1.0 without Host, or a valid Host that
+ * names no origin: empty, port 99999) gets the loopback address `url` names: 127.0.0.1, or ::1 for `::`
+ * where the machine has it. A given `uploadBaseUrl` wins over all of this. On any address, a request with
+ * two Host lines or a Host that is not `host[:port]` (a path, userinfo, a space), and an HTTP/1.1 request
+ * without Host, are answered 400 `bad_request` and their connection closed (RFC 9112 §3.2).
  * @example
  * const box = await serve({ port: 0, minFileSize: 1 })
  * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
@@ -214,7 +224,8 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
   // No limit on how long a request's body takes to arrive (Node's own is 5 minutes, then 408): Box takes a part as
   // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt). The
   // headers keep Node's 60 s.
-  const server = createServer({ requestTimeout: 0 })
+  // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: `wrongHost` answers it instead.
+  const server = createServer({ requestTimeout: 0, requireHostHeader: false })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(wanted ?? 0, host, () => resolve())
@@ -239,6 +250,8 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
   const answering = new WeakMap<Duplex, { readonly req: IncomingMessage; readonly res: ServerResponse }>()
   // The answer of the latest request on each connection, which the next one pipelined waits for.
   const turns = new WeakMap<Duplex, Promise<void>>()
+  // Connections closed after a Host refused: the requests pipelined behind it are not taken (see 'request').
+  const closing = new WeakSet<Duplex>()
   // A request the parser refuses after a complete one on the same connection (bytes past its body,
   // anything after `Connection: close`, RFC 9112 §9.6) must not lose that one's answer: Node's own
   // handler writes a bare 400 and destroys the socket at once, while the answer is still on its way.
@@ -268,6 +281,17 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     socket.end(raw(405, 'Method Not Allowed', 'method_not_allowed', 'CONNECT is not allowed here: this server is no proxy', `Allow: ${serverMethods}\r\n`), () => socket.destroy())
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Node parses and hands over what was pipelined behind a request answered with `Connection: close`: it
+    // must not be taken (a part stored that nobody hears of). Unanswered, the client knows to send it again.
+    if (closing.has(req.socket)) return
+    // A bad Host gets 400 (RFC 9112 §3.2) and the connection is closed after it, as Node's own answer did and
+    // nginx does after any 400. Its framing is sound (Node's parser read it), so the connection could stay open,
+    // the body drained; but a client whose Host is missing, doubled or malformed is broken or hostile (a doubled
+    // Host is how a request slips past a proxy that read the other one), and what it pipelined behind has
+    // nothing better vouching for it. Closing costs such a client one new connection, and the rest of a body
+    // still on its way (the 400 comes first); other connections go on.
+    const badHost = wrongHost(req)
+    if (badHost !== undefined) closing.add(req.socket)
     answering.set(req.socket, { req, res })
     // The request's signal aborts when its connection closes before the answer is written (the client
     // went away, or `close()`): the waits of `latencyMs` and `slow` then no longer keep the process alive.
@@ -288,7 +312,9 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     // The `Request` (and so its body's listeners) is made now, not at its turn: a pipelined request waits
     // with its body unread, and a connection closed meanwhile destroys it, its 'close' and 'end' gone by the time
     // it is read (the handler then waited for ever, its part held).
-    const taken = Promise.resolve().then(() => refused(req) ?? toRequest(originFor(req), req, gone.signal))
+    const taken = Promise.resolve().then(() => badHost !== undefined
+      ? toResponse(boxError(400, 'bad_request', badHost, undefined, { connection: 'close' }))
+      : refused(req) ?? toRequest(originFor(req), req, gone.signal))
     taken.catch(() => undefined)
     const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => taken)
       .then((made) => (made instanceof Request ? app.fetch(made) : withCors(made)))

@@ -7,7 +7,8 @@ import { runModule } from '../helpers/childModule.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { SMALL, TOKEN, contentRange, listParts, openSession, randomFile, sha1Base64, uploadFile, withEmulator } from '../helpers/box.ts'
+import { SMALL, TOKEN, contentRange, listParts, openSession, putBytes, randomFile, sha1Base64, uniqueName, uploadFile, withEmulator, type Json } from '../helpers/box.ts'
+import type { RunningEmulator } from '../helpers/emulator.ts'
 import { exchange } from '../helpers/rawHttp.ts'
 
 /** The status lines of every answer in `text`, in order. */
@@ -179,6 +180,120 @@ test('should record a client that goes away mid-body as a reset (status 0), not 
     assert.equal((await listParts(s)).json.entries, [])
   })
 })
+
+/** The first answer in `text`: its status, headers (names in lower case) and JSON body. */
+const answerIn = (text: string): { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly json: Json } => {
+  const end = text.indexOf('\r\n\r\n')
+  const [line = '', ...fields] = text.slice(0, end).split('\r\n')
+  const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]))
+  const body = text.slice(end + 4, end + 4 + Number(headers['content-length'] ?? 0))
+  let json: Json
+  try { json = JSON.parse(body) } catch { json = undefined }
+  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(line)?.[1] ?? 0), headers, json }
+}
+
+/**
+ * Writes `request` on a fresh connection left open for more (unlike `exchange`, which ends its side):
+ * what came back, and whether the server closed the connection within `ms`.
+ */
+const sendAndWatch = (url: string, request: string, ms = 3000): Promise<{ readonly text: string; readonly closed: boolean }> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname, () => socket.write(request))
+    let text = ''
+    const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }) }, ms)
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+    socket.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }) })
+    socket.on('error', (e) => { clearTimeout(timer); reject(e) })
+  })
+
+const sessionsPath = '/api/2.0/files/upload_sessions'
+
+/** A session's creation as raw bytes, `version` and `hostLines` (none, one Host or more) as given. */
+const createRequest = (version: string, hostLines: string, target = sessionsPath): string => {
+  const json = JSON.stringify({ folder_id: '0', file_size: 10, file_name: uniqueName('host') })
+  return `POST ${target} ${version}\r\n${hostLines}Authorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${json.length}\r\n\r\n${json}`
+}
+
+/**
+ * `request` is answered 400 `bad_request` in Box's error body with the CORS header, its message saying
+ * `what` of Host, and the server closes that connection; then a session is still created on a new one.
+ */
+const assertHostRefused = async (em: RunningEmulator, request: string, what: RegExp): Promise<void> => {
+  const { text, closed } = await sendAndWatch(em.url, request)
+  const answer = answerIn(text)
+  assert.is(answer.status, 400, `${JSON.stringify(request.slice(0, 120))}: ${text.slice(0, 300)}`)
+  assert.is(answer.json?.type, 'error')
+  assert.is(answer.json?.code, 'bad_request')
+  assert.match(answer.json?.message, what)
+  assert.is(answer.headers['access-control-allow-origin'], '*')
+  assert.is(answer.headers['connection'], 'close')
+  assert.ok(closed, 'the server closes the connection after it')
+  const next = answerIn(await exchange(em.url, createRequest('HTTP/1.1', 'Host: x\r\n')))
+  assert.is(next.status, 201, 'a new connection is served')
+}
+
+// RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message
+// that lacks a Host header field and to any request message that contains more than one Host header field
+// line or a Host header field with an invalid field value." Node's own answer was a bare 400 without a body.
+test('should answer an HTTP/1.1 request without Host with 400 bad_request in Box\'s error body, closing only that connection', () =>
+  withEmulator(SMALL, async (em) => {
+    await assertHostRefused(em, createRequest('HTTP/1.1', ''), /no Host header field/)
+    await assertHostRefused(em, 'OPTIONS * HTTP/1.1\r\n\r\n', /no Host header field/)
+    // The absolute form's Host is ignored (RFC 9112 §3.2.2), but an HTTP/1.1 client must still send one.
+    const { port } = new URL(em.url)
+    await assertHostRefused(em, createRequest('HTTP/1.1', '', `http://127.0.0.1:${port}${sessionsPath}`), /no Host header field/)
+  }))
+
+test('should answer 400 bad_request to a request with two Host lines, HTTP/1.0 too, whatever their values', () =>
+  withEmulator(SMALL, async (em) => {
+    for (const version of ['HTTP/1.1', 'HTTP/1.0']) {
+      for (const lines of ['Host: x\r\nHost: y\r\n', 'Host: x\r\nHost: x\r\n', 'host: x\r\nAccept: */*\r\nHOST: x\r\n', 'Host: x\r\nHost: \r\nHost: y\r\n']) {
+        await assertHostRefused(em, createRequest(version, lines), /\d Host header field lines/)
+      }
+    }
+  }))
+
+test('should answer 400 bad_request to a Host that is not a host with an optional port, and take every one that is', () =>
+  withEmulator(SMALL, async (em) => {
+    const { port } = new URL(em.url)
+    for (const host of ['a b', 'box.test/x', 'box.test/', 'user@box.test', 'user:pw@box.test', 'box.test?x', 'box.test#x', 'box.test\\x',
+      'box.test:x', 'box.test:1:2', '::1', '[::1', '[]', '[:::::]', '[1.2.3.4]', '[fe80::1%eth0]', 'a%2', 'box.test\tx', 'bö.test']) {
+      await assertHostRefused(em, createRequest('HTTP/1.1', `Host: ${host}\r\n`), /is not a host with an optional port/)
+    }
+    // In absolute form too: ignored, the Host must still be valid.
+    await assertHostRefused(em, createRequest('HTTP/1.1', 'Host: a b\r\n', `http://127.0.0.1:${port}${sessionsPath}`), /is not a host/)
+    // Valid (RFC 9110 §7.2, RFC 3986 §3.2.2, RFC 6874's zone), if not all usable as an origin: served.
+    for (const host of ['', 'box.test', `127.0.0.1:${port}`, 'box.test:99999', `:${port}`, 'a%20b', '[::1]:8080', '[::ffff:1.2.3.4]',
+      '[fe80::1%25eth0]', '[v1.x:y]', "x!$&'()*+,;=~_-.test", '  box.test  ']) {
+      const served = answerIn(await exchange(em.url, createRequest('HTTP/1.1', `Host: ${host}\r\n`)))
+      assert.is(served.status, 201, JSON.stringify(host))
+    }
+  }))
+
+// RFC 9112 §3.2 asks Host of HTTP/1.1 only: an HTTP/1.0 request without one is served, on the listen address.
+test('should serve an HTTP/1.0 request without Host, its session_endpoints on the address the emulator listens on', () =>
+  withEmulator(SMALL, async (em) => {
+    const answer = answerIn(await exchange(em.url, createRequest('HTTP/1.0', '')))
+    assert.is(answer.status, 201, JSON.stringify(answer.json))
+    assert.ok((answer.json.session_endpoints.upload_part as string).startsWith(`${em.url}/files/upload_sessions/`), answer.json.session_endpoints.upload_part)
+  }))
+
+test('should answer what was pipelined before a refused Host and take nothing pipelined after it', () =>
+  withEmulator(SMALL, async (em) => {
+    const bytes = randomFile(1024)
+    const s = await openSession(em, 4096)
+    const path = new URL(s.session_endpoints.upload_part).pathname
+    const before = `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`
+    // A part with two Hosts, its body sent whole, then a good one: neither is stored.
+    const twice = Buffer.concat([Buffer.from(`PUT ${path} HTTP/1.1\r\nHost: x\r\n`), partRequest(path, bytes, 4096).subarray(`PUT ${path} HTTP/1.1\r\n`.length)])
+    const text = await exchange(em.url, Buffer.concat([Buffer.from(before), twice, partRequest(path, bytes, 4096)]))
+    assert.equal(statuses(text), ['200', '400'], text.slice(0, 600))
+    assert.match(text, /"code":"bad_request"/)
+    assert.equal((await listParts(s)).json.entries, [], 'nothing pipelined after the refusal is taken')
+    assert.is((await putBytes(s, bytes, 0, 4096)).status, 200, 'the part is taken on a new connection')
+  }))
 
 // A process that served or called the emulator ends once its requests are gone: a wait of `latencyMs`
 // or of a `slow` part used to keep the process alive for the whole wait after close() or after the

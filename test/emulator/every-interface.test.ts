@@ -67,21 +67,19 @@ test('should take the authority of an absolute-form target over the Host header 
     await partTaken(s)
   }))
 
-test('should fall back to url\'s loopback origin on 0.0.0.0 for a missing, repeated or malformed Host, never failing', () =>
+// A Host missing from HTTP/1.1, repeated or not `uri-host[:port]` is answered 400 (adapter.test.ts): only a valid
+// one can name no origin here.
+test('should fall back to url\'s loopback origin on 0.0.0.0 for HTTP/1.0 without Host and a valid Host naming no usable origin', () =>
   servedOn('0.0.0.0', async (em, port) => {
     const fallback = `http://127.0.0.1:${port}`
     assert.is(new URL(em.url).origin, fallback)
     const s = await createWith(em, path, 'HTTP/1.0', '')
     assert.is(endpointsOrigin(s), fallback, 'HTTP/1.0 without Host')
     await partTaken(s)
-    const hosts = ['', 'a b', 'box.test/x', 'box.test/', 'user@box.test', 'user:pw@box.test', 'box.test?x', 'box.test#x', 'box.test\\x',
-      'box.test:99999', 'box.test:x', `:${port}`, '::1', '[::1', 'a%20b', 'box.test\tx', '[fe80::1%25eth0]']
-    for (const host of hosts) {
-      const bad = await createWith(em, path, 'HTTP/1.1', `Host: ${host}\r\n`)
-      assert.is(endpointsOrigin(bad), fallback, JSON.stringify(host))
+    for (const host of ['', 'box.test:99999', `:${port}`, 'a%20b', '[fe80::1%25eth0]']) {
+      const unusable = await createWith(em, path, 'HTTP/1.1', `Host: ${host}\r\n`)
+      assert.is(endpointsOrigin(unusable), fallback, JSON.stringify(host))
     }
-    const twice = await createWith(em, path, 'HTTP/1.1', `Host: localhost:${port}\r\nHost: box.test\r\n`)
-    assert.is(endpointsOrigin(twice), fallback, 'two Host headers')
   }))
 
 test('should name a loopback address that connects in url for every spelling of every interface', async () => {

@@ -212,6 +212,7 @@ test('should give the adapter\'s own answers Box\'s error body and the CORS head
     for (const [request, status, code] of [
       ['CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n', 405, 'method_not_allowed'],
       ['GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 400, 'bad_request'],
+      ['GET / HTTP/1.1\r\n\r\n', 400, 'bad_request'],
       ['TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 405, 'method_not_allowed'],
     ] as const) {
       const answer = await rawAnswer(request)
