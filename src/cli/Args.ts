@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
-import { bytes, integer, nameRefused, partSize, storage } from './FlagValues.ts'
+import { bytes, duration, integer, nameRefused, partSize, storage } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -21,7 +21,7 @@ export interface Env extends ProxyEnv, TargetEnv {}
 /** Flags each command accepts; `true` means the flag takes a value. */
 const flags = {
   Upload: {
-    folder: true, name: true, concurrency: true, token: true, json: false, resume: false, state: true,
+    folder: true, name: true, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
   },
   Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false, version: false },
@@ -65,6 +65,7 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       return pipe(
         E.Do,
         E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
+        E.bind('timeoutMs', () => optional(raw, 'timeout', duration('timeout'))),
         E.bind('partSize', () => optional(raw, 'part-size', partSize)),
         E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
         E.bind('target', ({ partSize }) => target(raw, env, partSize)),
@@ -73,12 +74,13 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
           proxies(text(raw, 'proxy'), target._tag === 'Embedded' && raw.values.resume !== true ? {} : env),
           E.mapLeft(usageError),
         )),
-        E.map(({ concurrency, minFileSize, target, proxies }): Command => ({
+        E.map(({ concurrency, timeoutMs, minFileSize, target, proxies }): Command => ({
           _tag: 'Upload',
           file,
           folderId: folder,
           ...(name !== undefined ? { name } : {}),
           ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           json: raw.values.json === true,
           resume: raw.values.resume === true,
           ...(text(raw, 'state') !== undefined ? { state: text(raw, 'state') } : {}),

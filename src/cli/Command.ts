@@ -21,6 +21,8 @@ export interface UploadCommand {
   readonly folderId: string
   readonly name?: string
   readonly concurrency?: number
+  /** Time one try of each request may take (`--timeout`), the library's `RetryPolicy.timeoutMs`; default its 10 minutes. */
+  readonly timeoutMs?: number
   readonly json: boolean
   readonly resume: boolean
   /** The resume state file; default: beside the file (see `State.pathFor`). */

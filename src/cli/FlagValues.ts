@@ -1,9 +1,10 @@
 /**
- * What a flag's value must be, one parser per kind (a byte count, a whole number, an API base URL, a file
- * name, a token, a storage kind): each gives the value or a `UsageError` naming the flag and why.
+ * What a flag's value must be, one parser per kind (a byte count, a whole number, a duration, an API base URL,
+ * a file name, a token, a storage kind): each gives the value or a `UsageError` naming the flag and why.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { timerMs } from '../Sleep.ts'
 import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -19,6 +20,15 @@ export const MIN_PART_SIZE = 1024
 const units: Readonly<Record<string, number>> = {
   '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, k: 1024, m: 1024 ** 2, g: 1024 ** 3,
 }
+
+/** The units a duration may carry, in lower case: none or s (seconds), m (minutes), h (hours). */
+const timeUnits: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600 }
+
+/**
+ * Longest duration, in whole seconds: 2147483 (24.8 days), what a timer holds. The library takes a longer
+ * `timeoutMs` but waits only that long (Sleep.ts's `timerMs`): a value it would cut short is refused.
+ */
+export const MAX_SECONDS = Math.floor(timerMs(Infinity) / 1000)
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -37,6 +47,19 @@ export const partSize = (text: string): E.Either<UsageError, number> =>
     bytes('part-size')(text),
     E.filterOrElse((n) => n >= MIN_PART_SIZE, () => usageError(`--part-size must be at least 1KiB (${MIN_PART_SIZE} bytes), not '${text}'`)),
   )
+
+/**
+ * Parses a duration in seconds, decimals allowed (`30`, `0.5`), or with a unit (`90s`, `10m`, `1h`), into whole
+ * ms from 1 to `MAX_SECONDS`: 0, a negative or an exponent (`1e3`) are refused, not read as something else.
+ */
+export const duration = (flag: string) => (text: string): E.Either<UsageError, number> => {
+  const match = /^(\d*\.?\d+)\s*([a-z]?)$/i.exec(text.trim())
+  const factor = match ? timeUnits[(match[2] as string).toLowerCase()] : undefined
+  const ms = match && factor !== undefined ? Math.round(Number(match[1]) * factor * 1000) : NaN
+  return ms >= 1 && ms <= MAX_SECONDS * 1000
+    ? E.right(ms)
+    : E.left(usageError(`--${flag} must be a number of seconds from 0.001 to ${MAX_SECONDS} (like 30, 0.5 or 10m), not '${text}'`))
+}
 
 /** Parses an integer in `[min, max]`. */
 export const integer = (flag: string, min: number, max: number) => (text: string): E.Either<UsageError, number> => {

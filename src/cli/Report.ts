@@ -3,7 +3,8 @@
  * `--json`. Pure functions of the outcome, so tests read them without running an upload.
  */
 import type { BoxFile } from '../BoxFile.ts'
-import { type UploadError, message } from '../UploadError.ts'
+import { type NetworkError, type UploadError, message } from '../UploadError.ts'
+import { defaultRetryPolicy } from '../Retry.ts'
 import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
 import { formatBytes } from './ProgressBar.ts'
@@ -119,7 +120,7 @@ export const explain = (error: UploadError, where: Where = 'Box'): string =>
   error._tag === 'SizeMismatch'
     // Bytes read, not the size now: a file cut short behind the reader ends where the reader was.
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more than that read' : `its end reached after ${error.actual}`}. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer)) + slowLinkAdvice(error)
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer)) + slowLinkAdvice(error) + timeoutAdvice(error)
 
 /**
  * After a part body stalled (src/body/stream.ts: its connection took under 1 MiB in 2 minutes), the one thing
@@ -127,6 +128,26 @@ export const explain = (error: UploadError, where: Where = 'Box'): string =>
  * of 20 KB/s is a dead one for 4 parts at once, and a slow but live one for a single part).
  */
 const slowLinkAdvice = (error: UploadError): string =>
-  error._tag === 'NetworkError' && String((error.cause as { message?: unknown } | null)?.message).includes(stalledPhrase)
+  error._tag === 'NetworkError' && causeMessage(error).includes(stalledPhrase)
     ? ' On a slow link, send one part at a time: --concurrency 1.'
     : ''
+
+/**
+ * How the library's attempt timeout words its error (src/Retry.ts's withTimeout: "no answer within 600000 ms"),
+ * the cause of the NetworkError a timed-out try ends with. Not a constant exported from there: using one in
+ * Retry.ts made the browser bundle bigger (1 to 9 bytes gzipped, as tried). test/cli/Report.test.ts takes its
+ * errors from the library's own timeouts, so a change of wording there fails it.
+ */
+const timedOut = 'no answer within '
+
+/**
+ * After tries that timed out (every try of a request, `--timeout` each, 10 minutes by default), the thing a
+ * command-line user can change: a server or a link that is slow, not dead, gets there with more time.
+ */
+const timeoutAdvice = (error: UploadError): string =>
+  error._tag === 'NetworkError' && causeMessage(error).startsWith(timedOut)
+    ? ` If the server or the link is only slow, not dead, give each try more time: a longer --timeout (in seconds; default ${(defaultRetryPolicy.timeoutMs ?? 0) / 1000}).`
+    : ''
+
+/** The message of a network error's cause (an Error, or the plain object Http makes of one). */
+const causeMessage = (error: NetworkError): string => String((error.cause as { message?: unknown } | null)?.message)

@@ -9,7 +9,7 @@ import { resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Client } from '../Client.ts'
 import { type Session, getSession } from '../Session.ts'
-import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
+import { type RetryPolicy, retryRequests } from '../Retry.ts'
 import type { UploadCommand } from './Command.ts'
 import { EMULATOR_TOKEN } from './Connect.ts'
 import { canonicalUrl } from './FlagValues.ts'
@@ -83,9 +83,10 @@ export const resumeTarget = (state: State.State, given: Target): E.Either<UsageE
  * Why the session on the server is not the one the state file describes (`State.disagrees`, or a part count that
  * does not fit its file size), from the session's status; `undefined` when it is, and when the status cannot be
  * read (gone, unreachable, stopped): the resume then meets that when it lists the parts, and goes on as it always did.
+ * Its request is tried as `retry` says (the upload's policy: `--timeout`).
  */
-export const disagreement = async (client: Client, state: State.State, session: Session, signal: AbortSignal): Promise<string | undefined> => {
-  const status = await retryRequests(client, defaultRetryPolicy, { signal })((bounded) => getSession(client, { signal: bounded })(session))()
+export const disagreement = async (client: Client, state: State.State, session: Session, signal: AbortSignal, retry: RetryPolicy): Promise<string | undefined> => {
+  const status = await retryRequests(client, retry, { signal })((bounded) => getSession(client, { signal: bounded })(session))()
   return E.isRight(status) ? State.disagrees(state, status.right) : status.left._tag === 'InvalidInput' ? status.left.message : undefined
 }
 

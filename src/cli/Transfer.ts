@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import { resume } from '../Resume.ts'
+import { type RetryPolicy, defaultRetryPolicy } from '../Retry.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
 import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
@@ -157,14 +158,17 @@ const send = async (
       return saved
     })
   }
+  // --timeout bounds each try of every request of the upload, and of the resume's look at its session first.
+  const retry = retryPolicy(command)
   try {
     if (prior !== undefined && session !== undefined) {
-      const why = await disagreement(client, prior, session, signal)
+      const why = await disagreement(client, prior, session, signal, retry)
       // Refused before the parts are listed: a resume failing on them would abort the session.
       if (why !== undefined) return fail(USAGE, `${statePath} is not a usable box-upload state file: ${why}`)
     }
     const options: UploadOptions = {
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
+      retry,
       signal,
       onProgress: (p) => {
         heldBytes ??= p.bytesUploaded
@@ -300,6 +304,10 @@ const send = async (
 /** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
 const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
   error._tag === 'Aborted' && endpoint.refused?.aborted && error.reason === endpoint.refused.reason && isUploadError(error.reason) ? error.reason : undefined
+
+/** The library's retry policy, with `--timeout` as each try's time when given. */
+const retryPolicy = (command: UploadCommand): RetryPolicy =>
+  command.timeoutMs === undefined ? defaultRetryPolicy : { ...defaultRetryPolicy, timeoutMs: command.timeoutMs }
 
 /** Whether an abort ended the session: deleted, or gone already (committed, aborted or expired: 404, 410), nothing left to keep. */
 const ended = (aborted: E.Either<UploadError, void>): boolean =>

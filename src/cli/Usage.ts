@@ -1,11 +1,15 @@
 /** The text `box-upload --help` prints: every command and flag, the byte units and the exit codes. */
+import { defaultRetryPolicy } from '../Retry.ts'
 import { BOX_MIN_FILE_SIZE, DEMO_SIZE } from './Command.ts'
 import { BOX_UPLOAD_URL } from './Target.ts'
 
+/** The library's time per try, in seconds: `--timeout`'s default. */
+const timeoutS = (defaultRetryPolicy.timeoutMs ?? 0) / 1000
+
 /** What `--help` prints. */
 export const usage = `Usage:
-  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--proxy URL] [--json]
-  box-upload <file> --resume [--state PATH] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
+  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
+  box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
   box-upload demo [--size BYTES] [--concurrency N]
 
@@ -17,6 +21,9 @@ Options:
   --folder ID          Box folder to upload into (default 0, the root)
   --name NAME          file name in Box (default: the file's own name)
   --concurrency N      parts uploaded at the same time (1-64)
+  --timeout SECONDS    time one try of a request may take before it is cut off and retried (default ${timeoutS},
+                       ${timeoutS / 60} minutes); while a part's body is sent (Node, Bun) a stall, under 1 MiB in
+                       2 minutes, is watched for instead, and its answer then gets the whole timeout
   --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
                        a command line); never written anywhere
   --json               print one JSON object as the result
@@ -40,6 +47,7 @@ Options:
   -v, --version        the version of box-upload
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
+SECONDS accepts decimals (0.5) or a unit: 90s, 10m (minutes), 1h.
 Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input (or the emulator's --port in use),
 130 interrupted with Ctrl-C, 143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after
 those three the session of an upload to Box or a running emulator is kept for --resume, unless

@@ -3,11 +3,13 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { parse } from '../../src/cli/Args.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE } from '../../src/cli/Command.ts'
-import { bytes } from '../../src/cli/FlagValues.ts'
+import { MAX_SECONDS, bytes, duration } from '../../src/cli/FlagValues.ts'
 import { BOX_UPLOAD_URL } from '../../src/cli/Target.ts'
 import { usage } from '../../src/cli/Usage.ts'
 import { usageError } from '../../src/cli/UsageError.ts'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
+import { defaultRetryPolicy } from '../../src/Retry.ts'
+import { timerMs } from '../../src/Sleep.ts'
 
 const none = parse({})
 /** One field of a parsed command. */
@@ -83,6 +85,19 @@ Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(field('_tag')(none(['./emulator'])), E.right('Upload'))
 })
 
+Parse('should take --timeout in seconds as each try\'s time, for an upload and a resume, and name its default in the help', () => {
+  assert.equal(field('timeoutMs')(none(['f', '--timeout', '30'])), E.right(30_000))
+  assert.equal(field('timeoutMs')(none(['f', '--timeout=0.3', '--token', 'T'])), E.right(300))
+  assert.equal(field('timeoutMs')(none(['f', '--resume', '--timeout', '90s'])), E.right(90_000))
+  assert.equal(field('timeoutMs')(none(['f'])), E.right(undefined))
+  // Not a flag of the subcommands: the emulator answers, and the demo's uploads go to it in this process.
+  assert.equal(none(['emulator', '--timeout', '1']), E.left(usageError('unknown option --timeout (see box-upload --help)')))
+  assert.equal(none(['demo', '--timeout', '1']), E.left(usageError('unknown option --timeout (see box-upload --help)')))
+  const line = usage.slice(usage.indexOf('  --timeout SECONDS  '), usage.indexOf('  --token TOKEN  '))
+  assert.ok(line.includes(`(default ${(defaultRetryPolicy.timeoutMs as number) / 1000},`), line)
+  assert.ok(usage.includes('[--concurrency N] [--timeout SECONDS]') && usage.includes('--resume [--state PATH] [--timeout SECONDS]'), usage)
+})
+
 Parse('should answer help', () => {
   for (const argv of [['--help'], ['-h'], ['f', '--help'], ['emulator', '-h'], ['demo', '--help']]) {
     assert.equal(none(argv), E.right({ _tag: 'Help' }), argv.join(' '))
@@ -142,6 +157,9 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--token', 'T', '--upload-url', 'http://h/api/2.0?x=1'], "--upload-url must be an http(s) URL without a query or fragment, not 'http://h/api/2.0?…'"],
     [['f', '--concurrency', '0'], "--concurrency must be a whole number from 1 to 64, not '0'"],
     [['f', '--concurrency', '2.5'], "--concurrency must be a whole number from 1 to 64, not '2.5'"],
+    ...['0', '0.0', '-1', '-0.5', '0.0004', 'NaN', 'Infinity', 'abc', '1e3', '0x10', '1.', '1.5.2', '10ms', '1d', '5 mins', ' ', '2147484', '2147483.5', '99999999999999999999'].map(
+      (text) => [['f', '--timeout', text], `--timeout must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+    [['f', '--timeout='], '--timeout needs a value'],
     [['f', '--part-size', '-1'], "--part-size must be a positive number of bytes (like 8MiB), not '-1'"],
     [['f', '--part-size', '1'], "--part-size must be at least 1KiB (1024 bytes), not '1'"],
     [['emulator', '--part-size', '1023'], "--part-size must be at least 1KiB (1024 bytes), not '1023'"],
@@ -195,5 +213,26 @@ Bytes('should read plain numbers and units', () => {
   for (const text of ['0', '', 'MiB', '1.5MiB', '1XB', '-3']) assert.ok(E.isLeft(bytes('x')(text)), text)
 })
 
+const Duration = suite('duration')
+
+Duration('should read seconds, with decimals or a unit, as whole ms', () => {
+  const table: ReadonlyArray<readonly [string, number]> = [
+    ['1', 1000], ['0.5', 500], ['.25', 250], ['0.3', 300], ['1.1', 1100], ['0.001', 1], ['600', 600_000], [' 30 ', 30_000],
+    ['30s', 30_000], ['30 S', 30_000], ['10m', 600_000], ['1.5m', 90_000], ['1h', 3_600_000], ['2H', 7_200_000],
+  ]
+  for (const [text, ms] of table) assert.equal(duration('x')(text), E.right(ms), text)
+})
+
+// Past what a timer holds the library would wait ~24.8 days all the same (Sleep.ts's timerMs): refused, not cut short.
+Duration('should go up to what a timer holds, and not past it', () => {
+  assert.is(MAX_SECONDS, 2147483)
+  assert.equal(duration('x')(String(MAX_SECONDS)), E.right(MAX_SECONDS * 1000))
+  assert.is(timerMs(MAX_SECONDS * 1000), MAX_SECONDS * 1000)
+  assert.ok(E.isLeft(duration('x')(String(MAX_SECONDS + 1))))
+  assert.equal(duration('x')('596h'), E.right(596 * 3_600_000))
+  assert.ok(E.isLeft(duration('x')('597h')), '597 h is past 24.8 days')
+})
+
 Parse.run()
 Bytes.run()
+Duration.run()

@@ -1,9 +1,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { confirmedSha1, explain, json, jsonFailure, text } from '../../src/cli/Report.ts'
+import * as E from 'fp-ts/lib/Either.js'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { confirmedSha1, explain, explainKept, json, jsonFailure, text } from '../../src/cli/Report.ts'
 import type { Done } from '../../src/cli/Report.ts'
 import type { BoxFile } from '../../src/BoxFile.ts'
-import { type UploadError, httpError, message, networkError, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
+import { client } from '../../src/Client.ts'
+import { request } from '../../src/Http.ts'
+import { retry, retryRequests } from '../../src/Retry.ts'
+import { type UploadError, aborted, httpError, message, networkError, sizeMismatch, untrustedEndpoint } from '../../src/UploadError.ts'
+import { closedPort } from '../helpers/fixedServer.ts'
 
 const file: BoxFile = { id: '42', type: 'file', name: 'big.iso', size: 50_000_000, sha1: 'ab'.repeat(20), parent: { id: '7' } }
 const toBox: Done = { file, where: 'Box', uploadUrl: 'https://upload.box.com/api/2.0', resumed: false, seconds: 2, sentBytes: file.size }
@@ -51,6 +58,43 @@ Explain('should advise one part at a time after a part body stalled (the parts i
   const timedOut = networkError('PUT', 'https://upload.box.com/api/2.0/files/upload_sessions/S', new DOMException('no answer within 600000 ms', 'TimeoutError'))
   assert.not.match(explain(timedOut), '--concurrency')
   assert.not.match(explain(networkError('PUT', 'u', null)), '--concurrency')
+})
+
+const longerTimeout = ' If the server or the link is only slow, not dead, give each try more time: a longer --timeout (in seconds; default 600).'
+
+// The errors come from the library's own timeouts, as an upload meets them: their wording is what the advice looks for.
+Explain('should advise a longer --timeout after tries that timed out, and only then', async () => {
+  // A request the server takes and never answers: the request's own timeout (Http), as a part's or a commit's.
+  const silent = createServer(() => undefined)
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()))
+  try {
+    const origin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    const box = client({ token: 'report-test-token', uploadUrl: origin })
+    const timedOut = await retryRequests(box, { retries: 0, baseDelayMs: 0, maxDelayMs: 0, timeoutMs: 50 })((signal) =>
+      request(box)({ method: 'PUT', url: `${origin}/api/2.0/files/upload_sessions/S`, signal }))()
+    assert.ok(E.isLeft(timedOut) && timedOut.left._tag === 'NetworkError', JSON.stringify(timedOut))
+    const said = explain((timedOut as E.Left<UploadError>).left)
+    assert.ok(said.startsWith(`PUT ${origin}/api/2.0/files/upload_sessions/S got no answer (no answer within 50 ms).`), said)
+    assert.ok(said.endsWith(`then retry.${longerTimeout}`), said)
+    assert.ok(explainKept((timedOut as E.Left<UploadError>).left).endsWith(longerTimeout))
+  } finally {
+    silent.closeAllConnections()
+    await new Promise((resolve) => silent.close(resolve))
+  }
+  // An attempt that ended as aborted by its timeout (a wait, the token function): the library's '(timed out)' error.
+  const stopped = await retry({ retries: 0, baseDelayMs: 0, maxDelayMs: 0, timeoutMs: 10 })((signal) => () =>
+    new Promise<E.Either<UploadError, never>>((resolve) => signal.addEventListener('abort', () => resolve(E.left(aborted(signal.reason))))))()
+  assert.ok(E.isLeft(stopped) && stopped.left._tag === 'NetworkError', JSON.stringify(stopped))
+  assert.ok(explain((stopped as E.Left<UploadError>).left).endsWith(longerTimeout), explain((stopped as E.Left<UploadError>).left))
+  // Not after a stall (fewer parts at once is the advice then), a refused connection, no cause, or an answer.
+  const stalled = networkError('PUT', 'https://upload.box.com/api/2.0/files/upload_sessions/S', new DOMException('part 3 (bytes 100663296-134217727/500000000) stalled: the connection took under 1 MiB of it in 120 s', 'TimeoutError'))
+  const port = await closedPort()
+  const box = client({ token: 'report-test-token', uploadUrl: `http://127.0.0.1:${port}` })
+  const refused = await request(box)({ method: 'PUT', url: `http://127.0.0.1:${port}/api/2.0/files/upload_sessions/S` })()
+  assert.ok(E.isLeft(refused) && refused.left._tag === 'NetworkError', JSON.stringify(refused))
+  for (const other of [stalled, (refused as E.Left<UploadError>).left, networkError('PUT', 'u', null), httpError({ status: 504, method: 'PUT', url: 'https://upload.box.com/x' })]) {
+    assert.not.match(explain(other), '--timeout')
+  }
 })
 
 Explain('should give a command-line user advice they can follow, not the client options a program has', () => {

@@ -87,6 +87,7 @@ BadInput('should refuse unknown flags and other wrong usage before looking at th
   assert.is(await refused([]), 'box-upload: no file given (box-upload <file>; see box-upload --help)')
   assert.is(await refused(['a', 'b']), "box-upload: one file at a time (got 'a' and 'b')")
   assert.is(await refused(['emulator', '--port', 'x']), "box-upload: --port must be a whole number from 0 to 65535, not 'x'")
+  assert.is(await refused(['big.bin', '--timeout', '0']), "box-upload: --timeout must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '0'")
 })
 
 BadInput('should refuse --resume without a state file', async () => {
@@ -121,7 +122,7 @@ const Help = suite('help')
 Help('should print the usage and exit 0, through the bin', async () => {
   const ran = await run(['--help'], { command: viaBin })
   assert.is(ran.code, 0)
-  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--token TOKEN] [--proxy URL] [--json]'), ran.stdout)
+  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]'), ran.stdout)
   assert.match(ran.stdout, /--proxy URL +HTTP proxy for every request[^]*\$HTTPS_PROXY[^]*\$HTTP_PROXY[^]*\$NO_PROXY go direct,\n +and so does loopback always/)
   assert.ok(ran.stdout.includes('Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input'))
 })

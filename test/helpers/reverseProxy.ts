@@ -10,12 +10,13 @@ export type Seen = { readonly method: string; readonly url: string }
 
 /**
  * An HTTP proxy on 127.0.0.1 forwarding to `target()` (an origin, which may be set once the proxy
- * listens); `answer` may take a request itself (answering it, or holding it: never answering), and
- * `rewrite` may change the forwarded answers' bodies.
+ * listens); `answer` may take a request itself (answering it, or holding it: never answering, or
+ * forwarding it later with `forward`, which resolves once the answer is passed on), and `rewrite`
+ * may change the forwarded answers' bodies.
  */
 export const proxy = async (
   target: () => string,
-  answer: (request: Seen, response: ServerResponse) => boolean = () => false,
+  answer: (request: Seen, response: ServerResponse, forward: () => Promise<void>) => boolean = () => false,
   rewrite: (body: string) => string = (body) => body,
 ) => {
   const seen: Array<Seen> = []
@@ -25,15 +26,15 @@ export const proxy = async (
     request.on('end', () => {
       const asked = { method: request.method ?? 'GET', url: request.url ?? '' }
       seen.push(asked)
-      if (answer(asked, response)) return
       const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>
-      void fetch(target() + asked.url, { method: asked.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+      const forward = () => fetch(target() + asked.url, { method: asked.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
         .then(async (forwarded) => {
           const body = Buffer.from(await forwarded.arrayBuffer())
           const json = (forwarded.headers.get('content-type') ?? '').includes('json')
           response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json', ...(forwarded.headers.has('retry-after') ? { 'retry-after': forwarded.headers.get('retry-after') as string } : {}) })
           response.end(json ? rewrite(body.toString('utf8')) : body)
-        }, () => response.destroy())
+        }, () => void response.destroy())
+      if (!answer(asked, response, forward)) void forward()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
