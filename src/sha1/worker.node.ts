@@ -52,7 +52,11 @@ const smallPart = 1024 * 1024
 /** `node:crypto` on worker threads: plain parts on two (part digests, whole file), shared ones on one. */
 export const workerSha1: Sha1 = {
   implementation: 'node:crypto+worker',
-  depth: 2,
+  // A plain part passes three stages in turn (this thread's copy, the whole-file worker, the part worker), so
+  // three may overlap while the reader waits: 0.71–0.76 of a single SHA-1 pass against 0.60–0.70 with two, in
+  // `npm run bench` (two cut ahead left the workers waiting on the copy). A busy reader still gets one ahead,
+  // and `upload`'s `ahead()` keeps its parts within `concurrency + 1`.
+  depth: 3,
   digest: nodeDigest,
   // A part goes in as a plain buffer and comes back as one (transferred there and back).
   file: () => hashFile(parts) as FileHasher,
