@@ -70,6 +70,9 @@ const shown = (path: string, value: unknown): string =>
       : typeof value === 'number' ? String(value)
         : (JSON.stringify(value) ?? String(value)).slice(0, 80)
 
+/** The `TypeError` for option `path` set to `value`, which must be `must` (the Node adapter's own options say it so too). */
+export const refusal = (path: string, must: string, value: unknown): TypeError => new TypeError(`${path} must be ${must}, got ${shown(path, value)}`)
+
 /** Every option's path: a key not among them is a misspelling or in the wrong place (`latencyMs` is a fault). */
 const known = new Set(rules.map(([path]) => path))
 
@@ -83,6 +86,6 @@ export const validate = (options: EmulatorOptions): void => {
   }
   for (const [path, check, must] of rules) {
     const value = path.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), options)
-    if (value !== undefined && !check(value)) throw new TypeError(`${path} must be ${must}, got ${shown(path, value)}`)
+    if (value !== undefined && !check(value)) throw refusal(path, must, value)
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Node adapter: serves the emulator over HTTP/1.1 with `node:http` on 127.0.0.1 (by default), using
  * `node:crypto`'s SHA-1 for speed. Part bodies are streamed to the handler (chunked transfer
- * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body. A
- * body answered before it was read whole is drained, so its connection serves the next request.
+ * encoding works: no Content-Length needed); the `reset` fault destroys the socket mid-body, and so
+ * does a body idle for `bodyIdleTimeoutMs`. A body answered before it was read whole is drained, so
+ * its connection serves the next request.
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -16,6 +17,20 @@ import type { EmulatorOptions } from './Options.ts'
 import { isUnspecified, originOf } from './Origin.ts'
 import { isReset, resetError } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
+import { refusal } from './Validate.ts'
+
+/** Options of `serve`: the emulator's, and the adapter's own. */
+export interface ServeOptions extends EmulatorOptions {
+  /** Port to listen on (default 0: the OS picks). */
+  readonly port?: number | undefined
+  /** Address to listen on (default `127.0.0.1`; `0.0.0.0` or `::` for every interface). */
+  readonly host?: string | undefined
+  /**
+   * How long a request's body may stop arriving before its connection is closed (default 60,000 ms, nginx's
+   * `client_body_timeout`; `0` or `Infinity`: never): the request is then treated as a client gone mid-body.
+   */
+  readonly bodyIdleTimeoutMs?: number | undefined
+}
 
 /** A running emulator over HTTP. */
 export interface Served {
@@ -89,6 +104,44 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
       queue.length = 0
     },
   }, { highWaterMark: 0 })
+}
+
+/** HTTP/1.1 (RFC 9112 §6.3): a request with neither Content-Length nor Transfer-Encoding has no body (nor GET's or HEAD's, for a `Request`). */
+const hasBody = (req: IncomingMessage): boolean =>
+  !['GET', 'HEAD'].includes(req.method ?? 'GET') && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+
+/** Longest wait a Node timer takes: a longer one fires after 1 ms instead (with a warning), cutting every body at once. */
+const maxTimerMs = 2_147_483_647
+
+/** The body idle timeout in ms to arm, 0 for none; a value it cannot use throws a `TypeError`, as the emulator's options do. */
+const bodyIdleMs = (value: unknown = 60_000): number => {
+  if (value === Number.POSITIVE_INFINITY) return 0
+  if (typeof value === 'number' && value >= 0 && value <= maxTimerMs) return value
+  throw refusal('bodyIdleTimeoutMs', `a number of ms from 0 up to ${maxTimerMs}, or Infinity (0 and Infinity: no timeout)`, value)
+}
+
+/**
+ * Closes the connection of `req` once no byte of its body came for `ms`, as servers do (nginx's
+ * `client_body_timeout`, 60 s by default; Box's is undocumented): a body stalled on a dead link would
+ * otherwise be read for ever, its part refused to every retry as "being uploaded by another request".
+ * The socket's own idle timer does it (Node restarts it on every read and write; its 'timeout', with
+ * no listener, destroys the socket), and only while bytes of the body are awaited from the client:
+ * armed when the request starts, stopped while the request is paused (its chunks queued ahead of the
+ * handler, or the handler waiting on `latencyMs` or a `slow` part: the emulator is the one waiting, and
+ * the client cannot send) and once the body has ended. After the answer the timer is Node's (its
+ * keepAliveTimeout between requests, also over the drain of a body answered early), and left alone.
+ * No 408 is written: the link is likely dead (nothing would read it); on a connection pipelined
+ * requests share, an earlier answer may be on its way, and a status line cannot go into it; and a
+ * client takes a connection closed mid-body for what it is, a network failure it may retry. The
+ * destroyed socket fails the body's read as a client gone mid-body would (`bodyOf`): the part is not
+ * stored nor held, and the request is recorded as a reset.
+ */
+const closeWhenIdle = (req: IncomingMessage, res: ServerResponse, ms: number): void => {
+  const socket = req.socket
+  const arm = (): void => { if (!req.complete && !res.writableFinished) socket.setTimeout(ms) }
+  const disarm = (): void => { if (!res.writableFinished) socket.setTimeout(0) }
+  arm()
+  req.on('resume', arm).on('pause', disarm).once('end', disarm)
 }
 
 /**
@@ -168,14 +221,11 @@ const loopbackFor = (address: string): string => {
 const toRequest = (origin: string, req: IncomingMessage, signal: AbortSignal): Request => {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
-  const method = req.method ?? 'GET'
-  // HTTP/1.1 (RFC 9112 §6.3): a request with neither Content-Length nor Transfer-Encoding has no body.
-  const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
   return new Request(origin + pathOf(req.url ?? '/'), {
-    method,
+    method: req.method ?? 'GET',
     headers,
     signal,
-    ...(hasBody ? { body: bodyOf(req), duplex: 'half' } : {}),
+    ...(hasBody(req) ? { body: bodyOf(req), duplex: 'half' } : {}),
   } as RequestInit)
 }
 
@@ -219,11 +269,13 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
  * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
  * await box.close()
  */
-export const serve = async ({ port: wanted, host: given, ...options }: EmulatorOptions & { port?: number | undefined; host?: string | undefined } = {}): Promise<Served> => {
+export const serve = async ({ port: wanted, host: given, bodyIdleTimeoutMs, ...options }: ServeOptions = {}): Promise<Served> => {
   const host = given ?? '127.0.0.1'
+  // Checked before anything listens.
+  const idleMs = bodyIdleMs(bodyIdleTimeoutMs)
   // No limit on how long a request's body takes to arrive (Node's own is 5 minutes, then 408): Box takes a part as
-  // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt). The
-  // headers keep Node's 60 s.
+  // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt), as long
+  // as its bytes keep coming (`closeWhenIdle`). The headers keep Node's 60 s.
   // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: `wrongHost` answers it instead.
   const server = createServer({ requestTimeout: 0, requireHostHeader: false })
   await new Promise<void>((resolve, reject) => {
@@ -293,6 +345,7 @@ export const serve = async ({ port: wanted, host: given, ...options }: EmulatorO
     const badHost = wrongHost(req)
     if (badHost !== undefined) closing.add(req.socket)
     answering.set(req.socket, { req, res })
+    if (idleMs > 0 && hasBody(req)) closeWhenIdle(req, res, idleMs)
     // The request's signal aborts when its connection closes before the answer is written (the client
     // went away, or `close()`): the waits of `latencyMs` and `slow` then no longer keep the process alive.
     const gone = new AbortController()
