@@ -3,7 +3,7 @@
  * `--json`. Pure functions of the outcome, so tests read them without running an upload.
  */
 import type { BoxFile } from '../BoxFile.ts'
-import { type NetworkError, type UploadError, message } from '../UploadError.ts'
+import { type NetworkError, type UploadError, hasStatus, message } from '../UploadError.ts'
 import { defaultRetryPolicy } from '../Retry.ts'
 import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
@@ -104,7 +104,17 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
  * started with: a file of that name that appeared meanwhile must move, not the upload.
  */
 export const explainKept = (error: UploadError, where: Where = 'Box'): string =>
-  explain(error, where).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.')
+  explain(error, where).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.') +
+  (isPartHeld(error) ? ' The server may still be taking a try of that part that got no answer: resume once it has let go (minutes).' : '')
+
+/**
+ * A part refused 409 "being uploaded by another request" until the retries ran out: one of this upload's own
+ * tries that got no answer (its body stalled on a link gone dead) is still being taken by the server, which lets it
+ * go only at its own idle timeout (Box's is undocumented; the emulator's 60 s). No reason to lose the other parts:
+ * the session is kept, and a resume sends the part again. Any 409 but a name taken (`item_name_in_use`, at the
+ * commit), the one status a part upload gets for this.
+ */
+export const isPartHeld = (error: UploadError): boolean => hasStatus(error, 409) && error.code !== 'item_name_in_use'
 
 /**
  * The library's advice on a 401, and what it means off Box (`where`): a server such as `box-upload

@@ -268,7 +268,8 @@ const send = async (
       // Every part uploaded, and the commit still answered 202 (Box processing them) past the wait, or
       // refused because a file of that name appeared meanwhile: a resume commits without sending a part again.
       const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')
-      if (isRetryable(error) || refused || atCommit) {
+      // A part the server still takes from a try of ours that got no answer (Report.isPartHeld): kept, for a resume later.
+      if (isRetryable(error) || refused || atCommit || Report.isPartHeld(error)) {
         await early
         const saved = await keepState(kept)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)

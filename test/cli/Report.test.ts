@@ -112,6 +112,15 @@ Explain('should give a command-line user advice they can follow, not the client 
   }
 })
 
+Explain('should tell a kept upload whose part was refused 409 to resume once the server let go of it, and only then', () => {
+  const held = httpError({ status: 409, method: 'PUT', url: 'https://upload.box.com/x', code: 'conflict', message: 'Part at offset 0 is being uploaded by another request' })
+  assert.ok(explainKept(held).endsWith('resume once it has let go (minutes).'), explainKept(held))
+  assert.not.match(explain(held), 'let go', 'a failure whose session is not kept says nothing of a resume')
+  const nameTaken = httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/x', code: 'item_name_in_use' })
+  assert.not.match(explainKept(nameTaken), 'let go')
+  assert.not.match(explainKept(httpError({ status: 410, method: 'PUT', url: 'https://upload.box.com/x', code: 'upload_failed' })), 'let go')
+})
+
 Explain('should say that the file changed while it was read, not ask to declare a size a command-line user never declared', () => {
   assert.is(explain(sizeMismatch(300, 271, 'too_short')), 'the file changed while it was read: 300 bytes when the upload started, its end reached after 271. Upload it again once nothing writes to it.')
   assert.is(explain(sizeMismatch(300, 301, 'too_long')), 'the file changed while it was read: 300 bytes when the upload started, more than that read. Upload it again once nothing writes to it.')
