@@ -14,7 +14,7 @@ import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 import { type Running, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
 import { exists, interruptedAt, runningEmulator, small, TOKEN } from '../helpers/cliUploads.ts'
-import { proxy } from '../helpers/reverseProxy.ts'
+import { emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const AfterCommit = suite('after the commit: the earlier upload\'s state, the download check')
 
@@ -33,23 +33,19 @@ const behindProxy = async (
   const seen: Array<RequestRecord> = []
   let held: string | undefined
   let holding = false
-  let target = ''
-  const front = await proxy(() => target, (request) => {
+  const { front, uploadUrl, close } = await emulatorBehindProxy({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 }, onRequest: (r) => void seen.push(r) }, (request) => {
     if (held === undefined || request.method !== 'GET' || request.url !== `/api/2.0/files/upload_sessions/${held}`) return false
     holding = true
     return true
   })
-  const behind = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${front.origin}/api/2.0`, faults: { latencyMs: 40 }, onRequest: (r) => void seen.push(r) })
-  target = new URL(behind.url).origin
   const temp = await tempDir()
   try {
-    const { path, args } = await interruptedAt(`${front.origin}/api/2.0`, seen, join(temp.path, name), seed)
+    const { path, args } = await interruptedAt(uploadUrl, seen, join(temp.path, name), seed)
     const statePath = join(temp.path, `.box-upload-state.${name}.json`)
     held = (JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id
     await body([...args, '--api-url', `${front.origin}/2.0`], path, statePath, held, () => holding)
   } finally {
-    await behind.close()
-    await front.close()
+    await close()
     await temp.remove()
   }
 }

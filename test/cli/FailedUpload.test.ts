@@ -10,7 +10,7 @@ import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { exists, interruptedAt, small, TOKEN } from '../helpers/cliUploads.ts'
-import { proxy } from '../helpers/reverseProxy.ts'
+import { emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const Refusals = suite('a 403 that is not about the token')
 
@@ -18,29 +18,24 @@ const Refusals = suite('a 403 that is not about the token')
 Refusals('should abort the session on a 403 storage_limit_exceeded at the commit, not keep it for another token', async () => {
   // The emulator never refuses room mid-session; a proxy in front of it answers the commit so.
   const TOKEN2 = 'room-test-token'
-  let target = ''
-  const front = await proxy(() => target, (request, response) => {
+  const { front, uploadUrl, close } = await emulatorBehindProxy({ tokens: [TOKEN2], minFileSize: 1, partSize: 256 * 1024 }, (request, response) => {
     if (request.method !== 'POST' || !request.url.endsWith('/commit')) return false
     response.writeHead(403, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ type: 'error', status: 403, code: 'storage_limit_exceeded', message: 'Account storage limit reached', request_id: 'room1' }))
     return true
   })
-  const origin = front.origin
-  const behind = await startEmulator({ tokens: [TOKEN2], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: `${origin}/api/2.0` })
-  target = new URL(behind.url).origin
   const temp = await tempDir()
   try {
     const path = join(temp.path, 'room.bin')
     await writeFileOf(path, 600 * 1024, 55)
-    const ran = await run([path, '--upload-url', `${origin}/api/2.0`, '--token', TOKEN2, ...small])
+    const ran = await run([path, '--upload-url', uploadUrl, '--token', TOKEN2, ...small])
     assert.is(ran.code, 1, ran.stderr)
     assert.match(ran.stderr, 'box-upload: upload failed: Box answered 403 storage_limit_exceeded')
     assert.not.match(ran.stderr, '--resume')
     assert.ok(front.seen.some((request) => request.method === 'DELETE'), 'the session was aborted')
     assert.not.ok(await exists(join(temp.path, '.box-upload-state.room.bin.json')))
   } finally {
-    await behind.close()
-    await front.close()
+    await close()
     await temp.remove()
   }
 })

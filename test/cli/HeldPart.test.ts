@@ -6,10 +6,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
-import { startEmulator } from '../helpers/emulator.ts'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { downloaded, exists, small, TOKEN } from '../helpers/cliUploads.ts'
-import { proxy } from '../helpers/reverseProxy.ts'
+import { emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const Held = suite('a part held by the server past the retries')
 
@@ -18,16 +17,12 @@ Held('should keep the session when a part is refused 409 until the retries run o
   // after the first as the emulator answers a part another request is sending, until `holding` is turned off.
   let holding = true
   let puts = 0
-  let target = ''
-  const front = await proxy(() => target, (request, response) => {
+  const { front, behind, uploadUrl, close } = await emulatorBehindProxy({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024 }, (request, response) => {
     if (request.method !== 'PUT' || ++puts === 1 || !holding) return false
     response.writeHead(409, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ type: 'error', status: 409, code: 'conflict', message: 'Part at offset 262144 is being uploaded by another request', request_id: 'held1' }))
     return true
   })
-  const uploadUrl = `${front.origin}/api/2.0`
-  const behind = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: uploadUrl })
-  target = new URL(behind.url).origin
   const temp = await tempDir()
   try {
     const path = join(temp.path, 'held.bin')
@@ -51,8 +46,7 @@ Held('should keep the session when a part is refused 409 until the retries run o
     assert.is(await downloaded(behind, result.id, TOKEN), sha1)
     assert.not.ok(await exists(statePath), 'the state file is removed once committed')
   } finally {
-    await behind.close()
-    await front.close()
+    await close()
     await temp.remove()
   }
 })

@@ -8,10 +8,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { startEmulator } from '../helpers/emulator.ts'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { TOKEN, interruptedAt, small } from '../helpers/cliUploads.ts'
-import { type Seen, proxy } from '../helpers/reverseProxy.ts'
+import { type Seen, emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const Timeout = suite('--timeout')
 
@@ -37,8 +36,9 @@ const holding = async (held: (request: Seen, came: ReadonlyArray<Came>) => boole
   const came: Array<Came> = []
   const releases: Array<() => Promise<void>> = []
   const timers: Array<ReturnType<typeof setTimeout>> = []
-  let target = ''
-  const front = await proxy(() => target, (request, _response, forward) => {
+  const { behind, uploadUrl, close } = await emulatorBehindProxy({
+    tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 }, onRequest: (r) => void records.push(r),
+  }, (request, _response, forward) => {
     const hold = held(request, came)
     came.push({ ...request, at: Date.now(), held: hold })
     if (!hold) return false
@@ -48,12 +48,6 @@ const holding = async (held: (request: Seen, came: ReadonlyArray<Came>) => boole
     timers.push(setTimeout(release, HOLD_MS))
     return true
   })
-  const uploadUrl = `${front.origin}/api/2.0`
-  const behind = await startEmulator({
-    tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024, uploadBaseUrl: uploadUrl,
-    faults: { latencyMs: 40 }, onRequest: (r) => void records.push(r),
-  })
-  target = new URL(behind.url).origin
   /** Passes every held request on now (those not passed on yet), and resolves once their answers are back. */
   const release = async () => {
     timers.forEach(clearTimeout)
@@ -63,8 +57,7 @@ const holding = async (held: (request: Seen, came: ReadonlyArray<Came>) => boole
     uploadUrl, apiUrl: behind.apiUrl, records, came, release,
     close: async () => {
       await release()
-      await behind.close()
-      await front.close()
+      await close()
     },
   }
 }

@@ -4,6 +4,8 @@
  */
 import { type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { EmulatorOptions } from '../../src/emulator/Options.ts'
+import { startEmulator } from './emulator.ts'
 
 /** What a `proxy` hook sees of a request: its method and path (with the query). */
 export type Seen = { readonly method: string; readonly url: string }
@@ -44,6 +46,25 @@ export const proxy = async (
     close: async () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/**
+ * An emulator (`options`) behind a `proxy` whose `answer` sees each request first: the sessions it creates name
+ * the proxy (`uploadUrl`), so every later request of an upload passes the proxy too. `close` stops both.
+ */
+export const emulatorBehindProxy = async (options: EmulatorOptions, answer?: Parameters<typeof proxy>[1]) => {
+  let target = ''
+  const front = await proxy(() => target, answer)
+  const uploadUrl = `${front.origin}/api/2.0`
+  const behind = await startEmulator({ ...options, uploadBaseUrl: uploadUrl })
+  target = new URL(behind.url).origin
+  return {
+    front, behind, uploadUrl,
+    close: async () => {
+      await behind.close()
+      await front.close()
     },
   }
 }
