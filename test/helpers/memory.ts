@@ -13,8 +13,17 @@ export const collectGarbage = async (): Promise<void> => {
   }
 }
 
-/** Bytes held in ArrayBuffers (Buffers, Uint8Arrays) after two full collections. */
+/**
+ * Bytes held in ArrayBuffers (Buffers, Uint8Arrays) after full collections: the least of three measures 20 ms
+ * apart, so that a buffer an I/O in flight still holds for a moment (a request's last write, under a loaded CI
+ * machine) does not count as kept; memory that is kept stays in all three.
+ */
 export const retainedArrayBuffers = async (): Promise<number> => {
-  await collectGarbage()
-  return process.memoryUsage().arrayBuffers
+  let least = Number.POSITIVE_INFINITY
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    await collectGarbage()
+    least = Math.min(least, process.memoryUsage().arrayBuffers)
+  }
+  return least
 }
