@@ -112,3 +112,24 @@ export const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Pr
     socket.on('error', (e) => { clearTimeout(timer); reject(e) })
     socket.end(typeof bytes === 'string' ? bytes : Buffer.from(bytes))
   })
+
+/**
+ * Sends a session creation to the upload API `url` whose body stops after 2 of its 100 bytes, and resolves
+ * with the ms until the server closed the connection (its `bodyIdleTimeoutMs`), or `undefined` once `ms` passed.
+ */
+export const stalledBody = async (url: string, ms: number): Promise<number | undefined> => {
+  const { hostname, port, pathname } = new URL(url)
+  const socket = connect(Number(port), hostname)
+  socket.on('error', () => undefined)
+  await new Promise((resolve) => socket.once('connect', resolve))
+  const sent = Date.now()
+  socket.write(`POST ${pathname}/files/upload_sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"`)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const closed = await Promise.race([
+    new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - sent))),
+    new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms) }),
+  ])
+  clearTimeout(timer)
+  socket.destroy()
+  return closed
+}

@@ -5,8 +5,8 @@
  * the page: the emulator's CORS is exercised too). The bundler substitutes this module for the Node adapter
  * only when `test/helpers/emulator.ts` imports it; tests are unchanged.
  */
-import type { EmulatorOptions, RequestRecord } from '../../src/emulator/Options.ts'
-import { toRemote, type RemoteEmulator, type RemoteRecords } from './RemoteOptions.ts'
+import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { toRemote, type Forwarded, type RemoteEmulator, type RemoteRecords } from './RemoteOptions.ts'
 
 /** Set by the bundle's entry: the control server's origin, e.g. `http://127.0.0.1:PORT`. */
 export const CONTROL = '__RUNTIMES_CONTROL__'
@@ -32,7 +32,7 @@ const call = async (method: string, path: string, body?: unknown): Promise<Respo
  * the runner holds every emulator answer until its records are acked and, with a clock, every request until a
  * fresh poll (Records.ts), so a test reads the same records, and the emulator the same time, as in Node.
  */
-export const serve = async (options: EmulatorOptions & { port?: number; host?: string } = {}) => {
+export const serve = async (options: Forwarded & { port?: number; host?: string } = {}) => {
   const { port: _port, host: _host, ...rest } = options
   const remote = (await (await call('POST', '/emulators', toRemote(rest))).json()) as RemoteEmulator
   const { onRequest, clock } = options
