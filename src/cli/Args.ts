@@ -1,13 +1,15 @@
 /**
- * The command line of `box-upload`, parsed into a `Command` value by a pure function of `argv` and the
- * environment. Wrong usage is a `UsageError` value with a one-line reason (exit code 2); nothing here
- * touches the file system or the network.
+ * The command line of `box-upload`, parsed into a `Command` value by a pure function of `argv`, the
+ * environment and a file reader. Wrong usage is a `UsageError` value with a one-line reason (exit code 2);
+ * nothing here touches the file system (the one file a flag may name, `--faults @path`, is read through
+ * the `ReadText` given) or the network.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
-import { bytes, duration, integer, nameRefused, partSize, storage } from './FlagValues.ts'
+import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
+import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -24,7 +26,10 @@ const flags = {
     folder: true, name: true, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
   },
-  Emulator: { port: true, 'part-size': true, 'min-file-size': true, storage: true, help: false, version: false },
+  Emulator: {
+    port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
+    help: false, version: false,
+  },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false, version: false },
 } as const
 
@@ -104,19 +109,24 @@ const withoutFile = (name: string, known: Readonly<Record<string, boolean>>, fro
       E.flatMap((raw) => asked(raw) ?? fromFlags(raw)),
     )
 
-const emulator = withoutFile('emulator', flags.Emulator, (raw) =>
+const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (raw) =>
   pipe(
     E.Do,
     E.bind('port', () => optional(raw, 'port', integer('port', 0, 65535))),
     E.bind('partSize', () => optional(raw, 'part-size', partSize)),
     E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
     E.bind('storage', () => optional(raw, 'storage', storage)),
-    E.map(({ port, partSize, minFileSize, storage }): Command => ({
+    E.bind('latencyMs', () => optional(raw, 'latency', duration('latency'))),
+    E.bind('faults', ({ latencyMs }) => pipe(optional(raw, 'faults', faults(read)), E.flatMap(withLatency(latencyMs)))),
+    E.bind('bodyIdleTimeoutMs', () => optional(raw, 'body-idle-timeout', durationOrNever('body-idle-timeout'))),
+    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs }): Command => ({
       _tag: 'Emulator',
       port: port ?? 0,
       ...(partSize !== undefined ? { partSize } : {}),
       ...(minFileSize !== undefined ? { minFileSize } : {}),
       ...(storage !== undefined ? { storage } : {}),
+      ...(faults !== undefined ? { faults } : {}),
+      ...(bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs } : {}),
     })),
   ))
 
@@ -135,14 +145,17 @@ const demo = withoutFile('demo', flags.Demo, (raw) =>
     })),
   ))
 
+/** A reader for a parse given none: every file is unreadable (the CLI's main.ts gives one over `node:fs`). */
+const noFiles: ReadText = () => E.left('no files are read here')
+
 /**
- * Parses the arguments after `box-upload` (and the environment) into a `Command`.
- * A first argument `emulator` or `demo` names a subcommand; anything else is a file to upload
- * (`./emulator` uploads a file called emulator).
+ * Parses the arguments after `box-upload` (and the environment) into a `Command`, reading the file
+ * `--faults @path` names with `read`. A first argument `emulator` or `demo` names a subcommand; anything
+ * else is a file to upload (`./emulator` uploads a file called emulator).
  */
-export const parse = (env: Env) => (argv: ReadonlyArray<string>): E.Either<UsageError, Command> => {
+export const parse = (env: Env, read: ReadText = noFiles) => (argv: ReadonlyArray<string>): E.Either<UsageError, Command> => {
   const [first, ...rest] = argv
-  if (first === 'emulator') return emulator(rest)
+  if (first === 'emulator') return emulator(read)(rest)
   if (first === 'demo') return demo(rest)
   if (argv.length === 0) return E.left(usageError('no file given (box-upload <file>; see box-upload --help)'))
   return upload(argv, env)

@@ -1,4 +1,5 @@
 /** What `box-upload` can be asked to do: the `Command` values `Args.parse` makes of a command line. */
+import type { Faults } from '../emulator/Options.ts'
 import type { Proxies } from './Proxy.ts'
 import type { Target } from './Target.ts'
 
@@ -42,6 +43,10 @@ export interface EmulatorCommand {
   readonly minFileSize?: number
   /** What it keeps of uploaded files: every byte (default), or only their SHA-1s, in constant memory. */
   readonly storage?: 'memory' | 'digest'
+  /** The emulator's faults (`--faults`), with `--latency` as their `latencyMs`: checked as the emulator checks them. */
+  readonly faults?: Faults
+  /** `serve`'s `bodyIdleTimeoutMs` (`--body-idle-timeout`; 0: never); default its 60 s. */
+  readonly bodyIdleTimeoutMs?: number
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */

@@ -1,25 +1,32 @@
 /**
  * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
  * told to stop (Ctrl-C, SIGTERM, or SIGHUP when its terminal closes), printing the URLs a client or
- * `box-upload --upload-url` needs.
+ * `box-upload --upload-url` needs, and the faults it was asked to inject, if any.
  */
 import { serve } from '../emulator/node.ts'
+import type { Faults } from '../emulator/Options.ts'
 import type { EmulatorCommand } from './Command.ts'
+import { described } from './EmulatorFaults.ts'
 import { HUNG_UP, OK, USAGE } from './Exit.ts'
 import { noteHangup } from './Interrupts.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** What the emulator command prints once it listens: URLs first, so scripts can read them. */
-export const banner = (served: { readonly url: string; readonly apiUrl: string }, storage: 'memory' | 'digest' = 'memory'): string => {
+/**
+ * What the emulator command prints once it listens: URLs first, so scripts can read them; then, with
+ * `faults`, one line that says them, so that nobody takes its failures for a bug of the emulator.
+ */
+export const banner = (served: { readonly url: string; readonly apiUrl: string }, storage: 'memory' | 'digest' = 'memory', faults?: Faults): string => {
   // With digest storage downloads answer 404: the check --api-url asks for would fail.
   const check = storage === 'memory'
+  const misbehaving = described(faults)
   return [
     `Box emulator listening (sessions live in this process; Ctrl-C stops it${check ? '' : '; it keeps only SHA-1s, so downloads answer 404'})`,
     `  upload url: ${served.url}`,
     `  api url:    ${served.apiUrl}`,
     '  token:      dev-token',
+    ...(misbehaving === undefined ? [] : [`  faults:     ${misbehaving} (on purpose: --faults, --latency)`]),
     `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}`,
     `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''} box-upload <file>)`,
   ].join('\n')
@@ -36,6 +43,8 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...(command.partSize !== undefined ? { partSize: command.partSize } : {}),
     ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
     ...(command.storage !== undefined ? { storage: command.storage } : {}),
+    ...(command.faults !== undefined ? { faults: command.faults } : {}),
+    ...(command.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: command.bodyIdleTimeoutMs } : {}),
   }).catch((cause: unknown) => {
     const code = (cause as { code?: unknown } | null)?.code
     const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined
@@ -47,7 +56,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
   if (served === undefined) return USAGE
   // Listening before the banner: a signal sent as soon as it shows must find the handlers in place.
   const stopped = stopSignal()
-  process.stdout.write(`${banner(served, command.storage)}\n`)
+  process.stdout.write(`${banner(served, command.storage, command.faults)}\n`)
   const by = await stopped
   if (by === 'SIGHUP') noteHangup(by)
   process.stderr.write(`Stopping the emulator (${by})…\n`)

@@ -1,5 +1,5 @@
 /**
- * What a flag's value must be, one parser per kind (a byte count, a whole number, a duration, an API base URL,
+ * What a flag's value must be, one parser per kind (a byte count, a whole number, a duration (or 0 for never), an API base URL,
  * a file name, a token, a storage kind): each gives the value or a `UsageError` naming the flag and why.
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -60,6 +60,15 @@ export const duration = (flag: string) => (text: string): E.Either<UsageError, n
     ? E.right(ms)
     : E.left(usageError(`--${flag} must be a number of seconds from 0.001 to ${MAX_SECONDS} (like 30, 0.5 or 10m), not '${text}'`))
 }
+
+/** Parses a wait that may be switched off: 0 (`0`, `0s`, `0.0`) for never, else a `duration`. */
+export const durationOrNever = (flag: string) => (text: string): E.Either<UsageError, number> =>
+  /^0*\.?0+\s*[smh]?$/i.test(text.trim())
+    ? E.right(0)
+    : pipe(
+      duration(flag)(text),
+      E.mapLeft(() => usageError(`--${flag} must be 0 (never) or a number of seconds from 0.001 to ${MAX_SECONDS} (like 30, 0.5 or 10m), not '${text}'`)),
+    )
 
 /** Parses an integer in `[min, max]`. */
 export const integer = (flag: string, min: number, max: number) => (text: string): E.Either<UsageError, number> => {

@@ -11,6 +11,7 @@ export const usage = `Usage:
   box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
+                      [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS]
   box-upload demo [--size BYTES] [--concurrency N]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
@@ -42,12 +43,23 @@ Options:
   --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
   --storage KIND       (emulator) memory: keep every uploaded byte (default), digest: keep only
                        SHA-1s, in constant memory (downloads then answer 404)
+  --faults JSON|@FILE  (emulator) make it fail as Box does, to test a client's retries: the emulator's
+                       faults option as a JSON object, or @FILE to read it from a file, e.g.
+                       '{"script":[{"part":0,"fault":"error_before"}]}' (part 0's first PUT gets a 500),
+                       '{"probability":0.1,"seed":7}', '{"commitAccepted":2}'; fields: seed, probability,
+                       kinds, script, retryAfterSeconds, slowMs, latencyMs, commitAccepted, commitFaults,
+                       uploadFailedAfterParts, sessionConflict (README, "Faults"); JSON has no Infinity:
+                       write "Infinity" for commitAccepted and uploadFailedAfterParts
+  --latency SECONDS    (emulator) how long every answer waits (faults.latencyMs; not with a latencyMs
+                       in --faults)
+  --body-idle-timeout SECONDS  (emulator) close a connection whose request body brings no byte for this
+                       long (default 60; 0: never)
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
   -v, --version        the version of box-upload
 
 BYTES accepts a plain number or a unit: 512KiB, 8MiB (8M is 8MiB too), 1GiB, 20MB (20,000,000).
-SECONDS accepts decimals (0.5) or a unit: 90s, 10m (minutes), 1h.
+SECONDS accepts decimals (0.5, 0.2 for 200 ms) or a unit: 90s, 10m (minutes), 1h.
 Exit codes: 0 done, 1 upload failed, 2 wrong usage or bad input (or the emulator's --port in use),
 130 interrupted with Ctrl-C, 143 stopped by SIGTERM, 129 by SIGHUP (the terminal closed); after
 those three the session of an upload to Box or a running emulator is kept for --resume, unless

@@ -4,8 +4,10 @@
  * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C) or 129 (SIGHUP: the terminal closed, as SIGTERM).
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { readFileSync } from 'node:fs'
 import { parse, takesValue } from './Args.ts'
 import type { Command } from './Command.ts'
+import type { ReadText } from './EmulatorFaults.ts'
 import * as Emulator from './Emulator.ts'
 import * as Report from './Report.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
@@ -43,9 +45,19 @@ const wantsJson = (argv: ReadonlyArray<string>): boolean => {
   return options.some((arg, i) => (arg === '--json' || arg.startsWith('--json=')) && !takesValue(options[i - 1]))
 }
 
+/** Reads a file a flag names (`--faults @path`), before anything runs: its text, or why not. */
+const readText: ReadText = (path) => {
+  try {
+    return E.right(readFileSync(path, 'utf8'))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return E.left(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message)
+  }
+}
+
 /** Parses `argv` (after the program name) and runs it. */
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
-  const command = parse(process.env)(argv)
+  const command = parse(process.env, readText)(argv)
   if (E.isLeft(command)) {
     process.stderr.write(`box-upload: ${command.left.message}\n`)
     // The arguments did not parse, but a script that asked for JSON still gets its one object.

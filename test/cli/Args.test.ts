@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { parse } from '../../src/cli/Args.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE } from '../../src/cli/Command.ts'
+import type { ReadText } from '../../src/cli/EmulatorFaults.ts'
 import { MAX_SECONDS, bytes, duration } from '../../src/cli/FlagValues.ts'
 import { BOX_UPLOAD_URL } from '../../src/cli/Target.ts'
 import { usage } from '../../src/cli/Usage.ts'
@@ -233,6 +234,79 @@ Duration('should go up to what a timer holds, and not past it', () => {
   assert.ok(E.isLeft(duration('x')('597h')), '597 h is past 24.8 days')
 })
 
+const EmulatorFlags = suite('emulator flags')
+
+/** Files as a parse reads them (`--faults @path`): these texts, any other path unreadable. */
+const files = (texts: Readonly<Record<string, string>>): ReadText => (path) =>
+  Object.hasOwn(texts, path) ? E.right(texts[path] as string) : E.left('no such file')
+const withFiles = parse({}, files({ 'faults.json': '{ "probability": 0.25, "seed": 7, "kinds": ["reset"] }\n', 'list.json': '[]', 'bad.json': '{"slowMs": -1}' }))
+const faultsOf = (argv: ReadonlyArray<string>) => field('faults')(withFiles(['emulator', ...argv]))
+
+EmulatorFlags('should take --faults as the emulator\'s faults, in JSON or from @file, "Infinity" where a field takes it', () => {
+  const script = [{ part: 0, fault: 'error_before' }]
+  assert.equal(none(['emulator', '--faults', JSON.stringify({ script })]), E.right({ _tag: 'Emulator', port: 0, faults: { script } }))
+  assert.equal(faultsOf(['--faults={"commitAccepted":2,"commitFaults":[null,"error_after"],"sessionConflict":true}']),
+    E.right({ commitAccepted: 2, commitFaults: [null, 'error_after'], sessionConflict: true }))
+  assert.equal(faultsOf(['--faults', '{"commitAccepted":"Infinity","uploadFailedAfterParts":"Infinity"}']),
+    E.right({ commitAccepted: Infinity, uploadFailedAfterParts: Infinity }))
+  assert.equal(faultsOf(['--faults', '@faults.json']), E.right({ probability: 0.25, seed: 7, kinds: ['reset'] }))
+  assert.equal(faultsOf(['--faults', '{}']), E.right({}))
+  assert.equal(faultsOf([]), E.right(undefined))
+})
+
+EmulatorFlags('should take --latency as faults.latencyMs, beside other faults, and --body-idle-timeout as serve\'s, 0 for never', () => {
+  assert.equal(faultsOf(['--latency', '0.2']), E.right({ latencyMs: 200 }))
+  assert.equal(faultsOf(['--latency', '2s', '--faults', '{"slowMs":5}']), E.right({ slowMs: 5, latencyMs: 2000 }))
+  assert.equal(faultsOf(['--faults', '@faults.json', '--latency=1m']), E.right({ probability: 0.25, seed: 7, kinds: ['reset'], latencyMs: 60_000 }))
+  assert.equal(faultsOf(['--faults', '{"latencyMs":0}']), E.right({ latencyMs: 0 }))
+  const idle = (text: string) => field('bodyIdleTimeoutMs')(none(['emulator', '--body-idle-timeout', text]))
+  for (const [text, ms] of [['0', 0], ['0s', 0], ['0.0', 0], ['30', 30_000], ['0.5', 500], ['2m', 120_000]] as const) assert.equal(idle(text), E.right(ms), text)
+  assert.equal(none(['emulator', '--port', '9', '--latency', '1', '--body-idle-timeout', '0']), E.right({ _tag: 'Emulator', port: 9, faults: { latencyMs: 1000 }, bodyIdleTimeoutMs: 0 }))
+})
+
+EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it cannot use, naming the flag and what is wrong', () => {
+  const refused = (argv: ReadonlyArray<string>) => E.swap(withFiles(['emulator', ...argv]))
+  const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+    ...[['[]', 'an array'], ['null', 'null'], ['200', 'a number'], ['"x"', 'a string'], ['true', 'a boolean']].map(([json, kind]) =>
+      [['--faults', json as string], `--faults must be a JSON object (the emulator's faults, like {"latencyMs":200}), not ${kind}`] as const),
+    [['--faults', '@list.json'], '--faults @list.json must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
+    // The emulator's own checks, and its TypeError's words.
+    [['--faults', '{"probability":2}'], '--faults is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
+    [['--faults', '{"script":[{"part":0,"fault":"explode"}]}'], '--faults is refused by the emulator: faults.script must be an array of { part (from 0), attempt? (from 1), fault (rate_limit, unavailable_before, error_before, error_after, reset, slow) }, got [{"part":0,"fault":"explode"}]'],
+    [['--faults', '{"latency":200}'], '--faults is refused by the emulator: faults.latency is not an option of the emulator'],
+    [['--faults', '{"slowMs":"Infinity"}'], '--faults is refused by the emulator: faults.slowMs must be a number of ms from 0 up, got "Infinity"'],
+    [['--faults', '{"commitAccepted":"infinity"}'], '--faults is refused by the emulator: faults.commitAccepted must be a whole number from 0 up, or Infinity, got "infinity"'],
+    [['--faults', '@bad.json'], '--faults @bad.json is refused by the emulator: faults.slowMs must be a number of ms from 0 up, got -1'],
+    [['--faults', '@missing.json'], '--faults @missing.json: cannot read it (no such file)'],
+    [['--faults', '@'], '--faults @ needs the path of a JSON file after the @'],
+    [['--faults='], '--faults needs a value'],
+    [['--latency', '1', '--faults', '{"latencyMs":5}'], '--latency and the latencyMs of --faults both set the latency: give one of them'],
+    ...['0', '-1', 'abc', '10ms'].map((text) => [['--latency', text], `--latency must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+    ...['-1', 'never', '1e3', '2147484'].map((text) => [['--body-idle-timeout', text], `--body-idle-timeout must be 0 (never) or a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+  ]
+  for (const [argv, message] of cases) assert.equal(refused(argv), E.right(usageError(message)), argv.join(' '))
+  // JSON.parse's own words vary between Node versions: the flag and "not valid JSON" do not.
+  for (const argv of [['--faults', '{x'], ['--faults', '{"latencyMs":Infinity}']]) {
+    const message = E.match((e: { message: string }) => e.message, () => 'parsed')(withFiles(['emulator', ...argv]))
+    assert.match(message, /^--faults is not valid JSON \(.+\)$/, argv.join(' '))
+  }
+  // Not flags of an upload, nor of the demo (its emulator is the upload's).
+  for (const flag of ['--faults', '--latency', '--body-idle-timeout']) {
+    assert.equal(none(['f', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
+    assert.equal(none(['demo', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
+  }
+  // A parse given no reader reads no file.
+  assert.equal(none(['emulator', '--faults', '@faults.json']), E.left(usageError('--faults @faults.json: cannot read it (no files are read here)')))
+})
+
+EmulatorFlags('should list the emulator\'s fault flags in the help, with the way to write Infinity', () => {
+  assert.ok(usage.includes('box-upload emulator [--port N]') && usage.includes('[--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS]'), usage)
+  for (const text of ['\n  --faults JSON|@FILE  (emulator)', '\n  --latency SECONDS    (emulator)', '\n  --body-idle-timeout SECONDS  (emulator)', 'write "Infinity" for commitAccepted and uploadFailedAfterParts', '(default 60; 0: never)']) {
+    assert.ok(usage.includes(text), text)
+  }
+})
+
 Parse.run()
 Bytes.run()
 Duration.run()
+EmulatorFlags.run()

@@ -1,12 +1,16 @@
 /**
- * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP.
+ * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP,
+ * faults (`--faults`, `--latency`) and `--body-idle-timeout`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { run, start, until, writeFileOf } from '../helpers/cli.ts'
+import { assertBoxError, openSession, putBytes, randomFile, timed } from '../helpers/box.ts'
+import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
+import { stalledBody } from '../helpers/rawHttp.ts'
 
 const Command = suite('the box-upload emulator command')
 
@@ -75,6 +79,95 @@ Command('should shut the emulator down on SIGHUP (the terminal closed) as on Ctr
   assert.is(ran.stderr, 'Stopping the emulator (SIGHUP)…\n')
   const refused = await fetch(`${uploadUrl}/files/upload_sessions`, { method: 'POST' }).then(() => false, () => true)
   assert.ok(refused, 'nothing listens on its port any more')
+})
+
+/** The upload and API URLs a running `box-upload emulator` printed, once it printed them. */
+const urlsOf = async (server: Running) => {
+  await until(() => server.stdout().includes('Upload to it:'))
+  const url = /upload url: +(\S+)/.exec(server.stdout())?.[1] as string
+  const apiUrl = /api url: +(\S+)/.exec(server.stdout())?.[1] as string
+  return { url, apiUrl, close: async () => undefined }
+}
+
+/** Stops a `box-upload emulator` child with Ctrl-C and checks it stopped cleanly. */
+const stopped = async (server: Running): Promise<void> => {
+  server.child.kill('SIGINT')
+  assert.is((await server.done).code, 0, server.stderr())
+}
+
+Command('should fail part 0 once with --faults (a raw PUT gets the 500, then 200; an upload retries it and commits the right bytes), and say so in its banner', async () => {
+  const faults = '{"script":[{"part":0,"fault":"error_before"}]}'
+  const server = start(['emulator', '--min-file-size', '1', '--part-size', '256KiB', '--faults', faults])
+  try {
+    const em = await urlsOf(server)
+    assert.match(server.stdout(), `\n  faults:     ${faults} (on purpose: --faults, --latency)\n`)
+    const bytes = randomFile(1000)
+    const session = await openSession(em, bytes.length)
+    assertBoxError(await putBytes(session, bytes, 0, bytes.length), 500, 'internal_server_error')
+    assert.is((await putBytes(session, bytes, 0, bytes.length)).status, 200, 'the second try of part 0')
+    // The script holds in every session (attempts count per session): the CLI's upload, the library's with its
+    // retries, meets the same 500 on part 0 and goes on (without a retry it would exit 1).
+    const path = join(dir.path, 'faulted.bin')
+    const sha1 = await writeFileOf(path, 700_000, 17)
+    const ran = await run([path, ...small, '--json', '--upload-url', em.url, '--api-url', em.apiUrl])
+    assert.is(ran.code, 0, ran.stderr)
+    const result = JSON.parse(ran.stdout) as { sha1: string; verified: boolean }
+    assert.equal([result.sha1, result.verified], [sha1, true], 'its download, checked, has the file\'s bytes')
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should make every answer wait --latency, and say so in its banner', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--latency', '0.3'])
+  try {
+    const em = await urlsOf(server)
+    assert.match(server.stdout(), '\n  faults:     {"latencyMs":300} (on purpose: --faults, --latency)\n')
+    const { ms } = await timed(() => openSession(em, 1000))
+    assert.ok(ms >= 295, `answered after ${ms} ms`)
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should print no faults line without --faults or --latency', async () => {
+  const server = start(['emulator'])
+  try {
+    await urlsOf(server)
+    assert.not.match(server.stdout(), 'faults:')
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should close a connection whose body stalls for --body-idle-timeout', async () => {
+  const server = start(['emulator', '--body-idle-timeout', '0.3'])
+  try {
+    const closedAfter = await stalledBody((await urlsOf(server)).url, 5_000)
+    // The default would hold it 60 s.
+    assert.ok(closedAfter !== undefined && closedAfter >= 250, `closed after ${closedAfter} ms`)
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should refuse --faults it cannot use with exit code 2, naming the flag and what is wrong, serving nothing', async () => {
+  const bad = join(dir.path, 'bad-faults.json')
+  await writeFile(bad, '{"probability": 2}\n')
+  const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string | RegExp]> = [
+    [['--faults', '{"probability":2}'], '--faults is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
+    [['--faults', `@${bad}`], `--faults @${bad} is refused by the emulator: faults.probability must be a number from 0 to 1, got 2`],
+    [['--faults', `@${join(dir.path, 'none.json')}`], `--faults @${join(dir.path, 'none.json')}: cannot read it (no such file)`],
+    [['--faults', `@${dir.path}`], `--faults @${dir.path}: cannot read it (a directory)`],
+    [['--faults', '[1]'], '--faults must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
+    [['--faults', '{"latencyMs":Infinity}'], /^--faults is not valid JSON \(.+\)$/],
+  ]
+  for (const [args, message] of cases) {
+    const ran = await run(['emulator', ...args])
+    assert.equal([ran.code, ran.stdout], [2, ''], args.join(' '))
+    if (typeof message === 'string') assert.is(ran.stderr, `box-upload: ${message}\n`, args.join(' '))
+    else assert.match(ran.stderr.replace(/^box-upload: |\n$/g, ''), message, args.join(' '))
+  }
 })
 
 Command.run()

@@ -1,0 +1,70 @@
+/**
+ * The faults `box-upload emulator` serves with (`--faults`, `--latency`): the emulator's own `faults` option,
+ * given as JSON text or a file, checked by the emulator's own option checks, and said in one line of the banner,
+ * so that code in any language can be tested against an emulator that misbehaves as Box does.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type { Faults } from '../emulator/Options.ts'
+import { validate } from '../emulator/Validate.ts'
+import { type UsageError, usageError } from './UsageError.ts'
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+/**
+ * Reads a text file: its text, or why not, in words a person can act on. Given to the parser (main.ts
+ * passes one over `node:fs`), so that parsing stays a function of what it is given.
+ */
+export type ReadText = (path: string) => E.Either<string, string>
+
+/** The fields that take `Infinity`, which JSON cannot write: the string "Infinity" stands for it. */
+const unbounded: ReadonlyArray<string> = ['commitAccepted', 'uploadFailedAfterParts']
+
+// ---------------------------------------------------------------------------------------------
+// operations
+
+/**
+ * The faults `--faults` gives: its JSON object, or `@path` to read one from a file. JSON that does not
+ * parse, anything but an object, or faults the emulator refuses (its `TypeError`, naming the field) are
+ * usage errors that name the flag.
+ */
+export const faults = (read: ReadText) => (text: string): E.Either<UsageError, Faults> => {
+  const file = text.startsWith('@') ? text.slice(1) : undefined
+  // A file's name is said; inline JSON is not repeated (the user has it on the command line).
+  const flag = file === undefined ? '--faults' : `--faults ${text}`
+  return pipe(
+    file === undefined ? E.right(text)
+      : file === '' ? E.left(usageError('--faults @ needs the path of a JSON file after the @'))
+      : pipe(read(file), E.mapLeft((why) => usageError(`${flag}: cannot read it (${why})`))),
+    E.flatMap((json) => E.tryCatch(() => JSON.parse(json) as unknown, (e) => usageError(`${flag} is not valid JSON (${(e as Error).message})`))),
+    E.filterOrElse(
+      (value): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value),
+      (value) => usageError(`${flag} must be a JSON object (the emulator's faults, like {"latencyMs":200}), not ${kindOf(value)}`),
+    ),
+    E.map(withInfinity),
+    E.flatMap((given) => E.tryCatch(() => (validate({ faults: given }), given as Faults), (e) => usageError(`${flag} is refused by the emulator: ${(e as Error).message}`))),
+  )
+}
+
+/** `faults` with `--latency`'s wait as its `latencyMs`; both giving one is a usage error, not a silent choice. */
+export const withLatency = (latencyMs: number | undefined) => (given: Faults | undefined): E.Either<UsageError, Faults | undefined> =>
+  latencyMs === undefined ? E.right(given)
+    : given?.latencyMs !== undefined ? E.left(usageError('--latency and the latencyMs of --faults both set the latency: give one of them'))
+    : E.right({ ...given, latencyMs })
+
+/** The faults as one line of JSON (`Infinity` written as "Infinity", as `--faults` takes it), or none when there are none. */
+export const described = (given: Faults | undefined): string | undefined =>
+  given === undefined || Object.keys(given).length === 0 ? undefined
+    : JSON.stringify(given, (_, value: unknown) => (value === Number.POSITIVE_INFINITY ? 'Infinity' : value))
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** The object with "Infinity" read as `Infinity` where a field takes it. */
+const withInfinity = (given: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(given).map(([key, value]) => [key, unbounded.includes(key) && value === 'Infinity' ? Number.POSITIVE_INFINITY : value]))
+
+/** What a JSON value is, in words. */
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
