@@ -10,7 +10,7 @@ import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { exists, interruptedAt, small, TOKEN } from '../helpers/cliUploads.ts'
-import { emulatorBehindProxy } from '../helpers/reverseProxy.ts'
+import { answerBoxError, emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const Refusals = suite('a 403 that is not about the token')
 
@@ -20,9 +20,7 @@ Refusals('should abort the session on a 403 storage_limit_exceeded at the commit
   const TOKEN2 = 'room-test-token'
   const { front, uploadUrl, close } = await emulatorBehindProxy({ tokens: [TOKEN2], minFileSize: 1, partSize: 256 * 1024 }, (request, response) => {
     if (request.method !== 'POST' || !request.url.endsWith('/commit')) return false
-    response.writeHead(403, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ type: 'error', status: 403, code: 'storage_limit_exceeded', message: 'Account storage limit reached', request_id: 'room1' }))
-    return true
+    return answerBoxError(response, 403, 'storage_limit_exceeded', 'Account storage limit reached', 'room1')
   })
   const temp = await tempDir()
   try {

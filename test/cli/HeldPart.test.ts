@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 import { downloaded, exists, small, TOKEN } from '../helpers/cliUploads.ts'
-import { emulatorBehindProxy } from '../helpers/reverseProxy.ts'
+import { answerBoxError, emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
 const Held = suite('a part held by the server past the retries')
 
@@ -19,9 +19,7 @@ Held('should keep the session when a part is refused 409 until the retries run o
   let puts = 0
   const { front, behind, uploadUrl, close } = await emulatorBehindProxy({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024 }, (request, response) => {
     if (request.method !== 'PUT' || ++puts === 1 || !holding) return false
-    response.writeHead(409, { 'content-type': 'application/json' })
-    response.end(JSON.stringify({ type: 'error', status: 409, code: 'conflict', message: 'Part at offset 262144 is being uploaded by another request', request_id: 'held1' }))
-    return true
+    return answerBoxError(response, 409, 'conflict', 'Part at offset 262144 is being uploaded by another request', 'held1')
   })
   const temp = await tempDir()
   try {

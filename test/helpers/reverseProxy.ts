@@ -50,6 +50,13 @@ export const proxy = async (
   }
 }
 
+/** Answers as Box refuses a request: `status` with a JSON error body of `code`, `message` and `request_id`; true, for a `proxy` hook. */
+export const answerBoxError = (response: ServerResponse, status: number, code: string, message: string, requestId: string): true => {
+  response.writeHead(status, { 'content-type': 'application/json' })
+  response.end(JSON.stringify({ type: 'error', status, code, message, request_id: requestId }))
+  return true
+}
+
 /**
  * An emulator (`options`) behind a `proxy` whose `answer` sees each request first: the sessions it creates name
  * the proxy (`uploadUrl`), so every later request of an upload passes the proxy too. `close` stops both.
