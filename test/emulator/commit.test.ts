@@ -4,9 +4,20 @@ import * as assert from 'uvu/assert'
 import {
   SMALL, abort, assertBoxError, assertSameBytes, call, commit, createVersionSession, download, listParts,
   openSession, putPart, randomFile, sha1Base64, sha1Hex, sha256Base64, sleep, status, uniqueName, uploadAll, uploadFile,
-  withEmulator, type Session,
+  withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
+
+/** A session for `size` random bytes with every part uploaded: what a commit test starts from. */
+const uploaded = async (em: Parameters<typeof openSession>[0], size: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; s: Session; parts: ReadonlyArray<Part> }> => {
+  const bytes = randomFile(size)
+  const s = await openSession(em, bytes.length)
+  return { bytes, s, parts: await uploadAll(s, bytes) }
+}
+
+/** 'reset' when a request's connection was reset (fetch rejects with a TypeError), 'answered' when it got an answer. */
+const resetOrAnswered = (reply: Promise<unknown>): Promise<string> =>
+  reply.then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
 
 test('should commit: 201 with a Files collection holding the new file', () =>
   withEmulator(SMALL, async (em) => {
@@ -33,9 +44,7 @@ test('should commit: 201 with a Files collection holding the new file', () =>
 
 test('should accept commit parts without sha1 (Java SDK sends only part_id, offset, size)', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     const r = await commit(s, bytes, parts.map(({ part_id, offset, size }) => ({ part_id, offset, size })))
     assert.is(r.status, 201, r.text)
   }))
@@ -43,9 +52,7 @@ test('should accept commit parts without sha1 (Java SDK sends only part_id, offs
 // Hex has no case: a client may echo Box's lowercase sha1 in upper case. A different sha1 is still refused.
 test('should accept commit parts whose sha1 is upper-case hex, and refuse one with another sha1', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     const other = parts.map((p, i) => (i === 1 ? { ...p, sha1: sha1Hex(bytes.subarray(0, 1)) } : p))
     assertBoxError(await commit(s, bytes, other), 400, 'invalid_parts')
     const r = await commit(s, bytes, parts.map((p) => ({ ...p, sha1: String(p.sha1).toUpperCase() })))
@@ -54,17 +61,13 @@ test('should accept commit parts whose sha1 is upper-case hex, and refuse one wi
 
 test('should accept the whole-file Digest as SHA= too', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assert.is((await commit(s, bytes, parts, { digest: `SHA=${sha1Base64(bytes)}` })).status, 201)
   }))
 
 test('should refuse a wrong whole-file digest with 400 digest_mismatch naming both digests', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     const wrong = sha1Base64(randomFile(10))
     const r = await commit(s, bytes, parts, { digest: `sha=${wrong}` })
     const e = assertBoxError(r, 400, 'digest_mismatch')
@@ -78,18 +81,14 @@ test('should refuse a wrong whole-file digest with 400 digest_mismatch naming bo
 
 test('should refuse a commit without Digest', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assertBoxError(await commit(s, bytes, parts, { digest: null }), 400, 'missing_digest')
     assertBoxError(await commit(s, bytes, parts, { digest: 'sha=short' }), 400, 'invalid_digest')
   }))
 
 test('should refuse a sha-256 whole-file Digest with 400 invalid_digest (SHA-1 only at commit), then commit with sha=', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     const e = assertBoxError(await commit(s, bytes, parts, { digest: `sha-256=${sha256Base64(bytes)}` }), 400, 'invalid_digest')
     assert.match(e.message, 'must be SHA-1')
     assert.match(e.message, 'sha-256 is accepted only for parts')
@@ -115,9 +114,7 @@ const badPartLists: ReadonlyArray<readonly [string, (parts: ReadonlyArray<Record
 for (const [what, mangle] of badPartLists) {
   test(`should refuse a commit with ${what}`, () =>
     withEmulator(SMALL, async (em) => {
-      const bytes = randomFile(2500)
-      const s = await openSession(em, bytes.length)
-      const parts = await uploadAll(s, bytes)
+      const { bytes, s, parts } = await uploaded(em, 2500)
       const r = await call('POST', s.session_endpoints.commit, {
         headers: { digest: `sha=${sha1Base64(bytes)}` },
         json: { parts: mangle(parts as unknown as ReadonlyArray<Record<string, unknown>>) },
@@ -152,9 +149,7 @@ test('should refuse a commit body without `parts` or with malformed JSON', () =>
 
 test('should answer 202 with Retry-After and an empty body while parts are processing, then 201', () =>
   withEmulator({ ...SMALL, processingDelayMs: 600 }, async (em) => {
-    const bytes = randomFile(3000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 3000)
     const early = await commit(s, bytes, parts)
     assert.is(early.status, 202, early.text)
     assert.is(early.text, '')
@@ -171,9 +166,7 @@ test('should answer 202 with Retry-After and an empty body while parts are proce
 
 test('should answer commitAccepted N: N times 202 (Retry-After from retryAfterSeconds), then 201', () =>
   withEmulator({ ...SMALL, faults: { commitAccepted: 3, retryAfterSeconds: 2 } }, async (em) => {
-    const bytes = randomFile(2000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2000)
     for (let i = 0; i < 3; i++) {
       const r = await commit(s, bytes, parts)
       assert.is(r.status, 202, `commit ${i + 1}: ${r.text}`)
@@ -187,9 +180,7 @@ test('should answer commitAccepted N: N times 202 (Retry-After from retryAfterSe
 test('should count commitAccepted per session', () =>
   withEmulator({ ...SMALL, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (em) => {
     for (let n = 0; n < 2; n++) {
-      const bytes = randomFile(1500)
-      const s = await openSession(em, bytes.length)
-      const parts = await uploadAll(s, bytes)
+      const { bytes, s, parts } = await uploaded(em, 1500)
       const first = await commit(s, bytes, parts)
       assert.is(first.status, 202, first.text)
       assert.is(first.headers.get('retry-after'), '0')
@@ -199,9 +190,7 @@ test('should count commitAccepted per session', () =>
 
 test('should answer commitFaults in order: error_before (not applied), error_after (applied), reset_after (applied), then the file again', () =>
   withEmulator({ ...SMALL, faults: { commitFaults: ['error_before', 'error_after', null, 'reset_after'] } }, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assertBoxError(await commit(s, bytes, parts), 500, 'internal_server_error')
     assert.is((await status(s)).status, 200, 'error_before: the session is still open')
     const after = await commit(s, bytes, parts)
@@ -211,24 +200,20 @@ test('should answer commitFaults in order: error_before (not applied), error_aft
     const again = await commit(s, bytes, parts)
     assert.is(again.status, 201, again.text)
     assertSameBytes((await download(em, again.json.entries[0].id)).bytes, bytes)
-    const reset = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
-    assert.is(reset, 'reset')
+    assert.is(await resetOrAnswered(commit(s, bytes, parts)), 'reset')
     assert.is((await commit(s, bytes, parts)).status, 201, 'faults past the list: none')
   }))
 
 test('should give a commit fault in the place of a 202, committing nothing: the README example fires its error_after', () =>
   withEmulator({ ...SMALL, faults: { retryAfterSeconds: 0, commitAccepted: 2, commitFaults: [null, 'error_after', 'reset_after'] } }, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assert.is((await commit(s, bytes, parts)).status, 202)
     const second = await commit(s, bytes, parts)
     assertBoxError(second, 500, 'internal_server_error')
     assert.match(second.json.message, 'was not applied')
     assert.is((await status(s)).status, 200, 'nothing was committed: the session is open')
     // The two 202s were given (one in the 500's place): the third commit commits, and its reset_after hides the 201.
-    const third = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
-    assert.is(third, 'reset')
+    assert.is(await resetOrAnswered(commit(s, bytes, parts)), 'reset')
     const fourth = await commit(s, bytes, parts)
     assert.is(fourth.status, 201, fourth.text)
     assertSameBytes((await download(em, fourth.json.entries[0].id)).bytes, bytes)
@@ -236,11 +221,8 @@ test('should give a commit fault in the place of a 202, committing nothing: the 
 
 test('should apply reset_after only after committing the file', () =>
   withEmulator({ ...SMALL, faults: { commitFaults: ['reset_after'] } }, async (em) => {
-    const bytes = randomFile(1500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
-    const first = await commit(s, bytes, parts).then(() => 'answered', (e: unknown) => e instanceof TypeError ? 'reset' : String(e))
-    assert.is(first, 'reset')
+    const { bytes, s, parts } = await uploaded(em, 1500)
+    assert.is(await resetOrAnswered(commit(s, bytes, parts)), 'reset')
     const r = await commit(s, bytes, parts)
     assert.is(r.status, 201, r.text)
     assertSameBytes((await download(em, r.json.entries[0].id)).bytes, bytes)
@@ -248,9 +230,7 @@ test('should apply reset_after only after committing the file', () =>
 
 test('should apply commit attributes to the file', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(1500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 1500)
     const attributes = { content_modified_at: '2024-01-02T03:04:05Z', description: 'made by a test' }
     const r = await commit(s, bytes, parts, { attributes })
     assert.is(r.status, 201, r.text)
@@ -328,17 +308,13 @@ test('should answer 412 when If-None-Match matches the file etag (weakly, or `*`
 
 test('should ignore If-Match and If-None-Match when committing a new file', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2000)
     assert.is((await commit(s, bytes, parts, { headers: { 'if-match': '"nothing"', 'if-none-match': '*' } })).status, 201)
   }))
 
 test('should abort with 204 and an empty body; the session is then 404', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2000)
     const r = await abort(s)
     assert.is(r.status, 204)
     assert.is(r.text, '')
@@ -350,9 +326,7 @@ test('should abort with 204 and an empty body; the session is then 404', () =>
 
 test('should answer abort 204 after a commit too, and keep the committed file', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2000)
     const c = await commit(s, bytes, parts)
     assert.is(c.status, 201)
     const r = await abort(s)
@@ -364,9 +338,7 @@ test('should answer abort 204 after a commit too, and keep the committed file', 
 
 test('should answer a repeated commit of a committed session 201 with the same file (idempotent retry)', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(1500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 1500)
     const first = await commit(s, bytes, parts)
     assert.is(first.status, 201, first.text)
     const again = await commit(s, bytes, parts)
@@ -377,9 +349,7 @@ test('should answer a repeated commit of a committed session 201 with the same f
 test('should finish processing by the clock option (no sleeping)', async () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
   await withEmulator({ ...SMALL, processingDelayMs: 60_000, clock: () => now }, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assert.is((await status(s)).json.num_parts_processed, 0)
     assert.is((await commit(s, bytes, parts)).status, 202)
     now += 60_000
@@ -390,9 +360,7 @@ test('should finish processing by the clock option (no sleeping)', async () => {
 
 test('should refuse malformed commit attributes with 400 bad_request', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(1500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 1500)
     for (const attributes of [{ content_modified_at: 'yesterday' }, { description: 5 }]) {
       assertBoxError(await commit(s, bytes, parts, { attributes }), 400, 'bad_request')
     }
@@ -417,9 +385,7 @@ test('should accept as If-Match the quoted ETag header of GET /files/:id', () =>
 
 test('should name the stored part in context_info.stored_part when a commit entry differs from it', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     const r = await commit(s, bytes, [parts[0], { ...parts[1]!, part_id: 'ABCDEF01' }, parts[2]])
     assert.equal(assertBoxError(r, 400, 'invalid_parts').context_info.stored_part, parts[1])
   }))
@@ -428,9 +394,7 @@ test('should name the stored part in context_info.stored_part when a commit entr
 test('should give the commitAccepted 202s after those of processing parts, not count one as the other', async () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
   await withEmulator({ ...SMALL, processingDelayMs: 60_000, clock: () => now, faults: { commitAccepted: 1, retryAfterSeconds: 0 } }, async (em) => {
-    const bytes = randomFile(2500)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2500)
     assert.is((await commit(s, bytes, parts)).status, 202, 'processing')
     now += 60_000
     assert.is((await commit(s, bytes, parts)).status, 202, 'commitAccepted')
@@ -441,9 +405,7 @@ test('should give the commitAccepted 202s after those of processing parts, not c
 // TS-GEN deletes the session after its commit (§3.6); a retry of the commit that follows still gets the file.
 test('should keep a session committed when it is deleted after its commit: DELETE again 204, commit again 201', () =>
   withEmulator(SMALL, async (em) => {
-    const bytes = randomFile(2000)
-    const s = await openSession(em, bytes.length)
-    const parts = await uploadAll(s, bytes)
+    const { bytes, s, parts } = await uploaded(em, 2000)
     const c = await commit(s, bytes, parts)
     assert.is(c.status, 201, c.text)
     assert.is((await abort(s)).status, 204)
