@@ -142,11 +142,10 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--folder', '12345678901234567890123'], "--folder must be a Box folder id of at most 20 digits, not '12345678901234567890123' (23 digits)"],
     [['f', '--folder', '1', '--folder', '2'], '--folder given twice'],
     [['f', '--json=yes'], '--json takes no value'],
-    [['f', '--name', 'a/b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a/b"'],
-    [['f', '--name', 'a\\b'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\\\b"'],
-    [['f', '--name', 'a\nb'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\nb"'],
+    // Each name quoted as the message quotes it (JSON), a line break or backslash escaped.
+    ...([['a/b', '"a/b"'], ['a\\b', '"a\\\\b"'], ['a\nb', '"a\\nb"'], ['a\u007fb', '"a\\u007fb"']] as const).map(
+      ([name, quoted]) => [['f', '--name', name], `--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: ${quoted}`] as const),
     [['f', '--name', ' a.bin'], '--name must not start or end with a space, as Box refuses that: " a.bin"'],
-    [['f', '--name', 'a\u007fb'], '--name must have no slash, backslash or control character (a line break, a tab), as Box refuses them: "a\\u007fb"'],
     [['f', '--name', 'x'.repeat(256)], '--name must be 1 to 255 characters long (this one has 256)'],
     [['f', '--name', '..'], "--name cannot be '..'"],
     [['f', '--token', '  '], '--token is blank'],
@@ -168,13 +167,9 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['f', '--folder', '1', '--resume', '--part-size', '1MiB'], '--folder, --part-size cannot be given with --resume: the upload goes on as it started (see its state file)'],
     [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
     [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'"],
-    [['f', '--upload-url', 'http://user:s3cret@h/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
-    [['f', '--upload-url', 'http://user:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
-    // Unparsed, a password may hold '/', '?' or '#', or follow one slash or backslashes: never quoted, nor a query.
-    [['f', '--upload-url', 'https://u:s3cret/PW@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
-    [['f', '--upload-url', 'https:/u:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
-    [['f', '--upload-url', 'https:\\\\u:s3cret@h:99999/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
-    [['f', '--upload-url', 'https://u:pa#ss@h/api/2.0'], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'],
+    // Unparsed (from the third on), a password may hold '/', '?' or '#', or follow one slash or backslashes: never quoted, nor a query.
+    ...['http://user:s3cret@h/api/2.0', 'http://user:s3cret@h:99999/api/2.0', 'https://u:s3cret/PW@h:99999/api/2.0', 'https:/u:s3cret@h:99999/api/2.0', 'https:\\\\u:s3cret@h:99999/api/2.0', 'https://u:pa#ss@h/api/2.0'].map(
+      (url) => [['f', '--upload-url', url], '--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN'] as const),
     [['f', '--token', 'T', '--upload-url', 'https://h/api/2.0?access_token=S3CRET'], "--upload-url must be an http(s) URL without a query or fragment, not 'https://h/api/2.0?…'"],
     [['f', '--api-url', 'http://x/2.0'], '--api-url needs --upload-url too'],
     [['emulator', 'file'], "box-upload emulator takes no file (got 'file')"],
