@@ -18,17 +18,18 @@ import { upload } from '../src/Upload.ts'
 import { isRetryable, isUploadError, message } from '../src/UploadError.ts'
 import { setStallMs } from '../src/body/stream.ts'
 import { type FaultyLinkOptions, type LinkedEmulator, once, startLinkedEmulator } from './helpers/faultyLink.ts'
-import { TOKEN, bytesOf, sourceOf } from './helpers/upload.ts'
+import { TOKEN, type EmulatorUrls, bytesOf, download, sameBytes, sessionStatus, sourceOf } from './helpers/upload.ts'
 import { within } from './helpers/within.ts'
 
 /** The emulator behind a faulty link, and a client that sees only the link. */
-interface Linked extends LinkedEmulator {
+interface Linked extends LinkedEmulator, EmulatorUrls {
   readonly client: Client
 }
 
 const linked = async (partSize: number, link: Omit<FaultyLinkOptions, 'target'>): Promise<Linked> => {
   const box = await startLinkedEmulator({ minFileSize: 1, partSize }, link)
-  return { ...box, client: client({ token: TOKEN, uploadUrl: box.uploadUrl, apiUrl: box.apiUrl }) }
+  // `emulator`: its own URLs (`direct`), where test/helpers/upload.ts's `download` and `sessionStatus` go, not the link.
+  return { ...box, emulator: box.direct, client: client({ token: TOKEN, uploadUrl: box.uploadUrl, apiUrl: box.apiUrl }) }
 }
 
 const withLinked = (partSize: number, link: Omit<FaultyLinkOptions, 'target'>, run: (box: Linked) => Promise<void>) => async (): Promise<void> => {
@@ -40,14 +41,7 @@ const withLinked = (partSize: number, link: Omit<FaultyLinkOptions, 'target'>, r
   }
 }
 
-/** The committed file's bytes, downloaded from the emulator itself. */
-const downloaded = async (box: Linked, id: string): Promise<Uint8Array> => {
-  const response = await fetch(`${box.direct.apiUrl}/files/${id}/content`, { headers: { Authorization: `Bearer ${TOKEN}` } })
-  assert.is(response.status, 200, `download of file ${id}`)
-  return new Uint8Array(await response.arrayBuffer())
-}
-
-/** The first byte where two arrays differ, -1 when equal (a length difference counts at the shorter one's end). */
+/** The first byte where two arrays differ, -1 when equal (a length difference counts at the shorter one's end): the cut runs' outcome names it. */
 const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
   const at = a.findIndex((byte, i) => byte !== b[i])
   return at === -1 && a.length !== b.length ? Math.min(a.length, b.length) : at
@@ -61,11 +55,8 @@ const uploadsIntact = async (box: Linked, fileSize: number, seed: number, fileNa
     { retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 5000 } },
   )())
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
 }
-
-const sessionStatus = async (box: Linked, id: string): Promise<number> =>
-  (await fetch(`${box.direct.url}/files/upload_sessions/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status
 
 const count = (records: ReadonlyArray<RequestRecord>, method: string, status: number, path = /./): number =>
   records.filter((r) => r.method === method && r.status === status && path.test(r.path)).length
@@ -114,7 +105,7 @@ Cuts('should end every upload with its bytes committed, or a typed error with it
         const commits = count(box.records, 'POST', 201, /\/commit$/)
         let outcome: string
         if (result._tag === 'Right') {
-          const at = firstDifference(await downloaded(box, result.right.id), bytes)
+          const at = firstDifference(await download(box, result.right.id), bytes)
           outcome = at === -1 ? 'committed, same bytes' : `WRONG BYTES from byte ${at}`
         } else {
           const status = sessionId === undefined ? 'never learned' : String(await sessionStatus(box, sessionId))
@@ -192,7 +183,7 @@ Stalls('should end an attempt whose answer stalls (the part stored) at timeoutMs
   )())
   const took = performance.now() - started
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
   assert.ok(took >= 4000, `took ${took} ms`)
   // The stalled part held one slot of 4: the 7 other parts were confirmed before its retry.
   assert.is(confirmedBefore416, 7)
@@ -210,7 +201,7 @@ Stalls('should meet 409 after a part body stalls on a dead link (the server stil
     { retry: stallRetry },
   )())
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
   assert.ok(box.records.some((r) => r.status === 409 && r.code === 'conflict'), 'a retry met the stalled request')
 }))
 
@@ -251,7 +242,7 @@ Stalls('should end an attempt whose body stalls on a dead link at the stall limi
     { concurrency: 2, retry: noTimeout },
   )())
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
   assert.ok(box.link.records().some((r) => r.fired.some((f) => f.startsWith('stall up'))), 'a body stalled')
   assert.ok(box.records.some((r) => r.status === 409 && r.code === 'conflict'), 'a retry met the stalled request')
 })))
@@ -281,7 +272,7 @@ Stalls('should not take a slow but live link for a stalled body (each chunk with
     { concurrency: 1, retry: { ...noTimeout, retries: 0 } },
   )())
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
 })))
 
 Stalls('should not time a part body queued behind another request in undici\'s pool (the tee pulls its first chunk at once)', withStallMs(300, async () => {
@@ -324,7 +315,7 @@ Slow('should finish through a 3 MB/s link with 1 MiB parts, progress monotonic, 
   )())
   const took = performance.now() - started
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
   // The link's pace: 5.5 MB at 3 MB/s is 1.8 s at least.
   assert.ok(took >= 1700, `took ${took} ms`)
   const counts = progress.map((p) => p.bytesUploaded)
@@ -347,7 +338,7 @@ Slow('should not cut off parts that take longer than timeoutMs to send on a slow
   )())
   const took = performance.now() - started
   assert.is(result._tag, 'Right', JSON.stringify(result))
-  if (result._tag === 'Right') assert.is(firstDifference(await downloaded(box, result.right.id), bytes), -1)
+  if (result._tag === 'Right') sameBytes(await download(box, result.right.id), bytes)
   // The link's pace: 64 MiB at 16 MiB/s, so the parts did take longer than timeoutMs.
   assert.ok(took >= 3900, `took ${took} ms`)
   assert.is(count(box.records, 'PUT', 200), 4)

@@ -7,7 +7,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
-import { startLinkedEmulator } from '../helpers/faultyLink.ts'
+import { type LinkedEmulator, startLinkedEmulator } from '../helpers/faultyLink.ts'
 import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
 
 const Cli = suite('box-upload over a bad network')
@@ -16,6 +16,9 @@ let dir: Awaited<ReturnType<typeof tempDir>>
 Cli.before(async () => { dir = await tempDir() })
 Cli.after(() => dir.remove())
 
+/** The command's flags for `box`: the upload through the link, the download check straight to the emulator. */
+const through = (box: LinkedEmulator) => ['--upload-url', box.uploadUrl, '--api-url', box.direct.apiUrl, '--token', 'dev-token', '--min-file-size', '1']
+
 Cli('should upload and check the file when the answer to each connection\'s first part is cut after the part was stored', async () => {
   const box = await startLinkedEmulator({ minFileSize: 1, partSize: 256 * 1024 }, {
     plan: () => ({ cut: { direction: 'down', afterBytes: 0, after: 'PUT ' } }),
@@ -23,7 +26,7 @@ Cli('should upload and check the file when the answer to each connection\'s firs
   try {
     const path = join(dir.path, 'cut.bin')
     const sha1 = await writeFileOf(path, 1_500_000, 3)
-    const ran = await run([path, '--upload-url', box.uploadUrl, '--api-url', box.direct.apiUrl, '--token', 'dev-token', '--min-file-size', '1'], { timeoutMs: 60_000 })
+    const ran = await run([path, ...through(box)], { timeoutMs: 60_000 })
     assert.is(ran.code, 0, ran.stderr)
     assert.match(ran.stdout, `  SHA-1:    ${sha1} (confirmed by Box)\n`)
     assert.match(ran.stdout, `  check:    downloaded back: SHA-1 ${sha1} matches the local file\n`)
@@ -44,7 +47,7 @@ Cli('should move its progress on while the parts are being sent on a slow link, 
   try {
     const path = join(dir.path, 'slow.bin')
     const sha1 = await writeFileOf(path, 2 * partSize, 4)
-    const ran = await run([path, '--upload-url', box.uploadUrl, '--api-url', box.direct.apiUrl, '--token', 'dev-token', '--min-file-size', '1'], { timeoutMs: 60_000 })
+    const ran = await run([path, ...through(box)], { timeoutMs: 60_000 })
     assert.is(ran.code, 0, ran.stderr)
     assert.match(ran.stdout, `  SHA-1:    ${sha1} (confirmed by Box)\n`)
     const lines = ran.stderr.split('\n').filter((l) => l.startsWith('progress'))

@@ -27,6 +27,11 @@ export interface TestBox {
   readonly close: () => Promise<void>
 }
 
+/** What `download` and `sessionStatus` read of a box: the emulator's own URLs (a `TestBox`, or an emulator behind a proxy). */
+export interface EmulatorUrls {
+  readonly emulator: Pick<RunningEmulator, 'url' | 'apiUrl'>
+}
+
 /** A request as the client's `fetch` saw it. */
 export interface Sent {
   readonly method: string
@@ -97,7 +102,7 @@ export const sourceOf = (bytes: Uint8Array, options: { readonly maxChunk?: numbe
 }
 
 /** The bytes of a committed file, read back from the emulator. */
-export const download = async (box: TestBox, fileId: string, token = TOKEN): Promise<Uint8Array> => {
+export const download = async (box: EmulatorUrls, fileId: string, token = TOKEN): Promise<Uint8Array> => {
   const response = await fetch(`${box.emulator.apiUrl}/files/${fileId}/content`, { headers: { Authorization: `Bearer ${token}` } })
   assert.is(response.status, 200, `download of file ${fileId}`)
   return new Uint8Array(await response.arrayBuffer())
@@ -117,7 +122,7 @@ export const rightOf = <A>(result: E.Either<unknown, A>): A => {
 }
 
 /** The status of a session's status URL now (404 once deleted). */
-export const sessionStatus = async (box: TestBox, sessionId: string): Promise<number> => {
+export const sessionStatus = async (box: EmulatorUrls, sessionId: string): Promise<number> => {
   const response = await fetch(`${box.emulator.url}/files/upload_sessions/${sessionId}`, { headers: { Authorization: `Bearer ${TOKEN}` } })
   await response.arrayBuffer()
   return response.status
