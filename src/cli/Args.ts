@@ -28,7 +28,7 @@ const flags = {
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
-    help: false, version: false,
+    log: false, help: false, version: false,
   },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false, version: false },
 } as const
@@ -127,6 +127,7 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       ...(storage !== undefined ? { storage } : {}),
       ...(faults !== undefined ? { faults } : {}),
       ...(bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs } : {}),
+      ...(raw.values.log === true ? { log: true } : {}),
     })),
   ))
 

@@ -47,6 +47,8 @@ export interface EmulatorCommand {
   readonly faults?: Faults
   /** `serve`'s `bodyIdleTimeoutMs` (`--body-idle-timeout`; 0: never); default its 60 s. */
   readonly bodyIdleTimeoutMs?: number
+  /** Whether each answer is logged to stderr, one line (`--log`). */
+  readonly log?: boolean
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */

@@ -4,7 +4,7 @@
  * `box-upload --upload-url` needs, and the faults it was asked to inject, if any.
  */
 import { serve } from '../emulator/node.ts'
-import type { Faults } from '../emulator/Options.ts'
+import type { Faults, RequestRecord } from '../emulator/Options.ts'
 import type { EmulatorCommand } from './Command.ts'
 import { described } from './EmulatorFaults.ts'
 import { HUNG_UP, OK, USAGE } from './Exit.ts'
@@ -33,6 +33,15 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
 }
 
 /**
+ * One answer as `--log` prints it: when the request came (UTC), what it asked, the status and Box's code, and how
+ * long the answer took (the latency and slow faults included). A connection reset, the `reset` fault's or a client
+ * gone mid-body, has no status: it says so. Paths hold session ids, never the token (no header is logged).
+ */
+export const logLine = (record: RequestRecord, now: number): string =>
+  `${new Date(record.at).toISOString()} ${record.method} ${record.path} ` +
+  `${record.status === 0 ? 'reset' : record.status}${record.code === undefined ? '' : ` ${record.code}`} ${now - record.at} ms`
+
+/**
  * Serves until SIGINT, SIGTERM or SIGHUP (the terminal closed), then closes the server and its
  * connections. Resolves with the exit code: 0 once stopped; 129 after a hangup, which main.ts ends by
  * the signal itself (Node's own exit aborts on a terminal that is gone); 2 when the port cannot be had.
@@ -45,6 +54,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...(command.storage !== undefined ? { storage: command.storage } : {}),
     ...(command.faults !== undefined ? { faults: command.faults } : {}),
     ...(command.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: command.bodyIdleTimeoutMs } : {}),
+    ...(command.log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
   }).catch((cause: unknown) => {
     const code = (cause as { code?: unknown } | null)?.code
     const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined

@@ -11,7 +11,7 @@ export const usage = `Usage:
   box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
-                      [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS]
+                      [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
   box-upload demo [--size BYTES] [--concurrency N]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
@@ -54,6 +54,8 @@ Options:
                        in --faults)
   --body-idle-timeout SECONDS  (emulator) close a connection whose request body brings no byte for this
                        long (default 60; 0: never)
+  --log                (emulator) print a line to stderr for every answer: time, method, path, status,
+                       Box's error code, milliseconds taken
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
   -v, --version        the version of box-upload

@@ -294,6 +294,14 @@ EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it can
   assert.equal(none(['emulator', '--faults', '@faults.json']), E.left(usageError('--faults @faults.json: cannot read it (no files are read here)')))
 })
 
+EmulatorFlags('should take --log for the emulator only, as a switch', () => {
+  assert.equal(none(['emulator', '--log']), E.right({ _tag: 'Emulator', port: 0, log: true }))
+  assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))
+  assert.ok(E.isLeft(none(['file.bin', '--log'])), 'an upload has no --log')
+  assert.ok(E.isLeft(none(['demo', '--log'])), 'nor has the demo')
+  assert.ok(usage.includes('\n  --log                (emulator)'), usage)
+})
+
 EmulatorFlags('should list the emulator\'s fault flags in the help, with the way to write Infinity', () => {
   assert.ok(usage.includes('box-upload emulator [--port N]') && usage.includes('[--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS]'), usage)
   for (const text of ['\n  --faults JSON|@FILE  (emulator)', '\n  --latency SECONDS    (emulator)', '\n  --body-idle-timeout SECONDS  (emulator)', 'write "Infinity" for commitAccepted and uploadFailedAfterParts', '(default 60; 0: never)']) {

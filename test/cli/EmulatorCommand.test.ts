@@ -1,6 +1,6 @@
 /**
  * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP,
- * faults (`--faults`, `--latency`) and `--body-idle-timeout`.
+ * faults (`--faults`, `--latency`), `--body-idle-timeout` and `--log`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,6 +11,7 @@ import { assertBoxError, openSession, putBytes, randomFile, timed } from '../hel
 import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
 import { stalledBody } from '../helpers/rawHttp.ts'
+import { logLine } from '../../src/cli/Emulator.ts'
 
 const Command = suite('the box-upload emulator command')
 
@@ -130,11 +131,12 @@ Command('should make every answer wait --latency, and say so in its banner', asy
   }
 })
 
-Command('should print no faults line without --faults or --latency', async () => {
-  const server = start(['emulator'])
+Command('should print no faults line without --faults or --latency, and log no answer without --log', async () => {
+  const server = start(['emulator', '--min-file-size', '1'])
   try {
-    await urlsOf(server)
+    await openSession(await urlsOf(server), 1000)
     assert.not.match(server.stdout(), 'faults:')
+    assert.is(server.stderr(), '')
   } finally {
     await stopped(server)
   }
@@ -168,6 +170,33 @@ Command('should refuse --faults it cannot use with exit code 2, naming the flag 
     if (typeof message === 'string') assert.is(ran.stderr, `box-upload: ${message}\n`, args.join(' '))
     else assert.match(ran.stderr.replace(/^box-upload: |\n$/g, ''), message, args.join(' '))
   }
+})
+
+Command('should log every answer to stderr with --log: time, method, path, status, code, ms; never the token', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--latency', '0.05', '--log'])
+  try {
+    const em = await urlsOf(server)
+    const session = await openSession(em, 1000)
+    const missing = await fetch(`${em.apiUrl}/files/999/content`, { headers: { Authorization: 'Bearer dev-token' } })
+    await missing.arrayBuffer()
+    await until(() => server.stderr().split('\n').length >= 3)
+    const lines = server.stderr().trimEnd().split('\n')
+    const stamp = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
+    assert.match(lines[0] ?? '', new RegExp(`^${stamp} POST /api/2\\.0/files/upload_sessions 201 (\\d+) ms$`))
+    assert.match(lines[1] ?? '', new RegExp(`^${stamp} GET /2\\.0/files/999/content 404 not_found \\d+ ms$`))
+    assert.ok(Number(/ (\d+) ms$/.exec(lines[0] ?? '')?.[1]) >= 45, `the latency counts: ${lines[0]}`)
+    assert.is(lines.length, 2, server.stderr())
+    assert.ok(session.id.length > 0)
+    assert.not.match(server.stderr(), 'dev-token')
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should word a reset in the log for what it is, having no status', () => {
+  assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 0, code: 'connection_reset', at: Date.UTC(2026, 10, 30, 18, 0, 1, 5) }, Date.UTC(2026, 10, 30, 18, 0, 1, 17)),
+    '2026-11-30T18:00:01.005Z PUT /api/2.0/files/upload_sessions/AB reset connection_reset 12 ms')
+  assert.is(logLine({ method: 'DELETE', path: '/api/2.0/files/upload_sessions/AB', status: 204, at: 0 }, 3), '1970-01-01T00:00:00.000Z DELETE /api/2.0/files/upload_sessions/AB 204 3 ms')
 })
 
 Command.run()
