@@ -33,6 +33,8 @@ const totalParts = 40
 const token = 'dev-token'
 /** What the page may send per second while it is to be stopped mid-upload: 4 MiB/s, parts of 512 KiB 4 at a time. */
 const throttle = 4 * MiB
+/** What it may send just before it goes: 1 KiB/s, so that a part being sent then is still half sent when the page goes. */
+const crawl = 1024
 
 /** The user's files: the one uploaded, another of the same size, and a small one. */
 const files = { 'a.bin': bytesOf(fileSize, 1), 'b.bin': bytesOf(fileSize, 2), 'c.bin': bytesOf(3 * partSize + 7, 3) }
@@ -130,6 +132,8 @@ interface Tab {
   readonly events: Array<PageEvent>
   /** Chromium's own limit on what the page sends, in bytes per second (`null`: none). */
   readonly throttle: (bytesPerSecond: number | null) => Promise<void>
+  /** Part requests (PUT) the page sent that have no answer yet, as Chromium saw them since the first `throttle`. */
+  readonly sending: () => number
   readonly reload: () => Promise<void>
 }
 
@@ -142,21 +146,39 @@ const newTab = async (h: Harness): Promise<Tab> => {
   await page.goto(`${h.origin}/`)
   await ready(page)
   let cdp: CDPSession | undefined
+  const unanswered = new Set<string>()
   return {
     page,
     events,
     throttle: async (bytesPerSecond) => {
       if (cdp === undefined) {
         cdp = await h.context.newCDPSession(page)
+        cdp.on('Network.requestWillBeSent', (e) => void (e.request.method === 'PUT' && unanswered.add(e.requestId)))
+        for (const ended of ['Network.responseReceived', 'Network.loadingFinished', 'Network.loadingFailed'] as const) cdp.on(ended, (e) => void unanswered.delete(e.requestId))
         await cdp.send('Network.enable')
       }
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond ?? -1 })
     },
+    sending: () => unanswered.size,
     reload: async () => {
       await page.reload()
       await ready(page)
     },
   }
+}
+
+/**
+ * Slows what the page sends to a crawl and waits until a part is being sent, so that the next reload cuts one
+ * mid-body. At 4 MiB/s a part is sent in ~0.1 s and the page hashes the next one meanwhile: one or two parts are on
+ * their way at a time (measured), and the old page keeps sending while the reload loads the new one, so they may
+ * finish first (on a loaded machine the whole suite once had no part cut, and `cutOff` waited 10 s in vain). Parts
+ * whose bodies were whole before the crawl are answered first (the records settle); a part then being sent stays
+ * half sent for minutes.
+ */
+const sendingPart = async (tab: Tab, box: Box): Promise<void> => {
+  await tab.throttle(crawl)
+  await quiet(box.records, 300, 10_000)
+  await until(10_000, 'a part being sent at a crawl', () => tab.sending() > 0)
 }
 
 interface Box {
@@ -267,6 +289,7 @@ test('should resume after a reload mid-upload: the parts Box confirmed are not s
   await tab.throttle(throttle)
   await uploadUntil(tab, box, 10)
   const id = await sessionId(tab.page)
+  await sendingPart(tab, box)
   await tab.reload()
   // The parts in flight died with the page mid-body: the emulator records each once it sees its connection close,
   // which on a loaded machine may come after the reload is done. Wait for it, so that none is counted as resent.
@@ -321,6 +344,7 @@ test('should refuse a session that expired while the tab was away, and forget it
   const tab = await newTab(harness!)
   await tab.throttle(throttle)
   await uploadUntil(tab, box, 4)
+  await sendingPart(tab, box)
   await tab.reload()
   await cutOff(box)
   skew = 61_000
