@@ -33,12 +33,13 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
 }
 
 /**
- * One answer as `--log` prints it: when the request came (UTC), what it asked, the status and Box's code, and how
+ * One answer as `--log` prints it: when the request came (UTC), what it asked (a part's `Content-Range` too), the status and Box's code, and how
  * long the answer took (the latency and slow faults included). A connection reset, the `reset` fault's or a client
- * gone mid-body, has no status: it says so. Paths hold session ids, never the token (no header is logged).
+ * gone mid-body, has no status: it says so. Paths hold session ids; of the headers only a part's Content-Range is
+ * logged, so never the token.
  */
 export const logLine = (record: RequestRecord, now: number): string =>
-  `${new Date(record.at).toISOString()} ${record.method} ${record.path} ` +
+  `${new Date(record.at).toISOString()} ${record.method} ${record.path}${record.range === undefined ? '' : ` (${record.range})`} ` +
   `${record.status === 0 ? 'reset' : record.status}${record.code === undefined ? '' : ` ${record.code}`} ${now - record.at} ms`
 
 /**

@@ -146,9 +146,11 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
   const store = empty(config.tokens)
   const apiRoutes = api(config, store)
   const record = (request: Request, status: number, at: number, code?: string) => {
+    if (!config.onRequest) return
     const url = new URL(request.url)
+    const range = request.headers.get('content-range')
     try {
-      config.onRequest?.({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), at })
+      config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), ...(range === null ? {} : { range }), at })
     } catch {
       // A failing observer must not change the answer.
     }

@@ -93,6 +93,8 @@ export interface RequestRecord {
   readonly status: number
   /** Box error code of the answer, when it is an error. */
   readonly code?: string
+  /** The request's `Content-Range` as sent, when it had one (a part upload): which part met which answer. */
+  readonly range?: string
   /** `Date.now()` when the request arrived. */
   readonly at: number
 }

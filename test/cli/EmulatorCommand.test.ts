@@ -172,20 +172,23 @@ Command('should refuse --faults it cannot use with exit code 2, naming the flag 
   }
 })
 
-Command('should log every answer to stderr with --log: time, method, path, status, code, ms; never the token', async () => {
+Command('should log every answer to stderr with --log: time, method, path, a part\'s range, status, code, ms; never the token', async () => {
   const server = start(['emulator', '--min-file-size', '1', '--latency', '0.05', '--log'])
   try {
     const em = await urlsOf(server)
     const session = await openSession(em, 1000)
+    const bytes = randomFile(1000)
+    assert.is((await putBytes(session, bytes, 0, bytes.length)).status, 200)
     const missing = await fetch(`${em.apiUrl}/files/999/content`, { headers: { Authorization: 'Bearer dev-token' } })
     await missing.arrayBuffer()
-    await until(() => server.stderr().split('\n').length >= 3)
+    await until(() => server.stderr().split('\n').length >= 4)
     const lines = server.stderr().trimEnd().split('\n')
     const stamp = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
     assert.match(lines[0] ?? '', new RegExp(`^${stamp} POST /api/2\\.0/files/upload_sessions 201 (\\d+) ms$`))
-    assert.match(lines[1] ?? '', new RegExp(`^${stamp} GET /2\\.0/files/999/content 404 not_found \\d+ ms$`))
+    assert.match(lines[1] ?? '', new RegExp(`^${stamp} PUT /api/2\\.0/files/upload_sessions/${session.id} \\(bytes 0-999/1000\\) 200 \\d+ ms$`))
+    assert.match(lines[2] ?? '', new RegExp(`^${stamp} GET /2\\.0/files/999/content 404 not_found \\d+ ms$`))
     assert.ok(Number(/ (\d+) ms$/.exec(lines[0] ?? '')?.[1]) >= 45, `the latency counts: ${lines[0]}`)
-    assert.is(lines.length, 2, server.stderr())
+    assert.is(lines.length, 3, server.stderr())
     assert.ok(session.id.length > 0)
     assert.not.match(server.stderr(), 'dev-token')
   } finally {
@@ -196,6 +199,8 @@ Command('should log every answer to stderr with --log: time, method, path, statu
 Command('should word a reset in the log for what it is, having no status', () => {
   assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 0, code: 'connection_reset', at: Date.UTC(2026, 10, 30, 18, 0, 1, 5) }, Date.UTC(2026, 10, 30, 18, 0, 1, 17)),
     '2026-11-30T18:00:01.005Z PUT /api/2.0/files/upload_sessions/AB reset connection_reset 12 ms')
+  assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 500, code: 'internal_server_error', range: 'bytes 0-1023/1500', at: 0 }, 7),
+    '1970-01-01T00:00:00.000Z PUT /api/2.0/files/upload_sessions/AB (bytes 0-1023/1500) 500 internal_server_error 7 ms')
   assert.is(logLine({ method: 'DELETE', path: '/api/2.0/files/upload_sessions/AB', status: 204, at: 0 }, 3), '1970-01-01T00:00:00.000Z DELETE /api/2.0/files/upload_sessions/AB 204 3 ms')
 })
 

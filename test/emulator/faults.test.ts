@@ -159,7 +159,7 @@ test('random faults: probability 1 hits every part upload', async () => {
   assert.ok(statuses.every((x) => x === 500), `${statuses}`)
 })
 
-test('onRequest: records every answered request in order with method, path, status, code and time', async () => {
+test('onRequest: records every answered request in order with method, path, status, code, a part\'s Content-Range and time', async () => {
   const records: RequestRecord[] = []
   const start = Date.now()
   await withEmulator({ ...SMALL, onRequest: (r) => records.push(r) }, async (em) => {
@@ -171,16 +171,17 @@ test('onRequest: records every answered request in order with method, path, stat
     await commit(s, bytes, parts)
     await call('GET', `${em.url}/nope`)
   })
-  const seen = records.map((r) => [r.method, r.path.replace(/[0-9A-F]{32}/, 'ID'), r.status, r.code])
+  const seen = records.map((r) => [r.method, r.path.replace(/[0-9A-F]{32}/, 'ID'), r.status, r.code, r.range])
   assert.equal(seen, [
-    ['POST', '/api/2.0/files/upload_sessions', 201, undefined],
-    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined],
-    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined],
-    ['PUT', '/api/2.0/files/upload_sessions/ID', 416, 'range_overlaps_existing_part'],
-    ['GET', '/api/2.0/files/upload_sessions/ID/parts?offset=0&limit=5', 200, undefined],
-    ['POST', '/api/2.0/files/upload_sessions/ID/commit', 201, undefined],
-    ['GET', '/api/2.0/nope', 404, 'not_found'],
+    ['POST', '/api/2.0/files/upload_sessions', 201, undefined, undefined],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined, 'bytes 0-1023/1500'],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 200, undefined, 'bytes 1024-1499/1500'],
+    ['PUT', '/api/2.0/files/upload_sessions/ID', 416, 'range_overlaps_existing_part', 'bytes 0-1023/1500'],
+    ['GET', '/api/2.0/files/upload_sessions/ID/parts?offset=0&limit=5', 200, undefined, undefined],
+    ['POST', '/api/2.0/files/upload_sessions/ID/commit', 201, undefined, undefined],
+    ['GET', '/api/2.0/nope', 404, 'not_found', undefined],
   ])
+  assert.not.ok(records.some((r) => 'range' in r && r.method !== 'PUT'), 'no range key but on a part upload')
   for (const r of records) assert.ok(r.at >= start - 5 && r.at <= Date.now(), `at: ${r.at}`)
   const ats = records.map((r) => r.at)
   assert.equal(ats, [...ats].sort((x, y) => x - y))
@@ -251,7 +252,7 @@ test('onRequest: a reset is recorded with status 0 and code connection_reset', a
     const s = await openSession(em, bytes.length)
     await putPart(s, bytes, 0).catch(() => undefined)
   })
-  assert.equal(records.map((r) => [r.method, r.status, r.code]), [['POST', 201, undefined], ['PUT', 0, 'connection_reset']])
+  assert.equal(records.map((r) => [r.method, r.status, r.code, r.range]), [['POST', 201, undefined, undefined], ['PUT', 0, 'connection_reset', 'bytes 0-999/1000']])
 })
 
 /** Every request a failed session answers 410 upload_failed (protocol §5: "session unrecoverable"), each checked. */
