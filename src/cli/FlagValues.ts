@@ -53,9 +53,7 @@ export const partSize = (text: string): E.Either<UsageError, number> =>
  * ms from 1 to `MAX_SECONDS`: 0, a negative or an exponent (`1e3`) are refused, not read as something else.
  */
 export const duration = (flag: string) => (text: string): E.Either<UsageError, number> => {
-  const match = /^(\d*\.?\d+)\s*([a-z]?)$/i.exec(text.trim())
-  const factor = match ? timeUnits[(match[2] as string).toLowerCase()] : undefined
-  const ms = match && factor !== undefined ? Math.round(Number(match[1]) * factor * 1000) : NaN
+  const ms = timeOf(text)?.ms ?? NaN
   return ms >= 1 && ms <= MAX_SECONDS * 1000
     ? E.right(ms)
     : E.left(usageError(`--${flag} must be a number of seconds from 0.001 to ${MAX_SECONDS} (like 30, 0.5 or 10m), not '${text}'`))
@@ -63,12 +61,22 @@ export const duration = (flag: string) => (text: string): E.Either<UsageError, n
 
 /** Parses a wait that may be switched off: 0 (`0`, `0s`, `0.0`) for never, else a `duration`. */
 export const durationOrNever = (flag: string) => (text: string): E.Either<UsageError, number> =>
-  /^0*\.?0+\s*[smh]?$/i.test(text.trim())
+  // Written as a duration is (the same grammar), and 0 itself: 0.0001 is no 0, but a duration too short.
+  timeOf(text)?.amount === 0
     ? E.right(0)
     : pipe(
       duration(flag)(text),
       E.mapLeft(() => usageError(`--${flag} must be 0 (never) or a number of seconds from 0.001 to ${MAX_SECONDS} (like 30, 0.5 or 10m), not '${text}'`)),
     )
+
+/** A duration's text as written (`amount` in its unit) and in whole ms, or `undefined` when it is no duration's text. */
+const timeOf = (text: string): { readonly amount: number; readonly ms: number } | undefined => {
+  const match = /^(\d*\.?\d+)\s*([a-z]?)$/i.exec(text.trim())
+  const factor = match ? timeUnits[(match[2] as string).toLowerCase()] : undefined
+  if (!match || factor === undefined) return undefined
+  const amount = Number(match[1])
+  return { amount, ms: Math.round(amount * factor * 1000) }
+}
 
 /** Parses an integer in `[min, max]`. */
 export const integer = (flag: string, min: number, max: number) => (text: string): E.Either<UsageError, number> => {
