@@ -3,14 +3,13 @@
  * its part freed for a new PUT (a body stalled on a dead link was read for ever, every retry of the part
  * refused 409); a body that keeps coming, the emulator's own waits and idle keep-alive connections are not cut.
  */
-import { connect } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { serve, type ServeOptions } from '../../src/emulator/node.ts'
 import { SMALL, TOKEN, assertBoxError, contentRange, listParts, openSession, putBytes, randomFile, sha1Base64, type Session } from '../helpers/box.ts'
 import type { RunningEmulator } from '../helpers/emulator.ts'
-import { sliced, streamRequest } from '../helpers/rawHttp.ts'
+import { rawConnection, sliced, streamRequest, within } from '../helpers/rawHttp.ts'
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -28,29 +27,6 @@ const withServed = async (options: ServeOptions, f: (em: RunningEmulator) => Pro
 const partHead = (s: Session, first: number, body: Uint8Array, total: number): string =>
   `PUT ${new URL(s.session_endpoints.upload_part).pathname} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n` +
   `Content-Range: ${contentRange(first, first + body.length - 1, total)}\r\nDigest: sha=${sha1Base64(body)}\r\nContent-Length: ${body.length}\r\n\r\n`
-
-/** A raw connection to `url`'s server: what it sent back, and when it closed (ms after `written`'s write). */
-const rawConnection = async (url: string) => {
-  const { hostname, port } = new URL(url)
-  const socket = connect(Number(port), hostname)
-  socket.on('error', () => undefined)
-  await new Promise((resolve) => socket.once('connect', resolve))
-  let text = ''
-  socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
-  let writtenAt = Date.now()
-  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - writtenAt)))
-  return {
-    write: (bytes: string | Uint8Array) => { writtenAt = Date.now(); socket.write(bytes) },
-    text: () => text,
-    isOpen: () => !socket.destroyed && !socket.readableEnded,
-    closed,
-    destroy: () => socket.destroy(),
-  }
-}
-
-/** Resolves to `promise`'s value, or `undefined` after `ms`. */
-const within = <A>(promise: Promise<A>, ms: number): Promise<A | undefined> =>
-  Promise.race([promise, pause(ms).then(() => undefined)])
 
 test('should close a connection whose part body stalls for bodyIdleTimeoutMs, and take the part again on a new one', async () => {
   const records: Array<RequestRecord> = []

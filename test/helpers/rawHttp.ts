@@ -113,23 +113,43 @@ export const exchange = (url: string, bytes: Uint8Array | string, ms = 3000): Pr
     socket.end(typeof bytes === 'string' ? bytes : Buffer.from(bytes))
   })
 
+/** A raw connection to `url`'s server: what it sent back, and when it closed (ms after `write`'s latest write). */
+export const rawConnection = async (url: string) => {
+  const { hostname, port } = new URL(url)
+  const socket = connect(Number(port), hostname)
+  socket.on('error', () => undefined)
+  await new Promise((resolve) => socket.once('connect', resolve))
+  let text = ''
+  socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+  let writtenAt = Date.now()
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - writtenAt)))
+  return {
+    write: (bytes: string | Uint8Array) => { writtenAt = Date.now(); socket.write(bytes) },
+    text: () => text,
+    isOpen: () => !socket.destroyed && !socket.readableEnded,
+    closed,
+    destroy: () => socket.destroy(),
+  }
+}
+
+/** Resolves to `promise`'s value, or `undefined` after `ms` (its timer cleared once settled, so it holds no process open). */
+export const within = async <A>(promise: Promise<A>, ms: number): Promise<A | undefined> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * Sends a session creation to the upload API `url` whose body stops after 2 of its 100 bytes, and resolves
  * with the ms until the server closed the connection (its `bodyIdleTimeoutMs`), or `undefined` once `ms` passed.
  */
 export const stalledBody = async (url: string, ms: number): Promise<number | undefined> => {
-  const { hostname, port, pathname } = new URL(url)
-  const socket = connect(Number(port), hostname)
-  socket.on('error', () => undefined)
-  await new Promise((resolve) => socket.once('connect', resolve))
-  const sent = Date.now()
-  socket.write(`POST ${pathname}/files/upload_sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"`)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const closed = await Promise.race([
-    new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - sent))),
-    new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms) }),
-  ])
-  clearTimeout(timer)
-  socket.destroy()
+  const connection = await rawConnection(url)
+  connection.write(`POST ${new URL(url).pathname}/files/upload_sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"`)
+  const closed = await within(connection.closed, ms)
+  connection.destroy()
   return closed
 }
