@@ -93,6 +93,23 @@ export const inspect = (minSize: number) => (path: string): TE.TaskEither<InputE
     ),
   )
 
+/** Latest time `contentModifiedAt` sends, in ms: 9999-12-31T23:59:59Z, the last RFC 3339 has (a year of 5 digits is none). */
+const lastRfc3339Ms = Date.UTC(9999, 11, 31, 23, 59, 59)
+
+/**
+ * The file's mtime as Box's commit takes it in `attributes.content_modified_at` (Box's "Modified" date): RFC 3339
+ * in UTC, in whole seconds (`2024-01-02T03:04:05Z`), as Box's own web uploader sends it (box-ui-elements'
+ * `getFileLastModifiedAsISONoMSIfPossible`); Box's guide "Types and formats" asks for UTC and writes seconds
+ * only, milliseconds "if the timestamp supports" them. From the mtime floored to the ms as the state file keeps
+ * it, so a `--resume` sends the same value. `undefined` outside what Box takes: its dates start after the Unix
+ * epoch (a file stamped 0, as some builds and archives leave them, or earlier, would have its commit refused, and
+ * the upload with it), and RFC 3339 ends at year 9999; Box then shows the upload's time.
+ */
+export const contentModifiedAt = (info: Pick<FileInfo, 'mtimeMs'>): string | undefined => {
+  const ms = Math.floor(info.mtimeMs / 1000) * 1000
+  return ms >= 1000 && ms <= lastRfc3339Ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : undefined
+}
+
 /**
  * The file's bytes, failing at their end (before the commit) when the file was modified while it was read:
  * rewritten in place at the same size, only its mtime tells, and Box would commit a mix of both versions.

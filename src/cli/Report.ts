@@ -47,6 +47,8 @@ export const text = (done: Done): string => {
     `  file id:  ${file.id}`,
     `  name:     ${file.name}`,
     `  size:     ${file.size} bytes (${formatBytes(file.size)})`,
+    // What Box shows as the file's "Modified" date: the local file's mtime, sent with the commit.
+    ...(file.content_modified_at ? [`  modified: ${file.content_modified_at}`] : []),
     `  SHA-1:    ${sha1 === undefined ? '(Box sent none)' : `${sha1} (confirmed by Box)`}`,
     `  check:    ${done.check !== undefined ? `downloaded back: SHA-1 ${done.check.downloaded} matches the local file`
       : done.where === 'embedded emulator' ? 'not downloaded back (the emulator keeps only digests of files this big; it checked the SHA-1 at commit)'
@@ -64,6 +66,7 @@ export const json = (done: Done): string =>
     size: done.file.size,
     sha1: confirmedSha1(done.file) ?? null,
     folderId: done.file.parent?.id ?? null,
+    contentModifiedAt: done.file.content_modified_at ?? null,
     where: done.where,
     uploadUrl: done.uploadUrl,
     verified: done.check === undefined ? null : true,

@@ -17,7 +17,7 @@ import { settleEarlier } from './EarlierUpload.ts'
 import { FAILED, INTERRUPTED, USAGE } from './Exit.ts'
 import { finish } from './Finish.ts'
 import { nameRefused } from './FlagValues.ts'
-import { type FileInfo, inspect, unchangedWhileRead } from './Input.ts'
+import { type FileInfo, contentModifiedAt, inspect, unchangedWhileRead } from './Input.ts'
 import { interrupts } from './Interrupts.ts'
 import { keptSession, save } from './KeptSession.ts'
 import { failure, io } from './Output.ts'
@@ -160,6 +160,10 @@ const send = async (
   }
   // --timeout bounds each try of every request of the upload, and of the resume's look at its session first.
   const retry = retryPolicy(command)
+  // Box shows the file's "Modified" date as the local file's, not the upload's. A resume sends the same: it
+  // goes on only with the mtime its state file recorded.
+  const modifiedAt = contentModifiedAt(info)
+  if (modifiedAt === undefined) say(`note: the file's modification time (${Math.abs(info.mtimeMs) <= 8.64e15 ? new Date(info.mtimeMs).toISOString() : `${info.mtimeMs} ms from 1970`}) is not one Box takes (after 1970, before the year 10000): it is not sent, and Box shows the upload's time as the file's modified date`)
   try {
     if (prior !== undefined && session !== undefined) {
       const why = await disagreement(client, prior, session, signal, retry)
@@ -170,6 +174,7 @@ const send = async (
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       retry,
       signal,
+      ...(modifiedAt !== undefined ? { attributes: { content_modified_at: modifiedAt } } : {}),
       onProgress: (p) => {
         heldBytes ??= p.bytesUploaded
         allParts = p.partsUploaded === p.totalParts

@@ -14,7 +14,8 @@ export const usage = `Usage:
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
   box-upload demo [--size BYTES] [--concurrency N]
 
-Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar.
+Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
+its modification time goes with it (content_modified_at, Box's "Modified" date, in whole seconds of UTC).
 Without a token (--token or BOX_TOKEN) it uploads to a Box emulator started in this process,
 downloads the file back and checks its SHA-1.
 

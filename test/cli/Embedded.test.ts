@@ -5,7 +5,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { openSync } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
+import { readdir, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanEnv, run, start, tempDir, until, viaBin, writeFileOf } from '../helpers/cli.ts'
 import { exists, small } from '../helpers/cliUploads.ts'
@@ -38,12 +38,13 @@ Embedded('should upload, check the download and print id, name, size and SHA-1, 
 Embedded('should print one JSON object with --json', async () => {
   const path = join(dir.path, 'json.bin')
   const sha1 = await writeFileOf(path, 1_500_000, 7)
+  await utimes(path, 1_355_338_423, 1_355_338_423)
   const ran = await run([path, ...small, '--part-size', '1MiB', '--json', '--concurrency', '2'])
   assert.is(ran.code, 0, ran.stderr)
   const result = JSON.parse(ran.stdout) as Record<string, unknown>
   assert.ok(typeof result['id'] === 'string' && /^\d+$/.test(result['id'] as string))
   assert.equal({ ...result, id: 'ID', seconds: 0 }, {
-    ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', where: 'embedded emulator',
+    ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', contentModifiedAt: '2012-12-12T18:53:43Z', where: 'embedded emulator',
     uploadUrl: result['uploadUrl'], verified: true, resumed: false, seconds: 0, sentBytes: 1_500_000,
   })
 })

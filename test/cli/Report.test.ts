@@ -40,6 +40,11 @@ Text('should not give a speed to a resumed upload that sent nothing, nor call th
   assert.is(line, '  time:     2.0 s (nothing sent: every part was on Box already)')
 })
 
+Text('should say the modified date Box recorded, when it sent one', () => {
+  assert.match(text({ ...toBox, file: { ...file, content_modified_at: '2012-12-12T10:53:43-08:00' } }), '  size:     50000000 bytes (50.0 MB)\n  modified: 2012-12-12T10:53:43-08:00\n')
+  assert.not.match(text({ ...toBox, file: { ...file, content_modified_at: null } }), 'modified:')
+})
+
 Text('should not credit Box with the check of another server', () => {
   assert.match(text({ ...toBox, where: 'remote server', uploadUrl: 'http://127.0.0.1:8080/api/2.0' }), '  check:    not downloaded back (the server checked the SHA-1 at commit)')
 })
@@ -133,7 +138,7 @@ Json('should print one object, with the SHA-1 of the file version when the file 
   const versioned: BoxFile = { ...noSha1, file_version: { id: 'v1', sha1: 'cd'.repeat(20) } }
   assert.is(confirmedSha1(versioned), 'cd'.repeat(20))
   assert.equal(JSON.parse(json({ ...toBox, file: versioned, resumed: true, seconds: 1.23456 })), {
-    ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', where: 'Box',
+    ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', contentModifiedAt: null, where: 'Box',
     uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, seconds: 1.235, sentBytes: 50_000_000,
   })
 })
