@@ -23,7 +23,7 @@ export interface Env extends ProxyEnv, TargetEnv {}
 /** Flags each command accepts; `true` means the flag takes a value. */
 const flags = {
   Upload: {
-    folder: true, name: true, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
+    folder: true, name: true, 'file-id': true, overwrite: false, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
   },
   Emulator: {
@@ -56,34 +56,41 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       const name = text(raw, 'name')
       const badName = name === undefined ? undefined : nameRefused(name)
       if (badName !== undefined) return E.left(usageError(`--name ${badName}`))
-      // A resumed upload goes on as its session was created: its name and folder cannot change.
-      const fixed = ['name', 'folder', 'part-size'].filter((flag) => text(raw, flag) !== undefined)
+      // A resumed upload goes on as its session was created: its name, folder and file cannot change.
+      const overwrite = raw.values.overwrite === true
+      const fixed = ['name', 'folder', 'file-id', 'part-size'].filter((flag) => text(raw, flag) !== undefined).concat(overwrite ? ['overwrite'] : [])
       if (raw.values.resume === true && fixed.length > 0) {
         return E.left(usageError(`--${fixed.join(', --')} cannot be given with --resume: the upload goes on as it started (see its state file)`))
       }
-      const folder = text(raw, 'folder') ?? '0'
-      if (!/^\d+$/.test(folder)) return E.left(usageError(`--folder must be a Box folder id (digits), not '${folder}'`))
-      // Ids stay strings (past 2^53 a number would lose digits), but none has more than 20 (2^64 has 20).
-      if (folder.length > MAX_ID_DIGITS) {
-        return E.left(usageError(`--folder must be a Box folder id of at most ${MAX_ID_DIGITS} digits, not '${folder}' (${folder.length} digits)`))
-      }
+      const fileId = text(raw, 'file-id')
+      // A new version stays in its file's folder, and goes to that file whatever holds the name.
+      if (fileId !== undefined && text(raw, 'folder') !== undefined) return E.left(usageError('--folder cannot be given with --file-id: a new version stays in its file\'s folder'))
+      if (fileId !== undefined && overwrite) return E.left(usageError('--overwrite cannot be given with --file-id, which names the file to upload a new version of already'))
       return pipe(
         E.Do,
+        E.bind('folder', () => boxId('folder', 'folder')(text(raw, 'folder') ?? '0')),
+        E.bind('fileId', () => (fileId === undefined ? E.right(undefined) : boxId('file-id', 'file')(fileId))),
         E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
         E.bind('timeoutMs', () => optional(raw, 'timeout', duration('timeout'))),
         E.bind('partSize', () => optional(raw, 'part-size', partSize)),
         E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
         E.bind('target', ({ partSize }) => target(raw, env, partSize)),
+        // The emulator started in this process holds no file before this upload: it would only answer 404.
+        E.tap(({ target }) => (fileId !== undefined && target._tag === 'Embedded'
+          ? E.left(usageError('--file-id needs Box (--token or BOX_TOKEN) or a server (--upload-url): the emulator started in this process without them holds no files'))
+          : E.right(undefined))),
         // The embedded emulator is on loopback: a proxy variable it never uses is not checked (--proxy is).
         E.bind('proxies', ({ target }) => pipe(
           proxies(text(raw, 'proxy'), target._tag === 'Embedded' && raw.values.resume !== true ? {} : env),
           E.mapLeft(usageError),
         )),
-        E.map(({ concurrency, timeoutMs, minFileSize, target, proxies }): Command => ({
+        E.map(({ folder, fileId, concurrency, timeoutMs, minFileSize, target, proxies }): Command => ({
           _tag: 'Upload',
           file,
           folderId: folder,
           ...(name !== undefined ? { name } : {}),
+          ...(fileId !== undefined ? { fileId } : {}),
+          ...(overwrite ? { overwrite } : {}),
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           json: raw.values.json === true,
@@ -96,6 +103,13 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       )
     }),
   )
+
+/** A Box id given with `--flag`, of a folder or a file (`what`): digits, as a string. */
+const boxId = (flag: string, what: string) => (id: string): E.Either<UsageError, string> =>
+  !/^\d+$/.test(id) ? E.left(usageError(`--${flag} must be a Box ${what} id (digits), not '${id}'`))
+    // Ids stay strings (past 2^53 a number would lose digits), but none has more than 20 (2^64 has 20).
+    : id.length > MAX_ID_DIGITS ? E.left(usageError(`--${flag} must be a Box ${what} id of at most ${MAX_ID_DIGITS} digits, not '${id}' (${id.length} digits)`))
+    : E.right(id)
 
 /**
  * A subcommand that takes no file (`emulator`, `demo`): its own flags, then `--help` or `--version`

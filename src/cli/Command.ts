@@ -21,6 +21,10 @@ export interface UploadCommand {
   readonly file: string
   readonly folderId: string
   readonly name?: string
+  /** Upload a new version of this Box file (`--file-id`) instead of a new file; `name` then renames it. */
+  readonly fileId?: string
+  /** When the name is taken in the folder as the session is created, upload a new version of that file (`--overwrite`). */
+  readonly overwrite?: boolean
   readonly concurrency?: number
   /** Time one try of each request may take (`--timeout`), the library's `RetryPolicy.timeoutMs`; default its 10 minutes. */
   readonly timeoutMs?: number

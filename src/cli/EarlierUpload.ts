@@ -14,9 +14,10 @@ import * as State from './State.ts'
 // ---------------------------------------------------------------------------------------------
 // model
 
-/** The upload just committed. */
+/** The upload just committed: the file's id, and its folder and name (a new version's as Box answered them, when it did). */
 export interface Committed {
-  readonly folderId: string
+  readonly fileId: string
+  readonly folderId: string | undefined
   readonly name: string
   /** Its session, on a server that keeps sessions; `undefined` on the embedded emulator. */
   readonly session: Session | undefined
@@ -39,8 +40,10 @@ export const settleEarlier = (client: Client, statePath: string, earlier: State.
     // may be named otherwise (localhost, 127.0.0.1): its sessions' URLs, up to their id, are what it calls
     // itself. And only the same user's: folder 0 is each user's own, so the earlier session must be one this
     // token still reads, or one nobody can resume any more (expired).
+    // An earlier new version is of one file: done with once this upload gave that file one (resumed, it would add another).
     const samePlace = session !== undefined &&
-      earlier.folderId === committed.folderId && earlier.name.toLowerCase() === committed.name.toLowerCase() &&
+      (earlier.fileId !== undefined ? earlier.fileId === committed.fileId
+        : earlier.folderId === committed.folderId && earlier.name?.toLowerCase() === committed.name.toLowerCase()) &&
       (canonicalUrl(earlier.uploadUrl) === client.uploadUrl || sameSessionsBase(earlier.session, session))
     const expired = Date.parse(earlier.session.expiresAt) <= Date.now()
     // One try of 5 s at most, cut short by `signal`: the library's own per-attempt timeout.
@@ -52,6 +55,7 @@ export const settleEarlier = (client: Client, statePath: string, earlier: State.
     if (replaced) {
       if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session ${expired ? 'had expired' : 'expires on its own'})`)
     } else if (await State.holding(statePath, earlier.session.id)) {
-      io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (folder ${earlier.folderId}, as ${earlier.name}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
+      const place = earlier.fileId === undefined ? `folder ${earlier.folderId}, as ${earlier.name}` : State.describe(earlier)
+      io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (${place}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
     }
   }

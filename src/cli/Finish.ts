@@ -19,7 +19,7 @@ import { agrees, sha1OfDownload, sha1OfFile } from './Verify.ts'
 /** After the commit: the download check (when the target allows it), then the result. */
 export const finish = async (
   command: UploadCommand, endpoint: Endpoint, info: FileInfo,
-  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean; readonly sentBytes: number }, ctrlC: Interrupts,
+  done: { readonly file: BoxFile; readonly seconds: number; readonly resumed: boolean; readonly newVersion: boolean; readonly sentBytes: number }, ctrlC: Interrupts,
 ): Promise<number> => {
   const base = { ...done, where: endpoint.where, uploadUrl: endpoint.client.uploadUrl }
   if (endpoint.apiUrl === undefined) return print(command, base)

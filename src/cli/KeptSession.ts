@@ -16,15 +16,17 @@ import * as State from './State.ts'
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** Writes the state file of a kept `session`; a resumed one keeps the folder and name it started with (`--resume` takes neither). */
-export const save = (command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, prior: State.State | undefined): Promise<E.Either<State.StateError, void>> =>
+/**
+ * Writes the state file of a kept `session` going to `place` (`Transfer`'s: a resumed upload keeps the one it
+ * started with, as `--resume` takes no --name, --folder or --file-id).
+ */
+export const save = (info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, place: State.Place): Promise<E.Either<State.StateError, void>> =>
   State.write(statePath)({
     version: 1,
     file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },
     uploadUrl: endpoint.client.uploadUrl,
     ...(endpoint.apiUrl !== undefined ? { apiUrl: endpoint.apiUrl } : {}),
-    folderId: prior?.folderId ?? command.folderId,
-    name: prior?.name ?? command.name ?? info.name,
+    ...place,
     session,
     savedAt: new Date().toISOString(),
   })()

@@ -21,6 +21,8 @@ export interface Done {
   /** The download check, when one was made. */
   readonly check?: Check
   readonly resumed: boolean
+  /** Whether it is a new version of a file that was there (`--file-id`, `--overwrite`), not a new file. */
+  readonly newVersion?: boolean
   readonly seconds: number
   /** Bytes this run sent: the file's, less the parts Box held already when it resumed. */
   readonly sentBytes: number
@@ -47,6 +49,7 @@ export const text = (done: Done): string => {
     `  file id:  ${file.id}`,
     `  name:     ${file.name}`,
     `  size:     ${file.size} bytes (${formatBytes(file.size)})`,
+    ...(done.newVersion === true ? [`  version:  a new version of the file${file.file_version ? ` (file version ${file.file_version.id})` : ''}`] : []),
     // What Box shows as the file's "Modified" date: the local file's mtime, sent with the commit.
     ...(file.content_modified_at ? [`  modified: ${file.content_modified_at}`] : []),
     `  SHA-1:    ${sha1 === undefined ? '(Box sent none)' : `${sha1} (confirmed by Box)`}`,
@@ -71,6 +74,7 @@ export const json = (done: Done): string =>
     uploadUrl: done.uploadUrl,
     verified: done.check === undefined ? null : true,
     resumed: done.resumed,
+    newVersion: done.newVersion === true,
     seconds: Math.round(done.seconds * 1000) / 1000,
     sentBytes: done.sentBytes,
   })
@@ -98,7 +102,7 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
   ['If you trust that host, add it to allowedHosts.', 'box-upload sends the token only to Box, or to --upload-url and --api-url.'],
   [' (add its host to allowedHosts if you trust it)', ''],
   ['(pass a token function to the client so it can refresh)', '(give it with --token or BOX_TOKEN)'],
-  ['choose another name, or upload a new version of that file.', 'choose another name with --name.'],
+  ['choose another name, or upload a new version of that file.', 'choose another name with --name, or upload a new version of that file with --overwrite.'],
   [', past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).', ' longer than the command waits.'],
 ]
 
@@ -107,7 +111,7 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
  * started with: a file of that name that appeared meanwhile must move, not the upload.
  */
 export const explainKept = (error: UploadError, where: Where = 'Box'): string =>
-  explain(error, where).replace('choose another name with --name.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.') +
+  explain(error, where).replace('choose another name with --name, or upload a new version of that file with --overwrite.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.') +
   (isPartHeld(error) ? ' The server may still be taking a try of that part that got no answer: resume once it has let go (minutes).' : '')
 
 /**

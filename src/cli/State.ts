@@ -21,7 +21,10 @@ import type { FileInfo } from './Input.ts'
 /**
  * What `box-upload --resume` needs to continue. `session` is the library's `Session` data (its
  * `chunker` is not data: `Session.revive` puts it back). Exact: encoding drops any field not listed, so a token can never
- * slip into the file.
+ * slip into the file. Where the file goes: a new file's `folderId` and `name` (every state file before new versions
+ * had both), or for a new version (`--file-id`, `--overwrite`) the `fileId` it belongs to, with the folder and
+ * name where known; `decode` refuses a state with neither. Only what the messages say: the session itself belongs to
+ * the file already, and its commit makes the new version.
  */
 export const State = t.exact(t.intersection([
   t.type({
@@ -29,14 +32,15 @@ export const State = t.exact(t.intersection([
     file: t.exact(t.type({ path: t.string, size: t.number, mtimeMs: t.number })),
     /** The upload API the session lives on (Box or an emulator). */
     uploadUrl: t.string,
-    folderId: t.string,
-    name: t.string,
     session: Session,
     savedAt: t.string,
   }),
-  t.partial({ apiUrl: t.string }),
+  t.partial({ apiUrl: t.string, folderId: t.string, name: t.string, fileId: t.string }),
 ]))
 export type State = t.TypeOf<typeof State>
+
+/** Where an upload's file goes, as a state file records it. */
+export type Place = Pick<State, 'folderId' | 'name' | 'fileId'>
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -81,6 +85,21 @@ const real = (path: string): string | undefined => {
   }
 }
 
+/** A state's place: the fields it has of `Place`. */
+export const placeOf = (state: State): Place => ({
+  ...(state.folderId !== undefined ? { folderId: state.folderId } : {}),
+  ...(state.name !== undefined ? { name: state.name } : {}),
+  ...(state.fileId !== undefined ? { fileId: state.fileId } : {}),
+})
+
+/**
+ * The place in words: `backup.iso in folder 0`; for a new version `a new version of file 42`, with its folder and
+ * name when known (`--overwrite`: ` (backup.iso in folder 0)`), or the name it takes (`--file-id` with `--name`).
+ */
+export const describe = (place: Place): string =>
+  place.fileId === undefined ? `${place.name} in folder ${place.folderId}`
+    : `a new version of file ${place.fileId}${place.name === undefined ? '' : place.folderId === undefined ? `, renamed ${place.name}` : ` (${place.name} in folder ${place.folderId})`}`
+
 /** Why the file no longer matches the state, or `undefined` when it is the same file. */
 export const changed = (state: State, file: FileInfo): string | undefined =>
   !samePath(file.path, state.file.path) ? `the state file is for ${state.file.path}, not ${file.path}`
@@ -105,6 +124,10 @@ export const decode = (path: string) => (text: string): E.Either<StateError, Sta
     E.tryCatch(() => JSON.parse(text) as unknown, () => stateError(`${path} is not JSON`)),
     E.flatMap((json) => pipe(State.decode(json), E.mapLeft((errors) => stateError(`${path} is not a box-upload state file: ${firstProblem(errors)}`)))),
     E.tap((state) => pipe(fromJSON(state.session), E.mapLeft((error) => stateError(`${path} is not a usable box-upload state file: ${message(error)}`)))),
+    E.filterOrElse(
+      (state) => state.fileId !== undefined || (state.folderId !== undefined && state.name !== undefined),
+      () => stateError(`${path} is not a box-upload state file: it names neither a folderId and name nor a fileId`),
+    ),
     // The session was made for the file's size: another one (an edit) would fail only once parts were sent.
     E.filterOrElse(
       (state) => state.session.fileSize === state.file.size,

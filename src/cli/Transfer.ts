@@ -6,11 +6,13 @@
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
+import type { BoxFile } from '../BoxFile.ts'
+import { conflictingFileId } from '../NameInUse.ts'
 import { resume } from '../Resume.ts'
 import { type RetryPolicy, defaultRetryPolicy } from '../Retry.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
-import { type UploadFailure, type UploadOptions, upload } from '../Upload.ts'
-import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
+import { type UploadFailure, type UploadOptions, upload, uploadVersion } from '../Upload.ts'
+import { type UploadError, hasStatus, isRetryable, isUploadError } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, type DemoCommand, type UploadCommand } from './Command.ts'
 import { type Endpoint, connect } from './Connect.ts'
 import { settleEarlier } from './EarlierUpload.ts'
@@ -44,7 +46,8 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const info = await inspect(command.resume ? 0 : command.minFileSize)(command.file)()
   if (E.isLeft(info)) return fail(USAGE, info.left.message)
   // Box refuses some names a file system takes (a trailing space, a line break): said now, not after a request.
-  const badName = command.resume || command.name !== undefined ? undefined : nameRefused(info.right.name)
+  // A new version without --name keeps its file's name: the local one is not sent.
+  const badName = command.resume || command.name !== undefined || command.fileId !== undefined ? undefined : nameRefused(info.right.name)
   if (badName !== undefined) return fail(USAGE, `the file's name ${badName}: give the upload another with --name`)
   const statePath = command.state ?? State.pathFor(info.right.path)
   const prior = command.resume ? await resumable(command, statePath, info.right) : E.right(undefined)
@@ -69,7 +72,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   try {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
-      : `${prior.right ? 'Resuming the upload' : 'Uploading'} to ${endpoint.client.uploadUrl}`)
+      : `${prior.right ? 'Resuming the upload' : 'Uploading'}${versionNote(prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
     return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined)
   } finally {
     await endpoint.close()
@@ -126,6 +129,10 @@ const send = async (
   // The session, once it exists (a resumed one from the start). Before, its creation is in flight: the
   // library gives that request a few more seconds after a signal, and keeps the session if it comes.
   let session: Session | undefined = prior === undefined ? undefined : revive(prior.session)
+  // The file a new version goes to: --file-id's, a resumed one's, or with --overwrite the one holding the name.
+  let versionOf = prior?.fileId ?? command.fileId
+  // Where the file goes, as the state file records it: a resumed upload goes on as it started.
+  const place = (): State.Place => prior !== undefined ? State.placeOf(prior) : placeOf(command, info, versionOf)
   // Set once a second Ctrl-C's DELETE is answered: its state file is on its way out, nothing left to name.
   let abortedAlready = false
   // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be
@@ -149,11 +156,11 @@ const send = async (
   // The state of a kept session: written now, or, where that fails, one that names it already (the state
   // resumed from, or the early write), which a --resume finds as well.
   const keepState = async (kept: Session): Promise<E.Either<State.StateError, void>> => {
-    const saved = await save(command, info, statePath, endpoint, kept, prior)
+    const saved = await save(info, statePath, endpoint, kept, place())
     return E.isLeft(saved) && await State.holding(statePath, kept.id) ? E.right(undefined) : saved
   }
   const writeEarly = (s: Session): void => {
-    early = save(command, info, statePath, endpoint, s, prior).then((saved) => {
+    early = save(info, statePath, endpoint, s, place()).then((saved) => {
       if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
       return saved
     })
@@ -186,15 +193,28 @@ const send = async (
       },
       keepSessionOnError: keep,
     }
-    const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
-    const source = (Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>).pipeThrough(unchangedWhileRead(info))
+    // --file-id's --name renames the file; --overwrite's file keeps its own (the name matched it, perhaps in another case).
+    const renamed = command.fileId === undefined ? undefined : command.name
+    // Where the bytes go: the resumed session, a new version of a file, or a new file; each from the file's first byte.
+    const attempt = (): Promise<E.Either<UploadFailure, BoxFile>> => {
+      const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
+      const source = (Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>).pipeThrough(unchangedWhileRead(info))
+      return session !== undefined ? resume(client)({ session, source }, options)()
+        : versionOf !== undefined ? uploadVersion(client)({ source, fileId: versionOf, fileName: renamed, fileSize: info.size }, options)()
+        : upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
+    }
     const started = performance.now()
     // Between the parts Box confirms, what the connections took of the parts in flight moves the bar.
     const sending = setInterval(() => progress.onSending(endpoint.inFlight()), 200)
-    const result = await (session === undefined
-      ? upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
-      : resume(client)({ session, source }, options)()
-    ).finally(() => clearInterval(sending))
+    const first = await attempt()
+    // --overwrite: the name was taken when the session was to be made (so none was, and nothing was sent): a new
+    // version of the file holding it instead. A name taken only at the commit stays the failure it is (kept, to resume).
+    const taken = command.overwrite === true && E.isLeft(first) && session === undefined && ctrlC.count() === 0 ? conflictingFileId(first.left) : undefined
+    if (taken !== undefined) {
+      versionOf = taken
+      say(`note: ${command.name ?? info.name} is taken in folder ${command.folderId} by file ${taken}: uploading a new version of it (--overwrite)`)
+    }
+    const result = await (taken === undefined ? Promise.resolve(first) : attempt()).finally(() => clearInterval(sending))
     const seconds = (performance.now() - started) / 1000
     progress.finish()
 
@@ -207,7 +227,10 @@ const send = async (
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload this one replaced is done with; an upload to the embedded emulator
       // replaces none (its file never left this process), so it names no session there.
-      const committed = { folderId: command.folderId, name: command.name ?? info.name, session: keep ? session : undefined }
+      // A new version is where its file is, under the name Box gives it.
+      const committed = versionOf === undefined
+        ? { fileId: result.right.id, folderId: command.folderId, name: command.name ?? info.name, session: keep ? session : undefined }
+        : { fileId: result.right.id, folderId: result.right.parent?.id, name: result.right.name, session: keep ? session : undefined }
       await settleEarlier(client, statePath, earlier, committed)(settling.signal).finally(settling.dispose)
       // Each handler goes on with the count of the one before it: a Ctrl-C during the commit's grace counts here too.
       const stopped = settling.count() >= 1 && endpoint.apiUrl !== undefined
@@ -215,7 +238,7 @@ const send = async (
       try {
         return stopped
           ? failure(command)(settling.exitCode(), `uploaded as file ${result.right.id} (committed), then stopped: the file was not checked`)
-          : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined, sentBytes: info.size - (heldBytes ?? 0) }, checking)
+          : await finish(command, endpoint, info, { file: result.right, seconds, resumed: prior !== undefined, newVersion: versionOf !== undefined, sentBytes: info.size - (heldBytes ?? 0) }, checking)
       } finally {
         checking.dispose()
       }
@@ -243,7 +266,7 @@ const send = async (
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
       const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
-      const lookFor = `look for ${prior?.name ?? command.name ?? info.name} in folder ${prior?.folderId ?? command.folderId}`
+      const lookFor = `look for ${State.describe(place())}`
       abortedAlready = ended(aborted)
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
       if (E.isLeft(aborted) && !abortedAlready) {
@@ -291,14 +314,18 @@ const send = async (
     }
     // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
     const goneNote = prior !== undefined && !stateKept && error._tag === 'HttpError' && error.status === 404
-      ? ` The interrupted upload's session is gone and its state file removed: if ${prior.name} is not in folder ${prior.folderId} (an interrupted commit may have gone through), upload it again without --resume.`
+      ? ` The interrupted upload's session is gone and its state file removed: if ${prior.fileId === undefined ? `${prior.name} is not in folder ${prior.folderId}` : `file ${prior.fileId} did not get the new version`} (an interrupted commit may have gone through), upload it again without --resume.`
+      : ''
+    // No file of --file-id's id (or none this token's user can see): the session could not be made.
+    const noFile = command.fileId !== undefined && session === undefined && hasStatus(error, 404)
+      ? ` There is no file ${command.fileId} there, or not one this token's user can see: check --file-id (a file's id, not a folder's).`
       : ''
     // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
     // A resume goes where its session lives (--upload-url as it was): there --api-url names the other host.
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
       ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${noFile}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
   } finally {
     ctrlC.dispose()
   }
@@ -310,6 +337,17 @@ const send = async (
 /** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
 const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
   error._tag === 'Aborted' && endpoint.refused?.aborted && error.reason === endpoint.refused.reason && isUploadError(error.reason) ? error.reason : undefined
+
+/** Where a new upload's file goes: a folder and name, or a new version of file `versionOf` (with `--overwrite`, the one holding that name). */
+const placeOf = (command: UploadCommand, info: FileInfo, versionOf: string | undefined): State.Place => {
+  const name = command.name ?? info.name
+  if (versionOf === undefined) return { folderId: command.folderId, name }
+  // --file-id names no folder, and a name only to rename the file.
+  return command.fileId !== undefined ? { fileId: versionOf, ...(command.name !== undefined ? { name: command.name } : {}) } : { fileId: versionOf, folderId: command.folderId, name }
+}
+
+/** How the first line names a new version's upload. */
+const versionNote = (fileId: string | undefined): string => (fileId === undefined ? '' : ` of a new version of file ${fileId}`)
 
 /** The library's retry policy, with `--timeout` as each try's time when given. */
 const retryPolicy = (command: UploadCommand): RetryPolicy =>

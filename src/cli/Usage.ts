@@ -8,7 +8,8 @@ const timeoutS = (defaultRetryPolicy.timeoutMs ?? 0) / 1000
 
 /** What `--help` prints. */
 export const usage = `Usage:
-  box-upload <file> [--folder ID] [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
+  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
+  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
@@ -21,7 +22,10 @@ downloads the file back and checks its SHA-1.
 
 Options:
   --folder ID          Box folder to upload into (default 0, the root)
-  --name NAME          file name in Box (default: the file's own name)
+  --name NAME          file name in Box (default: the file's own name); with --file-id, the file's new name
+  --overwrite          when the name is taken in the folder, upload a new version of the file that has it
+  --file-id ID         upload <file> as a new version of the Box file ID (not with --folder or --overwrite;
+                       needs a token or --upload-url: the emulator started without them holds no files)
   --concurrency N      parts uploaded at the same time (1-64)
   --timeout SECONDS    time one try of a request may take before it is cut off and retried (default ${timeoutS},
                        ${timeoutS / 60} minutes); while a part's body is sent (Node, Bun) a stall, under 1 MiB in

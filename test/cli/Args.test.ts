@@ -56,6 +56,15 @@ Parse('should go to Box with a token from the flag or from BOX_TOKEN', () => {
   }
 })
 
+Parse('should take --file-id (a new version of that file, --name renaming it) and --overwrite', () => {
+  assert.equal(field('fileId')(none(['f', '--token', 'T', '--file-id', '123'])), E.right('123'))
+  assert.equal(field('name')(none(['f', '--upload-url', 'http://h/api/2.0', '--file-id', '123', '--name', 'n.bin'])), E.right('n.bin'))
+  assert.equal(field('overwrite')(none(['f', '--token', 'T', '--overwrite'])), E.right(true))
+  assert.equal(field('overwrite')(none(['f', '--token', 'T'])), E.right(undefined))
+  // The embedded emulator holds no file to take the name: harmless there.
+  assert.equal(field('overwrite')(none(['f', '--overwrite'])), E.right(true))
+})
+
 Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with its default token', () => {
   const target = (env: object, argv: ReadonlyArray<string>) => field('target')(parse(env)(argv))
   assert.equal(target({}, ['f', '--upload-url', 'http://127.0.0.1:9/api/2.0/', '--api-url', 'http://127.0.0.1:9/2.0']),
@@ -165,6 +174,14 @@ Parse('should refuse wrong usage with a one-line reason', () => {
     [['emulator', '--part-size', '1023'], "--part-size must be at least 1KiB (1024 bytes), not '1023'"],
     [['f', '--resume', '--name', 'b.bin'], '--name cannot be given with --resume: the upload goes on as it started (see its state file)'],
     [['f', '--folder', '1', '--resume', '--part-size', '1MiB'], '--folder, --part-size cannot be given with --resume: the upload goes on as it started (see its state file)'],
+    [['f', '--resume', '--file-id', '5'], '--file-id cannot be given with --resume: the upload goes on as it started (see its state file)'],
+    [['f', '--resume', '--overwrite'], '--overwrite cannot be given with --resume: the upload goes on as it started (see its state file)'],
+    [['f', '--token', 'T', '--file-id', '5', '--folder', '7'], "--folder cannot be given with --file-id: a new version stays in its file's folder"],
+    [['f', '--token', 'T', '--file-id', '5', '--overwrite'], '--overwrite cannot be given with --file-id, which names the file to upload a new version of already'],
+    [['f', '--token', 'T', '--file-id', 'abc'], "--file-id must be a Box file id (digits), not 'abc'"],
+    [['f', '--token', 'T', '--file-id', '123456789012345678901'], "--file-id must be a Box file id of at most 20 digits, not '123456789012345678901' (21 digits)"],
+    [['f', '--token', 'T', '--overwrite=1'], '--overwrite takes no value'],
+    [['f', '--file-id', '5'], '--file-id needs Box (--token or BOX_TOKEN) or a server (--upload-url): the emulator started in this process without them holds no files'],
     [['f', '--token', 'T', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
     [['f', '--upload-url', 'ftp://x'], "--upload-url must be an http(s) URL without a query or fragment, not 'ftp://x'"],
     // Unparsed (from the third on), a password may hold '/', '?' or '#', or follow one slash or backslashes: never quoted, nor a query.

@@ -45,7 +45,7 @@ Embedded('should print one JSON object with --json', async () => {
   assert.ok(typeof result['id'] === 'string' && /^\d+$/.test(result['id'] as string))
   assert.equal({ ...result, id: 'ID', seconds: 0 }, {
     ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', contentModifiedAt: '2012-12-12T18:53:43Z', where: 'embedded emulator',
-    uploadUrl: result['uploadUrl'], verified: true, resumed: false, seconds: 0, sentBytes: 1_500_000,
+    uploadUrl: result['uploadUrl'], verified: true, resumed: false, newVersion: false, seconds: 0, sentBytes: 1_500_000,
   })
 })
 

@@ -45,6 +45,12 @@ Text('should say the modified date Box recorded, when it sent one', () => {
   assert.not.match(text({ ...toBox, file: { ...file, content_modified_at: null } }), 'modified:')
 })
 
+Text('should say a new version is one, and only then', () => {
+  assert.match(text({ ...toBox, newVersion: true, file: { ...file, file_version: { id: '9' } } }), '  size:     50000000 bytes (50.0 MB)\n  version:  a new version of the file (file version 9)\n')
+  assert.not.match(text({ ...toBox, newVersion: false }), 'version:')
+  assert.is((JSON.parse(json({ ...toBox, newVersion: true })) as { newVersion: boolean }).newVersion, true)
+})
+
 Text('should not credit Box with the check of another server', () => {
   assert.match(text({ ...toBox, where: 'remote server', uploadUrl: 'http://127.0.0.1:8080/api/2.0' }), '  check:    not downloaded back (the server checked the SHA-1 at commit)')
 })
@@ -107,12 +113,13 @@ Explain('should give a command-line user advice they can follow, not the client 
     [untrustedEndpoint('https://uploads.elsewhere.example'), 'only to Box, or to --upload-url and --api-url'],
     [httpError({ status: 302, method: 'PUT', url: 'https://upload.box.com/x' }), 'use the final URL.'],
     [httpError({ status: 401, method: 'PUT', url: 'https://upload.box.com/x' }), '(give it with --token or BOX_TOKEN)'],
-    [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/x', code: 'item_name_in_use' }), 'choose another name with --name.'],
+    [httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/x', code: 'item_name_in_use' }), 'choose another name with --name, or upload a new version of that file with --overwrite.'],
   ]
   for (const [error, advice] of cases) {
     const text = explain(error)
     assert.match(text, advice)
-    for (const libraryOnly of ['allowedHosts', 'token function', 'new version']) assert.not.match(text, libraryOnly)
+    // A new version, only with the flag that makes one.
+    for (const libraryOnly of ['allowedHosts', 'token function', 'new version of that file.']) assert.not.match(text, libraryOnly)
     assert.ok(text.startsWith(message(error).slice(0, 30)), 'the rest of the message is the library\'s')
   }
 })
@@ -139,7 +146,7 @@ Json('should print one object, with the SHA-1 of the file version when the file 
   assert.is(confirmedSha1(versioned), 'cd'.repeat(20))
   assert.equal(JSON.parse(json({ ...toBox, file: versioned, resumed: true, seconds: 1.23456 })), {
     ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', contentModifiedAt: null, where: 'Box',
-    uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, seconds: 1.235, sentBytes: 50_000_000,
+    uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, newVersion: false, seconds: 1.235, sentBytes: 50_000_000,
   })
 })
 
@@ -158,7 +165,7 @@ Json('should carry Box\'s status, code and request id on failure', () => {
     assert.not.match(advice, '--name')
   }
   const notKept = (JSON.parse(jsonFailure(1, 'upload failed', error)) as { error: { message: string } }).error.message
-  assert.match(notKept, 'choose another name with --name')
+  assert.match(notKept, 'choose another name with --name, or upload a new version of that file with --overwrite.')
 })
 
 Text.run()

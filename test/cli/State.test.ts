@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { changed, decode, disagrees, pathFor, read, remove, write } from '../../src/cli/State.ts'
+import { changed, decode, describe, disagrees, pathFor, read, remove, write } from '../../src/cli/State.ts'
 import type { State } from '../../src/cli/State.ts'
 
 const state: State = {
@@ -56,6 +56,24 @@ Decode('should refuse what is not a state file, naming the field', () => {
   assert.ok(E.isLeft(bare) && bare.left.message.length < 100 && bare.left.message.endsWith(' is missing'), JSON.stringify(bare))
 })
 
+Decode('should read a new version\'s state (a fileId, no folder) and an older one alike, and refuse one that says neither', () => {
+  const { folderId: _, name: __, ...placeless } = state
+  const version = { ...placeless, fileId: '42' }
+  assert.equal(decode('s.json')(JSON.stringify(version)), E.right(version))
+  assert.equal(decode('s.json')(JSON.stringify(state)), E.right(state))
+  assert.equal(decode('s.json')(JSON.stringify(placeless)), E.left({ _tag: 'StateError', message: 's.json is not a box-upload state file: it names neither a folderId and name nor a fileId' }))
+  assert.equal(decode('s.json')(JSON.stringify({ ...placeless, folderId: '0' })), E.left({ _tag: 'StateError', message: 's.json is not a box-upload state file: it names neither a folderId and name nor a fileId' }))
+})
+
+const Describe = suite('describe')
+
+Describe('should say where the file goes', () => {
+  assert.is(describe(state), 'big.bin in folder 0')
+  assert.is(describe({ fileId: '42' }), 'a new version of file 42')
+  assert.is(describe({ fileId: '42', name: 'new.bin' }), 'a new version of file 42, renamed new.bin')
+  assert.is(describe({ fileId: '42', folderId: '0', name: 'big.bin' }), 'a new version of file 42 (big.bin in folder 0)')
+})
+
 const File = suite('read, write, remove')
 
 File('should round-trip through the file, readable by the owner only, without stray fields such as a token', async () => {
@@ -94,4 +112,5 @@ PathFor.run()
 Changed.run()
 Disagrees.run()
 Decode.run()
+Describe.run()
 File.run()
