@@ -166,4 +166,20 @@ Versions('should remove an interrupted new version\'s state once that file gets 
   assert.not.ok(await exists(statePath), 'a --resume would give the file one more version')
 })
 
+Versions('should refuse --file-id with --folder or --overwrite, and without a server holding files, before any request (exit 2)', async () => {
+  const a = await local('usage.bin', 44)
+  const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+    [[...remote(), '--file-id', '5', '--folder', '7'], "--folder cannot be given with --file-id: a new version stays in its file's folder"],
+    [[...remote(), '--file-id', '5', '--overwrite'], '--overwrite cannot be given with --file-id, which names the file to upload a new version of already'],
+    [['--file-id', '5', ...small], '--file-id needs Box (--token or BOX_TOKEN) or a server (--upload-url): the emulator started in this process without them holds no files'],
+  ]
+  for (const [flags, message] of cases) {
+    const ran = await run([a.path, ...flags, '--json'])
+    assert.is(ran.code, 2, ran.stderr)
+    assert.is(ran.stderr, `box-upload: ${message}\n`)
+    assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: 2, message })
+  }
+  assert.equal(records, [], 'nothing was sent')
+})
+
 Versions.run()
