@@ -25,6 +25,7 @@ const flags = {
   Upload: {
     folder: true, name: true, 'file-id': true, overwrite: false, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
+    'token-command': true,
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,

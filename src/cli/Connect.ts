@@ -8,6 +8,7 @@ import { serve } from '../emulator/node.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
 import { BOX_UPLOAD_URL, type Target } from './Target.ts'
+import { TOKEN_COMMAND_MS, tokenFunction } from './TokenCommand.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -44,8 +45,9 @@ export const EMULATOR_TOKEN = 'dev-token'
 /**
  * Connects to `target` for a file of `fileSize` bytes, through `proxies` when they apply; the embedded
  * emulator (on loopback: never through a proxy) refuses files under `minFileSize`, as the CLI does.
+ * `tokens`: a token command's token function whose first token was had already (`TokenCommand.started`).
  */
-export const connect = async (target: Target, minFileSize: number, fileSize: number, proxies?: Proxies): Promise<Endpoint> => {
+export const connect = async (target: Target, minFileSize: number, fileSize: number, proxies?: Proxies, tokens?: () => Promise<string>): Promise<Endpoint> => {
   if (target._tag === 'Remote') {
     // Off Box, the API base is the server's own too: left to its default (Box's), it would make the
     // client trust every https *.box.com host with the token, which the user never named.
@@ -53,7 +55,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     const through = proxies === undefined ? undefined : proxied(proxies)
     const counting = countingFetch(through?.fetch ?? defaultFetch)
     return {
-      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
+      client: client({ token: typeof target.token === 'string' ? target.token : tokens ?? tokenFunction(target.token, TOKEN_COMMAND_MS), uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
       ...(through ? { refused: through.refused } : {}),

@@ -12,6 +12,7 @@ import { failure } from './Output.ts'
 import { sameOrigin } from './SameServer.ts'
 import { asFileArgument, invokedAs, shellQuote } from './ShellCommand.ts'
 import * as State from './State.ts'
+import { resumeWith } from './TokenCommand.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -46,7 +47,7 @@ export const keptSession = (
   const where = endpoint.where === 'Box' ? '' : ` --upload-url ${shellQuote(endpoint.client.uploadUrl)}${api}`
   const again = `${invokedAs(process.env)} ${shellQuote(asFileArgument(command.file))} --resume${where}${command.state ? ` --state ${shellQuote(command.state)}` : ''}`
   const ownToken = command.target._tag === 'Remote' && command.target.token !== EMULATOR_TOKEN
-  const token = refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : ''
+  const token = resumeWith(command.target, refused) ?? (refused ? ' (with a valid --token or BOX_TOKEN of the user who started it)' : ownToken ? ' (with the same --token or BOX_TOKEN)' : '')
   return failure(command, endpoint.where)(
     code,
     `${what.replace(/\.$/, '')}. The upload session ${session.id} is kept on ${endpoint.client.uploadUrl} until ${session.expiresAt} (state in ${statePath}).\n` +

@@ -8,6 +8,7 @@ import { defaultRetryPolicy } from '../Retry.ts'
 import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
 import { formatBytes } from './ProgressBar.ts'
+import { commandLineWording, libraryWording } from './TokenCommand.ts'
 import type { Check } from './Verify.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -104,6 +105,9 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
   ['(pass a token function to the client so it can refresh)', '(give it with --token or BOX_TOKEN)'],
   ['choose another name, or upload a new version of that file.', 'choose another name with --name, or upload a new version of that file with --overwrite.'],
   [', past the commit deadline or maxRetryAfterMs; commit again later (the session is kept only with keepSessionOnError).', ' longer than the command waits.'],
+  // The CLI's one token function is --token-command's, asked again after a 401.
+  [libraryWording[0], commandLineWording[0]],
+  [libraryWording[1], commandLineWording[1]],
 ]
 
 /**

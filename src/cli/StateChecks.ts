@@ -75,7 +75,7 @@ export const resumeTarget = (state: State.State, given: Target): E.Either<UsageE
   }
   // An --api-url given now is the user's own choice, and only the emulator's public token goes there.
   return stateUrl === BOX_UPLOAD_URL
-    ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN'))
+    ? E.left(usageError('resuming an upload to Box needs its token: pass --token or set BOX_TOKEN (or --token-command, BOX_TOKEN_COMMAND)'))
     : E.right({ _tag: 'Remote', uploadUrl: stateUrl, ...(given.apiUrl !== undefined ? { apiUrl: given.apiUrl } : apiUrl), token: EMULATOR_TOKEN })
 }
 

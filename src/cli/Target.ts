@@ -5,7 +5,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { type Raw, text } from './Argv.ts'
-import { url, usableToken } from './FlagValues.ts'
+import { url } from './FlagValues.ts'
+import { type TokenCommand, type TokenEnv, token } from './TokenCommand.ts'
 import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -21,12 +22,14 @@ export type Target =
    * state file's server, with `apiUrl` (an `--api-url` given alone) to download the file back from.
    */
   | { readonly _tag: 'Embedded'; readonly partSize?: number; readonly apiUrl?: string }
-  /** A running server: Box (`BOX_UPLOAD_URL`) or a `box-upload emulator` (`--upload-url`). */
-  | { readonly _tag: 'Remote'; readonly uploadUrl: string; readonly apiUrl?: string; readonly token: string }
+  /**
+   * A running server: Box (`BOX_UPLOAD_URL`) or a `box-upload emulator` (`--upload-url`); the token given, or
+   * the command that prints it (`--token-command`).
+   */
+  | { readonly _tag: 'Remote'; readonly uploadUrl: string; readonly apiUrl?: string; readonly token: string | TokenCommand }
 
 /** The environment variables that choose the target (`Args.Env` holds them all). */
-export interface TargetEnv {
-  readonly BOX_TOKEN?: string
+export interface TargetEnv extends TokenEnv {
   readonly BOX_UPLOAD_URL?: string
   readonly BOX_API_URL?: string
 }
@@ -34,15 +37,14 @@ export interface TargetEnv {
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** Decides where an upload goes: a token (flag or env) means a remote server, Box unless a URL is given. */
+/** Decides where an upload goes: a token (flag or env, or a token command) means a remote server, Box unless a URL is given. */
 export const target = (raw: Raw, env: TargetEnv, partSize: number | undefined): E.Either<UsageError, Target> => {
-  const flagToken = text(raw, 'token')
-  const given = flagToken !== undefined ? usableToken('--token', flagToken) : env.BOX_TOKEN ? usableToken('BOX_TOKEN', env.BOX_TOKEN) : E.right(undefined)
+  const given = token(raw, env)
   return E.isLeft(given) ? given : where(raw, env, partSize, given.right)
 }
 
 /** The target once the token (if any) is known: the URLs given, and `--part-size`, decide the rest. */
-const where = (raw: Raw, env: TargetEnv, partSize: number | undefined, token: string | undefined): E.Either<UsageError, Target> => {
+const where = (raw: Raw, env: TargetEnv, partSize: number | undefined, token: string | TokenCommand | undefined): E.Either<UsageError, Target> => {
   const given = text(raw, 'upload-url') ?? (env.BOX_UPLOAD_URL || undefined)
   const api = text(raw, 'api-url') ?? (env.BOX_API_URL || undefined)
   // Errors name where a URL came from: the flag, or the environment variable (CI settings).

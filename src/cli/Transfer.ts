@@ -29,6 +29,7 @@ import { outputOf, reporter } from './Reporter.ts'
 import { make } from './Sample.ts'
 import * as State from './State.ts'
 import { disagreement, occupied, resumable, resumeTarget } from './StateChecks.ts'
+import { isTokenCommandFailure, started } from './TokenCommand.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -68,7 +69,9 @@ export const run = async (command: UploadCommand): Promise<number> => {
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
   if (E.isLeft(target)) return fail(USAGE, target.left.message)
-  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies)
+  const tokens = await started(target.right, command.timeoutMs)
+  if (E.isLeft(tokens)) return fail(FAILED, tokens.left)
+  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right)
   try {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
@@ -293,6 +296,8 @@ const send = async (
       // kept for a resume with the right token (aborting it with the refused one would fail anyway).
       // A 403 for room or size (`storage_limit_exceeded`, `file_size_limit_exceeded`) is not about the token.
       const refused = error._tag === 'HttpError' && (error.status === 401 || (error.status === 403 && !/limit_exceeded$/.test(error.code ?? '')))
+        // So is a token command that failed when asked again after a 401: resumed once it works.
+        || isTokenCommandFailure(error)
       // Every part uploaded, and the commit still answered 202 (Box processing them) past the wait, or
       // refused because a file of that name appeared meanwhile: a resume commits without sending a part again.
       const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')

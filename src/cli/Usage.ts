@@ -32,6 +32,10 @@ Options:
                        2 minutes, is watched for instead, and its answer then gets the whole timeout
   --token TOKEN        Box access token (default: $BOX_TOKEN, better: other users can see
                        a command line); never written anywhere
+  --token-command CMD  a shell command that prints an access token (default: $BOX_TOKEN_COMMAND), run at
+                       the start and again for a fresh token after a 401 (Box's tokens expire after
+                       60 minutes), e.g. 'box tokens:get -q'; a run may take 60 s (or --timeout, if
+                       shorter); not with --token (a flag takes the place of both variables)
   --json               print one JSON object as the result
   --resume             continue an upload interrupted (Ctrl-C, a signal, a kill) or kept after a failure, from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)

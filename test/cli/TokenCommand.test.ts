@@ -1,0 +1,107 @@
+/**
+ * `--token-command` and BOX_TOKEN_COMMAND as the command line reads them (which token wins, what is refused), and
+ * one run of a command: its token, its failures' messages. The uploads with one are in TokenRefresh.test.ts.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import { parse } from '../../src/cli/Args.ts'
+import type { Command } from '../../src/cli/Command.ts'
+import { BOX_UPLOAD_URL } from '../../src/cli/Target.ts'
+import { type TokenCommand, TOKEN_COMMAND_MS, boundMs, isTokenCommandFailure, message, runOnce, tokenFunction } from '../../src/cli/TokenCommand.ts'
+import { usage } from '../../src/cli/Usage.ts'
+import { usageError } from '../../src/cli/UsageError.ts'
+import { accessToken, client } from '../../src/Client.ts'
+import { invalidInput } from '../../src/UploadError.ts'
+
+const target = (env: Readonly<Record<string, string>>, argv: ReadonlyArray<string>) =>
+  E.map((c: Command) => (c._tag === 'Upload' ? c.target : undefined))(parse(env)(['f', ...argv]))
+const box = (token: unknown) => E.right({ _tag: 'Remote', uploadUrl: BOX_UPLOAD_URL, token })
+const spec = (command: string, from: TokenCommand['from'] = '--token-command'): TokenCommand => ({ _tag: 'TokenCommand', command, from })
+
+const Parse = suite('--token-command and BOX_TOKEN_COMMAND')
+
+Parse('should take the command from the flag, else from the environment, to Box or --upload-url', () => {
+  assert.equal(target({}, ['--token-command', 'box tokens:get -q']), box(spec('box tokens:get -q')))
+  assert.equal(target({ BOX_TOKEN_COMMAND: 'vault read -field=token x' }, []), box(spec('vault read -field=token x', 'BOX_TOKEN_COMMAND')))
+  assert.equal(target({}, ['--token-command=cat t', '--upload-url', 'http://127.0.0.1:9/api/2.0']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://127.0.0.1:9/api/2.0', token: spec('cat t') }))
+  // An empty variable is unset, as BOX_TOKEN's is.
+  assert.equal(target({ BOX_TOKEN_COMMAND: '' }, []), E.right({ _tag: 'Embedded' }))
+})
+
+Parse('should let a flag take the place of both variables, as --token does of BOX_TOKEN', () => {
+  assert.equal(target({ BOX_TOKEN_COMMAND: 'cat t' }, ['--token', 'T']), box('T'))
+  assert.equal(target({ BOX_TOKEN: 'T' }, ['--token-command', 'cat t']), box(spec('cat t')))
+  assert.equal(target({ BOX_TOKEN: 'T', BOX_TOKEN_COMMAND: 'cat t' }, ['--token-command', 'cat u']), box(spec('cat u')))
+  assert.equal(target({ BOX_TOKEN: 'T', BOX_TOKEN_COMMAND: 'cat t' }, ['--token', 'U']), box('U'))
+})
+
+Parse('should refuse both flags, both variables without a flag, and a blank command', () => {
+  const cases: ReadonlyArray<readonly [Readonly<Record<string, string>>, ReadonlyArray<string>, string]> = [
+    [{}, ['--token', 'T', '--token-command', 'cat t'], '--token and --token-command cannot both be given: a fixed token, or a command that prints one'],
+    [{ BOX_TOKEN: 'T', BOX_TOKEN_COMMAND: 'cat t' }, [],
+      'BOX_TOKEN and BOX_TOKEN_COMMAND are both set: unset one, or give --token or --token-command, which takes the place of both'],
+    [{}, ['--token-command', '  '], '--token-command is blank'],
+    [{ BOX_TOKEN_COMMAND: ' ' }, [], 'BOX_TOKEN_COMMAND is blank'],
+    [{}, ['--token-command'], '--token-command needs a value'],
+    [{}, ['--token-command', 'cat t', '--part-size', '1MiB'], '--part-size only applies to the embedded emulator (no token, no --upload-url); Box chooses the part size'],
+  ]
+  for (const [env, argv, why] of cases) assert.equal(parse(env)(['f', ...argv]), E.left(usageError(why)), argv.join(' '))
+})
+
+Parse('should say in --help what --token-command does', () => {
+  assert.match(usage, '  --token-command CMD  a shell command that prints an access token (default: $BOX_TOKEN_COMMAND)')
+})
+
+Parse.run()
+
+const Run = suite('one run of a token command')
+
+Run('should give its stdout trimmed, a line break after it or not', async () => {
+  assert.equal(await runOnce(spec('printf "  abc-token-1 \\n\\n"'), 5000), E.right('abc-token-1'))
+  assert.equal(await runOnce(spec('printf abc-token-2'), 5000), E.right('abc-token-2'))
+})
+
+Run('should close its stdin: a command reading it gets an end, not the terminal', async () => {
+  assert.equal(await runOnce(spec('cat; echo after-stdin'), 5000), E.right('after-stdin'))
+})
+
+Run('should refuse a token no header can carry, or more output than a token', async () => {
+  assert.equal(await runOnce(spec('printf "abc\\tdef"'), 5000), E.left({ _tag: 'Unusable' }))
+  assert.equal(await runOnce(spec('printf "\\342\\200\\234token\\342\\200\\235"'), 5000), E.left({ _tag: 'Unusable' }))
+  assert.equal(await runOnce(spec('head -c 200000 /dev/zero | tr "\\0" a'), 5000), E.left({ _tag: 'Unusable' }))
+})
+
+Run('should keep only the last line of stderr, cut short, with the tokens given before masked', async () => {
+  const ran = await runOnce(spec(`echo first >&2; echo "was: previous-token-1 $(printf '%0300d' 0)" >&2; exit 2`), 5000, ['previous-token-1'])
+  assert.ok(E.isLeft(ran) && ran.left._tag === 'Exited')
+  const { stderr } = ran.left as { stderr: string }
+  assert.is(stderr.length, 200)
+  assert.ok(stderr.startsWith('was: [masked] 000'), stderr)
+  assert.ok(stderr.endsWith('0…'), stderr)
+})
+
+Run('should say each failure naming where the command was given, never the command', () => {
+  const say = message(spec('secret-holding command', 'BOX_TOKEN_COMMAND'))
+  assert.is(say({ _tag: 'Exited', code: 127, signal: null, stderr: 'sh: 1: nope: not found' }),
+    'the token command (BOX_TOKEN_COMMAND) exited with code 127; the last line of its stderr: sh: 1: nope: not found')
+  assert.is(say({ _tag: 'NotStarted', reason: 'spawn /bin/sh ENOENT' }), 'the token command (BOX_TOKEN_COMMAND) could not be started (spawn /bin/sh ENOENT)')
+  assert.is(say({ _tag: 'TimedOut', ms: 60_000 }),
+    'the token command (BOX_TOKEN_COMMAND) did not finish within 60 s and was stopped (a token command may take a minute, or --timeout when shorter)')
+})
+
+Run('should be bounded by a minute, or --timeout when shorter', () => {
+  assert.equal([boundMs(undefined), boundMs(300), boundMs(3_600_000)], [TOKEN_COMMAND_MS, 300, TOKEN_COMMAND_MS])
+})
+
+Run('should give the first token once, then run the command at each call; its failure is the library\'s InvalidInput the CLI knows', async () => {
+  const tokens = tokenFunction(spec('printf again-token'), 5000, 'first-token')
+  assert.equal([await tokens(), await tokens()], ['first-token', 'again-token'])
+  const failing = client({ token: tokenFunction(spec('exit 9'), 5000) })
+  const asked = await accessToken(failing)()
+  assert.ok(E.isLeft(asked) && isTokenCommandFailure(asked.left), JSON.stringify(asked))
+  assert.not.ok(isTokenCommandFailure(invalidInput('The token function failed (it gave no token): fix the token provider given to client().')))
+})
+
+Run.run()

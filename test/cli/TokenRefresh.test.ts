@@ -1,0 +1,193 @@
+/**
+ * `--token-command`: a token that expires mid-upload (the emulator's `rotateToken`, as Box's hourly expiry) is had
+ * again from the command, and the upload goes on; with a fixed `--token` it fails as before, the session kept.
+ * The command's failures at the start, and after a 401, say why without its output. The CLI runs as a child process.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, writeFileSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { serve } from '../../src/emulator/node.ts'
+import type { RequestRecord } from '../../src/emulator/Options.ts'
+import { shellQuote } from '../../src/cli/ShellCommand.ts'
+import { cleanEnv, run, tempDir, writeFileOf } from '../helpers/cli.ts'
+import { downloaded, small } from '../helpers/cliUploads.ts'
+
+const OLD = 'first-token-of-the-hour'
+const FRESH = 'second-token-of-the-hour'
+
+const Refresh = suite('--token-command: a token had again after a 401')
+
+/** How many times the command of `at` ran (a line each in its log). */
+const runs = async (at: Setup): Promise<number> =>
+  existsSync(at.log) ? (await readFile(at.log, 'utf8')).split('\n').filter((l) => l !== '').length : 0
+
+type Setup = Awaited<ReturnType<typeof setup>>
+
+/**
+ * An emulator taking `OLD` (256 KiB parts, 40 ms late), a temp dir with a 4 MiB file and a token file holding
+ * `OLD`, and the command that logs its run and prints that file. `then` runs once the first part is stored,
+ * before its answer leaves (onRequest): the token is rotated there, and the file given `FRESH` (or removed).
+ */
+const setup = async (then: 'rotate' | 'rotate and remove the file' | 'nothing') => {
+  const dir = await tempDir()
+  const records: Array<RequestRecord> = []
+  const tokenFile = join(dir.path, 'token')
+  const log = join(dir.path, 'runs.log')
+  writeFileSync(tokenFile, `${OLD}\n`)
+  let rotated = false
+  const box = await serve({
+    port: 0, tokens: [OLD], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 },
+    onRequest: (r) => {
+      records.push(r)
+      if (then === 'nothing' || rotated || r.method !== 'PUT' || r.status !== 200) return
+      rotated = true
+      box.rotateToken(OLD, FRESH)
+      if (then === 'rotate') writeFileSync(tokenFile, `${FRESH}\n`)
+      else void rm(tokenFile)
+    },
+  })
+  const path = join(dir.path, 'big.bin')
+  const sha1 = await writeFileOf(path, 4 * 1024 * 1024, 29)
+  const command = `echo run >> ${shellQuote(log)}; cat ${shellQuote(tokenFile)}`
+  const close = async () => {
+    await box.close()
+    await dir.remove()
+  }
+  return { dir, box, records, tokenFile, log, path, sha1, command, close, rotated: () => rotated }
+}
+
+const neither = (text: string) => {
+  assert.not.match(text, OLD)
+  assert.not.match(text, FRESH)
+}
+
+/** A `--resume` of the upload of `at` with `args` (a token command) finishes it with the fresh token, printing neither token. */
+const resumes = async (at: Setup, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv) => {
+  const resumed = await run([at.path, '--resume', '--upload-url', at.box.url, '--json', ...args], env === undefined ? {} : { env })
+  assert.is(resumed.code, 0, resumed.stderr)
+  const result = JSON.parse(resumed.stdout) as { id: string; sha1: string; resumed: boolean }
+  assert.equal([result.sha1, result.resumed], [at.sha1, true])
+  assert.is(await downloaded(at.box, result.id, FRESH), at.sha1)
+  neither(resumed.stdout + resumed.stderr)
+}
+
+Refresh('should run the command again after the token expired mid-upload, and finish the upload with the fresh one', async () => {
+  const at = await setup('rotate')
+  try {
+    const ran = await run([at.path, '--upload-url', at.box.url, '--api-url', at.box.apiUrl, '--token-command', at.command, '--concurrency', '1', '--json', ...small])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.ok(at.rotated(), 'the token was rotated mid-upload')
+    const result = JSON.parse(ran.stdout) as { id: string; sha1: string; verified: boolean }
+    assert.equal([result.sha1, result.verified], [at.sha1, true])
+    assert.is(await downloaded(at.box, result.id, FRESH), at.sha1)
+    assert.is(await runs(at), 2, 'once at the start, once after the 401')
+    assert.is(at.records.filter((r) => r.status === 401).length, 1)
+    neither(ran.stdout + ran.stderr)
+    assert.not.ok(existsSync(join(at.dir.path, '.box-upload-state.big.bin.json')))
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh('should fail on the 401 with a fixed --token, the session kept; a --resume with BOX_TOKEN_COMMAND then finishes it', async () => {
+  const at = await setup('rotate')
+  try {
+    const ran = await run([at.path, '--upload-url', at.box.url, '--token', OLD, '--concurrency', '1', ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: upload failed: Box answered 401 unauthorized')
+    assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with a valid --token or BOX_TOKEN of the user who started it)`)
+    assert.ok(at.records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
+    const state = await readFile(join(at.dir.path, '.box-upload-state.big.bin.json'), 'utf8')
+    neither(state + ran.stdout + ran.stderr)
+    // The token file holds the fresh token now: a resume with the command as an environment variable finishes.
+    await resumes(at, [], cleanEnv({ BOX_TOKEN_COMMAND: at.command }))
+    assert.is(await runs(at), 1)
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh('should keep the session when the command fails after the 401, saying why, and resume once it works', async () => {
+  const at = await setup('rotate and remove the file')
+  try {
+    const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', at.command, '--concurrency', '1', '--json', ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
+    assert.is(line.slice(0, line.indexOf(' The upload session ')),
+      'box-upload: upload failed: The server refused the token (expired or revoked) and a new one could not be had: ' +
+      `the token command (--token-command) exited with code 1; the last line of its stderr: cat: ${at.tokenFile}: No such file or directory.`)
+    assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with --token-command or BOX_TOKEN_COMMAND, once it prints a valid token of the user who started it)`)
+    assert.ok(at.records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
+    const failure = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; state: string; error: { tag: string } }
+    assert.equal([failure.ok, failure.exitCode, failure.error.tag], [false, 1, 'InvalidInput'])
+    const state = await readFile(failure.state, 'utf8')
+    neither(state + ran.stdout + ran.stderr)
+    writeFileSync(at.tokenFile, FRESH)
+    await resumes(at, ['--token-command', at.command])
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh('should refuse to start when the command fails, before any request, without its output', async () => {
+  const at = await setup('nothing')
+  try {
+    const secret = 'what-the-command-printed'
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      [`echo ${secret}; echo "vault: permission denied" >&2; exit 3`,
+        'the token command (--token-command) exited with code 3; the last line of its stderr: vault: permission denied'],
+      [`echo ${secret}; exit 4`, 'the token command (--token-command) exited with code 4 and wrote nothing to stderr'],
+      // What it printed, echoed to stderr too, is masked there.
+      [`echo ${secret}; echo "bad: ${secret}" >&2; exit 5`, 'the token command (--token-command) exited with code 5; the last line of its stderr: bad: [masked]'],
+      ['printf "  \\n"', 'the token command (--token-command) printed no token (its output was empty)'],
+      [`printf "${secret}\\nand-a-second-line\\n"`,
+        'the token command (--token-command) printed what no header can carry (more than one line, a control character, a character past Latin-1, or over 64 KiB): it must print the access token alone'],
+      ['kill -9 $$', 'the token command (--token-command) was ended by SIGKILL and wrote nothing to stderr'],
+    ]
+    for (const [command, reason] of cases) {
+      const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', command, ...small])
+      assert.is(ran.code, 1, ran.stderr)
+      assert.is(ran.stderr, `box-upload: nothing was sent: ${reason}\n`, command)
+      assert.not.match(ran.stdout + ran.stderr, 'and-a-second-line')
+      assert.not.match(ran.stdout + ran.stderr.replace('[masked]', ''), secret)
+    }
+    assert.equal(at.records, [], 'nothing reached the server')
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh('should stop a command that hangs within --timeout (at most a minute), its whole process group', async () => {
+  const at = await setup('nothing')
+  try {
+    const pidFile = join(at.dir.path, 'pid')
+    const started = Date.now()
+    // A shell that runs `sleep` as its child: killing the shell alone would leave sleep holding the pipe.
+    const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--timeout', '0.5', '--json', ...small])
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`)
+    assert.is(ran.code, 1, ran.stderr)
+    assert.is(ran.stderr, 'box-upload: nothing was sent: the token command (--token-command) did not finish within 0.5 s and was stopped (a token command may take a minute, or --timeout when shorter)\n')
+    assert.is(JSON.parse(ran.stdout).exitCode, 1)
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    assert.throws(() => process.kill(pid, 0), 'the command\'s shell was killed')
+    assert.equal(at.records, [])
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh('should not pass the command\'s stderr through when it works', async () => {
+  const at = await setup('nothing')
+  try {
+    const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', `echo "a note from the helper" >&2; ${at.command}`, ...small])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.not.match(ran.stderr, 'a note from the helper')
+    neither(ran.stdout + ran.stderr)
+  } finally {
+    await at.close()
+  }
+})
+
+Refresh.run()
