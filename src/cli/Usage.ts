@@ -8,17 +8,17 @@ const timeoutS = (defaultRetryPolicy.timeoutMs ?? 0) / 1000
 
 /** What `--help` prints. */
 export const usage = `Usage:
-  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
-  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN] [--proxy URL] [--json]
-  box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
+  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]
+  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]
+  box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
   box-upload demo [--size BYTES] [--concurrency N]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
 its modification time goes with it (content_modified_at, Box's "Modified" date, in whole seconds of UTC).
-Without a token (--token or BOX_TOKEN) it uploads to a Box emulator started in this process,
-downloads the file back and checks its SHA-1.
+Without a token (--token, --token-command or their variables) it uploads to a Box emulator started
+in this process, downloads the file back and checks its SHA-1.
 
 Options:
   --folder ID          Box folder to upload into (default 0, the root)
