@@ -27,7 +27,7 @@ export const finish = async (
   const [local, downloaded] = await Promise.all([sha1OfFile(info.path, ctrlC.signal)(), sha1OfDownload(endpoint.client, endpoint.apiUrl)(done.file.id, ctrlC.signal)()])
   // The upload itself is done: only the check was stopped, and there is no session left to keep.
   if (ctrlC.count() >= 1) return failure(command)(ctrlC.exitCode(), `uploaded as file ${done.file.id} (committed), then stopped: the download check did not end, so the file was not checked`)
-  if (E.isLeft(downloaded)) return failure(command, endpoint.where)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left, endpoint.where)}`, downloaded.left)
+  if (E.isLeft(downloaded)) return failure(command, endpoint.where)(FAILED, `uploaded as file ${done.file.id}, but downloading it back to check it failed: ${Report.explain(downloaded.left, endpoint.where, Report.askedBy(command))}`, downloaded.left)
   if (E.isLeft(local)) return failure(command)(FAILED, `uploaded as file ${done.file.id} (committed), but reading ${info.path} again to check it failed (${local.left}): the file was not checked`)
   const check = { local: local.right, downloaded: downloaded.right, confirmed: Report.confirmedSha1(done.file) }
   if (!agrees(check)) {

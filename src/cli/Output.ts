@@ -5,6 +5,7 @@
 import type { UploadFailure } from '../Upload.ts'
 import type { Where } from './Connect.ts'
 import * as Report from './Report.ts'
+import type { Target } from './Target.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -26,10 +27,13 @@ export const io: Io = {
 // ---------------------------------------------------------------------------------------------
 // operations
 
-/** Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the request went, if one did. */
-export const failure = (command: { readonly json: boolean }, where?: Where) =>
+/**
+ * Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the
+ * request went, if one did; the command's `fileId`, `name` and `target` change the advice (`Report.askedBy`).
+ */
+export const failure = (command: { readonly json: boolean; readonly fileId?: string; readonly name?: string; readonly target?: Target }, where?: Where) =>
   (code: number, reason: string, error?: UploadFailure, state?: string, kept = state !== undefined): number => {
     io.say(`box-upload: ${reason}`)
-    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept, where))
+    if (command.json) io.result(Report.jsonFailure(code, reason, error, state, kept, where, Report.askedBy(command)))
     return code
   }

@@ -8,6 +8,7 @@ import { defaultRetryPolicy } from '../Retry.ts'
 import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
 import { formatBytes } from './ProgressBar.ts'
+import type { Target } from './Target.ts'
 import { commandLineWording, libraryWording } from './TokenCommand.ts'
 import type { Check } from './Verify.ts'
 
@@ -28,6 +29,21 @@ export interface Done {
   /** Bytes this run sent: the file's, less the parts Box held already when it resumed. */
   readonly sentBytes: number
 }
+
+/**
+ * What the command line asked that changes the advice: `renames`, the file `--file-id` gives a new `--name`
+ * (a name taken in its folder is not one `--overwrite` mends).
+ */
+export interface Asked {
+  readonly renames?: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/** What `command` asked, for the advice of its failures. */
+export const askedBy = (command: { readonly fileId?: string; readonly name?: string; readonly target?: Target }): Asked =>
+  command.fileId !== undefined && command.name !== undefined ? { renames: command.fileId } : {}
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -81,13 +97,15 @@ export const json = (done: Done): string =>
   })
 
 /** The JSON object of `--json` when the command failed. */
-export const jsonFailure = (exitCode: number, reason: string, error?: UploadError, state?: string, kept = state !== undefined, where: Where = 'Box'): string =>
+export const jsonFailure = (
+  exitCode: number, reason: string, error?: UploadError, state?: string, kept = state !== undefined, where: Where = 'Box', asked: Asked = {},
+): string =>
   JSON.stringify({
     ok: false,
     exitCode,
     message: reason,
     // A kept session is resumed under the name it started with: its advice says so.
-    ...(error === undefined ? {} : { error: errorFields(error, (e) => (kept ? explainKept : explain)(e, where)) }),
+    ...(error === undefined ? {} : { error: errorFields(error, (e) => (kept ? explainKept : explain)(e, where, asked)) }),
     ...(state === undefined ? {} : { state }),
   })
 
@@ -114,8 +132,8 @@ const forTheCommandLine: ReadonlyArray<readonly [string, string]> = [
  * `explain` for a failure whose session is kept for `--resume`, which keeps the name the upload
  * started with: a file of that name that appeared meanwhile must move, not the upload.
  */
-export const explainKept = (error: UploadError, where: Where = 'Box'): string =>
-  explain(error, where).replace('choose another name with --name, or upload a new version of that file with --overwrite.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.') +
+export const explainKept = (error: UploadError, where: Where = 'Box', asked: Asked = {}): string =>
+  explain(error, where, { ...asked, renames: undefined }).replace('choose another name with --name, or upload a new version of that file with --overwrite.', 'rename, move or delete that file in Box (a resumed upload keeps its name), then resume.') +
   (isPartHeld(error) ? ' The server may still be taking a try of that part that got no answer: resume once it has let go (minutes).' : '')
 
 /**
@@ -135,13 +153,27 @@ export const isPartHeld = (error: UploadError): boolean => hasStatus(error, 409)
 const expired = 'The access token is invalid or expired: get a new token (pass a token function to the client so it can refresh).'
 const refusedByServer = 'The server did not accept the token: give one it accepts with --token or BOX_TOKEN (without them the emulator\'s default token is sent, which an emulator started with other tokens refuses: the tokens option of serve, or BOX_TOKENS in a checkout).'
 
-/** `message(error)` in the CLI's terms: no advice about client options a command-line user does not have; `where` the request went. */
-export const explain = (error: UploadError, where: Where = 'Box'): string =>
+/**
+ * `message(error)` in the CLI's terms: no advice about client options a command-line user does not have; `where` the
+ * request went, `asked` what the command line asked that changes the advice.
+ */
+export const explain = (error: UploadError, where: Where = 'Box', asked: Asked = {}): string =>
   // The CLI declares the size the file had when it started: a different count means the file changed.
   error._tag === 'SizeMismatch'
     // Bytes read, not the size now: a file cut short behind the reader ends where the reader was.
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more than that read' : `its end reached after ${error.actual}`}. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), where === 'Box' ? message(error) : message(error).replace(expired, refusedByServer)) + slowLinkAdvice(error) + timeoutAdvice(error)
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), askedWording(asked, where)(message(error))) + slowLinkAdvice(error) + timeoutAdvice(error)
+
+/**
+ * The library's advice where what was asked changes it, before `forTheCommandLine`: a name `--file-id` renames
+ * to is taken (`--overwrite` would make a version of the file holding it, and is not given with `--file-id`).
+ */
+const askedWording = (asked: Asked, where: Where) => (text: string): string => {
+  const renamed = asked.renames === undefined ? text
+    : text.replace(' with that name: choose another name, or upload a new version of that file.',
+      ` with that name, so Box does not rename file ${asked.renames} to it: give another --name, leave --name out (the file keeps its own), or rename, move or delete that other file in Box first.`)
+  return where === 'Box' ? renamed : renamed.replace(expired, refusedByServer)
+}
 
 /**
  * After a part body stalled (src/body/stream.ts: its connection took under 1 MiB in 2 minutes), the one thing

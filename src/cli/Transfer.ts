@@ -115,6 +115,8 @@ const send = async (
   earlier: State.State | undefined,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
+  // What the command line asked that changes the advice of a failure (a --file-id's --name).
+  const asked = Report.askedBy(command)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))
   const say = (text: string) => {
@@ -273,7 +275,7 @@ const send = async (
       abortedAlready = ended(aborted)
       // A session the server may still hold (it could not be reached) stays where a resume finds it.
       if (E.isLeft(aborted) && !abortedAlready) {
-        return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)
+        return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where, asked)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)
       }
       // The earlier interrupted upload's state, which this one's took the place of, is its way back again
       // (unless another run wrote the file since, or this one's state was never written there).
@@ -305,7 +307,7 @@ const send = async (
       if (isRetryable(error) || refused || atCommit || Report.isPartHeld(error)) {
         await early
         const saved = await keepState(kept)
-        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where)}`, error, FAILED, refused)
+        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where, asked)}`, error, FAILED, refused)
       }
       const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
       const ownState = prior !== undefined || await written()
@@ -313,7 +315,7 @@ const send = async (
       // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
       if (E.isLeft(aborted) && !ended(aborted)) {
         stateKept = ownState
-        unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where)}): ` +
+        unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where, asked)}): ` +
           (ownState ? `${statePath} keeps it, for a --resume once that is mended; else it expires on its own at ${kept.expiresAt}.` : `it expires on its own at ${kept.expiresAt}.`)
       } else if (ownState) await State.removeIfHolding(statePath, kept.id)
     }
@@ -330,7 +332,7 @@ const send = async (
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
       ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where)}${goneNote}${noFile}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where, asked)}${goneNote}${noFile}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
   } finally {
     ctrlC.dispose()
   }

@@ -85,6 +85,24 @@ Versions('should upload a new version of --file-id\'s file, renaming it with --n
   assert.is((await shown(first.id)).name, 'renamed.bin')
 })
 
+Versions('should tell a --file-id whose --name is taken in its folder what to do, not --overwrite, which would version the other file', async () => {
+  const mine = await uploaded((await local('mine.bin', 45)).path)
+  const theirs = await uploaded((await local('theirs.bin', 46)).path)
+  const a = await local('mine-2.bin', 47)
+  const ran = await run([a.path, ...remote(), '--file-id', mine.id, '--name', 'THEIRS.bin', '--json'])
+  assert.is(ran.code, 1, ran.stderr)
+  const advice = `The folder already has file ${theirs.id} with that name, so Box does not rename file ${mine.id} to it: ` +
+    'give another --name, leave --name out (the file keeps its own), or rename, move or delete that other file in Box first.'
+  assert.match(ran.stderr, 'box-upload: upload failed: Box answered 409 item_name_in_use to POST ')
+  assert.ok(ran.stderr.endsWith(`${advice}\n`), ran.stderr)
+  assert.not.match(ran.stderr, '--overwrite')
+  const result = JSON.parse(ran.stdout) as { ok: boolean; message: string; error: { status: number; code: string; message: string } }
+  assert.equal([result.ok, result.error.status, result.error.code], [false, 409, 'item_name_in_use'])
+  assert.ok(result.error.message.endsWith(advice), result.error.message)
+  assert.not.match(ran.stdout, '--overwrite')
+  assert.equal([(await shown(mine.id)).name, (await shown(mine.id)).version_number], ['mine.bin', '1'], 'neither renamed nor given a version')
+})
+
 Versions('should fail with a clear message for a --file-id the server does not have', async () => {
   const a = await local('unknown-id.bin', 36)
   const ran = await run([a.path, ...remote(), '--file-id', '987654321', '--json'])
