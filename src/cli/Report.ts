@@ -9,7 +9,7 @@ import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
 import { formatBytes } from './ProgressBar.ts'
 import type { Target } from './Target.ts'
-import { commandLineWording, libraryWording } from './TokenCommand.ts'
+import { type TokenCommand, commandLineWording, libraryWording } from './TokenCommand.ts'
 import type { Check } from './Verify.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -32,18 +32,22 @@ export interface Done {
 
 /**
  * What the command line asked that changes the advice: `renames`, the file `--file-id` gives a new `--name`
- * (a name taken in its folder is not one `--overwrite` mends).
+ * (a name taken in its folder is not one `--overwrite` mends); `tokenFrom`, where the token command was given
+ * (a token it printed was refused, not one of `--token`).
  */
 export interface Asked {
   readonly renames?: string
+  readonly tokenFrom?: TokenCommand['from']
 }
 
 // ---------------------------------------------------------------------------------------------
 // constructors
 
 /** What `command` asked, for the advice of its failures. */
-export const askedBy = (command: { readonly fileId?: string; readonly name?: string; readonly target?: Target }): Asked =>
-  command.fileId !== undefined && command.name !== undefined ? { renames: command.fileId } : {}
+export const askedBy = (command: { readonly fileId?: string; readonly name?: string; readonly target?: Target }): Asked => ({
+  ...(command.fileId !== undefined && command.name !== undefined ? { renames: command.fileId } : {}),
+  ...(command.target?._tag === 'Remote' && typeof command.target.token !== 'string' ? { tokenFrom: command.target.token.from } : {}),
+})
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -166,13 +170,20 @@ export const explain = (error: UploadError, where: Where = 'Box', asked: Asked =
 
 /**
  * The library's advice where what was asked changes it, before `forTheCommandLine`: a name `--file-id` renames
- * to is taken (`--overwrite` would make a version of the file holding it, and is not given with `--file-id`).
+ * to is taken (`--overwrite` would make a version of the file holding it, and is not given with `--file-id`),
+ * and a token the token command printed is refused: after a 401 the library ran it again, and the server
+ * refused that one too (a fixed --token is not the cure).
  */
 const askedWording = (asked: Asked, where: Where) => (text: string): string => {
   const renamed = asked.renames === undefined ? text
     : text.replace(' with that name: choose another name, or upload a new version of that file.',
       ` with that name, so Box does not rename file ${asked.renames} to it: give another --name, leave --name out (the file keeps its own), or rename, move or delete that other file in Box first.`)
-  return where === 'Box' ? renamed : renamed.replace(expired, refusedByServer)
+  const tokenRefused = asked.tokenFrom === undefined ? undefined
+    : `The server did not accept the token the token command (${asked.tokenFrom}) printed, nor the one it printed when run again after that 401: make it print ${where === 'Box'
+      ? 'a valid access token alone (for a JSON answer `jq -r`: plain `jq` keeps the quotes).'
+      : 'one the server accepts (a `box-upload emulator` takes dev-token, `serve` its tokens option).'}`
+  return tokenRefused !== undefined ? renamed.replace(expired, tokenRefused)
+    : where === 'Box' ? renamed : renamed.replace(expired, refusedByServer)
 }
 
 /**

@@ -115,7 +115,7 @@ const send = async (
   earlier: State.State | undefined,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
-  // What the command line asked that changes the advice of a failure (a --file-id's --name).
+  // What the command line asked that changes the advice of a failure (a --file-id's --name, a token command).
   const asked = Report.askedBy(command)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))

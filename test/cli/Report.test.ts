@@ -124,6 +124,17 @@ Explain('should give a command-line user advice they can follow, not the client 
   }
 })
 
+Explain('should tell a 401 after a token command ran again to mend the command, on Box and off it', () => {
+  const unauthorized = httpError({ status: 401, method: 'PUT', url: 'https://upload.box.com/x', code: 'unauthorized' })
+  const onBox = explain(unauthorized, 'Box', { tokenFrom: 'BOX_TOKEN_COMMAND' })
+  assert.ok(onBox.endsWith('The server did not accept the token the token command (BOX_TOKEN_COMMAND) printed, nor the one it printed when run again after that 401: ' +
+    'make it print a valid access token alone (for a JSON answer `jq -r`: plain `jq` keeps the quotes).'), onBox)
+  const offBox = explainKept(unauthorized, 'remote server', { tokenFrom: '--token-command' })
+  assert.ok(offBox.endsWith('make it print one the server accepts (a `box-upload emulator` takes dev-token, `serve` its tokens option).'), offBox)
+  for (const text of [onBox, offBox]) assert.not.match(text, '--token or BOX_TOKEN')
+  assert.match(explain(unauthorized, 'Box'), '(give it with --token or BOX_TOKEN)', 'a fixed token keeps its advice')
+})
+
 Explain('should tell a kept upload whose part was refused 409 to resume once the server let go of it, and only then', () => {
   const held = httpError({ status: 409, method: 'PUT', url: 'https://upload.box.com/x', code: 'conflict', message: 'Part at offset 0 is being uploaded by another request' })
   assert.ok(explainKept(held).endsWith('resume once it has let go (minutes).'), explainKept(held))

@@ -30,7 +30,7 @@ type Setup = Awaited<ReturnType<typeof setup>>
  * `OLD`, and the command that logs its run and prints that file. `then` runs once the first part is stored,
  * before its answer leaves (onRequest): the token is rotated there, and the file given `FRESH` (or removed).
  */
-const setup = async (then: 'rotate' | 'rotate and remove the file' | 'nothing') => {
+const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, the file kept' | 'nothing') => {
   const dir = await tempDir()
   const records: Array<RequestRecord> = []
   const tokenFile = join(dir.path, 'token')
@@ -45,7 +45,7 @@ const setup = async (then: 'rotate' | 'rotate and remove the file' | 'nothing') 
       rotated = true
       box.rotateToken(OLD, FRESH)
       if (then === 'rotate') writeFileSync(tokenFile, `${FRESH}\n`)
-      else void rm(tokenFile)
+      else if (then === 'rotate and remove the file') void rm(tokenFile)
     },
   })
   const path = join(dir.path, 'big.bin')
@@ -128,6 +128,40 @@ Refresh('should keep the session when the command fails after the 401, saying wh
     await resumes(at, ['--token-command', at.command])
   } finally {
     await at.close()
+  }
+})
+
+Refresh('should advise the token command, not --token, when the server refuses what it printed, at the start and mid-upload', async () => {
+  const refused = 'The server did not accept the token the token command (--token-command) printed, nor the one it printed when run again after that 401: ' +
+    'make it print one the server accepts (a `box-upload emulator` takes dev-token, `serve` its tokens option).'
+  const start = await setup('nothing')
+  try {
+    // `jq` without -r: the token in quotes, refused at the session's creation, and again once the command ran again.
+    const ran = await run([start.path, '--upload-url', start.box.url, '--token-command', `echo run >> ${shellQuote(start.log)}; echo '"${OLD}"'`, '--json', ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.is(await runs(start), 2, 'once at the start, once after the 401')
+    assert.match(ran.stderr, `box-upload: upload failed: Box answered 401 unauthorized to POST ${start.box.url}/files/upload_sessions`)
+    assert.ok(ran.stderr.endsWith(`${refused}\n`), ran.stderr)
+    assert.not.match(ran.stderr, '--token or BOX_TOKEN')
+    const failure = JSON.parse(ran.stdout) as { error: { status: number; message: string } }
+    assert.is(failure.error.status, 401)
+    assert.ok(failure.error.message.endsWith(refused), failure.error.message)
+  } finally {
+    await start.close()
+  }
+  const midway = await setup('rotate, the file kept')
+  try {
+    const ran = await run([midway.path, '--upload-url', midway.box.url, '--token-command', midway.command, '--concurrency', '1', '--json', ...small])
+    assert.is(ran.code, 1, ran.stderr)
+    assert.match(ran.stderr, `box-upload: upload failed: Box answered 401 unauthorized`)
+    assert.match(ran.stderr, `${refused} The upload session `)
+    assert.match(ran.stderr, `--resume --upload-url ${midway.box.url} (with --token-command or BOX_TOKEN_COMMAND, once it prints a valid token of the user who started it)`)
+    assert.not.match(ran.stderr, '--token or BOX_TOKEN')
+    const failure = JSON.parse(ran.stdout) as { state: string; error: { message: string } }
+    assert.ok(failure.error.message.endsWith(refused), failure.error.message)
+    neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
+  } finally {
+    await midway.close()
   }
 })
 
