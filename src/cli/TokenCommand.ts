@@ -45,6 +45,8 @@ export type TokenCommandError =
   | { readonly _tag: 'TimedOut'; readonly ms: number }
   /** The shell could not be started. */
   | { readonly _tag: 'NotStarted'; readonly reason: string }
+  /** A Ctrl-C or signal stopped box-upload while it ran: killed with it (its own process group, which a terminal's Ctrl-C misses). */
+  | { readonly _tag: 'Stopped' }
 
 /**
  * Longest a token command may run: a minute, or `--timeout` when shorter (the library waits no longer for a token
@@ -88,10 +90,10 @@ const command = (from: TokenCommand['from'], given: string): E.Either<UsageError
 
 /**
  * Runs `spec`'s command once under the shell (`/bin/sh -c`; cmd.exe on Windows), stdin closed, for at most `ms`:
- * its stdout, trimmed, is the token. Killed with its whole process group when late (a pipeline's commands too).
- * `known`: tokens to mask in the stderr line quoted (the last one given).
+ * its stdout, trimmed, is the token. Killed with its whole process group when late (a pipeline's commands too), or
+ * once `signal` aborts. `known`: tokens to mask in the stderr line quoted (the last one given).
  */
-export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<string> = []): Promise<E.Either<TokenCommandError, string>> =>
+export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<string> = [], signal?: AbortSignal): Promise<E.Either<TokenCommandError, string>> =>
   new Promise((resolve) => {
     const group = process.platform !== 'win32'
     const child = spawn(spec.command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group, windowsHide: true })
@@ -109,17 +111,25 @@ export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<str
     }
     // A box-upload that exits (a third Ctrl-C) does not leave the command running on.
     process.once('exit', kill)
+    // Its own process group keeps a terminal's Ctrl-C from reaching it: stopped here, with box-upload.
+    const stopped = (): void => {
+      kill()
+      settle(E.left({ _tag: 'Stopped' }))
+    }
     const settle = (result: E.Either<TokenCommandError, string>): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       process.removeListener('exit', kill)
+      signal?.removeEventListener('abort', stopped)
       resolve(result)
     }
     const timer = setTimeout(() => {
       kill()
       settle(E.left({ _tag: 'TimedOut', ms }))
     }, ms)
+    if (signal?.aborted) stopped()
+    else signal?.addEventListener('abort', stopped, { once: true })
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length
       if (outBytes > MAX_OUTPUT) {
@@ -146,7 +156,7 @@ export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<str
  * later call (the library's refresh after a 401). A failure throws its message, which the library wraps as
  * `InvalidInput` "The token function failed (…)" (`isTokenCommandFailure`).
  */
-export const tokenFunction = (spec: TokenCommand, ms: number, first?: string): (() => Promise<string>) => {
+export const tokenFunction = (spec: TokenCommand, ms: number, first?: string, signal?: AbortSignal): (() => Promise<string>) => {
   let pending = first
   let last = first
   return async () => {
@@ -155,7 +165,7 @@ export const tokenFunction = (spec: TokenCommand, ms: number, first?: string): (
       pending = undefined
       return given
     }
-    const ran = await runOnce(spec, ms, last === undefined ? [] : [last])
+    const ran = await runOnce(spec, ms, last === undefined ? [] : [last], signal)
     if (E.isLeft(ran)) throw new Error(message(spec)(ran.left))
     return (last = ran.right)
   }
@@ -164,14 +174,15 @@ export const tokenFunction = (spec: TokenCommand, ms: number, first?: string): (
 /**
  * Before the upload: for a token command, its first run, so that a command that fails says so before anything is
  * sent (exit 1, as a token Box refuses), and the client's token function that runs it again; for a fixed token or
- * none, nothing to run (`undefined`). `timeoutMs`: `--timeout`, which bounds the command when shorter than a minute.
+ * none, nothing to run (`undefined`). `timeoutMs`: `--timeout`, which bounds the command when shorter than a minute;
+ * `signal`: the run stopping (a Ctrl-C or signal), which stops it, this run or one after a 401.
  */
-export const started = async (target: Target, timeoutMs?: number): Promise<E.Either<string, (() => Promise<string>) | undefined>> => {
+export const started = async (target: Target, timeoutMs?: number, signal?: AbortSignal): Promise<E.Either<string, (() => Promise<string>) | undefined>> => {
   if (target._tag !== 'Remote' || typeof target.token === 'string') return E.right(undefined)
   const spec = target.token
   const ms = boundMs(timeoutMs)
-  const first = await runOnce(spec, ms)
-  return E.isLeft(first) ? E.left(`nothing was sent: ${message(spec)(first.left)}`) : E.right(tokenFunction(spec, ms, first.right))
+  const first = await runOnce(spec, ms, [], signal)
+  return E.isLeft(first) ? E.left(`nothing was sent: ${message(spec)(first.left)}`) : E.right(tokenFunction(spec, ms, first.right, signal))
 }
 
 /** How long a token command may run with `--timeout` at `timeoutMs` (the library's 10 minutes when not given). */
@@ -192,6 +203,8 @@ export const message = (spec: TokenCommand) => (error: TokenCommandError): strin
       return `${it} did not finish within ${error.ms / 1000} s and was stopped (a token command may take a minute, or --timeout when shorter)`
     case 'NotStarted':
       return `${it} could not be started (${error.reason})`
+    case 'Stopped':
+      return `${it} was stopped with box-upload`
   }
 }
 

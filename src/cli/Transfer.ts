@@ -69,14 +69,21 @@ export const run = async (command: UploadCommand): Promise<number> => {
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
   if (E.isLeft(target)) return fail(USAGE, target.left.message)
-  const tokens = await started(target.right, command.timeoutMs)
+  // A token command may take a while (a vault, a sign-in): a Ctrl-C or signal meanwhile stops it and the run,
+  // which else would exit at Node's default and leave the command running in its own process group. Its runs
+  // after a 401 are stopped with the upload (`send`), which else would wait for them.
+  const stopping = new AbortController()
+  const asking = interrupts(io.say, false, 'the token command')
+  asking.signal.addEventListener('abort', () => stopping.abort(), { once: true })
+  const tokens = await started(target.right, command.timeoutMs, stopping.signal).finally(asking.dispose)
+  if (asking.count() >= 1) return fail(asking.exitCode(), 'stopped while the token command ran (stopped with it); nothing was sent')
   if (E.isLeft(tokens)) return fail(FAILED, tokens.left)
   const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right)
   try {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${prior.right ? 'Resuming the upload' : 'Uploading'}${versionNote(prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined, stopping)
   } finally {
     await endpoint.close()
   }
@@ -112,7 +119,7 @@ export const demo = async (command: DemoCommand): Promise<number> => {
 /** The upload itself, from the first request to the printed result. */
 const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
-  earlier: State.State | undefined,
+  earlier: State.State | undefined, stopping: AbortController,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
   // What the command line asked that changes the advice of a failure (a --file-id's --name, a token command).
@@ -149,6 +156,7 @@ const send = async (
       keep ? ` (one left on the server expires on its own${held ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, held ? statePath : undefined)
   }
   const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
+  ctrlC.signal.addEventListener('abort', () => stopping.abort(), { once: true })
   // The upload also stops at once when a proxy refuses the credentials (407): each retry would be refused too,
   // one more failed login each, and a few in a row may lock the user's account. (AbortSignal.any: Node 20.3,
   // and a proxy needs undici, 20.18.1.)

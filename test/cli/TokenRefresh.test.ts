@@ -5,13 +5,13 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { serve } from '../../src/emulator/node.ts'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { shellQuote } from '../../src/cli/ShellCommand.ts'
-import { cleanEnv, run, tempDir, writeFileOf } from '../helpers/cli.ts'
+import { cleanEnv, run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
 import { downloaded, small } from '../helpers/cliUploads.ts'
 
 const OLD = 'first-token-of-the-hour'
@@ -61,6 +61,16 @@ const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, th
 const neither = (text: string) => {
   assert.not.match(text, OLD)
   assert.not.match(text, FRESH)
+}
+
+/** Runs `body` on a `setup(then)`, closed after it. */
+const withSetup = async (then: Parameters<typeof setup>[0], body: (at: Setup) => Promise<void>): Promise<void> => {
+  const at = await setup(then)
+  try {
+    await body(at)
+  } finally {
+    await at.close()
+  }
 }
 
 /** A `--resume` of the upload of `at` with `args` (a token command) finishes it with the fresh token, printing neither token. */
@@ -211,6 +221,51 @@ Refresh('should stop a command that hangs within --timeout (at most a minute), i
     await at.close()
   }
 })
+
+/** Whether process `pid` is gone. */
+const gone = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch {
+    return true
+  }
+}
+
+Refresh('should stop with a Ctrl-C or SIGTERM while the command runs at the start, the command with it (its own process group), nothing sent', () => withSetup('nothing', async (at) => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const pidFile = join(at.dir.path, `pid-${signal}`)
+    const upload = start([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--json', ...small])
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
+    upload.child.kill(signal)
+    const ran = await upload.done
+    assert.is(ran.code, code, ran.stderr)
+    assert.match(ran.stderr, 'box-upload: stopped while the token command ran (stopped with it); nothing was sent\n')
+    assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: code, message: 'stopped while the token command ran (stopped with it); nothing was sent' })
+    const pid = Number(readFileSync(pidFile, 'utf8'))
+    await until(() => gone(pid), 2000)
+  }
+  assert.equal(at.records, [], 'nothing reached the server')
+}))
+
+Refresh('should stop the command run again after a 401 on a Ctrl-C, without waiting for it, the session kept', () => withSetup('rotate', async (at) => {
+  const pidFile = join(at.dir.path, 'pid')
+  // Its second run (after the 401) hangs, as a vault asking for a password would.
+  const command = `${at.command} && if [ "$(wc -l < ${shellQuote(at.log)})" -ge 2 ]; then echo $$ > ${shellQuote(pidFile)}; sleep 30; fi`
+  const upload = start([at.path, '--upload-url', at.box.url, '--token-command', command, '--concurrency', '1', '--json', ...small])
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const stoppedAt = Date.now()
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
+  assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`)
+  assert.is(ran.code, 130, ran.stderr)
+  const failure = JSON.parse(ran.stdout) as { exitCode: number; state: string }
+  assert.is(failure.exitCode, 130)
+  assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with the same --token-command or BOX_TOKEN_COMMAND)`)
+  await until(() => gone(Number(readFileSync(pidFile, 'utf8'))), 2000)
+  neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
+  await resumes(at, ['--token-command', at.command])
+}))
 
 Refresh('should not pass the command\'s stderr through when it works', async () => {
   const at = await setup('nothing')
