@@ -82,7 +82,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   try {
     io.say(endpoint.where === 'embedded emulator'
       ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
-      : `${prior.right ? 'Resuming the upload' : 'Uploading'}${versionNote(prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
+      : `${firstLine(prior.right !== undefined, prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
     return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined, stopping)
   } finally {
     await endpoint.close()
@@ -361,8 +361,11 @@ const placeOf = (command: UploadCommand, info: FileInfo, versionOf: string | und
   return command.fileId !== undefined ? { fileId: versionOf, ...(command.name !== undefined ? { name: command.name } : {}) } : { fileId: versionOf, folderId: command.folderId, name }
 }
 
-/** How the first line names a new version's upload. */
-const versionNote = (fileId: string | undefined): string => (fileId === undefined ? '' : ` of a new version of file ${fileId}`)
+/** How the first line names the upload: resumed or not, a new version of file `fileId` or a new file. */
+const firstLine = (resumed: boolean, fileId: string | undefined): string => {
+  const version = fileId === undefined ? undefined : `a new version of file ${fileId}`
+  return resumed ? `Resuming the upload${version === undefined ? '' : ` of ${version}`}` : `Uploading${version === undefined ? '' : ` ${version}`}`
+}
 
 /** The library's retry policy, with `--timeout` as each try's time when given. */
 const retryPolicy = (command: UploadCommand): RetryPolicy =>

@@ -77,7 +77,10 @@ Versions('should upload a new version of --file-id\'s file, renaming it with --n
   const a = await local('by-id.bin', 34)
   const first = await uploaded(a.path)
   const b = await local('by-id-2.bin', 35)
-  const version = await uploaded(b.path, '--file-id', first.id)
+  const ran = await run([b.path, ...remote(), '--json', '--file-id', first.id])
+  assert.is(ran.code, 0, ran.stderr)
+  assert.ok(ran.stderr.startsWith(`Uploading a new version of file ${first.id} to ${box.url}\n`), ran.stderr)
+  const version = JSON.parse(ran.stdout) as Result
   assert.equal([version.id, version.name, version.sha1, version.newVersion], [first.id, 'by-id.bin', b.sha1, true], 'the file keeps its name')
   assert.is(await downloaded(box, first.id, TOKEN), b.sha1)
   const renamed = await uploaded(a.path, '--file-id', first.id, '--name', 'renamed.bin')
