@@ -31,11 +31,13 @@ export interface Done {
 }
 
 /**
- * What the command line asked that changes the advice: `renames`, the file `--file-id` gives a new `--name`
- * (a name taken in its folder is not one `--overwrite` mends); `tokenFrom`, where the token command was given
- * (a token it printed was refused, not one of `--token`).
+ * What the command line asked that changes the advice: `versionOf`, `--file-id`'s file (a 404 to its new version's
+ * session is about that id, not a session); `renames`, that file when `--name` renames it (a name taken in its
+ * folder is not one `--overwrite` mends); `tokenFrom`, where the token command was given (a token it printed was
+ * refused, not one of `--token`).
  */
 export interface Asked {
+  readonly versionOf?: string
   readonly renames?: string
   readonly tokenFrom?: TokenCommand['from']
 }
@@ -45,6 +47,7 @@ export interface Asked {
 
 /** What `command` asked, for the advice of its failures. */
 export const askedBy = (command: { readonly fileId?: string; readonly name?: string; readonly target?: Target }): Asked => ({
+  ...(command.fileId !== undefined ? { versionOf: command.fileId } : {}),
   ...(command.fileId !== undefined && command.name !== undefined ? { renames: command.fileId } : {}),
   ...(command.target?._tag === 'Remote' && typeof command.target.token !== 'string' ? { tokenFrom: command.target.token.from } : {}),
 })
@@ -166,17 +169,20 @@ export const explain = (error: UploadError, where: Where = 'Box', asked: Asked =
   error._tag === 'SizeMismatch'
     // Bytes read, not the size now: a file cut short behind the reader ends where the reader was.
     ? `the file changed while it was read: ${error.expected} bytes when the upload started, ${error.reason === 'too_long' ? 'more than that read' : `its end reached after ${error.actual}`}. Upload it again once nothing writes to it.`
-    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), askedWording(asked, where)(message(error))) + slowLinkAdvice(error) + timeoutAdvice(error)
+    : forTheCommandLine.reduce((text, [library, cli]) => text.replace(library, cli), askedWording(asked, where, error)(message(error))) + slowLinkAdvice(error) + timeoutAdvice(error)
 
 /**
  * The library's advice where what was asked changes it, before `forTheCommandLine`: a name `--file-id` renames
- * to is taken (`--overwrite` would make a version of the file holding it, and is not given with `--file-id`),
+ * to is taken (`--overwrite` would make a version of the file holding it, and is not given with `--file-id`), its
+ * id is not found (no session is involved yet: the library's 404 advice speaks of sessions too),
  * and a token the token command printed is refused: after a 401 the library ran it again, and the server
  * refused that one too (a fixed --token is not the cure).
  */
-const askedWording = (asked: Asked, where: Where) => (text: string): string => {
-  const renamed = asked.renames === undefined ? text
-    : text.replace(' with that name: choose another name, or upload a new version of that file.',
+const askedWording = (asked: Asked, where: Where, error: UploadError) => (text: string): string => {
+  const found = !noFile(asked, error) ? text
+    : text.replace(notFound, `There is no file ${asked.versionOf} there, or not one this token's user can see: check --file-id (a file's id, not a folder's).`)
+  const renamed = asked.renames === undefined ? found
+    : found.replace(' with that name: choose another name, or upload a new version of that file.',
       ` with that name, so Box does not rename file ${asked.renames} to it: give another --name, leave --name out (the file keeps its own), or rename, move or delete that other file in Box first.`)
   const tokenRefused = asked.tokenFrom === undefined ? undefined
     : `The server did not accept the token the token command (${asked.tokenFrom}) printed, nor the one it printed when run again after that 401: make it print ${where === 'Box'
@@ -185,6 +191,13 @@ const askedWording = (asked: Asked, where: Where) => (text: string): string => {
   return tokenRefused !== undefined ? renamed.replace(expired, tokenRefused)
     : where === 'Box' ? renamed : renamed.replace(expired, refusedByServer)
 }
+
+/** The library's advice on a 404, for a folder, file or session alike. */
+const notFound = 'The folder, file or upload session does not exist or this user cannot see it: check the id (an aborted or committed session is gone).'
+
+/** Whether `error` is the 404 to the creation of `--file-id`'s new version session: no such file, or not this user's. */
+const noFile = (asked: Asked, error: UploadError): boolean =>
+  asked.versionOf !== undefined && hasStatus(error, 404) && error.method === 'POST' && error.url.endsWith(`/files/${asked.versionOf}/upload_sessions`)
 
 /**
  * After a part body stalled (src/body/stream.ts: its connection took under 1 MiB in 2 minutes), the one thing

@@ -12,7 +12,7 @@ import { resume } from '../Resume.ts'
 import { type RetryPolicy, defaultRetryPolicy } from '../Retry.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
 import { type UploadFailure, type UploadOptions, upload, uploadVersion } from '../Upload.ts'
-import { type UploadError, hasStatus, isRetryable, isUploadError } from '../UploadError.ts'
+import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, type DemoCommand, type UploadCommand } from './Command.ts'
 import { type Endpoint, connect } from './Connect.ts'
 import { settleEarlier } from './EarlierUpload.ts'
@@ -331,16 +331,12 @@ const send = async (
     const goneNote = prior !== undefined && !stateKept && error._tag === 'HttpError' && error.status === 404
       ? ` The interrupted upload's session is gone and its state file removed: if ${prior.fileId === undefined ? `${prior.name} is not in folder ${prior.folderId}` : `file ${prior.fileId} did not get the new version`} (an interrupted commit may have gone through), upload it again without --resume.`
       : ''
-    // No file of --file-id's id (or none this token's user can see): the session could not be made.
-    const noFile = command.fileId !== undefined && session === undefined && hasStatus(error, 404)
-      ? ` There is no file ${command.fileId} there, or not one this token's user can see: check --file-id (a file's id, not a folder's).`
-      : ''
     // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
     // A resume goes where its session lives (--upload-url as it was): there --api-url names the other host.
     const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
       ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
       : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where, asked)}${goneNote}${noFile}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
+    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where, asked)}${goneNote}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
   } finally {
     ctrlC.dispose()
   }

@@ -112,9 +112,18 @@ Versions('should fail with a clear message for a --file-id the server does not h
   assert.is(ran.code, 1, ran.stderr)
   assert.match(ran.stderr, 'box-upload: upload failed: Box answered 404 not_found to POST ')
   assert.match(ran.stderr, 'There is no file 987654321 there, or not one this token\'s user can see: check --file-id (a file\'s id, not a folder\'s).')
-  const result = JSON.parse(ran.stdout) as { ok: boolean; error: { status: number; code: string } }
+  assert.not.match(ran.stderr, 'session is gone', 'no session was made yet')
+  const result = JSON.parse(ran.stdout) as { ok: boolean; error: { status: number; code: string; message: string } }
   assert.equal([result.ok, result.error.status, result.error.code], [false, 404, 'not_found'])
+  assert.ok(result.error.message.endsWith('There is no file 987654321 there, or not one this token\'s user can see: check --file-id (a file\'s id, not a folder\'s).'), result.error.message)
   assert.not.ok(await exists(join(dir.path, '.box-upload-state.unknown-id.bin.json')), 'no session, no state')
+  // Another user's file: the same answer, as Box gives it (404, not 403), and the same advice.
+  const byOther = await run([(await local('theirs-by-id.bin', 48)).path, '--upload-url', box.url, '--token', 'dev-token', '--json', ...small])
+  assert.is(byOther.code, 0, byOther.stderr)
+  const theirs = JSON.parse(byOther.stdout) as Result
+  const other = await run([a.path, ...remote(), '--file-id', theirs.id])
+  assert.is(other.code, 1, other.stderr)
+  assert.ok(other.stderr.endsWith(`There is no file ${theirs.id} there, or not one this token's user can see: check --file-id (a file's id, not a folder's).\n`), other.stderr)
 })
 
 Versions('should resume an interrupted new version: same file, its next version, the new bytes', async () => {
