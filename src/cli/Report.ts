@@ -68,7 +68,7 @@ export const text = (done: Done): string => {
   const sha1 = confirmedSha1(file)
   return [
     done.where === 'embedded emulator'
-      ? 'Uploaded to the LOCAL Box emulator started inside box-upload (no token given, so nothing left this machine; pass --token or set BOX_TOKEN to upload to Box).'
+      ? 'Uploaded to the LOCAL Box emulator started inside box-upload (no token given, so nothing left this machine; pass --token or --token-command, or set BOX_TOKEN or BOX_TOKEN_COMMAND, to upload to Box).'
       : `Uploaded to ${done.where === 'Box' ? 'Box' : 'the server'} at ${done.uploadUrl}${done.resumed ? ' (resumed)' : ''}.`,
     `  file id:  ${file.id}`,
     `  name:     ${file.name}`,

@@ -81,7 +81,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right)
   try {
     io.say(endpoint.where === 'embedded emulator'
-      ? `No token given (--token or BOX_TOKEN): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
+      ? `No token given (--token, --token-command or their variables BOX_TOKEN, BOX_TOKEN_COMMAND): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${firstLine(prior.right !== undefined, prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
     return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined, stopping)
   } finally {
