@@ -10,7 +10,7 @@ import type { UploadError } from './UploadError.ts'
 /**
  * The id of the file holding the name after Box's `409 item_name_in_use` (`contextInfo.conflicts`, one object or
  * a list, as Box's samples and its API reference disagree), to upload a new version of it with `uploadVersion`;
- * `undefined` for any other error.
+ * `undefined` for any other error, and when a folder holds the name.
  * @example
  * TE.orElse((error) => {
  *   const fileId = conflictingFileId(error)
@@ -23,12 +23,14 @@ export const conflictingFileId = (error: UploadError): string | undefined => {
   // upload path's bundle 2 to 14 bytes, which its budget does not have.
   // JSON from Box: a value that is no object (text, a number) has no `conflicts` or `id` either.
   const conflicts = (error.contextInfo as Conflict)?.conflicts
-  const id = ((Array.isArray(conflicts) ? conflicts[0] : conflicts) as Conflict)?.id
-  return typeof id === 'string' ? id : undefined
+  const conflict = (Array.isArray(conflicts) ? conflicts[0] : conflicts) as Conflict
+  // A folder may hold the name too (its conflict says `type: 'folder'`): it has no versions, and its id is no
+  // file's. A conflict without a type is taken for the file Box's samples show.
+  return typeof conflict?.id === 'string' && (conflict.type ?? 'file') === 'file' ? conflict.id : undefined
 }
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
 /** What `context_info` may hold after a 409 `item_name_in_use`: the file (or files) with the name. */
-type Conflict = { readonly conflicts?: unknown; readonly id?: unknown } | null | undefined
+type Conflict = { readonly conflicts?: unknown; readonly id?: unknown; readonly type?: unknown } | null | undefined

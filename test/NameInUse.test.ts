@@ -33,6 +33,10 @@ NameInUse('should read conflicts as one object or a list, and give nothing for a
   const clash = (contextInfo: unknown) => httpError({ status: 409, method: 'POST', url: 'https://upload.box.com/api/2.0/files/upload_sessions', code: 'item_name_in_use', contextInfo })
   assert.is(conflictingFileId(clash({ conflicts: { type: 'file', id: '123' } })), '123')
   assert.is(conflictingFileId(clash({ conflicts: [{ type: 'file', id: '456' }, { type: 'file', id: '789' }] })), '456')
+  // A conflict without a type is taken for a file; a folder holding the name has no version to upload.
+  assert.is(conflictingFileId(clash({ conflicts: { id: '321' } })), '321')
+  assert.is(conflictingFileId(clash({ conflicts: { type: 'folder', id: '55' } })), undefined)
+  assert.is(conflictingFileId(clash({ conflicts: [{ type: 'folder', id: '55' }] })), undefined)
   for (const contextInfo of [undefined, null, 'text', 7, {}, { conflicts: null }, { conflicts: [] }, { conflicts: { id: 123 } }, { conflicts: [null] }]) {
     assert.is(conflictingFileId(clash(contextInfo)), undefined, JSON.stringify(contextInfo))
   }

@@ -188,8 +188,24 @@ const askedWording = (asked: Asked, where: Where, error: UploadError) => (text: 
     : `The server did not accept the token the token command (${asked.tokenFrom}) printed, nor the one it printed when run again after that 401: make it print ${where === 'Box'
       ? 'a valid access token alone (for a JSON answer `jq -r`: plain `jq` keeps the quotes).'
       : 'one the server accepts (a `box-upload emulator` takes dev-token, `serve` its tokens option).'}`
-  return tokenRefused !== undefined ? renamed.replace(expired, tokenRefused)
-    : where === 'Box' ? renamed : renamed.replace(expired, refusedByServer)
+  // A folder can hold the name too: the library's message calls it a file, and no version of it can be made.
+  const folder = folderHoldingName(error)
+  const named = folder === undefined ? renamed
+    : renamed.replace(`file ${folder} with that name: choose another name, or upload a new version of that file.`,
+      `a folder (folder ${folder}) with that name: choose another name with --name (a folder has no versions: --overwrite cannot replace it).`)
+  return tokenRefused !== undefined ? named.replace(expired, tokenRefused)
+    : where === 'Box' ? named : named.replace(expired, refusedByServer)
+}
+
+/**
+ * The id of the folder holding the name after Box's `409 item_name_in_use`, when a folder holds it (its conflict's
+ * `type` says so), else `undefined`; `conflictingFileId` (NameInUse.ts) gives none then.
+ */
+const folderHoldingName = (error: UploadError): string | undefined => {
+  if (error._tag !== 'HttpError' || error.code !== 'item_name_in_use') return undefined
+  const conflicts = (error.contextInfo as { readonly conflicts?: unknown } | null | undefined)?.conflicts
+  const conflict = (Array.isArray(conflicts) ? conflicts[0] : conflicts) as { readonly type?: unknown; readonly id?: unknown } | null | undefined
+  return conflict?.type === 'folder' && typeof conflict.id === 'string' ? conflict.id : undefined
 }
 
 /** The library's advice on a 404, for a folder, file or session alike. */

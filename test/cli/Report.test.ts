@@ -144,6 +144,19 @@ Explain('should tell a kept upload whose part was refused 409 to resume once the
   assert.not.match(explainKept(httpError({ status: 410, method: 'PUT', url: 'https://upload.box.com/x', code: 'upload_failed' })), 'let go')
 })
 
+Explain('should call a folder holding the name a folder, and not advise --overwrite, which only versions a file', () => {
+  const url = 'https://upload.box.com/api/2.0/files/upload_sessions'
+  for (const conflicts of [{ type: 'folder', id: '55', name: 'big.iso' }, [{ type: 'folder', id: '55', name: 'big.iso' }]]) {
+    const text = explain(httpError({ status: 409, method: 'POST', url, code: 'item_name_in_use', contextInfo: { conflicts } }))
+    assert.match(text, 'The folder already has a folder (folder 55) with that name: choose another name with --name (a folder has no versions: --overwrite cannot replace it).')
+    assert.not.match(text, 'file 55')
+    assert.not.match(text, 'with --overwrite.')
+  }
+  // A file holding it keeps the advice to make a new version of it.
+  const file = explain(httpError({ status: 409, method: 'POST', url, code: 'item_name_in_use', contextInfo: { conflicts: { type: 'file', id: '56' } } }))
+  assert.match(file, 'The folder already has file 56 with that name: choose another name with --name, or upload a new version of that file with --overwrite.')
+})
+
 Explain('should say that the file changed while it was read, not ask to declare a size a command-line user never declared', () => {
   assert.is(explain(sizeMismatch(300, 271, 'too_short')), 'the file changed while it was read: 300 bytes when the upload started, its end reached after 271. Upload it again once nothing writes to it.')
   assert.is(explain(sizeMismatch(300, 301, 'too_long')), 'the file changed while it was read: 300 bytes when the upload started, more than that read. Upload it again once nothing writes to it.')
