@@ -92,6 +92,9 @@ export const json = (done: Done): string =>
     name: done.file.name,
     size: done.file.size,
     sha1: confirmedSha1(done.file) ?? null,
+    // The version this upload made (a new file's first, or `--file-id`'s and `--overwrite`'s next), for a script
+    // that refers to it later (Box's file versions API); null when the server named none.
+    fileVersionId: done.file.file_version?.id ?? null,
     folderId: done.file.parent?.id ?? null,
     contentModifiedAt: done.file.content_modified_at ?? null,
     where: done.where,

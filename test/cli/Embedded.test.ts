@@ -43,8 +43,9 @@ Embedded('should print one JSON object with --json', async () => {
   assert.is(ran.code, 0, ran.stderr)
   const result = JSON.parse(ran.stdout) as Record<string, unknown>
   assert.ok(typeof result['id'] === 'string' && /^\d+$/.test(result['id'] as string))
-  assert.equal({ ...result, id: 'ID', seconds: 0 }, {
-    ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, folderId: '0', contentModifiedAt: '2012-12-12T18:53:43Z', where: 'embedded emulator',
+  assert.ok(typeof result['fileVersionId'] === 'string' && /^\d+$/.test(result['fileVersionId'] as string), String(result['fileVersionId']))
+  assert.equal({ ...result, id: 'ID', fileVersionId: 'V', seconds: 0 }, {
+    ok: true, id: 'ID', name: 'json.bin', size: 1_500_000, sha1, fileVersionId: 'V', folderId: '0', contentModifiedAt: '2012-12-12T18:53:43Z', where: 'embedded emulator',
     uploadUrl: result['uploadUrl'], verified: true, resumed: false, newVersion: false, seconds: 0, sentBytes: 1_500_000,
   })
 })

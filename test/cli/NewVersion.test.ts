@@ -16,13 +16,13 @@ let records: Array<RequestRecord> = []
 const { box, dir, remote, partsStored } = runningEmulator(Versions, () => records)
 Versions.before.each(() => { records = [] })
 
-interface Result { readonly id: string; readonly name: string; readonly sha1: string; readonly newVersion: boolean; readonly resumed: boolean }
+interface Result { readonly id: string; readonly fileVersionId: string | null; readonly name: string; readonly sha1: string; readonly newVersion: boolean; readonly resumed: boolean }
 
 /** The file as the emulator's API shows it (`GET /files/:id`). */
-const shown = async (id: string): Promise<{ readonly name: string; readonly etag: string; readonly version_number: string }> => {
+const shown = async (id: string): Promise<{ readonly name: string; readonly etag: string; readonly version_number: string; readonly file_version?: { readonly id: string } }> => {
   const response = await fetch(`${box.apiUrl}/files/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })
   assert.is(response.status, 200)
-  return await response.json() as { name: string; etag: string; version_number: string }
+  return await response.json() as { name: string; etag: string; version_number: string; file_version?: { id: string } }
 }
 
 /** A 1 MiB file of bytes from `seed` at `name` in the test directory: its path and SHA-1. */
@@ -59,6 +59,9 @@ Versions('should refuse a taken name, advising --overwrite, and with --overwrite
   const again = await uploaded(a.path, '--name', 'TAKEN.bin', '--overwrite')
   assert.equal([again.id, again.name, again.sha1, again.newVersion], [first.id, 'taken.bin', a.sha1, true], 'Box compares names without case; the file keeps its own')
   assert.is((await shown(first.id)).version_number, '3')
+  // --json names the version each upload made: the file's current one, not the first upload's.
+  assert.ok(again.fileVersionId !== null && again.fileVersionId !== first.fileVersionId, `${String(again.fileVersionId)} after ${String(first.fileVersionId)}`)
+  assert.is(again.fileVersionId, (await shown(first.id)).file_version?.id)
   // The first upload's session, the refused one's; then each --overwrite asked for a new file's session, refused 409, then a version's.
   const creations = records.filter((r) => r.method === 'POST' && r.path.endsWith('/upload_sessions')).map((r) => [r.path.replace(/.*\/api\/2\.0/, ''), r.status])
   assert.equal(creations, [

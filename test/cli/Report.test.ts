@@ -49,6 +49,8 @@ Text('should say a new version is one, and only then', () => {
   assert.match(text({ ...toBox, newVersion: true, file: { ...file, file_version: { id: '9' } } }), '  size:     50000000 bytes (50.0 MB)\n  version:  a new version of the file (file version 9)\n')
   assert.not.match(text({ ...toBox, newVersion: false }), 'version:')
   assert.is((JSON.parse(json({ ...toBox, newVersion: true })) as { newVersion: boolean }).newVersion, true)
+  // No file_version in the answer: null, not a missing field.
+  assert.is((JSON.parse(json(toBox)) as { fileVersionId: unknown }).fileVersionId, null)
 })
 
 Text('should not credit Box with the check of another server', () => {
@@ -169,7 +171,7 @@ Json('should print one object, with the SHA-1 of the file version when the file 
   const versioned: BoxFile = { ...noSha1, file_version: { id: 'v1', sha1: 'cd'.repeat(20) } }
   assert.is(confirmedSha1(versioned), 'cd'.repeat(20))
   assert.equal(JSON.parse(json({ ...toBox, file: versioned, resumed: true, seconds: 1.23456 })), {
-    ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), folderId: '7', contentModifiedAt: null, where: 'Box',
+    ok: true, id: '42', name: 'big.iso', size: 50_000_000, sha1: 'cd'.repeat(20), fileVersionId: 'v1', folderId: '7', contentModifiedAt: null, where: 'Box',
     uploadUrl: 'https://upload.box.com/api/2.0', verified: null, resumed: true, newVersion: false, seconds: 1.235, sentBytes: 50_000_000,
   })
 })
