@@ -5,13 +5,13 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { serve } from '../../src/emulator/node.ts'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { shellQuote } from '../../src/cli/ShellCommand.ts'
-import { cleanEnv, run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
+import { type Running, cleanEnv, run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
 import { downloaded, small } from '../helpers/cliUploads.ts'
 
 const OLD = 'first-token-of-the-hour'
@@ -28,7 +28,8 @@ type Setup = Awaited<ReturnType<typeof setup>>
 /**
  * An emulator taking `OLD` (256 KiB parts, 40 ms late), a temp dir with a 4 MiB file and a token file holding
  * `OLD`, and the command that logs its run and prints that file. `then` runs once the first part is stored,
- * before its answer leaves (onRequest): the token is rotated there, and the file given `FRESH` (or removed).
+ * before its answer leaves (onRequest): the token is rotated there, and the file given `FRESH` (or removed), synchronously:
+ * done before the command can run again.
  */
 const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, the file kept' | 'nothing') => {
   const dir = await tempDir()
@@ -45,7 +46,7 @@ const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, th
       rotated = true
       box.rotateToken(OLD, FRESH)
       if (then === 'rotate') writeFileSync(tokenFile, `${FRESH}\n`)
-      else if (then === 'rotate and remove the file') void rm(tokenFile)
+      else if (then === 'rotate and remove the file') rmSync(tokenFile)
     },
   })
   const path = join(dir.path, 'big.bin')
@@ -81,6 +82,37 @@ const resumes = async (at: Setup, args: ReadonlyArray<string>, env?: NodeJS.Proc
   assert.equal([result.sha1, result.resumed], [at.sha1, true])
   assert.is(await downloaded(at.box, result.id, FRESH), at.sha1)
   neither(resumed.stdout + resumed.stderr)
+}
+
+/** Whether process `pid` is gone. */
+const gone = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch {
+    return true
+  }
+}
+
+/**
+ * After a test whose token command sleeps: `upload` if still running, and the command's process group named by
+ * `pidFile` (its shell's pid), if box-upload did not stop it or an assertion failed first. Its own group is out of
+ * reach of the run's time limit (a SIGKILL of box-upload, whose exit handler then does not run): a `sleep 30` would
+ * outlive the test.
+ */
+const leftovers = async (pidFile: string, upload?: Running): Promise<void> => {
+  if (upload !== undefined && upload.child.exitCode === null && upload.child.signalCode === null) {
+    upload.child.kill('SIGKILL')
+    await upload.done
+  }
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : NaN
+  // Not 0 (a file still empty): kill(-0) is this process's own group.
+  if (!Number.isInteger(pid) || pid <= 1) return
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // Gone already: box-upload stopped it.
+  }
 }
 
 Refresh('should run the command again after the token expired mid-upload, and finish the upload with the fresh one', async () => {
@@ -207,43 +239,43 @@ Refresh('should stop a command that hangs within --timeout (at most a minute), i
   const at = await setup('nothing')
   try {
     const pidFile = join(at.dir.path, 'pid')
-    const started = Date.now()
-    // A shell that runs `sleep` as its child: killing the shell alone would leave sleep holding the pipe.
-    const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--timeout', '0.5', '--json', ...small])
-    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`)
-    assert.is(ran.code, 1, ran.stderr)
-    assert.is(ran.stderr, 'box-upload: nothing was sent: the token command (--token-command) did not finish within 0.5 s and was stopped (a token command may take a minute, or --timeout when shorter)\n')
-    assert.is(JSON.parse(ran.stdout).exitCode, 1)
-    const pid = Number(await readFile(pidFile, 'utf8'))
-    assert.throws(() => process.kill(pid, 0), 'the command\'s shell was killed')
-    assert.equal(at.records, [])
+    try {
+      const started = Date.now()
+      // A shell that runs `sleep` as its child: killing the shell alone would leave sleep holding the pipe.
+      const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--timeout', '0.5', '--json', ...small])
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`)
+      assert.is(ran.code, 1, ran.stderr)
+      assert.is(ran.stderr, 'box-upload: nothing was sent: the token command (--token-command) did not finish within 0.5 s and was stopped (a token command may take a minute, or --timeout when shorter)\n')
+      assert.is(JSON.parse(ran.stdout).exitCode, 1)
+      const pid = Number(await readFile(pidFile, 'utf8'))
+      // Killed, it stays a zombie until reaped (by box-upload, or by init once box-upload exited first): not
+      // necessarily yet when box-upload's pipes close. Unkilled, it sleeps 30 s.
+      await until(() => gone(pid), 2000).catch(() => assert.unreachable('the command\'s shell was killed'))
+      assert.equal(at.records, [])
+    } finally {
+      await leftovers(pidFile)
+    }
   } finally {
     await at.close()
   }
 })
 
-/** Whether process `pid` is gone. */
-const gone = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch {
-    return true
-  }
-}
-
 Refresh('should stop with a Ctrl-C or SIGTERM while the command runs at the start, the command with it (its own process group), nothing sent', () => withSetup('nothing', async (at) => {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const pidFile = join(at.dir.path, `pid-${signal}`)
     const upload = start([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--json', ...small])
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
-    upload.child.kill(signal)
-    const ran = await upload.done
-    assert.is(ran.code, code, ran.stderr)
-    assert.match(ran.stderr, 'box-upload: stopped while the token command ran (stopped with it); nothing was sent\n')
-    assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: code, message: 'stopped while the token command ran (stopped with it); nothing was sent' })
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    await until(() => gone(pid), 2000)
+    try {
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
+      upload.child.kill(signal)
+      const ran = await upload.done
+      assert.is(ran.code, code, ran.stderr)
+      assert.match(ran.stderr, 'box-upload: stopped while the token command ran (stopped with it); nothing was sent\n')
+      assert.equal(JSON.parse(ran.stdout), { ok: false, exitCode: code, message: 'stopped while the token command ran (stopped with it); nothing was sent' })
+      const pid = Number(readFileSync(pidFile, 'utf8'))
+      await until(() => gone(pid), 2000)
+    } finally {
+      await leftovers(pidFile, upload)
+    }
   }
   assert.equal(at.records, [], 'nothing reached the server')
 }))
@@ -253,17 +285,21 @@ Refresh('should stop the command run again after a 401 on a Ctrl-C, without wait
   // Its second run (after the 401) hangs, as a vault asking for a password would.
   const command = `${at.command} && if [ "$(wc -l < ${shellQuote(at.log)})" -ge 2 ]; then echo $$ > ${shellQuote(pidFile)}; sleep 30; fi`
   const upload = start([at.path, '--upload-url', at.box.url, '--token-command', command, '--concurrency', '1', '--json', ...small])
-  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
-  const stoppedAt = Date.now()
-  upload.child.kill('SIGINT')
-  const ran = await upload.done
-  assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`)
-  assert.is(ran.code, 130, ran.stderr)
-  const failure = JSON.parse(ran.stdout) as { exitCode: number; state: string }
-  assert.is(failure.exitCode, 130)
-  assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with the same --token-command or BOX_TOKEN_COMMAND)`)
-  await until(() => gone(Number(readFileSync(pidFile, 'utf8'))), 2000)
-  neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
+  try {
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'))
+    const stoppedAt = Date.now()
+    upload.child.kill('SIGINT')
+    const ran = await upload.done
+    assert.ok(Date.now() - stoppedAt < 8000, `took ${Date.now() - stoppedAt} ms`)
+    assert.is(ran.code, 130, ran.stderr)
+    const failure = JSON.parse(ran.stdout) as { exitCode: number; state: string }
+    assert.is(failure.exitCode, 130)
+    assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with the same --token-command or BOX_TOKEN_COMMAND)`)
+    await until(() => gone(Number(readFileSync(pidFile, 'utf8'))), 2000)
+    neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
+  } finally {
+    await leftovers(pidFile, upload)
+  }
   await resumes(at, ['--token-command', at.command])
 }))
 
