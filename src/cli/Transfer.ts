@@ -6,15 +6,13 @@
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
-import type { BoxFile } from '../BoxFile.ts'
-import { conflictingFileId } from '../NameInUse.ts'
-import { resume } from '../Resume.ts'
 import { type RetryPolicy, defaultRetryPolicy } from '../Retry.ts'
 import { type Session, abortSession, revive } from '../Session.ts'
-import { type UploadFailure, type UploadOptions, upload, uploadVersion } from '../Upload.ts'
+import type { UploadFailure, UploadOptions } from '../Upload.ts'
 import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
 import { BOX_MIN_FILE_SIZE, type DemoCommand, type UploadCommand } from './Command.ts'
 import { type Endpoint, connect } from './Connect.ts'
+import { committedPlace, firstLine, overwriteNote, overwritten, placeOf, uploadTo } from './Destination.ts'
 import { settleEarlier } from './EarlierUpload.ts'
 import { FAILED, INTERRUPTED, USAGE } from './Exit.ts'
 import { finish } from './Finish.ts'
@@ -206,26 +204,21 @@ const send = async (
       },
       keepSessionOnError: keep,
     }
-    // --file-id's --name renames the file; --overwrite's file keeps its own (the name matched it, perhaps in another case).
-    const renamed = command.fileId === undefined ? undefined : command.name
     // Where the bytes go: the resumed session, a new version of a file, or a new file; each from the file's first byte.
-    const attempt = (): Promise<E.Either<UploadFailure, BoxFile>> => {
+    const attempt = () => {
       const file = createReadStream(info.path, { highWaterMark: 1 << 20 }).once('end', () => { sourceRead = true })
       const source = (Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>).pipeThrough(unchangedWhileRead(info))
-      return session !== undefined ? resume(client)({ session, source }, options)()
-        : versionOf !== undefined ? uploadVersion(client)({ source, fileId: versionOf, fileName: renamed, fileSize: info.size }, options)()
-        : upload(client)({ source, folderId: command.folderId, fileName: command.name ?? info.name, fileSize: info.size }, options)()
+      return uploadTo(client, command, info)({ session, versionOf }, source, options)()
     }
     const started = performance.now()
     // Between the parts Box confirms, what the connections took of the parts in flight moves the bar.
     const sending = setInterval(() => progress.onSending(endpoint.inFlight()), 200)
     const first = await attempt()
-    // --overwrite: the name was taken when the session was to be made (so none was, and nothing was sent): a new
-    // version of the file holding it instead. A name taken only at the commit stays the failure it is (kept, to resume).
-    const taken = command.overwrite === true && E.isLeft(first) && session === undefined && ctrlC.count() === 0 ? conflictingFileId(first.left) : undefined
+    // --overwrite: the name was taken when the session was to be made: a new version of the file holding it instead.
+    const taken = overwritten(command)(first, session, ctrlC.count() !== 0)
     if (taken !== undefined) {
       versionOf = taken
-      say(`note: ${command.name ?? info.name} is taken in folder ${command.folderId} by file ${taken}: uploading a new version of it (--overwrite)`)
+      say(overwriteNote(command, info)(taken))
     }
     const result = await (taken === undefined ? Promise.resolve(first) : attempt()).finally(() => clearInterval(sending))
     const seconds = (performance.now() - started) / 1000
@@ -240,10 +233,7 @@ const send = async (
       if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload this one replaced is done with; an upload to the embedded emulator
       // replaces none (its file never left this process), so it names no session there.
-      // A new version is where its file is, under the name Box gives it.
-      const committed = versionOf === undefined
-        ? { fileId: result.right.id, folderId: command.folderId, name: command.name ?? info.name, session: keep ? session : undefined }
-        : { fileId: result.right.id, folderId: result.right.parent?.id, name: result.right.name, session: keep ? session : undefined }
+      const committed = { ...committedPlace(command, info, versionOf)(result.right), session: keep ? session : undefined }
       await settleEarlier(client, statePath, earlier, committed)(settling.signal).finally(settling.dispose)
       // Each handler goes on with the count of the one before it: a Ctrl-C during the commit's grace counts here too.
       const stopped = settling.count() >= 1 && endpoint.apiUrl !== undefined
@@ -348,20 +338,6 @@ const send = async (
 /** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
 const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
   error._tag === 'Aborted' && endpoint.refused?.aborted && error.reason === endpoint.refused.reason && isUploadError(error.reason) ? error.reason : undefined
-
-/** Where a new upload's file goes: a folder and name, or a new version of file `versionOf` (with `--overwrite`, the one holding that name). */
-const placeOf = (command: UploadCommand, info: FileInfo, versionOf: string | undefined): State.Place => {
-  const name = command.name ?? info.name
-  if (versionOf === undefined) return { folderId: command.folderId, name }
-  // --file-id names no folder, and a name only to rename the file.
-  return command.fileId !== undefined ? { fileId: versionOf, ...(command.name !== undefined ? { name: command.name } : {}) } : { fileId: versionOf, folderId: command.folderId, name }
-}
-
-/** How the first line names the upload: resumed or not, a new version of file `fileId` or a new file. */
-const firstLine = (resumed: boolean, fileId: string | undefined): string => {
-  const version = fileId === undefined ? undefined : `a new version of file ${fileId}`
-  return resumed ? `Resuming the upload${version === undefined ? '' : ` of ${version}`}` : `Uploading${version === undefined ? '' : ` ${version}`}`
-}
 
 /** The library's retry policy, with `--timeout` as each try's time when given. */
 const retryPolicy = (command: UploadCommand): RetryPolicy =>
