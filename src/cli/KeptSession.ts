@@ -1,6 +1,8 @@
 /**
  * An upload session kept on the server when an upload stops (interrupted, or failed in a way a
  * resume can mend): its state file written for `--resume`, and the message saying how to continue.
+ * A new upload's state file is written as soon as its session exists, so that a kill no handler
+ * sees (SIGKILL, the OOM killer, a power cut) still leaves it to resume.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Session } from '../Session.ts'
@@ -15,13 +17,57 @@ import * as State from './State.ts'
 import { resumeWith } from './TokenCommand.ts'
 
 // ---------------------------------------------------------------------------------------------
+// model
+
+/** An upload's state file as its session goes: written early, and again when the session is kept. */
+export interface SessionState {
+  /**
+   * Writes a new upload's state as soon as its `session` exists (removed once the session is committed or
+   * deleted); a write that fails is said (`say`), and the upload goes on.
+   */
+  readonly writeEarly: (session: Session) => void
+  /** Whether the early write was made and succeeded, once it has settled. */
+  readonly written: () => Promise<boolean>
+  /**
+   * The state of a `kept` session, once the early write has settled: written now, or, where that fails, one that
+   * names it already (the state resumed from, or the early write), which a --resume finds as well.
+   */
+  readonly keep: (kept: Session) => Promise<E.Either<State.StateError, void>>
+}
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+/**
+ * The state file at `statePath` of the upload of `info` to `endpoint`, its session going to `place` (asked at each
+ * write: `--overwrite` turns a new file into a new version before any session exists).
+ */
+export const sessionState = (info: FileInfo, statePath: string, endpoint: Endpoint, place: () => State.Place, say: (text: string) => void): SessionState => {
+  let early: Promise<E.Either<State.StateError, void>> | undefined
+  return {
+    writeEarly: (session) => {
+      early = save(info, statePath, endpoint, session, place()).then((saved) => {
+        if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
+        return saved
+      })
+    },
+    written: async () => early !== undefined && E.isRight(await early),
+    keep: async (kept) => {
+      await early
+      const saved = await save(info, statePath, endpoint, kept, place())
+      return E.isLeft(saved) && await State.holding(statePath, kept.id) ? E.right(undefined) : saved
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // operations
 
 /**
  * Writes the state file of a kept `session` going to `place` (`Transfer`'s: a resumed upload keeps the one it
  * started with, as `--resume` takes no --name, --folder or --file-id).
  */
-export const save = (info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, place: State.Place): Promise<E.Either<State.StateError, void>> =>
+const save = (info: FileInfo, statePath: string, endpoint: Endpoint, session: Session, place: State.Place): Promise<E.Either<State.StateError, void>> =>
   State.write(statePath)({
     version: 1,
     file: { path: info.path, size: info.size, mtimeMs: info.mtimeMs },

@@ -19,7 +19,7 @@ import { finish } from './Finish.ts'
 import { nameRefused } from './FlagValues.ts'
 import { type FileInfo, contentModifiedAt, inspect, unchangedWhileRead } from './Input.ts'
 import { interrupts } from './Interrupts.ts'
-import { keptSession, save } from './KeptSession.ts'
+import { keptSession, sessionState } from './KeptSession.ts'
 import { failure, io } from './Output.ts'
 import { formatBytes } from './ProgressBar.ts'
 import * as Report from './Report.ts'
@@ -159,23 +159,8 @@ const send = async (
   // one more failed login each, and a few in a row may lock the user's account. (AbortSignal.any: Node 20.3,
   // and a proxy needs undici, 20.18.1.)
   const signal = endpoint.refused === undefined ? ctrlC.signal : AbortSignal.any([ctrlC.signal, endpoint.refused])
-  // A new upload's state is written as soon as its session exists, so that a kill no handler sees
-  // (SIGKILL, the OOM killer, a power cut) still leaves it to resume; and removed once the session is
-  // committed or deleted. Not over an earlier interrupted upload's state: that stays its way back.
-  let early: Promise<E.Either<State.StateError, void>> | undefined
-  const written = async (): Promise<boolean> => early !== undefined && E.isRight(await early)
-  // The state of a kept session: written now, or, where that fails, one that names it already (the state
-  // resumed from, or the early write), which a --resume finds as well.
-  const keepState = async (kept: Session): Promise<E.Either<State.StateError, void>> => {
-    const saved = await save(info, statePath, endpoint, kept, place())
-    return E.isLeft(saved) && await State.holding(statePath, kept.id) ? E.right(undefined) : saved
-  }
-  const writeEarly = (s: Session): void => {
-    early = save(info, statePath, endpoint, s, place()).then((saved) => {
-      if (E.isLeft(saved)) say(`note: ${saved.left.message}; if this upload is killed it cannot be resumed (give --state a writable path)`)
-      return saved
-    })
-  }
+  // The state file: written as soon as a new upload's session exists, again when it is kept, removed once it is committed or deleted.
+  const state = sessionState(info, statePath, endpoint, place, say)
   // --timeout bounds each try of every request of the upload, and of the resume's look at its session first.
   const retry = retryPolicy(command)
   // Box shows the file's "Modified" date as the local file's, not the upload's. A resume sends the same: it
@@ -200,7 +185,8 @@ const send = async (
       },
       onSession: (s) => {
         session = s
-        if (keep && prior === undefined && earlier === undefined) writeEarly(s)
+        // Not over an earlier interrupted upload's state: that stays its way back.
+        if (keep && prior === undefined && earlier === undefined) state.writeEarly(s)
       },
       keepSessionOnError: keep,
     }
@@ -230,7 +216,7 @@ const send = async (
       ctrlC.dispose()
       const leavingCommitted = (): void => void failure(command)(INTERRUPTED, `uploaded as file ${result.right.id} (committed), then interrupted three times: exited at once, the file not checked`)
       const settling = interrupts(say, false, earlier === undefined ? 'the clean-up after the commit' : "the check of the earlier upload's state", undefined, leavingCommitted, ctrlC)
-      if (prior !== undefined || await written()) await State.removeIfHolding(statePath, session?.id ?? '')
+      if (prior !== undefined || await state.written()) await State.removeIfHolding(statePath, session?.id ?? '')
       // An earlier interrupted upload this one replaced is done with; an upload to the embedded emulator
       // replaces none (its file never left this process), so it names no session there.
       const committed = { ...committedPlace(command, info, versionOf)(result.right), session: keep ? session : undefined }
@@ -263,8 +249,7 @@ const send = async (
       // The state is written first, so that nothing is lost if the process is killed now. A double
       // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
       // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
-      await early
-      const saved = await keepState(kept)
+      const saved = await state.keep(kept)
       const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
       if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
       const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
@@ -303,12 +288,11 @@ const send = async (
       const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')
       // A part the server still takes from a try of ours that got no answer (Report.isPartHeld): kept, for a resume later.
       if (isRetryable(error) || refused || atCommit || Report.isPartHeld(error)) {
-        await early
-        const saved = await keepState(kept)
+        const saved = await state.keep(kept)
         return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where, asked)}`, error, FAILED, refused)
       }
       const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
-      const ownState = prior !== undefined || await written()
+      const ownState = prior !== undefined || await state.written()
       // Only this upload's own state goes, and only with its session: a new upload's failure leaves an
       // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
       if (E.isLeft(aborted) && !ended(aborted)) {
