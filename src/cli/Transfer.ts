@@ -7,9 +7,8 @@ import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import * as E from 'fp-ts/lib/Either.js'
 import { type RetryPolicy, defaultRetryPolicy } from '../Retry.ts'
-import { type Session, abortSession, revive } from '../Session.ts'
-import type { UploadFailure, UploadOptions } from '../Upload.ts'
-import { type UploadError, isRetryable, isUploadError } from '../UploadError.ts'
+import { type Session, revive } from '../Session.ts'
+import type { UploadOptions } from '../Upload.ts'
 import { BOX_MIN_FILE_SIZE, type DemoCommand, type UploadCommand } from './Command.ts'
 import { type Endpoint, connect } from './Connect.ts'
 import { committedPlace, firstLine, overwriteNote, overwritten, placeOf, uploadTo } from './Destination.ts'
@@ -19,21 +18,15 @@ import { finish } from './Finish.ts'
 import { nameRefused } from './FlagValues.ts'
 import { type FileInfo, contentModifiedAt, inspect, unchangedWhileRead } from './Input.ts'
 import { interrupts } from './Interrupts.ts'
-import { keptSession, sessionState } from './KeptSession.ts'
+import { sessionState } from './KeptSession.ts'
 import { failure, io } from './Output.ts'
 import { formatBytes } from './ProgressBar.ts'
-import * as Report from './Report.ts'
 import { outputOf, reporter } from './Reporter.ts'
 import { make } from './Sample.ts'
 import * as State from './State.ts'
 import { disagreement, occupied, resumable, resumeTarget } from './StateChecks.ts'
-import { isTokenCommandFailure, started } from './TokenCommand.ts'
-
-// ---------------------------------------------------------------------------------------------
-// model
-
-/** How long after the upload stopped a second Ctrl-C still aborts the session, in ms. */
-export const SECOND_CTRL_C_MS = 1000
+import { started } from './TokenCommand.ts'
+import { unfinished } from './Unfinished.ts'
 
 // ---------------------------------------------------------------------------------------------
 // operations
@@ -120,8 +113,6 @@ const send = async (
   earlier: State.State | undefined, stopping: AbortController,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
-  // What the command line asked that changes the advice of a failure (a --file-id's --name, a token command).
-  const asked = Report.askedBy(command)
   const { client } = endpoint
   const progress = reporter(outputOf(process.stderr))
   const say = (text: string) => {
@@ -143,24 +134,16 @@ const send = async (
   let versionOf = prior?.fileId ?? command.fileId
   // Where the file goes, as the state file records it: a resumed upload goes on as it started.
   const place = (): State.Place => prior !== undefined ? State.placeOf(prior) : placeOf(command, info, versionOf)
-  // Set once a second Ctrl-C's DELETE is answered: its state file is on its way out, nothing left to name.
-  let abortedAlready = false
-  // A third Ctrl-C exits without waiting for anything: still the one result --json promises, saying what may be
-  // left, and the state file when it names the session as it exits (read at once: it cannot wait).
-  const leaving = (): void => {
-    if (abortedAlready) return void fail(INTERRUPTED, 'interrupted three times: exited at once; the upload session was aborted (or gone already), nothing to resume')
-    const held = session !== undefined && State.holdingNow(statePath, session.id)
-    void fail(INTERRUPTED, `interrupted three times: exited at once, without waiting for the upload session to be kept or aborted${
-      keep ? ` (one left on the server expires on its own${held ? `; ${statePath} names it, for --resume` : ''})` : ''}`, undefined, held ? statePath : undefined)
-  }
-  const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, leaving)
+  // The state file: written as soon as a new upload's session exists, again when it is kept, removed once it is committed or deleted.
+  const state = sessionState(info, statePath, endpoint, place, say)
+  // If it does not commit: kept or aborted, and said so; a third Ctrl-C's report, as it exits at once.
+  const uncommitted = unfinished({ command, statePath, endpoint, prior, earlier, keep, state, place, session: () => session })
+  const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, uncommitted.leaving)
   ctrlC.signal.addEventListener('abort', () => stopping.abort(), { once: true })
   // The upload also stops at once when a proxy refuses the credentials (407): each retry would be refused too,
   // one more failed login each, and a few in a row may lock the user's account. (AbortSignal.any: Node 20.3,
   // and a proxy needs undici, 20.18.1.)
   const signal = endpoint.refused === undefined ? ctrlC.signal : AbortSignal.any([ctrlC.signal, endpoint.refused])
-  // The state file: written as soon as a new upload's session exists, again when it is kept, removed once it is committed or deleted.
-  const state = sessionState(info, statePath, endpoint, place, say)
   // --timeout bounds each try of every request of the upload, and of the resume's look at its session first.
   const retry = retryPolicy(command)
   // Box shows the file's "Modified" date as the local file's, not the upload's. A resume sends the same: it
@@ -232,85 +215,8 @@ const send = async (
         checking.dispose()
       }
     }
-    // Stopped by a proxy's refusal, the upload failed as the refused request did: a network error, its session
-    // kept for a --resume once the credentials are mended.
-    const error: UploadFailure = refusedRequest(endpoint, result.left) ?? result.left
-    const kept = result.left.session ?? session
     // Every part stored and the file read to its end: the commit was on its way when the upload stopped.
-    const committing = sourceRead && allParts
-    if (ctrlC.count() >= 1) {
-      const code = ctrlC.exitCode()
-      const by = ctrlC.stoppedBy()
-      const terminated = by === 'SIGTERM' || by === 'SIGHUP'
-      const stopped = terminated ? `terminated (${by})` : 'interrupted'
-      if (!keep) return fail(code, `${stopped}. The embedded emulator's sessions end with this process, so there is nothing to resume; to try --resume, run \`box-upload emulator\` in another terminal and upload to it with --upload-url`, error)
-      // Also when the creation got no answer within the library's grace: a session made after it is unknown here.
-      if (kept === undefined) return fail(code, `${stopped} before the upload session was created, or before the server answered its creation (a session it makes later expires on its own); nothing to resume`, error)
-      // The state is written first, so that nothing is lost if the process is killed now. A double
-      // Ctrl-C is rarely faster than the upload stops: the second one counts for a moment after.
-      // After SIGTERM or SIGHUP nobody waits at a keyboard (and a supervisor's kill timeout runs): no grace time.
-      const saved = await state.keep(kept)
-      const again = terminated ? ctrlC.count() >= 2 : await ctrlC.second(SECOND_CTRL_C_MS)
-      if (!again) return keptSession(command, statePath, endpoint, kept, saved, stopped, error, code)
-      const twice = terminated ? `terminated (${by}), then Ctrl-C` : 'interrupted twice'
-      const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
-      const lookFor = `look for ${State.describe(place())}`
-      abortedAlready = ended(aborted)
-      // A session the server may still hold (it could not be reached) stays where a resume finds it.
-      if (E.isLeft(aborted) && !abortedAlready) {
-        return keptSession(command, statePath, endpoint, kept, saved, `${twice}, but the upload session could not be aborted: ${Report.explain(aborted.left, endpoint.where, asked)}${committing ? ` Its commit was under way and may have gone through: ${lookFor}.` : ''}`, error, code)
-      }
-      // The earlier interrupted upload's state, which this one's took the place of, is its way back again
-      // (unless another run wrote the file since, or this one's state was never written there).
-      const putBack = earlier !== undefined && await State.holding(statePath, kept.id) && E.isRight(await State.write(statePath)(earlier)())
-      if (earlier === undefined) await State.removeIfHolding(statePath, kept.id)
-      // A commit the second Ctrl-C cut off in flight may have been applied, whatever the DELETE then met
-      // (a committed session may still answer it 204). Gone already otherwise (404, 410): aborted or expired.
-      // A resumed session found gone may also have been committed by the interrupted run's commit.
-      const outcome = committing
-        ? `the upload session was ${E.isRight(aborted) ? 'deleted' : 'gone already'}, but its commit was under way and may have gone through: ${lookFor}`
-        : E.isRight(aborted) ? 'the upload session was aborted, nothing to resume'
-        : `the upload session was gone already (aborted or expired${prior === undefined ? '' : `, or committed by the interrupted run: ${lookFor}`}), nothing to resume`
-      return fail(code, `${twice}: ${outcome}${putBack ? ` (${statePath} holds the earlier interrupted upload again)` : ''}`, error)
-    }
-    let unaborted = ''
-    // Whether a state file still holds the failed upload's session, for a --resume once the failure is mended.
-    let stateKept = false
-    if (keep && kept !== undefined) {
-      // A refused token (expired, or another user's) is no reason to lose the parts: the session is
-      // kept for a resume with the right token (aborting it with the refused one would fail anyway).
-      // A 403 for room or size (`storage_limit_exceeded`, `file_size_limit_exceeded`) is not about the token.
-      const refused = error._tag === 'HttpError' && (error.status === 401 || (error.status === 403 && !/limit_exceeded$/.test(error.code ?? '')))
-        // So is a token command that failed when asked again after a 401: resumed once it works.
-        || isTokenCommandFailure(error)
-      // Every part uploaded, and the commit still answered 202 (Box processing them) past the wait, or
-      // refused because a file of that name appeared meanwhile: a resume commits without sending a part again.
-      const atCommit = error._tag === 'HttpError' && (error.status === 202 || error.code === 'item_name_in_use')
-      // A part the server still takes from a try of ours that got no answer (Report.isPartHeld): kept, for a resume later.
-      if (isRetryable(error) || refused || atCommit || Report.isPartHeld(error)) {
-        const saved = await state.keep(kept)
-        return keptSession(command, statePath, endpoint, kept, saved, `upload failed: ${Report.explainKept(error, endpoint.where, asked)}`, error, FAILED, refused)
-      }
-      const aborted = await abortSession(client, { signal: AbortSignal.timeout(30_000) })(kept)()
-      const ownState = prior !== undefined || await state.written()
-      // Only this upload's own state goes, and only with its session: a new upload's failure leaves an
-      // earlier one's to resume, and a session that could not be aborted stays where a resume finds it.
-      if (E.isLeft(aborted) && !ended(aborted)) {
-        stateKept = ownState
-        unaborted = ` The upload session ${kept.id} could not be aborted either (${Report.explain(aborted.left, endpoint.where, asked)}): ` +
-          (ownState ? `${statePath} keeps it, for a --resume once that is mended; else it expires on its own at ${kept.expiresAt}.` : `it expires on its own at ${kept.expiresAt}.`)
-      } else if (ownState) await State.removeIfHolding(statePath, kept.id)
-    }
-    // A session gone (404) when resumed: committed (a commit the interruption cut off may have been applied) or aborted.
-    const goneNote = prior !== undefined && !stateKept && error._tag === 'HttpError' && error.status === 404
-      ? ` The interrupted upload's session is gone and its state file removed: if ${prior.fileId === undefined ? `${prior.name} is not in folder ${prior.folderId}` : `file ${prior.fileId} did not get the new version`} (an interrupted commit may have gone through), upload it again without --resume.`
-      : ''
-    // Typically --upload-url http://localhost:… while the server names itself 127.0.0.1 (or the reverse); never for Box.
-    // A resume goes where its session lives (--upload-url as it was): there --api-url names the other host.
-    const elsewhere = error._tag === 'UntrustedEndpoint' && endpoint.where !== 'Box'
-      ? ` The server answered with URLs on ${error.origin}: if it is the server you meant, ${prior === undefined ? 'give that host in --upload-url' : 'add --api-url with its API URL on that host, which the token then goes to'}.`
-      : ''
-    return fail(FAILED, `upload failed: ${Report.explain(error, endpoint.where, asked)}${goneNote}${elsewhere}${unaborted}`, error, stateKept ? statePath : undefined)
+    return await uncommitted.end(ctrlC, sourceRead && allParts)(result.left)
   } finally {
     ctrlC.dispose()
   }
@@ -319,14 +225,6 @@ const send = async (
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** The request a proxy refused (407) when its refusal is what stopped the upload, which then says only that it was stopped. */
-const refusedRequest = (endpoint: Endpoint, error: UploadError): UploadError | undefined =>
-  error._tag === 'Aborted' && endpoint.refused?.aborted && error.reason === endpoint.refused.reason && isUploadError(error.reason) ? error.reason : undefined
-
 /** The library's retry policy, with `--timeout` as each try's time when given. */
 const retryPolicy = (command: UploadCommand): RetryPolicy =>
   command.timeoutMs === undefined ? defaultRetryPolicy : { ...defaultRetryPolicy, timeoutMs: command.timeoutMs }
-
-/** Whether an abort ended the session: deleted, or gone already (committed, aborted or expired: 404, 410), nothing left to keep. */
-const ended = (aborted: E.Either<UploadError, void>): boolean =>
-  E.isRight(aborted) || (aborted.left._tag === 'HttpError' && (aborted.left.status === 404 || aborted.left.status === 410))
