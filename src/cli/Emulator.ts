@@ -36,10 +36,10 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
  * One answer as `--log` prints it: when the request came (UTC), what it asked (a part's `Content-Range` too), the status and Box's code, and how
  * long the answer took (the latency and slow faults included). A connection reset, the `reset` fault's or a client
  * gone mid-body, has no status: it says so. Paths hold session ids; of the headers only a part's Content-Range is
- * logged, so never the token.
+ * logged, so never the token; nor one a client put in the query instead (`withoutToken`).
  */
 export const logLine = (record: RequestRecord, now: number): string =>
-  `${new Date(record.at).toISOString()} ${record.method} ${record.path}${record.range === undefined ? '' : ` (${record.range})`} ` +
+  `${new Date(record.at).toISOString()} ${record.method} ${withoutToken(record.path)}${record.range === undefined ? '' : ` (${record.range})`} ` +
   `${record.status === 0 ? 'reset' : record.status}${record.code === undefined ? '' : ` ${record.code}`} ${now - record.at} ms`
 
 /**
@@ -77,6 +77,12 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/**
+ * A path with the value of any `access_token` query parameter masked. A client may send its token there
+ * (RFC 6750 §2.3's form, which the emulator does not read: it answers 401), and the path is logged with its query.
+ */
+const withoutToken = (path: string): string => path.replace(/([?&]access_token=)[^&#]*/gi, '$1[token]')
 
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 

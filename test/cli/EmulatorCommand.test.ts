@@ -181,14 +181,18 @@ Command('should log every answer to stderr with --log: time, method, path, a par
     assert.is((await putBytes(session, bytes, 0, bytes.length)).status, 200)
     const missing = await fetch(`${em.apiUrl}/files/999/content`, { headers: { Authorization: 'Bearer dev-token' } })
     await missing.arrayBuffer()
-    await until(() => server.stderr().split('\n').length >= 4)
+    // A client that puts its token in the query string (RFC 6750 §2.3's form) gets a 401, and its token stays out of the log.
+    const queried = await fetch(`${em.url}/files/upload_sessions/${session.id}?access_token=dev-token`)
+    await queried.arrayBuffer()
+    await until(() => server.stderr().split('\n').length >= 5)
     const lines = server.stderr().trimEnd().split('\n')
     const stamp = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
     assert.match(lines[0] ?? '', new RegExp(`^${stamp} POST /api/2\\.0/files/upload_sessions 201 (\\d+) ms$`))
     assert.match(lines[1] ?? '', new RegExp(`^${stamp} PUT /api/2\\.0/files/upload_sessions/${session.id} \\(bytes 0-999/1000\\) 200 \\d+ ms$`))
     assert.match(lines[2] ?? '', new RegExp(`^${stamp} GET /2\\.0/files/999/content 404 not_found \\d+ ms$`))
+    assert.match(lines[3] ?? '', new RegExp(`^${stamp} GET /api/2\\.0/files/upload_sessions/${session.id}\\?access_token=\\[token\\] 401 unauthorized \\d+ ms$`))
     assert.ok(Number(/ (\d+) ms$/.exec(lines[0] ?? '')?.[1]) >= 45, `the latency counts: ${lines[0]}`)
-    assert.is(lines.length, 3, server.stderr())
+    assert.is(lines.length, 4, server.stderr())
     assert.ok(session.id.length > 0)
     assert.not.match(server.stderr(), 'dev-token')
   } finally {
@@ -202,6 +206,13 @@ Command('should word a reset in the log for what it is, having no status', () =>
   assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 500, code: 'internal_server_error', range: 'bytes 0-1023/1500', at: 0 }, 7),
     '1970-01-01T00:00:00.000Z PUT /api/2.0/files/upload_sessions/AB (bytes 0-1023/1500) 500 internal_server_error 7 ms')
   assert.is(logLine({ method: 'DELETE', path: '/api/2.0/files/upload_sessions/AB', status: 204, at: 0 }, 3), '1970-01-01T00:00:00.000Z DELETE /api/2.0/files/upload_sessions/AB 204 3 ms')
+})
+
+Command('should mask a token sent in the query string in the log, keeping the rest of the query', () => {
+  assert.is(logLine({ method: 'GET', path: '/api/2.0/files/upload_sessions/AB/parts?offset=0&access_token=dev-token&limit=5', status: 401, code: 'unauthorized', at: 0 }, 1),
+    '1970-01-01T00:00:00.000Z GET /api/2.0/files/upload_sessions/AB/parts?offset=0&access_token=[token]&limit=5 401 unauthorized 1 ms')
+  assert.is(logLine({ method: 'GET', path: '/2.0/files/1?ACCESS_TOKEN=s3cret', status: 401, code: 'unauthorized', at: 0 }, 1),
+    '1970-01-01T00:00:00.000Z GET /2.0/files/1?ACCESS_TOKEN=[token] 401 unauthorized 1 ms')
 })
 
 Command.run()
