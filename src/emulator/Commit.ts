@@ -24,6 +24,22 @@ const invalidParts = (message: string, context?: Record<string, unknown>) => fai
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 
+/**
+ * What differs between a commit entry and the part stored at its offset, each said with both values, so that a
+ * client sees which field it got wrong (often `sha1` sent as base64, as its `Digest` was, not as the hex the
+ * part upload answered). Quoted values are cut at 64 characters: an entry is the caller's text.
+ */
+const differences = (stored: { readonly part_id: string; readonly size: number; readonly sha1: string }, e: Record<string, unknown>): ReadonlyArray<string> => {
+  const quoted = (v: unknown): string => JSON.stringify(String(v).slice(0, 64))
+  const sha1 = e['sha1']
+  return [
+    ...(e['part_id'] === stored.part_id ? [] : [`part_id ${quoted(e['part_id'])} is not the stored part's ${quoted(stored.part_id)}`]),
+    ...(e['size'] === stored.size ? [] : [`size ${String(e['size'])} is not the stored part's ${stored.size}`]),
+    ...(typeof sha1 !== 'string' || sha1.toLowerCase() === stored.sha1 ? []
+      : [`sha1 ${quoted(sha1)} is not the stored part's ${quoted(stored.sha1)} (the hex SHA-1 its upload answered)`]),
+  ]
+}
+
 /** Checks the commit's `parts` against the session: every part, in order, exactly as stored. */
 const checkParts = (s: Session, parts: unknown): void => {
   if (!Array.isArray(parts)) throw invalidParts('parts is required: the array of every uploaded part, ordered by offset')
@@ -38,10 +54,9 @@ const checkParts = (s: Session, parts: unknown): void => {
     }
     const stored = s.parts.get(e['offset'] / s.partSize)
     if (!stored || stored.offset !== e['offset']) throw invalidParts(`parts[${i}] (offset ${e['offset']}) was never uploaded`)
-    const same = stored.part_id === e['part_id'] && stored.size === e['size'] &&
-      (e['sha1'] === undefined || (e['sha1'] as string).toLowerCase() === stored.sha1)
-    if (!same) {
-      throw invalidParts(`parts[${i}] does not match the part stored at offset ${stored.offset}`, {
+    const differ = differences(stored, e)
+    if (differ.length > 0) {
+      throw invalidParts(`parts[${i}] does not match the part stored at offset ${stored.offset}: ${differ.join('; ')}`, {
         stored_part: { part_id: stored.part_id, offset: stored.offset, size: stored.size, sha1: stored.sha1 },
       })
     }

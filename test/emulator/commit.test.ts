@@ -390,6 +390,20 @@ test('should name the stored part in context_info.stored_part when a commit entr
     assert.equal(assertBoxError(r, 400, 'invalid_parts').context_info.stored_part, parts[1])
   }))
 
+test('should say which field of a commit entry differs from the stored part, with both values', () =>
+  withEmulator(SMALL, async (em) => {
+    const { bytes, s, parts } = await uploaded(em, 2500)
+    const stored = parts[1]!
+    // A client that sends each part's sha1 as base64, as its Digest was, rather than the hex the upload answered.
+    const base64 = sha1Base64(bytes.subarray(stored.offset, stored.offset + stored.size))
+    const sent = await commit(s, bytes, [parts[0], { ...stored, sha1: base64 }, parts[2]])
+    assert.is(assertBoxError(sent, 400, 'invalid_parts').message,
+      `parts[1] does not match the part stored at offset ${stored.offset}: sha1 "${base64}" is not the stored part's "${stored.sha1}" (the hex SHA-1 its upload answered)`)
+    const both = await commit(s, bytes, [parts[0], { ...stored, part_id: 'ABCDEF01', size: stored.size - 1 }, parts[2]])
+    assert.is(assertBoxError(both, 400, 'invalid_parts').message,
+      `parts[1] does not match the part stored at offset ${stored.offset}: part_id "ABCDEF01" is not the stored part's "${stored.part_id}"; size ${stored.size - 1} is not the stored part's ${stored.size}`)
+  }))
+
 // The 202s of parts still processing are not taken from faults.commitAccepted: those come after.
 test('should give the commitAccepted 202s after those of processing parts, not count one as the other', async () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
