@@ -123,7 +123,7 @@ const withoutBody = async (response: Response): Promise<Response> => {
 }
 
 /** The Box error code of an answer, read back from its body (for `onRequest`). */
-const codeOf = async (response: Response): Promise<string | undefined> => {
+export const codeOf = async (response: Response): Promise<string | undefined> => {
   if (response.status < 400 || !response.headers.get('content-type')?.includes('json')) return undefined
   const parsed: unknown = await response.clone().json().catch(() => undefined)
   return typeof parsed === 'object' && parsed !== null ? (parsed as { code?: string }).code : undefined

@@ -11,7 +11,7 @@ import { networkInterfaces } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
 import { withCors } from './Cors.ts'
-import { makeEmulator, type Emulator } from './Handler.ts'
+import { codeOf, makeEmulator, type Emulator } from './Handler.ts'
 import { hostProblem } from './Host.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isUnspecified, originOf } from './Origin.ts'
@@ -177,6 +177,23 @@ const refused = (req: IncomingMessage): Response | undefined => {
 }
 
 /**
+ * Tells `onRequest` of an answer the adapter gives itself (a refused Host, `OPTIONS *`, TRACE, CONNECT, a
+ * transfer coding it does not decode, a target `Request` cannot take), as the handler tells of its own:
+ * `--log` is to show every answer. What the observer throws is ignored, as there.
+ */
+const observed = (onRequest: EmulatorOptions['onRequest'], req: IncomingMessage, at: number) =>
+  async (response: Response): Promise<void> => {
+    if (onRequest === undefined) return
+    const code = await codeOf(response)
+    const range = req.headers['content-range']
+    try {
+      onRequest({ method: req.method ?? 'GET', path: pathOf(req.url ?? '/'), status: response.status, ...(code ? { code } : {}), ...(range === undefined ? {} : { range }), at })
+    } catch {
+      // A failing observer must not change the answer.
+    }
+  }
+
+/**
  * An answer written straight to the socket (the request never became a `Request`), closing the
  * connection: still Box's error body and the CORS header every answer carries.
  */
@@ -327,15 +344,19 @@ export const serve = async ({ port: wanted, host: given, bodyIdleTimeoutMs, ...o
   })
   // Node hands CONNECT to this event, not to 'request' (and without a listener drops the connection
   // unanswered): this server is no proxy, so 405.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     // Node gives this socket no 'error' listener: a client's reset must not become an uncaught exception.
     socket.on('error', () => socket.destroy())
-    socket.end(raw(405, 'Method Not Allowed', 'method_not_allowed', 'CONNECT is not allowed here: this server is no proxy', `Allow: ${serverMethods}\r\n`), () => socket.destroy())
+    const message = 'CONNECT is not allowed here: this server is no proxy'
+    // Told before it is written, as the handler's answers are: whoever saw the answer finds it recorded.
+    void observed(options.onRequest, req, Date.now())(toResponse(boxError(405, 'method_not_allowed', message)))
+      .then(() => socket.end(raw(405, 'Method Not Allowed', 'method_not_allowed', message, `Allow: ${serverMethods}\r\n`), () => socket.destroy()))
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // Node parses and hands over what was pipelined behind a request answered with `Connection: close`: it
     // must not be taken (a part stored that nobody hears of). Unanswered, the client knows to send it again.
     if (closing.has(req.socket)) return
+    const observe = observed(options.onRequest, req, Date.now())
     // A bad Host gets 400 (RFC 9112 §3.2) and the connection is closed after it, as Node's own answer did and
     // nginx does after any 400. Its framing is sound (Node's parser read it), so the connection could stay open,
     // the body drained; but a client whose Host is missing, doubled or malformed is broken or hostile (a doubled
@@ -369,15 +390,26 @@ export const serve = async ({ port: wanted, host: given, bodyIdleTimeoutMs, ...o
       ? toResponse(boxError(400, 'bad_request', badHost, undefined, { connection: 'close' }))
       : refused(req) ?? toRequest(originFor(req), req, gone.signal))
     taken.catch(() => undefined)
+    // The handler tells `onRequest` of the answers it gives; the adapter, of those it gives itself.
+    let handled = false
     const answered = (turns.get(req.socket) ?? Promise.resolve()).then(() => taken)
-      .then((made) => (made instanceof Request ? app.fetch(made) : withCors(made)))
+      .then(async (made) => {
+        if (made instanceof Request) {
+          handled = true
+          return app.fetch(made)
+        }
+        await observe(made)
+        return withCors(made)
+      })
     turns.set(req.socket, answered.then(() => undefined, () => undefined))
     answered
       .then((response) => write(response, res))
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         if (isReset(e)) return void req.socket.destroy()
         if (res.headersSent) return void res.end()
-        const text = JSON.stringify(body(boxError(400, 'bad_request', `Unreadable request: ${String(e).slice(0, 200)}`)))
+        const unreadable = boxError(400, 'bad_request', `Unreadable request: ${String(e).slice(0, 200)}`)
+        if (!handled) await observe(toResponse(unreadable))
+        const text = JSON.stringify(body(unreadable))
         res.writeHead(400, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'access-control-allow-origin': '*' })
         res.end(text)
       })

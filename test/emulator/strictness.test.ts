@@ -7,13 +7,14 @@ import { connect } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
-import { type EmulatorOptions, emulator } from '../../src/emulator/index.ts'
+import { type EmulatorOptions, type RequestRecord, emulator } from '../../src/emulator/index.ts'
 import { serve } from '../../src/emulator/node.ts'
 import {
   SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, status, uniqueName,
   uploadAll, uploadFile, withEmulator, type Session,
 } from '../helpers/box.ts'
 import { runModule } from '../helpers/childModule.ts'
+import { exchange } from '../helpers/rawHttp.ts'
 
 test('should refuse commit dates that are not RFC 3339 with an offset (read in the server\'s time zone otherwise)', () =>
   withEmulator(SMALL, async (em) => {
@@ -222,6 +223,29 @@ test('should give the adapter\'s own answers Box\'s error body and the CORS head
       assert.is((JSON.parse(bodyText) as { code: string }).code, code, request)
     }
   }))
+
+test('should tell onRequest of the answers the adapter gives itself, as of the handler\'s (what --log prints)', async () => {
+  const records: Array<RequestRecord> = []
+  await withEmulator({ ...SMALL, onRequest: (r) => void records.push(r) }, async (em) => {
+    const { port } = new URL(em.url)
+    const id = '0123456789ABCDEF0123456789ABCDEF'
+    for (const request of [
+      `PUT /api/2.0/files/upload_sessions/${id} HTTP/1.1\r\nHost: x\r\nContent-Range: bytes 0-0/1\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`,
+      'TRACE /api/2.0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      `GET /api/2.0/files/upload_sessions/${id} HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`,
+      'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n',
+    ]) assert.ok((await exchange(`http://127.0.0.1:${port}`, request)).startsWith('HTTP/1.1 '), request)
+  })
+  assert.equal(records.map(({ method, path, status, code, range }) => ({ method, path, status, code, range })), [
+    { method: 'PUT', path: '/api/2.0/files/upload_sessions/0123456789ABCDEF0123456789ABCDEF', status: 501, code: 'not_implemented', range: 'bytes 0-0/1' },
+    { method: 'TRACE', path: '/api/2.0', status: 405, code: 'method_not_allowed', range: undefined },
+    { method: 'OPTIONS', path: '*', status: 204, code: undefined, range: undefined },
+    { method: 'GET', path: '/api/2.0/files/upload_sessions/0123456789ABCDEF0123456789ABCDEF', status: 400, code: 'bad_request', range: undefined },
+    { method: 'CONNECT', path: '127.0.0.1:1', status: 405, code: 'method_not_allowed', range: undefined },
+  ])
+  assert.ok(records.every((r) => typeof r.at === 'number' && r.at > 0))
+})
 
 test('should send no error code in WWW-Authenticate when no token came (RFC 6750 §3.1)', () =>
   withEmulator(SMALL, async (em) => {
