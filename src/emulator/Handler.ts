@@ -90,13 +90,25 @@ const match = (routes: ReadonlyArray<readonly [RegExp, Readonly<Record<string, R
   return undefined
 }
 
+/**
+ * Where an upload-session path that missed `/api/2.0` belongs, as a hint for its 404. Box's reference sample for a
+ * part names `https://upload.box.com/2.0/files/upload_sessions/…` (protocol §1, a docs error), and a client
+ * copying it, or another version (`/api/2.1`), would otherwise read only "No such endpoint".
+ */
+const elsewhere = (pathname: string): string => {
+  const rest = /^(?:\/api)?(?:\/\d+\.\d+)?(\/files\/.*)$/.exec(pathname)?.[1]
+  return rest !== undefined && match(UPLOAD_ROUTES, rest)
+    ? `; upload sessions are under /api/2.0 (/api/2.0${rest}): send each request to the URL its session's session_endpoints name`
+    : ''
+}
+
 /** Answers one request; throws `Fail` for Box errors. */
 const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof api>, request: Request): Promise<Response> => {
   const url = new URL(request.url)
   const base = /^\/api\/2\.0(\/.*)$/.exec(url.pathname)
   const apiBase = /^\/2\.0(\/.*)$/.exec(url.pathname)
   const found = base ? match(UPLOAD_ROUTES, base[1]!) : apiBase ? match(apiRoutes, apiBase[1]!) : undefined
-  if (!found) return toResponse(boxError(404, 'not_found', `No such endpoint: ${request.method} ${url.pathname}`))
+  if (!found) return toResponse(boxError(404, 'not_found', `No such endpoint: ${request.method} ${url.pathname}${base ? '' : elsewhere(url.pathname)}`))
   // HEAD is GET without the body (RFC 9110 §9.3.2): wherever GET is, HEAD is too.
   const handler = found.methods[request.method === 'HEAD' ? 'GET' : request.method]
   if (!handler) {

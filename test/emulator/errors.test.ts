@@ -158,6 +158,25 @@ test('should answer unknown paths with 404 not_found and unsupported methods wit
     }
   }))
 
+test('should point an upload-session path that misses /api/2.0 (Box\'s docs sample for a part) to where it belongs', () =>
+  withEmulator(SMALL, async (em) => {
+    const origin = new URL(em.url).origin
+    const s = await openSession(em, 10)
+    const cases = [
+      ['PUT', `/2.0/files/upload_sessions/${s.id}`, `/api/2.0/files/upload_sessions/${s.id}`],
+      ['POST', '/api/2.1/files/upload_sessions', '/api/2.0/files/upload_sessions'],
+      ['POST', `/files/upload_sessions/${s.id}/commit`, `/api/2.0/files/upload_sessions/${s.id}/commit`],
+    ] as const
+    for (const [method, path, belongs] of cases) {
+      assert.is(assertBoxError(await call(method, `${origin}${path}`), 404, 'not_found').message,
+        `No such endpoint: ${method} ${path}; upload sessions are under /api/2.0 (${belongs}): send each request to the URL its session's session_endpoints name`)
+    }
+    // Other unknown paths, and the API base's own, get no such hint.
+    assert.is(assertBoxError(await call('GET', `${origin}/2.0/folders/0`), 404, 'not_found').message, 'No such endpoint: GET /2.0/folders/0')
+    assert.is(assertBoxError(await call('GET', `${em.url}/files/upload_sessions/${s.id}/nope`), 404, 'not_found').message,
+      `No such endpoint: GET /api/2.0/files/upload_sessions/${s.id}/nope`)
+  }))
+
 test('should give each error its own request_id', () =>
   withEmulator(SMALL, async (em) => {
     const ids = new Set<string>()
