@@ -34,13 +34,15 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
 
 /**
  * One answer as `--log` prints it: when the request came (UTC), what it asked (a part's `Content-Range` too), the status and Box's code, and how
- * long the answer took (the latency and slow faults included). A connection reset, the `reset` fault's or a client
+ * long the answer took (the latency and slow faults included), and the fault injected, when one shaped it (a 500 is
+ * `error_before`'s or `error_after`'s, a 200 may be `slow`'s). A connection reset, the `reset` fault's or a client
  * gone mid-body, has no status: it says so. Paths hold session ids; of the headers only a part's Content-Range is
  * logged, so never the token; nor one a client put in the query instead (`withoutToken`).
  */
 export const logLine = (record: RequestRecord, now: number): string =>
   `${new Date(record.at).toISOString()} ${record.method} ${withoutToken(record.path)}${record.range === undefined ? '' : ` (${record.range})`} ` +
-  `${record.status === 0 ? 'reset' : record.status}${record.code === undefined ? '' : ` ${record.code}`} ${now - record.at} ms`
+  `${record.status === 0 ? 'reset' : record.status}${record.code === undefined ? '' : ` ${record.code}`}` +
+  `${record.fault === undefined ? '' : ` (injected ${record.fault})`} ${now - record.at} ms`
 
 /**
  * Serves until SIGINT, SIGTERM or SIGHUP (the terminal closed), then closes the server and its

@@ -64,7 +64,7 @@ Options:
   --body-idle-timeout SECONDS  (emulator) close a connection whose request body brings no byte for this
                        long (default 60; 0: never)
   --log                (emulator) print a line to stderr for every answer: time, method, path, a part's
-                       Content-Range, status, Box's error code, milliseconds taken
+                       Content-Range, status, Box's error code, the fault injected, milliseconds taken
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})
   -h, --help           this text
   -v, --version        the version of box-upload

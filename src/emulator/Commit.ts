@@ -15,6 +15,7 @@ import * as Digest from './Digest.ts'
 import { fileFull, fileMini } from './Files.ts'
 import { json, readJson } from './Http.ts'
 import type { CommitFault } from './Options.ts'
+import { injected } from './Injected.ts'
 import { resetError } from './Reset.ts'
 import { findSession, refuseExpired, uploadFailed, type Ctx } from './Sessions.ts'
 import { toBase64, toHex } from './Sha1.ts'
@@ -179,11 +180,13 @@ const commitFile = (ctx: Ctx, s: Session, sha1: string, attributes: Attributes):
   return f
 }
 
-/** The answer an injected commit fault gives instead of the real one (`applied`: the file exists). */
-const faulted = (fault: CommitFault, applied: boolean): Fail | TypeError =>
-  fault === 'reset_after'
+/** The answer an injected commit fault gives `request` instead of the real one (`applied`: the file exists). */
+const faulted = (request: Request, fault: CommitFault, applied: boolean): Fail | TypeError => {
+  injected(request, fault)
+  return fault === 'reset_after'
     ? resetError()
     : fail(500, 'internal_server_error', `Internal server error (injected fault); the commit ${applied ? 'WAS' : 'was not'} applied`)
+}
 
 /** `POST /files/upload_sessions/:id/commit`. */
 export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
@@ -191,7 +194,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   const found = findSession(ctx, id, ['committed'])
   const fault = config.commitFaults[found.commits++] ?? null
   const committed = (fileId: string) => {
-    if (fault !== null) throw faulted(fault, true)
+    if (fault !== null) throw faulted(request, fault, true)
     return filesCollection(ctx, store.files.get(fileId)!)
   }
   if (!isLive(found)) {
@@ -199,7 +202,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
     return committed(found.committedFileId)
   }
   const s = found
-  if (fault === 'error_before') throw faulted(fault, false)
+  if (fault === 'error_before') throw faulted(request, fault, false)
   const preconditions = () => checkPreconditions(request, s.fileId ? store.files.get(s.fileId) : undefined)
   preconditions()
   const claimed = Digest.parse(request.headers.get('digest'))
@@ -226,7 +229,7 @@ export const commit = async (ctx: Ctx, id: string): Promise<Response> => {
   if (processing || s.commitAccepted > 0) {
     if (!processing) s.commitAccepted--
     // This request's fault takes the 202's place (the 202 counts as given): nothing was committed.
-    if (fault !== null) throw faulted(fault, false)
+    if (fault !== null) throw faulted(request, fault, false)
     return new Response(null, { status: 202, headers: { 'retry-after': String(config.retryAfterSeconds) } })
   }
   const actual = wholeDigest(s.whole, s.fileSize)

@@ -11,6 +11,7 @@ import { preflight, withCors } from './Cors.ts'
 import { sleep } from './Faults.ts'
 import { getContent, getFile } from './Files.ts'
 import { bearer } from './Http.ts'
+import { injectedInto } from './Injected.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { listParts, uploadPart } from './Parts.ts'
 import { isReset } from './Reset.ts'
@@ -161,8 +162,12 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
     if (!config.onRequest) return
     const url = new URL(request.url)
     const range = request.headers.get('content-range')
+    const fault = injectedInto(request)
     try {
-      config.onRequest({ method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), ...(range === null ? {} : { range }), at })
+      config.onRequest({
+        method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), ...(range === null ? {} : { range }),
+        ...(fault === undefined ? {} : { fault }), at,
+      })
     } catch {
       // A failing observer must not change the answer.
     }

@@ -95,6 +95,8 @@ export interface RequestRecord {
   readonly code?: string
   /** The request's `Content-Range` as sent, when it had one (a part upload): which part met which answer. */
   readonly range?: string
+  /** The `faults` fault that shaped the answer, when one did: `error_before` and `error_after` are both a 500, `slow` a 200. */
+  readonly fault?: PartFault | CommitFault
   /** `Date.now()` when the request arrived. */
   readonly at: number
 }

@@ -12,6 +12,7 @@ import { fail } from './BoxError.ts'
 import * as ContentRange from './ContentRange.ts'
 import * as Digest from './Digest.ts'
 import { sleep } from './Faults.ts'
+import { injected } from './Injected.ts'
 import { copy, json } from './Http.ts'
 import { readPart } from './PartBody.ts'
 import { resetError } from './Reset.ts'
@@ -99,6 +100,9 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   const attempt = (s.attempts.get(index) ?? 0) + 1
   s.attempts.set(index, attempt)
   const fault = config.faultPlan(index, attempt)
+  // Every fault drawn here shapes the answer (a refusal, a wait, a reset, a 500), but `reset` and `error_after`
+  // only once the body is read and checked: an answer that came first (a wrong digest) was not theirs.
+  if (fault !== undefined && fault !== 'reset' && fault !== 'error_after') injected(request, fault)
   const retryAfter = { 'retry-after': String(config.retryAfterSeconds) }
   if (fault === 'rate_limit') throw fail(429, 'rate_limit_exceeded', 'Request rate limit exceeded, please try again later (injected fault)', undefined, retryAfter)
   if (fault === 'unavailable_before') throw fail(503, 'unavailable', 'Service unavailable (injected fault); the part was not stored', undefined, retryAfter)
@@ -108,7 +112,10 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   try {
     if (fault === 'slow') await sleep(config.slowMs, request.signal)
     const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
-    if (body._tag === 'Stopped') throw resetError()
+    if (body._tag === 'Stopped') {
+      if (fault === 'reset') injected(request, fault)
+      throw resetError()
+    }
     if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
     const sha1 = await config.partDigest(body.chunks, body.length)
     const actual = await actualDigest(claimed, sha1, body.chunks, body.length)
@@ -125,7 +132,10 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
       // Every use of it but DELETE and log is 410 from now on: nothing reads its parts again.
       dropParts(s)
     }
-    if (fault === 'error_after') throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
+    if (fault === 'error_after') {
+      injected(request, fault)
+      throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
+    }
     return json(200, { part: partJson(part) })
   } finally {
     s.uploading.delete(index)

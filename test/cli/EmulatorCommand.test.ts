@@ -208,6 +208,15 @@ Command('should word a reset in the log for what it is, having no status', () =>
   assert.is(logLine({ method: 'DELETE', path: '/api/2.0/files/upload_sessions/AB', status: 204, at: 0 }, 3), '1970-01-01T00:00:00.000Z DELETE /api/2.0/files/upload_sessions/AB 204 3 ms')
 })
 
+Command('should name in the log the fault injected into an answer, which its status alone does not tell', () => {
+  assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 500, code: 'internal_server_error', range: 'bytes 0-1023/1500', fault: 'error_after', at: 0 }, 7),
+    '1970-01-01T00:00:00.000Z PUT /api/2.0/files/upload_sessions/AB (bytes 0-1023/1500) 500 internal_server_error (injected error_after) 7 ms')
+  assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 200, range: 'bytes 0-1023/1500', fault: 'slow', at: 0 }, 205),
+    '1970-01-01T00:00:00.000Z PUT /api/2.0/files/upload_sessions/AB (bytes 0-1023/1500) 200 (injected slow) 205 ms')
+  assert.is(logLine({ method: 'POST', path: '/api/2.0/files/upload_sessions/AB/commit', status: 0, code: 'connection_reset', fault: 'reset_after', at: 0 }, 3),
+    '1970-01-01T00:00:00.000Z POST /api/2.0/files/upload_sessions/AB/commit reset connection_reset (injected reset_after) 3 ms')
+})
+
 Command('should mask a token sent in the query string in the log, keeping the rest of the query', () => {
   assert.is(logLine({ method: 'GET', path: '/api/2.0/files/upload_sessions/AB/parts?offset=0&access_token=dev-token&limit=5', status: 401, code: 'unauthorized', at: 0 }, 1),
     '1970-01-01T00:00:00.000Z GET /api/2.0/files/upload_sessions/AB/parts?offset=0&access_token=[token]&limit=5 401 unauthorized 1 ms')

@@ -197,6 +197,45 @@ test('onRequest: records injected faults with their status and code', async () =
   assert.equal(records.map((r) => [r.status, r.code]), [[201, undefined], [429, 'rate_limit_exceeded']])
 })
 
+test('onRequest: names the fault that shaped each answer, and none where another answer came first', async () => {
+  const records: RequestRecord[] = []
+  const kinds: ReadonlyArray<PartFault> = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow']
+  const faults = {
+    retryAfterSeconds: 0, slowMs: 1, commitAccepted: 1, commitFaults: [null, 'error_before', 'error_after', 'reset_after'] as const,
+    // Part 6's error_after meets a wrong digest first: its 400 is no fault's.
+    script: [...kinds.map((fault, part) => ({ part, fault })), { part: 6, fault: 'error_after' as const }],
+  }
+  await withEmulator({ ...SMALL, onRequest: (r) => records.push(r), faults }, async (em) => {
+    const bytes = randomFile(7 * 1024)
+    const s = await openSession(em, bytes.length)
+    for (let part = 0; part < 6; part++) await putPart(s, bytes, part).catch(() => undefined)
+    await putPart(s, bytes, 6, { digest: `sha=${sha1Base64(new Uint8Array(1))}` })
+    // error_after and slow stored theirs; the others are sent again, and taken.
+    const stored = (await listParts(s)).json.entries as ReadonlyArray<Part>
+    assert.equal(stored.map((p) => p.offset), [3 * 1024, 5 * 1024])
+    for (const part of [0, 1, 2, 4, 6]) assert.is((await putPart(s, bytes, part)).status, 200)
+    const all = (await listParts(s)).json.entries as ReadonlyArray<Part>
+    // A 202 (commitAccepted), the three commit faults, then the file.
+    const answers = []
+    for (let i = 0; i < 5; i++) answers.push(await commit(s, bytes, all).then((r) => r.status, () => 'reset'))
+    assert.equal(answers, [202, 500, 500, 'reset', 201])
+  })
+  const seen = records.filter((r) => r.fault !== undefined).map((r) => [r.method, r.status, r.code, r.fault])
+  assert.equal(seen, [
+    ['PUT', 429, 'rate_limit_exceeded', 'rate_limit'],
+    ['PUT', 503, 'unavailable', 'unavailable_before'],
+    ['PUT', 500, 'internal_server_error', 'error_before'],
+    ['PUT', 500, 'internal_server_error', 'error_after'],
+    ['PUT', 0, 'connection_reset', 'reset'],
+    ['PUT', 200, undefined, 'slow'],
+    ['POST', 500, 'internal_server_error', 'error_before'],
+    ['POST', 500, 'internal_server_error', 'error_after'],
+    ['POST', 0, 'connection_reset', 'reset_after'],
+  ])
+  assert.is(records.filter((r) => r.fault === undefined && r.status === 400).length, 1, 'the digest mismatch of part 6 names no fault')
+  assert.not.ok(records.some((r) => 'fault' in r && r.fault === undefined), 'no fault key where none shaped the answer')
+})
+
 test('reset in-process: the emulator fetch rejects with a TypeError like a network failure', async () => {
   const box = emulator({ minFileSize: 1, partSize: 1024, faults: { script: [{ part: 0, fault: 'reset' }] } })
   const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', {
