@@ -42,6 +42,10 @@ const box = await serve({
   // A setting the emulator refuses (BOX_PART_SIZE=0, say), or a port in use: one line, not a stack trace.
 }).catch((error: unknown) => refuse(error instanceof Error ? error.message : String(error)))
 
+// The example below must work as printed: with a token this emulator takes (BOX_TOKENS' first: its own test
+// tokens, as dev-token is), and a file_size its BOX_MIN_FILE_SIZE lets through.
+const exampleSize = Math.max(20_000_000, minFileSize ?? 0)
+
 console.log(`Box upload-session emulator
   upload API (like https://upload.box.com/api/2.0): ${box.url}
   API        (like https://api.box.com/2.0):        ${box.apiUrl}
@@ -49,8 +53,8 @@ console.log(`Box upload-session emulator
 
 Try it:
   curl -s -X POST ${box.url}/files/upload_sessions \\
-    -H 'Authorization: Bearer dev-token' -H 'Content-Type: application/json' \\
-    -d '{"folder_id":"0","file_size":20000000,"file_name":"big.bin"}'
+    -H 'Authorization: Bearer ${tokens[0]}' -H 'Content-Type: application/json' \\
+    -d '{"folder_id":"0","file_size":${exampleSize},"file_name":"big.bin"}'
 
 Environment: PORT, BOX_TOKENS, BOX_MIN_FILE_SIZE, BOX_PART_SIZE, BOX_STORAGE (memory|digest),
 BOX_PROCESSING_DELAY_MS, BOX_LATENCY_MS. Stop with Ctrl-C.`)

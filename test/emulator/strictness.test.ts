@@ -3,6 +3,7 @@
  * may at Box (found by a contract review): dates without an offset, digests that are not canonical
  * base64, a new version's name, an expired failed session, unit-suffixed settings, the adapter's own answers.
  */
+import { execFileSync, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -10,7 +11,7 @@ import { defaultPartSize } from '../../src/emulator/Config.ts'
 import { type EmulatorOptions, type RequestRecord, emulator } from '../../src/emulator/index.ts'
 import { serve } from '../../src/emulator/node.ts'
 import {
-  SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, status, uniqueName,
+  SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, sleep, status, uniqueName,
   uploadAll, uploadFile, withEmulator, type Session,
 } from '../helpers/box.ts'
 import { runModule } from '../helpers/childModule.ts'
@@ -181,6 +182,26 @@ test('should refuse unit-suffixed numbers and refused settings in the standalone
     const result = JSON.parse(failed) as { status: number; stderr: string }
     assert.is(result.status, 2, result.stderr)
     assert.is(result.stderr, `${said}\n`)
+  }
+})
+
+test('should print a curl example that works as printed, with BOX_TOKENS and BOX_MIN_FILE_SIZE set', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
+    env: { ...process.env, PORT: '0', BOX_TOKENS: 'alpha,beta', BOX_MIN_FILE_SIZE: '30000000' }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  try {
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
+    const started = Date.now()
+    while (!out.includes('Stop with Ctrl-C') && Date.now() - started < 15_000) await sleep(50)
+    const example = /^ {2}curl [^]*?\}'$/m.exec(out)?.[0]
+    assert.ok(example !== undefined, out)
+    const reply = execFileSync('/bin/sh', ['-c', example.replace('curl -s ', 'curl -s -o /dev/null -w "%{http_code}" ')], { encoding: 'utf8', timeout: 10_000 })
+    assert.is(reply, '201', example)
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill()
+    await exited
   }
 })
 
