@@ -108,7 +108,10 @@ const route = async (config: Config, store: Store, apiRoutes: ReturnType<typeof 
   const url = new URL(request.url)
   const base = /^\/api\/2\.0(\/.*)$/.exec(url.pathname)
   const apiBase = /^\/2\.0(\/.*)$/.exec(url.pathname)
-  const found = base ? match(UPLOAD_ROUTES, base[1]!) : apiBase ? match(apiRoutes, apiBase[1]!) : undefined
+  // An upload-session path on the API base (a client that took the API URL for the upload URL) is no file's:
+  // `/2.0/files/upload_sessions` would otherwise be `GET /files/:id`, refusing a POST with 405 "use GET".
+  const onApi = apiBase && !match(UPLOAD_ROUTES, apiBase[1]!) ? match(apiRoutes, apiBase[1]!) : undefined
+  const found = base ? match(UPLOAD_ROUTES, base[1]!) : onApi
   if (!found) return toResponse(boxError(404, 'not_found', `No such endpoint: ${request.method} ${url.pathname}${base ? '' : elsewhere(url.pathname)}`))
   // HEAD is GET without the body (RFC 9110 §9.3.2): wherever GET is, HEAD is too.
   const handler = found.methods[request.method === 'HEAD' ? 'GET' : request.method]

@@ -164,6 +164,8 @@ test('should point an upload-session path that misses /api/2.0 (Box\'s docs samp
     const s = await openSession(em, 10)
     const cases = [
       ['PUT', `/2.0/files/upload_sessions/${s.id}`, `/api/2.0/files/upload_sessions/${s.id}`],
+      // The API URL taken for the upload URL: a session created there, which `GET /files/:id` must not answer 405.
+      ['POST', '/2.0/files/upload_sessions', '/api/2.0/files/upload_sessions'],
       ['POST', '/api/2.1/files/upload_sessions', '/api/2.0/files/upload_sessions'],
       ['POST', `/files/upload_sessions/${s.id}/commit`, `/api/2.0/files/upload_sessions/${s.id}/commit`],
     ] as const
