@@ -237,7 +237,7 @@ const advice = (error: HttpError): string => {
 /** The file holding the name, as the message names it: `file 123` when Box's `context_info` gives its id, else `a file`. */
 const conflictingFile = (contextInfo: unknown): string => {
   // JSON from Box: a value that is no object (text, a number) has no `conflicts` or `id` either.
-  // Its twin, `conflictingFileId` (NameInUse.ts), reads the same for users.
+  // Its twin, `nameHolder` (NameInUse.ts), reads the same for users.
   const conflicts = (contextInfo as Conflict | undefined)?.conflicts
   const id = ((Array.isArray(conflicts) ? conflicts[0] : conflicts) as Conflict | undefined)?.id
   return typeof id === 'string' ? `file ${id}` : 'a file'

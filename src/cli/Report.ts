@@ -4,6 +4,7 @@
  */
 import type { BoxFile } from '../BoxFile.ts'
 import { type NetworkError, type UploadError, hasStatus, message } from '../UploadError.ts'
+import { nameHolder } from '../NameInUse.ts'
 import { defaultRetryPolicy } from '../Retry.ts'
 import { stalledPhrase } from '../body/stream.ts'
 import type { Where } from './Connect.ts'
@@ -200,15 +201,10 @@ const askedWording = (asked: Asked, where: Where, error: UploadError) => (text: 
     : where === 'Box' ? named : named.replace(expired, refusedByServer)
 }
 
-/**
- * The id of the folder holding the name after Box's `409 item_name_in_use`, when a folder holds it (its conflict's
- * `type` says so), else `undefined`; `conflictingFileId` (NameInUse.ts) gives none then.
- */
+/** The id of the folder holding the name after Box's `409 item_name_in_use`, when a folder holds it, else `undefined`. */
 const folderHoldingName = (error: UploadError): string | undefined => {
-  if (error._tag !== 'HttpError' || error.code !== 'item_name_in_use') return undefined
-  const conflicts = (error.contextInfo as { readonly conflicts?: unknown } | null | undefined)?.conflicts
-  const conflict = (Array.isArray(conflicts) ? conflicts[0] : conflicts) as { readonly type?: unknown; readonly id?: unknown } | null | undefined
-  return conflict?.type === 'folder' && typeof conflict.id === 'string' ? conflict.id : undefined
+  const holder = nameHolder(error)
+  return holder?.type === 'folder' ? holder.id : undefined
 }
 
 /** The library's advice on a 404, for a folder, file or session alike. */
