@@ -25,13 +25,13 @@ const flags = {
   Upload: {
     folder: true, name: true, 'file-id': true, overwrite: false, concurrency: true, timeout: true, token: true, json: false, resume: false, state: true,
     'upload-url': true, 'api-url': true, 'part-size': true, 'min-file-size': true, proxy: true, help: false, version: false,
-    'token-command': true,
+    'token-command': true, quiet: false, verbose: false,
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
     log: false, help: false, version: false,
   },
-  Demo: { size: true, concurrency: true, 'part-size': true, json: false, help: false, version: false },
+  Demo: { size: true, concurrency: true, 'part-size': true, json: false, quiet: false, verbose: false, help: false, version: false },
 } as const
 
 // ---------------------------------------------------------------------------------------------
@@ -73,6 +73,7 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
         E.bind('fileId', () => (fileId === undefined ? E.right(undefined) : boxId('file-id', 'file')(fileId))),
         E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
         E.bind('timeoutMs', () => optional(raw, 'timeout', duration('timeout'))),
+        E.bind('output', () => chatter(raw)),
         E.bind('partSize', () => optional(raw, 'part-size', partSize)),
         E.bind('minFileSize', () => optional(raw, 'min-file-size', bytes('min-file-size'))),
         E.bind('target', ({ partSize }) => target(raw, env, partSize)),
@@ -85,7 +86,7 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
           proxies(text(raw, 'proxy'), target._tag === 'Embedded' && raw.values.resume !== true ? {} : env),
           E.mapLeft(usageError),
         )),
-        E.map(({ folder, fileId, concurrency, timeoutMs, minFileSize, target, proxies }): Command => ({
+        E.map(({ folder, fileId, concurrency, timeoutMs, output, minFileSize, target, proxies }): Command => ({
           _tag: 'Upload',
           file,
           folderId: folder,
@@ -95,6 +96,7 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           json: raw.values.json === true,
+          ...output,
           resume: raw.values.resume === true,
           ...(text(raw, 'state') !== undefined ? { state: text(raw, 'state') } : {}),
           minFileSize: minFileSize ?? BOX_MIN_FILE_SIZE,
@@ -104,6 +106,15 @@ const upload = (argv: ReadonlyArray<string>, env: Env): E.Either<UsageError, Com
       )
     }),
   )
+
+/**
+ * `--quiet` or `--verbose` (an upload's, the demo's): fields of the command only when given; both at once
+ * contradict each other (one asks for nothing on stderr but a failure, the other for a line per request).
+ */
+const chatter = (raw: Raw): E.Either<UsageError, { readonly quiet?: true; readonly verbose?: true }> =>
+  raw.values.quiet === true && raw.values.verbose === true
+    ? E.left(usageError('--quiet (-q) and --verbose cannot be given together: --quiet prints nothing on stderr but a failure, --verbose a line for every request'))
+    : E.right({ ...(raw.values.quiet === true ? { quiet: true } : {}), ...(raw.values.verbose === true ? { verbose: true } : {}) })
 
 /** A Box id given with `--flag`, of a folder or a file (`what`): digits, as a string. */
 const boxId = (flag: string, what: string) => (id: string): E.Either<UsageError, string> =>
@@ -152,12 +163,14 @@ const demo = withoutFile('demo', flags.Demo, (raw) =>
     E.bind('size', () => optional(raw, 'size', bytes('size'))),
     E.bind('concurrency', () => optional(raw, 'concurrency', integer('concurrency', 1, 64))),
     E.bind('partSize', () => optional(raw, 'part-size', partSize)),
-    E.map(({ size, concurrency, partSize }): Command => ({
+    E.bind('output', () => chatter(raw)),
+    E.map(({ size, concurrency, partSize, output }): Command => ({
       _tag: 'Demo',
       size: size ?? DEMO_SIZE,
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(partSize !== undefined ? { partSize } : {}),
       json: raw.values.json === true,
+      ...output,
     })),
   ))
 

@@ -11,8 +11,8 @@ import { type UsageError, usageError } from './UsageError.ts'
 /** The arguments, split: positionals in order, and each flag's value (`true` for one that takes none). */
 export type Raw = { readonly positionals: ReadonlyArray<string>; readonly values: Readonly<Record<string, string | true>> }
 
-/** The one-letter forms of flags. */
-const shortFlags: Readonly<Record<string, string>> = { '-h': 'help', '-v': 'version' }
+/** The one-letter forms of flags (`-v` is `--version`, as in npm and node: `--verbose` has none). */
+const shortFlags: Readonly<Record<string, string>> = { '-h': 'help', '-v': 'version', '-q': 'quiet' }
 
 // ---------------------------------------------------------------------------------------------
 // operations

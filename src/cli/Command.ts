@@ -29,6 +29,10 @@ export interface UploadCommand {
   /** Time one try of each request may take (`--timeout`), the library's `RetryPolicy.timeoutMs`; default its 10 minutes. */
   readonly timeoutMs?: number
   readonly json: boolean
+  /** Nothing on stderr but a failure's message: no progress, no notes (`--quiet`, `-q`). Never with `verbose`. */
+  readonly quiet?: boolean
+  /** A line on stderr for every HTTP exchange (`--verbose`, `Exchanges.ts`). Never with `quiet`. */
+  readonly verbose?: boolean
   readonly resume: boolean
   /** The resume state file; default: beside the file (see `State.pathFor`). */
   readonly state?: string
@@ -62,6 +66,9 @@ export interface DemoCommand {
   readonly concurrency?: number
   readonly partSize?: number
   readonly json: boolean
+  /** As an upload's `quiet` and `verbose`. */
+  readonly quiet?: boolean
+  readonly verbose?: boolean
 }
 
 export interface HelpCommand {

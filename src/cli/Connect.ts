@@ -3,8 +3,9 @@
  * emulator started in this process on 127.0.0.1 (the default without a token).
  */
 import { type Client, client, defaultFetch } from '../Client.ts'
-import { countingFetch } from '../CountingFetch.ts'
+import { type CountingFetch, countingFetch } from '../CountingFetch.ts'
 import { serve } from '../emulator/node.ts'
+import { exchangeLog } from './ExchangeLog.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
 import { BOX_UPLOAD_URL, type Target } from './Target.ts'
@@ -46,8 +47,13 @@ export const EMULATOR_TOKEN = 'dev-token'
  * Connects to `target` for a file of `fileSize` bytes, through `proxies` when they apply; the embedded
  * emulator (on loopback: never through a proxy) refuses files under `minFileSize`, as the CLI does.
  * `tokens`: a token command's token function whose first token was had already (`TokenCommand.started`).
+ * `log`, with `--verbose`: where each HTTP exchange's line goes (`ExchangeLog`).
  */
-export const connect = async (target: Target, minFileSize: number, fileSize: number, proxies?: Proxies, tokens?: () => Promise<string>): Promise<Endpoint> => {
+export const connect = async (
+  target: Target, minFileSize: number, fileSize: number, proxies?: Proxies, tokens?: () => Promise<string>, log?: (line: string) => void,
+): Promise<Endpoint> => {
+  // Outside the proxy's fetch, whose errors have its credentials masked already.
+  const sent = (counting: CountingFetch) => (log === undefined ? counting.fetch : exchangeLog(counting.fetch, log))
   if (target._tag === 'Remote') {
     // Off Box, the API base is the server's own too: left to its default (Box's), it would make the
     // client trust every https *.box.com host with the token, which the user never named.
@@ -55,7 +61,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
     const through = proxies === undefined ? undefined : proxied(proxies)
     const counting = countingFetch(through?.fetch ?? defaultFetch)
     return {
-      client: client({ token: typeof target.token === 'string' ? target.token : tokens ?? tokenFunction(target.token, TOKEN_COMMAND_MS), uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: counting.fetch }),
+      client: client({ token: typeof target.token === 'string' ? target.token : tokens ?? tokenFunction(target.token, TOKEN_COMMAND_MS), uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: sent(counting) }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
       ...(through ? { refused: through.refused } : {}),
@@ -73,7 +79,7 @@ export const connect = async (target: Target, minFileSize: number, fileSize: num
   })
   const counting = countingFetch(defaultFetch)
   return {
-    client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl, fetch: counting.fetch }),
+    client: client({ token: EMULATOR_TOKEN, uploadUrl: served.url, apiUrl: served.apiUrl, fetch: sent(counting) }),
     where: 'embedded emulator',
     ...(inMemory ? { apiUrl: served.apiUrl } : {}),
     inFlight: counting.inFlight,

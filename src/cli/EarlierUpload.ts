@@ -7,7 +7,6 @@ import type { Client } from '../Client.ts'
 import { type Session, getSession } from '../Session.ts'
 import { defaultRetryPolicy, retryRequests } from '../Retry.ts'
 import { canonicalUrl } from './FlagValues.ts'
-import { io } from './Output.ts'
 import { sameSessionsBase } from './SameServer.ts'
 import * as State from './State.ts'
 
@@ -28,9 +27,9 @@ export interface Committed {
 
 /**
  * Removes the `earlier` upload's state at `statePath` when the committed upload replaced it, or notes it is
- * still there. A Ctrl-C (`signal`) cuts the check short.
+ * still there (with `note`). A Ctrl-C (`signal`) cuts the check short.
  */
-export const settleEarlier = (client: Client, statePath: string, earlier: State.State | undefined, committed: Committed) =>
+export const settleEarlier = (client: Client, statePath: string, earlier: State.State | undefined, committed: Committed, note: (text: string) => void) =>
   async (signal: AbortSignal): Promise<void> => {
     if (earlier === undefined) return
     const { session } = committed
@@ -53,9 +52,9 @@ export const settleEarlier = (client: Client, statePath: string, earlier: State.
     const replaced = samePlace && (read === undefined || E.isRight(read) || (read.left._tag === 'HttpError' && read.left.status === 410))
     // Either note only as the file is: another run may have written its own state there since, which stays.
     if (replaced) {
-      if (await State.removeIfHolding(statePath, earlier.session.id)) io.say(`note: removed ${statePath}, the state of the earlier interrupted upload (its session ${expired ? 'had expired' : 'expires on its own'})`)
+      if (await State.removeIfHolding(statePath, earlier.session.id)) note(`note: removed ${statePath}, the state of the earlier interrupted upload (its session ${expired ? 'had expired' : 'expires on its own'})`)
     } else if (await State.holding(statePath, earlier.session.id)) {
       const place = earlier.fileId === undefined ? `folder ${earlier.folderId}, as ${earlier.name}` : State.describe(earlier)
-      io.say(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (${place}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
+      note(`note: ${statePath} still holds the interrupted upload to ${earlier.uploadUrl} (${place}), ${expired ? 'whose session has expired' : 'to finish there with --resume'}`)
     }
   }

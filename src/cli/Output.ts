@@ -1,6 +1,6 @@
 /**
- * What `box-upload <file>` writes to the terminal: notes on stderr, the outcome on stdout, and a
- * failure as both (one line on stderr, plus the JSON object with `--json`).
+ * What `box-upload <file>` writes to the terminal: notes on stderr (none with `--quiet`), the outcome on
+ * stdout, and a failure as both (one line on stderr, plus the JSON object with `--json`).
  */
 import type { UploadFailure } from '../Upload.ts'
 import type { Where } from './Connect.ts'
@@ -26,6 +26,14 @@ export const io: Io = {
 
 // ---------------------------------------------------------------------------------------------
 // operations
+
+/**
+ * Where a command's notes go (what it is doing, what it found, `note:` lines): stderr, or nowhere with `--quiet`,
+ * where only a failure is said. What a Ctrl-C or signal is answered with is no note: someone did it, and it ends
+ * in a failure's message.
+ */
+export const notes = (command: { readonly quiet?: boolean }): ((text: string) => void) =>
+  command.quiet === true ? () => undefined : io.say
 
 /**
  * Says why on stderr (one line, prefixed), plus the JSON object with `--json`; returns the exit code; `where` the

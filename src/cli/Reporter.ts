@@ -1,7 +1,8 @@
 /**
  * Shows progress reports as they arrive: a bar redrawn in place on a terminal (at most ten times a
  * second, and always at 100%), or plain milestone lines when the output is a file or a pipe. Between
- * the parts Box confirms, the bytes its connections took of the parts in flight move it on.
+ * the parts Box confirms, the bytes its connections took of the parts in flight move it on. Lines of
+ * their own (`--verbose`'s) go above the bar, or between the milestone lines. `--quiet`'s shows nothing.
  */
 import type { Progress } from '../Progress.ts'
 import { bar, isMilestone, line, rate, sample } from './ProgressBar.ts'
@@ -31,6 +32,8 @@ export interface Reporter {
    * 100% only once Box confirmed every part; `parts n/m` counts confirmed parts only.
    */
   readonly onSending: (bytes: number) => void
+  /** Writes a line of its own: on a terminal above the bar, which is drawn again under it (no bar left behind per line). */
+  readonly print: (line: string) => void
   readonly finish: () => void
 }
 
@@ -84,12 +87,19 @@ export const reporter = (output: Output): Reporter => {
       const ahead = Math.min(confirmed.bytesUploaded + bytes, confirmed.fileSize - 1)
       if (ahead > atLeastShown(0)) show({ ...confirmed, bytesUploaded: ahead })
     },
+    print: (text) => {
+      if (!open || last === undefined) return output.write(`${text}\n`)
+      output.write(`\r${text}\x1b[K\n${bar(output.columns() - 1)(last)}\x1b[K`)
+    },
     finish: () => {
       if (open) output.write('\n')
       open = false
     },
   }
 }
+
+/** `--quiet`'s: shows nothing. */
+export const silent: Reporter = { onProgress: () => undefined, onSending: () => undefined, print: () => undefined, finish: () => undefined }
 
 // ---------------------------------------------------------------------------------------------
 // helpers

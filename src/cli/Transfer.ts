@@ -19,9 +19,9 @@ import { nameRefused } from './FlagValues.ts'
 import { type FileInfo, contentModifiedAt, inspect, unchangedWhileRead } from './Input.ts'
 import { interrupts } from './Interrupts.ts'
 import { sessionState } from './KeptSession.ts'
-import { failure, io } from './Output.ts'
+import { failure, io, notes } from './Output.ts'
 import { formatBytes } from './ProgressBar.ts'
-import { outputOf, reporter } from './Reporter.ts'
+import { type Reporter, outputOf, reporter, silent } from './Reporter.ts'
 import { make } from './Sample.ts'
 import * as State from './State.ts'
 import { disagreement, occupied, resumable, resumeTarget } from './StateChecks.ts'
@@ -34,6 +34,7 @@ import { unfinished } from './Unfinished.ts'
 /** Runs `box-upload <file>`; resolves with the exit code. */
 export const run = async (command: UploadCommand): Promise<number> => {
   const fail = failure(command)
+  const note = notes(command)
   // A resumed upload's session exists already: the server took the file's size when it was created.
   const info = await inspect(command.resume ? 0 : command.minFileSize)(command.file)()
   if (E.isLeft(info)) return fail(USAGE, info.left.message)
@@ -56,7 +57,7 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const stale = earlier !== undefined && State.samePath(earlier.file.path, info.right.path)
   if (stale) {
     // It may also be another run still going: a state file cannot tell (give each run its own --state).
-    io.say(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
+    note(`note: ${statePath} holds an interrupted upload of this file; this starts a new upload (add --resume to continue that one instead)`)
   }
   const target = prior.right === undefined ? E.right(command.target) : resumeTarget(prior.right, command.target)
   if (E.isLeft(target)) return fail(USAGE, target.left.message)
@@ -69,12 +70,14 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const tokens = await started(target.right, command.timeoutMs, stopping.signal).finally(asking.dispose)
   if (asking.count() >= 1) return fail(asking.exitCode(), 'stopped while the token command ran (stopped with it); nothing was sent')
   if (E.isLeft(tokens)) return fail(FAILED, tokens.left)
-  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right)
+  // --verbose's lines go above the bar: the progress is shown from the first request on.
+  const progress = command.quiet === true ? silent : reporter(outputOf(process.stderr))
+  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right, command.verbose === true ? progress.print : undefined)
   try {
-    io.say(endpoint.where === 'embedded emulator'
+    note(endpoint.where === 'embedded emulator'
       ? `No token given (--token, --token-command or their variables BOX_TOKEN, BOX_TOKEN_COMMAND): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`
       : `${firstLine(prior.right !== undefined, prior.right?.fileId ?? command.fileId)} to ${endpoint.client.uploadUrl}`)
-    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined, stopping)
+    return await send(command, info.right, statePath, endpoint, prior.right, stale ? earlier : undefined, stopping, progress)
   } finally {
     await endpoint.close()
   }
@@ -90,13 +93,15 @@ export const demo = async (command: DemoCommand): Promise<number> => {
     return failure(command)(writing.exitCode(), 'stopped while writing the sample file (deleted); nothing was uploaded')
   }
   if (E.isLeft(sample)) return failure(command)(FAILED, `cannot write the sample file: ${sample.left.message}`)
-  io.say(`Made a sample file of ${formatBytes(command.size)} random bytes (deleted afterwards): ${sample.right.path}`)
+  notes(command)(`Made a sample file of ${formatBytes(command.size)} random bytes (deleted afterwards): ${sample.right.path}`)
   try {
     return await run({
       _tag: 'Upload',
       file: sample.right.path,
       folderId: '0',
       json: command.json,
+      ...(command.quiet !== undefined ? { quiet: command.quiet } : {}),
+      ...(command.verbose !== undefined ? { verbose: command.verbose } : {}),
       resume: false,
       ...(command.concurrency !== undefined ? { concurrency: command.concurrency } : {}),
       minFileSize: Math.min(BOX_MIN_FILE_SIZE, command.size),
@@ -110,15 +115,16 @@ export const demo = async (command: DemoCommand): Promise<number> => {
 /** The upload itself, from the first request to the printed result. */
 const send = async (
   command: UploadCommand, info: FileInfo, statePath: string, endpoint: Endpoint, prior: State.State | undefined,
-  earlier: State.State | undefined, stopping: AbortController,
+  earlier: State.State | undefined, stopping: AbortController, progress: Reporter,
 ): Promise<number> => {
   const fail = failure(command, endpoint.where)
   const { client } = endpoint
-  const progress = reporter(outputOf(process.stderr))
   const say = (text: string) => {
     progress.finish()
     io.say(text)
   }
+  // Notes are not said with --quiet; what answers a Ctrl-C or signal (`say`) is.
+  const note = command.quiet === true ? notes(command) : say
   // The embedded emulator's sessions die with this process: keeping one would be pointless.
   const keep = endpoint.where !== 'embedded emulator'
   // The commit is on its way once the source is read to its end and Box holds every part (on a
@@ -135,7 +141,7 @@ const send = async (
   // Where the file goes, as the state file records it: a resumed upload goes on as it started.
   const place = (): State.Place => prior !== undefined ? State.placeOf(prior) : placeOf(command, info, versionOf)
   // The state file: written as soon as a new upload's session exists, again when it is kept, removed once it is committed or deleted.
-  const state = sessionState(info, statePath, endpoint, place, say)
+  const state = sessionState(info, statePath, endpoint, place, note)
   // If it does not commit: kept or aborted, and said so; a third Ctrl-C's report, as it exits at once.
   const uncommitted = unfinished({ command, statePath, endpoint, prior, earlier, keep, state, place, session: () => session })
   const ctrlC = interrupts(say, () => (!keep ? false : session === undefined ? 'pending' : true), undefined, () => sourceRead && allParts, uncommitted.leaving)
@@ -149,7 +155,7 @@ const send = async (
   // Box shows the file's "Modified" date as the local file's, not the upload's. A resume sends the same: it
   // goes on only with the mtime its state file recorded.
   const modifiedAt = contentModifiedAt(info)
-  if (modifiedAt === undefined) say(`note: the file's modification time (${Math.abs(info.mtimeMs) <= 8.64e15 ? new Date(info.mtimeMs).toISOString() : `${info.mtimeMs} ms from 1970`}) is not one Box takes (after 1970, before the year 10000): it is not sent, and Box shows the upload's time as the file's modified date`)
+  if (modifiedAt === undefined) note(`note: the file's modification time (${Math.abs(info.mtimeMs) <= 8.64e15 ? new Date(info.mtimeMs).toISOString() : `${info.mtimeMs} ms from 1970`}) is not one Box takes (after 1970, before the year 10000): it is not sent, and Box shows the upload's time as the file's modified date`)
   try {
     if (prior !== undefined && session !== undefined) {
       const why = await disagreement(client, prior, session, signal, retry)
@@ -187,7 +193,7 @@ const send = async (
     const taken = overwritten(command)(first, session, ctrlC.count() !== 0)
     if (taken !== undefined) {
       versionOf = taken
-      say(overwriteNote(command, info)(taken))
+      note(overwriteNote(command, info)(taken))
     }
     const result = await (taken === undefined ? Promise.resolve(first) : attempt()).finally(() => clearInterval(sending))
     const seconds = (performance.now() - started) / 1000
@@ -203,7 +209,7 @@ const send = async (
       // An earlier interrupted upload this one replaced is done with; an upload to the embedded emulator
       // replaces none (its file never left this process), so it names no session there.
       const committed = { ...committedPlace(command, info, versionOf)(result.right), session: keep ? session : undefined }
-      await settleEarlier(client, statePath, earlier, committed)(settling.signal).finally(settling.dispose)
+      await settleEarlier(client, statePath, earlier, committed, note)(settling.signal).finally(settling.dispose)
       // Each handler goes on with the count of the one before it: a Ctrl-C during the commit's grace counts here too.
       const stopped = settling.count() >= 1 && endpoint.apiUrl !== undefined
       const checking = interrupts(say, false, 'the download check', undefined, leavingCommitted, settling)

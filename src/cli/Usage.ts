@@ -8,12 +8,12 @@ const timeoutS = (defaultRetryPolicy.timeoutMs ?? 0) / 1000
 
 /** What `--help` prints. */
 export const usage = `Usage:
-  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]
-  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]
-  box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json]
+  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json] [--quiet | --verbose]
+  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json] [--quiet | --verbose]
+  box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json] [--quiet | --verbose]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
-  box-upload demo [--size BYTES] [--concurrency N]
+  box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
 its modification time goes with it (content_modified_at, Box's "Modified" date, in whole seconds of UTC).
@@ -37,6 +37,12 @@ Options:
                        60 minutes), e.g. 'box tokens:get -q'; a run may take 60 s (or --timeout, if
                        shorter); not with --token (a flag takes the place of both variables)
   --json               print one JSON object as the result
+  -q, --quiet          (upload, demo) nothing on stderr but a failure's message (with how to --resume):
+                       no progress, no notes; the result still on stdout (for cron and CI logs)
+  --verbose            (upload, demo) a line on stderr for every HTTP request, the download check's too:
+                       when sent (UTC), method, path, a part's Content-Range, the status with Box's error
+                       code and request_id, or failed: <why> or aborted, and the milliseconds to the
+                       answer; never the token (not with --quiet; -v is --version)
   --resume             continue an upload interrupted (Ctrl-C, a signal, a kill) or kept after a failure, from its state file
   --state PATH         the resume state file (default: .box-upload-state.<name>.json beside the file)
   --upload-url URL     upload API base (default: $BOX_UPLOAD_URL, or ${BOX_UPLOAD_URL} with a token),

@@ -311,6 +311,24 @@ EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it can
   assert.equal(none(['emulator', '--faults', '@faults.json']), E.left(usageError('--faults @faults.json: cannot read it (no files are read here)')))
 })
 
+Parse('should take --quiet (-q) and --verbose for an upload and the demo, not together, and not for the emulator', () => {
+  assert.equal(field('quiet')(none(['a.bin', '--quiet'])), E.right(true))
+  assert.equal(field('quiet')(none(['-q', 'a.bin'])), E.right(true))
+  assert.equal(field('verbose')(none(['a.bin', '--verbose'])), E.right(true))
+  assert.equal(field('quiet')(none(['a.bin'])), E.right(undefined), 'absent unless given')
+  assert.equal(none(['demo', '-q']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false, quiet: true }))
+  assert.equal(none(['demo', '--verbose']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false, verbose: true }))
+  const both = usageError('--quiet (-q) and --verbose cannot be given together: --quiet prints nothing on stderr but a failure, --verbose a line for every request')
+  for (const argv of [['a.bin', '--quiet', '--verbose'], ['a.bin', '--verbose', '-q'], ['demo', '-q', '--verbose']]) assert.equal(none(argv), E.left(both), argv.join(' '))
+  assert.equal(none(['a.bin', '-q', '--quiet']), E.left(usageError('--quiet given twice')))
+  assert.equal(none(['a.bin', '--quiet=yes']), E.left(usageError('--quiet takes no value')))
+  // The emulator has its own --log; -v stays --version.
+  for (const flag of ['--quiet', '-q', '--verbose']) assert.equal(none(['emulator', flag]), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
+  assert.equal(none(['a.bin', '-v']), E.right({ _tag: 'Version' }))
+  assert.ok(usage.includes('\n  -q, --quiet          (upload, demo)') && usage.includes('\n  --verbose            (upload, demo)'), usage)
+  assert.ok(usage.includes('box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]'), usage)
+})
+
 EmulatorFlags('should take --log for the emulator only, as a switch', () => {
   assert.equal(none(['emulator', '--log']), E.right({ _tag: 'Emulator', port: 0, log: true }))
   assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))

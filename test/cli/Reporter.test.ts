@@ -56,6 +56,29 @@ Fake('should write plain lines at 0%, each tenth and 100% off a terminal', () =>
   assert.ok(written.at(-1)?.startsWith('progress 100%'))
 })
 
+Fake('should print a line above the bar on a terminal and draw the bar again under it, and between the plain lines off one', () => {
+  const { output, written, tick } = fake(true)
+  const r = reporter(output)
+  r.print('before any bar')
+  r.onProgress(at(2))
+  tick(200)
+  r.print('PUT /x 200 5 ms')
+  r.finish()
+  r.print('after the bar')
+  assert.is(written[0], 'before any bar\n')
+  // The bar's line is cleared, the line written in its place, and the bar drawn (as it was) on the next line.
+  const drawn = (written[1] as string).slice(1)
+  assert.is(written[2], `\rPUT /x 200 5 ms\x1b[K\n${drawn}`)
+  assert.is(written[3], '\n')
+  assert.is(written[4], 'after the bar\n')
+  const plain = fake(false)
+  const p = reporter(plain.output)
+  p.onProgress(at(0))
+  p.print('POST /s 201 3 ms')
+  p.onProgress(at(1))
+  assert.equal(plain.written.map((w) => w.slice(0, 13)), ['progress   0%', 'POST /s 201 3', 'progress  10%'])
+})
+
 Fake('should move the bar on with the bytes sent between confirmed parts, never back, and keep parts and 100% for what Box confirmed', () => {
   const { output, written, tick } = fake(true)
   const r = reporter(output)
@@ -99,51 +122,60 @@ Fake('should write plain milestone lines for bytes sent as for bytes confirmed o
 
 const Pty = suite('progress bar in a pseudo-terminal')
 
-Pty('should draw the bar in place with its percent, bytes, speed, ETA and parts, ending at 100%', async () => {
+/**
+ * The bin uploading a 3 MiB file (12 parts, one at a time: several redraws) to an emulator, in a pseudo-terminal
+ * (`script`): what the terminal got. `shell` makes the shell line of the command's.
+ */
+const inTerminal = async (name: string, seed: number, flags: ReadonlyArray<string> = [], shell = (command: string) => command, env?: NodeJS.ProcessEnv) => {
   const dir = await tempDir()
   const box = await startEmulator({ minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 } })
   try {
-    const path = join(dir.path, 'tty.bin')
-    await writeFileOf(path, 3 * 1024 * 1024, 13) // 12 parts, one at a time: several redraws
-    const command = [process.execPath, BIN, path, '--min-file-size', '1', '--concurrency', '1', '--upload-url', box.url, '--api-url', box.apiUrl]
+    const path = join(dir.path, name)
+    await writeFileOf(path, 3 * 1024 * 1024, seed)
+    const command = [process.execPath, BIN, path, '--min-file-size', '1', '--concurrency', '1', '--upload-url', box.url, '--api-url', box.apiUrl, ...flags]
       .map((arg) => `'${arg}'`).join(' ')
-    const ran = await start(['-qfec', command, '/dev/null'], { command: ['script'] }).done
-    assert.is(ran.code, 0, ran.stdout)
-    const frames = ran.stdout.split('\r').filter((frame) => frame.startsWith('['))
-    assert.ok(frames.length >= 3, `several frames: ${JSON.stringify(frames)}`)
-    const percents = frames.map((frame) => Number(/\]\s+(\d+)%/.exec(frame)?.[1]))
-    assert.is(percents[0], 0)
-    assert.is(percents.at(-1), 100)
-    assert.ok(percents.some((p) => p > 0 && p < 100), `a percent between: ${percents.join(' ')}`)
-    assert.ok(percents.every((p, i) => i === 0 || p >= (percents[i - 1] as number)), 'never backwards')
-    assert.match(frames.at(-1) as string, /100%  3\.15 MB\/3\.15 MB  \S+ MB\/s  ETA 0:00  parts 12\/12/)
-    assert.match(frames.at(-1) as string, `[${'█'.repeat(10)}`)
-    assert.match(ran.stdout, 'Uploaded to the server at')
+    return await start(['-qfec', shell(command), '/dev/null'], { command: ['script'], ...(env ? { env } : {}) }).done
   } finally {
     await box.close()
     await dir.remove()
   }
+}
+
+Pty('should draw the bar in place with its percent, bytes, speed, ETA and parts, ending at 100%', async () => {
+  const ran = await inTerminal('tty.bin', 13)
+  assert.is(ran.code, 0, ran.stdout)
+  const frames = ran.stdout.split('\r').filter((frame) => frame.startsWith('['))
+  assert.ok(frames.length >= 3, `several frames: ${JSON.stringify(frames)}`)
+  const percents = frames.map((frame) => Number(/\]\s+(\d+)%/.exec(frame)?.[1]))
+  assert.is(percents[0], 0)
+  assert.is(percents.at(-1), 100)
+  assert.ok(percents.some((p) => p > 0 && p < 100), `a percent between: ${percents.join(' ')}`)
+  assert.ok(percents.every((p, i) => i === 0 || p >= (percents[i - 1] as number)), 'never backwards')
+  assert.match(frames.at(-1) as string, /100%  3\.15 MB\/3\.15 MB  \S+ MB\/s  ETA 0:00  parts 12\/12/)
+  assert.match(frames.at(-1) as string, `[${'█'.repeat(10)}`)
+  assert.match(ran.stdout, 'Uploaded to the server at')
+})
+
+Pty('should print --verbose\'s lines above the bar, leaving no bar behind but the last', async () => {
+  const ran = await inTerminal('verbose.bin', 15, ['--verbose'], (command) => `${command} >/dev/null`)
+  assert.is(ran.code, 0, ran.stdout)
+  // What the terminal shows of each line: what follows its last carriage return, the erases dropped.
+  const shown = ran.stdout.replace(/\x1b\[K/g, '').split(/\r?\n/).map((line) => line.slice(line.lastIndexOf('\r') + 1))
+  const bars = shown.filter((line) => line.startsWith('['))
+  assert.is(bars.length, 1, JSON.stringify(shown))
+  assert.match(bars[0] as string, '100%')
+  assert.is(shown.filter((line) => / PUT \/api\/2\.0\/files\/upload_sessions\/\w+ \(bytes \d+-\d+\/3145728\) 200 \d+ ms$/.test(line)).length, 12, JSON.stringify(shown))
+  assert.ok(shown.some((line) => / GET \/2\.0\/files\/\d+\/content 200 \d+ ms$/.test(line)), 'the download check')
 })
 
 Pty('should never draw past a very narrow terminal (3 columns): the line would wrap, leaving one per redraw', async () => {
-  const dir = await tempDir()
-  const box = await startEmulator({ minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 } })
-  try {
-    const path = join(dir.path, 'narrow.bin')
-    await writeFileOf(path, 3 * 1024 * 1024, 14)
-    const command = [process.execPath, BIN, path, '--min-file-size', '1', '--concurrency', '1', '--upload-url', box.url, '--api-url', box.apiUrl]
-      .map((arg) => `'${arg}'`).join(' ')
-    const ran = await start(['-qfec', `stty cols 3; ${command} >/dev/null`, '/dev/null'], { command: ['script'], env: cleanEnv({ COLUMNS: '3' }) }).done
-    assert.is(ran.code, 0, ran.stdout)
-    // What follows each carriage return up to the erase: one frame of the bar.
-    const frames = [...ran.stdout.matchAll(/\r([^\r\n]*?)\x1b\[K/g)].map((m) => m[1] as string)
-    assert.ok(frames.length >= 2, JSON.stringify(ran.stdout))
-    assert.ok(frames.every((frame) => frame.length <= 2), `at most 2 columns (the last one left free): ${JSON.stringify(frames)}`)
-    assert.is(frames[0], '0%')
-  } finally {
-    await box.close()
-    await dir.remove()
-  }
+  const ran = await inTerminal('narrow.bin', 14, [], (command) => `stty cols 3; ${command} >/dev/null`, cleanEnv({ COLUMNS: '3' }))
+  assert.is(ran.code, 0, ran.stdout)
+  // What follows each carriage return up to the erase: one frame of the bar.
+  const frames = [...ran.stdout.matchAll(/\r([^\r\n]*?)\x1b\[K/g)].map((m) => m[1] as string)
+  assert.ok(frames.length >= 2, JSON.stringify(ran.stdout))
+  assert.ok(frames.every((frame) => frame.length <= 2), `at most 2 columns (the last one left free): ${JSON.stringify(frames)}`)
+  assert.is(frames[0], '0%')
 })
 
 const Width = suite('outputOf')
