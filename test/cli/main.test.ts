@@ -122,8 +122,8 @@ const Help = suite('help')
 Help('should print the usage and exit 0, through the bin', async () => {
   const ran = await run(['--help'], { command: viaBin })
   assert.is(ran.code, 0)
-  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]\n' +
-    '  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json]\n'), ran.stdout)
+  assert.ok(ran.stdout.startsWith('Usage:\n  box-upload <file> [--folder ID] [--name NAME] [--overwrite] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json] [--quiet | --verbose]\n' +
+    '  box-upload <file> --file-id ID [--name NAME] [--concurrency N] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--proxy URL] [--json] [--quiet | --verbose]\n'), ran.stdout)
   assert.match(ran.stdout, '\n  --overwrite          when the name is taken in the folder, upload a new version of the file that has it\n')
   assert.match(ran.stdout, '\n  --file-id ID         upload <file> as a new version of the Box file ID')
   assert.match(ran.stdout, /--proxy URL +HTTP proxy for every request[^]*\$HTTPS_PROXY[^]*\$HTTP_PROXY[^]*\$NO_PROXY go direct,\n +and so does loopback always/)
