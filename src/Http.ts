@@ -233,7 +233,7 @@ const scrub = <A>(value: A, token: string | undefined): A => {
  * characters (a test's `t` or `123`) is no secret and occurs in words, numbers and Box's codes:
  * masking it would garble every answer and error, so it is not.
  */
-const masked = (text: string, token: string | undefined): string =>
+export const masked = (text: string, token: string | undefined): string =>
   token && token.length > 7 ? text.split(token).join('[token]').split(JSON.stringify(token).slice(1, -1)).join('[token]') : text
 
 /**

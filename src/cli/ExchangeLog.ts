@@ -7,6 +7,7 @@
  * whatever a server echoes of the token into it is masked, so the token is never printed.
  */
 import type { Fetch } from '../Client.ts'
+import { masked } from '../Http.ts'
 import { isAttemptTimeout } from '../Retry.ts'
 import { causeText, isRecord } from '../UploadError.ts'
 
@@ -54,7 +55,7 @@ export const exchangeLog = (fetch: Fetch, write: (line: string) => void, now: ()
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase()
     const range = headers.get('content-range') ?? undefined
     const said = (outcome: Outcome, ms = now() - at): void =>
-      write(masked(tokenOf(headers))(exchangeLine({ at, method, path: url.pathname, range, outcome, ms })))
+      write(maskedLine(tokenOf(headers))(exchangeLine({ at, method, path: url.pathname, range, outcome, ms })))
     let response: Response
     try {
       response = await fetch(input, init)
@@ -91,13 +92,15 @@ export const exchangeLine = (exchange: Exchange): string => {
 const tokenOf = (headers: Headers): string | undefined => headers.get('authorization')?.replace(/^Bearer\s+/i, '') || undefined
 
 /**
- * `line` with the token masked as it is, as JSON writes it, and as a URL encodes it (a server may echo it in a
- * session's URL, an error's code or request id, an exception's message). As the library's own masking (src/Http.ts),
- * a token under 8 characters (a test's `t`) is no secret and would garble the line: not masked.
+ * `line` with the token masked as the library masks what a server echoes (as it is and as JSON writes it, and not
+ * under 8 characters: `masked` in src/Http.ts), and also as a URL encodes it: a server may echo it in a session's
+ * URL, an error's code or request id, an exception's message.
  */
-const masked = (token: string | undefined) => (line: string): string =>
-  token === undefined || token.length <= 7 ? line
-    : [token, JSON.stringify(token).slice(1, -1), encodeURIComponent(token)].reduce((text, form) => text.split(form).join('[token]'), line)
+const maskedLine = (token: string | undefined) => (line: string): string => {
+  const text = masked(line, token)
+  // What `masked` leaves, a token it does not mask (too short) is left encoded too.
+  return token === undefined || masked(token, token) === token ? text : text.split(encodeURIComponent(token)).join('[token]')
+}
 
 /** Box's `code` and `request_id` from an error answer's JSON body, read from a clone up to `ERROR_BODY_LIMIT`; none when it has none. */
 const boxError = async (response: Response, signal: AbortSignal | undefined): Promise<{ readonly code?: string; readonly requestId?: string }> => {
