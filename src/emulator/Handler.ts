@@ -12,7 +12,7 @@ import { sleep } from './Faults.ts'
 import { getContent, getFile } from './Files.ts'
 import { bearer } from './Http.ts'
 import { injectedInto } from './Injected.ts'
-import type { EmulatorOptions } from './Options.ts'
+import type { EmulatorOptions, RequestRecord } from './Options.ts'
 import { listParts, uploadPart } from './Parts.ts'
 import { isReset } from './Reset.ts'
 import { abort, createForFile, createForVersion, log, status, sweepExpired, type Ctx } from './Sessions.ts'
@@ -138,6 +138,25 @@ const withoutBody = async (response: Response): Promise<Response> => {
   return new Response(null, { status: response.status, headers })
 }
 
+/** A record as its teller has it: the optional fields perhaps without a value (`null` for a header not sent). */
+type Observed = Omit<RequestRecord, 'code' | 'range' | 'fault'> & {
+  readonly code: string | undefined
+  readonly range: string | null | undefined
+  readonly fault: RequestRecord['fault'] | undefined
+}
+
+/**
+ * Tells `onRequest` of one answer, the handler's or the Node adapter's own: its optional fields only when they
+ * have a value. What the observer throws is ignored: a failing observer must not change the answer.
+ */
+export const tell = (onRequest: (record: RequestRecord) => void, { method, path, status, code, range, fault, at }: Observed): void => {
+  try {
+    onRequest({ method, path, status, ...(code ? { code } : {}), ...(range == null ? {} : { range }), ...(fault === undefined ? {} : { fault }), at })
+  } catch {
+    // Ignored: see above.
+  }
+}
+
 /** The Box error code of an answer, read back from its body (for `onRequest`). */
 export const codeOf = async (response: Response): Promise<string | undefined> => {
   if (response.status < 400 || !response.headers.get('content-type')?.includes('json')) return undefined
@@ -164,16 +183,7 @@ export const makeEmulator = (options: EmulatorOptions, ownsBodies: boolean): Emu
   const record = (request: Request, status: number, at: number, code?: string) => {
     if (!config.onRequest) return
     const url = new URL(request.url)
-    const range = request.headers.get('content-range')
-    const fault = injectedInto(request)
-    try {
-      config.onRequest({
-        method: request.method, path: url.pathname + url.search, status, ...(code ? { code } : {}), ...(range === null ? {} : { range }),
-        ...(fault === undefined ? {} : { fault }), at,
-      })
-    } catch {
-      // A failing observer must not change the answer.
-    }
+    tell(config.onRequest, { method: request.method, path: url.pathname + url.search, status, code, range: request.headers.get('content-range'), fault: injectedInto(request), at })
   }
   const answer = async (request: Request): Promise<Response> => {
     const at = Date.now()

@@ -11,7 +11,7 @@ import { networkInterfaces } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { body, boxError, toResponse } from './BoxError.ts'
 import { withCors } from './Cors.ts'
-import { codeOf, makeEmulator, type Emulator } from './Handler.ts'
+import { codeOf, makeEmulator, tell, type Emulator } from './Handler.ts'
 import { hostProblem } from './Host.ts'
 import type { EmulatorOptions } from './Options.ts'
 import { isUnspecified, originOf } from './Origin.ts'
@@ -185,12 +185,7 @@ const observed = (onRequest: EmulatorOptions['onRequest'], req: IncomingMessage,
   async (response: Response): Promise<void> => {
     if (onRequest === undefined) return
     const code = await codeOf(response)
-    const range = req.headers['content-range']
-    try {
-      onRequest({ method: req.method ?? 'GET', path: pathOf(req.url ?? '/'), status: response.status, ...(code ? { code } : {}), ...(range === undefined ? {} : { range }), at })
-    } catch {
-      // A failing observer must not change the answer.
-    }
+    tell(onRequest, { method: req.method ?? 'GET', path: pathOf(req.url ?? '/'), status: response.status, code, range: req.headers['content-range'], fault: undefined, at })
   }
 
 /**
