@@ -1,7 +1,8 @@
 /**
  * `--token-command`: a token that expires mid-upload (the emulator's `rotateToken`, as Box's hourly expiry) is had
  * again from the command, and the upload goes on; with a fixed `--token` it fails as before, the session kept.
- * The command's failures at the start, and after a 401, say why without its output. The CLI runs as a child process.
+ * The command's failures at the start, and after a 401, say why without its output; one that fails after a 401 is
+ * not run again for the other parts in flight. The CLI runs as a child process.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import { serve } from '../../src/emulator/node.ts'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { shellQuote } from '../../src/cli/ShellCommand.ts'
-import { type Running, cleanEnv, run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
+import { type Ran, type Running, cleanEnv, run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
 import { downloaded, small } from '../helpers/cliUploads.ts'
 
 const OLD = 'first-token-of-the-hour'
@@ -26,12 +27,12 @@ const runs = async (at: Setup): Promise<number> =>
 type Setup = Awaited<ReturnType<typeof setup>>
 
 /**
- * An emulator taking `OLD` (256 KiB parts, 40 ms late), a temp dir with a 4 MiB file and a token file holding
- * `OLD`, and the command that logs its run and prints that file. `then` runs once the first part is stored,
- * before its answer leaves (onRequest): the token is rotated there, and the file given `FRESH` (or removed), synchronously:
- * done before the command can run again.
+ * An emulator taking `OLD` (256 KiB parts, `latencyMs` late), a temp dir with a 4 MiB file and a token file holding
+ * `OLD`, and the command that logs its run and prints that file. `then` runs once the first part is stored (or
+ * the session made: every part then meets a 401), before its answer leaves (onRequest): the token is rotated there,
+ * and the file given `FRESH` (or removed), synchronously: done before the command can run again.
  */
-const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, the file kept' | 'nothing') => {
+const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate at the session and remove the file' | 'rotate, the file kept' | 'nothing', latencyMs = 40) => {
   const dir = await tempDir()
   const records: Array<RequestRecord> = []
   const tokenFile = join(dir.path, 'token')
@@ -39,14 +40,15 @@ const setup = async (then: 'rotate' | 'rotate and remove the file' | 'rotate, th
   writeFileSync(tokenFile, `${OLD}\n`)
   let rotated = false
   const box = await serve({
-    port: 0, tokens: [OLD], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs: 40 },
+    port: 0, tokens: [OLD], minFileSize: 1, partSize: 256 * 1024, faults: { latencyMs },
     onRequest: (r) => {
       records.push(r)
-      if (then === 'nothing' || rotated || r.method !== 'PUT' || r.status !== 200) return
+      const atSession = then === 'rotate at the session and remove the file'
+      if (then === 'nothing' || rotated || r.method !== (atSession ? 'POST' : 'PUT') || r.status !== (atSession ? 201 : 200)) return
       rotated = true
       box.rotateToken(OLD, FRESH)
       if (then === 'rotate') writeFileSync(tokenFile, `${FRESH}\n`)
-      else if (then === 'rotate and remove the file') rmSync(tokenFile)
+      else if (then !== 'rotate, the file kept') rmSync(tokenFile)
     },
   })
   const path = join(dir.path, 'big.bin')
@@ -64,9 +66,9 @@ const neither = (text: string) => {
   assert.not.match(text, FRESH)
 }
 
-/** Runs `body` on a `setup(then)`, closed after it. */
-const withSetup = async (then: Parameters<typeof setup>[0], body: (at: Setup) => Promise<void>): Promise<void> => {
-  const at = await setup(then)
+/** Runs `body` on a `setup(then, latencyMs)`, closed after it. */
+const withSetup = async (then: Parameters<typeof setup>[0], body: (at: Setup) => Promise<void>, latencyMs?: number): Promise<void> => {
+  const at = await setup(then, latencyMs)
   try {
     await body(at)
   } finally {
@@ -82,6 +84,23 @@ const resumes = async (at: Setup, args: ReadonlyArray<string>, env?: NodeJS.Proc
   assert.equal([result.sha1, result.resumed], [at.sha1, true])
   assert.is(await downloaded(at.box, result.id, FRESH), at.sha1)
   neither(resumed.stdout + resumed.stderr)
+}
+
+/**
+ * `ran` (with --json) ended as the command's run after the 401 failed, the token file gone: exit 1, why (without
+ * its output), the session kept for a `--resume` with the command, no token anywhere.
+ */
+const failedAfter401 = async (at: Setup, ran: Ran): Promise<void> => {
+  assert.is(ran.code, 1, ran.stderr)
+  const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
+  assert.is(line.slice(0, line.indexOf(' The upload session ')),
+    'box-upload: upload failed: The server refused the token (expired or revoked) and a new one could not be had: ' +
+    `the token command (--token-command) exited with code 1; the last line of its stderr: cat: ${at.tokenFile}: No such file or directory.`)
+  assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with --token-command or BOX_TOKEN_COMMAND, once it prints a valid token of the user who started it)`)
+  assert.ok(at.records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
+  const failure = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; state: string; error: { tag: string } }
+  assert.equal([failure.ok, failure.exitCode, failure.error.tag], [false, 1, 'InvalidInput'])
+  neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
 }
 
 /** Whether process `pid` is gone. */
@@ -155,21 +174,27 @@ Refresh('should keep the session when the command fails after the 401, saying wh
   const at = await setup('rotate and remove the file')
   try {
     const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', at.command, '--concurrency', '1', '--json', ...small])
-    assert.is(ran.code, 1, ran.stderr)
-    const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
-    assert.is(line.slice(0, line.indexOf(' The upload session ')),
-      'box-upload: upload failed: The server refused the token (expired or revoked) and a new one could not be had: ' +
-      `the token command (--token-command) exited with code 1; the last line of its stderr: cat: ${at.tokenFile}: No such file or directory.`)
-    assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with --token-command or BOX_TOKEN_COMMAND, once it prints a valid token of the user who started it)`)
-    assert.ok(at.records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
-    const failure = JSON.parse(ran.stdout) as { ok: boolean; exitCode: number; state: string; error: { tag: string } }
-    assert.equal([failure.ok, failure.exitCode, failure.error.tag], [false, 1, 'InvalidInput'])
-    const state = await readFile(failure.state, 'utf8')
-    neither(state + ran.stdout + ran.stderr)
+    await failedAfter401(at, ran)
     writeFileSync(at.tokenFile, FRESH)
     await resumes(at, ['--token-command', at.command])
   } finally {
     await at.close()
+  }
+})
+
+Refresh('should run a failing command once for all the parts in flight that met a 401, and end with its failure, the session kept', async () => {
+  // The 4 parts in flight meet a 401 while its second run takes a second; or 3 do, and the one sent after the
+  // first part (a 120 ms answer) meets its 401 after that run failed at once: no part runs it a third time.
+  const cases = [['rotate at the session and remove the file', 1, 40], ['rotate and remove the file', 0, 120]] as const
+  for (const [then, wait, latencyMs] of cases) {
+    await withSetup(then, async (at) => {
+      const command = `echo run >> ${shellQuote(at.log)}; if [ "$(wc -l < ${shellQuote(at.log)})" -ge 2 ]; then sleep ${wait}; fi; cat ${shellQuote(at.tokenFile)}`
+      const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', command, '--concurrency', '4', '--json', ...small])
+      assert.is(await runs(at), 2, `${then}: once at the start, once after the 401s`)
+      const refused = at.records.filter((r) => r.method === 'PUT' && r.status === 401).length
+      assert.ok(wait === 0 || refused === 4, `${refused} parts met a 401`)
+      await failedAfter401(at, ran)
+    }, latencyMs)
   }
 })
 
