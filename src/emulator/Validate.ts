@@ -76,13 +76,25 @@ export const refusal = (path: string, must: string, value: unknown): TypeError =
 /** Every option's path: a key not among them is a misspelling or in the wrong place (`latencyMs` is a fault). */
 const known = new Set(rules.map(([path]) => path))
 
+/** The fields of a scripted fault: another (`attempts`) would be dropped, and the fault put on the first attempt. */
+const scriptFields: ReadonlyArray<string> = ['part', 'attempt', 'fault']
+
+/** The keys of `value` (when it is an object) that `isKnown` refuses. */
+const strangers = (value: unknown, isKnown: (key: string) => boolean): ReadonlyArray<string> =>
+  Object.keys(typeof value === 'object' && value !== null ? value : {}).filter((key) => !isKnown(key))
+
 /** Throws a `TypeError` for the first option that is unknown, or set (not `undefined`) and unusable. */
 export const validate = (options: EmulatorOptions): void => {
   for (const [scope, object] of [['', options], ['faults.', options.faults]] as const) {
-    const unknown = Object.keys(typeof object === 'object' && object !== null ? object : {}).find((key) => !known.has(scope + key))
+    const [unknown] = strangers(object, (key) => known.has(scope + key))
     if (unknown === undefined) continue
     const meant = scope === '' && known.has(`faults.${unknown}`) ? `: it is a fault, faults.${unknown}` : ''
     throw new TypeError(`${scope}${unknown} is not an option of the emulator${meant}`)
+  }
+  const script: unknown = options.faults?.script
+  for (const [i, entry] of (Array.isArray(script) ? (script as ReadonlyArray<unknown>) : []).entries()) {
+    const [unknown] = strangers(entry, (key) => scriptFields.includes(key))
+    if (unknown !== undefined) throw new TypeError(`faults.script[${i}].${unknown} is not a field of a scripted fault: { part, attempt?, fault }`)
   }
   for (const [path, check, must] of rules) {
     const value = path.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), options)

@@ -118,6 +118,19 @@ test('should refuse an option it does not know, at the top level or in faults, s
   emulator({ faults: { latencyMs: 0, slowMs: undefined } })
 })
 
+// A misspelt field of a scripted fault was ignored: `attempts: 2` put the fault on the part's first attempt, not its second,
+// and a test of a client's retries then passed or failed for the wrong reason (from `--faults` JSON as from code).
+test('should refuse a scripted fault with a field it does not know, naming the entry and the field', () => {
+  const refused: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+    [{ faults: { script: [{ part: 0, fault: 'reset' }, { part: 1, attempts: 2, fault: 'reset' }] } }, 'faults.script[1].attempts is not a field of a scripted fault: { part, attempt?, fault }'],
+    [{ faults: { script: [{ part: 0, fault: 'slow', slowMs: 10 }] } }, 'faults.script[0].slowMs is not a field of a scripted fault: { part, attempt?, fault }'],
+  ]
+  for (const [options, said] of refused) {
+    assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message === said, JSON.stringify(options))
+  }
+  emulator({ faults: { script: [{ part: 0, attempt: undefined, fault: 'reset' }, { part: 1, attempt: 2, fault: 'slow' }] } })
+})
+
 test('should refuse, when made, every option it cannot use, naming it, rather than a default or a failure at each request', () => {
   const refused: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
     ['tokens', { tokens: 'dev-token' }], ['tokens', { tokens: [] }], ['tokens', { tokens: ['a b'] }],
