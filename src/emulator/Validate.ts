@@ -83,8 +83,18 @@ const scriptFields: ReadonlyArray<string> = ['part', 'attempt', 'fault']
 const strangers = (value: unknown, isKnown: (key: string) => boolean): ReadonlyArray<string> =>
   Object.keys(typeof value === 'object' && value !== null ? value : {}).filter((key) => !isKnown(key))
 
+/**
+ * Throws a `TypeError` unless `options` is an object (or left out, `undefined`): `null` or an array, from code
+ * without types, would fail at its first read with a message that names no option. `serve` checks its own too.
+ */
+export const checkObject = (options: unknown): void => {
+  if (options === undefined || (typeof options === 'object' && options !== null && !Array.isArray(options))) return
+  throw new TypeError(`options must be an object (or left out), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`)
+}
+
 /** Throws a `TypeError` for the first option that is unknown, or set (not `undefined`) and unusable. */
 export const validate = (options: EmulatorOptions): void => {
+  checkObject(options)
   for (const [scope, object] of [['', options], ['faults.', options.faults]] as const) {
     const [unknown] = strangers(object, (key) => known.has(scope + key))
     if (unknown === undefined) continue

@@ -17,7 +17,7 @@ import type { EmulatorOptions } from './Options.ts'
 import { isUnspecified, originOf } from './Origin.ts'
 import { isReset, resetError } from './Reset.ts'
 import type { Sha1Factory } from './Sha1.ts'
-import { refusal } from './Validate.ts'
+import { checkObject, refusal } from './Validate.ts'
 
 /** Options of `serve`: the emulator's, and the adapter's own. */
 export interface ServeOptions extends EmulatorOptions {
@@ -118,6 +118,21 @@ const bodyIdleMs = (value: unknown = 60_000): number => {
   if (value === Number.POSITIVE_INFINITY) return 0
   if (typeof value === 'number' && value >= 0 && value <= maxTimerMs) return value
   throw refusal('bodyIdleTimeoutMs', `a number of ms from 0 up to ${maxTimerMs}, or Infinity (0 and Infinity: no timeout)`, value)
+}
+
+/**
+ * The port to listen on: a whole number a TCP port can be (0: any free one). Node takes a string that is no
+ * number as a pipe's path (`url` then named port 0) and a numeric string as the number, so neither is taken.
+ */
+const portOf = (value: unknown = 0): number => {
+  if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65_535) return value as number
+  throw refusal('port', 'a whole number from 0 to 65535 (0: any free port)', value)
+}
+
+/** The address to listen on, as Node takes it (any spelling of every interface too); a value that is no string is refused. */
+const hostOf = (value: unknown = '127.0.0.1'): string => {
+  if (typeof value === 'string') return value
+  throw refusal('host', 'an address or host name to listen on (a string)', value)
 }
 
 /**
@@ -281,9 +296,12 @@ const write = async (response: Response, res: ServerResponse): Promise<void> => 
  * // box.url === 'http://127.0.0.1:PORT/api/2.0'; box.apiUrl === 'http://127.0.0.1:PORT/2.0'
  * await box.close()
  */
-export const serve = async ({ port: wanted, host: given, bodyIdleTimeoutMs, ...options }: ServeOptions = {}): Promise<Served> => {
-  const host = given ?? '127.0.0.1'
-  // Checked before anything listens.
+export const serve = async (given: ServeOptions = {}): Promise<Served> => {
+  // Checked before anything listens (the emulator's own options once it does: a refusal then closes it again).
+  checkObject(given)
+  const { port: wanted, host: named, bodyIdleTimeoutMs, ...options } = given
+  const asked = portOf(wanted)
+  const host = hostOf(named)
   const idleMs = bodyIdleMs(bodyIdleTimeoutMs)
   // No limit on how long a request's body takes to arrive (Node's own is 5 minutes, then 408): Box takes a part as
   // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt), as long
@@ -292,7 +310,7 @@ export const serve = async ({ port: wanted, host: given, bodyIdleTimeoutMs, ...o
   const server = createServer({ requestTimeout: 0, requireHostHeader: false })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(wanted ?? 0, host, () => resolve())
+    server.listen(asked, host, () => resolve())
   })
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0

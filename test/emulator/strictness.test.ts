@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultPartSize } from '../../src/emulator/Config.ts'
 import { type EmulatorOptions, type RequestRecord, emulator } from '../../src/emulator/index.ts'
-import { serve } from '../../src/emulator/node.ts'
+import { type ServeOptions, serve } from '../../src/emulator/node.ts'
 import {
   SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, sleep, status, uniqueName,
   uploadAll, uploadFile, withEmulator, type Session,
@@ -233,6 +233,33 @@ test('should not leave a server listening when serve() refuses its options: the 
   } finally {
     await again.close()
   }
+})
+
+// serve() gave Node its port as it came: a string that is no number is a pipe's path to Node, so `serve({ port: 'abc' })`
+// listened on a file in the working directory and its `url` named port 0; a host that is no string, or options
+// that are no object (`null`), failed with Node's words or a destructuring error, naming no option.
+test('should refuse, before anything listens, a port or host serve() cannot listen on, and options that are no object', async () => {
+  const port = 'a whole number from 0 to 65535 (0: any free port)'
+  const refused: ReadonlyArray<readonly [unknown, string]> = [
+    [{ port: 'abc' }, `port must be ${port}, got "abc"`], [{ port: '8080' }, `port must be ${port}, got "8080"`],
+    [{ port: 65_536 }, `port must be ${port}, got 65536`], [{ port: 1.5 }, `port must be ${port}, got 1.5`], [{ port: -1 }, `port must be ${port}, got -1`],
+    [{ host: 5 }, 'host must be an address or host name to listen on (a string), got 5'],
+    [null, 'options must be an object (or left out), got null'], [[{ port: 0 }], 'options must be an object (or left out), got an array'],
+  ]
+  for (const [options, said] of refused) {
+    await serve(options as ServeOptions).then(
+      async (served) => {
+        await served.close()
+        assert.unreachable(`${JSON.stringify(options)} listened at ${served.url}`)
+      },
+      (error: unknown) => assert.ok(error instanceof TypeError && error.message === said, `${JSON.stringify(options)}: ${String(error)}`),
+    )
+  }
+  for (const [options, said] of refused.slice(-2)) {
+    assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message === said, JSON.stringify(options))
+  }
+  const served = await serve({ port: 0, host: '127.0.0.1' })
+  await served.close()
 })
 
 test('should give the adapter\'s own answers Box\'s error body and the CORS header', () =>
