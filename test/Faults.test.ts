@@ -1,11 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { client } from '../src/Client.ts'
+import { resume } from '../src/Resume.ts'
 import type { Session } from '../src/Session.ts'
-import { upload } from '../src/Upload.ts'
+import { type UploadFailure, upload } from '../src/Upload.ts'
 import { isRetryable } from '../src/UploadError.ts'
-import type { PartFault } from '../src/emulator/Options.ts'
-import { bytesOf, commits, download, prng, sameBytes, sessionStatus, sourceOf, startBox, uniqueName, within } from './helpers/upload.ts'
+import { plan } from '../src/emulator/Faults.ts'
+import type { PartFault, RequestRecord } from '../src/emulator/Options.ts'
+import { TOKEN, bytesOf, commits, download, fastRetry, prng, rightOf, sameBytes, sessionStatus, sourceOf, startBox, uniqueName, within } from './helpers/upload.ts'
 
 const kinds: ReadonlyArray<PartFault> = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow']
 
@@ -60,4 +63,89 @@ Faults(`should end every one of ${seeds.length} seeded runs with the source comm
 const faultOf = (status: number, code: string | undefined): PartFault =>
   status === 429 ? 'rate_limit' : status === 503 ? 'unavailable_before' : code === 'internal_server_error' ? 'error_before' : 'reset'
 
+/** The fault each part upload met, by part index and attempt (its n-th record, answers of a part coming one after another). */
+const faultsByAttempt = (records: ReadonlyArray<RequestRecord>, partSize: number): ReadonlyArray<readonly [number, number, string | null]> => {
+  const attempts = new Map<number, number>()
+  const out: Array<readonly [number, number, string | null]> = []
+  for (const r of records) {
+    if (r.method !== 'PUT' || r.range === undefined) continue
+    const part = Number(/^bytes (\d+)-/.exec(r.range)?.[1]) / partSize
+    const attempt = (attempts.get(part) ?? 0) + 1
+    attempts.set(part, attempt)
+    out.push([part, attempt, r.fault ?? null])
+  }
+  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+}
+
+/** A `fetch` that holds each part upload 0-15 ms, as drawn from `seed`, so parts in flight arrive in another order. */
+const jittered = (seed: number): typeof fetch => {
+  const random = prng(seed)
+  return async (input, init) => {
+    if (init?.method === 'PUT') await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 16)))
+    return fetch(input, init)
+  }
+}
+
+const Order = suite('seeded faults, parts in flight')
+
+// The emulator drew its faults in the order part uploads arrived: at concurrency 4 the same seed gave other
+// faults from run to run, and a test of a client's retries passed or failed at random.
+Order('should inject the same faults per part and attempt whatever order 4 parts in flight arrive in', async () => {
+  const partSize = 1024
+  const fileSize = 16 * partSize - 100
+  const bytes = bytesOf(fileSize, 3)
+  const run = async (jitter: number) => {
+    const box = await startBox({ partSize, faults: { seed: 5, probability: 0.3, kinds, slowMs: 3 } })
+    try {
+      const uploader = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: jittered(jitter) })
+      const result = await within(15_000, `jitter ${jitter}`, upload(uploader)(
+        { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('order'), fileSize },
+        { concurrency: 4, retry: { retries: 8, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 5000 } },
+      )())
+      sameBytes(await download(box, rightOf(result).id), bytes, `jitter ${jitter}`)
+      return { arrived: box.records.filter((r) => r.method === 'PUT').map((r) => r.range), faults: faultsByAttempt(box.records, partSize) }
+    } finally {
+      await box.close()
+    }
+  }
+  const first = await run(1)
+  assert.ok(first.faults.filter(([, , fault]) => fault !== null).length >= 3, `faults hit: ${JSON.stringify(first.faults)}`)
+  for (const jitter of [2, 3]) {
+    const other = await run(jitter)
+    assert.not.equal(other.arrived, first.arrived, `jitter ${jitter}: the parts arrived in another order`)
+    assert.equal(other.faults, first.faults, `jitter ${jitter}: the same faults per part and attempt`)
+  }
+})
+
+// The emulator counts attempts per session and part: a resumed session goes on from its counts, so its
+// parts meet the faults of their next attempts, not those of their first again.
+Order('should draw a resumed session\'s faults from its own attempt counts, going on from the interrupted upload\'s', async () => {
+  const partSize = 1024
+  const fileSize = 12 * partSize - 100
+  const bytes = bytesOf(fileSize, 4)
+  const faults = { seed: 3, probability: 0.3, kinds: ['error_before', 'unavailable_before'] as PartFault[] }
+  const box = await startBox({ partSize, faults })
+  try {
+    const interrupted = await within(15_000, 'upload', upload(box.client)(
+      { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('resumed'), fileSize },
+      { concurrency: 1, retry: { ...fastRetry, retries: 0 }, keepSessionOnError: true },
+    )())
+    assert.ok(E.isLeft(interrupted) && interrupted.left.session !== undefined, `seed 3 fails a part at once: ${JSON.stringify(interrupted)}`)
+    const before = faultsByAttempt(box.records, partSize)
+    const resumed = await within(15_000, 'resume', resume(box.client)(
+      { session: (interrupted as E.Left<UploadFailure>).left.session!, source: sourceOf(bytes) },
+      { concurrency: 4, retry: fastRetry },
+    )())
+    sameBytes(await download(box, rightOf(resumed).id), bytes)
+    const all = faultsByAttempt(box.records, partSize)
+    const [failedPart] = before.at(-1)!
+    assert.ok(all.some(([part, attempt]) => part === failedPart && attempt > 1), `part ${failedPart} was sent again by the resume`)
+    const drawn = plan(faults)
+    assert.equal(all, all.map(([part, attempt]) => [part, attempt, drawn(1, part, attempt) ?? null]), 'the faults of session 1, by part and attempt')
+  } finally {
+    await box.close()
+  }
+})
+
 Faults.run()
+Order.run()

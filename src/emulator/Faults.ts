@@ -1,8 +1,9 @@
 /**
- * Seeded, deterministic fault injection for part uploads. Scripted faults win; otherwise a
- * mulberry32 PRNG seeded with `faults.seed` draws whether (and which) random fault hits. The PRNG
- * is drawn exactly twice per part upload that reaches the fault stage, so the same seed and the same
- * order of requests give the same faults.
+ * Seeded, deterministic fault injection for part uploads. Scripted faults win; otherwise whether (and
+ * which) random fault hits one part upload is a pure function of `faults.seed`, the session's place
+ * among those the emulator created, the part's index and the attempt: the same seed gives the same
+ * faults whatever order concurrent part uploads arrive in (as long as sessions are created in the
+ * same order), and each session of an emulator meets faults of its own.
  */
 import type { Faults, PartFault } from './Options.ts'
 
@@ -21,19 +22,44 @@ export const mulberry32 = (seed: number): (() => number) => {
   }
 }
 
-/** Decides the fault of one part upload: `(partIndex, attempt) => fault | undefined` (attempt 1-based). */
-export type FaultPlan = (part: number, attempt: number) => PartFault | undefined
+/**
+ * Decides the fault of one part upload: the `attempt`-th upload (1-based) of the part with index `part`
+ * (0-based) in the `session`-th session (1-based) the emulator created.
+ */
+export type FaultPlan = (session: number, part: number, attempt: number) => PartFault | undefined
+
+/**
+ * murmur3's 32-bit hash of whole numbers, each taken as its low and high 32 bits (a seed `>>> 0` was
+ * all mulberry32 saw of it; a part index may pass 2^32). Neighbouring inputs give unrelated hashes.
+ */
+const hash = (numbers: ReadonlyArray<number>): number => {
+  let h = 0
+  for (const n of numbers) {
+    for (const word of [n >>> 0, Math.floor(n / 2 ** 32) >>> 0]) {
+      let k = Math.imul(word, 0xcc9e2d51)
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+      h ^= k
+      h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
+    }
+  }
+  h ^= numbers.length * 8
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
 
 /** Builds the fault plan of an emulator from its options. */
 export const plan = (faults: Faults = {}): FaultPlan => {
-  const random = mulberry32(faults.seed ?? 1)
+  const seed = faults.seed ?? 1
   const probability = faults.probability ?? 0
   const kinds = faults.kinds ?? ALL_PART_FAULTS
   const script = faults.script ?? []
-  return (part, attempt) => {
+  return (session, part, attempt) => {
     const scripted = script.find((s) => s.part === part && (s.attempt ?? 1) === attempt)
     if (scripted) return scripted.fault
     if (probability <= 0) return undefined
+    // A PRNG of this upload's own, not one shared in arrival order: parts in flight arrive in any order.
+    const random = mulberry32(hash([seed, session, part, attempt]))
     const hit = random() < probability
     const pick = kinds[Math.floor(random() * kinds.length)]
     return hit ? pick : undefined

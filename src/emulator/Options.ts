@@ -36,9 +36,12 @@ export interface ScriptedFault {
   readonly fault: PartFault
 }
 
-/** Seeded, deterministic fault injection: the same seed and the same request sequence give the same faults. */
+/**
+ * Seeded, deterministic fault injection: the same seed gives the same faults per session (counted in the
+ * order the emulator created them), part and attempt, whatever order concurrent part uploads arrive in.
+ */
 export interface Faults {
-  /** Seed of the PRNG that draws random faults (default 1). */
+  /** Seed of the random faults (default 1): with the session's place, the part index and the attempt, it alone decides a part upload's random fault. */
   readonly seed?: number | undefined
   /** Probability (0..1) that a part upload gets a random fault drawn from `kinds` (default 0). */
   readonly probability?: number | undefined

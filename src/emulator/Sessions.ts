@@ -168,6 +168,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
   const partSize = ctx.config.partSize(fields.fileSize)
   const s: Session = {
     id: randomHex(16),
+    ordinal: ctx.store.sessionsCreated + 1,
     user: ctx.user,
     ...fields,
     partSize,
@@ -184,6 +185,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
   // Its answer first: a session whose answer cannot be built (a clock giving NaN) is not kept.
   const answer = json(201, sessionJson(ctx, s))
   ctx.store.sessions.set(s.id, s)
+  ctx.store.sessionsCreated = s.ordinal
   ctx.store.nextExpiry = Math.min(ctx.store.nextExpiry, s.expiresAt)
   return answer
 }

@@ -15,17 +15,18 @@ Prng('should repeat its sequence for a seed and differ between seeds', () => {
 
 const Plan = suite('Faults.plan')
 
-Plan('should apply scripted faults to the given part and attempt only', () => {
+Plan('should apply scripted faults to the given part and attempt only, in every session', () => {
   const p = plan({ script: [{ part: 2, fault: 'reset' }, { part: 2, attempt: 3, fault: 'slow' }] })
-  assert.equal([p(2, 1), p(2, 2), p(2, 3), p(1, 1)], ['reset', undefined, 'slow', undefined])
+  for (const session of [1, 2, 9]) assert.equal([p(session, 2, 1), p(session, 2, 2), p(session, 2, 3), p(session, 1, 1)], ['reset', undefined, 'slow', undefined])
 })
 
-Plan('should draw the same random faults for the same seed', () => {
+Plan('should draw the same random faults for the same seed, other faults for another', () => {
   const draw = (seed: number) => {
     const p = plan({ seed, probability: 0.5, kinds: ['rate_limit', 'error_after'] })
-    return Array.from({ length: 40 }, (_, i) => p(i, 1))
+    return Array.from({ length: 40 }, (_, i) => p(1, i, 1))
   }
   assert.equal(draw(3), draw(3))
+  assert.not.equal(draw(4), draw(3))
   const faults = draw(3).filter((f) => f !== undefined)
   assert.ok(faults.length > 5 && faults.length < 35, `about half should fail, got ${faults.length}`)
   assert.ok(faults.every((f) => f === 'rate_limit' || f === 'error_after'))
@@ -34,23 +35,63 @@ Plan('should draw the same random faults for the same seed', () => {
 // Options.ts: scripted faults are "applied before random ones", also when random faults are on.
 Plan('should let a scripted fault win over a random one', () => {
   const p = plan({ probability: 1, kinds: ['slow'], script: [{ part: 0, fault: 'rate_limit' }] })
-  assert.equal([p(0, 1), p(0, 2), p(1, 1)], ['rate_limit', 'slow', 'slow'])
+  assert.equal([p(1, 0, 1), p(1, 0, 2), p(1, 1, 1), p(2, 0, 1)], ['rate_limit', 'slow', 'slow', 'rate_limit'])
 })
 
-// Faults.ts: the PRNG is drawn exactly twice per upload (whether, then which), hit or not.
-Plan('should draw the PRNG twice per upload: a hit, then the kind', () => {
-  const kinds = ['rate_limit', 'error_before', 'slow'] as const
-  const p = plan({ seed: 11, probability: 0.5, kinds })
-  const r = mulberry32(11)
-  for (let i = 0; i < 40; i++) {
-    const hit = r() < 0.5
-    const kind = kinds[Math.floor(r() * kinds.length)]
-    assert.is(p(i, 1), hit ? kind : undefined, `upload ${i}`)
+/** Every (session, part, attempt) of 3 sessions, 30 parts and 4 attempts. */
+const uploads = [1, 2, 3].flatMap((session) => Array.from({ length: 30 }, (_, part) => [1, 2, 3, 4].map((attempt) => [session, part, attempt] as const)).flat())
+
+// Parts in flight arrive in any order: a PRNG drawn in arrival order gave the same seed other faults from run to run.
+Plan('should give an upload the same fault whatever was drawn before it, in whatever order', () => {
+  const faults = { seed: 11, probability: 0.4, kinds: ['rate_limit', 'error_before', 'slow'] as const }
+  const forward = plan(faults)
+  const expected = uploads.map(([session, part, attempt]) => forward(session, part, attempt))
+  const shuffle = mulberry32(5)
+  const order = uploads.map((_, i) => i).sort(() => shuffle() - 0.5)
+  const other = plan(faults)
+  const drawn = new Array<string | undefined>(uploads.length)
+  for (const i of order) drawn[i] = other(...uploads[i]!)
+  assert.equal(drawn, expected)
+  assert.equal(uploads.map(([session, part, attempt]) => forward(session, part, attempt)), expected, 'drawn again by the same plan')
+})
+
+Plan('should give each session, part and attempt faults of its own', () => {
+  const p = plan({ seed: 11, probability: 0.4, kinds: ['rate_limit', 'error_before', 'slow'] })
+  const of = (pick: (part: number) => readonly [number, number, number]) => Array.from({ length: 30 }, (_, part) => p(...pick(part)))
+  const first = of((part) => [1, part, 1])
+  for (const [what, pattern] of [['session 2', of((part) => [2, part, 1])], ['attempt 2', of((part) => [1, part, 2])], ['parts shifted by one', of((part) => [1, part + 1, 1])]] as const) {
+    assert.not.equal(pattern, first, what)
   }
 })
 
+// README: "Chance (0..1) that a part upload gets a random fault from `kinds`", the kind drawn evenly.
+Plan('should hit about `probability` of the uploads, with every kind about as often', () => {
+  const kinds = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow'] as const
+  const counts = new Map<string, number>()
+  let n = 0
+  for (const seed of [1, 2, -3]) {
+    const p = plan({ seed, probability: 0.3, kinds })
+    for (let session = 1; session <= 4; session++) {
+      for (let part = 0; part < 1000; part++) {
+        for (const attempt of [1, 2]) {
+          n++
+          const fault = p(session, part, attempt)
+          if (fault !== undefined) counts.set(fault, (counts.get(fault) ?? 0) + 1)
+        }
+      }
+    }
+  }
+  const hits = [...counts.values()].reduce((a, b) => a + b, 0)
+  assert.ok(Math.abs(hits / n - 0.3) < 0.01, `hit rate ${hits / n} of ${n}`)
+  for (const kind of kinds) assert.ok(Math.abs((counts.get(kind) ?? 0) / hits - 1 / 6) < 0.015, `${kind}: ${counts.get(kind)} of ${hits}`)
+  // A part index past 2^32 is not that index minus 2^32.
+  const p = plan({ seed: 1, probability: 0.5, kinds })
+  assert.not.equal(Array.from({ length: 30 }, (_, i) => p(1, 2 ** 32 + i, 1)), Array.from({ length: 30 }, (_, i) => p(1, i, 1)))
+})
+
 Plan('should inject nothing by default or with probability 0', () => {
-  assert.equal(Array.from({ length: 10 }, (_, i) => plan()(i, 1)), Array(10).fill(undefined))
+  assert.equal(Array.from({ length: 10 }, (_, i) => plan()(1, i, 1)), Array(10).fill(undefined))
+  assert.equal(Array.from({ length: 10 }, (_, i) => plan({ seed: 3, probability: 0 })(1, i, 1)), Array(10).fill(undefined))
 })
 
 const Failed = suite('Faults.uploadFailedAfter')

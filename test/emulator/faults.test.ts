@@ -149,6 +149,66 @@ test('random faults: the same seed and requests give the same statuses; another 
   assert.not.equal(a, c, 'another seed, other statuses')
 })
 
+/** Faults by (session's place among those sent, part, attempt), from the records of part uploads: a part's answers come one after another. */
+const faultsByAttempt = (records: ReadonlyArray<RequestRecord>, sessions: ReadonlyArray<Session>): ReadonlyArray<readonly [number, number, number, string | null]> => {
+  const attempts = new Map<string, number>()
+  const out: Array<readonly [number, number, number, string | null]> = []
+  for (const r of records) {
+    const session = sessions.findIndex((s) => r.method === 'PUT' && r.path.endsWith(`/${s.id}`))
+    if (session < 0 || r.range === undefined) continue
+    const part = Number(/^bytes (\d+)-/.exec(r.range)?.[1]) / 64
+    const attempt = (attempts.get(`${session} ${part}`) ?? 0) + 1
+    attempts.set(`${session} ${part}`, attempt)
+    out.push([session, part, attempt, r.fault ?? null])
+  }
+  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
+}
+
+/** Random faults that store nothing, so a part is sent again until it is stored. */
+const unstored = { seed: 42, probability: 0.4, kinds: ['rate_limit', 'unavailable_before', 'error_before', 'reset', 'slow'] as PartFault[], retryAfterSeconds: 0, slowMs: 2 }
+
+/**
+ * Opens `sessions` sessions, then sends every part of each until it is stored (each part at most 30 times):
+ * `inTurn`, session after session and part after part; otherwise in rounds, the last session's last part first.
+ */
+const sendUntilStored = (inTurn: boolean, sessions = 1) => {
+  const records: RequestRecord[] = []
+  return withEmulator({ minFileSize: 1, partSize: 64, faults: unstored, onRequest: (r) => records.push(r) }, async (em) => {
+    const bytes = randomFile(64 * 12)
+    const opened: Session[] = []
+    for (let i = 0; i < sessions; i++) opened.push(await openSession(em, bytes.length))
+    const left = opened.flatMap((s) => Array.from({ length: s.total_parts }, (_, part) => ({ s, part })))
+    const send = async ({ s, part }: (typeof left)[number]) => (await putPart(s, bytes, part).then((r) => r.status, () => 0)) === 200
+    for (let round = 0; round < 30 && left.length > 0; round++) {
+      if (inTurn) {
+        for (let tries = 0; tries < 30 && !(await send(left[0]!)); tries++);
+        left.shift()
+      } else {
+        for (const p of [...left].reverse()) if (await send(p)) left.splice(left.indexOf(p), 1)
+      }
+    }
+    assert.is(left.length, 0, 'every part stored')
+    for (const s of opened) assert.is((await listParts(s)).json.entries.length, 12)
+    return faultsByAttempt(records, opened)
+  })
+}
+
+// The emulator drew random faults in the order part uploads arrived, so parts sent concurrently got
+// other faults from run to run with the same seed.
+test('random faults: the same seed gives each part upload the same fault, whatever order the parts arrive in', async () => {
+  const inTurn = await sendUntilStored(true)
+  assert.ok(inTurn.some(([, , attempt]) => attempt > 1), `some parts were sent again: ${JSON.stringify(inTurn)}`)
+  assert.equal(await sendUntilStored(false), inTurn)
+})
+
+test('random faults: each session of an emulator gets faults of its own, the same for the n-th session of another', async () => {
+  const two = await sendUntilStored(true, 2)
+  const [first, second] = [0, 1].map((n) => two.filter(([session]) => session === n).map(([, ...rest]) => rest))
+  assert.not.equal(second, first, 'the second session does not repeat the first one\'s faults')
+  assert.equal(await sendUntilStored(false, 2), two)
+  assert.equal(first, (await sendUntilStored(false, 1)).map(([, ...rest]) => rest), 'the first session of another emulator')
+})
+
 test('random faults: probability 0 (the default) injects nothing', async () => {
   const statuses = await statusSequence({ seed: 3 })
   assert.ok(statuses.every((x) => x === 200), `${statuses}`)
