@@ -48,7 +48,8 @@ const rules: ReadonlyArray<readonly [string, Check, string]> = [
   ['folders', (v) => v === 'any' || listOf(isString)(v), "an array of folder ids, or 'any'"],
   ['sha1', isFunction, 'a function'],
   ['clock', isFunction, 'a function'],
-  ['faults.seed', (v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+  // Whole: the faults hash a seed's whole part (Faults.ts), so 0.5 would be seed 0 (as `Math.random()` always would).
+  ['faults.seed', Number.isSafeInteger, 'a whole number (a safe integer)'],
   ['faults.probability', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number from 0 to 1'],
   ['faults.kinds', listOf((k) => ALL_PART_FAULTS.includes(k as never), true), `a non-empty array of ${ALL_PART_FAULTS.join(', ')}`],
   ['faults.script', listOf((s) => typeof s === 'object' && s !== null && wholeFrom(0)((s as { part?: unknown }).part) &&

@@ -160,9 +160,10 @@ test('should refuse, when made, every option it cannot use, naming it, rather th
 })
 
 // Validate.ts: "a value it cannot use ... throws", rather than being silently replaced (a NaN seed is seed 0 to mulberry32).
-test('should refuse a maxFileSize of 0 (from 1 up) and a seed that is not a finite number', () => {
+test('should refuse a maxFileSize of 0 (from 1 up) and a seed that is not a whole number', () => {
   assert.throws(() => emulator({ maxFileSize: 0 }), (e: unknown) => e instanceof TypeError && e.message.startsWith('maxFileSize must be '))
-  for (const seed of [Number.NaN, Number.POSITIVE_INFINITY]) {
+  // A fraction would be its whole part's faults (0.37 from Math.random() is seed 0); past 2^53 - 1, neighbouring seeds are one number.
+  for (const seed of [Number.NaN, Number.POSITIVE_INFINITY, 0.37, 1.5, -2.5, 2 ** 53]) {
     assert.throws(() => emulator({ faults: { seed } }), (e: unknown) => e instanceof TypeError && e.message.startsWith('faults.seed must be '), String(seed))
   }
   emulator({ maxFileSize: 1, faults: { seed: 0 } })
