@@ -71,6 +71,11 @@ export interface Config {
 export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
   validate(o)
   const size = o.partSize
+  const minFileSize = o.minFileSize ?? 20_000_000
+  // Each usable alone, but together no file could be uploaded: every session refused, and as too small first.
+  if (o.maxFileSize !== undefined && o.maxFileSize < minFileSize) {
+    throw new TypeError(`maxFileSize (${o.maxFileSize}) must not be below minFileSize (${minFileSize}${o.minFileSize === undefined ? ', its default' : ''}): no file could be uploaded`)
+  }
   return {
     tokens: o.tokens ?? ['dev-token'],
     partSize: (fileSize) => {
@@ -79,7 +84,7 @@ export const config = (o: EmulatorOptions = {}, ownsBodies = false): Config => {
       if (!wholeFrom(1)(chosen)) throw new TypeError(`partSize(${fileSize}) must give a whole number of bytes from 1 up, got ${chosen}`)
       return chosen
     },
-    minFileSize: o.minFileSize ?? 20_000_000,
+    minFileSize,
     maxFileSize: o.maxFileSize ?? Number.MAX_SAFE_INTEGER,
     processingDelayMs: o.processingDelayMs ?? 0,
     sessionTtlMs: o.sessionTtlMs ?? 7 * 24 * 3600 * 1000,

@@ -166,7 +166,16 @@ test('should refuse a maxFileSize of 0 (from 1 up) and a seed that is not a whol
   for (const seed of [Number.NaN, Number.POSITIVE_INFINITY, 0.37, 1.5, -2.5, 2 ** 53]) {
     assert.throws(() => emulator({ faults: { seed } }), (e: unknown) => e instanceof TypeError && e.message.startsWith('faults.seed must be '), String(seed))
   }
-  emulator({ maxFileSize: 1, faults: { seed: 0 } })
+  emulator({ minFileSize: 1, maxFileSize: 1, faults: { seed: 0 } })
+})
+
+test('should refuse a maxFileSize below minFileSize, its default included: no file could be uploaded', () => {
+  const refused = (options: Parameters<typeof emulator>[0], message: string) =>
+    assert.throws(() => emulator(options), (e: unknown) => e instanceof TypeError && e.message === message, JSON.stringify(options))
+  refused({ maxFileSize: 10_000_000 }, 'maxFileSize (10000000) must not be below minFileSize (20000000, its default): no file could be uploaded')
+  refused({ minFileSize: 1000, maxFileSize: 999 }, 'maxFileSize (999) must not be below minFileSize (1000): no file could be uploaded')
+  emulator({ minFileSize: 1000, maxFileSize: 1000 })
+  emulator({ maxFileSize: 20_000_000 })
 })
 
 test('should answer a partSize function giving no whole size with a 500 that names it, and store no session', () => {
