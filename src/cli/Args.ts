@@ -9,7 +9,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
 import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
-import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage } from './FlagValues.ts'
+import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage, tokens } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -29,7 +29,7 @@ const flags = {
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
-    log: false, help: false, version: false,
+    tokens: true, 'processing-delay': true, log: false, help: false, version: false,
   },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, quiet: false, verbose: false, help: false, version: false },
 } as const
@@ -145,7 +145,9 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
     E.bind('latencyMs', () => optional(raw, 'latency', duration('latency'))),
     E.bind('faults', ({ latencyMs }) => pipe(optional(raw, 'faults', faults(read)), E.flatMap(withLatency(latencyMs)))),
     E.bind('bodyIdleTimeoutMs', () => optional(raw, 'body-idle-timeout', durationOrNever('body-idle-timeout'))),
-    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs }): Command => ({
+    E.bind('tokens', () => optional(raw, 'tokens', tokens)),
+    E.bind('processingDelayMs', () => optional(raw, 'processing-delay', duration('processing-delay'))),
+    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs }): Command => ({
       _tag: 'Emulator',
       port: port ?? 0,
       ...(partSize !== undefined ? { partSize } : {}),
@@ -154,6 +156,8 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       ...(faults !== undefined ? { faults } : {}),
       ...(bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs } : {}),
       ...(raw.values.log === true ? { log: true } : {}),
+      ...(tokens !== undefined ? { tokens } : {}),
+      ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
     })),
   ))
 

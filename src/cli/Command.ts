@@ -57,6 +57,10 @@ export interface EmulatorCommand {
   readonly bodyIdleTimeoutMs?: number
   /** Whether each answer is logged to stderr, one line (`--log`). */
   readonly log?: boolean
+  /** The bearer tokens it accepts (`--tokens`), each its own user, in place of `dev-token`. */
+  readonly tokens?: ReadonlyArray<string>
+  /** How long each part stays "processing" (`--processing-delay`): a commit before then gets 202 with Retry-After. */
+  readonly processingDelayMs?: number
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */

@@ -1,7 +1,8 @@
 /**
  * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
  * told to stop (Ctrl-C, SIGTERM, or SIGHUP when its terminal closes), printing the URLs a client or
- * `box-upload --upload-url` needs, and the faults it was asked to inject, if any.
+ * `box-upload --upload-url` needs, the faults it was asked to inject and the processing delay, if any, and how
+ * many tokens it takes (never the tokens).
  */
 import { serve } from '../emulator/node.ts'
 import type { Faults, RequestRecord } from '../emulator/Options.ts'
@@ -15,20 +16,32 @@ import { noteHangup } from './Interrupts.ts'
 
 /**
  * What the emulator command prints once it listens: URLs first, so scripts can read them; then, with
- * `faults`, one line that says them, so that nobody takes its failures for a bug of the emulator.
+ * `faults`, one line that says them, so that nobody takes its failures for a bug of the emulator; and the
+ * processing delay, whose 202s are as easily taken for one. Only the public `dev-token` is printed: tokens given
+ * with `--tokens` are secrets of the test (a CI log keeps the banner), so only their number is, and the example
+ * names none.
  */
-export const banner = (served: { readonly url: string; readonly apiUrl: string }, storage: 'memory' | 'digest' = 'memory', faults?: Faults): string => {
+export const banner = (
+  served: { readonly url: string; readonly apiUrl: string },
+  settings: Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'processingDelayMs'> = {},
+): string => {
   // With digest storage downloads answer 404: the check --api-url asks for would fail.
-  const check = storage === 'memory'
-  const misbehaving = described(faults)
+  const check = (settings.storage ?? 'memory') === 'memory'
+  const misbehaving = described(settings.faults)
+  const given = settings.tokens
+  // The example must work as printed: with --tokens, dev-token is refused (401).
+  const token = given === undefined ? '' : ' --token <one of --tokens>'
   return [
     `Box emulator listening (sessions live in this process; Ctrl-C stops it${check ? '' : '; it keeps only SHA-1s, so downloads answer 404'})`,
     `  upload url: ${served.url}`,
     `  api url:    ${served.apiUrl}`,
-    '  token:      dev-token',
+    given === undefined ? '  token:      dev-token' : `  tokens:     ${given.length} given with --tokens, each its own user (not printed)`,
     ...(misbehaving === undefined ? [] : [`  faults:     ${misbehaving} (on purpose: --faults, --latency)`]),
-    `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}`,
-    `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''} box-upload <file>)`,
+    ...(settings.processingDelayMs === undefined ? [] : [
+      `  processing: ${settings.processingDelayMs / 1000} s a part (--processing-delay): a commit before then gets 202 with Retry-After`,
+    ]),
+    `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}${token}`,
+    `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''}${given === undefined ? '' : ' BOX_TOKEN=<one of --tokens>'} box-upload <file>)`,
   ].join('\n')
 }
 
@@ -57,6 +70,8 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...(command.storage !== undefined ? { storage: command.storage } : {}),
     ...(command.faults !== undefined ? { faults: command.faults } : {}),
     ...(command.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: command.bodyIdleTimeoutMs } : {}),
+    ...(command.tokens !== undefined ? { tokens: command.tokens } : {}),
+    ...(command.processingDelayMs !== undefined ? { processingDelayMs: command.processingDelayMs } : {}),
     ...(command.log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
   }).catch((cause: unknown) => {
     const code = (cause as { code?: unknown } | null)?.code
@@ -69,7 +84,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
   if (served === undefined) return USAGE
   // Listening before the banner: a signal sent as soon as it shows must find the handlers in place.
   const stopped = stopSignal()
-  process.stdout.write(`${banner(served, command.storage, command.faults)}\n`)
+  process.stdout.write(`${banner(served, command)}\n`)
   const by = await stopped
   if (by === 'SIGHUP') noteHangup(by)
   process.stderr.write(`Stopping the emulator (${by})…\n`)

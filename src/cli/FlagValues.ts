@@ -5,6 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { timerMs } from '../Sleep.ts'
+import { validate } from '../emulator/Validate.ts'
 import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +137,22 @@ export const usableToken = (flag: string, given: string): E.Either<UsageError, s
     // Headers carry Latin-1 only: fetch throws on more, in words that do not name the token.
     : /[^\u0000-\u00ff]/.test(token) ? E.left(usageError(`${flag} has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again`))
     : E.right(token)
+}
+
+/**
+ * The bearer tokens `box-upload emulator --tokens` accepts, comma-separated (each its own user): each as a header
+ * can carry it, and all as the emulator's own checks take them. An empty list or entry is refused, not dropped
+ * (`a,,b` is likely a mistake); no message quotes a token, a secret of the test.
+ */
+export const tokens = (text: string): E.Either<UsageError, ReadonlyArray<string>> => {
+  const given = text.split(',').map((token) => token.trim())
+  return text.trim() === '' ? E.left(usageError('--tokens needs at least one token (comma-separated, like a,b)'))
+    : given.includes('') ? E.left(usageError('--tokens has an empty entry (a comma too many?): give tokens separated by single commas, like a,b'))
+    : pipe(
+      given,
+      E.traverseArray((token) => usableToken('--tokens', token)),
+      E.flatMap((list) => E.tryCatch(() => (validate({ tokens: list }), list), (e) => usageError(`--tokens is refused by the emulator: ${(e as Error).message}`))),
+    )
 }
 
 /** The emulator's storage kind. */

@@ -13,6 +13,7 @@ export const usage = `Usage:
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json] [--quiet | --verbose]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
+                      [--tokens LIST] [--processing-delay SECONDS]
   box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
@@ -69,6 +70,10 @@ Options:
                        in --faults)
   --body-idle-timeout SECONDS  (emulator) close a connection whose request body brings no byte for this
                        long (default 60; 0: never)
+  --tokens LIST        (emulator) the bearer tokens it accepts, comma-separated, each its own user (a
+                       session is 403 to the others), in place of dev-token; the banner says how many, never them
+  --processing-delay SECONDS  (emulator) how long each part stays processing: num_parts_processed lags, and
+                       a commit before then gets 202 with Retry-After, as Box's does
   --log                (emulator) print a line to stderr for every answer: time, method, path, a part's
                        Content-Range, status, Box's error code, the fault injected, milliseconds taken
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})

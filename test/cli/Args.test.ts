@@ -88,6 +88,7 @@ Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(none(['emulator', '--port', '8080', '--part-size', '1MiB', '--min-file-size', '1']),
     E.right({ _tag: 'Emulator', port: 8080, partSize: 1048576, minFileSize: 1 }))
   assert.equal(none(['emulator', '--storage', 'digest']), E.right({ _tag: 'Emulator', port: 0, storage: 'digest' }))
+  assert.equal(none(['emulator', '--tokens', ' a, b ', '--processing-delay', '1.5']), E.right({ _tag: 'Emulator', port: 0, tokens: ['a', 'b'], processingDelayMs: 1500 }))
   assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
   assert.ok(DEMO_SIZE >= 64 * 1024 * 1024, 'npm start uploads at least 64 MiB')
   assert.equal(none(['demo', '--size', '2MB', '--concurrency', '2', '--part-size', '1MiB']),
@@ -276,7 +277,7 @@ EmulatorFlags('should take --latency as faults.latencyMs, beside other faults, a
   assert.equal(none(['emulator', '--port', '9', '--latency', '1', '--body-idle-timeout', '0']), E.right({ _tag: 'Emulator', port: 9, faults: { latencyMs: 1000 }, bodyIdleTimeoutMs: 0 }))
 })
 
-EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it cannot use, naming the flag and what is wrong', () => {
+EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --tokens or --processing-delay it cannot use, naming the flag and what is wrong', () => {
   const refused = (argv: ReadonlyArray<string>) => E.swap(withFiles(['emulator', ...argv]))
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
     ...[['[]', 'an array'], ['null', 'null'], ['200', 'a number'], ['"x"', 'a string'], ['true', 'a boolean']].map(([json, kind]) =>
@@ -295,6 +296,14 @@ EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it can
     [['--latency', '1', '--faults', '{"latencyMs":5}'], '--latency and the latencyMs of --faults both set the latency: give one of them'],
     ...['0', '-1', 'abc', '10ms'].map((text) => [['--latency', text], `--latency must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
     ...['-1', 'never', '1e3', '2147484'].map((text) => [['--body-idle-timeout', text], `--body-idle-timeout must be 0 (never) or a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+    ...['0', '-1', 'soon', '10ms'].map((text) => [['--processing-delay', text], `--processing-delay must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+    // No message quotes a token: they are the test's secrets.
+    [['--tokens='], '--tokens needs a value'],
+    [['--tokens', '  '], '--tokens needs at least one token (comma-separated, like a,b)'],
+    ...['s1,,s2', 's1,', ',s1', ','].map((text) => [['--tokens', text], '--tokens has an empty entry (a comma too many?): give tokens separated by single commas, like a,b'] as const),
+    [['--tokens', 's1,s 2'], '--tokens is refused by the emulator: tokens must be a non-empty array of tokens (strings without spaces), got an array of 2'],
+    [['--tokens', 's1,s\u00002'], '--tokens has a line break or other control character, which no header can carry'],
+    [['--tokens', 's1,s\u201c2'], '--tokens has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again'],
   ]
   for (const [argv, message] of cases) assert.equal(refused(argv), E.right(usageError(message)), argv.join(' '))
   // JSON.parse's own words vary between Node versions: the flag and "not valid JSON" do not.
@@ -303,7 +312,7 @@ EmulatorFlags('should refuse a --faults, --latency or --body-idle-timeout it can
     assert.match(message, /^--faults is not valid JSON \(.+\)$/, argv.join(' '))
   }
   // Not flags of an upload, nor of the demo (its emulator is the upload's).
-  for (const flag of ['--faults', '--latency', '--body-idle-timeout']) {
+  for (const flag of ['--faults', '--latency', '--body-idle-timeout', '--tokens', '--processing-delay']) {
     assert.equal(none(['f', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
     assert.equal(none(['demo', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
   }

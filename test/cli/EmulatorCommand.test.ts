@@ -1,13 +1,13 @@
 /**
  * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP,
- * faults (`--faults`, `--latency`), `--body-idle-timeout` and `--log`.
+ * faults (`--faults`, `--latency`), `--body-idle-timeout`, `--log`, `--tokens` and `--processing-delay`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { assertBoxError, openSession, putBytes, randomFile, timed } from '../helpers/box.ts'
+import { assertBoxError, commit, openSession, putBytes, randomFile, sleep, status, timed, uploadAll } from '../helpers/box.ts'
 import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
 import { stalledBody } from '../helpers/rawHttp.ts'
@@ -197,6 +197,56 @@ Command('should log every answer to stderr with --log: time, method, path, a par
     assert.not.match(server.stderr(), 'dev-token')
   } finally {
     await stopped(server)
+  }
+})
+
+Command('should take only --tokens, each its own user (another\'s session: 403; dev-token: 401), and print none of them', async () => {
+  const [alice, bob] = ['alice-7f3e9a', 'bob-c41d08']
+  const server = start(['emulator', '--min-file-size', '1', '--tokens', `${alice}, ${bob}`])
+  try {
+    const em = await urlsOf(server)
+    const session = await openSession(em, 1000, undefined, { token: alice })
+    assert.is((await status(session, { token: alice })).status, 200)
+    assertBoxError(await status(session, { token: bob }), 403)
+    assertBoxError(await status(session, { token: 'dev-token' }), 401, 'unauthorized')
+    // Bob is a user: his own sessions are his.
+    assert.is((await status(await openSession(em, 1000, undefined, { token: bob }), { token: bob })).status, 200)
+    const banner = server.stdout()
+    assert.match(banner, '\n  tokens:     2 given with --tokens, each its own user (not printed)\n')
+    assert.match(banner, `Upload to it: box-upload <file> --upload-url ${em.url} --api-url ${em.apiUrl} --token <one of --tokens>\n`)
+    for (const secret of [alice, bob, 'dev-token']) assert.not.match(banner, secret)
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should keep parts processing for --processing-delay: a commit right after the last part gets 202 with Retry-After, a later one 201', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--part-size', '1KiB', '--processing-delay', '1.5'])
+  try {
+    const em = await urlsOf(server)
+    assert.match(server.stdout(), '\n  processing: 1.5 s a part (--processing-delay): a commit before then gets 202 with Retry-After\n')
+    const file = randomFile(3000)
+    const session = await openSession(em, file.length)
+    const parts = await uploadAll(session, file)
+    const early = await commit(session, file, parts)
+    assert.equal([early.status, early.headers.get('retry-after'), early.text], [202, '1', ''])
+    assert.ok(((await status(session)).json as { num_parts_processed: number }).num_parts_processed < 3, 'num_parts_processed lags')
+    await sleep(1_600)
+    assert.is(((await status(session)).json as { num_parts_processed: number }).num_parts_processed, 3)
+    const later = await commit(session, file, parts)
+    assert.is(later.status, 201, later.text)
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should refuse --tokens and --processing-delay it cannot use with exit code 2 before it listens, quoting no token', async () => {
+  // Each message in full: Args.test.ts.
+  for (const args of [['--tokens', 'sekrit-1,,sekrit-2'], ['--tokens', 'sekrit 1'], ['--tokens', ' '], ['--processing-delay', '0']]) {
+    const ran = await run(['emulator', ...args])
+    assert.equal([ran.code, ran.stdout], [2, ''], args.join(' '))
+    assert.match(ran.stderr, /^box-upload: --(tokens|processing-delay) [^\n]+\n$/, args.join(' '))
+    assert.not.match(ran.stderr, 'sekrit', args.join(' '))
   }
 })
 
