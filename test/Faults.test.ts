@@ -9,6 +9,7 @@ import { isRetryable } from '../src/UploadError.ts'
 import { plan } from '../src/emulator/Faults.ts'
 import type { PartFault, RequestRecord } from '../src/emulator/Options.ts'
 import { TOKEN, bytesOf, commits, download, fastRetry, prng, rightOf, sameBytes, sessionStatus, sourceOf, startBox, uniqueName, within } from './helpers/upload.ts'
+import { faultsByAttempt } from './helpers/faultRecords.ts'
 
 const kinds: ReadonlyArray<PartFault> = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow']
 
@@ -63,19 +64,8 @@ Faults(`should end every one of ${seeds.length} seeded runs with the source comm
 const faultOf = (status: number, code: string | undefined): PartFault =>
   status === 429 ? 'rate_limit' : status === 503 ? 'unavailable_before' : code === 'internal_server_error' ? 'error_before' : 'reset'
 
-/** The fault each part upload met, by part index and attempt (its n-th record, answers of a part coming one after another). */
-const faultsByAttempt = (records: ReadonlyArray<RequestRecord>, partSize: number): ReadonlyArray<readonly [number, number, string | null]> => {
-  const attempts = new Map<number, number>()
-  const out: Array<readonly [number, number, string | null]> = []
-  for (const r of records) {
-    if (r.method !== 'PUT' || r.range === undefined) continue
-    const part = Number(/^bytes (\d+)-/.exec(r.range)?.[1]) / partSize
-    const attempt = (attempts.get(part) ?? 0) + 1
-    attempts.set(part, attempt)
-    out.push([part, attempt, r.fault ?? null])
-  }
-  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-}
+/** The fault each part upload of the one session met, as `[part, attempt, fault]`. */
+const partFaults = (records: ReadonlyArray<RequestRecord>, partSize: number) => faultsByAttempt(records, partSize).map(([, ...rest]) => rest)
 
 /** A `fetch` that holds each part upload 0-15 ms, as drawn from `seed`, so parts in flight arrive in another order. */
 const jittered = (seed: number): typeof fetch => {
@@ -103,7 +93,7 @@ Order('should inject the same faults per part and attempt whatever order 4 parts
         { concurrency: 4, retry: { retries: 8, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 5000 } },
       )())
       sameBytes(await download(box, rightOf(result).id), bytes, `jitter ${jitter}`)
-      return { arrived: box.records.filter((r) => r.method === 'PUT').map((r) => r.range), faults: faultsByAttempt(box.records, partSize) }
+      return { arrived: box.records.filter((r) => r.method === 'PUT').map((r) => r.range), faults: partFaults(box.records, partSize) }
     } finally {
       await box.close()
     }
@@ -131,13 +121,13 @@ Order('should draw a resumed session\'s faults from its own attempt counts, goin
       { concurrency: 1, retry: { ...fastRetry, retries: 0 }, keepSessionOnError: true },
     )())
     assert.ok(E.isLeft(interrupted) && interrupted.left.session !== undefined, `seed 3 fails a part at once: ${JSON.stringify(interrupted)}`)
-    const before = faultsByAttempt(box.records, partSize)
+    const before = partFaults(box.records, partSize)
     const resumed = await within(15_000, 'resume', resume(box.client)(
       { session: (interrupted as E.Left<UploadFailure>).left.session!, source: sourceOf(bytes) },
       { concurrency: 4, retry: fastRetry },
     )())
     sameBytes(await download(box, rightOf(resumed).id), bytes)
-    const all = faultsByAttempt(box.records, partSize)
+    const all = partFaults(box.records, partSize)
     const [failedPart] = before.at(-1)!
     assert.ok(all.some(([part, attempt]) => part === failedPart && attempt > 1), `part ${failedPart} was sent again by the resume`)
     const drawn = plan(faults)

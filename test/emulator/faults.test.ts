@@ -8,6 +8,7 @@ import {
   sha1Base64, sleep, status, timed, uploadAll, withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
+import { faultsByAttempt } from '../helpers/faultRecords.ts'
 
 const storedOffsets = async (s: Session): Promise<ReadonlyArray<number>> =>
   ((await listParts(s)).json.entries as ReadonlyArray<Part>).map((p) => p.offset)
@@ -149,21 +150,6 @@ test('random faults: the same seed and requests give the same statuses; another 
   assert.not.equal(a, c, 'another seed, other statuses')
 })
 
-/** Faults by (session's place among those sent, part, attempt), from the records of part uploads: a part's answers come one after another. */
-const faultsByAttempt = (records: ReadonlyArray<RequestRecord>, sessions: ReadonlyArray<Session>): ReadonlyArray<readonly [number, number, number, string | null]> => {
-  const attempts = new Map<string, number>()
-  const out: Array<readonly [number, number, number, string | null]> = []
-  for (const r of records) {
-    const session = sessions.findIndex((s) => r.method === 'PUT' && r.path.endsWith(`/${s.id}`))
-    if (session < 0 || r.range === undefined) continue
-    const part = Number(/^bytes (\d+)-/.exec(r.range)?.[1]) / 64
-    const attempt = (attempts.get(`${session} ${part}`) ?? 0) + 1
-    attempts.set(`${session} ${part}`, attempt)
-    out.push([session, part, attempt, r.fault ?? null])
-  }
-  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
-}
-
 /** Random faults that store nothing, so a part is sent again until it is stored. */
 const unstored = { seed: 42, probability: 0.4, kinds: ['rate_limit', 'unavailable_before', 'error_before', 'reset', 'slow'] as PartFault[], retryAfterSeconds: 0, slowMs: 2 }
 
@@ -189,7 +175,7 @@ const sendUntilStored = (inTurn: boolean, sessions = 1) => {
     }
     assert.is(left.length, 0, 'every part stored')
     for (const s of opened) assert.is((await listParts(s)).json.entries.length, 12)
-    return faultsByAttempt(records, opened)
+    return faultsByAttempt(records, 64, opened.map((s) => s.id))
   })
 }
 
