@@ -49,10 +49,19 @@ export type TokenCommandError =
   | { readonly _tag: 'Stopped' }
 
 /**
- * Longest a token command may run: a minute, or `--timeout` when shorter (the library waits no longer for a token
- * after a 401: README "The token"). `box tokens:get` or a curl to Box's token endpoint takes about a second.
+ * Longest a token command may run: a minute, or just under `--timeout` when shorter (`boundMs`). `box tokens:get`
+ * or a curl to Box's token endpoint takes about a second.
  */
 export const TOKEN_COMMAND_MS = 60_000
+
+/**
+ * How much sooner than `--timeout` a token command is stopped (half of `--timeout` when that is under 0.2 s). After a
+ * 401 the library waits for a token no longer than the request's timeout, `--timeout` (Retry.ts, withTimeout), and
+ * that wait starts a moment before the command does: were the two bounds equal, the library's would end first, and
+ * the upload fail as a network timeout ("Check the network, proxy…") while the command that hung went unnamed.
+ * A tenth of a second is far more than the microtasks between the two timers (the command's is set before its spawn).
+ */
+const RESERVE_MS = 100
 
 /** Most bytes read of its stdout: a token is short (Box's 32 characters, a JWT a few KiB). */
 const MAX_OUTPUT = 64 * 1024
@@ -96,6 +105,12 @@ const command = (from: TokenCommand['from'], given: string): E.Either<UsageError
 export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<string> = [], signal?: AbortSignal): Promise<E.Either<TokenCommandError, string>> =>
   new Promise((resolve) => {
     const group = process.platform !== 'win32'
+    // Timed from before the spawn, which takes milliseconds (more on a loaded machine): after a 401 this bound must
+    // end before the library's wait for the token (RESERVE_MS), which started a moment before this call.
+    const timer = setTimeout(() => {
+      kill()
+      settle(E.left({ _tag: 'TimedOut', ms }))
+    }, ms)
     const child = spawn(spec.command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group, windowsHide: true })
     const out: Array<Buffer> = []
     let outBytes = 0
@@ -124,10 +139,6 @@ export const runOnce = (spec: TokenCommand, ms: number, known: ReadonlyArray<str
       signal?.removeEventListener('abort', stopped)
       resolve(result)
     }
-    const timer = setTimeout(() => {
-      kill()
-      settle(E.left({ _tag: 'TimedOut', ms }))
-    }, ms)
     if (signal?.aborted) stopped()
     else signal?.addEventListener('abort', stopped, { once: true })
     child.stdout.on('data', (chunk: Buffer) => {
@@ -174,8 +185,8 @@ export const tokenFunction = (spec: TokenCommand, ms: number, first?: string, si
 /**
  * Before the upload: for a token command, its first run, so that a command that fails says so before anything is
  * sent (exit 1, as a token Box refuses), and the client's token function that runs it again; for a fixed token or
- * none, nothing to run (`undefined`). `timeoutMs`: `--timeout`, which bounds the command when shorter than a minute;
- * `signal`: the run stopping (a Ctrl-C or signal), which stops it, this run or one after a 401.
+ * none, nothing to run (`undefined`). `timeoutMs`: `--timeout`, which bounds the command when shorter than a minute
+ * (`boundMs`); `signal`: the run stopping (a Ctrl-C or signal), which stops it, this run or one after a 401.
  */
 export const started = async (target: Target, timeoutMs?: number, signal?: AbortSignal): Promise<E.Either<string, (() => Promise<string>) | undefined>> => {
   if (target._tag !== 'Remote' || typeof target.token === 'string') return E.right(undefined)
@@ -185,8 +196,15 @@ export const started = async (target: Target, timeoutMs?: number, signal?: Abort
   return E.isLeft(first) ? E.left(`nothing was sent: ${message(spec)(first.left)}`) : E.right(tokenFunction(spec, ms, first.right, signal))
 }
 
-/** How long a token command may run with `--timeout` at `timeoutMs` (the library's 10 minutes when not given). */
-export const boundMs = (timeoutMs: number | undefined): number => Math.min(TOKEN_COMMAND_MS, timeoutMs ?? defaultRetryPolicy.timeoutMs ?? TOKEN_COMMAND_MS)
+/**
+ * How long a token command may run with `--timeout` at `timeoutMs` (the library's 10 minutes when not given): a
+ * minute, or `RESERVE_MS` less than `timeoutMs` when shorter, so that after a 401 it is the command's own bound that
+ * ends the wait, with its own message. The same at the start, where nothing races it: one rule to tell.
+ */
+export const boundMs = (timeoutMs: number | undefined): number => {
+  const timeout = timeoutMs ?? defaultRetryPolicy.timeoutMs ?? TOKEN_COMMAND_MS
+  return Math.min(TOKEN_COMMAND_MS, timeout - Math.min(RESERVE_MS, Math.floor(timeout / 2)))
+}
 
 /** What went wrong, naming where the command was given, never the command nor its stdout. */
 export const message = (spec: TokenCommand) => (error: TokenCommandError): string => {
@@ -200,7 +218,7 @@ export const message = (spec: TokenCommand) => (error: TokenCommandError): strin
     case 'Unusable':
       return `${it} printed what no header can carry (more than one line, a control character, a character past Latin-1, or over 64 KiB): it must print the access token alone`
     case 'TimedOut':
-      return `${it} did not finish within ${error.ms / 1000} s and was stopped (a token command may take a minute, or --timeout when shorter)`
+      return `${it} did not finish within ${error.ms / 1000} s and was stopped (a token command may take a minute, or just under --timeout when that is shorter)`
     case 'NotStarted':
       return `${it} could not be started (${error.reason})`
     case 'Stopped':

@@ -35,8 +35,8 @@ Options:
                        a command line); never written anywhere
   --token-command CMD  a shell command that prints an access token (default: $BOX_TOKEN_COMMAND), run at
                        the start and again for a fresh token after a 401 (Box's tokens expire after
-                       60 minutes), e.g. 'box tokens:get -q'; a run may take 60 s (or --timeout, if
-                       shorter); not with --token (a flag takes the place of both variables)
+                       60 minutes), e.g. 'box tokens:get -q'; a run may take 60 s (or 0.1 s less than
+                       --timeout, if shorter); not with --token (a flag takes the place of both variables)
   --json               print one JSON object as the result
   -q, --quiet          (upload, demo) nothing on stderr but a failure's message (with how to --resume):
                        no progress, no notes; the result still on stdout (for cron and CI logs)

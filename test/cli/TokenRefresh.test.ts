@@ -260,7 +260,7 @@ Refresh('should refuse to start when the command fails, before any request, with
   }
 })
 
-Refresh('should stop a command that hangs within --timeout (at most a minute), its whole process group', async () => {
+Refresh('should stop a command that hangs just under --timeout (at most a minute), its whole process group', async () => {
   const at = await setup('nothing')
   try {
     const pidFile = join(at.dir.path, 'pid')
@@ -270,7 +270,7 @@ Refresh('should stop a command that hangs within --timeout (at most a minute), i
       const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', `echo $$ > ${shellQuote(pidFile)}; sleep 30; echo late`, '--timeout', '0.5', '--json', ...small])
       assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`)
       assert.is(ran.code, 1, ran.stderr)
-      assert.is(ran.stderr, 'box-upload: nothing was sent: the token command (--token-command) did not finish within 0.5 s and was stopped (a token command may take a minute, or --timeout when shorter)\n')
+      assert.is(ran.stderr, 'box-upload: nothing was sent: the token command (--token-command) did not finish within 0.4 s and was stopped (a token command may take a minute, or just under --timeout when that is shorter)\n')
       assert.is(JSON.parse(ran.stdout).exitCode, 1)
       const pid = Number(await readFile(pidFile, 'utf8'))
       // Killed, it stays a zombie until reaped (by box-upload, or by init once box-upload exited first): not
@@ -327,6 +327,40 @@ Refresh('should stop the command run again after a 401 on a Ctrl-C, without wait
   }
   await resumes(at, ['--token-command', at.command])
 }))
+
+Refresh('should blame the command, not the network, when its run after a 401 hangs past a --timeout under a minute, the session kept', async () => {
+  // One part at a time, and 4 that may each meet a 401 while the command runs (they wait for the same run).
+  for (const concurrency of ['1', '4']) {
+    await withSetup('rotate', async (at) => {
+      const pidFile = join(at.dir.path, 'pid')
+      // Its second run (after the 401) hangs. The library waits for a token no longer than --timeout, 2 s here: the
+      // command's own bound must end first, or the upload fails as a network timeout ("Check the network, proxy…").
+      const command = `${at.command} && if [ "$(wc -l < ${shellQuote(at.log)})" -ge 2 ]; then echo $$ > ${shellQuote(pidFile)}; sleep 30; fi`
+      try {
+        const started = Date.now()
+        const ran = await run([at.path, '--upload-url', at.box.url, '--token-command', command, '--timeout', '2', '--concurrency', concurrency, '--json', ...small])
+        assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`)
+        assert.is(ran.code, 1, ran.stderr)
+        const line = ran.stderr.split('\n').find((l) => l.startsWith('box-upload: ')) ?? ''
+        assert.is(line.slice(0, line.indexOf(' The upload session ')),
+          'box-upload: upload failed: The server refused the token (expired or revoked) and a new one could not be had: ' +
+          'the token command (--token-command) did not finish within 1.9 s and was stopped (a token command may take a minute, ' +
+          'or just under --timeout when that is shorter).', `--concurrency ${concurrency}`)
+        assert.not.match(ran.stderr, 'Check the network')
+        assert.match(ran.stderr, `--resume --upload-url ${at.box.url} (with --token-command or BOX_TOKEN_COMMAND, once it prints a valid token of the user who started it)`)
+        assert.is(await runs(at), 2, 'once at the start, once after the 401')
+        const failure = JSON.parse(ran.stdout) as { exitCode: number; state: string; error: { tag: string } }
+        assert.equal([failure.exitCode, failure.error.tag], [1, 'InvalidInput'])
+        assert.ok(at.records.every((r) => r.method !== 'DELETE'), 'the session is not aborted')
+        await until(() => gone(Number(readFileSync(pidFile, 'utf8'))), 2000).catch(() => assert.unreachable('the command\'s shell was killed'))
+        neither(ran.stdout + ran.stderr + await readFile(failure.state, 'utf8'))
+      } finally {
+        await leftovers(pidFile)
+      }
+      await resumes(at, ['--token-command', at.command])
+    })
+  }
+})
 
 Refresh('should not pass the command\'s stderr through when it works', async () => {
   const at = await setup('nothing')
