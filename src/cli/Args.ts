@@ -5,11 +5,11 @@
  * the `ReadText` given) or the network.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
+import { flow, pipe } from 'fp-ts/lib/function.js'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
 import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
-import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage, tokens } from './FlagValues.ts'
+import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage, takenByEmulator, tokens } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -29,7 +29,7 @@ const flags = {
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
-    tokens: true, 'processing-delay': true, log: false, help: false, version: false,
+    tokens: true, 'processing-delay': true, 'max-file-size': true, 'session-ttl': true, log: false, help: false, version: false,
   },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, quiet: false, verbose: false, help: false, version: false },
 } as const
@@ -147,7 +147,16 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
     E.bind('bodyIdleTimeoutMs', () => optional(raw, 'body-idle-timeout', durationOrNever('body-idle-timeout'))),
     E.bind('tokens', () => optional(raw, 'tokens', tokens)),
     E.bind('processingDelayMs', () => optional(raw, 'processing-delay', duration('processing-delay'))),
-    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs }): Command => ({
+    // Checked with --min-file-size (or its default) as the emulator checks them: a maximum below it refuses every file.
+    E.bind('maxFileSize', ({ minFileSize }) => optional(raw, 'max-file-size', flow(
+      bytes('max-file-size'),
+      E.flatMap(takenByEmulator('--max-file-size', (maxFileSize) => ({ maxFileSize, minFileSize }))),
+    ))),
+    E.bind('sessionTtlMs', () => optional(raw, 'session-ttl', flow(
+      duration('session-ttl'),
+      E.flatMap(takenByEmulator('--session-ttl', (sessionTtlMs) => ({ sessionTtlMs }))),
+    ))),
+    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs, maxFileSize, sessionTtlMs }): Command => ({
       _tag: 'Emulator',
       port: port ?? 0,
       ...(partSize !== undefined ? { partSize } : {}),
@@ -158,6 +167,8 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       ...(raw.values.log === true ? { log: true } : {}),
       ...(tokens !== undefined ? { tokens } : {}),
       ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
+      ...(maxFileSize !== undefined ? { maxFileSize } : {}),
+      ...(sessionTtlMs !== undefined ? { sessionTtlMs } : {}),
     })),
   ))
 

@@ -61,6 +61,10 @@ export interface EmulatorCommand {
   readonly tokens?: ReadonlyArray<string>
   /** How long each part stays "processing" (`--processing-delay`): a commit before then gets 202 with Retry-After. */
   readonly processingDelayMs?: number
+  /** Largest `file_size` a session takes (`--max-file-size`): above it 403 file_size_limit_exceeded. Default: no limit. */
+  readonly maxFileSize?: number
+  /** How long a session lives (`--session-ttl`): then 410 session_expired. Default: the emulator's 7 days. */
+  readonly sessionTtlMs?: number
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */

@@ -1,11 +1,11 @@
 /**
  * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
  * told to stop (Ctrl-C, SIGTERM, or SIGHUP when its terminal closes), printing the URLs a client or
- * `box-upload --upload-url` needs, the faults it was asked to inject and the processing delay, if any, and how
- * many tokens it takes (never the tokens).
+ * `box-upload --upload-url` needs, the faults it was asked to inject and the limits set (processing delay, largest
+ * file, session lifetime), if any, and how many tokens it takes (never the tokens).
  */
 import { serve } from '../emulator/node.ts'
-import type { Faults, RequestRecord } from '../emulator/Options.ts'
+import type { RequestRecord } from '../emulator/Options.ts'
 import type { EmulatorCommand } from './Command.ts'
 import { described } from './EmulatorFaults.ts'
 import { HUNG_UP, OK, USAGE } from './Exit.ts'
@@ -17,13 +17,13 @@ import { noteHangup } from './Interrupts.ts'
 /**
  * What the emulator command prints once it listens: URLs first, so scripts can read them; then, with
  * `faults`, one line that says them, so that nobody takes its failures for a bug of the emulator; and the
- * processing delay, whose 202s are as easily taken for one. Only the public `dev-token` is printed: tokens given
+ * processing delay, the largest file size and the session lifetime, whose 202s, 403s and 410s are as easily taken for one. Only the public `dev-token` is printed: tokens given
  * with `--tokens` are secrets of the test (a CI log keeps the banner), so only their number is, and the example
  * names none.
  */
 export const banner = (
   served: { readonly url: string; readonly apiUrl: string },
-  settings: Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'processingDelayMs'> = {},
+  settings: Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'processingDelayMs' | 'maxFileSize' | 'sessionTtlMs'> = {},
 ): string => {
   // With digest storage downloads answer 404: the check --api-url asks for would fail.
   const check = (settings.storage ?? 'memory') === 'memory'
@@ -39,6 +39,12 @@ export const banner = (
     ...(misbehaving === undefined ? [] : [`  faults:     ${misbehaving} (on purpose: --faults, --latency)`]),
     ...(settings.processingDelayMs === undefined ? [] : [
       `  processing: ${settings.processingDelayMs / 1000} s a part (--processing-delay): a commit before then gets 202 with Retry-After`,
+    ]),
+    ...(settings.maxFileSize === undefined ? [] : [
+      `  max size:   ${settings.maxFileSize} bytes (--max-file-size): a session for a larger file gets 403 file_size_limit_exceeded`,
+    ]),
+    ...(settings.sessionTtlMs === undefined ? [] : [
+      `  sessions:   expire ${settings.sessionTtlMs / 1000} s after creation (--session-ttl): then 410 session_expired`,
     ]),
     `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}${token}`,
     `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''}${given === undefined ? '' : ' BOX_TOKEN=<one of --tokens>'} box-upload <file>)`,
@@ -63,16 +69,11 @@ export const logLine = (record: RequestRecord, now: number): string =>
  * the signal itself (Node's own exit aborts on a terminal that is gone); 2 when the port cannot be had.
  */
 export const run = async (command: EmulatorCommand): Promise<number> => {
+  // The command's fields, but its tag and --log, are serve's options by name.
+  const { _tag, log, ...options } = command
   const served = await serve({
-    port: command.port,
-    ...(command.partSize !== undefined ? { partSize: command.partSize } : {}),
-    ...(command.minFileSize !== undefined ? { minFileSize: command.minFileSize } : {}),
-    ...(command.storage !== undefined ? { storage: command.storage } : {}),
-    ...(command.faults !== undefined ? { faults: command.faults } : {}),
-    ...(command.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: command.bodyIdleTimeoutMs } : {}),
-    ...(command.tokens !== undefined ? { tokens: command.tokens } : {}),
-    ...(command.processingDelayMs !== undefined ? { processingDelayMs: command.processingDelayMs } : {}),
-    ...(command.log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
+    ...options,
+    ...(log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
   }).catch((cause: unknown) => {
     const code = (cause as { code?: unknown } | null)?.code
     const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined

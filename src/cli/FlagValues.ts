@@ -1,11 +1,12 @@
 /**
  * What a flag's value must be, one parser per kind (a byte count, a whole number, a duration (or 0 for never), an API base URL,
- * a file name, a token, a storage kind): each gives the value or a `UsageError` naming the flag and why.
+ * a file name, a token, a storage kind, a value the emulator takes): each gives the value or a `UsageError` naming the flag and why.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { timerMs } from '../Sleep.ts'
-import { validate } from '../emulator/Validate.ts'
+import { config } from '../emulator/Config.ts'
+import type { EmulatorOptions } from '../emulator/Options.ts'
 import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -151,9 +152,17 @@ export const tokens = (text: string): E.Either<UsageError, ReadonlyArray<string>
     : pipe(
       given,
       E.traverseArray((token) => usableToken('--tokens', token)),
-      E.flatMap((list) => E.tryCatch(() => (validate({ tokens: list }), list), (e) => usageError(`--tokens is refused by the emulator: ${(e as Error).message}`))),
+      E.flatMap(takenByEmulator('--tokens', (list) => ({ tokens: list }))),
     )
 }
+
+/**
+ * `value` when the emulator takes the options `asOptions` makes of it, else a usage error naming `flag` in the
+ * emulator's own words. Its checks (`config`'s, as when it is made: a combination too, such as a maximum file size
+ * below the minimum) are run rather than restated, so a flag cannot let through what the emulator then refuses.
+ */
+export const takenByEmulator = <A>(flag: string, asOptions: (value: A) => EmulatorOptions) => (value: A): E.Either<UsageError, A> =>
+  E.tryCatch(() => (config(asOptions(value)), value), (e) => usageError(`${flag} is refused by the emulator: ${(e as Error).message}`))
 
 /** The emulator's storage kind. */
 export const storage = (text: string): E.Either<UsageError, 'memory' | 'digest'> =>

@@ -13,7 +13,7 @@ export const usage = `Usage:
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json] [--quiet | --verbose]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
-                      [--tokens LIST] [--processing-delay SECONDS]
+                      [--tokens LIST] [--processing-delay SECONDS] [--session-ttl SECONDS] [--max-file-size BYTES]
   box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
@@ -74,6 +74,10 @@ Options:
                        session is 403 to the others), in place of dev-token; the banner says how many, never them
   --processing-delay SECONDS  (emulator) how long each part stays processing: num_parts_processed lags, and
                        a commit before then gets 202 with Retry-After, as Box's does
+  --session-ttl SECONDS  (emulator) how long an upload session lives (default 7 days, Box's); then every
+                       request of it gets 410 session_expired
+  --max-file-size BYTES  (emulator) refuse sessions for larger files with 403 file_size_limit_exceeded
+                       (default: no limit); not below --min-file-size (default ${BOX_MIN_FILE_SIZE})
   --log                (emulator) print a line to stderr for every answer: time, method, path, a part's
                        Content-Range, status, Box's error code, the fault injected, milliseconds taken
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})

@@ -89,6 +89,10 @@ Parse('should parse the emulator and demo subcommands', () => {
     E.right({ _tag: 'Emulator', port: 8080, partSize: 1048576, minFileSize: 1 }))
   assert.equal(none(['emulator', '--storage', 'digest']), E.right({ _tag: 'Emulator', port: 0, storage: 'digest' }))
   assert.equal(none(['emulator', '--tokens', ' a, b ', '--processing-delay', '1.5']), E.right({ _tag: 'Emulator', port: 0, tokens: ['a', 'b'], processingDelayMs: 1500 }))
+  assert.equal(none(['emulator', '--min-file-size', '1', '--max-file-size', '2MiB', '--session-ttl', '90s']),
+    E.right({ _tag: 'Emulator', port: 0, minFileSize: 1, maxFileSize: 2_097_152, sessionTtlMs: 90_000 }))
+  // The emulator's default minimum (20,000,000) is a maximum it takes: not below it.
+  assert.equal(none(['emulator', '--max-file-size', '20MB', '--session-ttl', '0.001']), E.right({ _tag: 'Emulator', port: 0, maxFileSize: 20_000_000, sessionTtlMs: 1 }))
   assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
   assert.ok(DEMO_SIZE >= 64 * 1024 * 1024, 'npm start uploads at least 64 MiB')
   assert.equal(none(['demo', '--size', '2MB', '--concurrency', '2', '--part-size', '1MiB']),
@@ -277,7 +281,7 @@ EmulatorFlags('should take --latency as faults.latencyMs, beside other faults, a
   assert.equal(none(['emulator', '--port', '9', '--latency', '1', '--body-idle-timeout', '0']), E.right({ _tag: 'Emulator', port: 9, faults: { latencyMs: 1000 }, bodyIdleTimeoutMs: 0 }))
 })
 
-EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --tokens or --processing-delay it cannot use, naming the flag and what is wrong', () => {
+EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --tokens, --processing-delay, --session-ttl or --max-file-size it cannot use, naming the flag and what is wrong', () => {
   const refused = (argv: ReadonlyArray<string>) => E.swap(withFiles(['emulator', ...argv]))
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
     ...[['[]', 'an array'], ['null', 'null'], ['200', 'a number'], ['"x"', 'a string'], ['true', 'a boolean']].map(([json, kind]) =>
@@ -304,6 +308,11 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     [['--tokens', 's1,s 2'], '--tokens is refused by the emulator: tokens must be a non-empty array of tokens (strings without spaces), got an array of 2'],
     [['--tokens', 's1,s\u00002'], '--tokens has a line break or other control character, which no header can carry'],
     [['--tokens', 's1,s\u201c2'], '--tokens has a character no header can carry (past Latin-1: a curly quote, a zero-width space), as pasted from a web page: copy it again'],
+    ...['0', '-1', '1e3', 'forever', '2147484'].map((text) => [['--session-ttl', text], `--session-ttl must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '${text}'`] as const),
+    ...['0', '-1', '1.5', 'big'].map((text) => [['--max-file-size', text], `--max-file-size must be a positive number of bytes (like 8MiB), not '${text}'`] as const),
+    // Below the minimum, its default or --min-file-size: every file refused. The emulator's own check, and its words.
+    [['--max-file-size', '1000'], '--max-file-size is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+    [['--min-file-size', '5000', '--max-file-size', '4KiB'], '--max-file-size is refused by the emulator: maxFileSize (4096) must not be below minFileSize (5000): no file could be uploaded'],
   ]
   for (const [argv, message] of cases) assert.equal(refused(argv), E.right(usageError(message)), argv.join(' '))
   // JSON.parse's own words vary between Node versions: the flag and "not valid JSON" do not.
@@ -312,7 +321,7 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     assert.match(message, /^--faults is not valid JSON \(.+\)$/, argv.join(' '))
   }
   // Not flags of an upload, nor of the demo (its emulator is the upload's).
-  for (const flag of ['--faults', '--latency', '--body-idle-timeout', '--tokens', '--processing-delay']) {
+  for (const flag of ['--faults', '--latency', '--body-idle-timeout', '--tokens', '--processing-delay', '--session-ttl', '--max-file-size']) {
     assert.equal(none(['f', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
     assert.equal(none(['demo', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
   }
@@ -349,6 +358,13 @@ EmulatorFlags('should take --log for the emulator only, as a switch', () => {
 EmulatorFlags('should list the emulator\'s fault flags in the help, with the way to write Infinity', () => {
   assert.ok(usage.includes('box-upload emulator [--port N]') && usage.includes('[--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS]'), usage)
   for (const text of ['\n  --faults JSON|@FILE  (emulator)', '\n  --latency SECONDS    (emulator)', '\n  --body-idle-timeout SECONDS  (emulator)', 'write "Infinity" for commitAccepted and uploadFailedAfterParts', '(default 60; 0: never)']) {
+    assert.ok(usage.includes(text), text)
+  }
+})
+
+EmulatorFlags('should list --session-ttl and --max-file-size in the help, with their defaults', () => {
+  assert.ok(usage.includes('[--session-ttl SECONDS] [--max-file-size BYTES]'), usage)
+  for (const text of ['\n  --session-ttl SECONDS  (emulator)', '(default 7 days, Box\'s)', '\n  --max-file-size BYTES  (emulator)', 'not below --min-file-size (default 20000000)']) {
     assert.ok(usage.includes(text), text)
   }
 })

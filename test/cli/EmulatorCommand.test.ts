@@ -1,13 +1,14 @@
 /**
  * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP,
- * faults (`--faults`, `--latency`), `--body-idle-timeout`, `--log`, `--tokens` and `--processing-delay`.
+ * faults (`--faults`, `--latency`), `--body-idle-timeout`, `--log`, `--tokens`, `--processing-delay`, `--max-file-size` and
+ * `--session-ttl`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { assertBoxError, commit, openSession, putBytes, randomFile, sleep, status, timed, uploadAll } from '../helpers/box.ts'
+import { assertBoxError, commit, createSession, openSession, putBytes, randomFile, sleep, status, timed, uniqueName, uploadAll } from '../helpers/box.ts'
 import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
 import { stalledBody } from '../helpers/rawHttp.ts'
@@ -247,6 +248,37 @@ Command('should refuse --tokens and --processing-delay it cannot use with exit c
     assert.equal([ran.code, ran.stdout], [2, ''], args.join(' '))
     assert.match(ran.stderr, /^box-upload: --(tokens|processing-delay) [^\n]+\n$/, args.join(' '))
     assert.not.match(ran.stderr, 'sekrit', args.join(' '))
+  }
+})
+
+Command('should refuse a session above --max-file-size (403) and expire sessions after --session-ttl (410), saying both in its banner', async () => {
+  const server = start(['emulator', '--min-file-size', '1', '--max-file-size', '1000', '--session-ttl', '0.8'])
+  try {
+    const em = await urlsOf(server)
+    assert.match(server.stdout(), '\n  max size:   1000 bytes (--max-file-size): a session for a larger file gets 403 file_size_limit_exceeded\n')
+    assert.match(server.stdout(), '\n  sessions:   expire 0.8 s after creation (--session-ttl): then 410 session_expired\n')
+    assertBoxError(await createSession(em, { folder_id: '0', file_size: 1001, file_name: uniqueName() }), 403, 'file_size_limit_exceeded')
+    const bytes = randomFile(1000)
+    const session = await openSession(em, bytes.length)
+    assert.is((await status(session)).status, 200, 'alive at first')
+    await sleep(900)
+    assertBoxError(await status(session), 410, 'session_expired')
+    assertBoxError(await putBytes(session, bytes, 0, bytes.length), 410, 'session_expired')
+  } finally {
+    await stopped(server)
+  }
+})
+
+Command('should refuse --session-ttl and --max-file-size it cannot use with exit code 2 before it listens, naming the flag', async () => {
+  // Each message of the parse: Args.test.ts. Here the whole line, as a user sees it.
+  const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+    [['--session-ttl', '0'], "--session-ttl must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '0'"],
+    [['--max-file-size', '0'], "--max-file-size must be a positive number of bytes (like 8MiB), not '0'"],
+    [['--max-file-size', '1000'], '--max-file-size is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+  ]
+  for (const [args, message] of cases) {
+    const ran = await run(['emulator', ...args])
+    assert.equal([ran.code, ran.stdout, ran.stderr], [2, '', `box-upload: ${message}\n`], args.join(' '))
   }
 })
 
