@@ -5,8 +5,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { faultsFromJson, faultsToJson } from '../emulator/FaultsJson.ts'
 import type { Faults } from '../emulator/Options.ts'
-import { takenByEmulator } from './FlagValues.ts'
 import { type UsageError, usageError } from './UsageError.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -18,16 +18,13 @@ import { type UsageError, usageError } from './UsageError.ts'
  */
 export type ReadText = (path: string) => E.Either<string, string>
 
-/** The fields that take `Infinity`, which JSON cannot write: the string "Infinity" stands for it. */
-const unbounded: ReadonlyArray<string> = ['commitAccepted', 'uploadFailedAfterParts']
-
 // ---------------------------------------------------------------------------------------------
 // operations
 
 /**
  * The faults `--faults` gives: its JSON object, or `@path` to read one from a file. JSON that does not
  * parse, anything but an object, or faults the emulator refuses (its `TypeError`, naming the field) are
- * usage errors that name the flag.
+ * usage errors that name the flag: read as the emulator reads JSON faults (`faultsFromJson`, "Infinity" included).
  */
 export const faults = (read: ReadText) => (text: string): E.Either<UsageError, Faults> => {
   const file = text.startsWith('@') ? text.slice(1) : undefined
@@ -37,14 +34,7 @@ export const faults = (read: ReadText) => (text: string): E.Either<UsageError, F
     file === undefined ? E.right(text)
       : file === '' ? E.left(usageError('--faults @ needs the path of a JSON file after the @'))
       : pipe(read(file), E.mapLeft((why) => usageError(`${flag}: cannot read it (${why})`))),
-    E.flatMap((json) => E.tryCatch(() => JSON.parse(json) as unknown, (e) => usageError(`${flag} is not valid JSON (${(e as Error).message})`))),
-    E.filterOrElse(
-      (value): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value),
-      (value) => usageError(`${flag} must be a JSON object (the emulator's faults, like {"latencyMs":200}), not ${kindOf(value)}`),
-    ),
-    // Typed as faults here, and checked as faults by the emulator in the next step.
-    E.map((given) => withInfinity(given) as Faults),
-    E.flatMap(takenByEmulator(flag, (given) => ({ faults: given }))),
+    E.flatMap((json) => E.tryCatch(() => faultsFromJson(flag)(json), (e) => usageError((e as Error).message))),
   )
 }
 
@@ -56,16 +46,4 @@ export const withLatency = (latencyMs: number | undefined) => (given: Faults | u
 
 /** The faults as one line of JSON (`Infinity` written as "Infinity", as `--faults` takes it), or none when there are none. */
 export const described = (given: Faults | undefined): string | undefined =>
-  given === undefined || Object.keys(given).length === 0 ? undefined
-    : JSON.stringify(given, (_, value: unknown) => (value === Number.POSITIVE_INFINITY ? 'Infinity' : value))
-
-// ---------------------------------------------------------------------------------------------
-// helpers
-
-/** The object with "Infinity" read as `Infinity` where a field takes it. */
-const withInfinity = (given: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(given).map(([key, value]) => [key, unbounded.includes(key) && value === 'Infinity' ? Number.POSITIVE_INFINITY : value]))
-
-/** What a JSON value is, in words. */
-const kindOf = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
+  given === undefined || Object.keys(given).length === 0 ? undefined : faultsToJson(given)

@@ -1,11 +1,12 @@
 /**
  * `npx tsx src/emulator/main.ts`: runs the emulator on 127.0.0.1 (`PORT` env, default 0 = any free port), prints its
  * URLs and how to use them, and runs until SIGINT/SIGTERM. Configuration from the environment:
- * `BOX_TOKENS` (comma-separated), `BOX_MIN_FILE_SIZE`, `BOX_PART_SIZE`, `BOX_STORAGE` (memory|digest),
- * `BOX_PROCESSING_DELAY_MS`, `BOX_LATENCY_MS`.
+ * `BOX_TOKENS` (comma-separated), `BOX_MIN_FILE_SIZE`, `BOX_MAX_FILE_SIZE`, `BOX_PART_SIZE`, `BOX_STORAGE` (memory|digest),
+ * `BOX_PROCESSING_DELAY_MS`, `BOX_SESSION_TTL_MS`, `BOX_LATENCY_MS`, `BOX_FAULTS` (JSON, as `box-upload emulator --faults`).
  */
+import { faultsFromJson, faultsToJson } from './FaultsJson.ts'
 import { serve } from './node.ts'
-import type { Storage } from './Options.ts'
+import type { Faults, Storage } from './Options.ts'
 
 /** Stops with one line on stderr and exit code 2: a setting this emulator cannot take. */
 // Typed as a whole (not only its return), so that a call narrows like `throw` does.
@@ -21,12 +22,28 @@ const env = (name: string): number | undefined => {
   return /^\d+$/.test(v) ? Number(v) : refuse(`${name} must be a whole number (plain digits, in bytes or ms), got ${JSON.stringify(v)}`)
 }
 
+/** The faults `BOX_FAULTS` writes in JSON, checked by the emulator ("Infinity" where a field takes it, as `--faults`). */
+const faultsOf = (json: string | undefined): Faults | undefined => {
+  if (json === undefined || json.trim() === '') return undefined
+  try {
+    return faultsFromJson('BOX_FAULTS')(json)
+  } catch (error) {
+    return refuse((error as Error).message)
+  }
+}
+
 const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
 if (tokens.length === 0) refuse('BOX_TOKENS must name at least one token (comma-separated), or be unset for dev-token')
 const minFileSize = env('BOX_MIN_FILE_SIZE')
+const maxFileSize = env('BOX_MAX_FILE_SIZE')
 const partSize = env('BOX_PART_SIZE')
 const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')
+const sessionTtlMs = env('BOX_SESSION_TTL_MS')
 const latencyMs = env('BOX_LATENCY_MS')
+const given = faultsOf(process.env['BOX_FAULTS'])
+// Both setting it is refused rather than one silently winning, as --latency with a latencyMs in --faults is.
+if (latencyMs !== undefined && given?.latencyMs !== undefined) refuse('BOX_LATENCY_MS and the latencyMs of BOX_FAULTS both set the latency: give one of them')
+const faults: Faults | undefined = latencyMs === undefined ? given : { ...given, latencyMs }
 const storageName = process.env['BOX_STORAGE'] || undefined
 if (storageName !== undefined && storageName !== 'memory' && storageName !== 'digest') refuse(`BOX_STORAGE must be memory or digest, got ${JSON.stringify(storageName)}`)
 const storage: Storage | undefined = storageName
@@ -34,30 +51,39 @@ const storage: Storage | undefined = storageName
 const box = await serve({
   port: env('PORT') ?? 0,
   tokens,
-  ...(minFileSize !== undefined ? { minFileSize } : {}),
-  ...(partSize !== undefined ? { partSize } : {}),
-  ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
-  ...(storage ? { storage } : {}),
-  ...(latencyMs !== undefined ? { faults: { latencyMs } } : {}),
-  // A setting the emulator refuses (BOX_PART_SIZE=0, say), or a port in use: one line, not a stack trace.
+  minFileSize,
+  maxFileSize,
+  partSize,
+  processingDelayMs,
+  sessionTtlMs,
+  storage,
+  faults,
+  // A setting the emulator refuses (BOX_PART_SIZE=0, BOX_MAX_FILE_SIZE under BOX_MIN_FILE_SIZE), or a port in use:
+  // one line, not a stack trace.
 }).catch((error: unknown) => refuse(error instanceof Error ? error.message : String(error)))
 
 // The example below must work as printed: with a token this emulator takes (BOX_TOKENS' first: its own test
-// tokens, as dev-token is), and a file_size its BOX_MIN_FILE_SIZE lets through.
-const exampleSize = Math.max(20_000_000, minFileSize ?? 0)
+// tokens, as dev-token is), and a file_size its BOX_MIN_FILE_SIZE and BOX_MAX_FILE_SIZE let through.
+const exampleSize = Math.min(Math.max(20_000_000, minFileSize ?? 0), maxFileSize ?? Number.MAX_SAFE_INTEGER)
+// Said, so that nobody takes what they do for a bug: the faults' 500s, a short lifetime's 410s, a maximum's 403s.
+const settings = [
+  ...(faults === undefined || Object.keys(faults).length === 0 ? [] : [`  faults: ${faultsToJson(faults)} (on purpose: BOX_FAULTS, BOX_LATENCY_MS)`]),
+  ...(sessionTtlMs === undefined ? [] : [`  sessions expire after ${sessionTtlMs} ms (BOX_SESSION_TTL_MS): then 410 session_expired`]),
+  ...(maxFileSize === undefined ? [] : [`  files over ${maxFileSize} bytes are refused (BOX_MAX_FILE_SIZE): 403 file_size_limit_exceeded`]),
+]
 
 console.log(`Box upload-session emulator
   upload API (like https://upload.box.com/api/2.0): ${box.url}
   API        (like https://api.box.com/2.0):        ${box.apiUrl}
-  tokens: ${tokens.length} configured (default token: "dev-token" unless BOX_TOKENS is set)
+  tokens: ${tokens.length} configured (default token: "dev-token" unless BOX_TOKENS is set)${settings.map((line) => `\n${line}`).join('')}
 
 Try it:
   curl -s -X POST ${box.url}/files/upload_sessions \\
     -H 'Authorization: Bearer ${tokens[0]}' -H 'Content-Type: application/json' \\
     -d '{"folder_id":"0","file_size":${exampleSize},"file_name":"big.bin"}'
 
-Environment: PORT, BOX_TOKENS, BOX_MIN_FILE_SIZE, BOX_PART_SIZE, BOX_STORAGE (memory|digest),
-BOX_PROCESSING_DELAY_MS, BOX_LATENCY_MS. Stop with Ctrl-C.`)
+Environment: PORT, BOX_TOKENS, BOX_MIN_FILE_SIZE, BOX_MAX_FILE_SIZE, BOX_PART_SIZE, BOX_STORAGE (memory|digest),
+BOX_PROCESSING_DELAY_MS, BOX_SESSION_TTL_MS, BOX_LATENCY_MS, BOX_FAULTS (JSON). Stop with Ctrl-C.`)
 
 const stop = () => {
   void box.close().then(() => process.exit(0))

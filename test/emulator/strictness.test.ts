@@ -14,7 +14,7 @@ import {
   SMALL, assertBoxError, call, commit, createVersionSession, openSession, putPart, randomFile, sha1Base64, sleep, status, uniqueName,
   uploadAll, uploadFile, withEmulator, type Session,
 } from '../helpers/box.ts'
-import { runModule } from '../helpers/childModule.ts'
+import { type Running, start, until } from '../helpers/cli.ts'
 import { exchange } from '../helpers/rawHttp.ts'
 
 test('should refuse commit dates that are not RFC 3339 with an offset (read in the server\'s time zone otherwise)', () =>
@@ -191,20 +191,62 @@ test('should answer a partSize function giving no whole size with a 500 that nam
   })
 })
 
+/** `src/emulator/main.ts` as a child with `env` added, as `npx tsx src/emulator/main.ts` runs it (killed after 20 s). */
+const standalone = (env: Readonly<Record<string, string>>): Running =>
+  start([], { command: [process.execPath, '--import', 'tsx', 'src/emulator/main.ts'], env: { ...process.env, PORT: '0', ...env } })
+
 test('should refuse unit-suffixed numbers and refused settings in the standalone emulator\'s environment, in one line', async () => {
-  for (const [value, said] of [['1KiB', 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'], ['0', 'partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0']] as const) {
-    const failed = await runModule(`
-      import { execFileSync } from 'node:child_process'
-      try {
-        execFileSync(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], { env: { ...process.env, PORT: '0', BOX_PART_SIZE: '${value}' }, stdio: 'pipe', timeout: 10000 })
-        console.log('started')
-      } catch (e) {
-        console.log(JSON.stringify({ status: e.status, stderr: String(e.stderr) }))
-      }
-    `)
-    const result = JSON.parse(failed) as { status: number; stderr: string }
-    assert.is(result.status, 2, result.stderr)
-    assert.is(result.stderr, `${said}\n`)
+  const cases: ReadonlyArray<readonly [Readonly<Record<string, string>>, string | RegExp]> = [
+    [{ BOX_PART_SIZE: '1KiB' }, 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'],
+    [{ BOX_PART_SIZE: '0' }, 'partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0'],
+    [{ BOX_SESSION_TTL_MS: '1h' }, 'BOX_SESSION_TTL_MS must be a whole number (plain digits, in bytes or ms), got "1h"'],
+    [{ BOX_MAX_FILE_SIZE: '0' }, 'maxFileSize must be a whole number of bytes from 1 up, or Infinity, got 0'],
+    [{ BOX_MAX_FILE_SIZE: '1000' }, 'maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+    // BOX_FAULTS as `box-upload emulator --faults` takes it, checked by the emulator.
+    [{ BOX_FAULTS: '{"probability":2}' }, 'BOX_FAULTS is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
+    [{ BOX_FAULTS: '{"latency":200}' }, 'BOX_FAULTS is refused by the emulator: faults.latency is not an option of the emulator'],
+    [{ BOX_FAULTS: '[{"part":0}]' }, 'BOX_FAULTS must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
+    [{ BOX_FAULTS: '{"commitAccepted":Infinity}' }, /^BOX_FAULTS is not valid JSON \(.+\)$/],
+    [{ BOX_FAULTS: '{"latencyMs":5}', BOX_LATENCY_MS: '10' }, 'BOX_LATENCY_MS and the latencyMs of BOX_FAULTS both set the latency: give one of them'],
+  ]
+  for (const [env, said] of cases) {
+    const ran = await standalone(env).done
+    const what = JSON.stringify(env)
+    assert.equal([ran.code, ran.stdout], [2, ''], `${what}: ${ran.stderr}`)
+    if (typeof said === 'string') assert.is(ran.stderr, `${said}\n`, what)
+    else assert.match(ran.stderr.replace(/\n$/, ''), said, what)
+  }
+})
+
+test('should take BOX_FAULTS, BOX_MAX_FILE_SIZE and BOX_SESSION_TTL_MS in the standalone emulator, and say them', async () => {
+  const child = standalone({
+    BOX_MIN_FILE_SIZE: '1', BOX_MAX_FILE_SIZE: '1000', BOX_SESSION_TTL_MS: '1500',
+    BOX_FAULTS: '{"script":[{"part":0,"fault":"error_before"}],"commitAccepted":"Infinity"}',
+  })
+  try {
+    await until(() => child.stdout().includes('Stop with Ctrl-C'))
+    const out = child.stdout()
+    for (const line of [
+      '\n  faults: {"script":[{"part":0,"fault":"error_before"}],"commitAccepted":"Infinity"} (on purpose: BOX_FAULTS, BOX_LATENCY_MS)\n',
+      '\n  sessions expire after 1500 ms (BOX_SESSION_TTL_MS): then 410 session_expired\n',
+      '\n  files over 1000 bytes are refused (BOX_MAX_FILE_SIZE): 403 file_size_limit_exceeded\n',
+      // The example's size is one the emulator takes.
+      '"file_size":1000,',
+    ]) assert.ok(out.includes(line), `${line} in\n${out}`)
+    const url = /upload API \(like [^)]*\): +(\S+)/.exec(out)?.[1] as string
+    const em = { url, apiUrl: url.replace(/\/api\/2\.0$/, '/2.0'), close: async () => undefined }
+    assertBoxError(await call('POST', `${url}/files/upload_sessions`, { json: { folder_id: '0', file_size: 1001, file_name: uniqueName() } }), 403, 'file_size_limit_exceeded')
+    const bytes = randomFile(1000)
+    const session = await openSession(em, bytes.length)
+    assertBoxError(await putPart(session, bytes, 0), 500, 'internal_server_error')
+    const parts = await uploadAll(session, bytes)
+    // commitAccepted "Infinity": every commit is 202.
+    assert.is((await commit(session, bytes, parts)).status, 202)
+    await sleep(1600)
+    assertBoxError(await status(session), 410, 'session_expired')
+  } finally {
+    child.child.kill('SIGINT')
+    assert.is((await child.done).code, 0, child.stderr())
   }
 })
 
