@@ -9,7 +9,7 @@ import { flow, pipe } from 'fp-ts/lib/function.js'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
 import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
-import { bytes, duration, durationOrNever, integer, nameRefused, partSize, storage, takenByEmulator, tokens } from './FlagValues.ts'
+import { bytes, duration, durationOrNever, entries, integer, nameRefused, partSize, storage, takenByEmulator, tokens, url } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -29,7 +29,8 @@ const flags = {
   },
   Emulator: {
     port: true, 'part-size': true, 'min-file-size': true, storage: true, faults: true, latency: true, 'body-idle-timeout': true,
-    tokens: true, 'processing-delay': true, 'max-file-size': true, 'session-ttl': true, log: false, help: false, version: false,
+    tokens: true, 'processing-delay': true, 'max-file-size': true, 'session-ttl': true, folders: true, host: true, 'upload-base-url': true,
+    log: false, help: false, version: false,
   },
   Demo: { size: true, concurrency: true, 'part-size': true, json: false, quiet: false, verbose: false, help: false, version: false },
 } as const
@@ -135,6 +136,15 @@ const withoutFile = (name: string, known: Readonly<Record<string, boolean>>, fro
       E.flatMap((raw) => asked(raw) ?? fromFlags(raw)),
     )
 
+/** `--folders`: `any` (every all-digits id), or the Box folder ids, comma-separated, that exist besides the root `0`. */
+const folders = (given: string): E.Either<UsageError, ReadonlyArray<string> | 'any'> =>
+  given.trim() === 'any' ? E.right('any')
+    : pipe(
+      entries('--folders', 'folder id', '123,456')(given),
+      E.flatMap(E.traverseArray(boxId('folders', 'folder'))),
+      E.flatMap(takenByEmulator('--folders', (list) => ({ folders: list }))),
+    )
+
 const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (raw) =>
   pipe(
     E.Do,
@@ -156,7 +166,12 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       duration('session-ttl'),
       E.flatMap(takenByEmulator('--session-ttl', (sessionTtlMs) => ({ sessionTtlMs }))),
     ))),
-    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs, maxFileSize, sessionTtlMs }): Command => ({
+    E.bind('folders', () => optional(raw, 'folders', folders)),
+    E.bind('uploadBaseUrl', () => optional(raw, 'upload-base-url', flow(
+      url('--upload-base-url'),
+      E.flatMap(takenByEmulator('--upload-base-url', (uploadBaseUrl) => ({ uploadBaseUrl }))),
+    ))),
+    E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs, maxFileSize, sessionTtlMs, folders, uploadBaseUrl }): Command => ({
       _tag: 'Emulator',
       port: port ?? 0,
       ...(partSize !== undefined ? { partSize } : {}),
@@ -169,6 +184,10 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       ...(processingDelayMs !== undefined ? { processingDelayMs } : {}),
       ...(maxFileSize !== undefined ? { maxFileSize } : {}),
       ...(sessionTtlMs !== undefined ? { sessionTtlMs } : {}),
+      ...(folders !== undefined ? { folders } : {}),
+      // Where it listens is for the listen to judge (an address this machine lacks, a name that resolves to none).
+      ...(text(raw, 'host') !== undefined ? { host: text(raw, 'host') } : {}),
+      ...(uploadBaseUrl !== undefined ? { uploadBaseUrl } : {}),
     })),
   ))
 

@@ -65,6 +65,12 @@ export interface EmulatorCommand {
   readonly maxFileSize?: number
   /** How long a session lives (`--session-ttl`): then 410 session_expired. Default: the emulator's 7 days. */
   readonly sessionTtlMs?: number
+  /** Folder ids that exist besides `0` (`--folders`), or `'any'`: another folder's session is 404. Default: none. */
+  readonly folders?: ReadonlyArray<string> | 'any'
+  /** The address it listens on (`--host`); default 127.0.0.1. `0.0.0.0` or `::`: every interface. */
+  readonly host?: string
+  /** The base of the `session_endpoints` it gives (`--upload-base-url`), as clients reach it through a proxy. */
+  readonly uploadBaseUrl?: string
 }
 
 /** What `npm start` runs: make a sample file in a temp dir and upload it to the embedded emulator. */

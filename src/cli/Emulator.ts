@@ -1,10 +1,11 @@
 /**
- * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 until the process is
+ * `box-upload emulator`: serves the Box upload-session emulator on 127.0.0.1 (or `--host`) until the process is
  * told to stop (Ctrl-C, SIGTERM, or SIGHUP when its terminal closes), printing the URLs a client or
  * `box-upload --upload-url` needs, the faults it was asked to inject and the limits set (processing delay, largest
  * file, session lifetime), if any, and how many tokens it takes (never the tokens).
  */
 import { serve } from '../emulator/node.ts'
+import { isUnspecified } from '../emulator/Origin.ts'
 import type { RequestRecord } from '../emulator/Options.ts'
 import type { EmulatorCommand } from './Command.ts'
 import { described } from './EmulatorFaults.ts'
@@ -14,41 +15,54 @@ import { noteHangup } from './Interrupts.ts'
 // ---------------------------------------------------------------------------------------------
 // operations
 
+/** What the banner says of the command: the settings that change what clients meet. */
+type Settings = Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'processingDelayMs' | 'maxFileSize' | 'sessionTtlMs' | 'folders' | 'host' | 'uploadBaseUrl'>
+
 /**
- * What the emulator command prints once it listens: URLs first, so scripts can read them; then, with
- * `faults`, one line that says them, so that nobody takes its failures for a bug of the emulator; and the
- * processing delay, the largest file size and the session lifetime, whose 202s, 403s and 410s are as easily taken for one. Only the public `dev-token` is printed: tokens given
- * with `--tokens` are secrets of the test (a CI log keeps the banner), so only their number is, and the example
- * names none.
+ * What the emulator command prints once it listens: URLs first, so scripts can read them; then a line for each
+ * setting that changes what clients meet (`settingLines`); then how to upload to it. Only the public `dev-token` is
+ * printed: tokens given with `--tokens` are secrets of the test (a CI log keeps the banner), so only their number is,
+ * and the example names none.
  */
-export const banner = (
-  served: { readonly url: string; readonly apiUrl: string },
-  settings: Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'processingDelayMs' | 'maxFileSize' | 'sessionTtlMs'> = {},
-): string => {
+export const banner = (served: { readonly url: string; readonly apiUrl: string }, settings: Settings = {}): string => {
   // With digest storage downloads answer 404: the check --api-url asks for would fail.
   const check = (settings.storage ?? 'memory') === 'memory'
-  const misbehaving = described(settings.faults)
-  const given = settings.tokens
-  // The example must work as printed: with --tokens, dev-token is refused (401).
-  const token = given === undefined ? '' : ' --token <one of --tokens>'
+  // The example must work as printed: with --tokens, dev-token is refused (401); behind --upload-base-url, the client
+  // sends its token only there (its --upload-url), and where that proxy has the API is not known.
+  const token = settings.tokens === undefined ? '' : ' --token <one of --tokens>'
+  const uploadUrl = settings.uploadBaseUrl ?? served.url
+  const apiUrl = check && settings.uploadBaseUrl === undefined ? served.apiUrl : undefined
   return [
     `Box emulator listening (sessions live in this process; Ctrl-C stops it${check ? '' : '; it keeps only SHA-1s, so downloads answer 404'})`,
     `  upload url: ${served.url}`,
     `  api url:    ${served.apiUrl}`,
-    given === undefined ? '  token:      dev-token' : `  tokens:     ${given.length} given with --tokens, each its own user (not printed)`,
-    ...(misbehaving === undefined ? [] : [`  faults:     ${misbehaving} (on purpose: --faults, --latency)`]),
-    ...(settings.processingDelayMs === undefined ? [] : [
-      `  processing: ${settings.processingDelayMs / 1000} s a part (--processing-delay): a commit before then gets 202 with Retry-After`,
-    ]),
-    ...(settings.maxFileSize === undefined ? [] : [
-      `  max size:   ${settings.maxFileSize} bytes (--max-file-size): a session for a larger file gets 403 file_size_limit_exceeded`,
-    ]),
-    ...(settings.sessionTtlMs === undefined ? [] : [
-      `  sessions:   expire ${settings.sessionTtlMs / 1000} s after creation (--session-ttl): then 410 session_expired`,
-    ]),
-    `Upload to it: box-upload <file> --upload-url ${served.url}${check ? ` --api-url ${served.apiUrl}` : ''}${token}`,
-    `  (or BOX_UPLOAD_URL=${served.url}${check ? ` BOX_API_URL=${served.apiUrl}` : ''}${given === undefined ? '' : ' BOX_TOKEN=<one of --tokens>'} box-upload <file>)`,
+    ...settingLines(settings),
+    `Upload to it: box-upload <file> --upload-url ${uploadUrl}${apiUrl === undefined ? '' : ` --api-url ${apiUrl}`}${token}`,
+    `  (or BOX_UPLOAD_URL=${uploadUrl}${apiUrl === undefined ? '' : ` BOX_API_URL=${apiUrl}`}${token === '' ? '' : ' BOX_TOKEN=<one of --tokens>'} box-upload <file>)`,
   ].join('\n')
+}
+
+/**
+ * A line for each setting given that changes what clients meet: where it listens and the URLs it gives, the folders and
+ * tokens it takes; the faults, so that nobody takes their failures for a bug of the emulator, and the processing
+ * delay, the largest file size and the session lifetime, whose 202s, 403s and 410s are as easily taken for one.
+ */
+const settingLines = (settings: Settings): ReadonlyArray<string> => {
+  const misbehaving = described(settings.faults)
+  const { host, uploadBaseUrl, folders, tokens, processingDelayMs, maxFileSize, sessionTtlMs } = settings
+  return [
+    // The URLs above are then the loopback's: clients elsewhere (a container, another machine) use theirs.
+    ...(host === undefined || !everyInterface(host) ? [] : [`  listening:  on every interface (--host ${host}): session_endpoints name the host and port each client used`]),
+    ...(uploadBaseUrl === undefined ? [] : [`  endpoints:  session_endpoints under ${uploadBaseUrl} (--upload-base-url), where clients reach it`]),
+    ...(folders === undefined ? [] : [`  folders:    ${folders === 'any' ? 'any all-digits id' : `0 and ${folders.join(', ')}`} (--folders); another folder is 404`]),
+    tokens === undefined ? '  token:      dev-token' : `  tokens:     ${tokens.length} given with --tokens, each its own user (not printed)`,
+    ...(misbehaving === undefined ? [] : [`  faults:     ${misbehaving} (on purpose: --faults, --latency)`]),
+    ...(processingDelayMs === undefined ? [] : [
+      `  processing: ${processingDelayMs / 1000} s a part (--processing-delay): a commit before then gets 202 with Retry-After`,
+    ]),
+    ...(maxFileSize === undefined ? [] : [`  max size:   ${maxFileSize} bytes (--max-file-size): a session for a larger file gets 403 file_size_limit_exceeded`]),
+    ...(sessionTtlMs === undefined ? [] : [`  sessions:   expire ${sessionTtlMs / 1000} s after creation (--session-ttl): then 410 session_expired`]),
+  ]
 }
 
 /**
@@ -75,13 +89,12 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...options,
     ...(log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
   }).catch((cause: unknown) => {
-    const code = (cause as { code?: unknown } | null)?.code
-    const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined
-    if (why === undefined) throw cause
-    process.stderr.write(`box-upload: port ${command.port} on 127.0.0.1 ${why}: choose another --port, or 0 for any free port\n`)
+    const said = unusable(command, (cause as { code?: unknown } | null)?.code)
+    if (said === undefined) throw cause
+    process.stderr.write(`box-upload: ${said}\n`)
     return undefined
   })
-  // A port that cannot be had is bad input, like anything else refused before anything is served.
+  // A port or address that cannot be had is bad input, like anything else refused before anything is served.
   if (served === undefined) return USAGE
   // Listening before the banner: a signal sent as soon as it shows must find the handlers in place.
   const stopped = stopSignal()
@@ -95,6 +108,24 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** Whether `host` is an address of every interface, however spelled (`0.0.0.0`, `0`, `::`, `::0`), as `serve` takes it. */
+const everyInterface = (host: string): boolean => {
+  const written = `http://${host.includes(':') ? `[${host}]` : host}`
+  return URL.canParse(written) && isUnspecified(new URL(written).hostname.replace(/^\[|\]$/g, ''))
+}
+
+/** Why the emulator cannot listen where `command` asks, in words that say what to give instead, for a listen error's code. */
+const unusable = (command: EmulatorCommand, code: unknown): string | undefined => {
+  const host = command.host ?? '127.0.0.1'
+  const port = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined
+  if (port !== undefined) return `port ${command.port} on ${host} ${port}: choose another --port, or 0 for any free port`
+  const address = code === 'EADDRNOTAVAIL' ? 'is no address of this machine'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' ? 'names no address (an address or host name, without a port: that is --port)'
+    : undefined
+  return address === undefined ? undefined
+    : `--host ${host} ${address}: give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)`
+}
 
 /**
  * A path with the value of any `access_token` query parameter masked. A client may send its token there

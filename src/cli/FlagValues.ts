@@ -142,18 +142,25 @@ export const usableToken = (flag: string, given: string): E.Either<UsageError, s
 
 /**
  * The bearer tokens `box-upload emulator --tokens` accepts, comma-separated (each its own user): each as a header
- * can carry it, and all as the emulator's own checks take them. An empty list or entry is refused, not dropped
- * (`a,,b` is likely a mistake); no message quotes a token, a secret of the test.
+ * can carry it, and all as the emulator's own checks take them. An empty list or entry is refused (`entries`); no
+ * message quotes a token, a secret of the test.
  */
-export const tokens = (text: string): E.Either<UsageError, ReadonlyArray<string>> => {
-  const given = text.split(',').map((token) => token.trim())
-  return text.trim() === '' ? E.left(usageError('--tokens needs at least one token (comma-separated, like a,b)'))
-    : given.includes('') ? E.left(usageError('--tokens has an empty entry (a comma too many?): give tokens separated by single commas, like a,b'))
-    : pipe(
-      given,
-      E.traverseArray((token) => usableToken('--tokens', token)),
-      E.flatMap(takenByEmulator('--tokens', (list) => ({ tokens: list }))),
-    )
+export const tokens = (text: string): E.Either<UsageError, ReadonlyArray<string>> =>
+  pipe(
+    entries('--tokens', 'token', 'a,b')(text),
+    E.flatMap(E.traverseArray((token) => usableToken('--tokens', token))),
+    E.flatMap(takenByEmulator('--tokens', (list) => ({ tokens: list }))),
+  )
+
+/**
+ * A comma-separated list's entries, trimmed, for `flag`: at least one (a `what`, written `like`). An empty entry is
+ * refused, not dropped: `a,,b` is likely a mistake.
+ */
+export const entries = (flag: string, what: string, like: string) => (text: string): E.Either<UsageError, ReadonlyArray<string>> => {
+  const given = text.split(',').map((entry) => entry.trim())
+  return text.trim() === '' ? E.left(usageError(`${flag} needs at least one ${what} (comma-separated, like ${like})`))
+    : given.includes('') ? E.left(usageError(`${flag} has an empty entry (a comma too many?): give ${what}s separated by single commas, like ${like}`))
+    : E.right(given)
 }
 
 /**

@@ -13,7 +13,8 @@ export const usage = `Usage:
   box-upload <file> --resume [--state PATH] [--timeout SECONDS] [--token TOKEN | --token-command CMD] [--upload-url URL] [--api-url URL] [--proxy URL] [--json] [--quiet | --verbose]
   box-upload emulator [--port N] [--part-size BYTES] [--min-file-size BYTES] [--storage memory|digest]
                       [--faults JSON|@FILE] [--latency SECONDS] [--body-idle-timeout SECONDS] [--log]
-                      [--tokens LIST] [--processing-delay SECONDS] [--session-ttl SECONDS] [--max-file-size BYTES]
+                      [--tokens LIST] [--processing-delay SECONDS] [--session-ttl SECONDS]
+                      [--max-file-size BYTES] [--folders LIST|any] [--host ADDR] [--upload-base-url URL]
   box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]
 
 Uploads <file> to Box with the chunked upload API (files of 20 MB and more), with a progress bar;
@@ -56,7 +57,10 @@ Options:
   --part-size BYTES    part size of the embedded emulator (default: the emulator's, as Box's: 8 MiB
                        under 256 MiB, 32 MiB from 256 MiB, more past 312.5 GiB to stay within 10,000 parts)
   --min-file-size BYTES  refuse smaller files (default ${BOX_MIN_FILE_SIZE}, Box's minimum)
-  --port N             (emulator) port to listen on, 127.0.0.1 (default 0: any free port)
+  --port N             (emulator) port to listen on (default 0: any free port)
+  --host ADDR          (emulator) address to listen on (default 127.0.0.1: this machine only); 0.0.0.0 or
+                       :: for every interface, as in a container: session_endpoints then name the host and
+                       port each client used
   --storage KIND       (emulator) memory: keep every uploaded byte (default), digest: keep only
                        SHA-1s, in constant memory (downloads then answer 404)
   --faults JSON|@FILE  (emulator) make it fail as Box does, to test a client's retries: the emulator's
@@ -78,6 +82,10 @@ Options:
                        request of it gets 410 session_expired
   --max-file-size BYTES  (emulator) refuse sessions for larger files with 403 file_size_limit_exceeded
                        (default: no limit); not below --min-file-size (default ${BOX_MIN_FILE_SIZE})
+  --folders LIST|any   (emulator) Box folder ids that exist besides 0, comma-separated, or any (every
+                       all-digits id); a session in another folder gets 404 (default: 0 only)
+  --upload-base-url URL  (emulator) the upload API base its session_endpoints are under, as clients reach
+                       it through a proxy that ends TLS or rewrites Host (like https://proxy.test/api/2.0)
   --log                (emulator) print a line to stderr for every answer: time, method, path, a part's
                        Content-Range, status, Box's error code, the fault injected, milliseconds taken
   --size BYTES         (demo) size of the generated sample (default ${DEMO_SIZE})

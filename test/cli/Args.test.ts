@@ -91,6 +91,9 @@ Parse('should parse the emulator and demo subcommands', () => {
   assert.equal(none(['emulator', '--tokens', ' a, b ', '--processing-delay', '1.5']), E.right({ _tag: 'Emulator', port: 0, tokens: ['a', 'b'], processingDelayMs: 1500 }))
   assert.equal(none(['emulator', '--min-file-size', '1', '--max-file-size', '2MiB', '--session-ttl', '90s']),
     E.right({ _tag: 'Emulator', port: 0, minFileSize: 1, maxFileSize: 2_097_152, sessionTtlMs: 90_000 }))
+  assert.equal(none(['emulator', '--folders', '123, 456', '--host', '0.0.0.0', '--upload-base-url', 'HTTPS://Proxy.test:443/api/2.0/']),
+    E.right({ _tag: 'Emulator', port: 0, folders: ['123', '456'], host: '0.0.0.0', uploadBaseUrl: 'https://proxy.test/api/2.0' }))
+  assert.equal(none(['emulator', '--folders', 'any', '--host', '::']), E.right({ _tag: 'Emulator', port: 0, folders: 'any', host: '::' }))
   // The emulator's default minimum (20,000,000) is a maximum it takes: not below it.
   assert.equal(none(['emulator', '--max-file-size', '20MB', '--session-ttl', '0.001']), E.right({ _tag: 'Emulator', port: 0, maxFileSize: 20_000_000, sessionTtlMs: 1 }))
   assert.equal(none(['demo']), E.right({ _tag: 'Demo', size: DEMO_SIZE, json: false }))
@@ -281,7 +284,7 @@ EmulatorFlags('should take --latency as faults.latencyMs, beside other faults, a
   assert.equal(none(['emulator', '--port', '9', '--latency', '1', '--body-idle-timeout', '0']), E.right({ _tag: 'Emulator', port: 9, faults: { latencyMs: 1000 }, bodyIdleTimeoutMs: 0 }))
 })
 
-EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --tokens, --processing-delay, --session-ttl or --max-file-size it cannot use, naming the flag and what is wrong', () => {
+EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --tokens, --processing-delay, --session-ttl, --max-file-size, --folders, --host or --upload-base-url it cannot use, naming the flag and what is wrong', () => {
   const refused = (argv: ReadonlyArray<string>) => E.swap(withFiles(['emulator', ...argv]))
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
     ...[['[]', 'an array'], ['null', 'null'], ['200', 'a number'], ['"x"', 'a string'], ['true', 'a boolean']].map(([json, kind]) =>
@@ -313,6 +316,13 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     // Below the minimum, its default or --min-file-size: every file refused. The emulator's own check, and its words.
     [['--max-file-size', '1000'], '--max-file-size is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
     [['--min-file-size', '5000', '--max-file-size', '4KiB'], '--max-file-size is refused by the emulator: maxFileSize (4096) must not be below minFileSize (5000): no file could be uploaded'],
+    ...['abc', '12a', 'Any', '-1'].map((text) => [['--folders', text], `--folders must be a Box folder id (digits), not '${text}'`] as const),
+    [['--folders', '1,abc'], "--folders must be a Box folder id (digits), not 'abc'"],
+    [['--folders', '1,,2'], '--folders has an empty entry (a comma too many?): give folder ids separated by single commas, like 123,456'],
+    [['--folders', ' '], '--folders needs at least one folder id (comma-separated, like 123,456)'],
+    [['--host='], '--host needs a value'],
+    [['--upload-base-url', 'ftp://proxy.test/api/2.0'], "--upload-base-url must be an http(s) URL without a query or fragment, not 'ftp://proxy.test/api/2.0'"],
+    [['--upload-base-url', 'https://proxy.test/api/2.0?x=1'], "--upload-base-url must be an http(s) URL without a query or fragment, not 'https://proxy.test/api/2.0?…'"],
   ]
   for (const [argv, message] of cases) assert.equal(refused(argv), E.right(usageError(message)), argv.join(' '))
   // JSON.parse's own words vary between Node versions: the flag and "not valid JSON" do not.
@@ -321,7 +331,7 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     assert.match(message, /^--faults is not valid JSON \(.+\)$/, argv.join(' '))
   }
   // Not flags of an upload, nor of the demo (its emulator is the upload's).
-  for (const flag of ['--faults', '--latency', '--body-idle-timeout', '--tokens', '--processing-delay', '--session-ttl', '--max-file-size']) {
+  for (const flag of ['--faults', '--latency', '--body-idle-timeout', '--tokens', '--processing-delay', '--session-ttl', '--max-file-size', '--folders', '--host', '--upload-base-url']) {
     assert.equal(none(['f', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
     assert.equal(none(['demo', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
   }
@@ -362,9 +372,13 @@ EmulatorFlags('should list the emulator\'s fault flags in the help, with the way
   }
 })
 
-EmulatorFlags('should list --session-ttl and --max-file-size in the help, with their defaults', () => {
-  assert.ok(usage.includes('[--session-ttl SECONDS] [--max-file-size BYTES]'), usage)
-  for (const text of ['\n  --session-ttl SECONDS  (emulator)', '(default 7 days, Box\'s)', '\n  --max-file-size BYTES  (emulator)', 'not below --min-file-size (default 20000000)']) {
+EmulatorFlags('should list --session-ttl, --max-file-size, --folders, --host and --upload-base-url in the help, with their defaults', () => {
+  assert.ok(usage.includes('[--session-ttl SECONDS]\n') && usage.includes('[--max-file-size BYTES] [--folders LIST|any] [--host ADDR] [--upload-base-url URL]\n'), usage)
+  for (const text of [
+    '\n  --session-ttl SECONDS  (emulator)', '(default 7 days, Box\'s)', '\n  --max-file-size BYTES  (emulator)', 'not below --min-file-size (default 20000000)',
+    '\n  --folders LIST|any   (emulator)', '(default: 0 only)', '\n  --host ADDR          (emulator)', '(default 127.0.0.1: this machine only)',
+    '\n  --upload-base-url URL  (emulator)',
+  ]) {
     assert.ok(usage.includes(text), text)
   }
 })

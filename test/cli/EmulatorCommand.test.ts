@@ -1,7 +1,7 @@
 /**
  * `box-upload emulator` as a child process: an upload to it, `--storage digest`, a port in use, SIGHUP,
- * faults (`--faults`, `--latency`), `--body-idle-timeout`, `--log`, `--tokens`, `--processing-delay`, `--max-file-size` and
- * `--session-ttl`.
+ * faults (`--faults`, `--latency`), `--body-idle-timeout`, `--log`, `--tokens`, `--processing-delay`, `--max-file-size`,
+ * `--session-ttl`, `--folders`, `--host` and `--upload-base-url`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,7 +11,7 @@ import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { assertBoxError, commit, createSession, openSession, putBytes, randomFile, sleep, status, timed, uniqueName, uploadAll } from '../helpers/box.ts'
 import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
-import { stalledBody } from '../helpers/rawHttp.ts'
+import { exchange, stalledBody } from '../helpers/rawHttp.ts'
 import { logLine } from '../../src/cli/Emulator.ts'
 
 const Command = suite('the box-upload emulator command')
@@ -95,6 +95,16 @@ const urlsOf = async (server: Running) => {
 const stopped = async (server: Running): Promise<void> => {
   server.child.kill('SIGINT')
   assert.is((await server.done).code, 0, server.stderr())
+}
+
+/** Runs `f` on a `box-upload emulator args…` child once it printed its URLs, then stops it (`stopped`). */
+const serving = async (args: ReadonlyArray<string>, f: (em: Awaited<ReturnType<typeof urlsOf>>, server: Running) => Promise<void>): Promise<void> => {
+  const server = start(['emulator', ...args])
+  try {
+    await f(await urlsOf(server), server)
+  } finally {
+    await stopped(server)
+  }
 }
 
 Command('should fail part 0 once with --faults (a raw PUT gets the 500, then 200; an upload retries it and commits the right bytes), and say so in its banner', async () => {
@@ -251,10 +261,8 @@ Command('should refuse --tokens and --processing-delay it cannot use with exit c
   }
 })
 
-Command('should refuse a session above --max-file-size (403) and expire sessions after --session-ttl (410), saying both in its banner', async () => {
-  const server = start(['emulator', '--min-file-size', '1', '--max-file-size', '1000', '--session-ttl', '0.8'])
-  try {
-    const em = await urlsOf(server)
+Command('should refuse a session above --max-file-size (403) and expire sessions after --session-ttl (410), saying both in its banner', () =>
+  serving(['--min-file-size', '1', '--max-file-size', '1000', '--session-ttl', '0.8'], async (em, server) => {
     assert.match(server.stdout(), '\n  max size:   1000 bytes (--max-file-size): a session for a larger file gets 403 file_size_limit_exceeded\n')
     assert.match(server.stdout(), '\n  sessions:   expire 0.8 s after creation (--session-ttl): then 410 session_expired\n')
     assertBoxError(await createSession(em, { folder_id: '0', file_size: 1001, file_name: uniqueName() }), 403, 'file_size_limit_exceeded')
@@ -264,23 +272,63 @@ Command('should refuse a session above --max-file-size (403) and expire sessions
     await sleep(900)
     assertBoxError(await status(session), 410, 'session_expired')
     assertBoxError(await putBytes(session, bytes, 0, bytes.length), 410, 'session_expired')
-  } finally {
-    await stopped(server)
-  }
-})
+  }))
 
-Command('should refuse --session-ttl and --max-file-size it cannot use with exit code 2 before it listens, naming the flag', async () => {
+Command('should refuse --session-ttl, --max-file-size, --folders and a --host it cannot listen on with exit code 2 before it serves, naming the flag', async () => {
   // Each message of the parse: Args.test.ts. Here the whole line, as a user sees it.
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
     [['--session-ttl', '0'], "--session-ttl must be a number of seconds from 0.001 to 2147483 (like 30, 0.5 or 10m), not '0'"],
     [['--max-file-size', '0'], "--max-file-size must be a positive number of bytes (like 8MiB), not '0'"],
     [['--max-file-size', '1000'], '--max-file-size is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+    [['--folders', 'root'], "--folders must be a Box folder id (digits), not 'root'"],
+    // Refused by the listen: TEST-NET-1 (RFC 5737), an address no machine here has; an address with a port.
+    [['--host', '192.0.2.1'], '--host 192.0.2.1 is no address of this machine: give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)'],
+    [['--host', '0.0.0.0:8080'], '--host 0.0.0.0:8080 names no address (an address or host name, without a port: that is --port): give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)'],
   ]
   for (const [args, message] of cases) {
     const ran = await run(['emulator', ...args])
     assert.equal([ran.code, ran.stdout, ran.stderr], [2, '', `box-upload: ${message}\n`], args.join(' '))
   }
 })
+
+/** A session of 10 bytes in `folder`, created over a socket of its own with `Host: host`: the answer's status and body. */
+const createdVia = async (url: string, host: string, folder: string): Promise<{ readonly status: number; readonly json: { session_endpoints?: { upload_part: string } } }> => {
+  const json = JSON.stringify({ folder_id: folder, file_size: 10, file_name: uniqueName() })
+  const text = await exchange(url, `POST /api/2.0/files/upload_sessions HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer dev-token\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${json.length}\r\nConnection: close\r\n\r\n${json}`)
+  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), json: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) }
+}
+
+Command('should listen on every interface with --host 0.0.0.0 (session_endpoints on the Host a client used) and take --folders', async () => {
+  await serving(['--min-file-size', '1', '--host', '0.0.0.0', '--folders', '123,456'], async (em, server) => {
+    assert.match(server.stdout(), '\n  listening:  on every interface (--host 0.0.0.0): session_endpoints name the host and port each client used\n')
+    assert.match(server.stdout(), '\n  folders:    0 and 123, 456 (--folders); another folder is 404\n')
+    // A client in another container reaches it by a name of its own, and is sent back there.
+    const mapped = await createdVia(em.url, 'box.test:8080', '123')
+    assert.is(mapped.status, 201, JSON.stringify(mapped.json))
+    assert.match(mapped.json.session_endpoints?.upload_part ?? '', /^http:\/\/box\.test:8080\/api\/2\.0\/files\/upload_sessions\/[0-9A-F]{32}$/)
+    assert.is((await createdVia(em.url, 'box.test', '456')).status, 201)
+    assert.is((await createdVia(em.url, 'box.test', '789')).status, 404, 'a folder it was not given')
+  })
+  // Without --host, on 127.0.0.1, the Host is not trusted, and one folder only exists.
+  await serving(['--min-file-size', '1'], async (em, server) => {
+    assert.not.match(server.stdout(), 'listening:')
+    const own = await createdVia(em.url, 'box.test:8080', '0')
+    assert.ok(own.json.session_endpoints?.upload_part.startsWith(`${em.url}/`), JSON.stringify(own.json))
+    assert.is((await createdVia(em.url, 'box.test', '123')).status, 404)
+  })
+})
+
+Command('should put session_endpoints under --upload-base-url, and print an example that uploads there', () =>
+  serving(['--min-file-size', '1', '--folders', 'any', '--upload-base-url', 'https://proxy.test/api/2.0'], async (em, server) => {
+    assert.match(server.stdout(), '\n  endpoints:  session_endpoints under https://proxy.test/api/2.0 (--upload-base-url), where clients reach it\n')
+    assert.match(server.stdout(), '\n  folders:    any all-digits id (--folders); another folder is 404\n')
+    // The client sends its token to its --upload-url only: the proxy's, then.
+    assert.match(server.stdout(), '\nUpload to it: box-upload <file> --upload-url https://proxy.test/api/2.0\n')
+    const session = await createdVia(em.url, 'box.test', '987654')
+    assert.is(session.status, 201, JSON.stringify(session.json))
+    assert.match(session.json.session_endpoints?.upload_part ?? '', /^https:\/\/proxy\.test\/api\/2\.0\/files\/upload_sessions\/[0-9A-F]{32}$/)
+  }))
 
 Command('should word a reset in the log for what it is, having no status', () => {
   assert.is(logLine({ method: 'PUT', path: '/api/2.0/files/upload_sessions/AB', status: 0, code: 'connection_reset', at: Date.UTC(2026, 10, 30, 18, 0, 1, 5) }, Date.UTC(2026, 10, 30, 18, 0, 1, 17)),
