@@ -260,6 +260,9 @@ test('should commit a new version: same file id, new content and etag', () =>
     assert.is(v2.name, v1.name)
     assert.is(v2.size, bytes.length)
     assert.is.not(v2.etag, v1.etag)
+    // File--Full's version_number counts versions from "1"; each version has a file_version of its own.
+    assert.equal([v1.version_number, v2.version_number], ['1', '2'])
+    assert.is.not(v2.file_version.id, v1.file_version.id)
     assertSameBytes((await download(em, v1.id)).bytes, bytes)
   }))
 

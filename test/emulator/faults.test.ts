@@ -4,11 +4,12 @@ import * as assert from 'uvu/assert'
 import { emulator } from '../../src/emulator/index.ts'
 import type { EmulatorOptions, PartFault, RequestRecord } from '../../src/emulator/Options.ts'
 import {
-  SMALL, abort, assertBoxError, assertSameBytes, call, commit, download, listParts, openSession, putPart, randomFile,
-  sha1Base64, sleep, status, timed, uploadAll, withEmulator, type Part, type Session,
+  SMALL, TOKEN, abort, assertBoxError, assertSameBytes, call, commit, contentRange, download, listParts, openSession, partBytes,
+  putPart, randomFile, sha1Base64, sleep, status, timed, uploadAll, withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 import { faultsByAttempt } from '../helpers/faultRecords.ts'
+import { streamRequest } from '../helpers/rawHttp.ts'
 
 const storedOffsets = async (s: Session): Promise<ReadonlyArray<number>> =>
   ((await listParts(s)).json.entries as ReadonlyArray<Part>).map((p) => p.offset)
@@ -126,6 +127,28 @@ test('script: attempts are counted per session', () =>
     assert.is((await putPart(a, bytes, 0)).status, 500)
     assert.is((await putPart(b, bytes, 0)).status, 500)
     assert.is((await putPart(a, bytes, 0)).status, 200)
+  }))
+
+// README: faults come after the session, Content-Range, Digest header, overlap, in-flight and length checks, and an
+// upload those refuse is no attempt, so a test's script still hits the upload it means.
+test('script: an upload refused before the faults (its Content-Range, Digest header or Content-Length) is no attempt', () =>
+  withEmulator({ ...SMALL, faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }] } }, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    assertBoxError(await putPart(s, bytes, 0, { range: contentRange(0, 1022, bytes.length) }), 416, 'invalid_content_range')
+    assertBoxError(await putPart(s, bytes, 0, { digest: null }), 400, 'missing_digest')
+    // A Content-Length short of its Content-Range, the body as long as it says: refused before it is read.
+    const short = await streamRequest(s.session_endpoints.upload_part, {
+      headers: {
+        authorization: `Bearer ${TOKEN}`, 'content-range': contentRange(0, 1023, bytes.length), 'content-length': '10',
+        digest: `sha=${sha1Base64(partBytes(s, bytes, 0))}`,
+      },
+      chunks: [bytes.slice(0, 10)],
+    })
+    assert.is(short.status, 400, short.text)
+    assert.is(short.json?.code, 'request_size_mismatch')
+    assertBoxError(await putPart(s, bytes, 0), 429, 'rate_limit_exceeded')
+    assert.is((await putPart(s, bytes, 0)).status, 200)
   }))
 
 /** Sends the same fixed request sequence and returns the statuses: each part once, in order. */

@@ -162,6 +162,51 @@ test('should cancel a body stream it answered without reading to its end (a 416 
   assert.is(await settled(whole.seen), undefined, 'a body read to its end is not cancelled')
 })
 
+/** A session of `size` bytes made in-process by `box`, its JSON. */
+const openInProcess = async (box: ReturnType<typeof emulator>, size: number, name: string) => {
+  const created = await box.fetch(new Request('http://box.test/api/2.0/files/upload_sessions', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ folder_id: '0', file_size: size, file_name: name }) }))
+  assert.is(created.status, 201, await created.clone().text())
+  return await created.json()
+}
+
+// fetch refuses a stream body yielding anything but Uint8Arrays with a TypeError; the emulator must not hash
+// and store what such a chunk stands for, nor keep the part reserved against a retry.
+test('should reject, as fetch does, a part body yielding a chunk that is no Uint8Array, store nothing and take the part again', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const s = await openInProcess(box, 2048, 'not-bytes.bin')
+  const bytes = randomFile(1024)
+  const put = (chunk: unknown) => box.fetch(new Request(s.session_endpoints.upload_part, {
+    method: 'PUT', headers: { ...auth, 'content-range': 'bytes 0-1023/2048', digest: `sha=${sha1Base64(bytes)}` }, duplex: 'half',
+    body: new ReadableStream({ start: (c) => { c.enqueue(chunk); c.close() } }),
+  } as RequestInit))
+  for (const chunk of [bytes.buffer, new DataView(bytes.buffer), new Uint16Array(bytes.buffer), Array.from(bytes), 'x'.repeat(1024)]) {
+    const outcome = await put(chunk).then((r) => r.status, (e: unknown) => e)
+    assert.instance(outcome, TypeError, `a ${Object.prototype.toString.call(chunk)} chunk rejects: ${String(outcome)}`)
+  }
+  const listed = await box.fetch(new Request(s.session_endpoints.list_parts, { headers: auth }))
+  assert.equal((await listed.json()).entries, [])
+  assert.is((await put(bytes)).status, 200)
+})
+
+// The Node adapter writes a file's bytes to a socket; in-process its reader holds them, and may write into them.
+test("should give an in-process reader of a file's content bytes of its own: changing them changes nothing stored", async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const bytes = randomFile(1500)
+  const s = await openInProcess(box, bytes.length, 'content-copies.bin')
+  const parts = []
+  for (const [first, last] of [[0, 1023], [1024, 1499]] as const) {
+    const body = bytes.slice(first, last + 1)
+    const r = await box.fetch(new Request(s.session_endpoints.upload_part, { method: 'PUT', headers: { ...auth, 'content-range': `bytes ${first}-${last}/${bytes.length}`, digest: `sha=${sha1Base64(body)}` }, body }))
+    parts.push((await r.json()).part)
+  }
+  const committed = await box.fetch(new Request(s.session_endpoints.commit, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', digest: `sha=${sha1Base64(bytes)}` }, body: JSON.stringify({ parts }) }))
+  const url = `http://box.test/2.0/files/${(await committed.json()).entries[0].id}/content`
+  const reader = (await box.fetch(url, { headers: auth })).body!.getReader()
+  for (let read = await reader.read(); !read.done; read = await reader.read()) read.value.fill(0)
+  const again = new Uint8Array(await (await box.fetch(url, { headers: auth })).arrayBuffer())
+  assert.ok(Buffer.from(again).equals(Buffer.from(bytes)), 'the stored bytes are unchanged')
+})
+
 test('should keep separate state per emulator instance', async () => {
   const a = emulator({ minFileSize: 1 })
   const b = emulator({ minFileSize: 1 })
