@@ -32,7 +32,10 @@ export interface RetryPolicy {
    * stops the retries: the result is the error that carried it (Box's status, `code` and wait).
    */
   readonly maxRetryAfterMs?: number | undefined
-  /** Time allowed to one attempt before it is cancelled and counted as a network error (default: none). */
+  /**
+   * Time allowed to one attempt before it is cancelled and counted as a network error (default: none). One past
+   * what a timer holds (2^31 − 1 ms, ~24.8 days; `Infinity`) is none too.
+   */
   readonly timeoutMs?: number | undefined
 }
 
@@ -176,13 +179,15 @@ const withTimeout =
     const onAbort = (): void => { if (graceMs > 0) grace = setTimeout(stop, graceMs); else stop() }
     signal?.addEventListener('abort', onAbort)
     let expired = false
+    // A timeout a timer would cut short (past 2^31 - 1 ms, ~24.8 days: `Infinity`, say) is none: cut short, it ended
+    // the attempt sooner than asked, saying it had waited what it had not ("no answer within Infinity ms").
     const timer =
-      ms === undefined
+      ms === undefined || timerMs(ms) < ms
         ? undefined
         : setTimeout(() => {
             expired = true
             controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
-          }, timerMs(ms))
+          }, ms)
     try {
       // retry checked the signal a microtask before this runs (fp-ts chains): an abort since then fired no listener.
       if (signal?.aborted) stop()

@@ -12,7 +12,7 @@ import { type UploadError, aborted } from './UploadError.ts'
 
 /**
  * A delay as timers take it: `setTimeout` runs anything past 2^31 − 1 ms (~24.8 days) at once, so
- * a huge `timeoutMs` or `Retry-After` waits that long instead.
+ * a huge `Retry-After` waits that long instead (a `timeoutMs` past it is none: Retry.ts).
  */
 export const timerMs = (ms: number): number => Math.min(Math.max(0, ms), 2 ** 31 - 1)
 

@@ -40,4 +40,21 @@ Timers('an attempt ended by its timeout leaves no timer behind', async () => {
   assert.is(timers(), before)
 })
 
+// A timeout past what a timer holds (~24.8 days) was cut to that, and then said "no answer within Infinity ms":
+// such a timeout is none, and no timer is set for it (one within the range is).
+Timers('should set no timer for a timeoutMs past 2^31 - 1 ms, Infinity included', async () => {
+  for (const [timeoutMs, timed] of [[2 ** 31 - 1, 1], [2 ** 31, 0], [Number.MAX_SAFE_INTEGER, 0], [Infinity, 0]] as const) {
+    const before = timers()
+    let answer: (result: Result) => void = () => undefined
+    const running = retry({ retries: 0, baseDelayMs: 1, maxDelayMs: 1, timeoutMs })(() => () => new Promise<Result>((resolve) => (answer = resolve)))()
+    await new Promise((resolve) => setImmediate(resolve))
+    const timersSet = timers() - before
+    // Answered before the check: a failed one must not leave a 24.8-day timer holding the test process open.
+    answer(E.right('answered'))
+    assert.equal(await running, E.right('answered'))
+    assert.is(timersSet, timed, `timeoutMs ${timeoutMs}`)
+    assert.is(timers(), before)
+  }
+})
+
 Timers.run()

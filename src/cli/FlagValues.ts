@@ -28,7 +28,8 @@ const timeUnits: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 360
 
 /**
  * Longest duration, in whole seconds: 2147483 (24.8 days), what a timer holds. The library takes a longer
- * `timeoutMs` but waits only that long (Sleep.ts's `timerMs`): a value it would cut short is refused.
+ * `timeoutMs` as no timeout at all (Retry.ts), and cuts other waits to it (Sleep.ts's `timerMs`): a longer value is
+ * refused, not taken for something else.
  */
 export const MAX_SECONDS = Math.floor(timerMs(Infinity) / 1000)
 
