@@ -72,7 +72,7 @@ test('should answer HEAD wherever GET is: its status and length, no body', () =>
     assert.match(put, /allow: GET, HEAD, PUT, DELETE/i)
   }))
 
-test('should answer OPTIONS * with 204 and Allow, TRACE and CONNECT with 405, and never with an internal TypeError', () =>
+test('should answer OPTIONS * with 204 and Allow, TRACE and CONNECT with 405 and Allow, and never with an internal TypeError', () =>
   withEmulator(SMALL, async (em) => {
     const options = await exchange(em.url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     assert.equal(statuses(options), ['204'], options)
@@ -84,6 +84,8 @@ test('should answer OPTIONS * with 204 and Allow, TRACE and CONNECT with 405, an
     // CONNECT (Node's 'connect' event): this server is no proxy.
     const tunnel = await exchange(em.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
     assert.equal(statuses(tunnel), ['405'], tunnel)
+    // RFC 9110 §15.5.6: a 405 must say which methods the server takes.
+    for (const refused of [trace, tunnel]) assert.match(refused, /allow: GET, HEAD, POST, PUT, DELETE, OPTIONS\r\n/i)
   }))
 
 test('should refuse a transfer coding it does not decode with 501, storing nothing', () =>

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   SMALL, assertBoxError, assertSameBytes, call, commit, createSession, createVersionSession, download, openSession, putBytes, putPart, randomFile, sha1Base64,
-  sha1Hex, uniqueName, uploadAll, uploadFile, withEmulator, type Part,
+  sha1Hex, uniqueName, uploadAll, uploadFile, withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { retainedArrayBuffers } from '../helpers/memory.ts'
 import { assertSchema } from '../helpers/openapi.ts'
@@ -56,6 +56,25 @@ test("should keep each token's files its own: folder 0 is every user's root, ano
     assertSameBytes((await download(em, bob.id, 'bob-token')).bytes, bobBytes)
     // Alice's own name clash still counts.
     assertBoxError(await createSession(em, { folder_id: '0', file_size: 100, file_name: name }), 409, 'item_name_in_use')
+  }))
+
+// Users.ts: a token listed twice is its first user, not a user of its own.
+test('should take a token listed twice in tokens for its first user', () =>
+  withEmulator({ ...SMALL, tokens: ['dev-token', 'bob-token', 'dev-token'] }, async (em) => {
+    const alice = await uploadFile(em, randomFile(1000))
+    const bob = await uploadFile(em, randomFile(1000), uniqueName(), { token: 'bob-token' })
+    assert.equal([alice.owned_by.id, bob.owned_by.id], ['10001', '10002'])
+  }))
+
+// File--Full: path_collection's total_count is the number of its entries, All Files and then the folder.
+test('should give a file in a folder the path All Files, then that folder', () =>
+  withEmulator({ ...SMALL, folders: ['7'] }, async (em) => {
+    const bytes = randomFile(1000)
+    const s: Session = (await createSession(em, { folder_id: '7', file_size: bytes.length, file_name: uniqueName() })).json
+    const committed = await commit(s, bytes, await uploadAll(s, bytes))
+    const { path_collection: path } = (await call('GET', `${em.apiUrl}/files/${committed.json.entries[0].id}`)).json
+    assert.is(path.total_count, 2)
+    assert.equal(path.entries.map((folder: { id: string }) => folder.id), ['0', '7'])
   }))
 
 test('should require a token on the files endpoints', () =>

@@ -42,6 +42,8 @@ test('should run a whole upload in-process, with session_endpoints on the reques
   assert.is(file.sha1.toLowerCase(), sha1Hex(bytes))
   const content = await box.fetch(new Request(`http://box.test/2.0/files/${file.id}/content`, { headers: auth }))
   assert.is(content.status, 200)
+  // Its length is known, as over HTTP, where the Node adapter streams a body whose length is given.
+  assert.is(content.headers.get('content-length'), String(bytes.length))
   assert.ok(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(bytes)))
 })
 

@@ -149,8 +149,8 @@ test('should refuse, when made, every option it cannot use, naming it, rather th
     assert.throws(() => emulator(options as EmulatorOptions), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name} must be `), `${name}: ${JSON.stringify(options)}`)
   }
   assert.throws(() => emulator({ tokens: ['secret token'] }), (e: unknown) => e instanceof Error && !e.message.includes('secret'), 'a refused token is not printed')
-  // Every documented value still goes, Infinity as "no limit" or "never" too.
-  emulator({ maxFileSize: Number.POSITIVE_INFINITY, faults: { commitAccepted: Number.POSITIVE_INFINITY, uploadFailedAfterParts: Number.POSITIVE_INFINITY } })
+  // Every documented value still goes, Infinity as "no limit" or "never" too, and the longest session lifetime (~100 years).
+  emulator({ maxFileSize: Number.POSITIVE_INFINITY, sessionTtlMs: 3_153_600_000_000, faults: { commitAccepted: Number.POSITIVE_INFINITY, uploadFailedAfterParts: Number.POSITIVE_INFINITY } })
   emulator({
     tokens: ['a', 'b'], partSize: (size) => size, minFileSize: 0, maxFileSize: 10, processingDelayMs: 0.5, sessionTtlMs: 0, storage: 'digest',
     uploadBaseUrl: 'http://box.test/api/2.0', onRequest: () => undefined, folders: 'any', clock: Date.now,
