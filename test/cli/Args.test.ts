@@ -71,6 +71,14 @@ Parse('should go to a running emulator with --upload-url or BOX_UPLOAD_URL, with
     E.right({ _tag: 'Remote', uploadUrl: 'http://127.0.0.1:9/api/2.0', apiUrl: 'http://127.0.0.1:9/2.0', token: 'dev-token' }))
   assert.equal(target({ BOX_UPLOAD_URL: 'http://h:1/api/2.0', BOX_API_URL: 'http://h:1/2.0', BOX_TOKEN: 'X' }, ['f']),
     E.right({ _tag: 'Remote', uploadUrl: 'http://h:1/api/2.0', apiUrl: 'http://h:1/2.0', token: 'X' }))
+  // A flag takes the place of its variable, each URL on its own.
+  const env = { BOX_UPLOAD_URL: 'http://h:1/api/2.0', BOX_API_URL: 'http://h:1/2.0', BOX_TOKEN: 'X' }
+  assert.equal(target(env, ['f', '--upload-url', 'http://g:2/api/2.0', '--api-url', 'http://g:2/2.0']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://g:2/api/2.0', apiUrl: 'http://g:2/2.0', token: 'X' }))
+  assert.equal(target(env, ['f', '--api-url', 'http://g:2/2.0']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://h:1/api/2.0', apiUrl: 'http://g:2/2.0', token: 'X' }))
+  assert.equal(target(env, ['f', '--upload-url', 'http://g:2/api/2.0']),
+    E.right({ _tag: 'Remote', uploadUrl: 'http://g:2/api/2.0', apiUrl: 'http://h:1/2.0', token: 'X' }))
 })
 
 Parse('should keep a --folder id of up to 20 digits as written, past Number.MAX_SAFE_INTEGER too', () => {

@@ -73,6 +73,26 @@ Earlier('should leave an earlier interrupted upload\'s state when the file is th
   assert.is(await readFile(statePath, 'utf8'), before, 'the earlier upload can still be resumed')
 })
 
+// An expired session is removed whoever's it was, but only on the server the new upload went to.
+Earlier('should leave an earlier interrupted upload\'s state of another server, also once its session has expired', async () => {
+  const { path, upload } = await interrupted('expired-elsewhere.bin', 2, 58)
+  assert.is((await upload.done).code, 130)
+  const statePath = join(dir.path, '.box-upload-state.expired-elsewhere.bin.json')
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { session: { expiresAt: string } }
+  state.session.expiresAt = '2020-01-01T00:00:00Z'
+  const before = JSON.stringify(state, null, 2)
+  await writeFile(statePath, before, { mode: 0o600 })
+  const other = await startEmulator({ tokens: [TOKEN], minFileSize: 1, partSize: 256 * 1024 })
+  try {
+    const ran = await run([path, '--upload-url', other.url, '--token', TOKEN, ...small])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr, `note: ${statePath} still holds the interrupted upload to ${box.url} (folder 0, as expired-elsewhere.bin), whose session has expired`)
+  } finally {
+    await other.close()
+  }
+  assert.is(await readFile(statePath, 'utf8'), before)
+})
+
 // The same server named otherwise (localhost, 127.0.0.1): its sessions' URLs are what it calls itself.
 Earlier('should remove an earlier interrupted upload\'s state once the file is uploaded to the same server named otherwise', async () => {
   const path = join(dir.path, 'renamed-host.bin')

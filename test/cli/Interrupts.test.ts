@@ -28,6 +28,27 @@ Interrupts('should ignore a later SIGTERM after a SIGTERM, even once disposed (t
   assert.equal(JSON.parse(out), { aborted: true, count: 1, exitCode: 143 })
 })
 
+// A supervisor repeats its SIGTERM (or a hangup follows it) while the upload still stops: neither is a second Ctrl-C.
+Interrupts('should ignore a later SIGTERM or SIGHUP after a SIGTERM while it still listens: the session is never aborted by them', async () => {
+  const out = await child(`
+    const said = []
+    const ctrlC = interrupts((text) => said.push(text), true)
+    process.kill(process.pid, 'SIGTERM')
+    await pause(50)
+    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGTERM']) {
+      process.kill(process.pid, signal)
+      await pause(50)
+    }
+    const second = await ctrlC.second(0)
+    ctrlC.dispose()
+    console.log(JSON.stringify({ count: ctrlC.count(), exitCode: ctrlC.exitCode(), second, said }))
+  `)
+  assert.equal(JSON.parse(out), {
+    count: 1, exitCode: 143, second: false,
+    said: ['Terminated (SIGTERM): stopping the upload and keeping its session (Ctrl-C again to abort the session instead)…'],
+  })
+})
+
 Interrupts('should stop on SIGHUP as on SIGTERM (exit code 129), and note a hangup that comes after a Ctrl-C too', async () => {
   const out = await child(`
     const { hungUp } = await import('./src/cli/Interrupts.ts')

@@ -50,6 +50,11 @@ States('should never send the token to a host the state file names: resuming els
       assert.match(ran.stderr, `the interrupted upload's session is on ${other.url}, not `)
       assert.match(ran.stderr, `to resume it there, add --upload-url ${other.url}`)
     }
+    // A state naming Box, resumed without a token: the emulator's public one is not sent there in its place.
+    await editState(statePath, (edited) => { edited['uploadUrl'] = 'https://upload.box.com/api/2.0' })
+    const tokenless = await run([path, '--resume', ...small])
+    assert.is(tokenless.code, 2, tokenless.stderr)
+    assert.is(tokenless.stderr, 'box-upload: resuming an upload to Box needs its token: pass --token or set BOX_TOKEN (or --token-command, BOX_TOKEN_COMMAND)\n')
     assert.equal(seen, [], 'no request reached the host the state file names')
     assert.equal(records, [], 'nor the configured one')
   } finally {
