@@ -73,6 +73,35 @@ Kept('should keep the session and the state when the commit is still answered 20
   assert.is(seen.filter((r) => r.method === 'PUT').length, puts, 'no part sent again')
 }))
 
+// README: "A retryable failure (network, 5xx, 429) also keeps the session and says how to --resume". Part 1 gets a 500
+// (then, on another emulator, a 429) on each of its 6 tries, the library's default 5 retries: no flag shortens them,
+// so the waits are its backoff (at most 15.5 s in all; a 429's Retry-After of 0 adds nothing to it).
+for (const [fault, status, code] of [['error_before', 500, 'internal_server_error'], ['rate_limit', 429, 'rate_limit_exceeded']] as const) {
+  Kept(`should keep the session and its state when a part's ${status} outlasts the retries, exit 1 naming it, and finish it with --resume`, () => alone({ faults: { retryAfterSeconds: 0, script: [1, 2, 3, 4, 5, 6].map((attempt) => ({ part: 1, attempt, fault })) } }, async (own, seen, folder) => {
+    const path = join(folder, `${status}.bin`)
+    const sha1 = await writeFileOf(path, 1024 * 1024, status)
+    const statePath = join(folder, `.box-upload-state.${status}.bin.json`)
+    const failed = await run([path, '--upload-url', own.url, '--token', TOKEN, '--json', ...small], { timeoutMs: 60_000 })
+    assert.is(failed.code, 1, failed.stderr)
+    const tries = seen.filter((r) => r.method === 'PUT' && r.status === status)
+    assert.is(tries.length, 6, 'the first try and 5 retries')
+    assert.match(failed.stderr, `box-upload: upload failed: Box answered ${status} ${code}`)
+    assert.match(failed.stderr, /request_id \w+/)
+    assert.match(failed.stderr, `Continue with: box-upload ${path} --resume --upload-url ${own.url}`)
+    const json = JSON.parse(failed.stdout) as { ok: boolean; exitCode: number; state: string; error: { status: number; code: string } }
+    assert.equal([json.ok, json.exitCode, json.state, json.error.status, json.error.code], [false, 1, statePath, status, code])
+    assert.not.ok(seen.some((r) => r.method === 'DELETE'), 'the session is kept')
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }
+    assert.ok(tries.every((r) => r.path.endsWith(`/upload_sessions/${state.session.id}`)), 'the state file holds the failed session')
+    // Its 7th try of part 1 goes through; the other parts, stored, are not sent again.
+    const resumed = await run([path, '--resume', '--upload-url', own.url, '--token', TOKEN, '--json', ...small])
+    assert.is(resumed.code, 0, resumed.stderr)
+    const result = JSON.parse(resumed.stdout) as { sha1: string; sentBytes: number }
+    assert.equal([result.sha1, result.sentBytes], [sha1, 256 * 1024])
+    assert.not.ok(await exists(statePath), 'the state file is gone once done')
+  }))
+}
+
 Kept('should keep the session when a file of its name appeared before the commit, and say to move that file, not to rename the upload', () => alone({ faults: { latencyMs: 40 } }, async (own, seen, folder) => {
   const path = join(folder, 'clash.bin')
   await writeFileOf(path, 4 * 1024 * 1024, 64)
