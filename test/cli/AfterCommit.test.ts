@@ -129,6 +129,20 @@ AfterCommit('should cut the check of an earlier upload\'s session short on Ctrl-
   assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, earlier)
 }))
 
+// README: "also during the check of an earlier upload's session that comes first; without a download check, the result
+// is then printed as usual": here no --api-url, so nothing is left unchecked.
+AfterCommit('should print the result as usual when Ctrl-C cuts the check of an earlier upload\'s session short and no download check follows', () => behindProxy('no-check.bin', 73, async (args, path, statePath, earlier, holding) => {
+  const upload = start([path, ...args.slice(0, -2), '--json'], { timeoutMs: 30_000 })
+  await until(holding, 15_000)
+  upload.child.kill('SIGINT')
+  const ran = await upload.done
+  assert.is(ran.code, 0, ran.stderr)
+  assert.match(ran.stderr, 'Interrupted: stopping the check of the earlier upload\'s state…')
+  const result = JSON.parse(ran.stdout) as { ok: boolean; verified: boolean | null }
+  assert.equal([result.ok, result.verified], [true, null])
+  assert.is((JSON.parse(await readFile(statePath, 'utf8')) as { session: { id: string } }).session.id, earlier)
+}))
+
 // The local file is read again for the check, alongside the download: the first Ctrl-C stops that read too. Here
 // the FIFO is fed a little at a time for as long as it is read: read to its end, it would never end.
 AfterCommit('should stop reading the local file again on the first Ctrl-C during the download check: exit 130 at once, committed, not checked', () => fifoAtCommit('fed.bin', 79, async (upload, path, downloading) => {

@@ -61,7 +61,7 @@ Log('should never print the token: not from the URL (no query), nor a body or an
   // A server echoing the token it was sent into its error's code and request id, raw and JSON-escaped.
   const server = await fixedServer((request) => ({
     status: 400, headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: `bad_${String(request.headers.authorization)}`, request_id: encodeURIComponent(TOKEN) }),
+    body: JSON.stringify({ code: `bad_${String(request.headers.authorization)}`, request_id: encodeURIComponent(String(request.headers.authorization).slice('Bearer '.length)) }),
   }))
   try {
     const { lines, fetch } = logged()
@@ -75,6 +75,12 @@ Log('should never print the token: not from the URL (no query), nor a body or an
     const leaky = exchangeLog(() => Promise.reject(new Error(`refused ${TOKEN}`)), (line) => void lines.push(line))
     await leaky(`${server.origin}/x`, bearer).then(() => assert.unreachable('rejected'), () => undefined)
     assert.match(lines[1] as string, / GET \/x failed: refused \[token\] \d+ ms$/)
+    // A token a URL spells otherwise (`+`, `/`, `=` percent-encoded, as in base64), echoed into the path and the request id.
+    const encoded = 'exchange+log/token=never'
+    const echoed = await fetch(`${server.origin}/files/${encodeURIComponent(encoded)}/content`, { headers: { Authorization: `Bearer ${encoded}` } })
+    await echoed.arrayBuffer()
+    assert.not.match(lines[2] as string, encodeURIComponent(encoded))
+    assert.match(lines[2] as string, / GET \/files\/\[token\]\/content 400 bad_Bearer \[token\] request_id \[token\] \d+ ms$/)
   } finally {
     await server.close()
   }

@@ -89,6 +89,10 @@ Versions('should upload a new version of --file-id\'s file, renaming it with --n
   const renamed = await uploaded(a.path, '--file-id', first.id, '--name', 'renamed.bin')
   assert.equal([renamed.id, renamed.name, renamed.newVersion], [first.id, 'renamed.bin', true])
   assert.is((await shown(first.id)).name, 'renamed.bin')
+  // A local name Box refuses (a trailing space) is not checked: without --name it is not sent, the file keeps its own.
+  const c = await local('by-id-3.bin ', 36)
+  const unnamed = await uploaded(c.path, '--file-id', first.id)
+  assert.equal([unnamed.id, unnamed.name, unnamed.sha1], [first.id, 'renamed.bin', c.sha1])
 })
 
 Versions('should tell a --file-id whose --name is taken in its folder what to do, not --overwrite, which would version the other file', async () => {

@@ -107,6 +107,9 @@ Bar('should fill the bar in proportion', () => {
   assert.is(full(at(0)), 0)
   assert.is(full(at(67_108_864)), 40)
   assert.is(full(at(16_777_216)), 10)
+  // Rounded down as the percent is: a cell fills once its whole share is there, and the bar is full only at 100%.
+  assert.is(full(at(Math.ceil(67_108_864 * 0.99))), 39, '99%: not a full bar')
+  assert.is(full(at(Math.ceil(67_108_864 * 0.42))), 16, '42% of 40 cells: 16.8')
 })
 
 const Line = suite('line and isMilestone')
