@@ -395,6 +395,16 @@ Commit('should not read the body of a 202 (one without end would fill the memory
   assert.equal(commitsSent(box).map((r) => r.status), [202, 201])
 }))
 
+/** A commit of 3000 bytes whose 201 names its file changed by `change` (what Box may give and the emulator never does). */
+const committedAs = async (box: TestBox, what: string, change: (file: Record<string, unknown>) => unknown) => {
+  const { session, parts, digest } = await prepared(box, bytesOf(3000))
+  const changing = through(box, async (method, url, answer) => {
+    const response = await answer()
+    return isCommit(method, url) ? rewritten(response, (body) => ({ ...body, entries: (body['entries'] as Array<Record<string, unknown>>).map(change) })) : response
+  })
+  return { digest, result: await within(5000, what, commit(changing, session)({ parts, digest, retry: fastRetry })()) }
+}
+
 Commit('should fail with DigestMismatch on a 201 naming a file of another size or SHA-1', withBox({ partSize: 1024 }, async (box) => {
   const others: ReadonlyArray<readonly [string, (file: Record<string, unknown>) => unknown]> = [
     ['another SHA-1', (file) => ({ ...file, sha1: '0'.repeat(40) })],
@@ -402,13 +412,21 @@ Commit('should fail with DigestMismatch on a 201 naming a file of another size o
     ['a SHA-1 of 600,000 digits', (file) => ({ ...file, sha1: 'a'.repeat(600_000) })],
   ]
   for (const [what, change] of others) {
-    const { session, parts, digest } = await prepared(box, bytesOf(3000))
-    const box2 = through(box, async (method, url, answer) => {
-      const response = await answer()
-      return isCommit(method, url) ? rewritten(response, (body) => ({ ...body, entries: (body['entries'] as Array<Record<string, unknown>>).map(change) })) : response
-    })
-    const result = await within(5000, what, commit(box2, session)({ parts, digest, retry: fastRetry })())
+    const { digest, result } = await committedAs(box, what, change)
     assert.ok(E.isLeft(result) && result.left._tag === 'DigestMismatch' && result.left.expected === digest && result.left.what.includes('3000 sent'), `${what}: ${JSON.stringify(result)}`)
+  }
+}))
+
+// BoxFile's sha1 is optional (a field Box may leave out): the size decides a file without one. Hex in upper case is
+// the same SHA-1 (as the emulator's commit takes a part's).
+Commit('should take a 201 naming a file of our size without a SHA-1, or with ours in upper case', withBox({ partSize: 1024 }, async (box) => {
+  const ours: ReadonlyArray<readonly [string, (file: Record<string, unknown>) => unknown]> = [
+    ['no SHA-1', (file) => ({ ...file, sha1: undefined })],
+    ['upper-case SHA-1', (file) => ({ ...file, sha1: String(file['sha1']).toUpperCase() })],
+  ]
+  for (const [what, change] of ours) {
+    const { result } = await committedAs(box, what, change)
+    assert.ok(E.isRight(result) && result.right.size === 3000, `${what}: ${JSON.stringify(result)}`)
   }
 }))
 

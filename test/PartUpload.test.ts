@@ -23,6 +23,15 @@ const sessionFor = async (box: TestBox, fileSize: number): Promise<Session> => {
 
 const puts = (box: TestBox) => box.records.filter((r) => r.method === 'PUT')
 
+/** A client whose part uploads the emulator takes (it stores the part), but that sees `answer()` instead of the echo. */
+const storedButAnswered = (box: TestBox, answer: () => Response) =>
+  client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: async (input, init) => {
+    const response = await fetch(input, init)
+    if (init?.method !== 'PUT') return response
+    await response.arrayBuffer()
+    return answer()
+  } })
+
 const UploadPart = suite('uploadPart')
 
 UploadPart('should upload a part and resolve to the part Box stored', withBox({ partSize: 1024 }, async (box) => {
@@ -102,16 +111,38 @@ UploadPart('should list the parts after a 507 that stored the part anyway, and t
   const session = await sessionFor(box, 1024)
   const [part] = await partsOf(session, bytesOf(1024))
   // The emulator stores the part; the answer the client sees is a 507.
-  const storedBut507 = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: async (input, init) => {
-    const answer = await fetch(input, init)
-    if (init?.method !== 'PUT') return answer
-    await answer.arrayBuffer()
-    return new Response(JSON.stringify({ type: 'error', status: 507, code: 'insufficient_storage' }), { status: 507, headers: { 'content-type': 'application/json' } })
-  } })
+  const storedBut507 = storedButAnswered(box, () => new Response(JSON.stringify({ type: 'error', status: 507, code: 'insufficient_storage' }), { status: 507, headers: { 'content-type': 'application/json' } }))
   const result = await uploadPart(storedBut507, session, { retry: fastRetry })(part!)()
   assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex, JSON.stringify(result))
   await recorded(box)
   assert.is(puts(box).length, 1, 'not sent again')
+}))
+
+// The 409 of a request storing the same range: ours, unanswered, may have stored it by now.
+UploadPart('should list the parts after a 409 and take ours stored there, with no retry left', withBox({ partSize: 1024 }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  // The emulator stores the part; the answer the client sees is a 409.
+  const storedBut409 = storedButAnswered(box, () => Response.json({ type: 'error', status: 409, code: 'conflict', message: 'Part at offset 0 is being uploaded by another request' }, { status: 409 }))
+  const result = await uploadPart(storedBut409, session, { retry: { ...fastRetry, retries: 0 } })(part!)()
+  assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex, JSON.stringify(result))
+  await recorded(box)
+  assert.is(puts(box).length, 1, 'not sent again')
+}))
+
+// The listing only settles whether Box holds the part: its own failure is not the attempt's.
+UploadPart('should retry a 500 whose listing of the parts was refused, as the 500 it is', withBox({ partSize: 1024, faults: { script: [{ part: 0, attempt: 1, fault: 'error_before' }] } }, async (box) => {
+  const session = await sessionFor(box, 1024)
+  const [part] = await partsOf(session, bytesOf(1024))
+  const refusingList = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: (input, init) =>
+    String(input).includes('/parts?')
+      ? Promise.resolve(Response.json({ type: 'error', status: 403, code: 'access_denied_insufficient_permissions', message: 'no' }, { status: 403 }))
+      : fetch(input, init) })
+  const result = await uploadPart(refusingList, session, { retry: fastRetry })(part!)()
+  assert.ok(E.isRight(result) && result.right.sha1 === part!.sha1Hex, JSON.stringify(result))
+  await recorded(box)
+  // Outside Node records may come out of order: compared sorted.
+  assert.equal(puts(box).map((r) => r.status).sort(), [200, 500])
 }))
 
 UploadPart('should retry 429, 503, 500 and resets, then succeed', withBox({

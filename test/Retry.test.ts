@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type RetryPolicy, backoffMs, delayMs, retry, waitTooLong } from '../src/Retry.ts'
 import { sleep } from '../src/Sleep.ts'
-import { type UploadError, aborted, httpError, networkError } from '../src/UploadError.ts'
+import { type UploadError, aborted, httpError, invalidInput, networkError } from '../src/UploadError.ts'
 import { within } from './helpers/upload.ts'
 
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 2, maxDelayMs: 8 }
@@ -122,6 +122,14 @@ Retry('should call reauthorize with the 401 it answers (a task taking no argumen
   assert.ok(seen.length === 1 && seen[0] === refused)
 })
 
+Retry('should end with the failure of reauthorize (a token function that failed), not try again', async () => {
+  const failed = invalidInput('The token function failed (down): fix the token provider given to client().')
+  const reauthorize: TE.TaskEither<UploadError, void> = async () => E.left(failed)
+  const script = scripted([E.left(status(401)), E.right('ok')])
+  assert.equal(await retry(policy, { reauthorize })(script.attempt)(), E.left(failed))
+  assert.is(script.calls(), 1)
+})
+
 Retry('should end a wait between tries at once when aborted', async () => {
   const controller = new AbortController()
   const script = scripted<string>([E.left(status(503, 60_000))])
@@ -203,6 +211,13 @@ Sleep('should wait, or end with Aborted when the signal fires', async () => {
   const controller = new AbortController()
   setTimeout(() => controller.abort('now'), 5)
   assert.equal(await sleep(60_000, controller.signal)(), E.left(aborted('now')))
+})
+
+// An abort listener added to a signal that already fired is never called: the check comes first.
+Sleep('should end at once with Aborted when the signal fired before the wait', async () => {
+  const controller = new AbortController()
+  controller.abort('before')
+  assert.equal(await within(1000, 'sleep', sleep(10_000, controller.signal)()), E.left(aborted('before')))
 })
 
 Sleep('should wait out a delay past 2^31 - 1 ms (setTimeout\'s range) as ~24.8 days, not end at once', async () => {

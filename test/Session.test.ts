@@ -201,20 +201,32 @@ Get('should stop listing parts once a page reaches the session\'s total_parts, w
   assert.is(parts.length, 1000)
 }))
 
-// A page boundary moving under concurrent uploads may list a part twice: it is kept once.
-Get('should list a part repeated across pages once', () => withBox({}, async (box, em) => {
-  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
-  await putParts(box, session, randomBytes(2500), [0, 2])
-  const repeating = client({
+/** A client whose list-parts pages have their entries changed by `change` (orders and repeats the emulator never gives). */
+const pagesChanged = (em: RunningEmulator, change: (entries: ReadonlyArray<unknown>) => ReadonlyArray<unknown>): Client =>
+  client({
     token: TOKEN, uploadUrl: em.url, apiUrl: em.apiUrl,
     fetch: async (input, init) => {
       const response = await fetch(input, init)
       if (!String(input).includes('/parts?')) return response
       const listed = (await response.json()) as { entries: ReadonlyArray<unknown> }
-      return Response.json({ ...listed, entries: [...listed.entries, listed.entries[0]] })
+      return Response.json({ ...listed, entries: change(listed.entries) })
     },
   })
+
+// A page boundary moving under concurrent uploads may list a part twice: it is kept once.
+Get('should list a part repeated across pages once', () => withBox({}, async (box, em) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
+  await putParts(box, session, randomBytes(2500), [0, 2])
+  const repeating = pagesChanged(em, (entries) => [...entries, entries[0]])
   assert.equal((await right(listParts(repeating)(session))).map((p) => p.offset), [0, 2048])
+}))
+
+// Box documents no order for a page's entries (the emulator sorts them): the list is in offset order whatever comes.
+Get('should list the parts in offset order whatever order a page has them in', () => withBox({}, async (box, em) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
+  await putParts(box, session, randomBytes(2500), [0, 1, 2])
+  const reversing = pagesChanged(em, (entries) => [...entries].reverse())
+  assert.equal((await right(listParts(reversing)(session))).map((p) => p.offset), [0, 1024, 2048])
 }))
 
 const Trust = suite('untrusted endpoints')
