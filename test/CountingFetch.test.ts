@@ -90,4 +90,16 @@ Counting('should hand a body that is no stream (JSON, bytes) to fetch as it is, 
   assert.is(counting.inFlight(), 0)
 })
 
+Counting('should pass a cancel of the body it hands fetch on to the body given, with its reason (fetch cancels a body it drops)', async () => {
+  let cancelled: unknown = 'not cancelled'
+  const body = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(new Uint8Array(10)), cancel: (reason) => { cancelled = reason } }, { highWaterMark: 0 })
+  const counting = countingFetch(async (_input, init) => {
+    await (init?.body as ReadableStream<Uint8Array>).cancel('request aborted')
+    throw new Error('aborted')
+  })
+  await counting.fetch('http://x/part', { method: 'PUT', body, duplex: 'half' } as RequestInit).catch(() => undefined)
+  assert.is(cancelled, 'request aborted')
+  assert.is(counting.inFlight(), 0)
+})
+
 Counting.run()

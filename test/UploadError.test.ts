@@ -40,6 +40,8 @@ const table: ReadonlyArray<readonly [UploadError, ReadonlyArray<string>]> = [
   // A wait of 1.5 s is said as 2 s, never shorter than Box asked.
   [httpError({ status: 503, method: 'PUT', url: 'u', retryAfterMs: 1500 }), ['503', 'wait 2 s']],
   [httpError({ status: 502, method: 'PUT', url: 'u' }), ['Box answered 502 to PUT u.', 'retry later']],
+  // 300 (Multiple Choices) is the first of the 3xx: a redirect too, not "check the request's parameters".
+  [httpError({ status: 300, method: 'GET', url: 'u' }), ['Box answered 300', 'redirect is not followed']],
   [httpError({ status: 400, method: 'POST', url: 'u', code: 'digest_mismatch' }), ['digest_mismatch', 'source changed']],
   [httpError({ status: 416, method: 'PUT', url: 'u', code: 'range_overlaps_existing_part' }), ['already uploaded', 'list']],
   [decodeError('upload_session', errorsOf(UploadSession, { id: 'x' })), ['upload_session', 'part_size', 'total_parts']],
@@ -72,6 +74,16 @@ Message('should name the field path of a bad part_size (missing, string, 0) and 
   const nested = errorsOf(UploadSession, { ...valid, session_endpoints: { ...valid.session_endpoints, commit: 7 } })
   assert.is(errorPath(nested[0]!.context), 'session_endpoints.commit')
   assert.is(errorPath(errorsOf(t.type({ entries: t.array(t.type({ size: t.number })) }), { entries: [{ size: 1 }, { size: 'x' }] })[0]!.context), 'entries[1].size')
+})
+
+Message('should show at most 5 of the errors (and how many more), and cut a value past 60 characters to 57 and "..."', () => {
+  const seven = t.type({ a: t.string, b: t.string, c: t.string, d: t.string, e: t.string, f: t.string, g: t.string })
+  const text = message(decodeError('upload_session', errorsOf(seven, {})))
+  assert.ok(text.includes('e: expected string, got nothing; and 2 more)'), text)
+  assert.not.match(text, 'f: expected')
+  // JSON of 61 characters: the quotes and 59 letters.
+  const long = message(decodeError('upload_session', errorsOf(t.type({ id: t.number }), { id: 'x'.repeat(59) })))
+  assert.ok(long.includes(`id: expected number, got "${'x'.repeat(56)}...)`), long)
 })
 
 Message('should not advise checking the parameters for a commit still answered 202 past its deadline: it says to commit again later', () => {
