@@ -211,11 +211,10 @@ Command('should log every answer to stderr with --log: time, method, path, a par
   }
 })
 
-Command('should take only --tokens, each its own user (another\'s session: 403; dev-token: 401), and print none of them', async () => {
-  const [alice, bob] = ['alice-7f3e9a', 'bob-c41d08']
-  const server = start(['emulator', '--min-file-size', '1', '--tokens', `${alice}, ${bob}`])
-  try {
-    const em = await urlsOf(server)
+const [alice, bob] = ['alice-7f3e9a', 'bob-c41d08']
+
+Command('should take only --tokens, each its own user (another\'s session: 403; dev-token: 401), and print none of them', () =>
+  serving(['--min-file-size', '1', '--tokens', `${alice}, ${bob}`], async (em, server) => {
     const session = await openSession(em, 1000, undefined, { token: alice })
     assert.is((await status(session, { token: alice })).status, 200)
     assertBoxError(await status(session, { token: bob }), 403)
@@ -226,15 +225,10 @@ Command('should take only --tokens, each its own user (another\'s session: 403; 
     assert.match(banner, '\n  tokens:     2 given with --tokens, each its own user (not printed)\n')
     assert.match(banner, `Upload to it: box-upload <file> --upload-url ${em.url} --api-url ${em.apiUrl} --token <one of --tokens>\n`)
     for (const secret of [alice, bob, 'dev-token']) assert.not.match(banner, secret)
-  } finally {
-    await stopped(server)
-  }
-})
+  }))
 
-Command('should keep parts processing for --processing-delay: a commit right after the last part gets 202 with Retry-After, a later one 201', async () => {
-  const server = start(['emulator', '--min-file-size', '1', '--part-size', '1KiB', '--processing-delay', '1.5'])
-  try {
-    const em = await urlsOf(server)
+Command('should keep parts processing for --processing-delay: a commit right after the last part gets 202 with Retry-After, a later one 201', () =>
+  serving(['--min-file-size', '1', '--part-size', '1KiB', '--processing-delay', '1.5'], async (em, server) => {
     assert.match(server.stdout(), '\n  processing: 1.5 s a part (--processing-delay): a commit before then gets 202 with Retry-After\n')
     const file = randomFile(3000)
     const session = await openSession(em, file.length)
@@ -246,10 +240,7 @@ Command('should keep parts processing for --processing-delay: a commit right aft
     assert.is(((await status(session)).json as { num_parts_processed: number }).num_parts_processed, 3)
     const later = await commit(session, file, parts)
     assert.is(later.status, 201, later.text)
-  } finally {
-    await stopped(server)
-  }
-})
+  }))
 
 Command('should refuse --tokens and --processing-delay it cannot use with exit code 2 before it listens, quoting no token', async () => {
   // Each message in full: Args.test.ts.
