@@ -205,7 +205,8 @@ const httpMessage = (error: HttpError): string =>
   `${error.message === undefined ? '' : `: "${error.message}"`}${error.requestId === undefined ? '' : ` (request_id ${error.requestId})`}. ${advice(error)}`
 
 const advice = (error: HttpError): string => {
-  const retry = error.retryAfterMs === undefined ? '' : ` Box asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.`
+  // Retry-After: 0 (or none) asks for no wait, so there is nothing to say; under a second rounds up to 1 s.
+  const retry = error.retryAfterMs ? ` Box asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s.` : ''
   switch (error.code) {
     case 'file_size_too_small':
       return 'Chunked upload is only for files of 20 MB or more: upload a smaller file in one request instead.'

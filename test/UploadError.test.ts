@@ -94,6 +94,14 @@ Message('should not advise checking the parameters for a commit still answered 2
   assert.match(message(httpError({ status: 400, method: 'POST', url: 'u' })), 'Check the request\'s parameters.')
 })
 
+Message('should say how long Box asks to wait only when it asks for a wait: none for Retry-After 0, a whole second for less', () => {
+  const of = (retryAfterMs: number | undefined): string => message(httpError({ status: 429, code: 'rate_limit_exceeded', method: 'PUT', url: 'u', retryAfterMs }))
+  assert.not.match(of(0), 'asks to wait')
+  assert.not.match(of(undefined), 'asks to wait')
+  assert.ok(of(300).endsWith(' Box asks to wait 1 s.'), of(300))
+  assert.ok(of(61_001).endsWith(' Box asks to wait 62 s.'), of(61_001))
+})
+
 Message('should name a cause that is an object without a message, one without a prototype too (String would throw on it), and take a thrown text as it is', () => {
   for (const make of [networkError.bind(null, 'PUT', 'u'), sourceError, hashError, aborted]) {
     assert.match(message(make(Object.create(null))), '(an object)')
