@@ -6,9 +6,9 @@ import { resume } from '../src/Resume.ts'
 import type { Session } from '../src/Session.ts'
 import { type UploadFailure, upload } from '../src/Upload.ts'
 import { isRetryable } from '../src/UploadError.ts'
-import { plan } from '../src/emulator/Faults.ts'
+import { plan, sessionKey, uploadKey } from '../src/emulator/Faults.ts'
 import type { PartFault, RequestRecord } from '../src/emulator/Options.ts'
-import { TOKEN, bytesOf, commits, download, fastRetry, prng, rightOf, sameBytes, sessionStatus, sourceOf, startBox, uniqueName, within } from './helpers/upload.ts'
+import { TOKEN, bytesOf, commits, download, fastRetry, prng, rightOf, sameBytes, sessionStatus, sourceOf, startBox, within } from './helpers/upload.ts'
 import { faultsByAttempt } from './helpers/faultRecords.ts'
 
 const kinds: ReadonlyArray<PartFault> = ['rate_limit', 'unavailable_before', 'error_before', 'error_after', 'reset', 'slow']
@@ -37,7 +37,8 @@ Faults(`should end every one of ${seeds.length} seeded runs with the source comm
       const bytes = bytesOf(fileSize, seed)
       let session: Session | undefined
       const result = await within(15_000, what, upload(box.client)(
-        { source: sourceOf(bytes, { seed }), folderId: '0', fileName: uniqueName('fault'), fileSize },
+        // A name of the seed's own: the emulator keys a session's faults by its upload (folder, name, size), so a run replays.
+        { source: sourceOf(bytes, { seed }), folderId: '0', fileName: `fault-${seed}.bin`, fileSize },
         { concurrency, retry: { retries, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 5000 }, onSession: (s) => { session = s } },
       )())
       for (const record of box.records) if (record.code !== undefined || record.status >= 500) seen.add(faultOf(record.status, record.code))
@@ -89,7 +90,7 @@ Order('should inject the same faults per part and attempt whatever order 4 parts
     try {
       const uploader = client({ token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl, fetch: jittered(jitter) })
       const result = await within(15_000, `jitter ${jitter}`, upload(uploader)(
-        { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('order'), fileSize },
+        { source: sourceOf(bytes), folderId: '0', fileName: 'order.bin', fileSize },
         { concurrency: 4, retry: { retries: 8, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 5000 } },
       )())
       sameBytes(await download(box, rightOf(result).id), bytes, `jitter ${jitter}`)
@@ -117,7 +118,7 @@ Order('should draw a resumed session\'s faults from its own attempt counts, goin
   const box = await startBox({ partSize, faults })
   try {
     const interrupted = await within(15_000, 'upload', upload(box.client)(
-      { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('resumed'), fileSize },
+      { source: sourceOf(bytes), folderId: '0', fileName: 'resumed.bin', fileSize },
       { concurrency: 1, retry: { ...fastRetry, retries: 0 }, keepSessionOnError: true },
     )())
     assert.ok(E.isLeft(interrupted) && interrupted.left.session !== undefined, `seed 3 fails a part at once: ${JSON.stringify(interrupted)}`)
@@ -130,8 +131,8 @@ Order('should draw a resumed session\'s faults from its own attempt counts, goin
     const all = partFaults(box.records, partSize)
     const [failedPart] = before.at(-1)!
     assert.ok(all.some(([part, attempt]) => part === failedPart && attempt > 1), `part ${failedPart} was sent again by the resume`)
-    const drawn = plan(faults)
-    assert.equal(all, all.map(([part, attempt]) => [part, attempt, drawn(1, part, attempt) ?? null]), 'the faults of session 1, by part and attempt')
+    const [drawn, session] = [plan(faults), sessionKey(uploadKey({ user: 1, folderId: '0', fileName: 'resumed.bin', fileSize }), 1)]
+    assert.equal(all, all.map(([part, attempt]) => [part, attempt, drawn(session, part, attempt) ?? null]), 'the faults of resumed.bin\'s first session, by part and attempt')
   } finally {
     await box.close()
   }

@@ -1,9 +1,10 @@
 /**
  * Seeded, deterministic fault injection for part uploads. Scripted faults win; otherwise whether (and
- * which) random fault hits one part upload is a pure function of `faults.seed`, the session's place
- * among those the emulator created, the part's index and the attempt: the same seed gives the same
- * faults whatever order concurrent part uploads arrive in (as long as sessions are created in the
- * same order), and each session of an emulator meets faults of its own.
+ * which) random fault hits one part upload is a pure function of `faults.seed`, the session's key, the
+ * part's index and the attempt. A session's key is drawn from what its client sent to create it (the
+ * upload: user, folder, name, size) and its place among the sessions of that upload, never from the
+ * order the emulator created sessions in: the same seed gives the same faults whatever order concurrent
+ * part uploads arrive in, and whichever of two clients' creates is served first.
  */
 import type { Faults, PartFault } from './Options.ts'
 
@@ -24,9 +25,36 @@ export const mulberry32 = (seed: number): (() => number) => {
 
 /**
  * Decides the fault of one part upload: the `attempt`-th upload (1-based) of the part with index `part`
- * (0-based) in the `session`-th session (1-based) the emulator created.
+ * (0-based) in the session whose `sessionKey` is `session`.
  */
 export type FaultPlan = (session: number, part: number, attempt: number) => PartFault | undefined
+
+/**
+ * What a session is created for, as the faults tell uploads apart: all of it sent by the client (a user is
+ * its token's place in `tokens`), none of it given by the emulator (a file id is handed out in commit order).
+ */
+export interface Upload {
+  readonly user: number
+  readonly folderId: string
+  /** For a new version: the name the file has when the session is created (it names the file in its folder). */
+  readonly versionOf?: string | undefined
+  /** The new file's name, or a new version's new name (none: the file keeps its own). */
+  readonly fileName?: string | undefined
+  readonly fileSize: number
+}
+
+/** A whole number for an upload: the same for the same fields, unrelated for others. */
+export const uploadKey = (upload: Upload): number => {
+  // `/` is in no name (Sessions.checkName), so the fields cannot run into each other.
+  const text = [upload.user, upload.folderId, upload.versionOf ?? '', upload.fileName ?? '', upload.fileSize].join('/')
+  return hash(Array.from(text, (c) => c.charCodeAt(0)))
+}
+
+/**
+ * The key a session's random faults are drawn with: its upload's key and its place (1 for the first) among the
+ * sessions the emulator created for that upload, so that a second session of the same file meets faults of its own.
+ */
+export const sessionKey = (upload: number, occurrence: number): number => hash([upload, occurrence])
 
 /**
  * murmur3's 32-bit hash of whole numbers, each taken as its low and high 32 bits (a seed `>>> 0` was

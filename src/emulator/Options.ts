@@ -37,11 +37,12 @@ export interface ScriptedFault {
 }
 
 /**
- * Seeded, deterministic fault injection: the same seed gives the same faults per session (counted in the
- * order the emulator created them), part and attempt, whatever order concurrent part uploads arrive in.
+ * Seeded, deterministic fault injection: the same seed gives the same faults per upload (user, folder, name and
+ * size, as the client sent them) and session of it, part and attempt, whatever order concurrent part uploads
+ * arrive in and whichever of concurrent creates is served first.
  */
 export interface Faults {
-  /** Seed of the random faults (default 1): with the session's place, the part index and the attempt, it alone decides a part upload's random fault. */
+  /** Seed of the random faults (default 1): with the session's upload and place among that upload's sessions, the part index and the attempt, it alone decides a part upload's random fault. */
   readonly seed?: number | undefined
   /** Probability (0..1) that a part upload gets a random fault drawn from `kinds` (default 0). */
   readonly probability?: number | undefined

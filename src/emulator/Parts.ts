@@ -99,7 +99,7 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
 
   const attempt = (s.attempts.get(index) ?? 0) + 1
   s.attempts.set(index, attempt)
-  const fault = config.faultPlan(s.ordinal, index, attempt)
+  const fault = config.faultPlan(s.faultKey, index, attempt)
   // Every fault drawn here shapes the answer (a refusal, a wait, a reset, a 500), but `reset` and `error_after`
   // only once the body is read and checked: an answer that came first (a wrong digest) was not theirs.
   if (fault !== undefined && fault !== 'reset' && fault !== 'error_after') injected(request, fault)

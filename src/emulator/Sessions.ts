@@ -6,6 +6,7 @@ import { fail } from './BoxError.ts'
 import type { Config } from './Config.ts'
 import { isoDate, json, readJson } from './Http.ts'
 import { fileMini } from './Files.ts'
+import { sessionKey, uploadKey } from './Faults.ts'
 import { end, fileNamed, isLive, ownFile, randomHex, wholeHash, type Ended, type Session, type Store } from './Store.ts'
 
 /** What a route gets: configuration, state, the request, the user its token stands for and the upload base URL. */
@@ -163,12 +164,18 @@ const sessionConflict = (ctx: Ctx, target: { folderId: string; fileName?: string
   }
 }
 
-const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fileSize: number; fileId?: string }): Response => {
+/** The fields of a new session: what the client asked for, and for a new version the name its file has now. */
+interface Fields { readonly folderId: string; readonly fileName?: string; readonly fileSize: number; readonly fileId?: string; readonly versionOf?: string }
+
+const newSession = (ctx: Ctx, { versionOf, ...fields }: Fields): Response => {
   sessionConflict(ctx, fields)
   const partSize = ctx.config.partSize(fields.fileSize)
+  // Faults keyed by the upload, not by the order sessions are created in: clients creating sessions at once may be served either way.
+  const upload = uploadKey({ user: ctx.user, folderId: fields.folderId, versionOf, fileName: fields.fileName, fileSize: fields.fileSize })
+  const occurrence = (ctx.store.uploads.get(upload) ?? 0) + 1
   const s: Session = {
     id: randomHex(16),
-    ordinal: ctx.store.sessionsCreated + 1,
+    faultKey: sessionKey(upload, occurrence),
     user: ctx.user,
     ...fields,
     partSize,
@@ -185,7 +192,7 @@ const newSession = (ctx: Ctx, fields: { folderId: string; fileName?: string; fil
   // Its answer first: a session whose answer cannot be built (a clock giving NaN) is not kept.
   const answer = json(201, sessionJson(ctx, s))
   ctx.store.sessions.set(s.id, s)
-  ctx.store.sessionsCreated = s.ordinal
+  ctx.store.uploads.set(upload, occurrence)
   ctx.store.nextExpiry = Math.min(ctx.store.nextExpiry, s.expiresAt)
   return answer
 }
@@ -215,10 +222,10 @@ export const createForVersion = async (ctx: Ctx, fileId: string): Promise<Respon
   const fileSize = checkSize(ctx.config, body['file_size'])
   // Without a new name the file keeps its own, whatever it is at the commit: none is taken now.
   // OAS: "the optional new name"; null is no name given, as absent is (not `missing_file_name`, which only a new file can miss).
-  if (body['file_name'] === undefined || body['file_name'] === null) return newSession(ctx, { folderId: file.folderId, fileSize, fileId: file.id })
+  if (body['file_name'] === undefined || body['file_name'] === null) return newSession(ctx, { folderId: file.folderId, fileSize, fileId: file.id, versionOf: file.name })
   const fileName = checkName(body['file_name'])
   conflict(ctx, file.folderId, fileName, file.id)
-  return newSession(ctx, { folderId: file.folderId, fileName, fileSize, fileId: file.id })
+  return newSession(ctx, { folderId: file.folderId, fileName, fileSize, fileId: file.id, versionOf: file.name })
 }
 
 /** `GET /files/upload_sessions/:id`. */

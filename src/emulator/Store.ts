@@ -35,8 +35,8 @@ export interface WholeHash {
 /** An upload session. */
 export interface Session {
   readonly id: string
-  /** Its place among the sessions the emulator created (1 for the first): random faults are drawn per session. */
-  readonly ordinal: number
+  /** What its random faults are drawn with (Faults.sessionKey): its upload and its place among that upload's sessions. */
+  readonly faultKey: number
   /** The user who created it (Users.ts), whatever token that user has now. */
   readonly user: number
   /** The file a new-version session updates (`POST /files/:id/upload_sessions`). */
@@ -112,14 +112,17 @@ export interface Store {
   readonly files: Map<string, StoredFile>
   /** When the earliest of `sessions` expires, or before (`Infinity`: none open): the next sweep is due then. */
   nextExpiry: number
-  /** Sessions created so far: the `ordinal` of the last one. */
-  sessionsCreated: number
+  /**
+   * Sessions created so far per upload (by `Faults.uploadKey`): a session's place among its upload's. One entry
+   * per distinct upload, a few dozen bytes, kept for the emulator's life, as a repeat may come at any time.
+   */
+  readonly uploads: Map<number, number>
   nextFileId: number
   nextVersionId: number
 }
 
 /** An empty store, with a user for each of `tokens`. */
-export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), ended: new Map(), files: new Map(), nextExpiry: Infinity, sessionsCreated: 0, nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
+export const empty = (tokens: ReadonlyArray<string>): Store => ({ users: users(tokens), sessions: new Map(), ended: new Map(), files: new Map(), nextExpiry: Infinity, uploads: new Map(), nextFileId: 1_000_000_001, nextVersionId: 2_000_000_001 })
 
 /** Whether a session record is a session still taking parts, not what is kept of one that ended. */
 export const isLive = (s: Session | Ended): s is Session => 'parts' in s

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { emulator } from '../../src/emulator/index.ts'
-import { mulberry32, plan, uploadFailedAfter } from '../../src/emulator/Faults.ts'
+import { mulberry32, plan, sessionKey, uploadFailedAfter, uploadKey, type Upload } from '../../src/emulator/Faults.ts'
 
 const Prng = suite('mulberry32')
 
@@ -94,6 +94,37 @@ Plan('should inject nothing by default or with probability 0', () => {
   assert.equal(Array.from({ length: 10 }, (_, i) => plan({ seed: 3, probability: 0 })(1, i, 1)), Array(10).fill(undefined))
 })
 
+const Keys = suite('Faults.uploadKey and Faults.sessionKey')
+
+// Faults were drawn by a session's place among those the emulator created: clients creating sessions at once could
+// be served either way, and met each other's faults. A session's key is what its client sent, and its repeat.
+Keys('should give the same upload the same key, and another key when any field differs', () => {
+  const upload: Upload = { user: 1, folderId: '0', fileName: 'a.bin', fileSize: 100 }
+  assert.is(uploadKey({ ...upload }), uploadKey(upload))
+  const others: ReadonlyArray<readonly [string, Upload]> = [
+    ['another user', { ...upload, user: 2 }],
+    ['another folder', { ...upload, folderId: '12' }],
+    ['another name', { ...upload, fileName: 'b.bin' }],
+    ['the name in another case', { ...upload, fileName: 'A.bin' }],
+    ['another size', { ...upload, fileSize: 101 }],
+    ['a new version of a.bin', { user: 1, folderId: '0', versionOf: 'a.bin', fileSize: 100 }],
+    ['a new version renaming a.bin', { ...upload, versionOf: 'a.bin' }],
+    // Fields that would run into each other were they joined without a mark: user 1 in folder 10, user 11 in folder 0.
+    ['user 1 in folder 10', { ...upload, folderId: '10' }],
+    ['user 11 in folder 0', { ...upload, user: 11 }],
+  ]
+  const keys = new Set([uploadKey(upload), ...others.map(([, other]) => uploadKey(other))])
+  assert.is(keys.size, others.length + 1, 'every key its own')
+})
+
+Keys('should give each session of an upload a key of its own, the same for its place in any run', () => {
+  const upload = uploadKey({ user: 1, folderId: '0', fileName: 'a.bin', fileSize: 100 })
+  const sessions = [1, 2, 3].map((occurrence) => sessionKey(upload, occurrence))
+  assert.is(new Set(sessions).size, 3)
+  assert.equal([1, 2, 3].map((occurrence) => sessionKey(upload, occurrence)), sessions)
+  assert.not.ok(sessions.includes(sessionKey(uploadKey({ user: 1, folderId: '0', fileName: 'b.bin', fileSize: 100 }), 1)))
+})
+
 const Failed = suite('Faults.uploadFailedAfter')
 
 // Counts that are not whole from 0 up (2.7, -1) are refused when the emulator is made (strictness tests).
@@ -132,5 +163,6 @@ Delays('should wait out a delay past 2^31 - 1 ms, not answer at once', async () 
 
 Prng.run()
 Plan.run()
+Keys.run()
 Failed.run()
 Delays.run()

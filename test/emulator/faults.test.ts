@@ -4,12 +4,13 @@ import * as assert from 'uvu/assert'
 import { emulator } from '../../src/emulator/index.ts'
 import type { EmulatorOptions, PartFault, RequestRecord } from '../../src/emulator/Options.ts'
 import {
-  SMALL, TOKEN, abort, assertBoxError, assertSameBytes, call, commit, contentRange, download, listParts, openSession, partBytes,
+  SMALL, TOKEN, abort, assertBoxError, assertSameBytes, call, commit, contentRange, createVersionSession, download, listParts, openSession, partBytes,
   putPart, randomFile, sha1Base64, sleep, status, timed, uploadAll, withEmulator, type Part, type Session,
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 import { faultsByAttempt } from '../helpers/faultRecords.ts'
 import { streamRequest } from '../helpers/rawHttp.ts'
+import type { RunningEmulator } from '../helpers/emulator.ts'
 
 const storedOffsets = async (s: Session): Promise<ReadonlyArray<number>> =>
   ((await listParts(s)).json.entries as ReadonlyArray<Part>).map((p) => p.offset)
@@ -155,7 +156,8 @@ test('script: an upload refused before the faults (its Content-Range, Digest hea
 const statusSequence = (faults: EmulatorOptions['faults']): Promise<ReadonlyArray<number>> =>
   withEmulator({ minFileSize: 1, partSize: 64, faults }, async (em) => {
     const bytes = randomFile(64 * 40)
-    const s = await openSession(em, bytes.length)
+    // The same upload every time: its folder, name and size are what its faults are keyed by.
+    const s = await openSession(em, bytes.length, 'file.bin')
     const out: number[] = []
     for (let i = 0; i < s.total_parts; i++) out.push((await putPart(s, bytes, i)).status)
     return out
@@ -176,25 +178,45 @@ test('random faults: the same seed and requests give the same statuses; another 
 /** Random faults that store nothing, so a part is sent again until it is stored. */
 const unstored = { seed: 42, probability: 0.4, kinds: ['rate_limit', 'unavailable_before', 'error_before', 'reset', 'slow'] as PartFault[], retryAfterSeconds: 0, slowMs: 2 }
 
+/** Opens sessions of `size` bytes, one per name, one after another. */
+type Opener = (em: RunningEmulator, size: number) => Promise<ReadonlyArray<Session>>
+
+/** Opens a session for each of `names`, one after another (a name twice: two sessions of that file). */
+const inTurn = (names: ReadonlyArray<string>): Opener => async (em, size) => {
+  const opened: Session[] = []
+  for (const name of names) opened.push(await openSession(em, size, name))
+  return opened
+}
+
 /**
- * Opens `sessions` sessions, then sends every part of each until it is stored (each part at most 30 times):
- * `inTurn`, session after session and part after part; otherwise in rounds, the last session's last part first.
+ * Opens a session for each of `a.bin` and `b.bin` at once, as two clients do, the create of `first` answered
+ * before the other's is sent (a server may serve either first); gives them back as `[a.bin, b.bin]`.
  */
-const sendUntilStored = (inTurn: boolean, sessions = 1) => {
+const atOnce = (first: 'a.bin' | 'b.bin'): Opener => (em, size) => {
+  let answered!: () => void
+  const firstAnswered = new Promise<void>((resolve) => { answered = resolve })
+  return Promise.all(['a.bin', 'b.bin'].map(async (name) => {
+    if (name !== first) await firstAnswered
+    return openSession(em, size, name).finally(() => { if (name === first) answered() })
+  }))
+}
+
+/**
+ * Opens sessions with `open`, then sends every part of each until it is stored (each part at most 30 times):
+ * `partsInTurn`, session after session and part after part; otherwise in rounds, the last session's last part first.
+ */
+const sendUntilStored = (partsInTurn: boolean, open: Opener = inTurn(['file.bin'])) => {
   const records: RequestRecord[] = []
   return withEmulator({ minFileSize: 1, partSize: 64, faults: unstored, onRequest: (r) => records.push(r) }, async (em) => {
     const bytes = randomFile(64 * 12)
-    const opened: Session[] = []
-    for (let i = 0; i < sessions; i++) opened.push(await openSession(em, bytes.length))
+    const opened = await open(em, bytes.length)
     const left = opened.flatMap((s) => Array.from({ length: s.total_parts }, (_, part) => ({ s, part })))
     const send = async ({ s, part }: (typeof left)[number]) => (await putPart(s, bytes, part).then((r) => r.status, () => 0)) === 200
-    for (let round = 0; round < 30 && left.length > 0; round++) {
-      if (inTurn) {
-        for (let tries = 0; tries < 30 && !(await send(left[0]!)); tries++);
-        left.shift()
-      } else {
-        for (const p of [...left].reverse()) if (await send(p)) left.splice(left.indexOf(p), 1)
-      }
+    const sent = async (p: (typeof left)[number]) => { if (await send(p)) left.splice(left.indexOf(p), 1) }
+    if (partsInTurn) {
+      for (const p of [...left]) for (let tries = 0; tries < 30 && left.includes(p); tries++) await sent(p)
+    } else {
+      for (let round = 0; round < 30 && left.length > 0; round++) for (const p of [...left].reverse()) await sent(p)
     }
     assert.is(left.length, 0, 'every part stored')
     for (const s of opened) assert.is((await listParts(s)).json.entries.length, 12)
@@ -202,20 +224,69 @@ const sendUntilStored = (inTurn: boolean, sessions = 1) => {
   })
 }
 
+/** The faults of session `n` (0-based) of `faultsByAttempt`'s list, as `[part, attempt, fault]`. */
+const ofSession = (all: ReturnType<typeof faultsByAttempt>, n: number) => all.filter(([session]) => session === n).map(([, ...rest]) => rest)
+
 // The emulator drew random faults in the order part uploads arrived, so parts sent concurrently got
 // other faults from run to run with the same seed.
 test('random faults: the same seed gives each part upload the same fault, whatever order the parts arrive in', async () => {
-  const inTurn = await sendUntilStored(true)
-  assert.ok(inTurn.some(([, , attempt]) => attempt > 1), `some parts were sent again: ${JSON.stringify(inTurn)}`)
-  assert.equal(await sendUntilStored(false), inTurn)
+  const inTurnFaults = await sendUntilStored(true)
+  assert.ok(inTurnFaults.some(([, , attempt]) => attempt > 1), `some parts were sent again: ${JSON.stringify(inTurnFaults)}`)
+  assert.equal(await sendUntilStored(false), inTurnFaults)
 })
 
-test('random faults: each session of an emulator gets faults of its own, the same for the n-th session of another', async () => {
-  const two = await sendUntilStored(true, 2)
-  const [first, second] = [0, 1].map((n) => two.filter(([session]) => session === n).map(([, ...rest]) => rest))
-  assert.not.equal(second, first, 'the second session does not repeat the first one\'s faults')
-  assert.equal(await sendUntilStored(false, 2), two)
-  assert.equal(first, (await sendUntilStored(false, 1)).map(([, ...rest]) => rest), 'the first session of another emulator')
+test('random faults: each session meets faults of its own, another file\'s or the same file\'s again, and the same in another emulator', async () => {
+  const three = await sendUntilStored(true, inTurn(['a.bin', 'b.bin', 'a.bin']))
+  const [a, b, aAgain] = [0, 1, 2].map((n) => ofSession(three, n))
+  assert.not.equal(b, a, 'another file')
+  assert.not.equal(aAgain, a, 'a second session of the same file')
+  assert.equal(await sendUntilStored(false, inTurn(['a.bin', 'b.bin', 'a.bin'])), three)
+  assert.equal(ofSession(await sendUntilStored(false, inTurn(['b.bin'])), 0), b, 'b.bin\'s first session, the first the emulator created')
+})
+
+// Faults were drawn by a session's place among those the emulator created: two clients creating sessions at once
+// met each other's faults when their creates were served the other way round, so a failing run could not be replayed.
+test('random faults: two files whose sessions are created at once meet the same faults whichever create is served first', async () => {
+  const aFirst = await sendUntilStored(false, atOnce('a.bin'))
+  assert.ok(aFirst.some(([, , attempt]) => attempt > 1), `some parts were sent again: ${JSON.stringify(aFirst)}`)
+  assert.not.equal(ofSession(aFirst, 1), ofSession(aFirst, 0), 'each file meets faults of its own')
+  const bFirst = await sendUntilStored(false, atOnce('b.bin'))
+  assert.equal(ofSession(bFirst, 0), ofSession(aFirst, 0), 'a.bin meets the same faults')
+  assert.equal(ofSession(bFirst, 1), ofSession(aFirst, 1), 'b.bin meets the same faults')
+})
+
+/** A file of `size` bytes committed as `name` in the root, each part sent until stored (faults may be on). */
+const committed = async (em: RunningEmulator, size: number, name: string): Promise<string> => {
+  const bytes = randomFile(size)
+  const s = await openSession(em, size, name)
+  for (let part = 0; part < s.total_parts; part++) {
+    for (let tries = 0; tries < 30 && (await putPart(s, bytes, part).then((r) => r.status, () => 0)) !== 200; tries++);
+  }
+  const r = await commit(s, bytes, (await listParts(s)).json.entries)
+  assert.is(r.status, 201, `commit: ${r.text}`)
+  return (r.json.entries[0] as { readonly id: string }).id
+}
+
+/**
+ * Commits `a.bin` and `b.bin`, `first` first (so that each gets the file id the other gets otherwise), then opens a
+ * new-version session of each at once; gives those back as `[a.bin's, b.bin's]`.
+ */
+const versionsAfter = (first: 'a.bin' | 'b.bin'): Opener => async (em, size) => {
+  const ids = new Map<string, string>()
+  for (const name of first === 'a.bin' ? ['a.bin', 'b.bin'] : ['b.bin', 'a.bin']) ids.set(name, await committed(em, size, name))
+  return Promise.all(['a.bin', 'b.bin'].map(async (name) => {
+    const r = await createVersionSession(em, ids.get(name)!, { file_size: size })
+    assert.is(r.status, 201, `create session: ${r.text}`)
+    return r.json as Session
+  }))
+}
+
+// A file id is handed out in commit order, so a new version's faults are keyed by its file's folder and name.
+test('random faults: new versions meet the same faults whichever file was committed first, not those of the files\' first upload', async () => {
+  const aFirst = await sendUntilStored(false, versionsAfter('a.bin'))
+  assert.not.equal(ofSession(aFirst, 1), ofSession(aFirst, 0), 'each file\'s new version meets faults of its own')
+  assert.equal(await sendUntilStored(false, versionsAfter('b.bin')), aFirst)
+  assert.not.equal(ofSession(aFirst, 0), ofSession(await sendUntilStored(false, inTurn(['a.bin'])), 0), 'a.bin\'s first upload, of the same size')
 })
 
 test('random faults: probability 0 (the default) injects nothing', async () => {
@@ -336,7 +407,7 @@ test('Retry-After defaults to 1 second', () =>
 test('random faults of every kind (reset and error_after included) are deterministic too', async () => {
   const run = (seed: number) => withEmulator({ minFileSize: 1, partSize: 64, faults: { seed, probability: 0.5, slowMs: 5, retryAfterSeconds: 0 } }, async (em) => {
     const bytes = randomFile(64 * 24)
-    const s = await openSession(em, bytes.length)
+    const s = await openSession(em, bytes.length, 'file.bin')
     const out: Array<number | string> = []
     for (let i = 0; i < s.total_parts; i++) {
       out.push(await putPart(s, bytes, i).then((r) => r.status, () => 'reset'))
