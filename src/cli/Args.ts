@@ -6,10 +6,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { flow, pipe } from 'fp-ts/lib/function.js'
+import { uploadBaseUrlFromText } from '../emulator/SettingsText.ts'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
 import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
-import { bytes, duration, durationOrNever, entries, integer, nameRefused, partSize, storage, takenByEmulator, tokens, url } from './FlagValues.ts'
+import { bytes, duration, durationOrNever, entries, integer, nameRefused, partSize, readByEmulator, storage, takenByEmulator, tokens } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -168,7 +169,7 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
     ))),
     E.bind('folders', () => optional(raw, 'folders', folders)),
     E.bind('uploadBaseUrl', () => optional(raw, 'upload-base-url', flow(
-      url('--upload-base-url'),
+      readByEmulator(uploadBaseUrlFromText('--upload-base-url')),
       E.flatMap(takenByEmulator('--upload-base-url', (uploadBaseUrl) => ({ uploadBaseUrl }))),
     ))),
     E.map(({ port, partSize, minFileSize, storage, faults, bodyIdleTimeoutMs, tokens, processingDelayMs, maxFileSize, sessionTtlMs, folders, uploadBaseUrl }): Command => ({

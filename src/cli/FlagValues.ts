@@ -88,9 +88,10 @@ export const integer = (flag: string, min: number, max: number) => (text: string
 }
 
 /**
- * Parses an http(s) URL, dropping a trailing slash: an API base, so no query or fragment (paths are
- * added to it). A user or password in it is refused without being repeated: fetch refuses such URLs,
- * and the password would be printed with every message naming the server.
+ * Parses an http(s) URL the client sends to (`--upload-url`, `--api-url`, their variables), dropping a trailing
+ * slash: an API base, so no query or fragment (paths are added to it). A user or password in it is refused
+ * without being repeated: fetch refuses such URLs, and the password would be printed with every message naming
+ * the server. (The emulator's `--upload-base-url`, where clients are sent, is read by the emulator: `SettingsText`.)
  */
 export const url = (name: string) => (text: string): E.Either<UsageError, string> => {
   const parsed = URL.canParse(text) ? new URL(text) : undefined
@@ -171,6 +172,10 @@ export const entries = (flag: string, what: string, like: string) => (text: stri
  */
 export const takenByEmulator = <A>(flag: string, asOptions: (value: A) => EmulatorOptions) => (value: A): E.Either<UsageError, A> =>
   E.tryCatch(() => (config(asOptions(value)), value), (e) => usageError(`${flag} is refused by the emulator: ${(e as Error).message}`))
+
+/** The value the emulator's own reading of `text` gives (`SettingsText`), or a usage error in its words, which name the flag. */
+export const readByEmulator = <A>(read: (text: string) => A) => (text: string): E.Either<UsageError, A> =>
+  E.tryCatch(() => read(text), (e) => usageError((e as Error).message))
 
 /** The emulator's storage kind. */
 export const storage = (text: string): E.Either<UsageError, 'memory' | 'digest'> =>

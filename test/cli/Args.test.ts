@@ -365,6 +365,17 @@ Parse('should take --quiet (-q) and --verbose for an upload and the demo, not to
   assert.ok(usage.includes('box-upload demo [--size BYTES] [--concurrency N] [--quiet | --verbose]'), usage)
 })
 
+// The client's advice (--token) was given for the emulator's URL too, where it means nothing: clients are sent there.
+EmulatorFlags('should refuse a user or password in a URL in words for where it goes: the client\'s token, the emulator\'s clients', () => {
+  for (const url of ['https://user:s3cret@proxy.test/api/2.0', 'https://u:s3cret/PW@h:99999/api/2.0']) {
+    assert.equal(none(['f', '--upload-url', url]),
+      E.left(usageError('--upload-url must not hold a user or password (fetch refuses them): give the token with --token or BOX_TOKEN')), url)
+    assert.equal(none(['emulator', '--upload-base-url', url]), E.left(usageError(
+      '--upload-base-url must not hold a user or password: it is the URL clients are sent to (session_endpoints are under it), so the credentials would leak to every client',
+    )), url)
+  }
+})
+
 EmulatorFlags('should take --log for the emulator only, as a switch', () => {
   assert.equal(none(['emulator', '--log']), E.right({ _tag: 'Emulator', port: 0, log: true }))
   assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))
