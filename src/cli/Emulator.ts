@@ -4,8 +4,7 @@
  * `box-upload --upload-url` needs, the faults it was asked to inject and the limits set (processing delay, largest
  * file, session lifetime), if any, and how many tokens it takes (never the tokens).
  */
-import { serve } from '../emulator/node.ts'
-import { isUnspecified } from '../emulator/Origin.ts'
+import { type Served, serve } from '../emulator/node.ts'
 import type { RequestRecord } from '../emulator/Options.ts'
 import type { EmulatorCommand } from './Command.ts'
 import { described } from './EmulatorFaults.ts'
@@ -24,7 +23,7 @@ type Settings = Pick<EmulatorCommand, 'storage' | 'faults' | 'tokens' | 'process
  * printed: tokens given with `--tokens` are secrets of the test (a CI log keeps the banner), so only their number is,
  * and the example names none.
  */
-export const banner = (served: { readonly url: string; readonly apiUrl: string }, settings: Settings = {}): string => {
+export const banner = (served: Pick<Served, 'url' | 'apiUrl' | 'everyInterface'>, settings: Settings = {}): string => {
   // With digest storage downloads answer 404: the check --api-url asks for would fail.
   const check = (settings.storage ?? 'memory') === 'memory'
   // The example must work as printed: with --tokens, dev-token is refused (401); behind --upload-base-url, the client
@@ -36,7 +35,7 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
     `Box emulator listening (sessions live in this process; Ctrl-C stops it${check ? '' : '; it keeps only SHA-1s, so downloads answer 404'})`,
     `  upload url: ${served.url}`,
     `  api url:    ${served.apiUrl}`,
-    ...settingLines(settings),
+    ...settingLines(served, settings),
     `Upload to it: box-upload <file> --upload-url ${uploadUrl}${apiUrl === undefined ? '' : ` --api-url ${apiUrl}`}${token}`,
     `  (or BOX_UPLOAD_URL=${uploadUrl}${apiUrl === undefined ? '' : ` BOX_API_URL=${apiUrl}`}${token === '' ? '' : ' BOX_TOKEN=<one of --tokens>'} box-upload <file>)`,
   ].join('\n')
@@ -47,12 +46,12 @@ export const banner = (served: { readonly url: string; readonly apiUrl: string }
  * tokens it takes; the faults, so that nobody takes their failures for a bug of the emulator, and the processing
  * delay, the largest file size and the session lifetime, whose 202s, 403s and 410s are as easily taken for one.
  */
-const settingLines = (settings: Settings): ReadonlyArray<string> => {
+const settingLines = (served: Pick<Served, 'everyInterface'>, settings: Settings): ReadonlyArray<string> => {
   const misbehaving = described(settings.faults)
   const { host, uploadBaseUrl, folders, tokens, processingDelayMs, maxFileSize, sessionTtlMs } = settings
   return [
     // The URLs above are then the loopback's: clients elsewhere (a container, another machine) use theirs.
-    ...(host === undefined || !everyInterface(host) ? [] : [`  listening:  on every interface (--host ${host}): session_endpoints name the host and port each client used`]),
+    ...(served.everyInterface ? [`  listening:  on every interface (--host ${host}): session_endpoints name the host and port each client used`] : []),
     ...(uploadBaseUrl === undefined ? [] : [`  endpoints:  session_endpoints under ${uploadBaseUrl} (--upload-base-url), where clients reach it`]),
     ...(folders === undefined ? [] : [`  folders:    ${folders === 'any' ? 'any all-digits id' : `0 and ${folders.join(', ')}`} (--folders); another folder is 404`]),
     tokens === undefined ? '  token:      dev-token' : `  tokens:     ${tokens.length} given with --tokens, each its own user (not printed)`,
@@ -108,12 +107,6 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** Whether `host` is an address of every interface, however spelled (`0.0.0.0`, `0`, `::`, `::0`), as `serve` takes it. */
-const everyInterface = (host: string): boolean => {
-  const written = `http://${host.includes(':') ? `[${host}]` : host}`
-  return URL.canParse(written) && isUnspecified(new URL(written).hostname.replace(/^\[|\]$/g, ''))
-}
 
 /** Why the emulator cannot listen where `command` asks, in words that say what to give instead, for a listen error's code. */
 const unusable = (command: EmulatorCommand, code: unknown): string | undefined => {

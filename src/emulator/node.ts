@@ -41,6 +41,11 @@ export interface Served {
   readonly url: string
   /** API base, e.g. `http://127.0.0.1:PORT/2.0` (like `https://api.box.com/2.0`). */
   readonly apiUrl: string
+  /**
+   * Whether it listens on every interface: `host` was `0.0.0.0`, `::` or another spelling of them, as the address it
+   * bound tells. `url` then names a loopback address, and `session_endpoints` the host and port each client used.
+   */
+  readonly everyInterface: boolean
   /** Stops listening and closes every connection, keep-alive ones included. */
   readonly close: () => Promise<void>
   /** Replaces the access token `old` with `fresh` for the same user: see `Emulator.rotateToken`. */
@@ -430,6 +435,7 @@ export const serve = async (given: ServeOptions = {}): Promise<Served> => {
   return {
     url: `${origin}/api/2.0`,
     apiUrl: `${origin}/2.0`,
+    everyInterface: everywhere,
     rotateToken: app.rotateToken,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve())

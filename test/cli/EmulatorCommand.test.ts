@@ -301,6 +301,11 @@ Command('should listen on every interface with --host 0.0.0.0 (session_endpoints
     assert.is((await createdVia(em.url, 'box.test', '456')).status, 201)
     assert.is((await createdVia(em.url, 'box.test', '789')).status, 404, 'a folder it was not given')
   })
+  // The line comes from what serve bound (Served.everyInterface), not from --host's text: read again from the text,
+  // the IPv4-mapped spelling of every IPv4 interface was taken for some one address.
+  await serving(['--host', '::ffff:0.0.0.0'], async (_, server) => {
+    assert.match(server.stdout(), '\n  listening:  on every interface (--host ::ffff:0.0.0.0): session_endpoints name the host and port each client used\n')
+  })
   // Without --host, on 127.0.0.1, the Host is not trusted, and one folder only exists.
   await serving(['--min-file-size', '1'], async (em, server) => {
     assert.not.match(server.stdout(), 'listening:')

@@ -102,6 +102,21 @@ test('should name a loopback address that connects in url for every spelling of 
   }
 })
 
+// The CLI's banner says "on every interface" from it: the bound address tells, where the --host text would have to be
+// parsed again (and was: `::ffff:0.0.0.0` read as no such address).
+test('should say in everyInterface whether it listens on every interface, however that was spelled', async () => {
+  const cases: ReadonlyArray<readonly [string, boolean]> = [
+    ['127.0.0.1', false], ['localhost', false], ['0.0.0.0', true], ['0', true], ['::', true], ['::0', true], ['::ffff:0.0.0.0', true], ['', true],
+  ]
+  for (const [host, every] of cases) await servedOn(host, async (em) => assert.is(em.everyInterface, every, JSON.stringify(host)))
+  const defaulted = await serve({ port: 0 })
+  try {
+    assert.is(defaulted.everyInterface, false, 'the default, 127.0.0.1')
+  } finally {
+    await defaulted.close()
+  }
+})
+
 test('should reach :: over both IPv4 and IPv6 loopback where the machine has them, each named back', () =>
   servedOn('::', async (em, port) => {
     let reached = 0
