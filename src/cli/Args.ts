@@ -6,11 +6,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { flow, pipe } from 'fp-ts/lib/function.js'
-import { uploadBaseUrlFromText } from '../emulator/SettingsText.ts'
+import { foldersFromText, uploadBaseUrlFromText } from '../emulator/SettingsText.ts'
 import { type Raw, noPositionals, optional, split, text } from './Argv.ts'
 import { BOX_MIN_FILE_SIZE, type Command, DEMO_SIZE, MAX_ID_DIGITS } from './Command.ts'
 import { type ReadText, faults, withLatency } from './EmulatorFaults.ts'
-import { bytes, duration, durationOrNever, entries, integer, nameRefused, partSize, readByEmulator, storage, takenByEmulator, tokens } from './FlagValues.ts'
+import { bytes, duration, durationOrNever, integer, nameRefused, partSize, readByEmulator, storage, takenByEmulator, tokens } from './FlagValues.ts'
 import { type ProxyEnv, proxies } from './Proxy.ts'
 import { type TargetEnv, target } from './Target.ts'
 import { type UsageError, usageError } from './UsageError.ts'
@@ -137,15 +137,6 @@ const withoutFile = (name: string, known: Readonly<Record<string, boolean>>, fro
       E.flatMap((raw) => asked(raw) ?? fromFlags(raw)),
     )
 
-/** `--folders`: `any` (every all-digits id), or the Box folder ids, comma-separated, that exist besides the root `0`. */
-const folders = (given: string): E.Either<UsageError, ReadonlyArray<string> | 'any'> =>
-  given.trim() === 'any' ? E.right('any')
-    : pipe(
-      entries('--folders', 'folder id', '123,456')(given),
-      E.flatMap(E.traverseArray(boxId('folders', 'folder'))),
-      E.flatMap(takenByEmulator('--folders', (list) => ({ folders: list }))),
-    )
-
 const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (raw) =>
   pipe(
     E.Do,
@@ -167,7 +158,11 @@ const emulator = (read: ReadText) => withoutFile('emulator', flags.Emulator, (ra
       duration('session-ttl'),
       E.flatMap(takenByEmulator('--session-ttl', (sessionTtlMs) => ({ sessionTtlMs }))),
     ))),
-    E.bind('folders', () => optional(raw, 'folders', folders)),
+    // `any` (every all-digits id), or the folder ids that exist besides the root 0, read as BOX_FOLDERS is.
+    E.bind('folders', () => optional(raw, 'folders', flow(
+      readByEmulator(foldersFromText('--folders')),
+      E.flatMap(takenByEmulator('--folders', (folders) => ({ folders }))),
+    ))),
     E.bind('uploadBaseUrl', () => optional(raw, 'upload-base-url', flow(
       readByEmulator(uploadBaseUrlFromText('--upload-base-url')),
       E.flatMap(takenByEmulator('--upload-base-url', (uploadBaseUrl) => ({ uploadBaseUrl }))),

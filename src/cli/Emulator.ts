@@ -6,6 +6,7 @@
  */
 import { type Served, serve } from '../emulator/node.ts'
 import type { RequestRecord } from '../emulator/Options.ts'
+import { listenRefused } from '../emulator/SettingsText.ts'
 import type { EmulatorCommand } from './Command.ts'
 import { described } from './EmulatorFaults.ts'
 import { HUNG_UP, OK, USAGE } from './Exit.ts'
@@ -88,7 +89,7 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
     ...options,
     ...(log === true ? { onRequest: (record: RequestRecord) => void process.stderr.write(`${logLine(record, Date.now())}\n`) } : {}),
   }).catch((cause: unknown) => {
-    const said = unusable(command, (cause as { code?: unknown } | null)?.code)
+    const said = listenRefused({ host: '--host', port: '--port' })(command.host ?? '127.0.0.1', command.port, (cause as { code?: unknown } | null)?.code)
     if (said === undefined) throw cause
     process.stderr.write(`box-upload: ${said}\n`)
     return undefined
@@ -107,18 +108,6 @@ export const run = async (command: EmulatorCommand): Promise<number> => {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** Why the emulator cannot listen where `command` asks, in words that say what to give instead, for a listen error's code. */
-const unusable = (command: EmulatorCommand, code: unknown): string | undefined => {
-  const host = command.host ?? '127.0.0.1'
-  const port = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'is not open to this user (ports under 1024 need privileges)' : undefined
-  if (port !== undefined) return `port ${command.port} on ${host} ${port}: choose another --port, or 0 for any free port`
-  const address = code === 'EADDRNOTAVAIL' ? 'is no address of this machine'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' ? 'names no address (an address or host name, without a port: that is --port)'
-    : undefined
-  return address === undefined ? undefined
-    : `--host ${host} ${address}: give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)`
-}
 
 /**
  * A path with the value of any `access_token` query parameter masked. A client may send its token there

@@ -328,6 +328,7 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     [['--folders', '1,abc'], "--folders must be a Box folder id (digits), not 'abc'"],
     [['--folders', '1,,2'], '--folders has an empty entry (a comma too many?): give folder ids separated by single commas, like 123,456'],
     [['--folders', ' '], '--folders needs at least one folder id (comma-separated, like 123,456)'],
+    [['--folders', '1,123456789012345678901'], "--folders must be a Box folder id of at most 20 digits, not '123456789012345678901' (21 digits)"],
     [['--host='], '--host needs a value'],
     [['--upload-base-url', 'ftp://proxy.test/api/2.0'], "--upload-base-url must be an http(s) URL without a query or fragment, not 'ftp://proxy.test/api/2.0'"],
     [['--upload-base-url', 'https://proxy.test/api/2.0?x=1'], "--upload-base-url must be an http(s) URL without a query or fragment, not 'https://proxy.test/api/2.0?…'"],

@@ -11,7 +11,7 @@ import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { assertBoxError, commit, createSession, openSession, putBytes, randomFile, sleep, status, timed, uniqueName, uploadAll } from '../helpers/box.ts'
 import { type Running, run, start, until, writeFileOf } from '../helpers/cli.ts'
 import { runningEmulator, small } from '../helpers/cliUploads.ts'
-import { exchange, stalledBody } from '../helpers/rawHttp.ts'
+import { createdVia, stalledBody } from '../helpers/rawHttp.ts'
 import { logLine } from '../../src/cli/Emulator.ts'
 
 const Command = suite('the box-upload emulator command')
@@ -281,14 +281,6 @@ Command('should refuse --session-ttl, --max-file-size, --folders and a --host it
     assert.equal([ran.code, ran.stdout, ran.stderr], [2, '', `box-upload: ${message}\n`], args.join(' '))
   }
 })
-
-/** A session of 10 bytes in `folder`, created over a socket of its own with `Host: host`: the answer's status and body. */
-const createdVia = async (url: string, host: string, folder: string): Promise<{ readonly status: number; readonly json: { session_endpoints?: { upload_part: string } } }> => {
-  const json = JSON.stringify({ folder_id: folder, file_size: 10, file_name: uniqueName() })
-  const text = await exchange(url, `POST /api/2.0/files/upload_sessions HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer dev-token\r\n` +
-    `Content-Type: application/json\r\nContent-Length: ${json.length}\r\nConnection: close\r\n\r\n${json}`)
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), json: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) }
-}
 
 Command('should listen on every interface with --host 0.0.0.0 (session_endpoints on the Host a client used) and take --folders', async () => {
   await serving(['--min-file-size', '1', '--host', '0.0.0.0', '--folders', '123,456'], async (em, server) => {

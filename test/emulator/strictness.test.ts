@@ -15,7 +15,7 @@ import {
   uploadAll, uploadFile, withEmulator, type Session,
 } from '../helpers/box.ts'
 import { type Running, start, until } from '../helpers/cli.ts'
-import { exchange } from '../helpers/rawHttp.ts'
+import { createdVia, exchange } from '../helpers/rawHttp.ts'
 
 test('should refuse commit dates that are not RFC 3339 with an offset (read in the server\'s time zone otherwise)', () =>
   withEmulator(SMALL, async (em) => {
@@ -208,6 +208,17 @@ test('should refuse unit-suffixed numbers and refused settings in the standalone
     [{ BOX_FAULTS: '[{"part":0}]' }, 'BOX_FAULTS must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
     [{ BOX_FAULTS: '{"commitAccepted":Infinity}' }, /^BOX_FAULTS is not valid JSON \(.+\)$/],
     [{ BOX_FAULTS: '{"latencyMs":5}', BOX_LATENCY_MS: '10' }, 'BOX_LATENCY_MS and the latencyMs of BOX_FAULTS both set the latency: give one of them'],
+    // As `box-upload emulator --host`, `--folders` and `--upload-base-url` refuse them, naming the variable. TEST-NET-1
+    // (RFC 5737): an address no machine here has.
+    [{ BOX_HOST: '192.0.2.1' }, 'BOX_HOST 192.0.2.1 is no address of this machine: give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)'],
+    [{ BOX_HOST: '0.0.0.0:8080' }, 'BOX_HOST 0.0.0.0:8080 names no address (an address or host name, without a port: that is PORT): give one this machine has (127.0.0.1, the default; 0.0.0.0 or :: for every interface)'],
+    [{ BOX_FOLDERS: 'root' }, "BOX_FOLDERS must be a Box folder id (digits), not 'root'"],
+    [{ BOX_FOLDERS: '1,,2' }, 'BOX_FOLDERS has an empty entry (a comma too many?): give folder ids separated by single commas, like 123,456'],
+    [{ BOX_FOLDERS: '123456789012345678901' }, "BOX_FOLDERS must be a Box folder id of at most 20 digits, not '123456789012345678901' (21 digits)"],
+    [{ BOX_UPLOAD_BASE_URL: 'ftp://proxy.test/api/2.0' }, "BOX_UPLOAD_BASE_URL must be an http(s) URL without a query or fragment, not 'ftp://proxy.test/api/2.0'"],
+    [{ BOX_UPLOAD_BASE_URL: 'https://proxy.test/api/2.0?token=S3CRET' }, "BOX_UPLOAD_BASE_URL must be an http(s) URL without a query or fragment, not 'https://proxy.test/api/2.0?…'"],
+    [{ BOX_UPLOAD_BASE_URL: 'https://user:s3cret@proxy.test/api/2.0' },
+      'BOX_UPLOAD_BASE_URL must not hold a user or password: it is the URL clients are sent to (session_endpoints are under it), so the credentials would leak to every client'],
   ]
   for (const [env, said] of cases) {
     const ran = await standalone(env).done
@@ -216,6 +227,52 @@ test('should refuse unit-suffixed numbers and refused settings in the standalone
     if (typeof said === 'string') assert.is(ran.stderr, `${said}\n`, what)
     else assert.match(ran.stderr.replace(/\n$/, ''), said, what)
   }
+  // A port in use, in box-upload emulator's words too.
+  const taken = await serve({ port: 0 })
+  try {
+    const { port } = new URL(taken.url)
+    const ran = await standalone({ PORT: port }).done
+    assert.equal([ran.code, ran.stdout, ran.stderr], [2, '', `port ${port} on 127.0.0.1 is in use: choose another PORT, or 0 for any free port\n`])
+  } finally {
+    await taken.close()
+  }
+})
+
+/** The standalone emulator started with `env`, until its banner is printed; then `f`, and it is stopped with SIGINT. */
+const standaloneServing = async (env: Readonly<Record<string, string>>, f: (url: string, out: string) => Promise<void>): Promise<void> => {
+  const child = standalone(env)
+  try {
+    await until(() => child.stdout().includes('Stop with Ctrl-C'))
+    await f(/upload API \(like [^)]*\): +(\S+)/.exec(child.stdout())?.[1] as string, child.stdout())
+  } finally {
+    child.child.kill('SIGINT')
+    assert.is((await child.done).code, 0, child.stderr())
+  }
+}
+
+test('should take BOX_HOST, BOX_FOLDERS and BOX_UPLOAD_BASE_URL in the standalone emulator as box-upload emulator takes their flags, and say them', async () => {
+  const endpoint = (origin: string) => new RegExp(`^${origin.replace(/\./g, '\\.')}/api/2\\.0/files/upload_sessions/[0-9A-F]{32}$`)
+  await standaloneServing({ BOX_MIN_FILE_SIZE: '1', BOX_HOST: '0.0.0.0', BOX_FOLDERS: '123, 456' }, async (url, out) => {
+    for (const line of [
+      '\n  listening on every interface (BOX_HOST=0.0.0.0): session_endpoints name the host and port each client used\n',
+      '\n  folders: 0 and 123, 456 (BOX_FOLDERS); another folder is 404\n',
+    ]) assert.ok(out.includes(line), `${line} in\n${out}`)
+    // On every interface, a client is sent back to the host it named.
+    const mapped = await createdVia(url, 'box.test:8080', '123')
+    assert.is(mapped.status, 201, JSON.stringify(mapped.json))
+    assert.match(mapped.json.session_endpoints?.upload_part ?? '', endpoint('http://box.test:8080'))
+    assert.is((await createdVia(url, 'box.test', '789')).status, 404, 'a folder it was not given')
+  })
+  await standaloneServing({ BOX_MIN_FILE_SIZE: '1', BOX_FOLDERS: 'any', BOX_UPLOAD_BASE_URL: 'HTTPS://Proxy.test:443/api/2.0/' }, async (url, out) => {
+    for (const line of [
+      '\n  session_endpoints under https://proxy.test/api/2.0 (BOX_UPLOAD_BASE_URL), where clients reach it\n',
+      '\n  folders: any all-digits id (BOX_FOLDERS); another folder is 404\n',
+    ]) assert.ok(out.includes(line), `${line} in\n${out}`)
+    assert.not.match(out, 'listening on every interface')
+    const session = await createdVia(url, 'box.test', '987654')
+    assert.is(session.status, 201, JSON.stringify(session.json))
+    assert.match(session.json.session_endpoints?.upload_part ?? '', endpoint('https://proxy.test'))
+  })
 })
 
 test('should take BOX_FAULTS, BOX_MAX_FILE_SIZE and BOX_SESSION_TTL_MS in the standalone emulator, and say them', async () => {

@@ -1,11 +1,11 @@
 /**
  * Requests `fetch` cannot make: bodies streamed with `node:http`, sent with
  * `Transfer-Encoding: chunked` (no Content-Length), as Box's SDK does on Node (protocol §3.4, §10.6),
- * bodies the server may refuse before they are all sent, and raw bytes on a socket (`exchange`).
+ * bodies the server may refuse before they are all sent, and raw bytes on a socket (`exchange`, `createdVia`).
  */
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import type { Json } from './box.ts'
+import { type Json, uniqueName } from './box.ts'
 
 export interface StreamedReply {
   readonly status: number
@@ -152,4 +152,15 @@ export const stalledBody = async (url: string, ms: number): Promise<number | und
   const closed = await within(connection.closed, ms)
   connection.destroy()
   return closed
+}
+
+/**
+ * A session of 10 bytes in `folder` at the emulator whose upload API is `url`, created over a socket of its own with
+ * `Host: host` (as a client elsewhere names the server): the answer's status and body.
+ */
+export const createdVia = async (url: string, host: string, folder: string): Promise<{ readonly status: number; readonly json: { session_endpoints?: { upload_part: string } } }> => {
+  const json = JSON.stringify({ folder_id: folder, file_size: 10, file_name: uniqueName() })
+  const text = await exchange(url, `POST /api/2.0/files/upload_sessions HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer dev-token\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${json.length}\r\nConnection: close\r\n\r\n${json}`)
+  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), json: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) }
 }
