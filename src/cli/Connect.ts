@@ -8,8 +8,8 @@ import { serve } from '../emulator/node.ts'
 import { exchangeLog } from './ExchangeLog.ts'
 import type { Proxies } from './Proxy.ts'
 import { proxied } from './ProxyFetch.ts'
-import { BOX_UPLOAD_URL, type Target } from './Target.ts'
-import { TOKEN_COMMAND_MS, tokenFunction } from './TokenCommand.ts'
+import { BOX_UPLOAD_URL } from './Target.ts'
+import type { Started } from './TokenCommand.ts'
 
 // ---------------------------------------------------------------------------------------------
 // model
@@ -46,11 +46,11 @@ export const EMULATOR_TOKEN = 'dev-token'
 /**
  * Connects to `target` for a file of `fileSize` bytes, through `proxies` when they apply; the embedded
  * emulator (on loopback: never through a proxy) refuses files under `minFileSize`, as the CLI does.
- * `tokens`: a token command's token function whose first token was had already (`TokenCommand.started`).
+ * `target` is `TokenCommand.started`'s: a token command's holds its token function, which alone runs it.
  * `log`, with `--verbose`: where each HTTP exchange's line goes (`ExchangeLog`).
  */
 export const connect = async (
-  target: Target, minFileSize: number, fileSize: number, proxies?: Proxies, tokens?: () => Promise<string>, log?: (line: string) => void,
+  target: Started, minFileSize: number, fileSize: number, proxies?: Proxies, log?: (line: string) => void,
 ): Promise<Endpoint> => {
   // Outside the proxy's fetch, whose errors have its credentials masked already.
   const sent = (counting: CountingFetch) => (log === undefined ? counting.fetch : exchangeLog(counting.fetch, log))
@@ -61,7 +61,7 @@ export const connect = async (
     const through = proxies === undefined ? undefined : proxied(proxies)
     const counting = countingFetch(through?.fetch ?? defaultFetch)
     return {
-      client: client({ token: typeof target.token === 'string' ? target.token : tokens ?? tokenFunction(target.token, TOKEN_COMMAND_MS), uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: sent(counting) }),
+      client: client({ token: target.token, uploadUrl: target.uploadUrl, ...(apiUrl ? { apiUrl } : {}), fetch: sent(counting) }),
       where: target.uploadUrl === BOX_UPLOAD_URL ? 'Box' : 'remote server',
       ...(target.apiUrl ? { apiUrl: target.apiUrl } : {}),
       ...(through ? { refused: through.refused } : {}),

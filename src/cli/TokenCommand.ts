@@ -49,6 +49,14 @@ export type TokenCommandError =
   | { readonly _tag: 'Stopped' }
 
 /**
+ * A target as an upload connects to it (`started`'s): a token command's holds the client's token function in the
+ * command's place, which runs it again (its first token had already, bounded by `boundMs`); the others as they were.
+ */
+export type Started =
+  | Exclude<Target, { readonly _tag: 'Remote' }>
+  | (Omit<Extract<Target, { readonly _tag: 'Remote' }>, 'token'> & { readonly token: string | (() => Promise<string>) })
+
+/**
  * Longest a token command may run: a minute, or just under `--timeout` when shorter (`boundMs`). `box tokens:get`
  * or a curl to Box's token endpoint takes about a second.
  */
@@ -184,16 +192,17 @@ export const tokenFunction = (spec: TokenCommand, ms: number, first?: string, si
 
 /**
  * Before the upload: for a token command, its first run, so that a command that fails says so before anything is
- * sent (exit 1, as a token Box refuses), and the client's token function that runs it again; for a fixed token or
- * none, nothing to run (`undefined`). `timeoutMs`: `--timeout`, which bounds the command when shorter than a minute
- * (`boundMs`); `signal`: the run stopping (a Ctrl-C or signal), which stops it, this run or one after a 401.
+ * sent (exit 1, as a token Box refuses), and the target with the client's token function that runs it again; a
+ * fixed token or none has nothing to run. `timeoutMs`: `--timeout`, which bounds the command when shorter than a
+ * minute (`boundMs`); `signal`: the run stopping (a Ctrl-C or signal), which stops it, this run or one after a 401.
  */
-export const started = async (target: Target, timeoutMs?: number, signal?: AbortSignal): Promise<E.Either<string, (() => Promise<string>) | undefined>> => {
-  if (target._tag !== 'Remote' || typeof target.token === 'string') return E.right(undefined)
+export const started = async (target: Target, timeoutMs?: number, signal?: AbortSignal): Promise<E.Either<string, Started>> => {
+  if (target._tag !== 'Remote') return E.right(target)
   const spec = target.token
+  if (typeof spec === 'string') return E.right({ ...target, token: spec })
   const ms = boundMs(timeoutMs)
   const first = await runOnce(spec, ms, [], signal)
-  return E.isLeft(first) ? E.left(`nothing was sent: ${message(spec)(first.left)}`) : E.right(tokenFunction(spec, ms, first.right, signal))
+  return E.isLeft(first) ? E.left(`nothing was sent: ${message(spec)(first.left)}`) : E.right({ ...target, token: tokenFunction(spec, ms, first.right, signal) })
 }
 
 /**

@@ -67,12 +67,12 @@ export const run = async (command: UploadCommand): Promise<number> => {
   const stopping = new AbortController()
   const asking = interrupts(io.say, false, 'the token command')
   asking.signal.addEventListener('abort', () => stopping.abort(), { once: true })
-  const tokens = await started(target.right, command.timeoutMs, stopping.signal).finally(asking.dispose)
+  const ready = await started(target.right, command.timeoutMs, stopping.signal).finally(asking.dispose)
   if (asking.count() >= 1) return fail(asking.exitCode(), 'stopped while the token command ran (stopped with it); nothing was sent')
-  if (E.isLeft(tokens)) return fail(FAILED, tokens.left)
+  if (E.isLeft(ready)) return fail(FAILED, ready.left)
   // --verbose's lines go above the bar: the progress is shown from the first request on.
   const progress = command.quiet === true ? silent : reporter(outputOf(process.stderr))
-  const endpoint = await connect(target.right, command.minFileSize, info.right.size, command.proxies, tokens.right, command.verbose === true ? progress.print : undefined)
+  const endpoint = await connect(ready.right, command.minFileSize, info.right.size, command.proxies, command.verbose === true ? progress.print : undefined)
   try {
     note(endpoint.where === 'embedded emulator'
       ? `No token given (--token, --token-command or their variables BOX_TOKEN, BOX_TOKEN_COMMAND): uploading to a local Box emulator started in this process at ${endpoint.client.uploadUrl}`

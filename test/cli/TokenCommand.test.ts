@@ -8,7 +8,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import { parse } from '../../src/cli/Args.ts'
 import type { Command } from '../../src/cli/Command.ts'
 import { BOX_UPLOAD_URL } from '../../src/cli/Target.ts'
-import { type TokenCommand, TOKEN_COMMAND_MS, boundMs, isTokenCommandFailure, message, runOnce, tokenFunction } from '../../src/cli/TokenCommand.ts'
+import { connect } from '../../src/cli/Connect.ts'
+import type { Target } from '../../src/cli/Target.ts'
+import { type TokenCommand, TOKEN_COMMAND_MS, boundMs, isTokenCommandFailure, message, runOnce, started, tokenFunction } from '../../src/cli/TokenCommand.ts'
 import { usage } from '../../src/cli/Usage.ts'
 import { usageError } from '../../src/cli/UsageError.ts'
 import { accessToken, client } from '../../src/Client.ts'
@@ -105,6 +107,25 @@ Run('should give the first token once, then run the command at each call; its fa
   const asked = await accessToken(failing)()
   assert.ok(E.isLeft(asked) && isTokenCommandFailure(asked.left), JSON.stringify(asked))
   assert.not.ok(isTokenCommandFailure(invalidInput('The token function failed (it gave no token): fix the token provider given to client().')))
+})
+
+// Connect.ts had a twin of `started`'s token function, bounded at a flat minute, for a command target given without
+// one: unreachable, and a second rule. Now `started` gives the target connect takes, and connect takes no other.
+Run('should make of a command target one with its token function, run once already; other targets as they were', async () => {
+  const remote = { _tag: 'Remote', uploadUrl: 'http://127.0.0.1:9/api/2.0' } as const
+  const ready = await started({ ...remote, token: spec('printf first-token') })
+  assert.ok(E.isRight(ready) && ready.right._tag === 'Remote' && typeof ready.right.token === 'function', JSON.stringify(ready))
+  const token = ready.right.token as () => Promise<string>
+  assert.equal([ready.right, await token()], [{ ...remote, token }, 'first-token'])
+  for (const target of [{ ...remote, token: 'T' }, { _tag: 'Embedded', partSize: 1024 }] satisfies ReadonlyArray<Target>) {
+    assert.equal(await started(target), E.right(target), target._tag)
+  }
+  assert.equal(await started({ ...remote, token: spec('exit 3') }), E.left('nothing was sent: the token command (--token-command) exited with code 3 and wrote nothing to stderr'))
+  // Never run: a type test. A command target that did not go through `started` has no token for the client.
+  const unstarted = () =>
+    // @ts-expect-error: connect takes started()'s targets, whose token is a string or a function, not a TokenCommand
+    connect({ ...remote, token: spec('printf t') }, 1, 1)
+  assert.type(unstarted, 'function')
 })
 
 Run.run()
