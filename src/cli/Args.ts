@@ -205,7 +205,7 @@ const demo = withoutFile('demo', flags.Demo, (raw) =>
   ))
 
 /** A reader for a parse given none: every file is unreadable (the CLI's main.ts gives one over `node:fs`). */
-const noFiles: ReadText = () => E.left('no files are read here')
+const noFiles: ReadText = (path) => E.left(`cannot read ${path}: no files are read here`)
 
 /**
  * Parses the arguments after `box-upload` (and the environment) into a `Command`, reading the file

@@ -13,8 +13,9 @@ import { type UsageError, usageError } from './UsageError.ts'
 // model
 
 /**
- * Reads a text file: its text, or why not, in words a person can act on. Given to the parser (main.ts
- * passes one over `node:fs`), so that parsing stays a function of what it is given.
+ * Reads a text file: its text, or why not, in a line a person can act on that names the file (`no such file: x.json`,
+ * as `Input.describe` words it for the file to upload). Given to the parser (main.ts passes one over `node:fs`), so
+ * that parsing stays a function of what it is given.
  */
 export type ReadText = (path: string) => E.Either<string, string>
 
@@ -33,7 +34,7 @@ export const faults = (read: ReadText) => (text: string): E.Either<UsageError, F
   return pipe(
     file === undefined ? E.right(text)
       : file === '' ? E.left(usageError('--faults @ needs the path of a JSON file after the @'))
-      : pipe(read(file), E.mapLeft((why) => usageError(`${flag}: cannot read it (${why})`))),
+      : pipe(read(file), E.mapLeft((why) => usageError(`--faults: ${why}`))),
     E.flatMap((json) => E.tryCatch(() => faultsFromJson(flag)(json), (e) => usageError((e as Error).message))),
   )
 }

@@ -4,11 +4,12 @@
  * 143 (stopped by SIGTERM; the session kept, like the first Ctrl-C) or 129 (SIGHUP: the terminal closed, as SIGTERM).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 import { parse, takesValue } from './Args.ts'
 import type { Command } from './Command.ts'
 import type { ReadText } from './EmulatorFaults.ts'
 import * as Emulator from './Emulator.ts'
+import { describe } from './Input.ts'
 import * as Report from './Report.ts'
 import { FAILED, OK, USAGE } from './Exit.ts'
 import { hungUp } from './Interrupts.ts'
@@ -45,13 +46,24 @@ const wantsJson = (argv: ReadonlyArray<string>): boolean => {
   return options.some((arg, i) => (arg === '--json' || arg.startsWith('--json=')) && !takesValue(options[i - 1]))
 }
 
-/** Reads a file a flag names (`--faults @path`), before anything runs: its text, or why not. */
+/**
+ * Reads a file a flag names (`--faults @path`), before anything runs: its text, or why not in the words the file to
+ * upload gets (`Input.describe`: a missing file, a directory, one not readable, a dangling symbolic link).
+ */
 const readText: ReadText = (path) => {
   try {
     return E.right(readFileSync(path, 'utf8'))
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    return E.left(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message)
+  } catch (cause) {
+    return E.left(describe(path, cause, linkOf(path)).message)
+  }
+}
+
+/** Where `path` points when it is a symbolic link, else `undefined`. */
+const linkOf = (path: string): string | undefined => {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return undefined
   }
 }
 

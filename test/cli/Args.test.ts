@@ -266,7 +266,7 @@ const EmulatorFlags = suite('emulator flags')
 
 /** Files as a parse reads them (`--faults @path`): these texts, any other path unreadable. */
 const files = (texts: Readonly<Record<string, string>>): ReadText => (path) =>
-  Object.hasOwn(texts, path) ? E.right(texts[path] as string) : E.left('no such file')
+  Object.hasOwn(texts, path) ? E.right(texts[path] as string) : E.left(`no such file: ${path}`)
 const withFiles = parse({}, files({ 'faults.json': '{ "probability": 0.25, "seed": 7, "kinds": ["reset"] }\n', 'list.json': '[]', 'bad.json': '{"slowMs": -1}' }))
 const faultsOf = (argv: ReadonlyArray<string>) => field('faults')(withFiles(['emulator', ...argv]))
 
@@ -305,7 +305,7 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     [['--faults', '{"slowMs":"Infinity"}'], '--faults is refused by the emulator: faults.slowMs must be a number of ms from 0 up, got "Infinity"'],
     [['--faults', '{"commitAccepted":"infinity"}'], '--faults is refused by the emulator: faults.commitAccepted must be a whole number from 0 up, or Infinity, got "infinity"'],
     [['--faults', '@bad.json'], '--faults @bad.json is refused by the emulator: faults.slowMs must be a number of ms from 0 up, got -1'],
-    [['--faults', '@missing.json'], '--faults @missing.json: cannot read it (no such file)'],
+    [['--faults', '@missing.json'], '--faults: no such file: missing.json'],
     [['--faults', '@'], '--faults @ needs the path of a JSON file after the @'],
     [['--faults='], '--faults needs a value'],
     [['--latency', '1', '--faults', '{"latencyMs":5}'], '--latency and the latencyMs of --faults both set the latency: give one of them'],
@@ -345,7 +345,7 @@ EmulatorFlags('should refuse a --faults, --latency, --body-idle-timeout, --token
     assert.equal(none(['demo', flag, '1']), E.left(usageError(`unknown option ${flag} (see box-upload --help)`)))
   }
   // A parse given no reader reads no file.
-  assert.equal(none(['emulator', '--faults', '@faults.json']), E.left(usageError('--faults @faults.json: cannot read it (no files are read here)')))
+  assert.equal(none(['emulator', '--faults', '@faults.json']), E.left(usageError('--faults: cannot read faults.json: no files are read here')))
 })
 
 Parse('should take --quiet (-q) and --verbose for an upload and the demo, not together, and not for the emulator', () => {

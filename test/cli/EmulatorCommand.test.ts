@@ -170,8 +170,9 @@ Command('should refuse --faults it cannot use with exit code 2, naming the flag 
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string | RegExp]> = [
     [['--faults', '{"probability":2}'], '--faults is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
     [['--faults', `@${bad}`], `--faults @${bad} is refused by the emulator: faults.probability must be a number from 0 to 1, got 2`],
-    [['--faults', `@${join(dir.path, 'none.json')}`], `--faults @${join(dir.path, 'none.json')}: cannot read it (no such file)`],
-    [['--faults', `@${dir.path}`], `--faults @${dir.path}: cannot read it (a directory)`],
+    // In the words the file to upload gets (main.test.ts), as Input.describe words them.
+    [['--faults', `@${join(dir.path, 'none.json')}`], `--faults: no such file: ${join(dir.path, 'none.json')}`],
+    [['--faults', `@${dir.path}`], `--faults: ${dir.path} is a directory, not a file`],
     [['--faults', '[1]'], '--faults must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
     [['--faults', '{"latencyMs":Infinity}'], /^--faults is not valid JSON \(.+\)$/],
   ]
