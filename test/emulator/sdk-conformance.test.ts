@@ -5,15 +5,20 @@
  * (networking/baseUrls.generated.js, managers/chunkedUploads.generated.js), so both are given
  * without `/2.0`. The SDK cannot handle a 202 commit (protocol §8.1), so `processingDelayMs` is 0.
  */
+import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BoxClient, BoxDeveloperTokenAuth } from 'box-typescript-sdk-gen'
+import * as esmSdk from 'box-typescript-sdk-gen'
+import type { BoxApiError } from 'box-typescript-sdk-gen/box/errors'
 import type { RunningEmulator } from '../helpers/emulator.ts'
 import { assertSameBytes, download, randomFile, sha1Base64, sha1Hex, uniqueName, withEmulator } from '../helpers/box.ts'
 
-const clientFor = (em: RunningEmulator, token = 'dev-token'): BoxClient =>
-  new BoxClient({ auth: new BoxDeveloperTokenAuth({ token }) }).withCustomBaseUrls({
+/** The SDK as `require` loads it: its CommonJS build (`import` gives its ESM build, `esmSdk`). */
+const cjsSdk = createRequire(import.meta.url)('box-typescript-sdk-gen') as typeof esmSdk
+
+const clientFor = (em: RunningEmulator, token = 'dev-token', sdk = esmSdk): esmSdk.BoxClient =>
+  new sdk.BoxClient({ auth: new sdk.BoxDeveloperTokenAuth({ token }) }).withCustomBaseUrls({
     baseUrl: em.apiUrl.replace(/\/2\.0$/, ''),
     uploadUrl: em.url.replace(/\/2\.0$/, ''),
     oauth2Url: `${new URL(em.url).origin}/oauth2`,
@@ -161,12 +166,33 @@ test('the SDK surfaces the emulator errors as BoxApiError with Box code and stat
       caught = e
     }
     // The SDK builds its message from the body's status, message and request_id (boxNetworkClient.js);
-    // `responseInfo` is not readable on the thrown object in 1.19.1 under Node, so the message is checked.
+    // `responseInfo` is undefined on what 1.19.1's ESM build throws (next test), so the message is checked.
     const e = caught as { name?: string; message?: string }
     assert.ok(e !== undefined, 'a too-small file is refused')
     assert.is(e.name, 'BoxApiError')
     assert.match(e.message ?? '', /^400 /)
     assert.match(e.message ?? '', /Request ID: "[0-9a-zA-Z]+"/)
+  }))
+
+// README, Coming from Box's SDK: what a user's `catch` reads there. 1.19.1's ESM build declares `responseInfo` as a
+// class field, which wipes the value its base constructor assigned; its `code` is the body's `code` through
+// JSON.stringify (boxNetworkClient.js: sdToJson), quotes included.
+test("a name in use: 1.19.1's BoxApiError carries responseInfo under require only, its code JSON-quoted, the file in contextInfo.conflicts", () =>
+  withEmulator({ minFileSize: 1, partSize: 64 * 1024 }, async (em) => {
+    const bytes = randomFile(100_000)
+    const name = uniqueName('sdk-clash')
+    const first = await clientFor(em).chunkedUploads.uploadBigFile(streamOf(bytes), name, bytes.length, '0')
+    const thrown = (sdk: typeof esmSdk): Promise<Partial<BoxApiError>> =>
+      clientFor(em, 'dev-token', sdk).chunkedUploads.uploadBigFile(streamOf(bytes), name, bytes.length, '0')
+        .then((): never => { throw new Error('uploadBigFile went through, though the name is in use') }, (e: BoxApiError) => e)
+    const imported = await thrown(esmSdk)
+    assert.is(imported.name, 'BoxApiError')
+    assert.match(imported.message ?? '', /^409 /)
+    assert.is(imported.responseInfo, undefined)
+    const required = await thrown(cjsSdk)
+    assert.is(required.name, 'BoxApiError')
+    assert.is(required.responseInfo?.code, '"item_name_in_use"')
+    assert.is(required.responseInfo?.contextInfo?.['conflicts']?.id, first.id)
   }))
 
 test.run()
