@@ -176,6 +176,19 @@ Chunker('should take an ArrayBuffer or any ArrayBuffer view as its bytes, the sa
   assert.is(outcome.digest, reference.digest)
 })
 
+// README: each byte is copied once, into a pooled part buffer, and no view of the caller's chunks is kept, so a source
+// may reuse its chunks' memory once they are read; also a chunk that is exactly one part, which a part could have
+// been a view of to save the copy.
+Chunker('should keep no view of the chunks it was given: overwriting them afterwards changes no part', async () => {
+  const data = bytesOf(40)
+  const chunks = chunksOf(data, [10, 7, 3, 20])
+  const outcome = await run(chunker({ partSize: 10, fileSize: 40 }), chunks)
+  assert.is(outcome.error, undefined)
+  for (const chunk of chunks) chunk.fill(0xff)
+  assert.equal(outcome.parts.map((part) => Array.from(part.bytes)), partRanges(10)(40).map((r) => Array.from(data.subarray(r.offset, r.end + 1))))
+  assert.ok(outcome.parts.every((part) => chunks.every((chunk) => chunk.buffer !== part.bytes.buffer)), 'a part is a view of a chunk\'s memory')
+})
+
 Chunker('should not crash the process when nobody awaits a rejected digest', async () => {
   chunker({ partSize: 0, fileSize: 1 })
   const c = chunker({ partSize: 10, fileSize: 20 })
