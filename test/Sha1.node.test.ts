@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultSha1, sha1Implementation, toHex } from '../src/Sha1.ts'
+import { sha1 as featureDetected } from '../src/sha1/default.ts'
 import { sha1 as hashWasm } from '../src/sha1/hashWasm.ts'
 import { nodeCrypto, subtleNodeCrypto } from '../src/sha1/nodeCrypto.node.ts'
 import { pure, subtlePure } from '../src/sha1/pure.ts'
@@ -23,6 +24,51 @@ const all = [nodeCrypto, subtleNodeCrypto, workerSha1, hashWasm, pure, subtlePur
 Sha1('should select node:crypto with a worker thread under the node condition', () => {
   assert.is(sha1Implementation, 'node:crypto+worker')
   assert.is(defaultSha1, workerSha1)
+})
+
+// README's table, The chunker and SHA-1: how far each cuts ahead while the reader waits (its `sha1.depth`).
+Sha1("should cut up to 3 parts ahead with Node's and Bun's default, 2 or 1 with the others", () => {
+  assert.equal(Object.fromEntries([workerSha1, subtleNodeCrypto, hashWasm, subtlePure, nodeCrypto, pure].map((sha1) => [sha1.implementation, sha1.depth])), {
+    'node:crypto+worker': 3, 'subtle+node:crypto': 2, 'subtle+hash-wasm': 2, 'subtle+pure': 2, 'node:crypto': 1, pure: 1,
+  })
+})
+
+// README's table: under the `default` condition, `crypto.DigestStream` where there is one (workerd's look-alikes:
+// WebAssembly may not compile there), else hash-wasm. A fresh process, since the choice is made as the module loads.
+Sha1('should pick crypto.DigestStream under the default condition where there is one, else hash-wasm', async () => {
+  assert.is(featureDetected.implementation, 'subtle+hash-wasm', 'Node has no crypto.DigestStream')
+  const script = `
+    crypto.DigestStream = class DigestStream {}
+    const { sha1 } = await import('./src/sha1/default.ts')
+    console.log(sha1.implementation + ' ' + sha1.depth)
+  `
+  assert.is((await runModule(script)).trim(), 'subtle+digest-stream 2')
+})
+
+// README's table: the browser's hash-wasm falls back to pure TypeScript where WASM is refused (a CSP without
+// 'wasm-unsafe-eval' makes WebAssembly.compile and instantiate fail). A fresh process, not to break WASM for others.
+Sha1('should give the right SHA-1 through the chunker with subtle+hash-wasm where WebAssembly is refused', async () => {
+  const data = Uint8Array.from({ length: 250_003 }, (_, i) => (i * 7) & 0xff)
+  const script = `
+    const { sha1 } = await import('./src/sha1/hashWasm.ts')
+    const { chunker } = await import('./src/Chunker.ts')
+    // Refused once the modules are loaded: tsx's own lexer compiles WebAssembly as it loads them.
+    let refused = 0
+    const refuse = () => (refused++, Promise.reject(new WebAssembly.CompileError("Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not an allowed source of script")))
+    WebAssembly.compile = refuse
+    WebAssembly.instantiate = refuse
+    const data = Uint8Array.from({ length: ${data.length} }, (_, i) => (i * 7) & 0xff)
+    const c = chunker({ partSize: 100_000, fileSize: data.length, sha1 })
+    const parts = []
+    for await (const part of new Blob([data]).stream().pipeThrough(c)) parts.push(part.sha1)
+    console.log(JSON.stringify({ refused: refused > 0, digest: await c.digest, parts }))
+  `
+  const sha1Of = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('base64')
+  assert.equal(JSON.parse(await runModule(script)), {
+    refused: true,
+    digest: sha1Of(data),
+    parts: [0, 1, 2].map((k) => sha1Of(data.subarray(k * 100_000, (k + 1) * 100_000))),
+  })
 })
 
 for (const sha1 of [nodeCrypto, subtleNodeCrypto, workerSha1])
