@@ -34,7 +34,7 @@ export interface ChunkerOptions {
    * (`sha1.shared`: Node and Bun), so no part moves between threads; meant for uploads, whose pace
    * the network sets: under Node one worker thread does both passes (~0.95 GB/s of parts, half the
    * default's hashing speed, for one thread less). The parts' bytes may then be views of a
-   * `SharedArrayBuffer`, which `fetch` and `crypto.subtle` refuse as they are: for consumers that
+   * `SharedArrayBuffer`, which `fetch` (Bun's excepted) and `crypto.subtle` refuse as they are: for consumers that
    * send them as streams (`upload` does). Default `false`.
    */
   readonly shared?: boolean | undefined
