@@ -149,8 +149,9 @@ export const explainKept = (error: UploadError, where: Where = 'Box', asked: Ask
 
 /**
  * A part refused 409 "being uploaded by another request" until the retries ran out: one of this upload's own
- * tries that got no answer (its body stalled on a link gone dead) is still being taken by the server, which lets it
- * go only at its own idle timeout (Box's is undocumented; the emulator's 60 s). No reason to lose the other parts:
+ * tries that got no answer (its body stalled on a link gone dead) is still being taken by the server, which may let
+ * it go only at its own idle timeout (Box's is undocumented; the emulator holds no body still arriving, only a part
+ * under its `slow` fault). No reason to lose the other parts:
  * the session is kept, and a resume sends the part again. Any 409 but a name taken (`item_name_in_use`, at the
  * commit), the one status a part upload gets for this.
  */

@@ -5,8 +5,16 @@
  * `416 invalid_content_range`; a body whose length differs from the range is
  * `400 request_size_mismatch`; a missing `Digest` is `400 missing_digest`, an unreadable one
  * `400 invalid_digest`; `sha-256=` is accepted besides `sha=` (Box's web uploader sent it until
- * 2024, protocol §3.4, gotcha 4), and a wrong one is `400 digest_mismatch` like a wrong SHA-1;
- * a second upload of a part whose first upload is still in flight is `409 conflict`.
+ * 2024, protocol §3.4, gotcha 4), and a wrong one is `400 digest_mismatch` like a wrong SHA-1.
+ *
+ * Two uploads of one part at once (a client's retry of a try that got no answer, its body stalled on a dead
+ * link), where Box is silent: Box takes each request as a new one, and a stored part is never replaced. So a
+ * body still arriving holds nothing: a new upload of its part goes ahead, however long the earlier body's
+ * bytes keep it waiting (up to the Node adapter's `bodyIdleTimeoutMs`, or for ever in-process); of the two,
+ * the first stored stays and the other is answered `416 range_overlaps_existing_part` with it, and a body
+ * that never arrives whole stores nothing. Only the emulator's own wait holds a part: a new upload arriving
+ * while another of it waits out a `slow` fault (Box still storing it) is refused `409 conflict`, which a
+ * client retries.
  */
 import { fail } from './BoxError.ts'
 import * as ContentRange from './ContentRange.ts'
@@ -77,6 +85,19 @@ const store = (ctx: Ctx, s: Session, range: ContentRange.ContentRange, chunks: C
   return part
 }
 
+const overlaps = (stored: StoredPart) =>
+  fail(416, 'range_overlaps_existing_part', 'Part overlaps a part already uploaded; parts cannot be replaced', { conflicting_part: partJson(stored) })
+
+/** A `slow` fault's wait, part `index` held meanwhile (`Session.busy`). */
+const slowly = async (ctx: Ctx, s: Session, index: number): Promise<void> => {
+  s.busy.add(index)
+  try {
+    await sleep(ctx.config.slowMs, ctx.request.signal)
+  } finally {
+    s.busy.delete(index)
+  }
+}
+
 /** `PUT /files/upload_sessions/:id`: uploads one part. */
 export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   const { request, config } = ctx
@@ -86,11 +107,8 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   const index = range.first / s.partSize
   const expected = range.last - range.first + 1
   const stored = s.parts.get(index)
-  if (stored) {
-    throw fail(416, 'range_overlaps_existing_part', 'Part overlaps a part already uploaded; parts cannot be replaced',
-      { conflicting_part: partJson(stored) })
-  }
-  if (s.uploading.has(index)) throw fail(409, 'conflict', `Part at offset ${range.first} is being uploaded by another request`)
+  if (stored) throw overlaps(stored)
+  if (s.busy.has(index)) throw fail(409, 'conflict', `Part at offset ${range.first} is being uploaded by another request`)
   const length = request.headers.get('content-length')
   // No length and no body at all (neither Content-Length nor chunked): Box's 411 (protocol §5). A body of
   // unknown length (chunked, or a stream in-process) is taken, as Box takes TS-GEN's chunked parts (§3.4).
@@ -108,38 +126,37 @@ export const uploadPart = async (ctx: Ctx, id: string): Promise<Response> => {
   if (fault === 'unavailable_before') throw fail(503, 'unavailable', 'Service unavailable (injected fault); the part was not stored', undefined, retryAfter)
   if (fault === 'error_before') throw fail(500, 'internal_server_error', 'Internal server error (injected fault); the part was not stored')
 
-  s.uploading.add(index)
-  try {
-    if (fault === 'slow') await sleep(config.slowMs, request.signal)
-    const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
-    if (body._tag === 'Stopped') {
-      if (fault === 'reset') injected(request, fault)
-      throw resetError()
-    }
-    if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
-    const sha1 = await config.partDigest(body.chunks, body.length)
-    const actual = await actualDigest(claimed, sha1, body.chunks, body.length)
-    if (!Digest.equal(claimed.bytes, actual)) {
-      const [exp, act] = [toBase64(claimed.bytes), toBase64(actual)]
-      throw fail(400, 'digest_mismatch', `Part digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
-    }
-    if (s.state === 'failed') throw uploadFailed(ctx, s)
-    refuseExpired(ctx, s)
-    if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
-    const part = store(ctx, s, range, body.chunks, body.length, sha1)
-    if (s.parts.size >= config.uploadFailedAfterParts) {
-      s.state = 'failed'
-      // Every use of it but DELETE and log is 410 from now on: nothing reads its parts again.
-      dropParts(s)
-    }
-    if (fault === 'error_after') {
-      injected(request, fault)
-      throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
-    }
-    return json(200, { part: partJson(part) })
-  } finally {
-    s.uploading.delete(index)
+  if (fault === 'slow') await slowly(ctx, s, index)
+  // The wait for the client's bytes holds nothing (see the top): a retry of a stalled body is taken meanwhile.
+  const body = await readPart(request.body, expected, fault === 'reset' ? Math.max(1, Math.floor(expected / 2)) : Infinity)
+  if (body._tag === 'Stopped') {
+    if (fault === 'reset') injected(request, fault)
+    throw resetError()
   }
+  if (body._tag === 'WrongLength') throw sizeMismatch(expected, body.received, body.tooLong)
+  const sha1 = await config.partDigest(body.chunks, body.length)
+  const actual = await actualDigest(claimed, sha1, body.chunks, body.length)
+  if (!Digest.equal(claimed.bytes, actual)) {
+    const [exp, act] = [toBase64(claimed.bytes), toBase64(actual)]
+    throw fail(400, 'digest_mismatch', `Part digest was incorrect. Actual: ${act} Expected: ${exp}`, { expected: exp, actual: act })
+  }
+  if (s.state === 'failed') throw uploadFailed(ctx, s)
+  refuseExpired(ctx, s)
+  if (s.state !== 'open') throw fail(404, 'not_found', `Upload session ${s.id} was ${s.state} during the upload`)
+  // Another upload of the part whose body arrived whole first was stored meanwhile: it stays.
+  const first = s.parts.get(index)
+  if (first) throw overlaps(first)
+  const part = store(ctx, s, range, body.chunks, body.length, sha1)
+  if (s.parts.size >= config.uploadFailedAfterParts) {
+    s.state = 'failed'
+    // Every use of it but DELETE and log is 410 from now on: nothing reads its parts again.
+    dropParts(s)
+  }
+  if (fault === 'error_after') {
+    injected(request, fault)
+    throw fail(500, 'internal_server_error', 'Internal server error (injected fault)')
+  }
+  return json(200, { part: partJson(part) })
 }
 
 const intParam = (url: URL, name: string, fallback: number): number => {

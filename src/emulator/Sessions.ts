@@ -182,7 +182,7 @@ const newSession = (ctx: Ctx, { versionOf, ...fields }: Fields): Response => {
     totalParts: Math.ceil(fields.fileSize / partSize),
     expiresAt: ctx.config.clock() + ctx.config.sessionTtlMs,
     parts: new Map(),
-    uploading: new Set(),
+    busy: new Set(),
     attempts: new Map(),
     whole: wholeHash(ctx.config.sha1),
     commitAccepted: ctx.config.commitAccepted,

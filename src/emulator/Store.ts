@@ -53,8 +53,11 @@ export interface Session {
   readonly expiresAt: number
   /** Stored parts by index (`offset / partSize`). */
   readonly parts: Map<number, StoredPart>
-  /** Part indexes whose upload is in flight: reserved before the body is read. */
-  readonly uploading: Set<number>
+  /**
+   * Part indexes an upload holds while the emulator itself keeps it waiting (a `slow` fault): a new upload of one
+   * is refused `409 conflict`. A body still arriving holds nothing (Parts.ts).
+   */
+  readonly busy: Set<number>
   /** Upload attempts per part index (for scripted and random faults). */
   readonly attempts: Map<number, number>
   readonly whole: WholeHash

@@ -83,7 +83,7 @@ const bodyOf = (req: IncomingMessage): ReadableStream<Uint8Array> => {
   req.on('data', onData)
   req.on('end', () => { ended = true; wake?.() })
   // A client that goes away mid-body may give 'close' without 'end' or 'error': fail the read, so
-  // the part's reservation is released and a retry is not refused as a concurrent upload. Marked
+  // the handler lets go of the request instead of waiting for its body for ever. Marked
   // as a reset, it is recorded like the `reset` fault (status 0, `connection_reset`), not as a 500.
   req.on('error', (e) => { failure = resetError(`the client's connection failed mid-body: ${String(e)}`); wake?.() })
   req.on('close', () => {
@@ -143,7 +143,8 @@ const hostOf = (value: unknown = '127.0.0.1'): string => {
 /**
  * Closes the connection of `req` once no byte of its body came for `ms`, as servers do (nginx's
  * `client_body_timeout`, 60 s by default; Box's is undocumented): a body stalled on a dead link would
- * otherwise be read for ever, its part refused to every retry as "being uploaded by another request".
+ * otherwise be waited for as long as the connection lives, and the bytes read of it kept. Its part is not
+ * held meanwhile (Parts.ts): a retry is taken at once, the timeout or not.
  * The socket's own idle timer does it (Node restarts it on every read and write; its 'timeout', with
  * no listener, destroys the socket), and only while bytes of the body are awaited from the client:
  * armed when the request starts, stopped while the request is paused (its chunks queued ahead of the
@@ -154,7 +155,7 @@ const hostOf = (value: unknown = '127.0.0.1'): string => {
  * requests share, an earlier answer may be on its way, and a status line cannot go into it; and a
  * client takes a connection closed mid-body for what it is, a network failure it may retry. The
  * destroyed socket fails the body's read as a client gone mid-body would (`bodyOf`): the part is not
- * stored nor held, and the request is recorded as a reset.
+ * stored, and the request is recorded as a reset.
  */
 const closeWhenIdle = (req: IncomingMessage, res: ServerResponse, ms: number): void => {
   const socket = req.socket
@@ -403,7 +404,7 @@ export const serve = async (given: ServeOptions = {}): Promise<Served> => {
     // absolute-form URL): never a crash.
     // The `Request` (and so its body's listeners) is made now, not at its turn: a pipelined request waits
     // with its body unread, and a connection closed meanwhile destroys it, its 'close' and 'end' gone by the time
-    // it is read (the handler then waited for ever, its part held).
+    // it is read (the handler then waited for ever for its body).
     const taken = Promise.resolve().then(() => badHost !== undefined
       ? toResponse(boxError(400, 'bad_request', badHost, undefined, { connection: 'close' }))
       : refused(req) ?? toRequest(originFor(req), req, gone.signal))

@@ -1,13 +1,14 @@
 /**
- * The Node adapter's `bodyIdleTimeoutMs`: a connection whose request body stops arriving is closed, and
- * its part freed for a new PUT (a body stalled on a dead link was read for ever, every retry of the part
- * refused 409); a body that keeps coming, the emulator's own waits and idle keep-alive connections are not cut.
+ * The Node adapter's `bodyIdleTimeoutMs`: a connection whose request body stops arriving is closed, storing
+ * nothing; a body that keeps coming, the emulator's own waits and idle keep-alive connections are not cut. And
+ * a stalled body holds its part at no time (it once did, every retry of the part refused 409 until the timeout):
+ * a new PUT of it is taken at once, and of two uploads of a part, the first stored stays.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { serve, type ServeOptions } from '../../src/emulator/node.ts'
-import { SMALL, TOKEN, assertBoxError, contentRange, listParts, openSession, putBytes, randomFile, sha1Base64, type Session } from '../helpers/box.ts'
+import { SMALL, TOKEN, contentRange, listParts, openSession, putBytes, randomFile, sha1Base64, timed, type Session } from '../helpers/box.ts'
 import type { RunningEmulator } from '../helpers/emulator.ts'
 import { rawConnection, sliced, streamRequest, within } from '../helpers/rawHttp.ts'
 
@@ -40,7 +41,7 @@ test('should close a connection whose part body stalls for bodyIdleTimeoutMs, an
     const closedAfter = await within(stalled.closed, 3000)
     assert.ok(closedAfter !== undefined && closedAfter >= 250 && closedAfter < 2000, `closed after ${closedAfter} ms`)
     assert.is(stalled.text(), '', 'closed without an answer')
-    // A client gone mid-body: recorded as a reset, nothing stored, the part no longer being uploaded.
+    // A client gone mid-body: recorded as a reset, nothing stored.
     const deadline = Date.now() + 2000
     while (!records.some((r) => r.method === 'PUT') && Date.now() < deadline) await pause(20)
     const put = records.find((r) => r.method === 'PUT')
@@ -51,21 +52,61 @@ test('should close a connection whose part body stalls for bodyIdleTimeoutMs, an
   })
 })
 
-test('should keep reading a stalled part body with bodyIdleTimeoutMs 0, Infinity or the default 60 s: a new PUT of it is 409 meanwhile', async () => {
-  for (const bodyIdleTimeoutMs of [0, Number.POSITIVE_INFINITY, undefined]) {
+/** The answer a raw connection got, once it came (its status, and its JSON body). */
+const answerOf = async (connection: Awaited<ReturnType<typeof rawConnection>>, ms: number) => {
+  const deadline = Date.now() + ms
+  while (!/\r\n\r\n[\s\S]*\}$/.test(connection.text()) && Date.now() < deadline) await pause(20)
+  const text = connection.text()
+  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), json: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4) || 'null') }
+}
+
+// Box takes a retry as the new request it is (protocol §13): a body still arriving holds no part, with any idle timeout.
+test('should take a new PUT of a part whose earlier body stalls at once, whatever bodyIdleTimeoutMs, and answer the stalled one 416 if it ends after all', async () => {
+  for (const bodyIdleTimeoutMs of [0, Number.POSITIVE_INFINITY, undefined, 5000]) {
     await withServed({ ...SMALL, ...(bodyIdleTimeoutMs === undefined ? {} : { bodyIdleTimeoutMs }) }, async (em) => {
       const file = randomFile(4096)
       const s = await openSession(em, 4096)
       const part = file.subarray(0, 1024)
       const stalled = await rawConnection(em.url)
       stalled.write(Buffer.concat([Buffer.from(partHead(s, 0, part, 4096), 'latin1'), part.subarray(0, 512)]))
-      await pause(600)
+      // Long enough for the emulator to be reading the stalled body.
+      await pause(300)
+      const retry = await timed(() => putBytes(s, part.slice(), 0, 4096))
+      assert.is(retry.value.status, 200, `${bodyIdleTimeoutMs}: ${retry.value.text}`)
+      assert.ok(retry.ms < 2000, `${bodyIdleTimeoutMs}: the retry took ${retry.ms} ms`)
       assert.ok(stalled.isOpen(), `${bodyIdleTimeoutMs}: the stalled connection is still open`)
-      assertBoxError(await putBytes(s, part.slice(), 0, 4096), 409, 'conflict')
+      assert.equal((await listParts(s)).json.entries, [retry.value.json.part], 'only the retry is stored')
+      // The rest of the stalled body comes after all: the part is stored already, and is not replaced.
+      stalled.write(part.subarray(512))
+      const late = await answerOf(stalled, 3000)
+      assert.is(late.status, 416, `${bodyIdleTimeoutMs}: ${stalled.text()}`)
+      assert.is(late.json?.code, 'range_overlaps_existing_part')
+      assert.equal(late.json?.context_info?.conflicting_part, retry.value.json.part)
+      assert.equal((await listParts(s)).json.entries, [retry.value.json.part])
       stalled.destroy()
     })
   }
 })
+
+test('should store the stalled body if it ends first, and answer the new PUT of its part that was still arriving 416 with it', () =>
+  withServed({ ...SMALL, bodyIdleTimeoutMs: 5000 }, async (em) => {
+    const file = randomFile(4096)
+    const s = await openSession(em, 4096)
+    const part = file.subarray(0, 1024)
+    const [first, second] = [await rawConnection(em.url), await rawConnection(em.url)]
+    for (const c of [first, second]) c.write(Buffer.concat([Buffer.from(partHead(s, 0, part, 4096), 'latin1'), part.subarray(0, 512)]))
+    await pause(300)
+    first.write(part.subarray(512))
+    const stored = await answerOf(first, 3000)
+    assert.is(stored.status, 200, first.text())
+    second.write(part.subarray(512))
+    const late = await answerOf(second, 3000)
+    assert.is(late.status, 416, second.text())
+    assert.equal([late.json?.code, late.json?.context_info?.conflicting_part], ['range_overlaps_existing_part', stored.json.part])
+    assert.equal((await listParts(s)).json.entries, [stored.json.part])
+    first.destroy()
+    second.destroy()
+  }))
 
 test('should not cut a body that trickles in for longer than bodyIdleTimeoutMs with shorter gaps', () =>
   withServed({ ...SMALL, bodyIdleTimeoutMs: 300 }, async (em) => {

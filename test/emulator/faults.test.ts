@@ -130,7 +130,7 @@ test('script: attempts are counted per session', () =>
     assert.is((await putPart(a, bytes, 0)).status, 200)
   }))
 
-// README: faults come after the session, Content-Range, Digest header, overlap, in-flight and length checks, and an
+// README: faults come after the session, Content-Range, Digest header, overlap, held-part and length checks, and an
 // upload those refuse is no attempt, so a test's script still hits the upload it means.
 test('script: an upload refused before the faults (its Content-Range, Digest header or Content-Length) is no attempt', () =>
   withEmulator({ ...SMALL, faults: { retryAfterSeconds: 0, script: [{ part: 0, fault: 'rate_limit' }] } }, async (em) => {

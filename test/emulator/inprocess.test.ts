@@ -190,6 +190,30 @@ test('should reject, as fetch does, a part body yielding a chunk that is no Uint
   assert.is((await put(bytes)).status, 200)
 })
 
+test('should take a new upload of a part whose earlier body stream stalls half-way, and answer the stalled one 416 if it ends after all', async () => {
+  const box = emulator({ minFileSize: 1, partSize: 1024 })
+  const s = await openInProcess(box, 2048, 'stalled.bin')
+  const bytes = randomFile(1024)
+  const headers = { ...auth, 'content-range': 'bytes 0-1023/2048', digest: `sha=${sha1Base64(bytes)}` }
+  let rest: () => void = () => undefined
+  const stalled = box.fetch(new Request(s.session_endpoints.upload_part, {
+    method: 'PUT', headers, duplex: 'half',
+    body: new ReadableStream({ start: (c) => { c.enqueue(bytes.slice(0, 512)); rest = () => { c.enqueue(bytes.slice(512)); c.close() } } }),
+  } as RequestInit))
+  // Its first half read, the stalled request waits for the rest: the part is not held meanwhile.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const retry = await box.fetch(new Request(s.session_endpoints.upload_part, { method: 'PUT', headers, body: bytes }))
+  assert.is(retry.status, 200)
+  const stored = (await retry.json()).part
+  rest()
+  const late = await stalled
+  assert.is(late.status, 416)
+  const e = await late.json()
+  assert.equal([e.code, e.context_info.conflicting_part], ['range_overlaps_existing_part', stored])
+  const listed = await box.fetch(new Request(s.session_endpoints.list_parts, { headers: auth }))
+  assert.equal((await listed.json()).entries, [stored])
+})
+
 // The Node adapter writes a file's bytes to a socket; in-process its reader holds them, and may write into them.
 test("should give an in-process reader of a file's content bytes of its own: changing them changes nothing stored", async () => {
   const box = emulator({ minFileSize: 1, partSize: 1024 })
