@@ -274,6 +274,77 @@ test('should answer 400 bad_request to a Host that is not a host with an optiona
     }
   }))
 
+// The 400 for a bad Host closes the connection while its client may still be sending a large body: the client then meets
+// EPIPE or ECONNRESET, and the server's socket meets ECONNRESET when the client resets first (measured: 3 times in 4 with
+// a reset at once). In a process of its own, so that a crash, an unhandled rejection or a line logged to stderr is seen.
+// The body declared is 64 MiB; the client writes it until the connection ends (4 MiB or so on loopback), whole or chunked.
+test('should answer a bad Host 400 to a client still sending a large body, with no crash or error logged, and serve the next request', async () => {
+  const script = `
+    import { connect } from 'node:net'
+    import { serve } from './src/emulator/node.ts'
+    const logged = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = (chunk, ...rest) => { logged.push(String(chunk).slice(0, 300)); return write(chunk, ...rest) }
+    process.on('warning', (w) => logged.push('warning: ' + String(w)))
+    const records = []
+    const served = await serve({ port: 0, minFileSize: 1, onRequest: (r) => records.push(r.status + ' ' + (r.code ?? '')) })
+    const { port } = new URL(served.url)
+    const total = 64 << 20
+    const send = (hostLines, framing, reset) => new Promise((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let text = ''
+      let sent = 0
+      let error
+      socket.on('data', (chunk) => { text += chunk.toString('latin1'); if (reset === 'once answered') socket.resetAndDestroy() })
+      socket.on('error', (e) => { error = e.code })
+      socket.on('close', () => resolve({ status: text.slice(9, 12) || undefined, code: /"code":"([a-z_]+)"/.exec(text)?.[1], sent, error }))
+      socket.write('PUT /api/2.0/files/upload_sessions/' + 'A'.repeat(32) + ' HTTP/1.1\\r\\n' + hostLines + 'Authorization: Bearer dev-token\\r\\n' +
+        'Content-Range: bytes 0-' + (total - 1) + '/' + total + '\\r\\nDigest: sha=lpTE69ZzpeL9JuSy5k+S6RTr2V8=\\r\\n' +
+        (framing === 'chunked' ? 'Transfer-Encoding: chunked' : 'Content-Length: ' + total) + '\\r\\n\\r\\n')
+      const chunk = Buffer.alloc(64 * 1024, 7)
+      const framed = framing === 'chunked' ? Buffer.concat([Buffer.from('10000\\r\\n'), chunk, Buffer.from('\\r\\n')]) : chunk
+      const pump = () => {
+        while (sent < total && !socket.destroyed) {
+          sent += chunk.length
+          if (!socket.write(framed)) return void socket.once('drain', pump)
+        }
+      }
+      pump()
+      if (reset === 'at once') socket.resetAndDestroy()
+      setTimeout(() => socket.destroy(), 10_000)
+    })
+    const answers = []
+    for (const hostLines of ['', 'Host: x\\r\\nHost: y\\r\\n', 'Host: a b\\r\\n']) {
+      for (const [framing, reset] of [['length', 'never'], ['length', 'once answered'], ['chunked', 'never'], ['length', 'at once'], ['chunked', 'at once'], ['length', 'at once']]) {
+        answers.push({ hostLines, framing, reset, ...(await send(hostLines, framing, reset)) })
+      }
+    }
+    const next = await fetch(served.url + '/files/upload_sessions', {
+      method: 'POST', headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'after-400.bin' }),
+    })
+    // Errors on the closed sockets come late, if at all: give them a moment to be logged.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await served.close()
+    console.log(JSON.stringify({ answers, next: next.status, records, logged }))
+  `
+  const out = JSON.parse(await runModule(script, 60_000)) as {
+    answers: Array<{ hostLines: string; framing: string; reset: string; status?: string; code?: string; sent: number; error?: string }>
+    next: number; records: Array<string>; logged: Array<string>
+  }
+  for (const a of out.answers.filter((x) => x.reset !== 'at once')) {
+    const which = JSON.stringify([a.hostLines, a.framing, a.reset])
+    assert.equal([a.status, a.code], ['400', 'bad_request'], `${which}: ${JSON.stringify(a)}`)
+    // The connection ended before the body did: the client met the close while still sending.
+    assert.ok(a.sent < 64 << 20, `${which}: the whole body was taken (${a.sent} bytes)`)
+  }
+  assert.is(out.next, 201, 'the next request is served')
+  // A client that resets at once may be gone before its request is parsed: no answer, no record.
+  assert.equal(out.records.slice(-1), ['201 '])
+  assert.ok(out.records.slice(0, -1).every((r) => r === '400 bad_request') && out.records.length - 1 >= out.answers.filter((x) => x.reset !== 'at once').length, out.records.join(', '))
+  assert.equal(out.logged, [], 'nothing logged')
+})
+
 // RFC 9112 §3.2 asks Host of HTTP/1.1 only: an HTTP/1.0 request without one is served, on the listen address.
 test('should serve an HTTP/1.0 request without Host, its session_endpoints on the address the emulator listens on', () =>
   withEmulator(SMALL, async (em) => {
