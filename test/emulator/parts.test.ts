@@ -354,13 +354,19 @@ test('should answer 409 conflict to a second upload of a part whose first upload
     assert.equal(await storedParts(s), [stored.json.part])
   }))
 
-test('should refuse parts for a committed session with 404 not_found', () =>
+// Box says only that a DELETE after the commit succeeds (protocol §3.6): the rest is the emulator's (README).
+test('should refuse parts, the parts list and the status of a committed session with 404 not_found, and keep commit, DELETE and log', () =>
   withEmulator(SMALL, async (em) => {
     const bytes = randomFile(1500)
     const s = await openSession(em, bytes.length)
     const parts = await uploadAll(s, bytes)
     assert.is((await commit(s, bytes, parts)).status, 201)
     assertBoxError(await putPart(s, bytes, 0), 404, 'not_found')
+    assertBoxError(await listParts(s), 404, 'not_found')
+    assertBoxError(await call('GET', s.session_endpoints.status), 404, 'not_found')
+    assert.is((await call('POST', s.session_endpoints.log_event, { json: { event_type: 'x' } })).status, 200)
+    assert.is((await commit(s, bytes, parts)).status, 201)
+    assert.is((await call('DELETE', s.session_endpoints.abort)).status, 204)
   }))
 
 test('should not store a part whose session is aborted while its body is in flight', () =>
