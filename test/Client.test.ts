@@ -96,6 +96,13 @@ Client('should turn a token function throwing a text or any object into InvalidI
   }
 })
 
+// README: trimmed as String.prototype.trim does (the whitespace a header's value loses, and other Unicode spaces),
+// so what is masked is what is sent.
+Client('should trim the token of spaces, tabs, line breaks and other Unicode spaces, given as a string or by a function', async () => {
+  const padded = '\u00a0\u2003 secret-token-0123456789\t\r\n\ufeff'
+  for (const token of [padded, () => padded]) assert.equal(await accessToken(client({ token }))(), E.right(TOKEN))
+})
+
 Client('should refuse an empty token', async () => {
   const result = await accessToken(client({ token: () => '' }))()
   assert.is(E.isLeft(result) && result.left._tag, 'InvalidInput')
@@ -122,6 +129,8 @@ const cases: ReadonlyArray<readonly [string, { readonly uploadUrl?: string; read
   ['an allowed host with a port', { allowedHosts: ['uploads.example.com:8443'] }, 'https://uploads.example.com:8443/x', true],
   ['an allowed host with a port over http', { allowedHosts: ['uploads.example.com:8443'] }, 'http://uploads.example.com:8443/x', 'http://uploads.example.com:8443'],
   ['an allowed host on another port', { allowedHosts: ['uploads.example.com'] }, 'https://uploads.example.com:8443/x', 'https://uploads.example.com:8443'],
+  // README: a URL on the default port has no port, so `host:443` matches nothing.
+  ['a URL on the default port by host:443', { allowedHosts: ['uploads.example.com:443'] }, 'https://uploads.example.com/x', 'https://uploads.example.com'],
   ['a wildcard subdomain', { allowedHosts: ['*.example.com'] }, 'https://a.b.example.com/x', true],
   ['a wildcard apex', { allowedHosts: ['*.example.com'] }, 'https://example.com/x', 'https://example.com'],
   ['an allowed full origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5000/api/2.0', true],

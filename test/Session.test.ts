@@ -182,23 +182,40 @@ Get('should list all pages of more than 1000 parts, in order', () => withBox({ p
   assert.ok(pages.every((r) => r.path.includes('limit=1000')))
 }))
 
+/**
+ * A client whose list-parts pages are full: 1000 parts of 1 KiB from the offset asked (noted in `asked`), of
+ * `total(offset)` in all; past offset 10000, Box's 400.
+ */
+const fullPages = (em: RunningEmulator, asked: string[], total: (offset: number) => number): Client =>
+  client({
+    token: TOKEN, uploadUrl: em.url, apiUrl: em.apiUrl,
+    fetch: async (input) => {
+      const offset = Number(new URL(String(input)).searchParams.get('offset'))
+      asked.push(String(offset))
+      if (offset > 10_000) return Response.json({ type: 'error', status: 400, code: 'bad_request' }, { status: 400 })
+      const entries = Array.from({ length: 1000 }, (_, i) => ({ part_id: `P${offset + i}`, offset: (offset + i) * 1024, size: 1024, sha1: '0'.repeat(40) }))
+      return Response.json({ total_count: total(offset), limit: 1000, offset, entries })
+    },
+  })
+
 // Each page a server answers costs a copy of the parts so far: following a total_count that grows
 // with every page (10 M entries for a 10,000-part session in a review's repro) took minutes and GiBs.
 Get('should stop listing parts once a page reaches the session\'s total_parts, whatever total_count says', () => withBox({}, async (box, em) => {
   const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 2500 }))
   const asked: string[] = []
-  const counting = client({
-    token: TOKEN, uploadUrl: em.url, apiUrl: em.apiUrl,
-    fetch: async (input) => {
-      const offset = Number(new URL(String(input)).searchParams.get('offset'))
-      asked.push(String(offset))
-      const entries = Array.from({ length: 1000 }, (_, i) => ({ part_id: `P${offset + i}`, offset: (offset + i) * 1024, size: 1024, sha1: '0'.repeat(40) }))
-      return Response.json({ total_count: offset + 2000, limit: 1000, offset, entries })
-    },
-  })
-  const parts = await right(listParts(counting)(session))
+  const parts = await right(listParts(fullPages(em, asked, (offset) => offset + 2000))(session))
   assert.equal(asked, ['0'])
   assert.is(parts.length, 1000)
+}))
+
+// README: listParts reads up to offset 10000, which Box refuses past (400): a session of more parts lists its first 11,000.
+Get('should list no page past offset 10000: the first 11,000 parts of a session of more', () => withBox({}, async (box, em) => {
+  const session = await right(createSession(box)({ folderId: '0', fileName: uniqueName(), fileSize: 12_000 * 1024 }))
+  assert.is(session.totalParts, 12_000)
+  const asked: string[] = []
+  const parts = await right(listParts(fullPages(em, asked, () => 12_000))(session))
+  assert.equal(asked, Array.from({ length: 11 }, (_, i) => String(i * 1000)))
+  assert.is(parts.length, 11_000)
 }))
 
 /** A client whose list-parts pages have their entries changed by `change` (orders and repeats the emulator never gives). */

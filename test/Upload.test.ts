@@ -355,4 +355,16 @@ Upload('should take Infinity in the retry policy and as the commit deadline', wi
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))
 
+// README (Client, tokens, sessions and errors): an upload task reads its stream, so running the same task again
+// finds it locked: InvalidInput, with no session made. To try a whole upload again, a new task with a new stream.
+Upload('should refuse to run the same task again, its stream read, before any request', withBox({ partSize: 1024 }, async (box) => {
+  const bytes = bytesOf(3000)
+  const task = upload(box.client)({ source: sourceOf(bytes), folderId: '0', fileName: uniqueName(), fileSize: bytes.length }, { retry: fastRetry })
+  assert.ok(E.isRight(await task()))
+  const sent = box.sent.length
+  const again = await task()
+  assert.ok(E.isLeft(again) && again.left._tag === 'InvalidInput' && message(again.left).includes('nobody reads yet'), JSON.stringify(again))
+  assert.is(box.sent.length, sent, 'no request')
+}))
+
 Upload.run()
