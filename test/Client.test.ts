@@ -133,6 +133,8 @@ const cases: ReadonlyArray<readonly [string, { readonly uploadUrl?: string; read
   ['a URL on the default port by host:443', { allowedHosts: ['uploads.example.com:443'] }, 'https://uploads.example.com/x', 'https://uploads.example.com'],
   ['a wildcard subdomain', { allowedHosts: ['*.example.com'] }, 'https://a.b.example.com/x', true],
   ['a wildcard apex', { allowedHosts: ['*.example.com'] }, 'https://example.com/x', 'https://example.com'],
+  ['a wildcard subdomain over http', { allowedHosts: ['*.example.com'] }, 'http://a.example.com/x', 'http://a.example.com'],
+  ['a wildcard subdomain on another port', { allowedHosts: ['*.example.com'] }, 'https://a.example.com:8443/x', 'https://a.example.com:8443'],
   ['an allowed full origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5000/api/2.0', true],
   ['another port than an allowed origin', { allowedHosts: ['http://127.0.0.1:5000'] }, 'http://127.0.0.1:5001/api/2.0', 'http://127.0.0.1:5001'],
 ]
