@@ -414,4 +414,65 @@ Resume('should retry the listing of the parts after a network error', withBox(fa
   if (E.isRight(result)) sameBytes(await download(box, result.right.id), bytes)
 }))
 
+// README (Abort): bad input "fails before any request and leaves the source as it was (so does a `resume` by id whose
+// `fileSize` does not fit the session, found once the session is read; one whose stored session names a host the
+// token may not go to is an `UntrustedEndpoint` and cancels the source)".
+Resume('should leave the source as it was for an id whose fileSize does not fit the session, and cancel it for a stored session on an untrusted host', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  let sentBefore = box.sent.length
+  // 20 parts of 1024 bytes, where the session has 11.
+  const misfit = watchedSource(bytes)
+  const wrongSize = await resume(box.client)({ session: session.id, fileSize: 20 * 1024, source: misfit.source }, { retry: fastRetry })()
+  assert.ok(E.isLeft(wrongSize) && wrongSize.left._tag === 'InvalidInput' && message(wrongSize.left).includes(`was not started for a file of ${20 * 1024} bytes`), JSON.stringify(wrongSize))
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.is(misfit.seen.cancelled.length, 0, 'a fileSize that does not fit: the source is left as it was')
+  assert.equal(box.sent.slice(sentBefore).map((r) => r.method), ['GET'], 'the session read, nothing more')
+  sentBefore = box.sent.length
+  const elsewhere = JSON.parse(JSON.stringify(session).replaceAll(new URL(box.emulator.url).host, 'upload.example.net'))
+  const untrusted = watchedSource(bytes)
+  const refused = await resume(box.client)({ session: elsewhere, source: untrusted.source }, { retry: fastRetry })()
+  assert.equal(refused, E.left({ _tag: 'UntrustedEndpoint', origin: 'http://upload.example.net' }))
+  for (let turn = 0; turn < 100 && untrusted.seen.cancelled.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1))
+  assert.is(untrusted.seen.cancelled.length, 1, 'an untrusted host: the source was cancelled')
+  assert.equal(box.sent.slice(sentBefore), [], 'nothing sent')
+  assert.is(await sessionStatus(box, session.id), 200)
+}))
+
+// README (Abort): "Abort stops reading the source (its `cancel` is called, also when a `resume` is stopped before its parts
+// are listed)"; "A `resume` that does not get the session's parts listed (... or an abort came first) leaves it as it was".
+Resume('should cancel its source unread and leave the session as it was when aborted before the parts are listed (stored form and by id)', withBox(failingPart4, async (box) => {
+  const { session, bytes } = await interrupted(box)
+  let reading: () => void = () => undefined
+  const methods: Array<string | undefined> = []
+  // Box never answers a GET (the listing, or by id the session's read): the abort comes while it is awaited.
+  const deaf = client({
+    token: TOKEN, uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: (input, init) => {
+      methods.push(init?.method)
+      if (init?.method !== 'GET') return fetch(input, init)
+      reading()
+      return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }))
+    },
+  })
+  for (const byId of [false, true]) {
+    const what = byId ? 'by id' : 'stored form'
+    const read = new Promise<void>((resolve) => { reading = resolve })
+    const { source, seen } = watchedSource(bytes)
+    let pulled = 0
+    const counted = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => { pulled += chunk.length; c.enqueue(chunk) } }))
+    const controller = new AbortController()
+    const task = resume(deaf)(byId ? { session: session.id, fileSize, source: counted } : { session: JSON.parse(JSON.stringify(session)), source: counted }, { retry: fastRetry, signal: controller.signal, keepSessionOnError: true })()
+    await within(2000, `${what}: the GET`, read)
+    controller.abort(new Error('stopped by the test'))
+    const result = await within(2000, `${what}: the resume`, task)
+    assert.ok(E.isLeft(result) && result.left._tag === 'Aborted', `${what}: ${JSON.stringify(result)}`)
+    assert.is((result as E.Left<UploadFailure>).left.session?.id, byId ? undefined : session.id, `${what}: the session carried only when not given by id`)
+    for (let turn = 0; turn < 100 && seen.cancelled.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1))
+    assert.is(seen.cancelled.length, 1, `${what}: the source was cancelled`)
+    assert.is(pulled, 0, `${what}: no byte of the source was read`)
+    assert.is(await sessionStatus(box, session.id), 200, `${what}: the session is left as it was`)
+  }
+  assert.equal(methods, ['GET', 'GET'], 'the GETs alone: no DELETE, no part')
+}))
+
 Resume.run()
