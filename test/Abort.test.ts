@@ -81,6 +81,38 @@ Abort('should let the session creation in flight finish, then delete the session
   await abortWhen({ faults: { latencyMs: 150 } }, (box) => box.sent.some((r) => r.method === 'POST'))
 })
 
+// README (Abort): "A session being created is the exception: its request is given up to 5 s more to answer, so that
+// the session it creates is known and deleted, then cancelled too."
+Abort('should give the session creation in flight 5 s more after the abort, then cancel it and settle as Aborted, sending nothing else', async () => {
+  const sent: Array<string | undefined> = []
+  let cancelledAt: number | undefined
+  let posted: () => void = () => undefined
+  const creating = new Promise<void>((resolve) => { posted = resolve })
+  // Box never answers the creation: only the request's own signal ends it.
+  const deaf = client({
+    token: TOKEN, uploadUrl: 'http://127.0.0.1:9/api/2.0', apiUrl: 'http://127.0.0.1:9/2.0',
+    fetch: (_input, init) => {
+      sent.push(init?.method)
+      posted()
+      return new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => { cancelledAt = Date.now(); reject(init.signal?.reason) }, { once: true }))
+    },
+  })
+  const cancelled: unknown[] = []
+  const source = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(bytesOf(512)), cancel: (reason) => void cancelled.push(reason) }, { highWaterMark: 0 })
+  const controller = new AbortController()
+  const running = upload(deaf)({ source, folderId: '0', fileName: uniqueName('grace'), fileSize: 4096 }, { retry: { ...fastRetry, timeoutMs: 60_000 }, signal: controller.signal })()
+  await within(2000, 'the creation', creating)
+  const abortedAt = Date.now()
+  controller.abort('user stop')
+  const result = await within(10_000, 'the aborted upload', running)
+  const settledIn = Date.now() - abortedAt
+  assert.equal(result, E.left({ _tag: 'Aborted', reason: 'user stop' }))
+  assert.ok(cancelledAt !== undefined && cancelledAt - abortedAt >= 4900, `the creation was cancelled ${cancelledAt === undefined ? 'never' : `${cancelledAt - abortedAt} ms after the abort`}`)
+  assert.ok(settledIn >= 4900 && settledIn < 6500, `settled ${settledIn} ms after the abort`)
+  assert.equal(sent, ['POST'], 'the creation alone')
+  await until(() => cancelled.length > 0, 1000)
+})
+
 Abort('should stop reading the source when aborted while it waits for bytes', async () => {
   let cancelled = false
   await abortWhen({}, (box) => puts(box, 200) >= 5, (bytes) => stallsAfter(bytes, 5 * 1024, () => { cancelled = true }))
