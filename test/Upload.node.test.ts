@@ -301,4 +301,31 @@ Shared('should not pass Node\'s limit of 10 listeners per signal at concurrency 
   }
 }))
 
+// README (Abort): "Under Node, an upload keeps three abort listeners on your signal while its parts are sent (each part in
+// flight listens to a signal of its own, so any `concurrency` is quiet)": three uploads may share a signal, 9 < 10.
+Shared('should keep three abort listeners on the caller\'s signal per upload at any concurrency: three uploads at concurrency 16 share one quietly', withBox({ partSize: 1024, faults: { latencyMs: 20 } }, async (box) => {
+  const warnings: Array<string> = []
+  const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`)
+  process.on('warning', onWarning)
+  const controller = new AbortController()
+  let most = 0
+  const look = (): void => void (most = Math.max(most, getEventListeners(controller.signal, 'abort').length))
+  const looking = setInterval(look, 1)
+  try {
+    const files = [1, 2, 3].map((seed) => bytesOf(40 * 1024, seed))
+    const results = await within(20_000, 'three uploads', Promise.all(files.map((bytes) => upload(box.client)(
+      { source: sourceOf(bytes), folderId: '0', fileName: uniqueName('shared-signal'), fileSize: bytes.length },
+      { concurrency: 16, retry: fastRetry, signal: controller.signal, onProgress: look },
+    )())))
+    for (const [i, result] of results.entries()) sameBytes(await download(box, rightOf(result).id), files[i]!)
+    await new Promise((resolve) => setTimeout(resolve, 10)) // warnings are emitted on the next tick
+    assert.is(most, 9, 'three listeners each while their parts were sent')
+    assert.equal(warnings.filter((w) => w.startsWith('MaxListeners')), [])
+    assert.is(getEventListeners(controller.signal, 'abort').length, 0)
+  } finally {
+    clearInterval(looking)
+    process.off('warning', onWarning)
+  }
+}))
+
 Shared.run()
