@@ -100,15 +100,27 @@ Upload('should not wait for the source to cancel after a refused creation (a tee
   const result = await within(5000, 'the refused upload of a tee branch', upload(refused)({ source: branch, folderId: '0', fileName: uniqueName(), fileSize }, { retry: fastRetry })())
   assert.ok(E.isLeft(result) && result.left._tag === 'HttpError' && result.left.status === 401, JSON.stringify(result))
   await other.cancel()
-  // A size or a name that is refused before any request: the caller may still send the source another way.
-  for (const [what, input] of [['fileSize 0', { fileSize: 0, fileName: uniqueName() }], ['fileName ""', { fileSize, fileName: '' }]] as const) {
+  // A size, a name, an option or a token function that is refused before any request: the caller may still send the
+  // source another way (README, Abort: "bad input ... fails before any request and leaves the source as it was").
+  const noToken = client({
+    token: () => Promise.reject(new Error('the vault is locked')), uploadUrl: box.emulator.url, apiUrl: box.emulator.apiUrl,
+    fetch: (input, init) => (box.sent.push({ method: init?.method ?? 'GET', url: String(input), at: Date.now() }), fetch(input, init)),
+  })
+  const sentBefore = box.sent.length
+  for (const [what, input, options, by] of [
+    ['fileSize 0', { fileSize: 0, fileName: uniqueName() }, {}, box.client],
+    ['fileName ""', { fileSize, fileName: '' }, {}, box.client],
+    ['concurrency 0', { fileSize, fileName: uniqueName() }, { concurrency: 0 }, box.client],
+    ['a token function that fails', { fileSize, fileName: uniqueName() }, {}, noToken],
+  ] as const) {
     const cancelled: unknown[] = []
     const source = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(bytesOf(10)), cancel: (reason) => void cancelled.push(reason) })
-    const refusedInput = await upload(box.client)({ source, folderId: '0', ...input }, { retry: fastRetry })()
+    const refusedInput = await upload(by)({ source, folderId: '0', ...input }, { retry: fastRetry, ...options })()
     assert.ok(E.isLeft(refusedInput) && refusedInput.left._tag === 'InvalidInput', `${what}: ${JSON.stringify(refusedInput)}`)
     assert.is(cancelled.length, 0, `${what}: the source was left alone`)
     assert.is((await source.getReader().read()).value?.length, 10, `${what}: and can still be read`)
   }
+  assert.equal(box.sent.slice(sentBefore), [], 'nothing sent')
 }))
 
 Upload('should call the fetch option unbound: a browser\'s own fetch, passed as the option, refuses another this', withBox({ partSize: 1024 }, async (box) => {
