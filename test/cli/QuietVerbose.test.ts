@@ -7,8 +7,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
-import { run, tempDir, writeFileOf } from '../helpers/cli.ts'
-import { TOKEN, small } from '../helpers/cliUploads.ts'
+import { run, start, tempDir, until, writeFileOf } from '../helpers/cli.ts'
+import { TOKEN, alone, small } from '../helpers/cliUploads.ts'
 import { startEmulator } from '../helpers/emulator.ts'
 import { answerBoxError, emulatorBehindProxy } from '../helpers/reverseProxy.ts'
 
@@ -81,6 +81,27 @@ Quiet('should print a failure\'s one line on stderr, with how to --resume where 
   } finally {
     await box.close()
   }
+})
+
+Quiet('should still say what a SIGTERM does (a supervisor\'s stop, a CI cancel): the session kept, and how to --resume', async () => {
+  // Every answer 40 ms late, one part at a time: the signal comes with most of the 16 parts still to send.
+  await alone({ faults: { latencyMs: 40 } }, async (own, seen, temp) => {
+    const path = join(temp, 'stopped.bin')
+    await writeFileOf(path, 4 * 1024 * 1024, 73)
+    const upload = start([path, '--upload-url', own.url, '--token', TOKEN, ...small, '--concurrency', '1', '--quiet'])
+    await until(() => seen.some((r) => r.method === 'PUT' && r.status === 200))
+    upload.child.kill('SIGTERM')
+    const stopped = await upload.done
+    assert.is(stopped.code, 143, stopped.stderr)
+    assert.is(stopped.stdout, '')
+    // No progress nor notes before it: the line answering the signal, the message, the command to continue.
+    const lines = stopped.stderr.split('\n').filter(Boolean)
+    assert.is(lines.length, 3, stopped.stderr)
+    assert.match(lines[0] ?? '', /^Terminated \(SIGTERM\): stopping the upload and keeping its session/)
+    assert.match(lines[1] ?? '', /^box-upload: terminated \(SIGTERM\)\. The upload session \w+ is kept on /)
+    assert.match(lines[2] ?? '', `Continue with: box-upload ${path} --resume --upload-url ${own.url}`)
+    assert.ok(seen.every((r) => r.method !== 'DELETE'), 'the session is kept')
+  })
 })
 
 const Verbose = suite('--verbose')
