@@ -8,7 +8,7 @@ import { mkdir, open, readdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { run, sha1Of, start, until, writeFileOf } from '../helpers/cli.ts'
-import { runningEmulator, small, TOKEN } from '../helpers/cliUploads.ts'
+import { exists, runningEmulator, small, TOKEN } from '../helpers/cliUploads.ts'
 
 const LocalFile = suite('the local file: long and odd names, a link, a rewrite while read')
 
@@ -70,7 +70,7 @@ LocalFile('should resume a file through its physical path when it was started th
   assert.is((JSON.parse(resumed.stdout) as { sha1: string }).sha1, sha1)
 })
 
-LocalFile('should fail, not report a mix of two versions as uploaded, when the file is rewritten in place (same size) while it is read', async () => {
+LocalFile('should fail, not report a mix of two versions as uploaded, when the file is rewritten in place (same size) while it is read, and abort its session', async () => {
   // Box (no --api-url: no download check) takes whatever bytes came, with their own SHA-1: a file rewritten
   // under the reader (a database, a log rotated with `cp`) keeps its size, so only its mtime says it changed.
   const path = join(dir.path, 'rewritten.bin')
@@ -89,6 +89,9 @@ LocalFile('should fail, not report a mix of two versions as uploaded, when the f
   assert.equal([ran.code, result.ok], [1, false], ran.stderr)
   assert.match(ran.stderr, 'changed while it was read')
   assert.ok(records.every((r) => !(r.path.endsWith('/commit') && r.status === 201)), 'nothing committed')
+  // Nothing a resume could mend (the file is another now): the session is aborted, and no state kept for it.
+  assert.ok(records.some((r) => r.method === 'DELETE' && r.status === 204), 'the session is aborted')
+  assert.not.ok(await exists(join(dir.path, '.box-upload-state.rewritten.bin.json')), 'no state file left')
 })
 
 LocalFile.run()
