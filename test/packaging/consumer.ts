@@ -6,7 +6,8 @@
  */
 import { build } from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { installPacked, root } from './Pack.ts'
 
@@ -150,16 +151,39 @@ export const resumed = (text: string, kept: StoredSession, value: unknown, sourc
   })
 }
 
-const run = (command: string, args: ReadonlyArray<string>): string =>
-  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+const run = (command: string, args: ReadonlyArray<string>, cwd = consumer): string =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+
+const bun = resolve(root, 'node_modules/.bin/bun')
+
+/**
+ * `bun build --target=bun` of the Bun smoke (README, Bun), run by Bun from a folder with no node_modules: the bundle
+ * must carry all it needs, the SHA-1 worker threads' code included, and still hash with `node:crypto` on them.
+ */
+const bunBuilt = (): string => {
+  const away = mkdtempSync(join(tmpdir(), 'box-bun-build-'))
+  try {
+    run(bun, ['build', '--target=bun', 'bun-build.mjs', `--outfile=${join(away, 'app.js')}`])
+    return run(bun, ['run', 'app.js'], away)
+  } finally {
+    rmSync(away, { recursive: true, force: true })
+  }
+}
 
 rmSync(consumer, { recursive: true, force: true })
 try {
   installPacked(consumer)
+  // The source maps carry the TypeScript sources (README, With a bundler): a debugger, or a bundler's map that follows them, reaches src/.
+  for (const file of ['index.js', 'index.cjs', 'index.browser.js', 'index.workerd.js']) {
+    const map = JSON.parse(readFileSync(join(consumer, 'node_modules/box-chunked-upload/dist', `${file}.map`), 'utf8')) as { sources: ReadonlyArray<string>; sourcesContent?: ReadonlyArray<string | null> }
+    if (typeof map.sourcesContent?.[map.sources.indexOf('../src/Upload.ts')] !== 'string') throw new Error(`dist/${file}.map does not carry the TypeScript sources`)
+  }
+  console.log('[package] ok source maps carry the TypeScript sources')
   writeFileSync(join(consumer, 'smoke.mjs'), smoke(esm, 'node esm'))
   writeFileSync(join(consumer, 'smoke.cjs'), `(async () => {\n${smoke(cjs, 'node cjs')}\n})().catch((e) => { console.error(e); process.exit(1) })\n`)
   writeFileSync(join(consumer, 'deno.mjs'), smoke(esm, 'deno esm'))
   writeFileSync(join(consumer, 'bun.mjs'), smoke(esm, 'bun esm'))
+  writeFileSync(join(consumer, 'bun-build.mjs'), smoke(esm, 'bun build, run from another folder'))
   const lines = [
     run(process.execPath, ['smoke.mjs']),
     run(process.execPath, ['smoke.cjs']),
@@ -167,12 +191,14 @@ try {
     // resolve.conditions, Jest): it must not reach dist/index.browser.js, whose fp-ts/es6 Node cannot load.
     run(process.execPath, ['--conditions=browser', 'smoke.mjs']).replace('node esm', 'node esm --conditions=browser'),
     run(resolve(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${root}`, 'deno.mjs']),
-    run(resolve(root, 'node_modules/.bin/bun'), ['run', 'bun.mjs']),
+    run(bun, ['run', 'bun.mjs']),
+    bunBuilt(),
   ]
   process.stdout.write(lines.join(''))
   typeCheck()
   // Node, Deno and Bun: node:crypto (through the package's own `exports["./sha1"]` conditions).
   if (lines.some((line) => !/\[package\] ok .* sha1=\S*node:crypto/.test(line))) throw new Error('a consumer run failed or did not get the node:crypto SHA-1')
+  if (!lines.some((line) => line.includes('bun build, run from another folder sha1=node:crypto+worker'))) throw new Error("Bun's bundle, run from another folder, did not hash on the node:crypto worker threads")
   // The installed package's bin: no sources, no tsx of its own in the package, so it must run dist/cli.js.
   writeFileSync(join(consumer, 'sample.bin'), new Uint8Array(300_000).map((_, i) => (i * 31) % 256))
   const bin = join(consumer, 'node_modules/box-chunked-upload/bin/box-upload.mjs')
