@@ -155,7 +155,7 @@ const send = async (
   // Box shows the file's "Modified" date as the local file's, not the upload's. A resume sends the same: it
   // goes on only with the mtime its state file recorded.
   const modifiedAt = contentModifiedAt(info)
-  if (modifiedAt === undefined) note(`note: the file's modification time (${Math.abs(info.mtimeMs) <= 8.64e15 ? new Date(info.mtimeMs).toISOString() : `${info.mtimeMs} ms from 1970`}) is not one Box takes (after 1970, before the year 10000): it is not sent, and Box shows the upload's time as the file's modified date`)
+  if (modifiedAt === undefined) note(`note: the file's modification time (${Math.abs(info.mtimeMs) <= 8.64e15 ? new Date(info.mtimeMs).toISOString() : `${info.mtimeMs} ms from 1970`}) is not one Box takes (from 1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z): it is not sent, and Box shows the upload's time as the file's modified date`)
   try {
     if (prior !== undefined && session !== undefined) {
       const why = await disagreement(client, prior, session, signal, retry)
