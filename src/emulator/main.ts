@@ -5,9 +5,10 @@
  * `BOX_PROCESSING_DELAY_MS`, `BOX_SESSION_TTL_MS`, `BOX_LATENCY_MS`, `BOX_FAULTS` (JSON, as `box-upload emulator --faults`),
  * `BOX_FOLDERS` and `BOX_UPLOAD_BASE_URL` (as `--folders` and `--upload-base-url` take them).
  */
+import { config } from './Config.ts'
 import { faultsFromJson, faultsToJson } from './FaultsJson.ts'
 import { serve } from './node.ts'
-import type { Faults, Storage } from './Options.ts'
+import type { EmulatorOptions, Faults, Storage } from './Options.ts'
 import { foldersFromText, listenRefused, uploadBaseUrlFromText } from './SettingsText.ts'
 
 /** Stops with one line on stderr and exit code 2: a setting this emulator cannot take. */
@@ -39,6 +40,18 @@ const setting = <A>(name: string, read: (name: string) => (text: string) => A): 
   }
 }
 
+/**
+ * Stops unless the emulator takes `options`, which variable `name` set: its refusal in its own words, naming the
+ * variable, as `box-upload emulator` names its flag (`serve` would name only the option, `maxFileSize`).
+ */
+const taken = (name: string, options: EmulatorOptions): void => {
+  try {
+    config(options)
+  } catch (error) {
+    refuse(`${name} is refused by the emulator: ${(error as Error).message}`)
+  }
+}
+
 const tokens = (process.env['BOX_TOKENS'] ?? 'dev-token').split(',').map((t) => t.trim()).filter(Boolean)
 if (tokens.length === 0) refuse('BOX_TOKENS must name at least one token (comma-separated), or be unset for dev-token')
 const minFileSize = env('BOX_MIN_FILE_SIZE')
@@ -47,6 +60,12 @@ const partSize = env('BOX_PART_SIZE')
 const processingDelayMs = env('BOX_PROCESSING_DELAY_MS')
 const sessionTtlMs = env('BOX_SESSION_TTL_MS')
 const latencyMs = env('BOX_LATENCY_MS')
+taken('BOX_TOKENS', { tokens })
+taken('BOX_MIN_FILE_SIZE', { minFileSize })
+taken('BOX_MAX_FILE_SIZE', { minFileSize, maxFileSize })
+taken('BOX_PART_SIZE', { partSize })
+taken('BOX_PROCESSING_DELAY_MS', { processingDelayMs })
+taken('BOX_SESSION_TTL_MS', { sessionTtlMs })
 const given = setting('BOX_FAULTS', faultsFromJson)
 // Both setting it is refused rather than one silently winning, as --latency with a latencyMs in --faults is.
 if (latencyMs !== undefined && given?.latencyMs !== undefined) refuse('BOX_LATENCY_MS and the latencyMs of BOX_FAULTS both set the latency: give one of them')
@@ -59,6 +78,7 @@ const uploadBaseUrl = setting('BOX_UPLOAD_BASE_URL', uploadBaseUrlFromText)
 // Where it listens is for the listen to judge (an address this machine lacks, a name that resolves to none), as --host.
 const host = process.env['BOX_HOST']?.trim() || undefined
 const port = env('PORT') ?? 0
+if (port > 65_535) refuse(`PORT must be a port number from 0 to 65535 (0: any free port), got ${port}`)
 
 const box = await serve({
   port,
@@ -73,8 +93,8 @@ const box = await serve({
   faults,
   folders,
   uploadBaseUrl,
-  // A setting the emulator refuses (BOX_PART_SIZE=0, BOX_MAX_FILE_SIZE under BOX_MIN_FILE_SIZE), or a port in use:
-  // one line, not a stack trace; where it cannot listen, in box-upload emulator's words, naming the variables.
+  // Where it cannot listen (a port in use, an address this machine lacks): one line, not a stack trace, in box-upload
+  // emulator's words, naming the variables. A setting the emulator refuses was stopped above, naming its variable.
 }).catch((error: unknown) => refuse(
   listenRefused({ host: 'BOX_HOST', port: 'PORT' })(host ?? '127.0.0.1', port, (error as { code?: unknown } | null)?.code)
     ?? (error instanceof Error ? error.message : String(error)),

@@ -198,10 +198,15 @@ const standalone = (env: Readonly<Record<string, string>>): Running =>
 test('should refuse unit-suffixed numbers and refused settings in the standalone emulator\'s environment, in one line', async () => {
   const cases: ReadonlyArray<readonly [Readonly<Record<string, string>>, string | RegExp]> = [
     [{ BOX_PART_SIZE: '1KiB' }, 'BOX_PART_SIZE must be a whole number (plain digits, in bytes or ms), got "1KiB"'],
-    [{ BOX_PART_SIZE: '0' }, 'partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0'],
     [{ BOX_SESSION_TTL_MS: '1h' }, 'BOX_SESSION_TTL_MS must be a whole number (plain digits, in bytes or ms), got "1h"'],
-    [{ BOX_MAX_FILE_SIZE: '0' }, 'maxFileSize must be a whole number of bytes from 1 up, or Infinity, got 0'],
-    [{ BOX_MAX_FILE_SIZE: '1000' }, 'maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+    // A value the emulator refuses, in its words, naming the variable (as box-upload emulator names its flag).
+    [{ BOX_PART_SIZE: '0' }, 'BOX_PART_SIZE is refused by the emulator: partSize must be a whole number of bytes from 1 up (or a function of the file size giving one), got 0'],
+    [{ BOX_MAX_FILE_SIZE: '0' }, 'BOX_MAX_FILE_SIZE is refused by the emulator: maxFileSize must be a whole number of bytes from 1 up, or Infinity, got 0'],
+    [{ BOX_MAX_FILE_SIZE: '1000' }, 'BOX_MAX_FILE_SIZE is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
+    [{ BOX_MIN_FILE_SIZE: '99999999999999999999' }, 'BOX_MIN_FILE_SIZE is refused by the emulator: minFileSize must be a whole number of bytes from 0 up, got 100000000000000000000'],
+    [{ BOX_SESSION_TTL_MS: '3153600000001' }, 'BOX_SESSION_TTL_MS is refused by the emulator: sessionTtlMs must be a number of ms from 0 up to 3153600000000 (about 100 years: for sessions that never expire), got 3153600000001'],
+    [{ BOX_TOKENS: 'alpha,be ta' }, 'BOX_TOKENS is refused by the emulator: tokens must be a non-empty array of tokens (strings without spaces), got an array of 2'],
+    [{ PORT: '65536' }, 'PORT must be a port number from 0 to 65535 (0: any free port), got 65536'],
     // BOX_FAULTS as `box-upload emulator --faults` takes it, checked by the emulator.
     [{ BOX_FAULTS: '{"probability":2}' }, 'BOX_FAULTS is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
     [{ BOX_FAULTS: '{"latency":200}' }, 'BOX_FAULTS is refused by the emulator: faults.latency is not an option of the emulator'],
