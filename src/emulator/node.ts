@@ -311,9 +311,10 @@ export const serve = async (given: ServeOptions = {}): Promise<Served> => {
   const idleMs = bodyIdleMs(bodyIdleTimeoutMs)
   // No limit on how long a request's body takes to arrive (Node's own is 5 minutes, then 408): Box takes a part as
   // long as it takes (a 32 MiB part at 0.5 Mbit/s is ~9 minutes, within the library's 10-minute attempt), as long
-  // as its bytes keep coming (`closeWhenIdle`). The headers keep Node's 60 s.
+  // as its bytes keep coming (`closeWhenIdle`). The headers keep Node's 60 s, said here: Node's default for them is
+  // the smaller of 60 s and `requestTimeout`, so with that 0 they would have no limit either.
   // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: `wrongHost` answers it instead.
-  const server = createServer({ requestTimeout: 0, requireHostHeader: false })
+  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, requireHostHeader: false })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(asked, host, () => resolve())

@@ -93,14 +93,15 @@ test('should answer 400 bad_request to a target Request cannot take and to * wit
     assert.is((await openSession(em, 10)).type, 'upload_session', 'the emulator serves on')
   }))
 
-// Node's headersTimeout (60 s) scaled down to 0.5 s, in a process of its own, as the adapter's body-time test does.
+// The adapter's headersTimeout (60 s, Node's, which its requestTimeout 0 would otherwise turn off) scaled down 120
+// times, to 0.5 s, in a process of its own, as the adapter's body-time test does: none set, none scaled.
 test('should answer 408 request_timeout, in Box\'s error body, to headers that do not come within Node\'s headersTimeout', async () => {
   const script = `
     import http from 'node:http'
     import { syncBuiltinESMExports } from 'node:module'
     import { connect } from 'node:net'
     const original = http.createServer
-    http.createServer = (options, listener) => original({ headersTimeout: 500, connectionsCheckingInterval: 50, ...options }, listener)
+    http.createServer = (options, listener) => original({ ...options, headersTimeout: (options.headersTimeout ?? 0) / 120, connectionsCheckingInterval: 50 }, listener)
     syncBuiltinESMExports()
     const { serve } = await import('./src/emulator/node.ts')
     const served = await serve({ port: 0, minFileSize: 1 })
