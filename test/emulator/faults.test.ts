@@ -9,7 +9,7 @@ import {
 } from '../helpers/box.ts'
 import { assertSchema } from '../helpers/openapi.ts'
 import { faultsByAttempt } from '../helpers/faultRecords.ts'
-import { streamRequest } from '../helpers/rawHttp.ts'
+import { exchange, streamRequest } from '../helpers/rawHttp.ts'
 import type { RunningEmulator } from '../helpers/emulator.ts'
 
 const storedOffsets = async (s: Session): Promise<ReadonlyArray<number>> =>
@@ -325,6 +325,34 @@ test('onRequest: records every answered request in order with method, path, stat
   for (const r of records) assert.ok(r.at >= start - 5 && r.at <= Date.now(), `at: ${r.at}`)
   const ats = records.map((r) => r.at)
   assert.equal(ats, [...ats].sort((x, y) => x - y))
+})
+
+// README (Options, onRequest): what it throws is ignored, so an observer never changes an answer, the handler's
+// (in-process and over HTTP) or one the Node adapter gives itself (OPTIONS *).
+test('onRequest: what the observer throws is ignored, and every answer is the one given without it', async () => {
+  let told = 0
+  const onRequest = (): void => {
+    told++
+    throw new Error('an observer that fails')
+  }
+  await withEmulator({ ...SMALL, onRequest }, async (em) => {
+    const bytes = randomFile(1500)
+    const s = await openSession(em, bytes.length)
+    const parts = await uploadAll(s, bytes)
+    assertBoxError(await putPart(s, bytes, 0), 416, 'range_overlaps_existing_part')
+    assert.is((await commit(s, bytes, parts)).status, 201)
+    assertBoxError(await call('GET', `${em.url}/nope`), 404, 'not_found')
+    assert.match(await exchange(em.url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 204 /)
+  })
+  assert.is(told, 7, 'the observer was told of every answer')
+  const box = emulator({ ...SMALL, onRequest })
+  const created = await box.fetch('http://box.test/api/2.0/files/upload_sessions', {
+    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ folder_id: '0', file_size: 10, file_name: 'observed.bin' }),
+  })
+  assert.equal([created.status, ((await created.json()) as { type: string }).type], [201, 'upload_session'])
+  assert.is((await box.fetch('http://box.test/api/2.0/nope', { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404)
+  assert.is(told, 9)
 })
 
 test('onRequest: records injected faults with their status and code', async () => {
