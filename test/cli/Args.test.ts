@@ -377,6 +377,19 @@ EmulatorFlags('should refuse a user or password in a URL in words for where it g
   }
 })
 
+// The edges of what the flags take: a 20-digit id (2^64's digits), `any` spaced, a URL's every trailing slash, and a
+// password without a user, or no host at all (URL parses 'http:///h' as 'http://h/', which was never written).
+EmulatorFlags('should take --folders and --upload-base-url at their edges, and refuse a password alone or a URL with no host', () => {
+  assert.equal(none(['emulator', '--folders', '0,12345678901234567890']), E.right({ _tag: 'Emulator', port: 0, folders: ['0', '12345678901234567890'] }))
+  assert.equal(none(['emulator', '--folders', ' any ']), E.right({ _tag: 'Emulator', port: 0, folders: 'any' }))
+  assert.equal(none(['emulator', '--upload-base-url', 'http://proxy.test/api/2.0///']), E.right({ _tag: 'Emulator', port: 0, uploadBaseUrl: 'http://proxy.test/api/2.0' }))
+  assert.equal(none(['emulator', '--upload-base-url', 'https://:s3cret@proxy.test/api/2.0']), E.left(usageError(
+    '--upload-base-url must not hold a user or password: it is the URL clients are sent to (session_endpoints are under it), so the credentials would leak to every client',
+  )))
+  assert.equal(none(['emulator', '--upload-base-url', 'http:///proxy.test/api/2.0']),
+    E.left(usageError("--upload-base-url must be an http(s) URL without a query or fragment, not 'http:///proxy.test/api/2.0'")))
+})
+
 EmulatorFlags('should take --log for the emulator only, as a switch', () => {
   assert.equal(none(['emulator', '--log']), E.right({ _tag: 'Emulator', port: 0, log: true }))
   assert.equal(none(['emulator']), E.right({ _tag: 'Emulator', port: 0 }))

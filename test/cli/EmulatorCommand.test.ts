@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { writeFile } from 'node:fs/promises'
+import { symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestRecord } from '../../src/emulator/Options.ts'
 import { assertBoxError, commit, createSession, openSession, putBytes, randomFile, sleep, status, timed, uniqueName, uploadAll } from '../helpers/box.ts'
@@ -167,12 +167,15 @@ Command('should close a connection whose body stalls for --body-idle-timeout', a
 Command('should refuse --faults it cannot use with exit code 2, naming the flag and what is wrong, serving nothing', async () => {
   const bad = join(dir.path, 'bad-faults.json')
   await writeFile(bad, '{"probability": 2}\n')
+  const dangling = join(dir.path, 'dangling.json')
+  await symlink(join(dir.path, 'gone.json'), dangling)
   const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string | RegExp]> = [
     [['--faults', '{"probability":2}'], '--faults is refused by the emulator: faults.probability must be a number from 0 to 1, got 2'],
     [['--faults', `@${bad}`], `--faults @${bad} is refused by the emulator: faults.probability must be a number from 0 to 1, got 2`],
     // In the words the file to upload gets (main.test.ts), as Input.describe words them.
     [['--faults', `@${join(dir.path, 'none.json')}`], `--faults: no such file: ${join(dir.path, 'none.json')}`],
     [['--faults', `@${dir.path}`], `--faults: ${dir.path} is a directory, not a file`],
+    [['--faults', `@${dangling}`], `--faults: no such file: ${dangling} (a symbolic link to ${join(dir.path, 'gone.json')}, which does not exist)`],
     [['--faults', '[1]'], '--faults must be a JSON object (the emulator\'s faults, like {"latencyMs":200}), not an array'],
     [['--faults', '{"latencyMs":Infinity}'], /^--faults is not valid JSON \(.+\)$/],
   ]

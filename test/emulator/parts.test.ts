@@ -354,6 +354,18 @@ test('should answer 409 conflict to a second upload of a part whose first upload
     assert.equal(await storedParts(s), [stored.json.part])
   }))
 
+// The wait ends the hold, whatever the upload's answer: a part still held after a slow fault whose body was refused
+// would be answered 409 to every retry, and its file never finish.
+test('should let go of a part once its slow fault\'s wait is over, also when that upload is refused (a wrong digest)', () =>
+  withEmulator({ ...SMALL, faults: { slowMs: 50, script: [{ part: 0, fault: 'slow' }] } }, async (em) => {
+    const bytes = randomFile(2048)
+    const s = await openSession(em, bytes.length)
+    assertBoxError(await putPart(s, bytes, 0, { digest: `sha=${sha1Base64(new Uint8Array(1))}` }), 400, 'digest_mismatch')
+    const retried = await putPart(s, bytes, 0)
+    assert.is(retried.status, 200, retried.text)
+    assert.equal(await storedParts(s), [retried.json.part])
+  }))
+
 // Box says only that a DELETE after the commit succeeds (protocol §3.6): the rest is the emulator's (README).
 test('should refuse parts, the parts list and the status of a committed session with 404 not_found, and keep commit, DELETE and log', () =>
   withEmulator(SMALL, async (em) => {

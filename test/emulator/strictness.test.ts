@@ -205,6 +205,8 @@ test('should refuse unit-suffixed numbers and refused settings in the standalone
     [{ BOX_MAX_FILE_SIZE: '1000' }, 'BOX_MAX_FILE_SIZE is refused by the emulator: maxFileSize (1000) must not be below minFileSize (20000000, its default): no file could be uploaded'],
     [{ BOX_MIN_FILE_SIZE: '99999999999999999999' }, 'BOX_MIN_FILE_SIZE is refused by the emulator: minFileSize must be a whole number of bytes from 0 up, got 100000000000000000000'],
     [{ BOX_SESSION_TTL_MS: '3153600000001' }, 'BOX_SESSION_TTL_MS is refused by the emulator: sessionTtlMs must be a number of ms from 0 up to 3153600000000 (about 100 years: for sessions that never expire), got 3153600000001'],
+    // Digits past a double's range read as Infinity, which no delay is.
+    [{ BOX_PROCESSING_DELAY_MS: '9'.repeat(400) }, 'BOX_PROCESSING_DELAY_MS is refused by the emulator: processingDelayMs must be a number of ms from 0 up, got Infinity'],
     [{ BOX_TOKENS: 'alpha,be ta' }, 'BOX_TOKENS is refused by the emulator: tokens must be a non-empty array of tokens (strings without spaces), got an array of 2'],
     [{ PORT: '65536' }, 'PORT must be a port number from 0 to 65535 (0: any free port), got 65536'],
     // BOX_FAULTS as `box-upload emulator --faults` takes it, checked by the emulator.
@@ -268,12 +270,14 @@ test('should take BOX_HOST, BOX_FOLDERS and BOX_UPLOAD_BASE_URL in the standalon
     assert.match(mapped.json.session_endpoints?.upload_part ?? '', endpoint('http://box.test:8080'))
     assert.is((await createdVia(url, 'box.test', '789')).status, 404, 'a folder it was not given')
   })
-  await standaloneServing({ BOX_MIN_FILE_SIZE: '1', BOX_FOLDERS: 'any', BOX_UPLOAD_BASE_URL: 'HTTPS://Proxy.test:443/api/2.0/' }, async (url, out) => {
+  // A blank setting is none (main.ts: "Unset or blank: none"), not a value to refuse.
+  await standaloneServing({ BOX_MIN_FILE_SIZE: '1', BOX_FOLDERS: 'any', BOX_UPLOAD_BASE_URL: 'HTTPS://Proxy.test:443/api/2.0/', BOX_FAULTS: ' ' }, async (url, out) => {
     for (const line of [
       '\n  session_endpoints under https://proxy.test/api/2.0 (BOX_UPLOAD_BASE_URL), where clients reach it\n',
       '\n  folders: any all-digits id (BOX_FOLDERS); another folder is 404\n',
     ]) assert.ok(out.includes(line), `${line} in\n${out}`)
     assert.not.match(out, 'listening on every interface')
+    assert.not.match(out, '  faults: ')
     const session = await createdVia(url, 'box.test', '987654')
     assert.is(session.status, 201, JSON.stringify(session.json))
     assert.match(session.json.session_endpoints?.upload_part ?? '', endpoint('https://proxy.test'))

@@ -101,7 +101,11 @@ test('should answer 408 request_timeout, in Box\'s error body, to headers that d
     import { syncBuiltinESMExports } from 'node:module'
     import { connect } from 'node:net'
     const original = http.createServer
-    http.createServer = (options, listener) => original({ ...options, headersTimeout: (options.headersTimeout ?? 0) / 120, connectionsCheckingInterval: 50 }, listener)
+    let asked
+    http.createServer = (options, listener) => {
+      asked = options.headersTimeout
+      return original({ ...options, headersTimeout: (options.headersTimeout ?? 0) / 120, connectionsCheckingInterval: 50 }, listener)
+    }
     syncBuiltinESMExports()
     const { serve } = await import('./src/emulator/node.ts')
     const served = await serve({ port: 0, minFileSize: 1 })
@@ -116,9 +120,11 @@ test('should answer 408 request_timeout, in Box\'s error body, to headers that d
       setTimeout(() => socket.destroy(), 5000)
     })
     await served.close()
-    console.log(JSON.stringify({ text, ms: Date.now() - started }))
+    console.log(JSON.stringify({ text, ms: Date.now() - started, asked }))
   `
-  const out = JSON.parse(await runModule(script, 20_000)) as { text: string; ms: number }
+  const out = JSON.parse(await runModule(script, 20_000)) as { text: string; ms: number; asked?: number }
+  // The 60 s itself: scaled, twice it would still answer within the bound below.
+  assert.is(out.asked, 60_000, 'the headersTimeout the adapter sets')
   const answer = parsed(out.text)
   assert.equal([answer.status, answer.json?.code, answer.cors], [408, 'request_timeout', true], out.text.slice(0, 300))
   assert.ok(out.ms >= 400 && out.ms < 4000, `answered after ${out.ms} ms`)
